@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// EnvVar is an environment variable pinline reads. This list is the only
+// place they are named; --help prints it.
+type EnvVar struct {
+	Name string
+	Help string
+}
+
+// Environment variables pinline reads.
+var (
+	EnvCosignPassword = EnvVar{"COSIGN_PASSWORD", "password of encrypted cosign private keys (keys generate, attest, run --key)"}
+	EnvTier           = EnvVar{"PINLINE_TIER", "default trust tier for check and run (--tier wins)"}
+	EnvEngineConfig   = EnvVar{"PINLINE_ENGINE_CONFIG", "path of the client engine.json (--engine-config wins)"}
+	EnvNoColor        = EnvVar{"NO_COLOR", "disable colour in text output when set to any value"}
+)
+
+// envVars lists every variable, for --help.
+func envVars() []EnvVar {
+	return []EnvVar{EnvCosignPassword, EnvTier, EnvEngineConfig, EnvNoColor}
+}
+
+// Lookup returns the variable's value from the given environment.
+func (v EnvVar) Lookup(env func(string) (string, bool)) (string, bool) {
+	return env(v.Name)
+}
+
+func envHelp() string {
+	var b strings.Builder
+	b.WriteString("Environment:\n")
+	for _, v := range envVars() {
+		fmt.Fprintf(&b, "  %-22s %s\n", v.Name, v.Help)
+	}
+	return b.String()
+}
+
+// osEnv is the real environment.
+func osEnv(name string) (string, bool) { return os.LookupEnv(name) }

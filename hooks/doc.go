@@ -1,0 +1,3 @@
+// Package hooks holds the git pre-commit entry points and their installer.
+// It imports the policy gate but never the pipeline or Dagger.
+package hooks

@@ -1,0 +1,130 @@
+package pinline_test
+
+import (
+	"encoding/json"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/pinline/pinline"
+
+// allowed lists, for each library package, the pinline packages it may
+// depend on (directly or transitively). Imports flow one way; see
+// DESIGN.md "Packages (one way imports)".
+var allowed = map[string][]string{
+	"engine-config": {},
+	"spec":          {},
+	"record":        {},
+	"attest":        {},
+	"inventory":     {"spec"},
+	"policy":        {"inventory", "spec"},
+	"sbom":          {"inventory", "spec", "record"},
+	"hooks":         {"policy", "inventory", "spec"},
+	"report":        {"record", "attest", "sbom", "inventory", "spec"},
+	"pipeline":      {"engine-config", "spec", "record", "attest", "inventory", "policy", "sbom"},
+}
+
+// onlyIn names external modules that only some packages may link.
+var onlyIn = map[string][]string{
+	"dagger.io/dagger":       {"pipeline"},
+	"github.com/spf13/cobra": {},
+}
+
+type listedPkg struct {
+	ImportPath string
+	Deps       []string
+}
+
+func TestImportDirection(t *testing.T) {
+	t.Parallel()
+	touchSources(t)
+	cmd := exec.Command("go", "list", "-deps=false", "-json", "./...")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(out)
+	seen := map[string]bool{}
+	for {
+		var p listedPkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		top, _, _ := strings.Cut(rel, "/")
+		if top == "cmd" || top == "" || strings.HasSuffix(p.ImportPath, "_test") {
+			continue
+		}
+		rules, ok := allowed[top]
+		if !ok {
+			// bench/, tools and test helpers are free; every library
+			// package must be listed.
+			if top == "bench" || top == "internal" {
+				continue
+			}
+			t.Errorf("package %s is not in the import table; add it to allowed", p.ImportPath)
+			continue
+		}
+		seen[top] = true
+		for _, d := range p.Deps {
+			if strings.HasPrefix(d, module+"/") {
+				dtop, _, _ := strings.Cut(strings.TrimPrefix(d, module+"/"), "/")
+				if dtop != top && !slices.Contains(rules, dtop) {
+					t.Errorf("%s depends on %s: not allowed (may use %v)", p.ImportPath, d, rules)
+				}
+				continue
+			}
+			for ext, pkgs := range onlyIn {
+				if (d == ext || strings.HasPrefix(d, ext+"/")) && !slices.Contains(pkgs, top) {
+					t.Errorf("%s depends on %s, which only %v may use", p.ImportPath, d, pkgs)
+				}
+			}
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, want := range []string{"engine-config", "policy", "sbom", "attest", "pipeline", "hooks"} {
+		if !seen[want] {
+			t.Errorf("package %s not found by go list", want)
+		}
+	}
+}
+
+// touchSources opens every Go file so that go test's result cache is
+// invalidated when an import changes (go list runs in a child process the
+// cache cannot see).
+func touchSources(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || d.Name() == ".git" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") {
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			_, _ = io.Copy(io.Discard, f)
+			return f.Close()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,127 @@
+package inventory
+
+import "github.com/pinline/pinline/spec"
+
+// Position is a place in a file. Line and Column are 1-based; zero means
+// unknown. File is relative to the inventory root, with forward slashes.
+type Position struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}
+
+// Inventory is everything collected from a repository.
+type Inventory struct {
+	// Root is the directory the paths are relative to.
+	Root string `json:"root"`
+	// Files lists every file that was read, relative to Root, sorted.
+	Files []string `json:"files"`
+	// Modules are Dagger modules (dagger.json or dagger-module.toml) and
+	// workspaces (.dagger/config.toml).
+	Modules []Module `json:"modules"`
+	// Locks are the entries of dagger.lock files.
+	Locks []LockEntry `json:"locks"`
+	// Specs are pinline.yaml pipeline specs, by path.
+	Specs []SpecFile `json:"specs"`
+	// Images are container image references from every source.
+	Images []ImageRef `json:"images"`
+	// Unresolved are image references in module source that cannot be
+	// resolved statically.
+	Unresolved []Unresolved `json:"unresolved"`
+}
+
+// Module is one Dagger module configuration file.
+type Module struct {
+	Pos Position `json:"pos"`
+	// Format is "dagger.json", "dagger-module.toml" or "config.toml".
+	Format        string       `json:"format"`
+	Name          string       `json:"name"`
+	EngineVersion string       `json:"engineVersion"`
+	EngineVerPos  Position     `json:"engineVersionPos"`
+	SDK           *SDK         `json:"sdk,omitempty"`
+	Source        string       `json:"source,omitempty"`
+	Include       []string     `json:"include,omitempty"`
+	Exclude       []string     `json:"exclude,omitempty"`
+	Dependencies  []Dependency `json:"dependencies"`
+}
+
+// SDK is the module's SDK: a builtin name or a module source.
+type SDK struct {
+	Pos    Position `json:"pos"`
+	Source string   `json:"source"`
+	Pin    string   `json:"pin,omitempty"`
+	// Builtin is true for the SDKs shipped with the engine (go, python, ...).
+	Builtin bool `json:"builtin"`
+	// Remote is set when Source is a remote module reference.
+	Remote *RemoteRef `json:"remote,omitempty"`
+}
+
+// Dependency is a module dependency, toolchain or workspace module.
+type Dependency struct {
+	Pos Position `json:"pos"`
+	// Kind is "dependency", "toolchain", "blueprint" or "workspace".
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	Source string `json:"source"`
+	Pin    string `json:"pin,omitempty"`
+	// Legacy is true for the string form of dependencies.
+	Legacy bool `json:"legacy,omitempty"`
+	// Local is true for sources that are paths in the same repository.
+	Local bool `json:"local"`
+	// Remote is set for remote sources.
+	Remote *RemoteRef `json:"remote,omitempty"`
+}
+
+// RemoteRef is a parsed remote module source such as
+// github.com/org/repo/sub/path@v1.2.3.
+type RemoteRef struct {
+	Host    string `json:"host"`
+	Repo    string `json:"repo"`    // org/repo (without host)
+	Subpath string `json:"subpath"` // path inside the repo, "" for the root
+	Ref     string `json:"ref"`     // what follows @, "" when absent
+	// RefKind is "commit" (40 hex), "tag", "branch" or "none".
+	RefKind string `json:"refKind"`
+	// CloneURL is the git URL the ref resolves against.
+	CloneURL string `json:"cloneURL"`
+}
+
+// LockEntry is one line of a dagger.lock (v2) file.
+type LockEntry struct {
+	Pos Position `json:"pos"`
+	// Kind is git-latest, git-sha, oci-latest, oci-sha or vanity-url.
+	Kind  string   `json:"kind"`
+	Key   []string `json:"key"`
+	Value string   `json:"value"`
+}
+
+// SpecFile is a pinline.yaml found in the repository.
+type SpecFile struct {
+	Path string     `json:"path"`
+	Spec *spec.Spec `json:"spec"`
+}
+
+// ImageRef is a container image reference.
+type ImageRef struct {
+	Pos Position `json:"pos"`
+	// Origin is where it was found: "spec", "lock", "dagger.json", "go",
+	// "python" or "typescript".
+	Origin string `json:"origin"`
+	// Via says how: "from", "const", "default", "annotated", "param",
+	// "image", "oci-sha", ...
+	Via string `json:"via,omitempty"`
+	// Name is the logical name (spec image name, lock key) when there is one.
+	Name       string `json:"name,omitempty"`
+	Ref        string `json:"ref"`
+	Registry   string `json:"registry"`
+	Repository string `json:"repository"`
+	Tag        string `json:"tag,omitempty"`
+	Digest     string `json:"digest,omitempty"`
+}
+
+// Unresolved is an image reference that cannot be resolved statically.
+type Unresolved struct {
+	Pos    Position `json:"pos"`
+	Origin string   `json:"origin"`
+	Expr   string   `json:"expr"`
+	Reason string   `json:"reason"`
+}

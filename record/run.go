@@ -1,0 +1,167 @@
+package record
+
+import "time"
+
+// SchemaVersion identifies the run.json format documented in docs/run-record.md.
+const SchemaVersion = "https://pinline.dev/run/v1"
+
+// Status of a run or a task.
+const (
+	StatusSucceeded   = "succeeded"
+	StatusFailed      = "failed"
+	StatusDenied      = "denied"
+	StatusInterrupted = "interrupted"
+	StatusTimedOut    = "timed out"
+	StatusSkipped     = "skipped"
+	StatusRunning     = "running"
+)
+
+// File names inside a run directory.
+const (
+	RunFile        = "run.json"
+	DecisionFile   = "decision.json"
+	SBOMFile       = "sbom.cdx.json"
+	ProvenanceFile = "provenance.intoto.json"
+	BundleFile     = "provenance.sigstore.json"
+	LogDir         = "logs"
+	OutputDir      = "outputs"
+)
+
+// Run is run.json: who ran what, where, and what came out.
+type Run struct {
+	Schema     string    `json:"schema"`
+	ID         string    `json:"id"`
+	Status     string    `json:"status"`
+	Error      string    `json:"error,omitempty"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+
+	Who        Who        `json:"who"`
+	Tier       string     `json:"tier"`
+	BuilderID  string     `json:"builderId"`
+	CacheMode  string     `json:"cacheMode"`
+	Repository Repository `json:"repository"`
+	Spec       SpecRef    `json:"spec"`
+	Engine     Engine     `json:"engine"`
+	// Requested are the task names given on the command line (empty: all).
+	Requested []string `json:"requested"`
+
+	Decision DecisionRef `json:"decision"`
+	Tasks    []Task      `json:"tasks"`
+	Outputs  []Output    `json:"outputs"`
+	Images   []Image     `json:"images"`
+	Modules  []Module    `json:"modules"`
+	Evidence Evidence    `json:"evidence"`
+}
+
+// Who ran it: the local user and host, and the certificate identity the
+// gateway announced when the run went through it.
+type Who struct {
+	User        string `json:"user"`
+	Host        string `json:"host"`
+	Identity    string `json:"identity,omitempty"`
+	Fingerprint string `json:"fingerprint,omitempty"`
+}
+
+// Repository is the source the run built.
+type Repository struct {
+	Root   string `json:"root"`
+	URI    string `json:"uri,omitempty"`
+	Commit string `json:"commit,omitempty"`
+	Dirty  bool   `json:"dirty"`
+}
+
+// SpecRef names the pipeline spec and its digest.
+type SpecRef struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+}
+
+// Engine is where tasks ran.
+type Engine struct {
+	// Backend is "dagger" or "host".
+	Backend string `json:"backend"`
+	Address string `json:"address,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Gateway is the mTLS gateway address when the run went through one.
+	Gateway string `json:"gateway,omitempty"`
+}
+
+// DecisionRef summarises the gate decision stored in decision.json.
+type DecisionRef struct {
+	Allow        bool   `json:"allow"`
+	Violations   int    `json:"violations"`
+	Warnings     int    `json:"warnings"`
+	Waived       int    `json:"waived"`
+	InputSHA256  string `json:"inputSha256"`
+	BundleSHA256 string `json:"bundleSha256"`
+}
+
+// Task is one executed (or skipped) task.
+type Task struct {
+	Name       string    `json:"name"`
+	Status     string    `json:"status"`
+	ExitCode   int       `json:"exitCode"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+	DurationMS int64     `json:"durationMs"`
+	// Image is the resolved reference (with digest); From names the task
+	// whose container this one continued.
+	Image   string   `json:"image,omitempty"`
+	From    string   `json:"from,omitempty"`
+	Command []string `json:"command"`
+	Workdir string   `json:"workdir,omitempty"`
+	// EnvKeys are the names of non-secret environment variables.
+	EnvKeys   []string   `json:"envKeys,omitempty"`
+	Caches    []CacheUse `json:"caches"`
+	DependsOn []string   `json:"dependsOn"`
+	Log       string     `json:"log,omitempty"`
+	LogSHA256 string     `json:"logSha256,omitempty"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// CacheUse is a cache volume a task mounted.
+type CacheUse struct {
+	Name    string `json:"name"`   // logical name from the spec
+	Volume  string `json:"volume"` // <tier>/<scope>/<name>
+	Path    string `json:"path"`
+	Sharing string `json:"sharing"`
+	Mode    string `json:"mode"` // "rw" or "snapshot"
+}
+
+// Output is an exported artifact.
+type Output struct {
+	Task string `json:"task"`
+	// Path inside the container; File is relative to the run directory.
+	Path   string `json:"path"`
+	File   string `json:"file"`
+	Type   string `json:"type"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	SHA512 string `json:"sha512,omitempty"`
+}
+
+// Image is an image a task used.
+type Image struct {
+	Name   string `json:"name"`
+	Ref    string `json:"ref"`
+	Digest string `json:"digest"`
+}
+
+// Module is a Dagger module dependency of the repository.
+type Module struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`
+	Pin    string `json:"pin,omitempty"`
+}
+
+// Evidence lists the evidence files of the run with their digests.
+type Evidence struct {
+	SBOM             string `json:"sbom,omitempty"`
+	SBOMSHA256       string `json:"sbomSha256,omitempty"`
+	Provenance       string `json:"provenance,omitempty"`
+	Bundle           string `json:"bundle,omitempty"`
+	ProvenanceSHA256 string `json:"provenanceSha256,omitempty"`
+	Signed           bool   `json:"signed"`
+	KeyRef           string `json:"keyRef,omitempty"`
+}

@@ -1,0 +1,123 @@
+package spec
+
+import "time"
+
+// Pos is a 1-based line and column in the spec file.
+type Pos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+}
+
+// Spec is a pinline.yaml pipeline spec.
+//
+//	version: 1
+//	name: hello
+//	images:
+//	  go: 127.0.0.1:5000/pinline/go@sha256:...
+//	defaultImage: go
+//	concurrency: 2
+//	tasks:
+//	  test:
+//	    image: go
+//	    run: [go, test, ./...]
+//	    mounts: [{source: ., target: /src, readOnly: true, exclude: [".git"]}]
+//	    workdir: /src
+//	  build:
+//	    from: test
+//	    sh: go build -o /out/hello .
+//	    outputs: [{path: /out/hello}]
+type Spec struct {
+	// Path is the file the spec was read from.
+	Path    string `json:"path"`
+	Version int    `json:"version"`
+	Name    string `json:"name"`
+	// Images maps a logical name to an image reference.
+	Images       map[string]Image `json:"images"`
+	DefaultImage string           `json:"defaultImage,omitempty"`
+	Concurrency  int              `json:"concurrency,omitempty"`
+	// Tasks in file order.
+	Tasks []Task `json:"tasks"`
+	Pos   Pos    `json:"pos"`
+}
+
+// Image is a named image reference.
+type Image struct {
+	Name string `json:"name"`
+	Ref  string `json:"ref"`
+	Pos  Pos    `json:"pos"`
+}
+
+// Task is one step of the pipeline.
+type Task struct {
+	Name string `json:"name"`
+	// Image names an entry of Spec.Images or is a full reference.
+	Image string `json:"image,omitempty"`
+	// From continues from another task's resulting container.
+	From      string            `json:"from,omitempty"`
+	Run       []string          `json:"run,omitempty"`
+	Sh        string            `json:"sh,omitempty"`
+	Workdir   string            `json:"workdir,omitempty"`
+	Env       map[string]string `json:"env,omitempty"`
+	User      string            `json:"user,omitempty"`
+	Mounts    []Mount           `json:"mounts,omitempty"`
+	Cache     []Cache           `json:"cache,omitempty"`
+	Secrets   []Secret          `json:"secrets,omitempty"`
+	Outputs   []Output          `json:"outputs,omitempty"`
+	DependsOn []string          `json:"dependsOn,omitempty"`
+	Timeout   time.Duration     `json:"timeout,omitempty"`
+	Pos       Pos               `json:"pos"`
+}
+
+// Mount is a host directory, relative to the repository root, mounted
+// into the task.
+type Mount struct {
+	Source   string   `json:"source"`
+	Target   string   `json:"target"`
+	ReadOnly bool     `json:"readOnly,omitempty"`
+	Include  []string `json:"include,omitempty"`
+	Exclude  []string `json:"exclude,omitempty"`
+	Pos      Pos      `json:"pos"`
+}
+
+// Cache is a logical cache volume. The name is logical: the engine volume is
+// derived from the tier and scope and cannot be named by the spec.
+type Cache struct {
+	Name string `json:"name"`
+	Path string `json:"path"`
+	// Sharing is "shared" (default), "private" or "locked".
+	Sharing string `json:"sharing,omitempty"`
+	Pos     Pos    `json:"pos"`
+}
+
+// Secret is handed to the task as an environment variable or a file.
+// Exactly one of Env and Path is set, and the value comes From somewhere:
+// never a literal in the spec.
+type Secret struct {
+	Name string       `json:"name"`
+	Env  string       `json:"env,omitempty"`
+	Path string       `json:"path,omitempty"`
+	From SecretSource `json:"from"`
+	// Value is set only when the spec (wrongly) contains a literal value;
+	// the gate denies it. It is never serialised.
+	Value string `json:"-"`
+	Pos   Pos    `json:"pos"`
+}
+
+// SecretSource names where a secret value is read at run time.
+type SecretSource struct {
+	Env  string `json:"env,omitempty"`
+	File string `json:"file,omitempty"`
+	// Command is run on the host; its stdout is the value.
+	Command []string `json:"command,omitempty"`
+}
+
+// Output is a file or directory exported from the task's container.
+type Output struct {
+	Path string `json:"path"`
+	// Dest is a host path relative to the run directory (default: the
+	// base name of Path under outputs/).
+	Dest string `json:"dest,omitempty"`
+	// Type is "file" (default) or "dir".
+	Type string `json:"type,omitempty"`
+	Pos  Pos    `json:"pos"`
+}
