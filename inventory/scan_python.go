@@ -26,7 +26,7 @@ func ScanPython(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 				j++
 			}
 		}
-		if j >= len(toks) || toks[j].kind != tOp || toks[j].text != "=" {
+		if j+1 >= len(toks) || toks[j].kind != tOp || toks[j].text != "=" {
 			continue
 		}
 		v, k, ok := s.strings(j + 1)
