@@ -2,7 +2,9 @@ package inventory
 
 import (
 	"context"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pinline/pinline/internal/monorepo"
 )
@@ -13,6 +15,7 @@ import (
 func BenchmarkCollect(b *testing.B) {
 	b.Run("typical", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			if _, err := Collect(context.Background(), Options{Root: "../testdata/repos/clean"}); err != nil {
 				b.Fatal(err)
@@ -25,6 +28,7 @@ func BenchmarkCollect(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			inv, err := Collect(context.Background(), Options{Root: dir})
 			if err != nil {
@@ -52,5 +56,21 @@ func TestMonorepoGenerator(t *testing.T) {
 	}
 	if len(inv.Unresolved) == 0 || len(inv.Images) == 0 {
 		t.Error("generated sources produce no images or no unresolved references")
+	}
+}
+
+// reportCPU reports the process CPU time (user+system) per operation:
+// on a shared machine wall time varies with load, CPU time much less.
+func reportCPU(b *testing.B) func() {
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			b.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	start := cpu()
+	return func() {
+		b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -204,8 +204,11 @@ func run(ctx context.Context, opts Options, jobs []job) ([]result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Parsers copy what they keep, so one read buffer per worker
+			// is reused for every file.
+			buf := make([]byte, 0, 16<<10)
 			for i := range next {
-				out[i] = parseJob(jobs[i], opts.MaxFileSize)
+				out[i], buf = parseJob(jobs[i], opts.MaxFileSize, buf)
 			}
 		}()
 	}
@@ -235,22 +238,29 @@ feed:
 	return out, nil
 }
 
-func parseJob(j job, maxSize int64) (r result) {
+func parseJob(j job, maxSize int64, buf []byte) (r result, _ []byte) {
 	r.file = j.rel
 	defer func() {
 		if p := recover(); p != nil {
 			r.err = &ParseError{File: j.rel, Msg: fmt.Sprintf("internal parser error: %v", p)}
 		}
 	}()
-	data, err := readFile(j.abs, maxSize)
+	data, err := readFile(j.abs, maxSize, buf)
 	if err != nil {
 		var pe *ParseError
 		if errors.As(err, &pe) {
 			pe.File = j.rel
 		}
 		r.err = err
-		return r
+		return r, buf
 	}
+	buf = data[:0]
+	r = parseData(j, data)
+	return r, buf
+}
+
+func parseData(j job, data []byte) (r result) {
+	r.file = j.rel
 	switch j.kind {
 	case kindDaggerJSON:
 		m, imgs, err := ParseDaggerJSON(j.rel, data)
@@ -288,25 +298,31 @@ func parseJob(j job, maxSize int64) (r result) {
 	return r
 }
 
-func readFile(abs string, maxSize int64) ([]byte, error) {
+// readFile reads abs into buf (grown as needed), failing for files over
+// maxSize bytes.
+func readFile(abs string, maxSize int64, buf []byte) ([]byte, error) {
 	f, err := os.Open(abs)
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("read: %w", err)
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > maxSize {
+			return nil, &ParseError{Msg: fmt.Sprintf("file is larger than %d bytes", maxSize)}
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", abs, err)
+		}
 	}
-	if st.Size() > maxSize {
-		return nil, &ParseError{Msg: fmt.Sprintf("file is larger than %d bytes", maxSize)}
-	}
-	data := make([]byte, st.Size())
-	n, err := io.ReadFull(f, data)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", abs, err)
-	}
-	return data[:n], nil
 }
 
 func merge(inv *Inventory, res []result) {

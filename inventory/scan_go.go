@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"errors"
 	"go/ast"
 	"go/parser"
@@ -28,7 +29,11 @@ type goConst struct {
 // Unresolved. A syntax error is a *ParseError.
 func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, file, data, parser.ParseComments|parser.SkipObjectResolution)
+	mode := parser.SkipObjectResolution
+	if bytes.Contains(data, []byte("+default=")) {
+		mode |= parser.ParseComments // only comments with pragmas matter
+	}
+	f, err := parser.ParseFile(fset, file, data, mode)
 	if err != nil {
 		var list scanner.ErrorList
 		if errors.As(err, &list) && len(list) > 0 {
@@ -44,17 +49,10 @@ func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 			s.pragmas(c)
 		}
 	}
-	s.defaults(f)
-	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "From" && len(call.Args) == 1 {
-			s.from(call.Args[0])
-		}
-		return true
-	})
+	s.defaults()
+	for _, arg := range s.fromArgs {
+		s.from(arg)
+	}
 	// Image-looking constants not passed to From here (they may be used
 	// from another file): those named like an image or holding a digest.
 	for _, n := range s.order {
@@ -78,10 +76,12 @@ type goScan struct {
 	consts   map[string]*goConst
 	order    []string
 	pragmaAt []int // indexes into images of +default pragmas
-	// params and fields whose +default pragma names an image; From on
-	// them is resolved by that default.
-	paramDefault map[*ast.FuncType]map[string]bool
+	// fields whose +default pragma names an image, and function bodies
+	// whose parameters have one; From on them is resolved by that default.
 	fieldDefault map[string]bool
+	fromArgs     []ast.Expr
+	funcs        []funcNode
+	structs      []*ast.StructType
 	scopes       []scope
 	images       []ImageRef
 	unresolved   []Unresolved
@@ -127,8 +127,20 @@ func (s *goScan) collectConsts(f *ast.File) {
 		id *ast.Ident
 		v  ast.Expr
 	}
+	// One walk collects constants, From arguments, and the functions and
+	// structs that +default pragmas may annotate.
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.CallExpr:
+			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "From" && len(n.Args) == 1 {
+				s.fromArgs = append(s.fromArgs, n.Args[0])
+			}
+		case *ast.FuncDecl:
+			s.funcs = append(s.funcs, funcNode{n.Type, n.Body})
+		case *ast.FuncLit:
+			s.funcs = append(s.funcs, funcNode{n.Type, n.Body})
+		case *ast.StructType:
+			s.structs = append(s.structs, n)
 		case *ast.ValueSpec:
 			for i, id := range n.Names {
 				var v ast.Expr
@@ -245,6 +257,9 @@ var reDefault = regexp.MustCompile(`\+default=("(?:[^"\\\n]|\\.)*")`)
 
 // pragmas reports +default="..." values that look like images.
 func (s *goScan) pragmas(c *ast.Comment) {
+	if !strings.Contains(c.Text, "+default=") {
+		return
+	}
 	for _, m := range reDefault.FindAllStringSubmatchIndex(c.Text, -1) {
 		v, err := strconv.Unquote(c.Text[m[2]:m[3]])
 		if err != nil || !LooksLikeImage(v) || isHostPort(v) {
@@ -260,8 +275,7 @@ func (s *goScan) pragmas(c *ast.Comment) {
 
 // defaults finds the parameters and struct fields that a +default
 // pragma with an image precedes.
-func (s *goScan) defaults(f *ast.File) {
-	s.paramDefault = map[*ast.FuncType]map[string]bool{}
+func (s *goScan) defaults() {
 	s.fieldDefault = map[string]bool{}
 	if len(s.pragmaAt) == 0 {
 		return
@@ -289,38 +303,23 @@ func (s *goScan) defaults(f *ast.File) {
 			prev = fld.End()
 		}
 	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncType:
-			m := map[string]bool{}
-			pragmaIn(n.Params, m)
-			if len(m) > 0 {
-				s.paramDefault[n] = m
-			}
-		case *ast.StructType:
-			pragmaIn(n.Fields, s.fieldDefault)
-		}
-		return true
-	})
-	if len(s.paramDefault) == 0 {
-		return
+	for _, st := range s.structs {
+		pragmaIn(st.Fields, s.fieldDefault)
 	}
-	// Map each parameter name to the functions declaring it; a From on an
-	// identifier inside such a function uses the default.
-	ast.Inspect(f, func(n ast.Node) bool {
-		var ft *ast.FuncType
-		var body *ast.BlockStmt
-		switch n := n.(type) {
-		case *ast.FuncDecl:
-			ft, body = n.Type, n.Body
-		case *ast.FuncLit:
-			ft, body = n.Type, n.Body
+	// A From on a parameter inside the body of a function whose pragma
+	// gives that parameter an image default uses the default.
+	for _, fn := range s.funcs {
+		m := map[string]bool{}
+		pragmaIn(fn.typ.Params, m)
+		if len(m) > 0 && fn.body != nil {
+			s.scopes = append(s.scopes, scope{fn.body.Pos(), fn.body.End(), m})
 		}
-		if m := s.paramDefault[ft]; m != nil && body != nil {
-			s.scopes = append(s.scopes, scope{body.Pos(), body.End(), m})
-		}
-		return true
-	})
+	}
+}
+
+type funcNode struct {
+	typ  *ast.FuncType
+	body *ast.BlockStmt
 }
 
 type scope struct {
