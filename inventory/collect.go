@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -326,6 +327,16 @@ func readFile(abs string, maxSize int64, buf []byte) ([]byte, error) {
 }
 
 func merge(inv *Inventory, res []result) {
+	var nm, nl, ns, ni, nu int
+	for _, r := range res {
+		nm, nl, ns, ni, nu = nm+len(r.modules), nl+len(r.locks), ns+len(r.specs), ni+len(r.images), nu+len(r.unresolved)
+	}
+	inv.Files = slices.Grow(inv.Files, len(res))
+	inv.Modules = slices.Grow(inv.Modules, nm)
+	inv.Locks = slices.Grow(inv.Locks, nl)
+	inv.Specs = slices.Grow(inv.Specs, ns)
+	inv.Images = slices.Grow(inv.Images, ni)
+	inv.Unresolved = slices.Grow(inv.Unresolved, nu)
 	for _, r := range res {
 		inv.Files = append(inv.Files, r.file)
 		inv.Modules = append(inv.Modules, r.modules...)

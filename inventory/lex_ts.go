@@ -8,13 +8,13 @@ var regexAfter = map[string]bool{"return": true, "typeof": true, "case": true, "
 // lexTS tokenizes TypeScript: line and block comments, '...' and "..."
 // strings, template literals with nested ${...} expressions, and regular
 // expression literals (told apart from division by the previous token).
-func lexTS(file string, data []byte) ([]tok, *ParseError) {
+func lexTS(file string, data []byte) (*lexer, *ParseError) {
 	l := newLexer(file, data)
 	l.tsTokens(false)
 	if l.err != nil {
 		return nil, l.err
 	}
-	return l.toks, nil
+	return l, nil
 }
 
 // tsTokens scans until the end of input or, inside a template

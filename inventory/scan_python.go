@@ -10,11 +10,12 @@ import "strings"
 // mentions an image. f-strings and other expressions are Unresolved.
 // An unterminated string is a *ParseError.
 func ScanPython(file string, data []byte) ([]ImageRef, []Unresolved, error) {
-	toks, perr := lexPython(file, data)
+	l, perr := lexPython(file, data)
 	if perr != nil {
 		return nil, nil, perr
 	}
-	s := &srcScan{origin: "python", l: newLexer(file, data), toks: toks, consts: map[string]*srcConst{}}
+	toks := l.toks
+	s := &srcScan{origin: "python", l: l, toks: toks, consts: map[string]*srcConst{}}
 	// Module-level constants: NAME [: type] = "..." at column 1.
 	for i, t := range toks {
 		if !t.first || t.kind != tName || !isUpperName(t.text) {

@@ -10,11 +10,12 @@ import "unicode"
 // an image. Template literals with substitutions and other expressions
 // are Unresolved. An unterminated string or comment is a *ParseError.
 func ScanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, error) {
-	toks, perr := lexTS(file, data)
+	l, perr := lexTS(file, data)
 	if perr != nil {
 		return nil, nil, perr
 	}
-	s := &srcScan{origin: "typescript", l: newLexer(file, data), toks: toks, consts: map[string]*srcConst{}}
+	toks := l.toks
+	s := &srcScan{origin: "typescript", l: l, toks: toks, consts: map[string]*srcConst{}}
 	decl := map[int]bool{} // string token indexes that initialise a declaration
 	for i := 0; i+1 < len(toks); i++ {
 		t := toks[i]
