@@ -15,7 +15,8 @@ func ScanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, error) 
 		return nil, nil, perr
 	}
 	toks := l.toks
-	s := &srcScan{origin: "typescript", l: l, toks: toks, consts: map[string]*srcConst{}}
+	s := &srcScan{origin: "typescript", l: l, toks: toks, consts: map[string]*srcConst{},
+		defaults: map[string]bool{}}
 	decl := map[int]bool{} // string token indexes that initialise a declaration
 	for i := 0; i+1 < len(toks); i++ {
 		t := toks[i]
