@@ -50,15 +50,23 @@ func ScanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, error) 
 			}
 		}
 	}
+	parens := 0
 	for i := 0; i+1 < len(toks); i++ {
 		t := toks[i]
+		if isOp(t, "(") {
+			parens++
+		} else if isOp(t, ")") && parens > 0 {
+			parens--
+		}
 		switch {
 		case t.kind == tName && t.text == "from" && i > 0 && isOp(toks[i-1], ".") && isOp(toks[i+1], "("):
 			if i >= 2 && toks[i-2].kind == tName && startsUpper(toks[i-2].text) {
 				continue // Array.from, Buffer.from, ...
 			}
 			s.call(i+1, "")
-		case isOp(t, "=") && !decl[i+1] && i > 0 && (toks[i-1].kind == tName || isOp(toks[i-1], "?")):
+		case isOp(t, "=") && !decl[i+1] && i > 1 && toks[i-1].kind == tName && (parens > 0 || isOp(toks[i-2], ":")):
+			// A parameter default, or a typed property default; not a
+			// plain reassignment.
 			s.defaultAt(i+1, "param")
 		}
 	}
