@@ -1,5 +1,8 @@
 package inventory
 
+// maxTemplateDepth bounds template literal nesting.
+const maxTemplateDepth = 256
+
 // Keywords after which a "/" starts a regular expression literal.
 var regexAfter = map[string]bool{"return": true, "typeof": true, "case": true, "do": true, "else": true,
 	"in": true, "of": true, "new": true, "delete": true, "void": true, "throw": true, "instanceof": true,
@@ -160,10 +163,15 @@ func (l *lexer) template() {
 			continue
 		case c == '$' && l.i+1 < len(l.data) && l.data[l.i+1] == '{':
 			subst = true
+			if l.depth++; l.depth > maxTemplateDepth {
+				l.fail(start, "template literals nested too deeply")
+				return
+			}
 			l.i += 2
 			save := len(l.toks)
 			l.tsTokens(true)
 			l.toks = l.toks[:save]
+			l.depth--
 			continue
 		case c == '`':
 			l.i++

@@ -27,12 +27,13 @@ type tok struct {
 }
 
 type lexer struct {
-	file string
-	data []byte
-	li   lineIndex
-	i    int
-	toks []tok
-	err  *ParseError
+	file  string
+	data  []byte
+	li    lineIndex
+	i     int
+	toks  []tok
+	err   *ParseError
+	depth int // template literal nesting
 	// intern shares the strings of repeated names and operators.
 	intern map[string]string
 }

@@ -174,6 +174,7 @@ func TestScanErrors(t *testing.T) {
 		{"typescript", "const s = 'abc\n'", "m.ts:1:11: unterminated string literal"},
 		{"typescript", "/* open", "m.ts:1:1: unterminated block comment"},
 		{"typescript", "const t = `a${b", "m.ts:1:15: unterminated template literal substitution"},
+		{"typescript", strings.Repeat("`${", 300), "m.ts:1:769: template literals nested too deeply"},
 	}
 	for _, tt := range tests {
 		var err error
