@@ -1,0 +1,242 @@
+package pin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// GitResolver resolves git refs to commits and answers ancestry questions.
+type GitResolver interface {
+	// Resolve returns the commit ref points to in the repository at
+	// cloneURL. ref may be empty (the default branch), a tag or branch
+	// name, a full ref name (refs/...) or a commit.
+	Resolve(ctx context.Context, cloneURL, ref string) (Resolved, error)
+	// IsAncestor reports whether commit ancestor is reachable from the
+	// fullRef of the repository at cloneURL.
+	IsAncestor(ctx context.Context, cloneURL, fullRef, ancestor string) (bool, error)
+}
+
+// Resolved is a ref resolved to a commit.
+type Resolved struct {
+	Commit string
+	// FullRef is the ref that matched (refs/tags/v1, refs/heads/main, HEAD).
+	FullRef string
+	// Kind is "tag", "branch", "commit" or "ref".
+	Kind string
+}
+
+// Rewrite maps clone URLs starting with From to To, like git's
+// url.<To>.insteadOf = <From>. The longest matching From wins.
+type Rewrite struct {
+	From, To string
+}
+
+// Git resolves refs with the git CLI (git ls-remote; git fetch into a
+// temporary bare repository for ancestry). git's own configuration,
+// including url.*.insteadOf, applies as well.
+type Git struct {
+	// Bin is the git executable; empty means "git" from PATH.
+	Bin string
+	// Rewrites are applied to clone URLs before git sees them.
+	Rewrites []Rewrite
+	// Env is added to git's environment.
+	Env []string
+
+	mu    sync.Mutex
+	lists map[string]map[string]string
+}
+
+// RewriteURL applies the rewrites to u.
+func (g *Git) RewriteURL(u string) string {
+	best := -1
+	for i, r := range g.Rewrites {
+		if strings.HasPrefix(u, r.From) && (best < 0 || len(r.From) > len(g.Rewrites[best].From)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return u
+	}
+	return g.Rewrites[best].To + strings.TrimPrefix(u, g.Rewrites[best].From)
+}
+
+func (g *Git) run(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	bin := g.Bin
+	if bin == "" {
+		bin = "git"
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "GIT_TERMINAL_PROMPT=0"), g.Env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if i := strings.LastIndex(msg, "\n"); i >= 0 {
+			msg = msg[i+1:]
+		}
+		return out, fmt.Errorf("git %s: %w: %s", args[0], err, msg)
+	}
+	return out, nil
+}
+
+// lsRemote lists the refs of cloneURL, peeling annotated tags. Results are
+// cached for the life of g.
+func (g *Git) lsRemote(ctx context.Context, cloneURL string) (map[string]string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if m, ok := g.lists[cloneURL]; ok {
+		return m, nil
+	}
+	out, err := g.run(ctx, "", "ls-remote", "--", g.RewriteURL(cloneURL))
+	if err != nil {
+		return nil, &NetworkError{Ref: cloneURL, Host: hostOf(cloneURL), Err: err}
+	}
+	m := map[string]string{}
+	peeled := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		sha, ref, ok := strings.Cut(strings.TrimSpace(line), "\t")
+		if !ok {
+			continue
+		}
+		if base, isPeeled := strings.CutSuffix(ref, "^{}"); isPeeled {
+			peeled[base] = sha
+			continue
+		}
+		m[ref] = sha
+	}
+	for ref, sha := range peeled {
+		m[ref] = sha
+	}
+	if g.lists == nil {
+		g.lists = map[string]map[string]string{}
+	}
+	g.lists[cloneURL] = m
+	return m, nil
+}
+
+// Resolve implements GitResolver. Tags win over branches of the same name.
+func (g *Git) Resolve(ctx context.Context, cloneURL, ref string) (Resolved, error) {
+	if isCommit(ref) {
+		return Resolved{Commit: ref, FullRef: ref, Kind: "commit"}, nil
+	}
+	refs, err := g.lsRemote(ctx, cloneURL)
+	if err != nil {
+		return Resolved{}, err
+	}
+	var cands []string
+	switch {
+	case ref == "" || ref == "HEAD":
+		cands = []string{"HEAD"}
+	case strings.HasPrefix(ref, "refs/"):
+		cands = []string{ref}
+	default:
+		cands = []string{"refs/tags/" + ref, "refs/heads/" + ref, "refs/" + ref}
+	}
+	for _, c := range cands {
+		if sha, ok := refs[c]; ok {
+			return Resolved{Commit: sha, FullRef: c, Kind: refKind(c)}, nil
+		}
+	}
+	return Resolved{}, fmt.Errorf("ref %q in %s: %w", ref, cloneURL, ErrNotFound)
+}
+
+func refKind(full string) string {
+	switch {
+	case strings.HasPrefix(full, "refs/tags/"):
+		return "tag"
+	case strings.HasPrefix(full, "refs/heads/"), full == "HEAD":
+		return "branch"
+	}
+	return "ref"
+}
+
+// IsAncestor implements GitResolver by fetching fullRef (commits only,
+// --filter=tree:0 where the server allows it) into a temporary bare
+// repository and asking git merge-base --is-ancestor.
+func (g *Git) IsAncestor(ctx context.Context, cloneURL, fullRef, ancestor string) (bool, error) {
+	if !isCommit(ancestor) {
+		return false, nil
+	}
+	dir, err := os.MkdirTemp("", "pinline-verify-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(dir)
+	if _, err := g.run(ctx, dir, "init", "-q", "--bare", "."); err != nil {
+		return false, err
+	}
+	if _, err := g.run(ctx, dir, "fetch", "-q", "--no-tags", "--filter=tree:0", g.RewriteURL(cloneURL), "+"+fullRef+":refs/pinline/target"); err != nil {
+		return false, &NetworkError{Ref: cloneURL + "@" + fullRef, Host: hostOf(cloneURL), Err: err}
+	}
+	_, err = g.run(ctx, dir, "merge-base", "--is-ancestor", ancestor, "refs/pinline/target")
+	if err == nil {
+		return true, nil
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		// 1: not an ancestor; 128: the pinned commit is not in the history.
+		return false, nil
+	}
+	return false, err
+}
+
+func isCommit(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func hostOf(cloneURL string) string {
+	if u, err := url.Parse(cloneURL); err == nil && u.Host != "" {
+		return u.Host
+	}
+	if u, err := url.Parse(cloneURL); err == nil && u.Scheme == "file" {
+		return "localhost"
+	}
+	return cloneURL
+}
+
+// remoteSource parses a Dagger module source such as
+// github.com/org/repo/sub@v1 into a RemoteRef-like triple. Local sources
+// (paths) return ok=false.
+func remoteSource(src string) (host, repo, sub, ref string, ok bool) {
+	if src == "" || strings.HasPrefix(src, ".") || strings.HasPrefix(src, "/") {
+		return "", "", "", "", false
+	}
+	s := strings.TrimPrefix(strings.TrimPrefix(src, "https://"), "git@")
+	s, ref, _ = strings.Cut(s, "@")
+	s = strings.TrimSuffix(s, ".git")
+	parts := strings.Split(s, "/")
+	if len(parts) < 3 || !strings.Contains(parts[0], ".") {
+		return "", "", "", "", false
+	}
+	host, repo = parts[0], parts[1]+"/"+strings.TrimSuffix(parts[2], ".git")
+	sub = strings.Join(parts[3:], "/")
+	return host, repo, sub, ref, true
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
