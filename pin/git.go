@@ -10,15 +10,14 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
-	"sync"
 )
 
-// GitResolver resolves git refs to commits and answers ancestry questions.
+// GitResolver lists the refs of git repositories and answers ancestry
+// questions.
 type GitResolver interface {
-	// Resolve returns the commit ref points to in the repository at
-	// cloneURL. ref may be empty (the default branch), a tag or branch
-	// name, a full ref name (refs/...) or a commit.
-	Resolve(ctx context.Context, cloneURL, ref string) (Resolved, error)
+	// ListRefs returns the refs of the repository at cloneURL (full ref
+	// name, and HEAD, to commit), annotated tags peeled to their commit.
+	ListRefs(ctx context.Context, cloneURL string) (map[string]string, error)
 	// IsAncestor reports whether commit ancestor is reachable from the
 	// fullRef of the repository at cloneURL.
 	IsAncestor(ctx context.Context, cloneURL, fullRef, ancestor string) (bool, error)
@@ -49,9 +48,6 @@ type Git struct {
 	Rewrites []Rewrite
 	// Env is added to git's environment.
 	Env []string
-
-	mu    sync.Mutex
-	lists map[string]map[string]string
 }
 
 // RewriteURL applies the rewrites to u.
@@ -89,14 +85,8 @@ func (g *Git) run(ctx context.Context, dir string, args ...string) ([]byte, erro
 	return out, nil
 }
 
-// lsRemote lists the refs of cloneURL, peeling annotated tags. Results are
-// cached for the life of g.
-func (g *Git) lsRemote(ctx context.Context, cloneURL string) (map[string]string, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if m, ok := g.lists[cloneURL]; ok {
-		return m, nil
-	}
+// ListRefs implements GitResolver with git ls-remote.
+func (g *Git) ListRefs(ctx context.Context, cloneURL string) (map[string]string, error) {
 	out, err := g.run(ctx, "", "ls-remote", "--", g.RewriteURL(cloneURL))
 	if err != nil {
 		return nil, &NetworkError{Ref: cloneURL, Host: hostOf(cloneURL), Err: err}
@@ -117,21 +107,15 @@ func (g *Git) lsRemote(ctx context.Context, cloneURL string) (map[string]string,
 	for ref, sha := range peeled {
 		m[ref] = sha
 	}
-	if g.lists == nil {
-		g.lists = map[string]map[string]string{}
-	}
-	g.lists[cloneURL] = m
 	return m, nil
 }
 
-// Resolve implements GitResolver. Tags win over branches of the same name.
-func (g *Git) Resolve(ctx context.Context, cloneURL, ref string) (Resolved, error) {
+// resolveRef finds ref among refs. ref may be empty (the default branch),
+// a tag or branch name, a full ref name (refs/...) or a commit. Tags win
+// over branches of the same name.
+func resolveRef(refs map[string]string, cloneURL, ref string) (Resolved, error) {
 	if isCommit(ref) {
 		return Resolved{Commit: ref, FullRef: ref, Kind: "commit"}, nil
-	}
-	refs, err := g.lsRemote(ctx, cloneURL)
-	if err != nil {
-		return Resolved{}, err
 	}
 	var cands []string
 	switch {

@@ -11,6 +11,24 @@ type resolver struct {
 	images  ImageResolver
 	git     GitResolver
 	digests map[string]string
+	refs    map[string]map[string]string
+}
+
+// gitResolve resolves ref in the repository at cloneURL, listing each
+// repository once per run.
+func (r *resolver) gitResolve(ctx context.Context, cloneURL, ref string) (Resolved, error) {
+	if isCommit(ref) {
+		return Resolved{Commit: ref, FullRef: ref, Kind: "commit"}, nil
+	}
+	refs, ok := r.refs[cloneURL]
+	if !ok {
+		var err error
+		if refs, err = r.git.ListRefs(ctx, cloneURL); err != nil {
+			return Resolved{}, err
+		}
+		r.refs[cloneURL] = refs
+	}
+	return resolveRef(refs, cloneURL, ref)
 }
 
 func (r *resolver) resolve(ctx context.Context, s site) (string, error) {
@@ -20,7 +38,7 @@ func (r *resolver) resolve(ctx context.Context, s site) (string, error) {
 	if s.sourceCommit != "" {
 		return s.sourceCommit, nil
 	}
-	res, err := r.git.Resolve(ctx, s.cloneURL, s.gitRef)
+	res, err := r.gitResolve(ctx, s.cloneURL, s.gitRef)
 	if err != nil {
 		return "", wrapSite(s, err)
 	}
@@ -92,7 +110,7 @@ func (r *resolver) verify(ctx context.Context, s site) (Finding, error) {
 		}
 		return f, nil
 	}
-	res, err := r.git.Resolve(ctx, s.cloneURL, s.gitRef)
+	res, err := r.gitResolve(ctx, s.cloneURL, s.gitRef)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		f.Status, f.Detail = StatusMissing, "the ref no longer exists"

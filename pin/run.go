@@ -37,7 +37,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Changes: []Change{}, Files: []string{}}
-	r := &resolver{images: opts.Images, git: opts.Git, digests: map[string]string{}}
+	r := &resolver{images: opts.Images, git: opts.Git, digests: map[string]string{}, refs: map[string]map[string]string{}}
 	var changed []*file
 	for _, f := range files {
 		rep.Notes = append(rep.Notes, f.notes...)
