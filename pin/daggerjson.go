@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+
+	"github.com/pinline/pinline/inventory"
 )
 
 // collectDaggerJSON finds the remote module references of a dagger.json:
@@ -33,7 +35,7 @@ func collectDaggerJSON(f *file) error {
 			case '{':
 				collectModuleObject(f, el)
 			case '"':
-				if _, _, _, ref, ok := remoteSource(el.str); ok && !isCommit(ref) {
+				if inventory.IsRemoteSource(el.str) && !isCommit(inventory.ParseRemoteRef(el.str).Ref) {
 					f.note(el.start, el.str, "legacy string dependency cannot hold a pin; write it as {\"name\", \"source\"}")
 				}
 			}
@@ -47,19 +49,19 @@ func collectModuleObject(f *file, obj *jnode) {
 	if src == nil || src.value.kind != '"' {
 		return
 	}
-	host, repo, _, ref, ok := remoteSource(src.value.str)
-	if !ok {
+	if !inventory.IsRemoteSource(src.value.str) {
 		return
 	}
+	remote := inventory.ParseRemoteRef(src.value.str)
 	s := site{
 		pos:      f.position(src.value.start),
 		kind:     "module",
 		ref:      src.value.str,
-		cloneURL: "https://" + host + "/" + repo,
-		gitRef:   ref,
+		cloneURL: remote.CloneURL,
+		gitRef:   remote.Ref,
 	}
-	if isCommit(ref) {
-		s.sourceCommit = ref
+	if isCommit(remote.Ref) {
+		s.sourceCommit = remote.Ref
 	}
 	pin := obj.get("pin")
 	switch {

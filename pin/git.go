@@ -196,25 +196,6 @@ func hostOf(cloneURL string) string {
 	return cloneURL
 }
 
-// remoteSource parses a Dagger module source such as
-// github.com/org/repo/sub@v1 into a RemoteRef-like triple. Local sources
-// (paths) return ok=false.
-func remoteSource(src string) (host, repo, sub, ref string, ok bool) {
-	if src == "" || strings.HasPrefix(src, ".") || strings.HasPrefix(src, "/") {
-		return "", "", "", "", false
-	}
-	s := strings.TrimPrefix(strings.TrimPrefix(src, "https://"), "git@")
-	s, ref, _ = strings.Cut(s, "@")
-	s = strings.TrimSuffix(s, ".git")
-	parts := strings.Split(s, "/")
-	if len(parts) < 3 || !strings.Contains(parts[0], ".") {
-		return "", "", "", "", false
-	}
-	host, repo = parts[0], parts[1]+"/"+strings.TrimSuffix(parts[2], ".git")
-	sub = strings.Join(parts[3:], "/")
-	return host, repo, sub, ref, true
-}
-
 // sortedKeys returns the keys of m in order.
 func sortedKeys[V any](m map[string]V) []string {
 	ks := make([]string, 0, len(m))

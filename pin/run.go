@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/pinline/pinline/inventory"
 )
@@ -32,7 +31,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if out == nil {
 		out = io.Discard
 	}
-	files, err := discover(opts.Root, opts.Paths)
+	files, err := discover(ctx, opts.Root, opts.Paths)
 	if err != nil {
 		return nil, err
 	}
@@ -100,10 +99,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 
 // skipDirs are never walked: VCS data, dependencies and generated SDKs.
 var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".venv": true,
-	"__pycache__": true, "sdk": true, "testdata": true}
+	"__pycache__": true, "testdata": true}
 
 // kindOf says which collector reads a file: "dagger.json", "dagger.lock",
-// "spec", a source language, or "".
+// "spec", "source" or "".
 func kindOf(path string) string {
 	switch base := filepath.Base(path); {
 	case base == "dagger.json":
@@ -112,49 +111,45 @@ func kindOf(path string) string {
 		return "dagger.lock"
 	case base == "pinline.yaml" || base == "pinline.yml":
 		return "spec"
+	case isSource(path):
+		return "source"
 	}
-	return sourceLang(path)
+	return ""
 }
 
 // discover reads the files to pin. Directories are walked; module source
-// is read only inside a Dagger module (a directory with a dagger.json at or
-// above it, within the walk or, for files named directly, up to Root).
-func discover(root string, paths []string) ([]*file, error) {
+// is read only when it belongs to a Dagger module (see collectSources).
+// Named files that do not exist are skipped (a staged deletion).
+func discover(ctx context.Context, root string, paths []string) ([]*file, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
 	seen := map[string]bool{}
 	var files []*file
-	add := func(abs string, explicit bool) error {
+	var sources, configs []string
+	add := func(abs string) error {
 		kind := kindOf(abs)
 		if kind == "" || seen[abs] {
 			return nil
 		}
-		if langs[kind].ext != nil && !inModule(root, abs) {
+		seen[abs] = true
+		if kind == "source" {
+			sources = append(sources, abs)
 			return nil
 		}
-		seen[abs] = true
 		data, err := os.ReadFile(abs)
 		if err != nil {
-			if explicit && errors.Is(err, fs.ErrNotExist) {
-				return nil // a staged deletion
-			}
 			return fmt.Errorf("read %s: %w", abs, err)
 		}
-		rel, err := filepath.Rel(root, abs)
-		if err != nil || strings.HasPrefix(rel, "..") {
-			rel = abs
-		}
-		f := newFile(filepath.ToSlash(rel), abs, data)
+		f := newFile(relTo(root, abs), abs, data)
 		switch kind {
 		case "dagger.json":
+			configs = append(configs, abs)
 			err = collectDaggerJSON(f)
 		case "dagger.lock":
 			err = collectLock(f)
 		case "spec":
 			err = collectSpec(f)
-		default:
-			collectSource(f, kind)
 		}
 		if err != nil {
 			return err
@@ -175,7 +170,7 @@ func discover(root string, paths []string) ([]*file, error) {
 			return nil, &InputError{Pos: inventory.Position{File: p}, Err: err}
 		}
 		if !st.IsDir() {
-			if err := add(abs, true); err != nil {
+			if err := add(abs); err != nil {
 				return nil, err
 			}
 			continue
@@ -190,32 +185,22 @@ func discover(root string, paths []string) ([]*file, error) {
 				}
 				return nil
 			}
-			return add(path, false)
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			return add(path)
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
+	if len(sources) > 0 {
+		src, err := collectSources(ctx, root, sources, configs)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, src...)
+	}
 	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
 	return files, nil
-}
-
-// inModule reports whether a dagger.json exists in the directory of path or
-// above it, up to root (or the filesystem root when path is outside root).
-func inModule(root, path string) bool {
-	rootAbs, _ := filepath.Abs(root)
-	dir, _ := filepath.Abs(filepath.Dir(path))
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "dagger.json")); err == nil {
-			return true
-		}
-		if dir == rootAbs {
-			return false
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return false
-		}
-		dir = parent
-	}
 }

@@ -1,142 +1,142 @@
 package pin
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
+
+	"github.com/pinline/pinline/inventory"
 )
 
-// lang describes the lexical rules of one module source language, enough
-// to find string literals outside comments.
-type lang struct {
-	line   string   // line comment
-	quotes string   // string delimiters
-	raw    byte     // raw string delimiter (Go `), 0 if none
-	triple bool     // Python triple quotes
-	tmpl   byte     // template literal delimiter (TS `), 0 if none
-	ext    []string // file extensions
-}
-
-var langs = map[string]lang{
-	"go":         {line: "//", quotes: `"'`, raw: '`', ext: []string{".go"}},
-	"python":     {line: "#", quotes: `"'`, triple: true, ext: []string{".py"}},
-	"typescript": {line: "//", quotes: `"'`, tmpl: '`', ext: []string{".ts", ".mts"}},
-}
-
-// sourceLang returns the language of a module source file, "" for others.
-func sourceLang(path string) string {
-	ext := filepath.Ext(path)
-	for name, l := range langs {
-		for _, e := range l.ext {
-			if ext == e && !strings.HasSuffix(path, ".d.ts") && !strings.HasSuffix(path, "_test.go") {
-				return name
-			}
-		}
-	}
-	return ""
-}
-
-// Contexts in which a string literal is an image reference:
-//   - the argument of a From call: .From("x"), .from_("x"), .from_(address="x"), .from("x");
-//   - the value assigned to a name containing "image" (goImage := "x",
-//     const BASE_IMAGE = "x", image: str = "x", baseImage: string = "x");
-//   - a Python annotated parameter default (x: Annotated[str, ...] = "x"),
-//     when the value has an explicit tag.
-var (
-	fromCtx     = regexp.MustCompile(`\.\s*(?:From|from_|from)\s*\(\s*(?:address\s*=\s*)?$`)
-	nameCtx     = regexp.MustCompile(`(?i)\b\w*image\w*(?:\s*:\s*[\w.\[\]]+|\s+[\w.]+)?\s*:?=\s*$`)
-	annotateCtx = regexp.MustCompile(`Annotated\[.*\]\s*=\s*$`)
-)
-
-// collectSource finds image references in string literals of module
-// source. Literals with escapes, f-strings and template literals with
-// substitutions are dynamic and skipped (the gate reports them).
-func collectSource(f *file, language string) {
-	l := langs[language]
-	d := f.data
-	stmt := 0 // start of the code that precedes the current literal
-	for i := 0; i < len(d); {
-		c := d[i]
-		switch {
-		case strings.HasPrefix(string(d[i:min(i+len(l.line), len(d))]), l.line):
-			for i < len(d) && d[i] != '\n' {
-				i++
-			}
-			stmt = i
-		case language != "python" && c == '/' && i+1 < len(d) && d[i+1] == '*':
-			end := strings.Index(string(d[i+2:]), "*/")
-			if end < 0 {
-				return
-			}
-			i += 2 + end + 2
-			stmt = i
-		case l.triple && i+2 < len(d) && (c == '"' || c == '\'') && d[i+1] == c && d[i+2] == c:
-			end := strings.Index(string(d[i+3:]), string(d[i:i+3]))
-			if end < 0 {
-				return
-			}
-			i += 3 + end + 3
-			stmt = i
-		case strings.IndexByte(l.quotes, c) >= 0 || (l.raw != 0 && c == l.raw) || (l.tmpl != 0 && c == l.tmpl):
-			start := i + 1
-			j := start
-			escaped := false
-			for j < len(d) && d[j] != c {
-				if d[j] == '\\' && c != l.raw {
-					escaped = true
-					j++
-				}
-				if d[j] == '\n' && c != l.raw && c != l.tmpl {
-					break
-				}
-				j++
-			}
-			if j >= len(d) {
-				return
-			}
-			text := string(d[start:j])
-			dynamic := escaped || (c == l.tmpl && strings.Contains(text, "${")) || (language == "python" && fPrefixed(d, i))
-			ctx := string(d[max(stmt, i-120):i])
-			if !dynamic && !(language == "go" && c == '\'') {
-				considerLiteral(f, start, text, ctx)
-			}
-			i = j + 1
-		default:
-			if c == ';' || c == '{' || c == '}' {
-				stmt = i + 1
-			}
-			i++
-		}
-	}
-}
-
-func fPrefixed(d []byte, quote int) bool {
-	for k := quote - 1; k >= 0 && k >= quote-3; k-- {
-		switch d[k] {
-		case 'f', 'F':
-			return true
-		case 'r', 'R', 'b', 'B', 'u', 'U':
-			continue
-		}
-		return false
+// isSource reports whether path is Dagger module source pin may edit.
+func isSource(path string) bool {
+	switch filepath.Ext(path) {
+	case ".go", ".py", ".ts":
+		return !strings.HasSuffix(path, ".d.ts")
 	}
 	return false
 }
 
-func considerLiteral(f *file, off int, text, ctx string) {
-	// Only the current line matters for assignments; calls may wrap.
-	lineCtx := ctx
-	if k := strings.LastIndexByte(ctx, '\n'); k >= 0 {
-		lineCtx = ctx[k+1:]
-	}
-	switch {
-	case fromCtx.MatchString(ctx):
-	case nameCtx.MatchString(lineCtx) || annotateCtx.MatchString(lineCtx):
-		if !hasTag(strings.SplitN(text, "@", 2)[0]) && !strings.Contains(text, "@") {
-			return
+// sourceOrigins are the inventory origins of module source image refs.
+var sourceOrigins = map[string]bool{"go": true, "python": true, "typescript": true}
+
+// collectSources finds the image references of module source files with
+// the inventory (the same scanner the gate uses, so pin fixes exactly what
+// check reports), together with the dagger.json files that make the
+// sources module code. Each reference is edited where the inventory says
+// it is: the position must hold the literal (after its opening quote) or
+// the +default pragma value; otherwise the entry is left with a note.
+func collectSources(ctx context.Context, root string, sources, configs []string) ([]*file, error) {
+	paths := append(append([]string{}, configs...), sources...)
+	for _, s := range sources {
+		if cfg := moduleConfigOf(root, s); cfg != "" {
+			paths = append(paths, cfg)
 		}
-	default:
-		return
 	}
-	addImageText(f, off, text)
+	inv, err := inventory.Collect(ctx, inventory.Options{Root: root, Paths: dedupe(paths)})
+	if err != nil {
+		var pe *inventory.ParseError
+		if errors.As(err, &pe) {
+			return nil, &InputError{Pos: inventory.Position{File: pe.File, Line: pe.Line, Column: pe.Column}, Err: err}
+		}
+		return nil, err
+	}
+	wanted := map[string]bool{}
+	for _, s := range sources {
+		wanted[relTo(root, s)] = true
+	}
+	byFile := map[string][]inventory.ImageRef{}
+	for _, img := range inv.Images {
+		if sourceOrigins[img.Origin] && wanted[img.Pos.File] {
+			byFile[img.Pos.File] = append(byFile[img.Pos.File], img)
+		}
+	}
+	var files []*file
+	for _, rel := range sortedKeys(byFile) {
+		abs := filepath.Join(root, filepath.FromSlash(rel))
+		data, err := os.ReadFile(abs)
+		if err != nil {
+			return nil, err
+		}
+		f := newFile(rel, abs, data)
+		seen := map[int]bool{}
+		for _, img := range byFile[rel] {
+			off, ok := literalAt(f, img.Pos, img.Ref)
+			if !ok {
+				f.note(0, img.Ref, "the reference is not written literally at "+posString(img.Pos)+"; pin it by hand")
+				continue
+			}
+			if !seen[off] {
+				seen[off] = true
+				addImageText(f, off, img.Ref)
+			}
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// literalAt returns the byte offset of ref at pos: inside a string literal
+// whose opening quote is at pos, or at pos itself.
+func literalAt(f *file, pos inventory.Position, ref string) (int, bool) {
+	if pos.Line < 1 || pos.Line > len(f.lines) || pos.Column < 1 {
+		return 0, false
+	}
+	off := f.lines[pos.Line-1] + pos.Column - 1
+	if off < len(f.data) && strings.IndexByte("\"'`", f.data[off]) >= 0 {
+		off++
+	}
+	if off+len(ref) <= len(f.data) && string(f.data[off:off+len(ref)]) == ref {
+		return off, true
+	}
+	return 0, false
+}
+
+func posString(p inventory.Position) string {
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+}
+
+// moduleConfigOf returns the dagger.json in the directory of path or the
+// nearest one above it, up to root; "" when there is none.
+func moduleConfigOf(root, path string) string {
+	rootAbs, _ := filepath.Abs(root)
+	dir, _ := filepath.Abs(filepath.Dir(path))
+	for {
+		cfg := filepath.Join(dir, "dagger.json")
+		if _, err := os.Stat(cfg); err == nil {
+			return cfg
+		}
+		if dir == rootAbs {
+			return ""
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+func relTo(root, abs string) string {
+	rootAbs, _ := filepath.Abs(root)
+	rel, err := filepath.Rel(rootAbs, abs)
+	if err != nil {
+		return filepath.ToSlash(abs)
+	}
+	return filepath.ToSlash(rel)
+}
+
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -28,3 +28,12 @@ func (m *Gosrc) Build() *dagger.Container {
 	_, _, _ = d, e, f
 	return c.WithExec([]string{"echo", "image:tag"})
 }
+
+// WithBase takes the base image as an argument with a default.
+func (m *Gosrc) WithBase(
+	// +optional
+	// +default="REGISTRY/lib/alpine:3.20@sha256:c13a61a40342f645950df8630442508ee8872e534263cce9b5ab1fa21a55245a"
+	base string,
+) string {
+	return base
+}
