@@ -44,9 +44,13 @@ func collectSources(ctx context.Context, root string, sources, configs []string)
 		}
 		return nil, err
 	}
+	// The inventory names files relative to root, with ../ when outside.
+	rootAbs, _ := filepath.Abs(root)
 	wanted := map[string]bool{}
 	for _, s := range sources {
-		wanted[relTo(root, s)] = true
+		if rel, err := filepath.Rel(rootAbs, s); err == nil {
+			wanted[filepath.ToSlash(rel)] = true
+		}
 	}
 	byFile := map[string][]inventory.ImageRef{}
 	for _, img := range inv.Images {
@@ -56,12 +60,12 @@ func collectSources(ctx context.Context, root string, sources, configs []string)
 	}
 	var files []*file
 	for _, rel := range sortedKeys(byFile) {
-		abs := filepath.Join(root, filepath.FromSlash(rel))
+		abs := filepath.Join(rootAbs, filepath.FromSlash(rel))
 		data, err := os.ReadFile(abs)
 		if err != nil {
 			return nil, err
 		}
-		f := newFile(rel, abs, data)
+		f := newFile(relTo(root, abs), abs, data)
 		seen := map[int]bool{}
 		for _, img := range byFile[rel] {
 			off, ok := literalAt(f, img.Pos, img.Ref)
@@ -123,7 +127,7 @@ func moduleConfigOf(root, path string) string {
 func relTo(root, abs string) string {
 	rootAbs, _ := filepath.Abs(root)
 	rel, err := filepath.Rel(rootAbs, abs)
-	if err != nil {
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
 		return filepath.ToSlash(abs)
 	}
 	return filepath.ToSlash(rel)

@@ -40,16 +40,15 @@ sources.`,
 		},
 	}
 	o.AddFlags(c.Flags())
-	c.MarkFlagsMutuallyExclusive("check", "verify")
-	c.MarkFlagsMutuallyExclusive("diff", "verify")
-	c.MarkFlagsMutuallyExclusive("offline", "diff")
-	c.MarkFlagsMutuallyExclusive("offline", "verify")
 	return c
 }
 
 func runPin(cmd *cobra.Command, s *streams, o *pinOptions, args []string) error {
 	if o.offline && !o.check {
 		return usageErr(errors.New("--offline needs --check"))
+	}
+	if o.verify && (o.check || o.diff) {
+		return usageErr(errors.New("--verify writes nothing and cannot be combined with --check or --diff"))
 	}
 	root, err := os.Getwd()
 	if err != nil {
