@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/pinline/pinline/inventory"
 )
@@ -20,10 +21,11 @@ func collectDaggerJSON(f *file) error {
 	if root.kind != '{' {
 		return &InputError{Pos: f.position(root.start), Err: errors.New("dagger.json: top level is not an object")}
 	}
-	for _, key := range []string{"sdk", "blueprint"} {
-		if m := root.get(key); m != nil && m.value.kind == '{' {
-			collectModuleObject(f, m.value)
-		}
+	if m := root.get("sdk"); m != nil && m.value.kind == '{' {
+		collectSDK(f, m.value)
+	}
+	if m := root.get("blueprint"); m != nil && m.value.kind == '{' {
+		collectModuleObject(f, m.value)
 	}
 	for _, key := range []string{"dependencies", "toolchains"} {
 		m := root.get(key)
@@ -90,6 +92,29 @@ func collectModuleObject(f *file, obj *jnode) {
 			return edit{off: at, end: at, text: "," + sep + `"pin"` + colon + strconv.Quote(sha)}
 		}
 	}
+	f.sites = append(f.sites, s)
+}
+
+// collectSDK pins a remote SDK. Dagger's sdk object has no pin field (an
+// added "pin" would be ignored), so the ref in source itself becomes the
+// commit: github.com/o/r/sdk@v1 → github.com/o/r/sdk@<commit>.
+func collectSDK(f *file, obj *jnode) {
+	src := obj.get("source")
+	if src == nil || src.value.kind != '"' || !inventory.IsRemoteSource(src.value.str) {
+		return
+	}
+	remote := inventory.ParseRemoteRef(src.value.str)
+	s := site{pos: f.position(src.value.start), kind: "module", ref: src.value.str,
+		cloneURL: remote.CloneURL, gitRef: remote.Ref}
+	if isCommit(remote.Ref) {
+		s.sourceCommit, s.pinned = remote.Ref, remote.Ref
+	}
+	base := src.value.str
+	if remote.Ref != "" {
+		base = strings.TrimSuffix(base, "@"+remote.Ref)
+	}
+	start, end := src.value.start, src.value.end
+	s.edit = func(sha string) edit { return edit{off: start, end: end, text: strconv.Quote(base + "@" + sha)} }
 	f.sites = append(f.sites, s)
 }
 
