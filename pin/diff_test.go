@@ -45,4 +45,6 @@ func TestUnifiedDiff(t *testing.T) {
 	}
 }
 
-func itoa3(i int) string { return strings.TrimLeft(string([]byte{byte('0' + i/100), byte('0' + i/10%10), byte('0' + i%10)}), "0") }
+func itoa3(i int) string {
+	return strings.TrimLeft(string([]byte{byte('0' + i/100), byte('0' + i/10%10), byte('0' + i%10)}), "0")
+}
