@@ -4,6 +4,7 @@
 // pre-commit hook that was there before. The hook checks only the staged
 // dagger.json, dagger.lock, pinline.yaml and module source files.
 //
-// It imports the policy gate but never the pipeline or Dagger; it runs git
-// through its CLI.
+// The hook calls the pinline binary (by default `pinline check`, the
+// policy gate), so this package imports no other pinline package, and
+// never the pipeline or Dagger; it runs git through its CLI.
 package hooks

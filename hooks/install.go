@@ -36,6 +36,9 @@ type Result struct {
 // hook both exist: Install would lose one of them.
 var ErrChainOccupied = errors.New("both a foreign pre-commit hook and " + ChainedName + " exist")
 
+// ErrNotRepository is returned outside a git repository.
+var ErrNotRepository = errors.New("not a git repository")
+
 // HooksDir returns the repository's hooks directory (honouring
 // core.hooksPath).
 func HooksDir(ctx context.Context, dir string) (string, error) {
@@ -45,7 +48,11 @@ func HooksDir(ctx context.Context, dir string) (string, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("find git hooks directory: %w: %s", err, strings.TrimSpace(stderr.String()))
+		msg := strings.TrimSpace(stderr.String())
+		if strings.Contains(msg, "not a git repository") {
+			return "", fmt.Errorf("%s: %w", dir, ErrNotRepository)
+		}
+		return "", fmt.Errorf("find git hooks directory: %w: %s", err, msg)
 	}
 	p := strings.TrimSpace(string(out))
 	if !filepath.IsAbs(p) {

@@ -136,8 +136,8 @@ func TestInstallRefusesToLoseAHook(t *testing.T) {
 
 func TestInstallOutsideRepository(t *testing.T) {
 	t.Parallel()
-	if _, err := Install(t.Context(), Options{Dir: t.TempDir()}); err == nil {
-		t.Fatal("install outside a git repository succeeded")
+	if _, err := Install(t.Context(), Options{Dir: t.TempDir()}); !errors.Is(err, ErrNotRepository) {
+		t.Fatalf("install outside a git repository: %v, want ErrNotRepository", err)
 	}
 }
 

@@ -58,7 +58,10 @@ func TestResolveErrors(t *testing.T) {
 		want                string
 	}{
 		{"missing repository", "dagger.json", `{"name":"x","dependencies":[{"name":"y","source":"github.com/acme/nope@v1"}]}`,
-			func(err error) bool { var ne *NetworkError; return errors.As(err, &ne) && ne.Host == "github.com" }, "github.com/acme/nope"},
+			func(err error) bool {
+				var ne *NetworkError
+				return errors.As(err, &ne) && ne.Host == "github.com" && ne.Ref == "github.com/acme/nope@v1"
+			}, "dagger.json:1:"},
 		{"missing tag", "dagger.json", `{"name":"x","dependencies":[{"name":"y","source":"github.com/acme/tools@v9"}]}`,
 			func(err error) bool { var ie *InputError; return errors.As(err, &ie) && errors.Is(err, ErrNotFound) }, "dagger.json:1:"},
 		{"missing image tag", "pinline.yaml", "images:\n  a: " + e.host + "/lib/alpine:9.99\n",

@@ -62,6 +62,11 @@ func (r *resolver) digest(ctx context.Context, s site) (string, error) {
 func wrapSite(s site, err error) error {
 	var ne *NetworkError
 	if errors.As(err, &ne) {
+		if ne.Ref != s.ref {
+			// Name the reference as written (the module source or
+			// image), not only the clone URL git was given.
+			err = &NetworkError{Ref: s.ref, Host: ne.Host, Err: ne.Err}
+		}
 		return fmt.Errorf("%s:%d:%d: %w", s.pos.File, s.pos.Line, s.pos.Column, err)
 	}
 	return &InputError{Pos: s.pos, Err: err}

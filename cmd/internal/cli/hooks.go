@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -47,7 +48,10 @@ that is already there is kept as pre-commit.pinline-chained and run first.`,
 			} else {
 				res, err = hooks.Install(cmd.Context(), opts)
 			}
-			if err != nil {
+			switch {
+			case errors.Is(err, hooks.ErrNotRepository), errors.Is(err, hooks.ErrChainOccupied):
+				return usageErr(err)
+			case err != nil:
 				return opErr(err)
 			}
 			fmt.Fprintf(s.out, "%s %s\n", res.Action, res.Hook)
