@@ -64,9 +64,8 @@ staged=$(git diff --cached --name-only --diff-filter=ACMR -- @SPECS@)
 [ -n "$staged" ] || exit 0
 git diff --cached --name-only --diff-filter=ACMR -z -- @SPECS@ |
 	xargs -0 "$pinline" @ARGS@ --
-status=$?
-if [ "$status" -ne 0 ]; then
-	echo "pinline: commit blocked (exit $status). Pin with 'pinline pin', then stage the changes; 'git commit --no-verify' skips the check." >&2
+if [ $? -ne 0 ]; then
+	echo "pinline: commit blocked. Pin with 'pinline pin', then stage the changes; 'git commit --no-verify' skips the check." >&2
 	exit 1
 fi
 exit 0
