@@ -2,10 +2,21 @@ package cli
 
 import (
 	"bytes"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -58,5 +69,53 @@ func TestPinExitCodes(t *testing.T) {
 				t.Error("file changed")
 			}
 		})
+	}
+}
+
+// TestPinModesAgainstRegistry drives check, diff, pin and verify through
+// the CLI against a registry on 127.0.0.1.
+func TestPinModesAgainstRegistry(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	push := func(content string) {
+		img, err := mutate.AppendLayers(empty.Image, static.NewLayer([]byte(content), types.OCILayer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, _ := name.ParseReference(host + "/lib/alpine:3.20")
+		if err := remote.Write(ref, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	push("one")
+	dir := t.TempDir()
+	p := filepath.Join(dir, "pinline.yaml")
+	orig := "images:\n  a: " + host + "/lib/alpine:3.20 # base\n"
+	if err := os.WriteFile(p, []byte(orig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read := func() string { b, _ := os.ReadFile(p); return string(b) }
+
+	if code, out, _ := runCLI(t, "pin", "--check", dir); code != ExitDenied || !strings.Contains(out, "unpinned image") {
+		t.Fatalf("--check: exit %d\n%s", code, out)
+	}
+	code, out, _ := runCLI(t, "pin", "--diff", dir)
+	if code != ExitOK || !strings.Contains(out, "+++ b/") || !strings.Contains(out, "@sha256:") || read() != orig {
+		t.Fatalf("--diff: exit %d, file changed=%v\n%s", code, read() != orig, out)
+	}
+	if code, out, _ := runCLI(t, "pin", dir); code != ExitOK || !strings.Contains(read(), "3.20@sha256:") || !strings.HasSuffix(read(), " # base\n") {
+		t.Fatalf("pin: exit %d\n%s\n%s", code, out, read())
+	}
+	if code, out, _ := runCLI(t, "pin", "--check", dir); code != ExitOK {
+		t.Fatalf("--check after pin: exit %d\n%s", code, out)
+	}
+	if code, out, _ := runCLI(t, "pin", "--verify", dir); code != ExitOK || !strings.Contains(out, "ok image") {
+		t.Fatalf("--verify: exit %d\n%s", code, out)
+	}
+	push("two")
+	if code, out, _ := runCLI(t, "pin", "--verify", dir); code != ExitDenied || !strings.Contains(out, "tag-moved") {
+		t.Fatalf("--verify after retag: exit %d\n%s", code, out)
 	}
 }
