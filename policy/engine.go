@@ -46,9 +46,9 @@ type Engine struct {
 }
 
 const (
-	gateQuery     = "gate := data.pinline.gate.decision"
-	userQuery     = "user := data.pinline.user"
-	catalogQuery  = "data.pinline.gate.catalog"
+	gateQuery    = "gate := data.pinline.gate.decision"
+	userQuery    = "user := data.pinline.user"
+	catalogQuery = "data.pinline.gate.catalog"
 )
 
 // Load reads, parses and compiles the default bundle and the user

@@ -197,4 +197,3 @@ func errLess(a, b *ast.Error) bool {
 	}
 	return a.Location.Row < b.Location.Row
 }
-
