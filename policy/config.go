@@ -70,7 +70,7 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var yamlLine = regexp.MustCompile(`line (\d+):?`)
 
 // ParseConfig parses policy data; file names the source in errors and
 // waiver positions. An empty document is an empty Config.
@@ -107,10 +107,17 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 }
 
 func yamlErr(file string, err error) error {
-	pe := &ParseError{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	pe := &ParseError{File: file}
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		pe.Line, _ = strconv.Atoi(m[1])
 	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+	var parts []string
+	for _, l := range strings.Split(msg, "\n") {
+		parts = append(parts, yamlLine.ReplaceAllString(strings.TrimSpace(l), ""))
+	}
+	pe.Msg = strings.TrimLeft(strings.Join(parts, "; "), ": ")
 	return pe
 }
 
