@@ -63,6 +63,8 @@ that evidence before deploy.`,
 
 	root.AddCommand(
 		newVersionCmd(s),
+		newCheckCmd(s),
+		newPolicyCmd(s),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
