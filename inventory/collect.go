@@ -63,7 +63,7 @@ func Collect(ctx context.Context, opts Options) (*Inventory, error) {
 		opts.Root = "."
 	}
 	if len(opts.Paths) == 0 {
-		opts.Paths = []string{opts.Root}
+		opts.Paths = []string{"."}
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)

@@ -142,3 +142,14 @@ func sdkForm(s *SDK) string {
 	}
 	return form + s.Source
 }
+
+func readCorpus(t *testing.T, name string) []byte {
+	t.Helper()
+	for _, dir := range []string{"testdata/corpus/dagger-json", "testdata/corpus/dagger-lock-and-toml"} {
+		if data, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
+			return data
+		}
+	}
+	t.Fatalf("corpus file %s not found", name)
+	return nil
+}

@@ -168,7 +168,8 @@ func classifySDK(s *SDK) {
 
 func (d *jdecoder) deps(n *jnode, kind string) []Dependency {
 	if n.kind != 'a' {
-		d.fail(n, "%ss must be an array, not %s", kind, n.typeName())
+		d.fail(n, "%s must be an array, not %s", map[string]string{"dependency": "dependencies",
+			"toolchain": "toolchains"}[kind], n.typeName())
 		return nil
 	}
 	out := make([]Dependency, 0, len(n.vals))

@@ -71,8 +71,9 @@ func parseJSON(file string, data []byte) (*jnode, error) {
 	if err != nil {
 		return nil, err
 	}
+	off := p.start()
 	if _, err := p.dec.Token(); err != io.EOF {
-		return nil, p.errAt(int(p.dec.InputOffset()), "unexpected data after the top-level value")
+		return nil, p.errAt(off, "unexpected data after the top-level value")
 	}
 	return n, nil
 }

@@ -39,6 +39,12 @@ func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 	}
 	s := &goScan{file: file, fset: fset, data: data, consts: map[string]*goConst{}}
 	s.collectConsts(f)
+	for _, cg := range f.Comments {
+		for _, c := range cg.List {
+			s.pragmas(c)
+		}
+	}
+	s.defaults(f)
 	ast.Inspect(f, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok {
@@ -49,11 +55,6 @@ func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 		}
 		return true
 	})
-	for _, cg := range f.Comments {
-		for _, c := range cg.List {
-			s.pragmas(c)
-		}
-	}
 	// Image-looking constants not passed to From here (they may be used
 	// from another file): those named like an image or holding a digest.
 	for _, n := range s.order {
@@ -71,13 +72,19 @@ func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 }
 
 type goScan struct {
-	file       string
-	fset       *token.FileSet
-	data       []byte
-	consts     map[string]*goConst
-	order      []string
-	images     []ImageRef
-	unresolved []Unresolved
+	file     string
+	fset     *token.FileSet
+	data     []byte
+	consts   map[string]*goConst
+	order    []string
+	pragmaAt []int // indexes into images of +default pragmas
+	// params and fields whose +default pragma names an image; From on
+	// them is resolved by that default.
+	paramDefault map[*ast.FuncType]map[string]bool
+	fieldDefault map[string]bool
+	scopes       []scope
+	images       []ImageRef
+	unresolved   []Unresolved
 }
 
 func (s *goScan) position(p token.Pos) Position {
@@ -192,6 +199,9 @@ func (s *goScan) eval(e ast.Expr) (string, bool) {
 
 func (s *goScan) from(arg ast.Expr) {
 	v, ok := s.eval(arg)
+	if !ok && s.hasDefault(arg) {
+		return // the +default image is reported where it is written
+	}
 	if !ok {
 		s.unresolved = append(s.unresolved, Unresolved{Pos: s.position(arg.Pos()), Origin: "go",
 			Expr: s.text(arg), Reason: s.why(arg)})
@@ -237,12 +247,107 @@ var reDefault = regexp.MustCompile(`\+default=("(?:[^"\\\n]|\\.)*")`)
 func (s *goScan) pragmas(c *ast.Comment) {
 	for _, m := range reDefault.FindAllStringSubmatchIndex(c.Text, -1) {
 		v, err := strconv.Unquote(c.Text[m[2]:m[3]])
-		if err != nil || !LooksLikeImage(v) {
+		if err != nil || !LooksLikeImage(v) || isHostPort(v) {
 			continue
 		}
 		img, err := newImageRef(s.position(c.Slash+token.Pos(m[2])), "go", "default", "", v)
 		if err == nil {
+			s.pragmaAt = append(s.pragmaAt, len(s.images))
 			s.images = append(s.images, img)
 		}
 	}
+}
+
+// defaults finds the parameters and struct fields that a +default
+// pragma with an image precedes.
+func (s *goScan) defaults(f *ast.File) {
+	s.paramDefault = map[*ast.FuncType]map[string]bool{}
+	s.fieldDefault = map[string]bool{}
+	if len(s.pragmaAt) == 0 {
+		return
+	}
+	// pragmaIn names the fields of list whose preceding comments hold an
+	// image pragma, and sets the ImageRef name.
+	pragmaIn := func(list *ast.FieldList, into map[string]bool) {
+		if list == nil {
+			return
+		}
+		prev := list.Opening
+		for _, fld := range list.List {
+			for _, i := range s.pragmaAt {
+				img := &s.images[i]
+				off := s.offsetOf(img.Pos)
+				if off > s.fset.Position(prev).Offset && off < s.fset.Position(fld.Pos()).Offset {
+					for _, id := range fld.Names {
+						into[id.Name] = true
+						if img.Name == "" {
+							img.Name = id.Name
+						}
+					}
+				}
+			}
+			prev = fld.End()
+		}
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncType:
+			m := map[string]bool{}
+			pragmaIn(n.Params, m)
+			if len(m) > 0 {
+				s.paramDefault[n] = m
+			}
+		case *ast.StructType:
+			pragmaIn(n.Fields, s.fieldDefault)
+		}
+		return true
+	})
+	if len(s.paramDefault) == 0 {
+		return
+	}
+	// Map each parameter name to the functions declaring it; a From on an
+	// identifier inside such a function uses the default.
+	ast.Inspect(f, func(n ast.Node) bool {
+		var ft *ast.FuncType
+		var body *ast.BlockStmt
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			ft, body = n.Type, n.Body
+		case *ast.FuncLit:
+			ft, body = n.Type, n.Body
+		}
+		if m := s.paramDefault[ft]; m != nil && body != nil {
+			s.scopes = append(s.scopes, scope{body.Pos(), body.End(), m})
+		}
+		return true
+	})
+}
+
+type scope struct {
+	from, to token.Pos
+	names    map[string]bool
+}
+
+func (s *goScan) offsetOf(p Position) int {
+	tf := s.fset.File(token.Pos(1))
+	if tf == nil || p.Line < 1 || p.Line > tf.LineCount() {
+		return -1
+	}
+	return tf.Offset(tf.LineStart(p.Line)) + p.Column - 1
+}
+
+// hasDefault reports whether arg is a parameter or field with an image
+// +default pragma.
+func (s *goScan) hasDefault(arg ast.Expr) bool {
+	switch e := arg.(type) {
+	case *ast.Ident:
+		for _, sc := range s.scopes {
+			if e.Pos() >= sc.from && e.Pos() < sc.to && sc.names[e.Name] {
+				return true
+			}
+		}
+	case *ast.SelectorExpr:
+		return s.fieldDefault[e.Sel.Name]
+	}
+	return false
 }

@@ -63,6 +63,8 @@ that evidence before deploy.`,
 
 	root.AddCommand(
 		newVersionCmd(s),
+		newCheckCmd(s),
+		newPolicyCmd(s),
 		newPinCmd(s),
 		newHooksCmd(s),
 	)
