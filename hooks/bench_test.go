@@ -65,8 +65,18 @@ func (m *App) Step%d() *dagger.Container {
 // min-ms (the cost without interference from other processes).
 func BenchmarkHook(b *testing.B) {
 	bin := pinlineBin(b)
+	benchHook(b, bin, hookArgs(b, bin))
+}
+
+// BenchmarkHookOffline runs the hook installed with --run
+// pin,--check,--offline: the unpinned-entry check without the policy gate.
+func BenchmarkHookOffline(b *testing.B) {
+	benchHook(b, pinlineBin(b), []string{"pin", "--check", "--offline"})
+}
+
+func benchHook(b *testing.B, bin string, args []string) {
 	dir := typicalRepo(b)
-	if _, err := Install(b.Context(), Options{Dir: dir, Bin: bin, Args: hookArgs(b, bin)}); err != nil {
+	if _, err := Install(b.Context(), Options{Dir: dir, Bin: bin, Args: args}); err != nil {
 		b.Fatal(err)
 	}
 	hook := filepath.Join(dir, ".git", "hooks", "pre-commit")
