@@ -130,12 +130,13 @@ func TestHookBlocksUnpinnedModule(t *testing.T) {
 
 	dj := `{
   "name": "app",
-  "sdk": {"source": "go"},
+  "sdk": {"source": "github.com/acme/tools@v1.0.0"},
   "dependencies": [
     {
       "name": "tools",
       "source": "github.com/acme/tools@v1.0.0"
-    }
+    },
+    "github.com/acme/tools/legacy@v1.0.0"
   ]
 }
 `

@@ -37,9 +37,7 @@ func collectDaggerJSON(f *file) error {
 			case '{':
 				collectModuleObject(f, el)
 			case '"':
-				if inventory.IsRemoteSource(el.str) && !isCommit(inventory.ParseRemoteRef(el.str).Ref) {
-					f.note(el.start, el.str, "legacy string dependency cannot hold a pin; write it as {\"name\", \"source\"}")
-				}
+				collectSourceString(f, el)
 			}
 		}
 	}
@@ -99,21 +97,29 @@ func collectModuleObject(f *file, obj *jnode) {
 // added "pin" would be ignored), so the ref in source itself becomes the
 // commit: github.com/o/r/sdk@v1 → github.com/o/r/sdk@<commit>.
 func collectSDK(f *file, obj *jnode) {
-	src := obj.get("source")
-	if src == nil || src.value.kind != '"' || !inventory.IsRemoteSource(src.value.str) {
+	if src := obj.get("source"); src != nil && src.value.kind == '"' {
+		collectSourceString(f, src.value)
+	}
+}
+
+// collectSourceString pins a module source that has nowhere to put a pin
+// (an sdk source, a legacy string dependency) by replacing its ref with
+// the commit it resolves to.
+func collectSourceString(f *file, v *jnode) {
+	if !inventory.IsRemoteSource(v.str) {
 		return
 	}
-	remote := inventory.ParseRemoteRef(src.value.str)
-	s := site{pos: f.position(src.value.start), kind: "module", ref: src.value.str,
+	remote := inventory.ParseRemoteRef(v.str)
+	s := site{pos: f.position(v.start), kind: "module", ref: v.str,
 		cloneURL: remote.CloneURL, gitRef: remote.Ref}
 	if isCommit(remote.Ref) {
 		s.sourceCommit, s.pinned = remote.Ref, remote.Ref
 	}
-	base := src.value.str
+	base := v.str
 	if remote.Ref != "" {
 		base = strings.TrimSuffix(base, "@"+remote.Ref)
 	}
-	start, end := src.value.start, src.value.end
+	start, end := v.start, v.end
 	s.edit = func(sha string) edit { return edit{off: start, end: end, text: strconv.Quote(base + "@" + sha)} }
 	f.sites = append(f.sites, s)
 }
