@@ -166,6 +166,15 @@ func TestHookBlocksUnpinnedModule(t *testing.T) {
 		t.Fatalf("commit after pinline pin blocked: %v\n%s", err, out)
 	}
 
+	// Only staged files count: an unpinned module that is not staged does
+	// not block an unrelated commit.
+	writeFile(t, filepath.Join(dir, "other", "dagger.json"), `{"name":"other","dependencies":[{"name":"t","source":"github.com/acme/tools@v1.0.0"}]}`, 0o644)
+	writeFile(t, filepath.Join(dir, "dagger.json"), string(pinned)+"\n", 0o644)
+	mustGit(t, dir, "add", "dagger.json")
+	if out, err := run(t, dir, env, "git", "commit", "-q", "-m", "touch dagger.json"); err != nil {
+		t.Fatalf("commit blocked by an unstaged file: %v\n%s", err, out)
+	}
+
 	// Uninstall puts the foreign hook back.
 	if out, err := run(t, dir, env, bin, "hooks", "install", "--uninstall"); err != nil || !strings.Contains(out, "removed") {
 		t.Fatalf("uninstall: %v\n%s", err, out)
