@@ -84,7 +84,7 @@ func imageTarget(text string) (resolve, insertSuffix, pinned string, ok bool) {
 		if _, err := name.NewDigest(text); err != nil {
 			return "", "", "", false
 		}
-		if _, err := name.NewTag(base, name.StrictValidation); err != nil || !hasTag(base) {
+		if _, err := name.NewTag(base); err != nil || !hasTag(base) {
 			// Digest only: pinned, but no tag to verify against.
 			return "", "", digest, true
 		}
