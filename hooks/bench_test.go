@@ -35,15 +35,15 @@ func typicalRepo(b testing.TB) string {
 	writeFile(b, filepath.Join(dir, "dagger.lock"), `[["version","2"]]
 ["","git-latest",["github.com/acme/daggerverse"],"refs/tags/v0.3.0"]
 ["","git-sha",["github.com/acme/daggerverse","refs/tags/v0.3.0"],"0b68a41656546134aa6b5c0a439fd1ffcd2ecae9"]
-["","oci-sha",["docker.io/library/golang:1.22"],"`+pinnedDigest+`"]
+["","oci-sha",["registry.example.invalid/library/golang:1.22"],"`+pinnedDigest+`"]
 `, 0o644)
-	writeFile(b, filepath.Join(dir, "pinline.yaml"), "version: 1\nname: app\nimages:\n  go: docker.io/library/golang:1.22@"+pinnedDigest+"\ndefaultImage: go\ntasks:\n  test:\n    image: go\n    run: [go, test, ./...]\n", 0o644)
+	writeFile(b, filepath.Join(dir, "pinline.yaml"), "version: 1\nname: app\nimages:\n  go: registry.example.invalid/library/golang:1.22@"+pinnedDigest+"\ndefaultImage: go\ntasks:\n  test:\n    image: go\n    run: [go, test, ./...]\n", 0o644)
 	for i := range 8 {
 		writeFile(b, filepath.Join(dir, ".dagger", fmt.Sprintf("step%d.go", i)), fmt.Sprintf(`package main
 
 import "dagger/app/internal/dagger"
 
-const image%d = "docker.io/library/golang:1.22@%s"
+const image%d = "registry.example.invalid/library/golang:1.22@%s"
 
 // Step%d runs a step.
 func (m *App) Step%d() *dagger.Container {

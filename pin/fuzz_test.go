@@ -48,7 +48,7 @@ func FuzzJSONSpans(f *testing.F) {
 func FuzzCollect(f *testing.F) {
 	f.Add("dagger.json", `{"dependencies":[{"name":"a","source":"github.com/o/r@v1"}],"sdk":{"source":"github.com/o/s"}}`)
 	f.Add("dagger.json", `{"toolchains":[{"source":"github.com/o/r@main","pin":""}]}`)
-	f.Add("dagger.lock", "[[\"version\",\"2\"]]\n[\"\",\"oci-latest\",[\"docker.io/library/nginx\"],\"1.2\"]\n[\"\",\"git-latest\",[\"github.com/o/r\"],\"refs/tags/v1\"]")
+	f.Add("dagger.lock", "[[\"version\",\"2\"]]\n[\"\",\"oci-latest\",[\"registry.example.invalid/library/nginx\"],\"1.2\"]\n[\"\",\"git-latest\",[\"github.com/o/r\"],\"refs/tags/v1\"]")
 	f.Add("pinline.yaml", "images:\n  a: \"alpine:3\"\ntasks:\n  t: {image: 'x/y:1'}\n")
 	f.Fuzz(func(t *testing.T, name, content string) {
 		fl := newFile(name, name, []byte(content))
