@@ -19,6 +19,9 @@ type Options struct {
 	Bin string
 	// Args is the pinline subcommand the hook runs (nil = DefaultArgs).
 	Args []string
+	// All makes the hook check the whole repository rather than only the
+	// staged files.
+	All bool
 }
 
 // Result says what Install or Uninstall did.
@@ -78,7 +81,7 @@ func Install(ctx context.Context, o Options) (Result, error) {
 	if exists(chained) {
 		res.Chained = chained
 	}
-	want := Script(o.Bin, o.Args)
+	want := Script(o.Bin, o.Args, o.All)
 	cur, err := os.ReadFile(hook)
 	switch {
 	case errors.Is(err, os.ErrNotExist):

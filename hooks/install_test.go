@@ -52,7 +52,7 @@ func writeFile(t testing.TB, path, content string, mode os.FileMode) {
 
 func TestScriptQuoting(t *testing.T) {
 	t.Parallel()
-	s := Script("/opt/my tools/pinline", []string{"check", "--policy", "it's"})
+	s := Script("/opt/my tools/pinline", []string{"check", "--policy", "it's"}, false)
 	for _, want := range []string{Marker, `pinline='/opt/my tools/pinline'`, `check --policy 'it'\''s' --`, ChainedName, "--cached"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("script lacks %q:\n%s", want, s)
@@ -61,8 +61,11 @@ func TestScriptQuoting(t *testing.T) {
 	if !strings.HasPrefix(s, "#!/bin/sh\n") {
 		t.Error("no shebang")
 	}
-	if def := Script("", nil); !strings.Contains(def, "pinline=pinline") || !strings.Contains(def, " check --") {
+	if def := Script("", nil, false); !strings.Contains(def, "pinline=pinline") || !strings.Contains(def, " check --") {
 		t.Errorf("defaults:\n%s", def)
+	}
+	if all := Script("", nil, true); strings.Contains(all, "xargs") || !strings.Contains(all, `"$pinline" check`+"\n") {
+		t.Errorf("all files:\n%s", all)
 	}
 }
 

@@ -24,8 +24,10 @@ var DefaultArgs = []string{"check"}
 
 // Script renders the pre-commit hook. bin is the pinline executable (a path
 // or a name looked up in PATH), args the subcommand and flags that receive
-// the staged file names after "--".
-func Script(bin string, args []string) string {
+// the staged file names after "--". With all, the hook checks the whole
+// working tree instead of the staged files (still only when a relevant
+// file is staged).
+func Script(bin string, args []string, all bool) string {
 	if bin == "" {
 		bin = "pinline"
 	}
@@ -40,6 +42,11 @@ func Script(bin string, args []string) string {
 	for _, a := range args {
 		cmd = append(cmd, shellQuote(a))
 	}
+	run := "git diff --cached --name-only --diff-filter=ACMR -z -- @SPECS@ |\n\txargs -0 \"$pinline\" @ARGS@ --"
+	if all {
+		run = "\"$pinline\" @ARGS@"
+	}
+	tmpl := strings.Replace(scriptTemplate, "@RUN@", run, 1)
 	r := strings.NewReplacer(
 		"@MARKER@", Marker,
 		"@CHAINED@", ChainedName,
@@ -47,7 +54,7 @@ func Script(bin string, args []string) string {
 		"@ARGS@", strings.Join(cmd, " "),
 		"@SPECS@", strings.Join(specs, " "),
 	)
-	return r.Replace(scriptTemplate)
+	return r.Replace(tmpl)
 }
 
 const scriptTemplate = `#!/bin/sh
@@ -62,8 +69,7 @@ fi
 pinline=@BIN@
 staged=$(git diff --cached --name-only --diff-filter=ACMR -- @SPECS@)
 [ -n "$staged" ] || exit 0
-git diff --cached --name-only --diff-filter=ACMR -z -- @SPECS@ |
-	xargs -0 "$pinline" @ARGS@ --
+@RUN@
 if [ $? -ne 0 ]; then
 	echo "pinline: commit blocked. Pin with 'pinline pin', then stage the changes; 'git commit --no-verify' skips the check." >&2
 	exit 1

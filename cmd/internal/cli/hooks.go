@@ -14,12 +14,14 @@ import (
 // hooksInstallOptions are the flags of `pinline hooks install`.
 type hooksInstallOptions struct {
 	uninstall bool
+	all       bool
 	bin       string
 	run       []string
 }
 
 func (o *hooksInstallOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.uninstall, "uninstall", false, "remove the pinline hook and restore the hook it replaced")
+	fs.BoolVar(&o.all, "all-files", false, "check the whole repository on each commit, not only the staged files")
 	fs.StringVar(&o.bin, "bin", "", "pinline executable the hook runs (default: this executable)")
 	fs.StringSliceVar(&o.run, "run", nil, `pinline subcommand and flags the hook runs on the staged files (default "check")`)
 }
@@ -35,7 +37,7 @@ dagger.lock, pinline.yaml and module source files. Idempotent; a pre-commit hook
 that is already there is kept as pre-commit.pinline-chained and run first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts := hooks.Options{Bin: o.bin, Args: o.run}
+			opts := hooks.Options{Bin: o.bin, Args: o.run, All: o.all}
 			if opts.Bin == "" {
 				if exe, err := os.Executable(); err == nil {
 					opts.Bin = exe
