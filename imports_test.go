@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"policy":        {"inventory", "spec"},
 	"sbom":          {"inventory", "spec", "record"},
 	"hooks":         {"policy", "inventory", "spec"},
+	"pin":           {"inventory", "spec"},
 	"report":        {"record", "attest", "sbom", "inventory", "spec"},
 	"pipeline":      {"engine-config", "spec", "record", "attest", "inventory", "policy", "sbom"},
 }

@@ -63,6 +63,10 @@ that evidence before deploy.`,
 
 	root.AddCommand(
 		newVersionCmd(s),
+		newCheckCmd(s),
+		newPolicyCmd(s),
+		newPinCmd(s),
+		newHooksCmd(s),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
