@@ -1,0 +1,232 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/pinline/pinline/report"
+)
+
+// reportOptions are the flags of `pinline report`.
+type reportOptions struct {
+	Runs       string
+	Since      string
+	Format     string
+	Keys       []string
+	Output     string
+	Pack       string
+	SignKey    string
+	GatewayLog string
+}
+
+func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Runs, "runs", filepath.Join(".pinline", "runs"), "directory of run records")
+	fs.StringVar(&o.Since, "since", "", "only runs started at or after DATE (YYYY-MM-DD or RFC 3339)")
+	fs.StringVar(&o.Format, "format", "", "output format: html, md or json (default: from -o's extension, else md)")
+	fs.StringArrayVar(&o.Keys, "key", nil, "public key (PEM, e.g. cosign.pub) to re-check provenance signatures; repeatable")
+	fs.StringVarP(&o.Output, "output", "o", "", "write the report to FILE instead of stdout")
+	fs.StringVar(&o.Pack, "pack", "", "also write a signed evidence pack (tar.gz) to FILE")
+	fs.StringVar(&o.SignKey, "sign-key", "", "private key signing the pack manifest (cosign.key, password from COSIGN_PASSWORD)")
+	fs.StringVar(&o.GatewayLog, "gateway-log", "", "gateway audit log (JSON lines) to include in the pack")
+}
+
+func newReportCmd(s *streams) *cobra.Command {
+	o := &reportOptions{}
+	c := &cobra.Command{
+		Use:   "report",
+		Short: "Audit report over run records (HTML, Markdown, JSON) and signed evidence packs",
+		Long: `report reads every run under --runs and renders an audit report: counts by
+status and tier, policy pass rate, violations by rule, waivers and their
+expiry, pinning over time, and per run the identity, tasks, policy decision,
+SBOM summary, provenance subjects, the signature verdict re-checked now with
+--key, and a SLSA Build track checklist. --pack also writes a tar.gz evidence
+pack whose manifest of SHA-256 digests is a signed in-toto attestation; check
+it with 'pinline verify --pack FILE --key KEY'.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runReport(cmd.Context(), s, o)
+		},
+	}
+	o.AddFlags(c.Flags())
+	return c
+}
+
+func runReport(ctx context.Context, s *streams, o *reportOptions) error {
+	format := o.Format
+	if format == "" {
+		switch strings.ToLower(filepath.Ext(o.Output)) {
+		case ".html", ".htm":
+			format = "html"
+		case ".json":
+			format = "json"
+		default:
+			format = "md"
+		}
+	}
+	if !contains(report.Formats, format) {
+		return usageErr(fmt.Errorf("--format %q: valid formats are %q", format, report.Formats))
+	}
+	var since time.Time
+	if o.Since != "" {
+		t, err := parseSince(o.Since)
+		if err != nil {
+			return usageErr(err)
+		}
+		since = t
+	}
+	if o.Pack != "" && o.SignKey == "" {
+		return usageErr(errors.New("--pack needs --sign-key to sign the pack manifest"))
+	}
+	opts := report.Options{RunsDir: o.Runs, Since: since, KeysChecked: len(o.Keys), Progress: progress(s.errOut)}
+	if len(o.Keys) > 0 {
+		kc, err := loadKeyChecker(o.Keys)
+		if err != nil {
+			return usageErr(err)
+		}
+		opts.Checker = kc
+	}
+	var signer report.Signer
+	if o.Pack != "" {
+		k, err := loadSigningKey(s, o.SignKey)
+		if err != nil {
+			return usageErr(err)
+		}
+		signer = report.ECDSASigner{Key: k}
+	}
+	rep, err := report.Build(ctx, opts)
+	if errors.Is(err, report.ErrNoRunsDir) {
+		return usageErr(err)
+	}
+	if err != nil {
+		return opErr(err)
+	}
+	for _, e := range rep.Errors {
+		fmt.Fprintf(s.errOut, "pinline: warning: %s: %s\n", e.Path, e.Error)
+	}
+	var buf bytes.Buffer
+	if err := report.Render(&buf, rep, format); err != nil {
+		return opErr(err)
+	}
+	if err := writeOut(s.out, o.Output, buf.Bytes()); err != nil {
+		return opErr(err)
+	}
+	if o.Pack != "" {
+		var pb bytes.Buffer
+		if err := report.WritePack(ctx, &pb, rep, report.PackOptions{Signer: signer, GatewayLog: o.GatewayLog}); err != nil {
+			return opErr(err)
+		}
+		if err := writeOut(nil, o.Pack, pb.Bytes()); err != nil {
+			return opErr(err)
+		}
+		fmt.Fprintf(s.errOut, "pinline: evidence pack %s: %d runs\n", o.Pack, len(rep.Runs))
+	}
+	return nil
+}
+
+// progress reports reading progress on stderr: a rewritten line on a TTY,
+// otherwise a line every 500 runs; silent for fewer than 50 runs.
+func progress(w io.Writer) func(done, total int) {
+	tty := isTTY(w)
+	return func(done, total int) {
+		switch {
+		case total < 50:
+		case tty:
+			fmt.Fprintf(w, "\rreading runs %d/%d", done, total)
+			if done == total {
+				fmt.Fprintln(w)
+			}
+		case done%500 == 0 || done == total:
+			fmt.Fprintf(w, "reading runs %d/%d\n", done, total)
+		}
+	}
+}
+
+func parseSince(v string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, time.DateOnly} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--since %q: want YYYY-MM-DD or RFC 3339", v)
+}
+
+// writeOut writes b to path atomically, or to w when path is empty.
+func writeOut(w io.Writer, path string, b []byte) error {
+	if path == "" || path == "-" {
+		_, err := w.Write(b)
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// loadKeyChecker reads PEM public keys. TODO(attest): use attest's
+// verifiers once merged, for KMS and certificate keys.
+func loadKeyChecker(paths []string) (report.KeyChecker, error) {
+	var kc report.KeyChecker
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return kc, fmt.Errorf("--key: %w", err)
+		}
+		k, err := report.ParsePublicKey(b)
+		if err != nil {
+			return kc, fmt.Errorf("--key %s: %w", p, err)
+		}
+		kc.Keys = append(kc.Keys, crypto.PublicKey(k))
+	}
+	return kc, nil
+}
+
+// loadSigningKey reads an ECDSA private key: a cosign key encrypted with
+// COSIGN_PASSWORD, or an unencrypted PEM key.
+func loadSigningKey(s *streams, p string) (*ecdsa.PrivateKey, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("--sign-key: %w", err)
+	}
+	k, err := report.ParseECPrivateKey(b)
+	if !errors.Is(err, report.ErrEncryptedKey) {
+		if err != nil {
+			return nil, fmt.Errorf("--sign-key %s: %w", p, err)
+		}
+		return k, nil
+	}
+	pass, _ := EnvCosignPassword.Lookup(s.env)
+	blk, _ := pem.Decode(b)
+	der, err := encrypted.Decrypt(blk.Bytes, []byte(pass))
+	if err != nil {
+		return nil, fmt.Errorf("--sign-key %s: decrypt (check COSIGN_PASSWORD): %w", p, err)
+	}
+	k, err = report.ECFromPKCS8(der)
+	if err != nil {
+		return nil, fmt.Errorf("--sign-key %s: %w", p, err)
+	}
+	return k, nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
+)
+
+var fixtureRuns = filepath.Join("..", "..", "..", "report", "testdata", "runs")
+
+func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	s := &streams{in: strings.NewReader(""), out: &out, errOut: &errOut, env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	code := run(t.Context(), s, args)
+	return code, out.String(), errOut.String()
+}
+
+// keyFiles writes a cosign-style encrypted private key and its public key.
+func keyFiles(t *testing.T, pass string) (priv, pub string) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	enc, err := encrypted.Encrypt(der, []byte(pass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pder, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	dir := t.TempDir()
+	priv, pub = filepath.Join(dir, "cosign.key"), filepath.Join(dir, "cosign.pub")
+	os.WriteFile(priv, pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED SIGSTORE PRIVATE KEY", Bytes: enc}), 0o600)
+	os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pder}), 0o644)
+	return priv, pub
+}
+
+func TestReportCommand(t *testing.T) {
+	t.Parallel()
+	fixturePub := filepath.Join("..", "..", "..", "report", "testdata", "keys", "fixture.pub")
+	code, out, errOut := runCLI(t, nil, "report", "--runs", fixtureRuns, "--format", "json", "--key", fixturePub, "--since", "2026-11-03")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		Summary struct{ Runs int } `json:"summary"`
+		Runs    []struct {
+			ID         string
+			Provenance struct{ Verdict string } `json:"provenance"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Runs != 4 {
+		t.Errorf("--since: %d runs, want 4", rep.Summary.Runs)
+	}
+	if !strings.Contains(errOut, "20261107T090000Z-f6a7b8") {
+		t.Errorf("corrupt run not reported on stderr: %q", errOut)
+	}
+
+	for _, tt := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"report", "--runs", fixtureRuns, "--format", "pdf"}, ExitUsage, `"pdf"`},
+		{[]string{"report", "--runs", fixtureRuns, "--since", "yesterday"}, ExitUsage, "--since"},
+		{[]string{"report", "--runs", filepath.Join(t.TempDir(), "none")}, ExitUsage, "runs directory not found"},
+		{[]string{"report", "--runs", fixtureRuns, "--key", "/nonexistent.pub"}, ExitUsage, "--key"},
+		{[]string{"report", "--runs", fixtureRuns, "--pack", filepath.Join(t.TempDir(), "p.tgz")}, ExitUsage, "--sign-key"},
+	} {
+		code, _, errOut := runCLI(t, nil, tt.args...)
+		if code != tt.code || !strings.Contains(errOut, tt.msg) {
+			t.Errorf("%v: exit %d (%q), want %d containing %q", tt.args, code, errOut, tt.code, tt.msg)
+		}
+	}
+}
+
+func TestReportPackAndVerify(t *testing.T) {
+	t.Parallel()
+	priv, pub := keyFiles(t, "s3cret")
+	_, otherPub := keyFiles(t, "x")
+	dir := t.TempDir()
+	runs := filepath.Join(dir, "runs")
+	// Only the run whose provenance verifies with the fixture key, plus the
+	// denied one (no provenance).
+	for _, id := range []string{"20261102T090000Z-a1b2c3", "20261104T090000Z-c3d4e5"} {
+		if err := os.CopyFS(filepath.Join(runs, id), os.DirFS(filepath.Join(fixtureRuns, id))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fixturePub := filepath.Join("..", "..", "..", "report", "testdata", "keys", "fixture.pub")
+	pack, html := filepath.Join(dir, "evidence.tar.gz"), filepath.Join(dir, "r.html")
+	env := map[string]string{"COSIGN_PASSWORD": "s3cret"}
+	if code, _, e := runCLI(t, map[string]string{"COSIGN_PASSWORD": "wrong"}, "report", "--runs", runs, "--pack", pack, "--sign-key", priv); code != ExitUsage || !strings.Contains(e, "COSIGN_PASSWORD") {
+		t.Errorf("wrong password: exit %d %q", code, e)
+	}
+	if code, _, e := runCLI(t, env, "report", "--runs", runs, "-o", html, "--pack", pack, "--sign-key", priv, "--key", fixturePub); code != 0 {
+		t.Fatalf("report --pack: exit %d: %s", code, e)
+	}
+	if b, _ := os.ReadFile(html); !bytes.HasPrefix(b, []byte("<!DOCTYPE html>")) {
+		t.Errorf("-o r.html is not HTML: %.40q", b)
+	}
+	s := &streams{out: &bytes.Buffer{}, errOut: &bytes.Buffer{}, env: func(string) (string, bool) { return "", false }}
+	if err := runVerifyPack(t.Context(), s, pack, []string{fixturePub, pub}); err != nil {
+		t.Fatalf("verify pack: %v (%s)", err, s.errOut)
+	}
+	err := runVerifyPack(t.Context(), s, pack, []string{fixturePub, otherPub})
+	if code, _ := exitCode(err); code != ExitDenied || !strings.Contains(s.errOut.(*bytes.Buffer).String(), "manifest.intoto.json") {
+		t.Errorf("wrong key: exit %d, err %v, stderr %q", code, err, s.errOut)
+	}
+	if code, _ := exitCode(runVerifyPack(t.Context(), s, filepath.Join(dir, "missing.tgz"), []string{pub})); code != ExitUsage {
+		t.Errorf("missing pack: exit %d, want 2", code)
+	}
+}
