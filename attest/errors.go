@@ -40,7 +40,7 @@ var (
 	ErrTier               = errors.New("tier does not match")
 
 	// Deploy policy.
-	ErrPolicyDenied    = errors.New("deploy policy denied")      // ErrVerificationFailed
+	ErrPolicyDenied    = errors.New("deploy policy denied")       // ErrVerificationFailed
 	ErrPolicyUndefined = errors.New("deploy policy is undefined") // ErrVerificationFailed
 	ErrPolicyCompile   = errors.New("deploy policy does not compile")
 

@@ -12,8 +12,8 @@ import (
 
 	"github.com/sigstore/cosign/v2/pkg/cosign"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
-	"github.com/sigstore/sigstore/pkg/signature/options"
 	"github.com/sigstore/sigstore/pkg/signature/kms"
+	"github.com/sigstore/sigstore/pkg/signature/options"
 	// The KMS providers pinline supports, registered explicitly here and
 	// nowhere else. kms.Get is only called for these schemes (never for
 	// sigstore's plugin fallback).

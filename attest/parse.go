@@ -100,4 +100,3 @@ func wrapAt(file string, idx int, err error) error {
 	}
 	return &LocatedError{File: file, Index: idx, Err: err}
 }
-

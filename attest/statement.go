@@ -24,10 +24,10 @@ func PredicateTypeFor(name string) (string, error) {
 
 // statementDoc is the part of an in-toto statement verification reads.
 type statementDoc struct {
-	Type          string            `json:"_type"`
-	Subject       []statementSubj   `json:"subject"`
-	PredicateType string            `json:"predicateType"`
-	Predicate     json.RawMessage   `json:"predicate"`
+	Type          string          `json:"_type"`
+	Subject       []statementSubj `json:"subject"`
+	PredicateType string          `json:"predicateType"`
+	Predicate     json.RawMessage `json:"predicate"`
 }
 
 type statementSubj struct {

@@ -103,6 +103,7 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 	if env.PayloadType != PayloadTypeInToto {
 		return r.fail("payloadType", failed(ErrPayloadType, "got %q, want %q", env.PayloadType, PayloadTypeInToto))
 	}
+	r.pass("payloadType", env.PayloadType)
 	// 2. statement type.
 	st, err := parseStatement(env.Payload)
 	if err != nil {
