@@ -3,9 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -14,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/report"
 )
 
@@ -37,10 +34,10 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Runs, "runs", filepath.Join(".pinline", "runs"), "directory of run records")
 	fs.StringVar(&o.Since, "since", "", "only runs started at or after DATE (YYYY-MM-DD or RFC 3339)")
 	fs.StringVar(&o.Format, "format", "", "output format: html, md or json (default: from -o's extension, else md)")
-	fs.StringArrayVar(&o.Keys, "key", nil, "public key (PEM, e.g. cosign.pub) to re-check provenance signatures; repeatable")
+	fs.StringArrayVar(&o.Keys, "key", nil, "public key, certificate or KMS URI to re-check provenance signatures; repeatable")
 	fs.StringVarP(&o.Output, "output", "o", "", "write the report to FILE instead of stdout")
 	fs.StringVar(&o.Pack, "pack", "", "also write a signed evidence pack (tar.gz) to FILE")
-	fs.StringVar(&o.SignKey, "sign-key", "", "private key signing the pack manifest (cosign.key, password from COSIGN_PASSWORD)")
+	fs.StringVar(&o.SignKey, "sign-key", "", "key signing the pack manifest: cosign.key (password from COSIGN_PASSWORD) or a KMS URI")
 	fs.StringVar(&o.GatewayLog, "gateway-log", "", "gateway audit log (JSON lines) to include in the pack")
 }
 
@@ -93,19 +90,19 @@ func runReport(ctx context.Context, s *streams, o *reportOptions) error {
 	}
 	opts := report.Options{RunsDir: o.Runs, Since: since, KeysChecked: len(o.Keys), Progress: progress(s.errOut)}
 	if len(o.Keys) > 0 {
-		kc, err := loadKeyChecker(o.Keys)
+		kc, err := loadChecker(ctx, o.Keys)
 		if err != nil {
-			return usageErr(err)
+			return err
 		}
 		opts.Checker = kc
 	}
 	var signer report.Signer
 	if o.Pack != "" {
-		k, err := loadSigningKey(s, o.SignKey)
+		sg, err := loadSigner(ctx, s, o.SignKey)
 		if err != nil {
-			return usageErr(err)
+			return err
 		}
-		signer = report.ECDSASigner{Key: k}
+		signer = sg
 	}
 	rep, err := report.Build(ctx, opts)
 	if errors.Is(err, report.ErrNoRunsDir) {
@@ -177,49 +174,41 @@ func writeOut(w io.Writer, path string, b []byte) error {
 	return os.Rename(tmp, path)
 }
 
-// loadKeyChecker reads PEM public keys. TODO(attest): use attest's
-// verifiers once merged, for KMS and certificate keys.
-func loadKeyChecker(paths []string) (report.KeyChecker, error) {
-	var kc report.KeyChecker
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return kc, fmt.Errorf("--key: %w", err)
-		}
-		k, err := report.ParsePublicKey(b)
-		if err != nil {
-			return kc, fmt.Errorf("--key %s: %w", p, err)
-		}
-		kc.Keys = append(kc.Keys, crypto.PublicKey(k))
+// loadChecker loads --key references through attest (public key or
+// certificate PEM files, KMS URIs).
+func loadChecker(ctx context.Context, refs []string) (report.SignatureChecker, error) {
+	vs, err := attest.LoadVerifiers(ctx, refs)
+	if err != nil {
+		return nil, keyErr("--key", err)
 	}
-	return kc, nil
+	return attestChecker{Verifiers: vs}, nil
 }
 
-// loadSigningKey reads an ECDSA private key: a cosign key encrypted with
-// COSIGN_PASSWORD, or an unencrypted PEM key.
-func loadSigningKey(s *streams, p string) (*ecdsa.PrivateKey, error) {
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return nil, fmt.Errorf("--sign-key: %w", err)
-	}
-	k, err := report.ParseECPrivateKey(b)
-	if !errors.Is(err, report.ErrEncryptedKey) {
-		if err != nil {
-			return nil, fmt.Errorf("--sign-key %s: %w", p, err)
+// loadSigner loads the pack-signing key through attest: an encrypted
+// cosign key (password from COSIGN_PASSWORD) or a KMS URI.
+func loadSigner(ctx context.Context, s *streams, ref string) (report.Signer, error) {
+	pass := func() ([]byte, error) {
+		p, ok := EnvCosignPassword.Lookup(s.env)
+		if !ok {
+			return nil, fmt.Errorf("%s is not set", EnvCosignPassword.Name)
 		}
-		return k, nil
+		return []byte(p), nil
 	}
-	pass, _ := EnvCosignPassword.Lookup(s.env)
-	blk, _ := pem.Decode(b)
-	der, err := encrypted.Decrypt(blk.Bytes, []byte(pass))
+	sg, err := attest.LoadSigner(ctx, ref, pass)
 	if err != nil {
-		return nil, fmt.Errorf("--sign-key %s: decrypt (check COSIGN_PASSWORD): %w", p, err)
+		return nil, keyErr("--sign-key", fmt.Errorf("%w (the password comes from %s)", err, EnvCosignPassword.Name))
 	}
-	k, err = report.ECFromPKCS8(der)
-	if err != nil {
-		return nil, fmt.Errorf("--sign-key %s: %w", p, err)
+	return attestSigner{Signer: sg}, nil
+}
+
+// keyErr maps attest's key errors: bad input → exit 2, KMS or other
+// operational failures → exit 3.
+func keyErr(flag string, err error) error {
+	err = fmt.Errorf("%s: %w", flag, err)
+	if errors.Is(err, attest.ErrBadInput) {
+		return usageErr(err)
 	}
-	return k, nil
+	return opErr(err)
 }
 
 func contains(list []string, v string) bool {

@@ -2,18 +2,13 @@ package cli
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
+	"github.com/pinline/pinline/attest"
 )
 
 var fixtureRuns = filepath.Join("..", "..", "..", "report", "testdata", "runs")
@@ -26,23 +21,17 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, s
 	return code, out.String(), errOut.String()
 }
 
-// keyFiles writes a cosign-style encrypted private key and its public key.
+// keyFiles writes a cosign encrypted private key and its public key.
 func keyFiles(t *testing.T, pass string) (priv, pub string) {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	privPEM, pubPEM, err := attest.GenerateKeyPair(t.Context(), func() ([]byte, error) { return []byte(pass), nil }, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, _ := x509.MarshalPKCS8PrivateKey(k)
-	enc, err := encrypted.Encrypt(der, []byte(pass))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pder, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
 	dir := t.TempDir()
 	priv, pub = filepath.Join(dir, "cosign.key"), filepath.Join(dir, "cosign.pub")
-	os.WriteFile(priv, pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED SIGSTORE PRIVATE KEY", Bytes: enc}), 0o600)
-	os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pder}), 0o644)
+	os.WriteFile(priv, privPEM, 0o600)
+	os.WriteFile(pub, pubPEM, 0o644)
 	return priv, pub
 }
 
@@ -65,6 +54,16 @@ func TestReportCommand(t *testing.T) {
 	}
 	if rep.Summary.Runs != 4 {
 		t.Errorf("--since: %d runs, want 4", rep.Summary.Runs)
+	}
+	verdicts := map[string]string{}
+	for _, r := range rep.Runs {
+		verdicts[r.ID] = r.Provenance.Verdict
+	}
+	if verdicts["20261105T090000Z-d4e5f6"] != "invalid" || verdicts["20261106T090000Z-e5f6a7"] != "unsigned" {
+		t.Errorf("verdicts through attest verifiers = %v", verdicts)
+	}
+	if _, out, _ := runCLI(t, nil, "report", "--runs", fixtureRuns, "--format", "md", "--key", fixturePub); !strings.Contains(out, "| [20261102T090000Z-a1b2c3](#run-20261102t090000z-a1b2c3) | 2026-11-02 09:00:00Z | succeeded | trusted | allow (0 violations, 1 waived) | verified |") {
+		t.Errorf("signed fixture run not verified through attest:\n%s", out)
 	}
 	if !strings.Contains(errOut, "20261107T090000Z-f6a7b8") {
 		t.Errorf("corrupt run not reported on stderr: %q", errOut)

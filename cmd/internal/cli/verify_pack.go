@@ -36,9 +36,9 @@ func runVerifyPack(ctx context.Context, s *streams, pack string, keys []string) 
 	if len(keys) == 0 {
 		return usageErr(errors.New("--pack needs --key"))
 	}
-	kc, err := loadKeyChecker(keys)
+	kc, err := loadChecker(ctx, keys)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	f, err := os.Open(pack)
 	if err != nil {
