@@ -1,20 +1,49 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // decisionFile is the subset of decision.json the report reads. Unknown
 // fields are ignored; see docs/report.md "decision.json fields read".
 type decisionFile struct {
-	Allow        *bool     `json:"allow"`
-	Violations   []Finding `json:"violations"`
-	Warnings     []Finding `json:"warnings"`
-	Waived       []Finding `json:"waived"`
-	InputSHA256  string    `json:"inputSha256"`
-	BundleSHA256 string    `json:"bundleSha256"`
+	Allow      *bool     `json:"allow"`
+	Violations []Finding `json:"violations"`
+	Warnings   []Finding `json:"warnings"`
+	// Waived is a list of findings (policy.Decision) or a count
+	// (pipeline.Decision).
+	Waived       json.RawMessage `json:"waived"`
+	InputSHA256  string          `json:"inputSha256"`
+	BundleSHA256 string          `json:"bundleSha256"`
+	InputDigest  string          `json:"inputDigest"`
+	BundleDigest string          `json:"bundleDigest"`
 }
+
+// waived decodes the waived field: a list of findings, a count, or null.
+func (d *decisionFile) waived() ([]Finding, int, error) {
+	raw := bytes.TrimSpace(d.Waived)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return []Finding{}, 0, nil
+	}
+	if raw[0] == '[' {
+		var fs []Finding
+		if err := json.Unmarshal(raw, &fs); err != nil {
+			return nil, 0, fmt.Errorf("waived: %w", err)
+		}
+		return nonNil(fs), len(fs), nil
+	}
+	var n int
+	if err := json.Unmarshal(raw, &n); err != nil || n < 0 {
+		return nil, 0, fmt.Errorf("waived: want a list of findings or a count, got %.40s", raw)
+	}
+	return []Finding{}, n, nil
+}
+
+// digestHex strips a "sha256:" prefix.
+func digestHex(s string) string { return strings.TrimPrefix(s, "sha256:") }
 
 // Finding is a policy violation, warning or waived violation.
 type Finding struct {

@@ -43,16 +43,17 @@ type runSpec struct {
 	waiver    string // expiry of a waiver, "" for none
 	floating  bool   // an image without digest and an unpinned module
 	corrupt   bool   // run.json is not JSON
-	noDecFile bool   // no decision.json
+	pipeDec   bool   // decision.json as pipeline.Decision writes it (rule/file/line, waived count)
+	policyDec bool   // decision.json as policy.Decision writes it (inputDigest, waiver objects)
 }
 
 func fixtureSpecs() []runSpec {
 	return []runSpec{
-		{id: "20261102T090000Z-a1b2c3", day: 0, status: record.StatusSucceeded, tier: "trusted", waiver: "2026-12-31"},
+		{id: "20261102T090000Z-a1b2c3", day: 0, status: record.StatusSucceeded, tier: "trusted", waiver: "2026-12-31", policyDec: true},
 		{id: "20261103T090000Z-b2c3d4", day: 1, status: record.StatusFailed, tier: "untrusted", failTask: true, floating: true, waiver: "2026-11-15"},
 		{id: "20261104T090000Z-c3d4e5", day: 2, status: record.StatusDenied, tier: "untrusted", deny: true, floating: true},
 		{id: "20261105T090000Z-d4e5f6", day: 3, status: record.StatusSucceeded, tier: "trusted", tamper: true},
-		{id: "20261106T090000Z-e5f6a7", day: 4, status: record.StatusSucceeded, tier: "", host: true, unsigned: true, noDecFile: true},
+		{id: "20261106T090000Z-e5f6a7", day: 4, status: record.StatusSucceeded, tier: "local", host: true, unsigned: true, pipeDec: true},
 		{id: "20261107T090000Z-f6a7b8", day: 5, corrupt: true},
 	}
 }
@@ -164,7 +165,25 @@ func writeRun(t testing.TB, root string, rs runSpec, key *ecdsaKey) {
 	ws, _ := dec["warnings"].([]any)
 	wv, _ := dec["waived"].([]any)
 	run.Decision = record.DecisionRef{Allow: !rs.deny, Violations: len(vs), Warnings: len(ws), Waived: len(wv), InputSHA256: dec["inputSha256"].(string), BundleSHA256: dec["bundleSha256"].(string)}
-	if !rs.noDecFile {
+	switch {
+	case rs.pipeDec:
+		run.Decision.Warnings, run.Decision.Waived = 1, 1
+		writeJSON(t, filepath.Join(dir, record.DecisionFile), map[string]any{
+			"allow": true, "violations": []any{}, "waived": 1, "gates": []string{"builtin"},
+			"warnings":    []any{map[string]any{"rule": "pinline.exec.cache_shared", "message": `cache "gobuild" is shared read-write by build and test`, "file": "pinline.yaml", "line": 31, "column": 9}},
+			"inputSha256": dec["inputSha256"], "bundleSha256": dec["bundleSha256"],
+		})
+	case rs.policyDec:
+		for _, w := range wv {
+			w := w.(map[string]any)
+			w["source"] = "default"
+			w["waiver"].(map[string]any)["rule"] = w["ruleId"]
+		}
+		dec["inputDigest"], dec["bundleDigest"] = "sha256:"+dec["inputSha256"].(string), "sha256:"+dec["bundleSha256"].(string)
+		delete(dec, "inputSha256")
+		delete(dec, "bundleSha256")
+		writeJSON(t, filepath.Join(dir, record.DecisionFile), dec)
+	default:
 		writeJSON(t, filepath.Join(dir, record.DecisionFile), dec)
 	}
 	if rs.deny {

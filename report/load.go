@@ -167,7 +167,7 @@ func describeJSONErr(b []byte, err error) error {
 	off := int64(-1)
 	switch {
 	case errors.As(err, &se):
-		off = se.Offset
+		off = se.Offset - 1 // Offset counts the offending byte
 	case errors.As(err, &te):
 		off = te.Offset
 	}

@@ -145,6 +145,9 @@ type PolicyInfo struct {
 	Violations   []Finding `json:"violations"`
 	Warnings     []Finding `json:"warnings"`
 	Waived       []Finding `json:"waived"`
+	// WaivedCount is the number of waived findings; it can exceed
+	// len(Waived) when decision.json records only a count.
+	WaivedCount int `json:"waivedCount"`
 }
 
 // SBOMInfo summarises sbom.cdx.json.

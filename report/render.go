@@ -37,10 +37,16 @@ func Render(w io.Writer, rep *Report, format string) error {
 }
 
 var funcs = map[string]any{
-	"ts":           func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
-	"dur":          fmtDuration,
-	"short":        func(s string) string { return shortHex(s, 12) },
-	"pct":          func(f float64) string { return fmt.Sprintf("%.1f %%", f*100) },
+	"ts":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
+	"dur":   fmtDuration,
+	"short": func(s string) string { return shortHex(s, 12) },
+	"pct":   func(f float64) string { return fmt.Sprintf("%.1f %%", f*100) },
+	"passRate": func(s Summary) string {
+		if s.PolicyDecided == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.1f %%", s.PolicyPassRate*100)
+	},
 	"join":         strings.Join,
 	"lower":        strings.ToLower,
 	"mdcell":       mdCell,

@@ -118,7 +118,7 @@ func TestCorruptRunReported(t *testing.T) {
 		t.Fatalf("errors = %v, want one", rep.Errors)
 	}
 	e := rep.Errors[0]
-	if !strings.HasSuffix(e.Path, filepath.Join("20261107T090000Z-f6a7b8", "run.json")) || !strings.Contains(e.Error, "line 4") {
+	if !strings.HasSuffix(e.Path, filepath.Join("20261107T090000Z-f6a7b8", "run.json")) || !strings.Contains(e.Error, "line 4, column 13") {
 		t.Errorf("error = %+v, want the run.json path and line 4", e)
 	}
 	if rep.Summary.Runs != 5 {

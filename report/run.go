@@ -79,6 +79,7 @@ func readDecision(dir string, run *record.Run, problems *[]string) PolicyInfo {
 		Source: "none", Allow: run.Decision.Allow,
 		InputSHA256: run.Decision.InputSHA256, BundleSHA256: run.Decision.BundleSHA256,
 		Violations: []Finding{}, Warnings: []Finding{}, Waived: []Finding{},
+		WaivedCount: run.Decision.Waived,
 	}
 	p := filepath.Join(dir, record.DecisionFile)
 	b, err := os.ReadFile(p)
@@ -108,11 +109,15 @@ func readDecision(dir string, run *record.Run, problems *[]string) PolicyInfo {
 		pi.Allow = false
 		*problems = append(*problems, "decision.json: no \"allow\" field; treated as deny")
 	}
-	pi.InputSHA256 = first(d.InputSHA256, pi.InputSHA256)
-	pi.BundleSHA256 = first(d.BundleSHA256, pi.BundleSHA256)
+	pi.InputSHA256 = digestHex(first(d.InputSHA256, d.InputDigest, pi.InputSHA256))
+	pi.BundleSHA256 = digestHex(first(d.BundleSHA256, d.BundleDigest, pi.BundleSHA256))
 	pi.Violations = nonNil(d.Violations)
 	pi.Warnings = nonNil(d.Warnings)
-	pi.Waived = nonNil(d.Waived)
+	waived, n, err := d.waived()
+	if err != nil {
+		*problems = append(*problems, fmt.Sprintf("%s: %v", record.DecisionFile, err))
+	}
+	pi.Waived, pi.WaivedCount = nonNil(waived), n
 	if pi.Allow != run.Decision.Allow && run.Decision != (record.DecisionRef{}) {
 		*problems = append(*problems, "decision.json and run.json disagree on allow")
 	}
