@@ -49,20 +49,27 @@ func readSBOM(path string) SBOMInfo {
 	return si
 }
 
+// summarizeComponent classifies one component the way the sbom package
+// writes them (docs/sbom.md): outputs have bom-ref "output:", images are
+// containers, modules have bom-ref "module:" or pinline:module:* properties.
 func summarizeComponent(si *SBOMInfo, types map[string]int, c cdx.Component) {
 	si.Components++
 	types[string(c.Type)]++
 	purl := c.PackageURL
 	switch {
-	case c.Type == cdx.ComponentTypeContainer || strings.HasPrefix(purl, "pkg:oci/") || strings.HasPrefix(purl, "pkg:docker/"):
-		si.Images++
-		if strings.Contains(purl, "@sha256:") || strings.Contains(purl, "@sha256%3A") || hasHash(c, cdx.HashAlgoSHA256) {
-			si.ImagesDigested++
-		}
-	case c.Type == cdx.ComponentTypeFile:
+	case c.Type == cdx.ComponentTypeFile && c.Components != nil && len(*c.Components) > 0:
+		// An output directory: its files are counted.
+	case strings.HasPrefix(c.BOMRef, "output:") && !strings.Contains(c.BOMRef, "#gomod:"),
+		c.BOMRef == "" && c.Type == cdx.ComponentTypeFile:
 		si.Outputs++
 		if hasHash(c, cdx.HashAlgoSHA256) || hasHash(c, cdx.HashAlgoSHA512) {
 			si.OutputsHashed++
+		}
+	case c.Type == cdx.ComponentTypeContainer || strings.HasPrefix(purl, "pkg:oci/") || strings.HasPrefix(purl, "pkg:docker/"):
+		si.Images++
+		if prop(c, "pinline:image:pinned") != "false" &&
+			(strings.Contains(purl, "@sha256:") || strings.Contains(purl, "@sha256%3A") || hasHash(c, cdx.HashAlgoSHA256)) {
+			si.ImagesDigested++
 		}
 	case isModule(c):
 		si.Modules++
@@ -84,24 +91,29 @@ func hasHash(c cdx.Component, algo cdx.HashAlgorithm) bool {
 	return false
 }
 
-// isModule: Dagger modules are libraries with a github/generic purl or a
-// "pinline:kind"="module" property.
+// isModule: Dagger modules (bom-ref "module:", pinline:module:*
+// properties, or libraries with github/generic purls).
 func isModule(c cdx.Component) bool {
-	if prop(c, "pinline:kind") == "module" || prop(c, "dagger:module") != "" {
+	if strings.HasPrefix(c.BOMRef, "module:") || prop(c, "pinline:module:kind") != "" || prop(c, "pinline:kind") == "module" {
 		return true
 	}
 	return c.Type == cdx.ComponentTypeLibrary && (strings.HasPrefix(c.PackageURL, "pkg:github/") || strings.HasPrefix(c.PackageURL, "pkg:generic/"))
 }
 
-// modulePinned: a full 40-hex commit in the purl version, or a pin property.
+// modulePinned: explicitly unpinned modules are not; local modules are
+// pinned by the repository commit; remote ones need a full commit.
 func modulePinned(c cdx.Component) bool {
-	if prop(c, "pinline:pin") != "" {
+	switch {
+	case prop(c, "pinline:module:pinned") == "false":
+		return false
+	case prop(c, "pinline:module:local") == "true", isHex(prop(c, "pinline:module:commit"), 40), prop(c, "pinline:pin") != "":
 		return true
 	}
 	_, v, ok := strings.Cut(c.PackageURL, "@")
 	if !ok {
 		return false
 	}
+	v, _, _ = strings.Cut(v, "#")
 	v, _, _ = strings.Cut(v, "?")
 	return isHex(v, 40) || isHex(v, 64)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -17,24 +18,28 @@ func writeSBOM(t testing.TB, path string, run *record.Run) []byte {
 	t.Helper()
 	comps := []cdx.Component{}
 	for _, im := range run.Images {
-		c := cdx.Component{Type: cdx.ComponentTypeContainer, Name: im.Name, BOMRef: "image:" + im.Name, PackageURL: "pkg:oci/" + im.Name}
+		c := cdx.Component{Type: cdx.ComponentTypeContainer, Name: im.Name, BOMRef: "image:" + im.Ref, PackageURL: "pkg:oci/" + im.Name}
 		if im.Digest != "" {
 			c.PackageURL += "@" + im.Digest
 			c.Hashes = &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: im.Digest[len("sha256:"):]}}
+		} else {
+			c.Properties = &[]cdx.Property{{Name: "pinline:image:pinned", Value: "false"}}
 		}
 		comps = append(comps, c)
 	}
 	for _, m := range run.Modules {
-		c := cdx.Component{Type: cdx.ComponentTypeLibrary, Name: m.Name, BOMRef: "module:" + m.Name, PackageURL: "pkg:github/acme/daggerverse"}
-		if m.Pin != "" {
-			c.PackageURL += "@" + m.Pin
+		purl := "pkg:github/acme/daggerverse@" + m.Pin + "#" + m.Name
+		props := []cdx.Property{{Name: "pinline:module:kind", Value: "dependency"}, {Name: "pinline:module:pinned-by", Value: "pin"}}
+		if m.Pin == "" {
+			purl = "pkg:github/acme/daggerverse@main#" + m.Name
+			props = []cdx.Property{{Name: "pinline:module:kind", Value: "dependency"}, {Name: "pinline:module:ref", Value: "main"}, {Name: "pinline:module:pinned", Value: "false"}}
 		}
-		c.Properties = &[]cdx.Property{{Name: "pinline:kind", Value: "module"}}
+		c := cdx.Component{Type: cdx.ComponentTypeLibrary, Name: m.Name, BOMRef: "module:" + purl, PackageURL: purl, Properties: &props}
 		comps = append(comps, c)
 	}
 	for _, o := range run.Outputs {
 		comps = append(comps, cdx.Component{Type: cdx.ComponentTypeFile, Name: o.File, BOMRef: "output:" + o.File,
-			Hashes: &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: o.SHA256}}})
+			Hashes: &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: o.SHA256}, {Algorithm: cdx.HashAlgoSHA512, Value: strings.Repeat("0", 128)}}})
 	}
 	bom := cdx.NewBOM()
 	bom.SerialNumber = "urn:uuid:00000000-0000-4000-8000-" + sha([]byte(run.ID))[:12]
