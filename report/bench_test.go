@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"crypto"
 	"fmt"
 	"io"
@@ -54,4 +55,35 @@ func TestWriteBenchRuns(t *testing.T) {
 	key := newKey(t)
 	writeManyRuns(t, dir, 1000, key)
 	writeFile(t, dir+".pub", pubPEM(t, &key.PublicKey))
+}
+
+// BenchmarkVerifyPack1000 verifies a pack of 1,000 runs: every digest and
+// every signed provenance.
+func BenchmarkVerifyPack1000(b *testing.B) {
+	root := b.TempDir()
+	key := newKey(b)
+	specs := fixtureSpecs()
+	for i := range 1000 {
+		rs := specs[i%len(specs)]
+		if rs.tamper || rs.corrupt {
+			rs = specs[0]
+		}
+		rs.id = fmt.Sprintf("%s-%04d", rs.id, i)
+		writeRun(b, root, rs, key)
+	}
+	rep, err := Build(b.Context(), Options{RunsDir: root, Now: fixtureNow})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var pack bytes.Buffer
+	if err := WritePack(b.Context(), &pack, rep, PackOptions{Signer: ECDSASigner{Key: key}, Now: fixtureNow}); err != nil {
+		b.Fatal(err)
+	}
+	checker := KeyChecker{Keys: []crypto.PublicKey{&key.PublicKey}}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := VerifyPack(b.Context(), bytes.NewReader(pack.Bytes()), checker); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -124,3 +124,22 @@ func TestReportPackAndVerify(t *testing.T) {
 		t.Errorf("missing pack: exit %d, want 2", code)
 	}
 }
+
+func TestReportProgress(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	p := progress(&buf)
+	for i := 1; i <= 1000; i++ {
+		p(i, 1000)
+	}
+	if got := buf.String(); got != "reading runs 500/1000\nreading runs 1000/1000\n" {
+		t.Errorf("progress = %q", got)
+	}
+	buf.Reset()
+	for i := 1; i <= 10; i++ {
+		progress(&buf)(i, 10)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("progress for 10 runs = %q, want silence", buf.String())
+	}
+}
