@@ -74,7 +74,16 @@ func TestHTMLInChromium(t *testing.T) {
 	defer srv.Close()
 	url := srv.URL + "/report.html"
 
-	dom, _ := runChromium(t, bin, "--dump-dom", url)
+	// #sort=0 makes the inline script sort the runs table by id, oldest
+	// first: it ran, so its CSP hash matched.
+	dom, _ := runChromium(t, bin, "--dump-dom", url+"#sort=0")
+	table, _, _ := strings.Cut(dom[strings.Index(dom, `class="sortable"`)+1:], "</table>")
+	if !strings.Contains(table, `aria-sort="ascending"><button type="button">Run</button>`) {
+		t.Errorf("sort script did not run: %.300s", table)
+	}
+	if a, b := strings.Index(table, "20261102T090000Z-a1b2c3"), strings.Index(table, "20261106T090000Z-e5f6a7"); a < 0 || b < 0 || a > b {
+		t.Errorf("runs table not sorted by id ascending (oldest at %d, newest at %d)", a, b)
+	}
 	for _, want := range []string{
 		"20261102T090000Z-a1b2c3", "20261104T090000Z-c3d4e5", // runs
 		`image "docker.io/library/node:22" is not pinned by digest`, "PL004", // violations

@@ -80,14 +80,19 @@ func renderHTML(w io.Writer, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	// The style element's hash goes into the Content-Security-Policy so
-	// that the page can load nothing but its own inline CSS.
-	sum := sha256.Sum256(css)
+	js, err := templates.ReadFile("templates/sort.js")
+	if err != nil {
+		return err
+	}
+	// The hashes of the style and script elements go into the
+	// Content-Security-Policy: the page can run and load nothing else.
 	data := struct {
 		*Report
-		CSS htmltemplate.CSS
-		CSP string
-	}{rep, htmltemplate.CSS(css), "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; img-src data:; form-action 'none'; base-uri 'none'"}
+		CSS    htmltemplate.CSS
+		Script htmltemplate.JS
+		CSP    string
+	}{rep, htmltemplate.CSS(css), htmltemplate.JS(js),
+		"default-src 'none'; style-src '" + cspHash(css) + "'; script-src '" + cspHash(js) + "'; img-src data:; form-action 'none'; base-uri 'none'"}
 	var buf bytes.Buffer
 	if err := htmlTemplate.Execute(&buf, data); err != nil {
 		return err
@@ -152,4 +157,9 @@ func permille(a, total int64) int64 {
 		return 0
 	}
 	return min(a*1000/total, 1000)
+}
+
+func cspHash(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
