@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -18,14 +17,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
-
-func runCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	s := &streams{in: strings.NewReader(""), out: &out, errOut: &errOut, env: func(string) (string, bool) { return "", false }}
-	code := run(t.Context(), s, args)
-	return code, out.String(), errOut.String()
-}
 
 func TestPinExitCodes(t *testing.T) {
 	t.Parallel()

@@ -67,6 +67,7 @@ that evidence before deploy.`,
 		newPolicyCmd(s),
 		newPinCmd(s),
 		newHooksCmd(s),
+		newReportCmd(s),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
