@@ -242,7 +242,7 @@ const unpinnedDagger = `{
 func TestCheckWaivers(t *testing.T) {
 	t.Parallel()
 	applied := writeRepo(t, map[string]string{
-		"dagger.json": unpinnedDagger,
+		"dagger.json":          unpinnedDagger,
 		".pinline/policy.yaml": "waivers:\n  - rule: PL001\n    path: dagger.json\n    reason: upstream has no tags yet\n    expires: 2999-01-01\n",
 	})
 	r := pinline(t, applied, "check", "--format", "json")
@@ -251,7 +251,7 @@ func TestCheckWaivers(t *testing.T) {
 		t.Errorf("applied waiver: exit %d, %+v", r.code, j)
 	}
 	expired := writeRepo(t, map[string]string{
-		"dagger.json": unpinnedDagger,
+		"dagger.json":          unpinnedDagger,
 		".pinline/policy.yaml": "waivers:\n  - rule: PL001\n    path: dagger.json\n    reason: upstream has no tags yet\n    expires: 2020-01-01\n",
 	})
 	r = pinline(t, expired, "check", "--format", "json")
