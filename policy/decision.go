@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path"
@@ -9,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 )
 
@@ -64,18 +62,25 @@ type EvalOptions struct {
 // evaluation error is an *EvalError and an undefined decision is
 // ErrUndefined: neither is ever an allow.
 func (e *Engine) Evaluate(ctx context.Context, in *Input, opts EvalOptions) (*Decision, error) {
-	digest, raw, err := InputDigest(in)
-	if err != nil {
-		return nil, err
+	// The digest (a JSON encoding) is computed while OPA evaluates.
+	type digested struct {
+		digest string
+		err    error
 	}
-	value, err := ast.ValueFromReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, &EvalError{Err: fmt.Errorf("convert input: %w", err)}
-	}
-	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(value))
+	dch := make(chan digested, 1)
+	go func() {
+		d, _, err := InputDigest(in)
+		dch <- digested{d, err}
+	}()
+	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(in.Value()))
+	dg := <-dch
 	if err != nil {
 		return nil, &EvalError{Err: err}
 	}
+	if dg.err != nil {
+		return nil, dg.err
+	}
+	digest := dg.digest
 	if len(rs) != 1 {
 		return nil, ErrUndefined
 	}

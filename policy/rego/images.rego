@@ -5,7 +5,7 @@ package pinline.gate
 # PL006: every image is referenced by digest.
 deny contains finding("PL006", msg, img.pos) if {
 	some img in input.images
-	not is_digest(img.digest)
+	not regex.match(`^sha256:[0-9a-f]{64}$`, img.digest)
 	msg := sprintf("%s image %q has no sha256 digest", [img.origin, img.ref])
 }
 
@@ -25,15 +25,11 @@ registry_allowed(img) if {
 # PL008: a digest without a meaningful tag hides what the image is.
 warn contains finding("PL008", msg, img.pos) if {
 	some img in input.images
-	img.tag == "latest"
-	msg := sprintf("%s image %q uses the latest tag", [img.origin, img.ref])
+	problem := tag_problem[img.tag]
+	msg := sprintf("%s image %q %s", [img.origin, img.ref, problem])
 }
 
-warn contains finding("PL008", msg, img.pos) if {
-	some img in input.images
-	img.tag == ""
-	msg := sprintf("%s image %q has no tag", [img.origin, img.ref])
-}
+tag_problem := {"latest": "uses the latest tag", "": "has no tag"}
 
 # PL009: dagger.lock entries must not float.
 deny contains finding("PL009", msg, e.pos) if {

@@ -16,7 +16,7 @@ warn contains finding("PL002", msg, s.src.pos) if {
 	some s in remote_sources
 	is_commit(s.src.pin)
 	s.src.remote.refKind == "branch"
-	msg := sprintf("module %q: %s %q pins a commit of branch %q; the next update moves it", [s.module.name, s.what, s.src.source, s.src.remote.ref])
+	msg := sprintf("module %q: %s %q pins a commit of branch %q; the next update moves it", [s.module, s.what, s.src.source, s.src.remote.ref])
 }
 
 # PL003: module sources must come from the allowlist when one is configured.
@@ -24,7 +24,7 @@ deny contains finding("PL003", msg, s.src.pos) if {
 	count(input.config.moduleAllowlist) > 0
 	some s in remote_sources
 	not module_allowed(s.src.remote.module)
-	msg := sprintf("module %q: %s source %q is not on the module allowlist", [s.module.name, s.what, s.src.remote.module])
+	msg := sprintf("module %q: %s source %q is not on the module allowlist", [s.module, s.what, s.src.remote.module])
 }
 
 module_allowed(name) if {
