@@ -73,3 +73,19 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCheckDaggerJSON is pinline check on the 1,000 dagger.json files
+// that bench/conftest.sh also gives conftest.
+func BenchmarkCheckDaggerJSON(b *testing.B) {
+	dir := b.TempDir()
+	if _, err := monorepo.Generate(dir, 1000, 0); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		res, err := Check(ctx, CheckOptions{Root: dir})
+		if err != nil || res.Decision.Allow {
+			b.Fatalf("check: %v", err)
+		}
+	}
+}

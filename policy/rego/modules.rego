@@ -12,11 +12,19 @@ deny contains finding("PL001", msg, dep.pos) if {
 }
 
 # PL002: a commit pin on a source that names a branch floats on update.
-warn contains finding("PL002", msg, s.src.pos) if {
-	some s in remote_sources
-	is_commit(s.src.pin)
-	s.src.remote.refKind == "branch"
-	msg := sprintf("module %q: %s %q pins a commit of branch %q; the next update moves it", [s.module, s.what, s.src.source, s.src.remote.ref])
+warn contains finding("PL002", msg, dep.pos) if {
+	some mod in input.modules
+	some dep in mod.dependencies
+	dep.remote.refKind == "branch"
+	is_commit(dep.pin)
+	msg := sprintf("module %q: %s %q pins a commit of branch %q; the next update moves it", [mod.name, dep.kind, dep.source, dep.remote.ref])
+}
+
+warn contains finding("PL002", msg, mod.sdk.pos) if {
+	some mod in input.modules
+	mod.sdk.remote.refKind == "branch"
+	is_commit(mod.sdk.pin)
+	msg := sprintf("module %q: SDK %q pins a commit of branch %q; the next update moves it", [mod.name, mod.sdk.source, mod.sdk.remote.ref])
 }
 
 # PL003: module sources must come from the allowlist when one is configured.

@@ -75,6 +75,7 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 	if err := render.CheckFormat(o.format); err != nil {
 		return usageErr(err)
 	}
+	defer tuneGCForCheck()()
 	res, err := policy.Check(cmd.Context(), policy.CheckOptions{
 		Paths: args, Tier: o.policy.resolveTier(s), UserDirs: o.policy.dirs, ConfigFile: o.policy.data,
 	})
