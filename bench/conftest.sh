@@ -37,7 +37,7 @@ if (cd "$work/json" && "$work/pinline" check >/dev/null 2>&1); then echo "pinlin
 if (cd "$work/json" && "$PINLINE_CONFTEST_BIN" test --no-color -p "$OLDPWD/bench/conftest/policy" "${jsonfiles[@]}" >/dev/null 2>&1); then
   echo "conftest found nothing" >&2; exit 1
 fi
-pfind=$(cd "$work/json" && "$work/pinline" check --format json | grep -c '"ruleId": "PL001"' || true)
+pfind=$(cd "$work/json" && "$work/pinline" check --format json 2>/dev/null | grep -c '"ruleId": "PL001"' || true)
 cfind=$(cd "$work/json" && "$PINLINE_CONFTEST_BIN" test --no-color -o json -p "$OLDPWD/bench/conftest/policy" "${jsonfiles[@]}" | grep -c '"msg"' || true)
 
 typ=() mono=() pc=() cc=()
