@@ -18,18 +18,19 @@ go run ./bench/monorepo/gen -dir "$work/mono" -modules 1000 -sources 5 >/dev/nul
 go run ./bench/monorepo/gen -dir "$work/json" -modules 1000 -sources 0 >/dev/null
 mapfile -t jsonfiles < <(cd "$work/json" && find . -name dagger.json | sort)
 
-# time_ms DIR CMD... prints the wall time of one run in milliseconds; the
-# exit code is ignored (both tools deny these repositories on purpose).
+# time_ms DIR CMD... prints "wall cpu" of one run in milliseconds (cpu is
+# user+sys of the process); the exit code is ignored (both tools deny these
+# repositories on purpose).
 time_ms() {
   local dir=$1; shift
-  local t0 t1
-  t0=$(date +%s%N)
-  (cd "$dir" && "$@" >/dev/null 2>&1) || true
-  t1=$(date +%s%N)
-  echo $(((t1 - t0) / 1000000))
+  local TIMEFORMAT='%R %U %S' out
+  out=$( { time (cd "$dir" && "$@" >/dev/null 2>&1) ; } 2>&1 ) || true
+  awk '{ printf "%d %d\n", $1 * 1000, ($2 + $3) * 1000 }' <<<"$out"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
+# col N LIST... picks field N (1 wall, 2 cpu) of "wall cpu" pairs.
+col() { local n=$1; shift; printf '%s\n' "$@" | awk -v n="$n" '{print $n}'; }
 
 # Sanity: both tools must find the unpinned dependencies, or the
 # comparison is meaningless.
@@ -47,18 +48,22 @@ for _ in $(seq "$RUNS"); do
   pc+=("$(time_ms "$work/json" "$work/pinline" check)")
   cc+=("$(time_ms "$work/json" "$PINLINE_CONFTEST_BIN" test --no-color -p "$PWD/bench/conftest/policy" "${jsonfiles[@]}")")
 done
-mt=$(printf '%s\n' "${typ[@]}" | median)
-mm=$(printf '%s\n' "${mono[@]}" | median)
-mp=$(printf '%s\n' "${pc[@]}" | median)
-mc=$(printf '%s\n' "${cc[@]}" | median)
-ratio=$(awk -v c="$mc" -v p="$mp" 'BEGIN { printf "%.1f", (p > 0 ? c / p : 0) }')
+row() { # label name-of-array
+  local -n a=$2
+  local w c
+  w=$(col 1 "${a[@]}" | median); c=$(col 2 "${a[@]}" | median)
+  echo "| $1 | $w | $c | $(col 1 "${a[@]}" | tr '\n' ' ')|"
+}
+wp=$(col 1 "${pc[@]}" | median); wc=$(col 1 "${cc[@]}" | median)
+cp=$(col 2 "${pc[@]}" | median); ccpu=$(col 2 "${cc[@]}" | median)
+ratio() { awk -v c="$1" -v p="$2" 'BEGIN { printf "%.1f", (p > 0 ? c / p : 0) }'; }
 
 cat <<MD
-| measurement (median of $RUNS runs, wall clock, $(nproc) cores) | ms | runs |
-|---|---:|---|
-| \`pinline check\` typical repo (testdata/repos/clean) | $mt | ${typ[*]} |
-| \`pinline check\` monorepo, 1,000 dagger.json + 5,000 .go | $mm | ${mono[*]} |
-| \`pinline check\` 1,000 dagger.json (all 14 default rules; $pfind PL001 findings) | $mp | ${pc[*]} |
-| \`conftest test\` same 1,000 dagger.json (one PL001-equivalent rule; $cfind findings) | $mc | ${cc[*]} |
-| ratio conftest / pinline | ${ratio}x | |
+| measurement (median of $RUNS runs, $(nproc) cores) | wall ms | cpu ms (user+sys) | wall ms of each run |
+|---|---:|---:|---|
+$(row '`pinline check` typical repo (testdata/repos/clean)' typ)
+$(row '`pinline check` monorepo, 1,000 dagger.json + 5,000 .go' mono)
+$(row "\`pinline check\` 1,000 dagger.json (all 14 default rules; $pfind PL001 findings)" pc)
+$(row "\`conftest test\` same 1,000 dagger.json (one PL001-equivalent rule; $cfind findings)" cc)
+| ratio conftest / pinline on the 1,000 dagger.json | $(ratio "$wc" "$wp")x | $(ratio "$ccpu" "$cp")x | |
 MD

@@ -6,6 +6,15 @@ import "github.com/open-policy-agent/opa/v1/ast"
 // JSON round trip; it yields exactly what json.Marshal of the Input would
 // (TestInputValueMatchesJSON holds it to that).
 func (in *Input) Value() ast.Value {
+	// Images are usually the largest list; build them on another core.
+	imgc := make(chan *ast.Term, 1)
+	go func() {
+		imgc <- arr(in.Images, func(i InImage) *ast.Term {
+			return obj(kv{"pos", posTerm(i.Pos)}, kv{"origin", s(i.Origin)}, kv{"via", s(i.Via)}, kv{"name", s(i.Name)},
+				kv{"ref", s(i.Ref)}, kv{"registry", s(i.Registry)}, kv{"repository", s(i.Repository)},
+				kv{"tag", s(i.Tag)}, kv{"digest", s(i.Digest)})
+		})
+	}()
 	items := []kv{
 		{"inputVersion", ast.IntNumberTerm(in.InputVersion)},
 		{"tier", ast.StringTerm(in.Tier)},
@@ -21,16 +30,12 @@ func (in *Input) Value() ast.Value {
 			}
 			return obj(kv{"pos", posTerm(l.Pos)}, kv{"kind", s(l.Kind)}, kv{"key", ast.ArrayTerm(key...)}, kv{"value", s(l.Value)})
 		})},
-		{"images", arr(in.Images, func(i InImage) *ast.Term {
-			return obj(kv{"pos", posTerm(i.Pos)}, kv{"origin", s(i.Origin)}, kv{"via", s(i.Via)}, kv{"name", s(i.Name)},
-				kv{"ref", s(i.Ref)}, kv{"registry", s(i.Registry)}, kv{"repository", s(i.Repository)},
-				kv{"tag", s(i.Tag)}, kv{"digest", s(i.Digest)})
-		})},
 		{"specs", arr(in.Specs, func(sp InSpec) *ast.Term { return sp.term() })},
 		{"unresolved", arr(in.Unresolved, func(u InUnresolved) *ast.Term {
 			return obj(kv{"pos", posTerm(u.Pos)}, kv{"origin", s(u.Origin)}, kv{"expr", s(u.Expr)}, kv{"reason", s(u.Reason)})
 		})},
 	}
+	items = append(items, kv{"images", <-imgc})
 	if in.Run != nil {
 		items = append(items, kv{"run", obj(kv{"backend", s(in.Run.Backend)}, kv{"pos", posTerm(in.Run.Pos)})})
 	}
