@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 go build -trimpath -o "$work/pinline" ./cmd/pinline
-go run ./bench/monorepo/gen -dir "$work/mono" -modules 1000 -sources 5 >/dev/null
+go run ./bench/genmonorepo -o "$work/mono" -modules 1000 -files 5000 >/dev/null
 go run ./bench/monorepo/gen -dir "$work/json" -modules 1000 -sources 0 >/dev/null
 mapfile -t jsonfiles < <(cd "$work/json" && find . -name dagger.json | sort)
 
@@ -62,7 +62,7 @@ cat <<MD
 | measurement (median of $RUNS runs, $(nproc) cores) | wall ms | cpu ms (user+sys) | wall ms of each run |
 |---|---:|---:|---|
 $(row '`pinline check` typical repo (testdata/repos/clean)' typ)
-$(row '`pinline check` monorepo, 1,000 dagger.json + 5,000 .go' mono)
+$(row '`pinline check` monorepo (internal/monorepo: 1,000 dagger.json + 5,000 Go/Python/TS files)' mono)
 $(row "\`pinline check\` 1,000 dagger.json (all 14 default rules; $pfind PL001 findings)" pc)
 $(row "\`conftest test\` same 1,000 dagger.json (one PL001-equivalent rule; $cfind findings)" cc)
 | ratio conftest / pinline on the 1,000 dagger.json | $(ratio "$wc" "$wp")x | $(ratio "$ccpu" "$cp")x | |

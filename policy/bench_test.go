@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pinline/pinline/bench/monorepo"
+	imono "github.com/pinline/pinline/internal/monorepo"
 	"github.com/pinline/pinline/inventory"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkCheckTypical(b *testing.B) {
 func monorepoDir(b *testing.B) string {
 	b.Helper()
 	dir := b.TempDir()
-	if _, err := monorepo.Generate(dir, 1000, 5); err != nil {
+	if err := imono.Generate(dir, imono.Options{Modules: 1000, SourceFiles: 5000}); err != nil {
 		b.Fatal(err)
 	}
 	return dir
