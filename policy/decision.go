@@ -72,7 +72,7 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input, opts EvalOptions) (*De
 		d, _, err := InputDigest(in)
 		dch <- digested{d, err}
 	}()
-	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(in.Value()))
+	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(in.Value()), rego.EvalSortSets(false))
 	dg := <-dch
 	if err != nil {
 		return nil, &EvalError{Err: err}
