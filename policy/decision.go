@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 )
 
@@ -72,7 +73,10 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input, opts EvalOptions) (*De
 		d, _, err := InputDigest(in)
 		dch <- digested{d, err}
 	}()
-	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(in.Value()), rego.EvalSortSets(false))
+	// Bindings stay OPA terms: reading the findings straight from them is
+	// cheaper than converting every set to Go maps first.
+	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(in.Value()), rego.EvalSortSets(false),
+		rego.EvalGenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }))
 	dg := <-dch
 	if err != nil {
 		return nil, &EvalError{Err: err}
@@ -84,22 +88,29 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input, opts EvalOptions) (*De
 	if len(rs) != 1 {
 		return nil, ErrUndefined
 	}
-	gate, ok := rs[0].Bindings["gate"].(map[string]any)
+	gate, ok := termObject(rs[0].Bindings["gate"])
 	if !ok {
 		return nil, ErrUndefined
 	}
 	var all []Finding
 	for _, sev := range []string{SeverityDeny, SeverityWarn} {
-		set, ok := gate[sev].([]any)
+		t := gate.Get(ast.StringTerm(sev))
+		set, ok := termValue(t).(ast.Set)
 		if !ok {
 			return nil, fmt.Errorf("%w: data.pinline.gate.decision.%s is not a set", ErrUndefined, sev)
 		}
-		for _, v := range set {
-			all = append(all, e.defaultFinding(sev, v))
-		}
+		set.Foreach(func(f *ast.Term) { all = append(all, e.defaultFinding(sev, f)) })
 	}
 	if e.withUser {
-		user, ok := rs[0].Bindings["user"].(map[string]any)
+		t, _ := rs[0].Bindings["user"].(*ast.Term)
+		if t == nil {
+			return nil, ErrUndefined
+		}
+		v, err := ast.JSON(t.Value)
+		if err != nil {
+			return nil, &EvalError{Err: err}
+		}
+		user, ok := v.(map[string]any)
 		if !ok {
 			return nil, ErrUndefined
 		}
@@ -115,19 +126,60 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input, opts EvalOptions) (*De
 	return d, nil
 }
 
-func (e *Engine) defaultFinding(sev string, v any) Finding {
+func (e *Engine) defaultFinding(sev string, t *ast.Term) Finding {
 	f := Finding{Severity: sev, Source: "default"}
-	obj, _ := v.(map[string]any)
-	f.RuleID, _ = obj["id"].(string)
-	f.Message, _ = obj["msg"].(string)
-	f.Pos = toPos(obj["pos"])
+	if obj, ok := t.Value.(ast.Object); ok {
+		f.RuleID = termString(obj.Get(ast.InternedTerm("id")))
+		f.Message = termString(obj.Get(ast.InternedTerm("msg")))
+		if p, ok := termObject(obj.Get(ast.InternedTerm("pos"))); ok {
+			f.Pos = Pos{File: termString(p.Get(ast.InternedTerm("file"))),
+				Line: termInt(p.Get(ast.InternedTerm("line"))), Column: termInt(p.Get(ast.InternedTerm("column")))}
+		}
+	}
 	if r, ok := e.catalog[f.RuleID]; ok {
 		f.Help, f.HelpURI = r.Help, r.HelpURI
 	}
 	if f.RuleID == "" {
-		f.RuleID, f.Message = "PL000", fmt.Sprintf("malformed finding from the default policy: %v", v)
+		f.RuleID, f.Message = "PL000", fmt.Sprintf("malformed finding from the default policy: %v", t)
 	}
 	return f
+}
+
+func termValue(v any) ast.Value {
+	switch t := v.(type) {
+	case *ast.Term:
+		if t != nil {
+			return t.Value
+		}
+	case ast.Value:
+		return t
+	}
+	return nil
+}
+
+func termObject(v any) (ast.Object, bool) {
+	o, ok := termValue(v).(ast.Object)
+	return o, ok
+}
+
+func termString(t *ast.Term) string {
+	if t == nil {
+		return ""
+	}
+	s, _ := t.Value.(ast.String)
+	return string(s)
+}
+
+func termInt(t *ast.Term) int {
+	if t == nil {
+		return 0
+	}
+	n, ok := t.Value.(ast.Number)
+	if !ok {
+		return 0
+	}
+	i, _ := n.Int()
+	return i
 }
 
 func (e *Engine) applyWaivers(d *Decision, all []Finding, opts EvalOptions) {
