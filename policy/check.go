@@ -21,6 +21,8 @@ type CheckOptions struct {
 	Paths []string
 	// Tier is the trust tier (default "local").
 	Tier string
+	// Run describes the run being requested (pinline run); nil for check.
+	Run *RunInfo
 	// UserDirs are --policy directories.
 	UserDirs []string
 	// ConfigFile is the policy data file; "" means Root/.pinline/policy.yaml
@@ -74,7 +76,7 @@ func Check(ctx context.Context, opts CheckOptions) (*CheckResult, error) {
 	if invErr != nil {
 		return nil, invErr
 	}
-	in := BuildInput(inv, InputOptions{Tier: opts.Tier, Config: cfg})
+	in := BuildInput(inv, InputOptions{Tier: opts.Tier, Run: opts.Run, Config: cfg})
 	d, err := l.e.Evaluate(ctx, in, EvalOptions{Waivers: cfg.Waivers, Now: opts.Now})
 	if err != nil {
 		return nil, err

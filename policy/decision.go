@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path"
@@ -64,37 +63,54 @@ type EvalOptions struct {
 // evaluation error is an *EvalError and an undefined decision is
 // ErrUndefined: neither is ever an allow.
 func (e *Engine) Evaluate(ctx context.Context, in *Input, opts EvalOptions) (*Decision, error) {
-	digest, raw, err := InputDigest(in)
-	if err != nil {
-		return nil, err
+	// The digest (a JSON encoding) is computed while OPA evaluates.
+	type digested struct {
+		digest string
+		err    error
 	}
-	value, err := ast.ValueFromReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, &EvalError{Err: fmt.Errorf("convert input: %w", err)}
-	}
-	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(value))
+	dch := make(chan digested, 1)
+	go func() {
+		d, _, err := InputDigest(in)
+		dch <- digested{d, err}
+	}()
+	// Bindings stay OPA terms: reading the findings straight from them is
+	// cheaper than converting every set to Go maps first.
+	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(in.Value()), rego.EvalSortSets(false),
+		rego.EvalGenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }))
+	dg := <-dch
 	if err != nil {
 		return nil, &EvalError{Err: err}
 	}
+	if dg.err != nil {
+		return nil, dg.err
+	}
+	digest := dg.digest
 	if len(rs) != 1 {
 		return nil, ErrUndefined
 	}
-	gate, ok := rs[0].Bindings["gate"].(map[string]any)
+	gate, ok := termObject(rs[0].Bindings["gate"])
 	if !ok {
 		return nil, ErrUndefined
 	}
 	var all []Finding
 	for _, sev := range []string{SeverityDeny, SeverityWarn} {
-		set, ok := gate[sev].([]any)
+		t := gate.Get(ast.StringTerm(sev))
+		set, ok := termValue(t).(ast.Set)
 		if !ok {
 			return nil, fmt.Errorf("%w: data.pinline.gate.decision.%s is not a set", ErrUndefined, sev)
 		}
-		for _, v := range set {
-			all = append(all, e.defaultFinding(sev, v))
-		}
+		set.Foreach(func(f *ast.Term) { all = append(all, e.defaultFinding(sev, f)) })
 	}
 	if e.withUser {
-		user, ok := rs[0].Bindings["user"].(map[string]any)
+		t, _ := rs[0].Bindings["user"].(*ast.Term)
+		if t == nil {
+			return nil, ErrUndefined
+		}
+		v, err := ast.JSON(t.Value)
+		if err != nil {
+			return nil, &EvalError{Err: err}
+		}
+		user, ok := v.(map[string]any)
 		if !ok {
 			return nil, ErrUndefined
 		}
@@ -110,112 +126,60 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input, opts EvalOptions) (*De
 	return d, nil
 }
 
-func (e *Engine) defaultFinding(sev string, v any) Finding {
+func (e *Engine) defaultFinding(sev string, t *ast.Term) Finding {
 	f := Finding{Severity: sev, Source: "default"}
-	obj, _ := v.(map[string]any)
-	f.RuleID, _ = obj["id"].(string)
-	f.Message, _ = obj["msg"].(string)
-	f.Pos = toPos(obj["pos"])
+	if obj, ok := t.Value.(ast.Object); ok {
+		f.RuleID = termString(obj.Get(ast.InternedTerm("id")))
+		f.Message = termString(obj.Get(ast.InternedTerm("msg")))
+		if p, ok := termObject(obj.Get(ast.InternedTerm("pos"))); ok {
+			f.Pos = Pos{File: termString(p.Get(ast.InternedTerm("file"))),
+				Line: termInt(p.Get(ast.InternedTerm("line"))), Column: termInt(p.Get(ast.InternedTerm("column")))}
+		}
+	}
 	if r, ok := e.catalog[f.RuleID]; ok {
 		f.Help, f.HelpURI = r.Help, r.HelpURI
 	}
 	if f.RuleID == "" {
-		f.RuleID, f.Message = "PL000", fmt.Sprintf("malformed finding from the default policy: %v", v)
+		f.RuleID, f.Message = "PL000", fmt.Sprintf("malformed finding from the default policy: %v", t)
 	}
 	return f
 }
 
-// userFindings walks data.pinline.user and collects the deny, violation and
-// warn rules of every package below it.
-func userFindings(pkg string, obj map[string]any) []Finding {
-	var out []Finding
-	for _, k := range sortedKeys(obj) {
-		v := obj[k]
-		sev := ""
-		switch k {
-		case "deny", "violation":
-			sev = SeverityDeny
-		case "warn":
-			sev = SeverityWarn
+func termValue(v any) ast.Value {
+	switch t := v.(type) {
+	case *ast.Term:
+		if t != nil {
+			return t.Value
 		}
-		if sev == "" {
-			if sub, ok := v.(map[string]any); ok {
-				out = append(out, userFindings(pkg+"."+k, sub)...)
-			}
-			continue
-		}
-		items, ok := v.([]any)
-		if !ok {
-			items = []any{v}
-		}
-		for _, it := range items {
-			if f, ok := userFinding(pkg, sev, it); ok {
-				out = append(out, f)
-			}
-		}
+	case ast.Value:
+		return t
 	}
-	return out
+	return nil
 }
 
-func userFinding(pkg, sev string, v any) (Finding, bool) {
-	f := Finding{Severity: sev, Source: "data." + pkg, RuleID: strings.TrimPrefix(pkg, "pinline.")}
-	switch x := v.(type) {
-	case bool:
-		if !x {
-			return f, false
-		}
-		f.Message = "denied by data." + pkg
-		if sev == SeverityWarn {
-			f.Message = "warning from data." + pkg
-		}
-	case string:
-		f.Message = x
-	case map[string]any:
-		f.Message = firstString(x, "msg", "message")
-		if id := firstString(x, "id", "rule", "ruleId"); id != "" {
-			f.RuleID = id
-		}
-		f.Help = firstString(x, "help")
-		f.HelpURI = firstString(x, "helpUri", "helpURI")
-		f.Pos = toPos(x["pos"])
-		if f.Message == "" {
-			f.Message = fmt.Sprintf("%v", x)
-		}
-	default:
-		f.Message = fmt.Sprintf("%v", x)
-	}
-	return f, true
+func termObject(v any) (ast.Object, bool) {
+	o, ok := termValue(v).(ast.Object)
+	return o, ok
 }
 
-func firstString(m map[string]any, keys ...string) string {
-	for _, k := range keys {
-		if s, ok := m[k].(string); ok && s != "" {
-			return s
-		}
+func termString(t *ast.Term) string {
+	if t == nil {
+		return ""
 	}
-	return ""
+	s, _ := t.Value.(ast.String)
+	return string(s)
 }
 
-func toPos(v any) Pos {
-	m, _ := v.(map[string]any)
-	p := Pos{}
-	p.File, _ = m["file"].(string)
-	p.Line = toInt(m["line"])
-	p.Column = toInt(m["column"])
-	return p
-}
-
-func toInt(v any) int {
-	switch n := v.(type) {
-	case float64:
-		return int(n)
-	case int:
-		return n
-	case interface{ Int64() (int64, error) }:
-		i, _ := n.Int64()
-		return int(i)
+func termInt(t *ast.Term) int {
+	if t == nil {
+		return 0
 	}
-	return 0
+	n, ok := t.Value.(ast.Number)
+	if !ok {
+		return 0
+	}
+	i, _ := n.Int()
+	return i
 }
 
 func (e *Engine) applyWaivers(d *Decision, all []Finding, opts EvalOptions) {

@@ -67,7 +67,7 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := parseFiles(append(files, user...))
+	p, err := parseFiles(append(files, user...), false)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, compileErr(err)
 	}
-	e.catalog, err = loadCatalog(ctx, p)
+	e.catalog, err = loadCatalog(p)
 	if err != nil {
 		return nil, err
 	}
@@ -106,33 +106,40 @@ func hasUserPackage(mods map[string]*ast.Module) bool {
 	return false
 }
 
-func loadCatalog(ctx context.Context, p *parsed) (map[string]Rule, error) {
-	opts := []func(*rego.Rego){rego.Query(catalogQuery), rego.SetRegoVersion(ast.RegoV1)}
+// loadCatalog reads the catalog rule of the gate package. It is a ground
+// object literal (the _test.rego files check its shape), so it is read from
+// the parsed module instead of compiling the bundle a second time.
+func loadCatalog(p *parsed) (map[string]Rule, error) {
+	out := map[string]Rule{}
 	for _, name := range sortedKeys(p.modules) {
-		if !isGate(p.modules[name].Package.Path) {
+		m := p.modules[name]
+		if !isGate(m.Package.Path) {
 			continue
 		}
-		opts = append(opts, rego.ParsedModule(p.modules[name]))
-	}
-	rs, err := rego.New(opts...).Eval(ctx)
-	if err != nil {
-		return nil, &EvalError{Err: fmt.Errorf("rule catalog: %w", err)}
-	}
-	out := map[string]Rule{}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		return out, nil
-	}
-	raw, err := json.Marshal(rs[0].Expressions[0].Value)
-	if err != nil {
-		return nil, &EvalError{Err: err}
-	}
-	var m map[string]Rule
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, &EvalError{Err: fmt.Errorf("rule catalog: %w", err)}
-	}
-	for id, r := range m {
-		r.ID, r.HelpURI = id, HelpURIBase+id
-		out[id] = r
+		for _, r := range m.Rules {
+			if r.Head.Name.String() != "catalog" || r.Head.Value == nil {
+				continue
+			}
+			if !r.Head.Value.IsGround() {
+				return nil, &CompileError{File: name, Line: r.Location.Row, Column: r.Location.Col, Msg: "catalog must be a constant object"}
+			}
+			v, err := ast.JSON(r.Head.Value.Value)
+			if err != nil {
+				return nil, &CompileError{File: name, Line: r.Location.Row, Column: r.Location.Col, Msg: "catalog: " + err.Error()}
+			}
+			raw, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			var cat map[string]Rule
+			if err := json.Unmarshal(raw, &cat); err != nil {
+				return nil, &CompileError{File: name, Line: r.Location.Row, Column: r.Location.Col, Msg: "catalog: " + err.Error()}
+			}
+			for id, rule := range cat {
+				rule.ID, rule.HelpURI = id, HelpURIBase+id
+				out[id] = rule
+			}
+		}
 	}
 	return out, nil
 }

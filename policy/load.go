@@ -106,11 +106,16 @@ type parsed struct {
 	digest  string
 }
 
-func parseFiles(files []file) (*parsed, error) {
+// parseFiles parses policy and data files; _test.rego files only when
+// withTests (pinline policy test), so that check does not pay for them.
+func parseFiles(files []file, withTests bool) (*parsed, error) {
 	sort.SliceStable(files, func(i, j int) bool { return files[i].name < files[j].name })
 	p := &parsed{modules: map[string]*ast.Module{}, tests: map[string]*ast.Module{}, data: map[string]any{}}
 	h := sha256.New()
 	for _, f := range files {
+		if f.isTest() && !withTests {
+			continue
+		}
 		if strings.HasSuffix(f.name, ".rego") {
 			m, err := ast.ParseModuleWithOpts(f.name, string(f.raw), ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
 			if err != nil {

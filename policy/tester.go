@@ -71,7 +71,7 @@ func RunTests(ctx context.Context, opts TestOptions) (*TestReport, error) {
 		}
 		files = append(keep, user...)
 	}
-	p, err := parseFiles(files)
+	p, err := parseFiles(files, true)
 	if err != nil {
 		return nil, err
 	}

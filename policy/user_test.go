@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -184,5 +185,54 @@ func TestWaiverPathForms(t *testing.T) {
 		if got := pathMatches(tc.pattern, tc.file); got != tc.want {
 			t.Errorf("pathMatches(%q, %q) = %v, want %v", tc.pattern, tc.file, got, tc.want)
 		}
+	}
+}
+
+func TestUserBooleanAndObjectForms(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, err := Load(ctx, Options{UserDirs: []string{"testdata/user/bool"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Evaluate(ctx, BuildInput(cleanInventory(), InputOptions{Tier: "local"}), EvalOptions{Now: now(t)})
+	if err != nil || !d.Allow || len(d.Warnings) != 0 {
+		t.Fatalf("tier local: %+v, %v", d, err)
+	}
+	d, err = e.Evaluate(ctx, BuildInput(cleanInventory(), InputOptions{Tier: "untrusted"}), EvalOptions{Now: now(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allow || len(d.Violations) != 1 || d.Violations[0].RuleID != "user.tiers" ||
+		d.Violations[0].Message != "denied by data.pinline.user.tiers" {
+		t.Errorf("violations = %+v", d.Violations)
+	}
+	if len(d.Warnings) != 1 || d.Warnings[0].Message != "object without id or pos" || d.Warnings[0].Pos != (Pos{}) {
+		t.Errorf("warnings = %+v", d.Warnings)
+	}
+}
+
+func TestUserDataErrors(t *testing.T) {
+	t.Parallel()
+	for name, files := range map[string]map[string]string{
+		"malformed":  {"d.yaml": "a: [\n"},
+		"not object": {"d.json": "[1, 2]"},
+		"duplicate":  {"a.json": `{"x": 1}`, "b.yaml": "x: 2\n"},
+		"reserved":   {"a.json": `{"pinline": {"gate": {}}}`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for f, body := range files {
+				if err := os.WriteFile(dir+"/"+f, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := Load(context.Background(), Options{UserDirs: []string{dir}})
+			var pe *ParseError
+			if !errors.As(err, &pe) || !strings.HasPrefix(pe.File, dir+"/") {
+				t.Fatalf("err = %v, want ParseError naming a file in %s", err, dir)
+			}
+		})
 	}
 }

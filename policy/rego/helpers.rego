@@ -19,13 +19,13 @@ under(name, prefix) if name == trim_suffix(prefix, "/")
 under(name, prefix) if startswith(name, concat("", [trim_suffix(prefix, "/"), "/"]))
 
 # remote_sources are every remote module source with its kind and owner.
-remote_sources contains {"what": concat(" ", [dep.kind, dep.name]), "src": dep, "module": mod} if {
+remote_sources contains {"what": concat(" ", [dep.kind, dep.name]), "src": dep, "module": mod.name} if {
 	some mod in input.modules
 	some dep in mod.dependencies
 	dep.remote
 }
 
-remote_sources contains {"what": "sdk", "src": mod.sdk, "module": mod} if {
+remote_sources contains {"what": "sdk", "src": mod.sdk, "module": mod.name} if {
 	some mod in input.modules
 	mod.sdk.remote
 }

@@ -3,14 +3,14 @@
 package pinline.gate
 
 # PL006: every image is referenced by digest.
-deny contains finding("PL006", msg, img.pos) if {
+deny contains {"id": "PL006", "msg": msg, "pos": img.pos} if {
 	some img in input.images
-	not is_digest(img.digest)
+	not regex.match(`^sha256:[0-9a-f]{64}$`, img.digest)
 	msg := sprintf("%s image %q has no sha256 digest", [img.origin, img.ref])
 }
 
 # PL007: images come from allowed registries when an allowlist is configured.
-deny contains finding("PL007", msg, img.pos) if {
+deny contains {"id": "PL007", "msg": msg, "pos": img.pos} if {
 	count(input.config.registryAllowlist) > 0
 	some img in input.images
 	not registry_allowed(img)
@@ -23,20 +23,16 @@ registry_allowed(img) if {
 }
 
 # PL008: a digest without a meaningful tag hides what the image is.
-warn contains finding("PL008", msg, img.pos) if {
+warn contains {"id": "PL008", "msg": msg, "pos": img.pos} if {
 	some img in input.images
-	img.tag == "latest"
-	msg := sprintf("%s image %q uses the latest tag", [img.origin, img.ref])
+	problem := tag_problem[img.tag]
+	msg := sprintf("%s image %q %s", [img.origin, img.ref, problem])
 }
 
-warn contains finding("PL008", msg, img.pos) if {
-	some img in input.images
-	img.tag == ""
-	msg := sprintf("%s image %q has no tag", [img.origin, img.ref])
-}
+tag_problem := {"latest": "uses the latest tag", "": "has no tag"}
 
 # PL009: dagger.lock entries must not float.
-deny contains finding("PL009", msg, e.pos) if {
+deny contains {"id": "PL009", "msg": msg, "pos": e.pos} if {
 	some e in input.locks
 	floating_lock(e)
 	msg := sprintf("dagger.lock %s entry %s resolves to %q, which floats", [e.kind, concat(" ", [sprintf("%v", [k]) | some k in e.key]), e.value])
@@ -60,7 +56,7 @@ floating_lock(e) if {
 }
 
 # PL012: what the gate cannot see, it reports.
-warn contains finding("PL012", msg, u.pos) if {
+warn contains {"id": "PL012", "msg": msg, "pos": u.pos} if {
 	some u in input.unresolved
 	msg := sprintf("%s image reference %q cannot be resolved statically: %s", [u.origin, u.expr, u.reason])
 }

@@ -2,7 +2,7 @@
 package pinline.gate
 
 # PL010: secrets are read at run time, never written into the spec.
-deny contains finding("PL010", msg, sec.pos) if {
+deny contains {"id": "PL010", "msg": msg, "pos": sec.pos} if {
 	some sp in input.specs
 	some task in sp.tasks
 	some sec in task.secrets
@@ -10,7 +10,7 @@ deny contains finding("PL010", msg, sec.pos) if {
 	msg := sprintf("task %q: secret %q has a literal value in the spec", [task.name, sec.name])
 }
 
-deny contains finding("PL010", msg, task.pos) if {
+deny contains {"id": "PL010", "msg": msg, "pos": task.pos} if {
 	some sp in input.specs
 	some task in sp.tasks
 	some env in task.env
@@ -22,7 +22,7 @@ deny contains finding("PL010", msg, task.pos) if {
 secret_name(name) if regex.match(`(?i)(password|passwd|secret|token|api_?key|private_?key|credential)`, name)
 
 # PL011: host mounts stay inside the repository.
-deny contains finding("PL011", msg, m.pos) if {
+deny contains {"id": "PL011", "msg": msg, "pos": m.pos} if {
 	some sp in input.specs
 	some task in sp.tasks
 	some m in task.mounts

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -61,7 +63,8 @@ func newCheckCmd(s *streams) *cobra.Command {
 pinline.yaml and image references in Dagger module source under PATH (default .),
 and evaluates the embedded policies (docs/policies.md) plus any --policy
 directories against them. Run it at the repository root: positions are
-relative to it and host mounts must stay inside it. Policy data (allowlists,
+relative to it and host mounts must stay inside it (a single PATH outside the
+working directory is taken as the repository root instead). Policy data (allowlists,
 waivers) is read from .pinline/policy.yaml.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCheck(cmd, s, o, args)
@@ -75,8 +78,10 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 	if err := render.CheckFormat(o.format); err != nil {
 		return usageErr(err)
 	}
+	defer tuneGCForCheck()()
+	root, paths := checkRoot(args)
 	res, err := policy.Check(cmd.Context(), policy.CheckOptions{
-		Paths: args, Tier: o.policy.resolveTier(s), UserDirs: o.policy.dirs, ConfigFile: o.policy.data,
+		Root: root, Paths: paths, Tier: o.policy.resolveTier(s), UserDirs: o.policy.dirs, ConfigFile: o.policy.data,
 	})
 	if err != nil {
 		return classifyPolicyErr(err)
@@ -102,6 +107,30 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 		return silentExit(ExitDenied)
 	}
 	return nil
+}
+
+// checkRoot decides the repository root. It is the working directory,
+// unless the only PATH is a directory outside it (pinline check ../other):
+// then that directory is the root, so that positions and mount checks are
+// relative to the repository being checked.
+func checkRoot(args []string) (string, []string) {
+	if len(args) != 1 {
+		return ".", args
+	}
+	st, err := os.Stat(args[0])
+	if err != nil || !st.IsDir() {
+		return ".", args
+	}
+	wd, err1 := filepath.Abs(".")
+	dir, err2 := filepath.Abs(args[0])
+	if err1 != nil || err2 != nil {
+		return ".", args
+	}
+	rel, err := filepath.Rel(wd, dir)
+	if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return ".", args
+	}
+	return args[0], nil
 }
 
 // classifyPolicyErr maps gate errors to exit codes: malformed input and
