@@ -63,6 +63,9 @@ that evidence before deploy.`,
 
 	root.AddCommand(
 		newVersionCmd(s),
+		newKeysCmd(s),
+		newAttestCmd(s),
+		newVerifyCmd(s),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
