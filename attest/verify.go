@@ -164,9 +164,10 @@ func (o *VerifyOptions) checkConstraints(st *statementDoc, r *Result) error {
 	}
 	var p provenanceDoc
 	if st.PredicateType == PredicateSLSAProvenanceV1 {
-		if err := json.Unmarshal(st.Predicate, &p); err != nil {
-			return r.fail("provenance", failed(ErrMalformedStatement, "predicate: %v", err))
+		if st.predicateErr != nil {
+			return r.fail("provenance", failed(ErrMalformedStatement, "predicate: %v", st.predicateErr))
 		}
+		p = st.Predicate
 	}
 	r.BuilderID = p.RunDetails.Builder.ID
 	r.SourceURI = p.BuildDefinition.ExternalParameters.Source.URI
