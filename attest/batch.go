@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 )
 
 // Report is the verdict on a set of attestations.
@@ -39,15 +40,37 @@ func Verify(ctx context.Context, o *VerifyOptions, atts []Attestation) (*Report,
 	for _, a := range o.Artifacts {
 		opts.artSet[a.SHA256] = true
 	}
-	var first error
+	rep.Attestations = rep.Attestations[:len(atts)]
+	workers := min(o.Workers, len(atts))
+	if workers < 1 {
+		workers = 1
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				rep.Attestations[i], _ = opts.VerifyOne(ctx, &atts[i])
+			}
+		}()
+	}
 	for i := range atts {
-		r, err := opts.VerifyOne(ctx, &atts[i])
-		rep.Attestations = append(rep.Attestations, r)
-		if err != nil && first == nil {
-			first = err
+		if ctx.Err() != nil {
+			break
 		}
-		if err := ctx.Err(); err != nil {
-			return rep, err
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	var first error
+	for _, r := range rep.Attestations {
+		if r.err != nil && first == nil {
+			first = r.err
 		}
 	}
 	covered := map[string][]string{}

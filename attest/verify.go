@@ -27,6 +27,8 @@ type VerifyOptions struct {
 	BuilderID, SourceURI, Tier string
 	// Policy, when not nil, is the Rego deploy policy.
 	Policy *DeployPolicy
+	// Workers verifies that many attestations in parallel (default 1).
+	Workers int
 
 	// requireAll makes each attestation cover every artifact (set by
 	// Verify for a single attestation); otherwise each must cover one.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -27,6 +28,7 @@ type verifyOptions struct {
 	Tier         string
 	Policy       string
 	Format       string
+	Jobs         int
 }
 
 func (o *verifyOptions) AddFlags(c *cobra.Command) {
@@ -42,6 +44,7 @@ func (o *verifyOptions) AddFlags(c *cobra.Command) {
 	f.StringVar(&o.Tier, "tier", "", "required externalParameters.tier")
 	f.StringVar(&o.Policy, "policy", "", "directory of Rego deploy policies (package pinline.deploy, rules deny)")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
+	f.IntVar(&o.Jobs, "jobs", runtime.GOMAXPROCS(0), "attestations verified in parallel")
 }
 
 func newVerifyCmd(s *streams) *cobra.Command {
@@ -72,7 +75,7 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 	if err != nil {
 		return nil, usageErr(err)
 	}
-	vo := &attest.VerifyOptions{PredicateType: ptype, BuilderID: o.BuilderID, SourceURI: o.SourceURI, Tier: o.Tier}
+	vo := &attest.VerifyOptions{PredicateType: ptype, BuilderID: o.BuilderID, SourceURI: o.SourceURI, Tier: o.Tier, Workers: o.Jobs}
 	for _, a := range o.Artifacts {
 		d, err := fileSHA256(a)
 		if err != nil {
