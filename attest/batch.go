@@ -45,6 +45,24 @@ func Verify(ctx context.Context, o *VerifyOptions, atts []Attestation) (*Report,
 	if workers < 1 {
 		workers = 1
 	}
+	if workers == 1 {
+		// Inline: no goroutine (and no stack growth) per call.
+		for i := range atts {
+			if ctx.Err() != nil {
+				break
+			}
+			rep.Attestations[i], _ = opts.VerifyOne(ctx, &atts[i])
+		}
+	} else {
+		verifyParallel(ctx, &opts, atts, rep.Attestations, workers)
+	}
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	return finish(rep, &opts)
+}
+
+func verifyParallel(ctx context.Context, opts *VerifyOptions, atts []Attestation, out []*Result, workers int) {
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range workers {
@@ -52,7 +70,7 @@ func Verify(ctx context.Context, o *VerifyOptions, atts []Attestation) (*Report,
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				rep.Attestations[i], _ = opts.VerifyOne(ctx, &atts[i])
+				out[i], _ = opts.VerifyOne(ctx, &atts[i])
 			}
 		}()
 	}
@@ -64,9 +82,10 @@ func Verify(ctx context.Context, o *VerifyOptions, atts []Attestation) (*Report,
 	}
 	close(next)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return rep, err
-	}
+}
+
+// finish checks artifact coverage and sets the verdict.
+func finish(rep *Report, o *VerifyOptions) (*Report, error) {
 	var first error
 	for _, r := range rep.Attestations {
 		if r.err != nil && first == nil {
