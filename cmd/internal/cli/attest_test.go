@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,5 +128,40 @@ func TestAttestAndKeysCLIErrors(t *testing.T) {
 				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out, e)
 			}
 		})
+	}
+}
+
+func TestVerifyJSONOutput(t *testing.T) {
+	t.Parallel()
+	dir := fixture(t)
+	p := func(n string) string { return filepath.Join(dir, n) }
+	for _, tc := range []struct {
+		tier     string
+		code     int
+		verified bool
+		failed   string
+	}{{"trusted", 0, true, ""}, {"untrusted", 1, false, "tier"}} {
+		code, out, _ := cliRun(t, nil, "verify", "--key", p("pl.pub"), "--attestation", p("pl.sigstore.json"), "--artifact", p("artifact.bin"), "--tier", tc.tier, "--format", "json")
+		var rep struct {
+			Verified     bool
+			Error        string
+			Attestations []struct {
+				Format string
+				Checks []struct {
+					Name string
+					OK   bool
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		if code != tc.code || rep.Verified != tc.verified || len(rep.Attestations) != 1 || rep.Attestations[0].Format != "bundle" {
+			t.Fatalf("tier %s: exit %d, report %+v", tc.tier, code, rep)
+		}
+		last := rep.Attestations[0].Checks[len(rep.Attestations[0].Checks)-1]
+		if tc.failed != "" && (last.Name != tc.failed || last.OK || rep.Error == "") {
+			t.Errorf("last check %+v, error %q", last, rep.Error)
+		}
 	}
 }
