@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -57,7 +58,9 @@ func Verify(ctx context.Context, o *VerifyOptions, atts []Attestation) (*Report,
 		verifyParallel(ctx, &opts, atts, rep.Attestations, workers)
 	}
 	if err := ctx.Err(); err != nil {
-		return rep, err
+		rep.Attestations = slices.DeleteFunc(rep.Attestations, func(r *Result) bool { return r == nil })
+		rep.Error = err.Error()
+		return rep, fmt.Errorf("%w: %w", ErrOperational, err)
 	}
 	return finish(rep, &opts)
 }

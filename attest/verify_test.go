@@ -305,3 +305,25 @@ func TestVerifyParallelBatch(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestVerifyCancelled(t *testing.T) {
+	t.Parallel()
+	k := newTestKey(t, "k.pub")
+	desc := sampleDescription(time.Now())
+	env, _ := signedProvenance(t, k, desc)
+	atts, err := ParseAttestations("a", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep, err := Verify(ctx, &VerifyOptions{Verifiers: []Verifier{k.verifier}, Artifacts: []Artifact{{Name: "a", SHA256: desc.Subjects[0].SHA256}}}, atts)
+	if !errors.Is(err, ErrOperational) || !errors.Is(err, context.Canceled) || rep.Verified {
+		t.Fatalf("err = %v, verified %v", err, rep.Verified)
+	}
+	for _, r := range rep.Attestations {
+		if r == nil {
+			t.Fatal("nil result in report")
+		}
+	}
+}
