@@ -30,13 +30,35 @@ type EnvelopeSignature struct {
 
 type wireEnvelope struct {
 	PayloadType *string         `json:"payloadType"`
-	Payload     *string         `json:"payload"`
+	Payload     *b64Field       `json:"payload"`
 	Signatures  []wireSignature `json:"signatures"`
 }
 
 type wireSignature struct {
-	KeyID string  `json:"keyid"`
-	Sig   *string `json:"sig"`
+	KeyID string    `json:"keyid"`
+	Sig   *b64Field `json:"sig"`
+}
+
+// b64Field is a base64 JSON string decoded straight from the JSON text
+// (no intermediate Go string); Err keeps a decoding error for the caller
+// to classify.
+type b64Field struct {
+	Data []byte
+	Err  error
+}
+
+func (f *b64Field) UnmarshalJSON(b []byte) error {
+	if len(b) < 2 || b[0] != '"' || bytes.IndexByte(b, '\\') >= 0 {
+		// Not a plain string: let encoding/json unquote it (or reject it).
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		f.Data, f.Err = decodeB64(s)
+		return nil
+	}
+	f.Data, f.Err = decodeB64Bytes(b[1 : len(b)-1])
+	return nil
 }
 
 // PAE is the DSSE pre-authentication encoding: what is actually signed.
@@ -116,32 +138,35 @@ func envelopeFromWire(w *wireEnvelope) (*Envelope, error) {
 	if w.PayloadType == nil || w.Payload == nil {
 		return nil, badInput(ErrMalformedEnvelope, "payloadType and payload are required")
 	}
-	payload, err := decodeB64(*w.Payload)
-	if err != nil {
-		return nil, badInput(ErrInvalidBase64, "payload: %v", err)
+	if w.Payload.Err != nil {
+		return nil, badInput(ErrInvalidBase64, "payload: %v", w.Payload.Err)
 	}
-	env := &Envelope{PayloadType: *w.PayloadType, Payload: payload}
+	env := &Envelope{PayloadType: *w.PayloadType, Payload: w.Payload.Data}
 	for i, s := range w.Signatures {
 		if s.Sig == nil {
 			return nil, badInput(ErrMalformedEnvelope, "signature %d has no sig", i)
 		}
-		sig, err := decodeB64(*s.Sig)
-		if err != nil {
-			return nil, badInput(ErrInvalidBase64, "signature %d: %v", i, err)
+		if s.Sig.Err != nil {
+			return nil, badInput(ErrInvalidBase64, "signature %d: %v", i, s.Sig.Err)
 		}
-		env.Signatures = append(env.Signatures, EnvelopeSignature{KeyID: s.KeyID, Sig: sig})
+		env.Signatures = append(env.Signatures, EnvelopeSignature{KeyID: s.KeyID, Sig: s.Sig.Data})
 	}
 	return env, nil
 }
 
 // decodeB64 accepts standard and URL-safe base64, padded or not, as the DSSE
 // specification allows; anything else is an error.
-func decodeB64(s string) ([]byte, error) {
+func decodeB64(s string) ([]byte, error) { return decodeB64Bytes([]byte(s)) }
+
+var b64Encodings = []*base64.Encoding{base64.StdEncoding.Strict(), base64.URLEncoding.Strict(), base64.RawStdEncoding.Strict(), base64.RawURLEncoding.Strict()}
+
+func decodeB64Bytes(src []byte) ([]byte, error) {
 	var firstErr error
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		b, err := enc.Strict().DecodeString(s)
+	for _, enc := range b64Encodings {
+		dst := make([]byte, enc.DecodedLen(len(src)))
+		n, err := enc.Decode(dst, src)
 		if err == nil {
-			return b, nil
+			return dst[:n], nil
 		}
 		if firstErr == nil {
 			firstErr = err

@@ -68,7 +68,7 @@ type SignatureError struct {
 }
 
 func (e *SignatureError) Error() string {
-	return fmt.Sprintf("%d signature(s), %d trusted key(s): %s", e.Signatures, e.Keys, strings.Join(e.Reasons, "; "))
+	return fmt.Sprintf("%v: %d signature(s), %d trusted key(s): %s", ErrSignatureMismatch, e.Signatures, e.Keys, strings.Join(e.Reasons, "; "))
 }
 
 // Is makes a SignatureError match ErrSignatureMismatch and its class.

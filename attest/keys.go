@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sigstore/cosign/v2/pkg/cosign"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature/kms"
 	"github.com/sigstore/sigstore/pkg/signature/options"
@@ -85,7 +84,7 @@ func SignerFromPEM(data []byte, name string, password PasswordFunc) (Signer, err
 	if p == nil {
 		return nil, fmt.Errorf("%w: %w: %s: not a PEM file", ErrBadInput, ErrKey, name)
 	}
-	if p.Type != cosign.SigstorePrivateKeyPemType && p.Type != cosign.CosignPrivateKeyPemType {
+	if p.Type != SigstorePrivateKeyPEMType && p.Type != CosignPrivateKeyPEMType {
 		return nil, fmt.Errorf("%w: %w: %s: PEM type %q is not an encrypted cosign private key", ErrBadInput, ErrKey, name, p.Type)
 	}
 	if password == nil {
@@ -95,7 +94,7 @@ func SignerFromPEM(data []byte, name string, password PasswordFunc) (Signer, err
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w: %s: password: %w", ErrBadInput, ErrKey, name, err)
 	}
-	sv, err := cosign.LoadPrivateKey(data, pass, nil)
+	sv, err := decodeCosignKey(p, pass)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w: %s: %w (wrong password?)", ErrBadInput, ErrKey, name, err)
 	}
@@ -160,7 +159,7 @@ func PublicKeyFromPEM(data []byte, name string) (crypto.PublicKey, error) {
 			return nil, fmt.Errorf("%w: %w: %s: %w", ErrBadInput, ErrKey, name, err)
 		}
 		return pub, nil
-	case cosign.SigstorePrivateKeyPemType, cosign.CosignPrivateKeyPemType:
+	case SigstorePrivateKeyPEMType, CosignPrivateKeyPEMType:
 		return nil, fmt.Errorf("%w: %w: %s is a private key; verify with the public key (.pub)", ErrBadInput, ErrKey, name)
 	default:
 		return nil, fmt.Errorf("%w: %w: %s: unsupported PEM type %q", ErrBadInput, ErrKey, name, p.Type)
@@ -174,21 +173,20 @@ var ErrEmptyPassword = errors.New("empty password (pass it explicitly to allow a
 // GenerateKeyPair makes a cosign-compatible ECDSA P-256 key pair: an
 // "ENCRYPTED SIGSTORE PRIVATE KEY" PEM and a "PUBLIC KEY" PEM.
 func GenerateKeyPair(_ context.Context, password PasswordFunc, allowEmpty bool) (privPEM, pubPEM []byte, err error) {
-	kb, err := cosign.GenerateKeyPair(func(bool) ([]byte, error) {
-		p, err := password()
-		if err != nil {
-			return nil, err
-		}
-		if len(p) == 0 && !allowEmpty {
-			return nil, ErrEmptyPassword
-		}
-		return p, nil
-	})
+	p, err := password()
 	if err != nil {
-		if errors.Is(err, ErrEmptyPassword) {
-			return nil, nil, fmt.Errorf("%w: %w", ErrBadInput, err)
-		}
-		return nil, nil, fmt.Errorf("generate key pair: %w", err)
+		return nil, nil, fmt.Errorf("%w: password: %w", ErrBadInput, err)
 	}
-	return kb.PrivateBytes, kb.PublicBytes, nil
+	if len(p) == 0 && !allowEmpty {
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadInput, ErrEmptyPassword)
+	}
+	priv, err := newCosignKey()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: generate key: %w", ErrOperational, err)
+	}
+	privPEM, pubPEM, err = encodeCosignKeyPair(priv, p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrOperational, err)
+	}
+	return privPEM, pubPEM, nil
 }

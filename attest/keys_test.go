@@ -2,7 +2,15 @@ package attest
 
 import (
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/sigstore/sigstore/pkg/signature/kms"
 )
 
@@ -119,5 +128,37 @@ func TestKMSRoutedToProvider(t *testing.T) {
 	}
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("KMS failure took %s, want fast", d)
+	}
+}
+
+func TestCertificateAsVerificationKey(t *testing.T) {
+	t.Parallel()
+	k := newTestKey(t, "k")
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, _ := signature.LoadECDSASignerVerifier(priv, crypto.SHA256)
+	signer := NewSigner(sv, priv.Public())
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "release"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, priv.Public(), priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "release.crt")
+	_ = os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	vs, err := LoadVerifiers(context.Background(), []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := sampleDescription(time.Now())
+	arts := []Artifact{{Name: "a", SHA256: desc.Subjects[0].SHA256}}
+	env, _ := signedProvenance(t, signer, desc)
+	if _, err := verifyData(env, VerifyOptions{Verifiers: vs, Artifacts: arts}); err != nil {
+		t.Fatalf("certificate key: %v", err)
+	}
+	other, _ := signedProvenance(t, k, desc)
+	if _, err := verifyData(other, VerifyOptions{Verifiers: vs, Artifacts: arts}); !errors.Is(err, ErrSignatureMismatch) {
+		t.Fatalf("other key accepted: %v", err)
 	}
 }

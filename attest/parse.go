@@ -31,21 +31,23 @@ type Attestation struct {
 // in error messages.
 func ParseAttestations(name string, data []byte) ([]Attestation, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
 	var out []Attestation
 	for i := 0; ; i++ {
-		var raw json.RawMessage
 		start := dec.InputOffset()
-		err := dec.Decode(&raw)
+		var probe probeDoc
+		err := dec.Decode(&probe)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			if i > 0 {
+			var se *json.SyntaxError
+			if i > 0 && errors.As(err, &se) {
 				return nil, wrapAt(name, i, badInput(ErrTrailingData, "after value %d at byte %d: %v", i, start, err))
 			}
 			return nil, wrapAt(name, i, badInput(ErrMalformedEnvelope, "%v", jsonErr(err, dec)))
 		}
-		a, err := parseOne(raw)
+		a, err := fromProbe(&probe, data[start:dec.InputOffset()])
 		if err != nil {
 			return nil, wrapAt(name, i, err)
 		}
@@ -58,19 +60,26 @@ func ParseAttestations(name string, data []byte) ([]Attestation, error) {
 	return out, nil
 }
 
-func parseOne(raw []byte) (*Attestation, error) {
-	var probe map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &probe); err != nil {
-		return nil, badInput(ErrMalformedEnvelope, "not a JSON object: %v", err)
-	}
-	if _, ok := probe["mediaType"]; ok {
+// probeDoc decodes a bare DSSE envelope in one pass and recognises a bundle
+// by its fields; anything else is an unknown field.
+type probeDoc struct {
+	MediaType            *string         `json:"mediaType"`
+	VerificationMaterial json.RawMessage `json:"verificationMaterial"`
+	DSSEEnvelope         json.RawMessage `json:"dsseEnvelope"`
+	MessageSignature     json.RawMessage `json:"messageSignature"`
+	wireEnvelope
+}
+
+// fromProbe finishes parsing one value; raw is its text.
+func fromProbe(probe *probeDoc, raw []byte) (*Attestation, error) {
+	if probe.MediaType != nil || probe.DSSEEnvelope != nil || probe.VerificationMaterial != nil || probe.MessageSignature != nil {
 		env, info, err := ParseBundle(raw)
 		if err != nil {
 			return nil, err
 		}
 		return &Attestation{Format: FormatBundle, Envelope: env, Bundle: info}, nil
 	}
-	env, err := ParseEnvelope(raw)
+	env, err := envelopeFromWire(&probe.wireEnvelope)
 	if err != nil {
 		return nil, err
 	}

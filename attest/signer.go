@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"fmt"
 
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -58,6 +61,11 @@ type sigstoreVerifier struct {
 // NewVerifier returns a Verifier for a public key (ECDSA, RSA or Ed25519),
 // hashing with SHA-256 where the algorithm needs a hash.
 func NewVerifier(pub crypto.PublicKey, name string) (Verifier, error) {
+	if ec, ok := pub.(*ecdsa.PublicKey); ok && ec.Curve == elliptic.P256() {
+		// cosign's default key type: verify directly (same algorithm as
+		// sigstore's ECDSAVerifier with SHA-256, without its reader plumbing).
+		return &p256Verifier{pub: ec, name: name}, nil
+	}
 	v, err := signature.LoadVerifier(pub, crypto.SHA256)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrKey, name, err)
@@ -70,6 +78,22 @@ func (v *sigstoreVerifier) Verify(_ context.Context, message, sig []byte) error 
 }
 
 func (v *sigstoreVerifier) Name() string { return v.name }
+
+// p256Verifier checks ASN.1 ECDSA P-256 signatures over SHA-256.
+type p256Verifier struct {
+	pub  *ecdsa.PublicKey
+	name string
+}
+
+func (v *p256Verifier) Verify(_ context.Context, message, sig []byte) error {
+	h := sha256.Sum256(message)
+	if !ecdsa.VerifyASN1(v.pub, h[:], sig) {
+		return errors.New("invalid ECDSA signature")
+	}
+	return nil
+}
+
+func (v *p256Verifier) Name() string { return v.name }
 
 // KeyHint is the sigstore bundle publicKey hint cosign writes: base64 of the
 // sha256 of the PKIX DER public key.

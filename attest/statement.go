@@ -2,6 +2,7 @@ package attest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -27,7 +28,11 @@ type statementDoc struct {
 	Type          string          `json:"_type"`
 	Subject       []statementSubj `json:"subject"`
 	PredicateType string          `json:"predicateType"`
-	Predicate     json.RawMessage `json:"predicate"`
+	// Predicate is decoded straight into the SLSA v1 fields the
+	// constraints read (one pass over the payload); predicateErr is set when
+	// the predicate does not have that shape.
+	Predicate    provenanceDoc `json:"predicate"`
+	predicateErr error
 }
 
 type statementSubj struct {
@@ -56,7 +61,12 @@ type provenanceDoc struct {
 func parseStatement(payload []byte) (*statementDoc, error) {
 	var st statementDoc
 	if err := json.Unmarshal(payload, &st); err != nil {
-		return nil, failed(ErrMalformedStatement, "%v", err)
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) || !strings.HasPrefix(te.Field, "predicate.") {
+			return nil, failed(ErrMalformedStatement, "%v", err)
+		}
+		// The predicate is not SLSA-shaped: only an error if it claims to be.
+		st.predicateErr = err
 	}
 	return &st, nil
 }

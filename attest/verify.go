@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -28,10 +27,13 @@ type VerifyOptions struct {
 	BuilderID, SourceURI, Tier string
 	// Policy, when not nil, is the Rego deploy policy.
 	Policy *DeployPolicy
+	// Workers verifies that many attestations in parallel (default 1).
+	Workers int
 
 	// requireAll makes each attestation cover every artifact (set by
 	// Verify for a single attestation); otherwise each must cover one.
 	requireAll bool
+	artSet     map[string]bool
 }
 
 // Check is one check and its outcome.
@@ -131,9 +133,18 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 	}
 	r.Subjects = digests
 	covered := 0
-	for _, art := range o.Artifacts {
-		if hasDigest(digests, art.SHA256) {
-			covered++
+	if o.artSet != nil && !o.requireAll {
+		for _, d := range digests {
+			if o.artSet[d] {
+				covered = 1
+				break
+			}
+		}
+	} else {
+		for _, art := range o.Artifacts {
+			if hasDigest(digests, art.SHA256) {
+				covered++
+			}
 		}
 	}
 	if covered == 0 || (o.requireAll && covered < len(o.Artifacts)) {
@@ -143,7 +154,11 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 			}
 		}
 	}
-	r.pass("subjects", fmt.Sprintf("%d subject(s), covers %d of %d artifact(s)", len(digests), covered, len(o.Artifacts)))
+	if o.requireAll {
+		r.pass("subjects", fmt.Sprintf("%d subject(s), covers all %d artifact(s)", len(digests), covered))
+	} else {
+		r.pass("subjects", fmt.Sprintf("%d subject(s), covers at least one artifact", len(digests)))
+	}
 	// 5. constraints.
 	if err := o.checkConstraints(st, r); err != nil {
 		return err
@@ -164,9 +179,10 @@ func (o *VerifyOptions) checkConstraints(st *statementDoc, r *Result) error {
 	}
 	var p provenanceDoc
 	if st.PredicateType == PredicateSLSAProvenanceV1 {
-		if err := json.Unmarshal(st.Predicate, &p); err != nil {
-			return r.fail("provenance", failed(ErrMalformedStatement, "predicate: %v", err))
+		if st.predicateErr != nil {
+			return r.fail("provenance", failed(ErrMalformedStatement, "predicate: %v", st.predicateErr))
 		}
+		p = st.Predicate
 	}
 	r.BuilderID = p.RunDetails.Builder.ID
 	r.SourceURI = p.BuildDefinition.ExternalParameters.Source.URI
@@ -222,66 +238,3 @@ func shortHex(b []byte) string {
 	}
 	return hex.EncodeToString(b) + "…"
 }
-
-// Report is the verdict on a set of attestations.
-type Report struct {
-	Verified     bool             `json:"verified"`
-	Artifacts    []ArtifactResult `json:"artifacts"`
-	Attestations []*Result        `json:"attestations"`
-	Error        string           `json:"error,omitempty"`
-}
-
-// ArtifactResult says which attestations cover an artifact.
-type ArtifactResult struct {
-	Artifact
-	CoveredBy []string `json:"coveredBy"`
-}
-
-// Verify checks every attestation (all must pass every check, and each must
-// cover at least one artifact; a single attestation must cover all) and that
-// every artifact is a subject of at least one of them. The returned error is the
-// first failure; the report lists them all.
-func Verify(ctx context.Context, o *VerifyOptions, atts []Attestation) (*Report, error) {
-	rep := &Report{Attestations: make([]*Result, 0, len(atts))}
-	if len(o.Artifacts) == 0 {
-		return rep, fmt.Errorf("%w: no artifact or digest to verify", ErrBadInput)
-	}
-	if len(atts) == 0 {
-		return rep, fmt.Errorf("%w: no attestations", ErrBadInput)
-	}
-	opts := *o
-	opts.requireAll = len(atts) == 1
-	var first error
-	for i := range atts {
-		r, err := opts.VerifyOne(ctx, &atts[i])
-		rep.Attestations = append(rep.Attestations, r)
-		if err != nil && first == nil {
-			first = err
-		}
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-	}
-	for _, art := range o.Artifacts {
-		ar := ArtifactResult{Artifact: art, CoveredBy: []string{}}
-		for _, r := range rep.Attestations {
-			if r.err == nil && hasDigest(r.Subjects, art.SHA256) {
-				ar.CoveredBy = append(ar.CoveredBy, fmt.Sprintf("%s#%d", r.File, r.Index))
-			}
-		}
-		rep.Artifacts = append(rep.Artifacts, ar)
-		if len(ar.CoveredBy) == 0 && first == nil {
-			first = failed(ErrSubjectMismatch, "%s (sha256:%s) is not a subject of any attestation", art.Name, art.SHA256)
-		}
-	}
-	if first != nil {
-		rep.Error = first.Error()
-		return rep, first
-	}
-	rep.Verified = true
-	return rep, nil
-}
-
-// IsVerificationFailure reports whether err is a verification failure (as
-// opposed to bad input or an operational error).
-func IsVerificationFailure(err error) bool { return errors.Is(err, ErrVerificationFailed) }

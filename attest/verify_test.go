@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -261,5 +262,68 @@ func TestPolicyDenyIsTyped(t *testing.T) {
 	var pe *PolicyError
 	if !errors.As(err, &pe) || len(pe.Violations) != 2 || pe.Violations[0] != "a" {
 		t.Fatalf("err = %#v", err)
+	}
+}
+
+func TestVerifyParallelBatch(t *testing.T) {
+	t.Parallel()
+	k := newTestKey(t, "k.pub")
+	var data []byte
+	var arts []Artifact
+	for i := range 40 {
+		d := sampleDescription(time.Unix(int64(i), 0))
+		d.Subjects = d.Subjects[:1]
+		d.Subjects[0].SHA256 = sha(strconv.Itoa(i))
+		env, _ := signedProvenance(t, k, d)
+		data = append(append(data, env...), '\n')
+		arts = append(arts, Artifact{Name: strconv.Itoa(i), SHA256: d.Subjects[0].SHA256})
+	}
+	atts, err := ParseAttestations("many.jsonl", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &VerifyOptions{Verifiers: []Verifier{k.verifier}, Artifacts: arts, Workers: 4}
+	rep, err := Verify(context.Background(), o, atts)
+	if err != nil || !rep.Verified || len(rep.Attestations) != 40 {
+		t.Fatalf("err %v, report %+v", err, rep)
+	}
+	for i, r := range rep.Attestations {
+		if r.Index != i || r.Subjects[0] != arts[i].SHA256 {
+			t.Fatalf("result %d out of order: %+v", i, r)
+		}
+	}
+	// One more artifact nobody attested: the batch fails.
+	o.Artifacts = append(o.Artifacts, Artifact{Name: "x", SHA256: sha("x")})
+	if _, err := Verify(context.Background(), o, atts); !errors.Is(err, ErrSubjectMismatch) {
+		t.Fatalf("err = %v, want ErrSubjectMismatch", err)
+	}
+	// One tampered attestation fails the batch.
+	atts[17].Envelope.Payload = append([]byte(" "), atts[17].Envelope.Payload...)
+	o.Artifacts = arts
+	rep, err = Verify(context.Background(), o, atts)
+	if !errors.Is(err, ErrSignatureMismatch) || rep.Verified || rep.Attestations[17].Verified {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestVerifyCancelled(t *testing.T) {
+	t.Parallel()
+	k := newTestKey(t, "k.pub")
+	desc := sampleDescription(time.Now())
+	env, _ := signedProvenance(t, k, desc)
+	atts, err := ParseAttestations("a", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep, err := Verify(ctx, &VerifyOptions{Verifiers: []Verifier{k.verifier}, Artifacts: []Artifact{{Name: "a", SHA256: desc.Subjects[0].SHA256}}}, atts)
+	if !errors.Is(err, ErrOperational) || !errors.Is(err, context.Canceled) || rep.Verified {
+		t.Fatalf("err = %v, verified %v", err, rep.Verified)
+	}
+	for _, r := range rep.Attestations {
+		if r == nil {
+			t.Fatal("nil result in report")
+		}
 	}
 }

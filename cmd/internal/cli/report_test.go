@@ -115,6 +115,13 @@ func TestReportPackAndVerify(t *testing.T) {
 	if code, _ := exitCode(runVerifyPack(t.Context(), s, filepath.Join(dir, "missing.tgz"), []string{pub})); code != ExitUsage {
 		t.Errorf("missing pack: exit %d, want 2", code)
 	}
+	// The same through the command line.
+	if code, out, e := runCLI(t, "verify", "--pack", pack, "--key", fixturePub, "--key", pub); code != 0 || !strings.Contains(out, "Verified evidence pack") {
+		t.Errorf("verify --pack: exit %d, stdout %q, stderr %q", code, out, e)
+	}
+	if code, out, e := runCLI(t, "verify", "--pack", pack, "--key", fixturePub, "--key", otherPub); code != ExitDenied || strings.Contains(out, "Verified") || !strings.Contains(e, "manifest.intoto.json") {
+		t.Errorf("verify --pack with the wrong key: exit %d, stdout %q, stderr %q", code, out, e)
+	}
 }
 
 func TestReportProgress(t *testing.T) {

@@ -68,6 +68,9 @@ that evidence before deploy.`,
 		newPinCmd(s),
 		newHooksCmd(s),
 		newReportCmd(s),
+		newKeysCmd(s),
+		newAttestCmd(s),
+		newVerifyCmd(s),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })

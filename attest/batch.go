@@ -1,0 +1,127 @@
+package attest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+)
+
+// Report is the verdict on a set of attestations.
+type Report struct {
+	Verified     bool             `json:"verified"`
+	Artifacts    []ArtifactResult `json:"artifacts"`
+	Attestations []*Result        `json:"attestations"`
+	Error        string           `json:"error,omitempty"`
+}
+
+// ArtifactResult says which attestations cover an artifact.
+type ArtifactResult struct {
+	Artifact
+	CoveredBy []string `json:"coveredBy"`
+}
+
+// Verify checks every attestation (all must pass every check, and each must
+// cover at least one artifact; a single attestation must cover all) and that
+// every artifact is a subject of at least one of them. The returned error is the
+// first failure; the report lists them all.
+func Verify(ctx context.Context, o *VerifyOptions, atts []Attestation) (*Report, error) {
+	rep := &Report{Attestations: make([]*Result, 0, len(atts))}
+	if len(o.Artifacts) == 0 {
+		return rep, fmt.Errorf("%w: no artifact or digest to verify", ErrBadInput)
+	}
+	if len(atts) == 0 {
+		return rep, fmt.Errorf("%w: no attestations", ErrBadInput)
+	}
+	opts := *o
+	opts.requireAll = len(atts) == 1
+	opts.artSet = make(map[string]bool, len(o.Artifacts))
+	for _, a := range o.Artifacts {
+		opts.artSet[a.SHA256] = true
+	}
+	rep.Attestations = rep.Attestations[:len(atts)]
+	workers := min(o.Workers, len(atts))
+	if workers < 1 {
+		workers = 1
+	}
+	if workers == 1 {
+		// Inline: no goroutine (and no stack growth) per call.
+		for i := range atts {
+			if ctx.Err() != nil {
+				break
+			}
+			rep.Attestations[i], _ = opts.VerifyOne(ctx, &atts[i])
+		}
+	} else {
+		verifyParallel(ctx, &opts, atts, rep.Attestations, workers)
+	}
+	if err := ctx.Err(); err != nil {
+		rep.Attestations = slices.DeleteFunc(rep.Attestations, func(r *Result) bool { return r == nil })
+		rep.Error = err.Error()
+		return rep, fmt.Errorf("%w: %w", ErrOperational, err)
+	}
+	return finish(rep, &opts)
+}
+
+func verifyParallel(ctx context.Context, opts *VerifyOptions, atts []Attestation, out []*Result, workers int) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], _ = opts.VerifyOne(ctx, &atts[i])
+			}
+		}()
+	}
+	for i := range atts {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// finish checks artifact coverage and sets the verdict.
+func finish(rep *Report, o *VerifyOptions) (*Report, error) {
+	var first error
+	for _, r := range rep.Attestations {
+		if r.err != nil && first == nil {
+			first = r.err
+		}
+	}
+	covered := map[string][]string{}
+	for _, r := range rep.Attestations {
+		if r.err != nil {
+			continue
+		}
+		for _, d := range r.Subjects {
+			covered[d] = append(covered[d], r.File+"#"+strconv.Itoa(r.Index))
+		}
+	}
+	for _, art := range o.Artifacts {
+		ar := ArtifactResult{Artifact: art, CoveredBy: covered[art.SHA256]}
+		if ar.CoveredBy == nil {
+			ar.CoveredBy = []string{}
+		}
+		rep.Artifacts = append(rep.Artifacts, ar)
+		if len(ar.CoveredBy) == 0 && first == nil {
+			first = failed(ErrSubjectMismatch, "%s (sha256:%s) is not a subject of any attestation", art.Name, art.SHA256)
+		}
+	}
+	if first != nil {
+		rep.Error = first.Error()
+		return rep, first
+	}
+	rep.Verified = true
+	return rep, nil
+}
+
+// IsVerificationFailure reports whether err is a verification failure (as
+// opposed to bad input or an operational error).
+func IsVerificationFailure(err error) bool { return errors.Is(err, ErrVerificationFailed) }

@@ -1,0 +1,50 @@
+package attest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// BenchmarkVerifyBatch measures parse + full verification (signature,
+// statement, predicate type, subjects, builder id, tier) of pinline
+// provenance envelopes, one after another on one goroutine. Run with -cpu 1
+// for the per-core figure; the metric is attestations/s.
+func BenchmarkVerifyBatch(b *testing.B) {
+	for _, format := range []string{FormatDSSE, FormatBundle} {
+		b.Run(format, func(b *testing.B) {
+			k := newTestKey(b, "bench.pub")
+			const n = 256
+			files := make([][]byte, n)
+			arts := make([]Artifact, n)
+			for i := range files {
+				d := sampleDescription(time.Unix(int64(i), 0))
+				d.Subjects[0].SHA256 = sha(fmt.Sprint("artifact", i))
+				env, bundle := signedProvenance(b, k, d)
+				files[i], arts[i] = env, Artifact{Name: "a", SHA256: d.Subjects[0].SHA256}
+				if format == FormatBundle {
+					files[i] = bundle
+				}
+			}
+			o := &VerifyOptions{Verifiers: []Verifier{k.verifier}, BuilderID: "https://pinline.dev/builders/trusted", Tier: "trusted"}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			c0 := cpuTime(b)
+			for i := 0; i < b.N; i++ {
+				j := i % n
+				atts, err := ParseAttestations("bench", files[j])
+				if err != nil {
+					b.Fatal(err)
+				}
+				o.Artifacts = arts[j : j+1]
+				if _, err := Verify(ctx, o, atts); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/(cpuTime(b)-c0).Seconds(), "attestations/cpu-s")
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "attestations/s")
+		})
+	}
+}
