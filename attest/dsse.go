@@ -1,6 +1,8 @@
 package attest
 
 import (
+	intotogolang "github.com/in-toto/in-toto-golang/in_toto"
+
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -12,7 +14,7 @@ import (
 )
 
 // PayloadTypeInToto is the DSSE payload type of in-toto statements.
-const PayloadTypeInToto = "application/vnd.in-toto+json"
+const PayloadTypeInToto = intotogolang.PayloadType
 
 // Envelope is a DSSE envelope as written on disk. Payload and Sig hold the
 // decoded bytes; JSON uses standard base64.

@@ -13,6 +13,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature/kms"
 	"github.com/sigstore/sigstore/pkg/signature/options"
+
 	// The KMS providers pinline supports, registered explicitly here and
 	// nowhere else. kms.Get is only called for these schemes (never for
 	// sigstore's plugin fallback).
@@ -94,7 +95,7 @@ func SignerFromPEM(data []byte, name string, password PasswordFunc) (Signer, err
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w: %s: password: %w", ErrBadInput, ErrKey, name, err)
 	}
-	sv, err := decodeCosignKey(p, pass)
+	sv, err := decodeCosignKey(data, pass)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w: %s: %w (wrong password?)", ErrBadInput, ErrKey, name, err)
 	}
@@ -180,11 +181,7 @@ func GenerateKeyPair(_ context.Context, password PasswordFunc, allowEmpty bool) 
 	if len(p) == 0 && !allowEmpty {
 		return nil, nil, fmt.Errorf("%w: %w", ErrBadInput, ErrEmptyPassword)
 	}
-	priv, err := newCosignKey()
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: generate key: %w", ErrOperational, err)
-	}
-	privPEM, pubPEM, err = encodeCosignKeyPair(priv, p)
+	privPEM, pubPEM, err = encodeCosignKeyPair(p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrOperational, err)
 	}

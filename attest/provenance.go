@@ -8,18 +8,23 @@ import (
 
 	slsa "github.com/in-toto/attestation/go/predicates/provenance/v1"
 	intoto "github.com/in-toto/attestation/go/v1"
+	intotogolang "github.com/in-toto/in-toto-golang/in_toto"
+	slsa1 "github.com/in-toto/in-toto-golang/in_toto/slsa_provenance/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// Well-known predicate and statement types.
+// Well-known predicate and statement types. The v0.1 statement type and the
+// SLSA v1 predicate type come from in-toto-golang, the in-toto reference
+// implementation (its Statement types are deprecated in favour of
+// in-toto/attestation, which pinline uses to build statements).
 const (
-	PredicateSLSAProvenanceV1 = "https://slsa.dev/provenance/v1"
+	PredicateSLSAProvenanceV1 = slsa1.PredicateSLSAProvenance
 	PredicateCycloneDX        = "https://cyclonedx.org/bom"
-	StatementTypeV1           = "https://in-toto.io/Statement/v1"
-	StatementTypeV01          = "https://in-toto.io/Statement/v0.1"
+	StatementTypeV1           = intoto.StatementTypeUri
+	StatementTypeV01          = intotogolang.StatementInTotoV01
 )
 
 // ErrInvalidDescription is returned when a BuildDescription cannot be turned
