@@ -342,4 +342,3 @@ func TestAuditFailureStopsGateway(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
-
