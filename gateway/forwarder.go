@@ -18,6 +18,10 @@ import (
 // error text carries the gateway's reason.
 var ErrRefused = errors.New("gateway refused the connection")
 
+// ErrUnavailable is returned when the gateway admitted the client but
+// could not reach any engine of its tier.
+var ErrUnavailable = errors.New("gateway could not reach an engine")
+
 // Dialer reaches the gateway with a client certificate and completes the
 // preface exchange.
 type Dialer struct {
@@ -76,8 +80,11 @@ func (d *Dialer) Dial(ctx context.Context) (*tls.Conn, ServerHello, error) {
 	if err != nil {
 		return fail(fmt.Errorf("gateway %s: %w", d.Address, err))
 	}
+	if h.Error == OutcomeRefused {
+		return fail(fmt.Errorf("%w: %s %s", ErrRefused, h.Reason, h.Detail))
+	}
 	if h.Error != "" {
-		return fail(fmt.Errorf("%w: %s (%s) %s", ErrRefused, h.Reason, h.Error, h.Detail))
+		return fail(fmt.Errorf("%w: %s %s", ErrUnavailable, h.Reason, h.Detail))
 	}
 	_ = conn.SetDeadline(time.Time{})
 	return conn, h, nil
