@@ -98,6 +98,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// 3. The backend.
 	ex := &exporter{runDir: dir, budget: o.AllowDelete}
 	var be backend
+	var version chan string
 	switch o.Backend {
 	case BackendHost:
 		be = &hostBackend{o: &o, secrets: secrets, out: ex}
@@ -110,9 +111,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return fail(record.StatusFailed, err)
 		}
 		defer s.Close()
-		if v, err := s.client.Version(rctx); err == nil {
-			rec.Engine.Version = v
-		}
+		// The engine version is asked for alongside the tasks, not before.
+		version = make(chan string, 1)
+		go func() {
+			v, _ := s.client.Version(rctx)
+			version <- v
+		}()
 		be = &daggerBackend{c: s.client, s: s, o: &o, secrets: secrets, out: ex}
 	}
 
@@ -122,6 +126,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		r.tasks[rec.Tasks[i].Name] = &rec.Tasks[i]
 	}
 	r.execute(rctx)
+	if version != nil {
+		rec.Engine.Version = <-version
+	}
 	_ = os.RemoveAll(filepath.Join(dir, ".staging"))
 	for _, n := range p.order {
 		rec.Outputs = append(rec.Outputs, r.results[n.task.Name].outputs...)
