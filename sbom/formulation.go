@@ -98,7 +98,7 @@ func formulation(run *record.Run, imageRefs map[string]string, outputRefs []stri
 				ws = append(ws, cdx.TaskWorkspace{
 					BOMRef: wref, UID: wref, Name: c.Name, AccessMode: mode, MountPath: c.Path,
 					ManagedDataType: "cache-volume",
-					Volume:          &cdx.Volume{Name: c.Volume, Mode: cdx.VolumeModeFilesystem, Persistent: cdx.Bool(true)},
+					Volume:          &cdx.Volume{Name: c.Volume, Mode: volumeModeFilesystem, Persistent: cdx.Bool(true)},
 					Properties:      &wp,
 				})
 			}
@@ -141,7 +141,13 @@ func formulation(run *record.Run, imageRefs map[string]string, outputRefs []stri
 	return &[]cdx.Formula{f}
 }
 
-func prop(name, value string) cdx.Property { return cdx.Property{Name: PropertyPrefix + name, Value: value} }
+// volumeModeFilesystem is the schema's value; cyclonedx-go v0.12.0's
+// VolumeModeFilesystem ("file-system") does not validate.
+const volumeModeFilesystem cdx.VolumeMode = "filesystem"
+
+func prop(name, value string) cdx.Property {
+	return cdx.Property{Name: PropertyPrefix + name, Value: value}
+}
 
 func timeString(t time.Time) string {
 	if t.IsZero() {

@@ -89,7 +89,7 @@ func ForRun(ctx context.Context, run *record.Run, runDir string, inv *inventory.
 	if e := engineComponent(run.Engine); e != nil {
 		tools = append(tools, *e)
 	}
-	pipe := pipelineComponent(opts, inv, run.Repository.Commit)
+	pipe := pipelineComponent(opts, inv, run.Repository.Commit, run.Repository.URI, run.Repository.Root)
 	addProp(pipe, "run:id", run.ID)
 	addProp(pipe, "run:status", run.Status)
 	addProp(pipe, "run:tier", run.Tier)
@@ -137,7 +137,7 @@ func engineComponent(e record.Engine) *cdx.Component {
 	}
 	c := &cdx.Component{BOMRef: "engine:" + name + "@" + e.Version, Type: cdx.ComponentTypePlatform, Name: name, Version: e.Version}
 	if e.Backend == "dagger" && e.Version != "" {
-		c.PackageURL = goPURL("dagger.io/dagger", e.Version)
+		c.PackageURL = "pkg:github/dagger/dagger@" + e.Version
 	}
 	addProp(c, "engine:backend", e.Backend)
 	return c

@@ -34,13 +34,20 @@ func FromInventory(ctx context.Context, inv *inventory.Inventory, opts Options) 
 }
 
 // pipelineComponent is metadata.component: the pipeline the BOM describes.
-func pipelineComponent(opts Options, inv *inventory.Inventory, version string) *cdx.Component {
+// Its name is Options.Name, else the name of the inventory's only spec, else
+// the last element of the first non-empty fallback (repository URI, root).
+func pipelineComponent(opts Options, inv *inventory.Inventory, version string, fallbacks ...string) *cdx.Component {
 	name := opts.Name
 	if name == "" && inv != nil && len(inv.Specs) == 1 && inv.Specs[0].Spec != nil {
 		name = inv.Specs[0].Spec.Name
 	}
-	if name == "" && inv != nil && inv.Root != "" {
-		name = path.Base(strings.ReplaceAll(inv.Root, "\\", "/"))
+	if inv != nil {
+		fallbacks = append(fallbacks, inv.Root)
+	}
+	for _, f := range fallbacks {
+		if name == "" && f != "" {
+			name = strings.TrimSuffix(path.Base(strings.ReplaceAll(f, "\\", "/")), ".git")
+		}
 	}
 	if name == "" || name == "." || name == "/" {
 		name = "pipeline"
