@@ -42,7 +42,7 @@ func formulation(run *record.Run, imageRefs map[string]string, outputRefs []stri
 		}
 		sp := []cdx.Property{prop("task:exit-code", fmt.Sprint(t.ExitCode))}
 		if t.Image != "" {
-			im := parseImageRef(t.Image)
+			im, _ := parseImageRef(t.Image) // checked by ForRun
 			sp = append(sp, prop("task:image", im.String()))
 			if im.Digest != "" {
 				sp = append(sp, prop("task:image-digest", im.Digest))

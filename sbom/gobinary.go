@@ -111,7 +111,7 @@ func (gb *GoBinary) components(parent string) []cdx.Component {
 	if gb.GoVersion != "" {
 		out = append(out, cdx.Component{
 			BOMRef: parent + "#gomod:stdlib@" + gb.GoVersion, Type: cdx.ComponentTypeLibrary,
-			Name: "stdlib", Version: gb.GoVersion, PackageURL: goPURL("stdlib", gb.GoVersion),
+			Name: "stdlib", Version: gb.GoVersion, PackageURL: goPURL("stdlib", strings.TrimPrefix(gb.GoVersion, "go")),
 		})
 	}
 	return out

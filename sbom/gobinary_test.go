@@ -153,7 +153,7 @@ func TestGoBinaryComponents(t *testing.T) {
 		"github.com/google/go-cmp": {"pkg:golang/github.com/google/go-cmp@v0.7.0", "v0.7.0", "h1:abc="},
 		"example.com/forked":       {"pkg:golang/example.com/fork@v1.0.1", "v1.0.1", "h1:def="},
 		"example.com/local":        {"pkg:golang/example.com/local@v0.0.0", "v0.0.0", ""},
-		"stdlib":                   {"pkg:golang/stdlib@go1.26.8", "go1.26.8", ""},
+		"stdlib":                   {"pkg:golang/stdlib@1.26.8", "go1.26.8", ""},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("components (-want +got):\n%s", diff)

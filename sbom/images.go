@@ -1,6 +1,7 @@
 package sbom
 
 import (
+	"fmt"
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -17,9 +18,8 @@ type image struct {
 
 // parseImageRef splits a reference such as
 // registry:5000/org/app:1.2@sha256:... into its parts, using Docker's
-// defaults (docker.io, library/). It never fails: odd input ends up in
-// Repository.
-func parseImageRef(ref string) image {
+// defaults (docker.io, library/).
+func parseImageRef(ref string) (image, error) {
 	var im image
 	rest := strings.TrimSpace(ref)
 	if name, dig, ok := strings.Cut(rest, "@"); ok {
@@ -34,7 +34,37 @@ func parseImageRef(ref string) image {
 	} else {
 		im.Repository = rest
 	}
-	return im.normalise()
+	im = im.normalise()
+	return im, im.check(ref)
+}
+
+// check rejects references pinline cannot describe faithfully; the
+// grammar is the OCI distribution one (lower-case repository, tag of
+// [A-Za-z0-9_.-] up to 128 characters, host[:port] registry).
+func (im image) check(ref string) error {
+	switch {
+	case !validPath(im.Repository) || !only(im.Repository, "abcdefghijklmnopqrstuvwxyz0123456789._-/"):
+		return fmt.Errorf("image reference %q: invalid repository %q", ref, im.Repository)
+	case !only(im.Registry, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") || im.Registry == "":
+		return fmt.Errorf("image reference %q: invalid registry %q", ref, im.Registry)
+	case im.Tag != "" && (len(im.Tag) > 128 || strings.IndexAny(im.Tag[:1], ".-") == 0 ||
+		!only(im.Tag, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")):
+		return fmt.Errorf("image reference %q: invalid tag %q", ref, im.Tag)
+	case im.Digest != "":
+		if _, ok := digestHash(im.Digest); !ok {
+			return fmt.Errorf("image reference %q: digest %q is not sha256:<64 hex> or sha512:<128 hex>", ref, im.Digest)
+		}
+	}
+	return nil
+}
+
+func only(s, chars string) bool {
+	for _, r := range s {
+		if !strings.ContainsRune(chars, r) {
+			return false
+		}
+	}
+	return true
 }
 
 func (im image) normalise() image {
@@ -95,6 +125,17 @@ func (im image) component() *cdx.Component {
 		addProp(c, "image:pinned", "false")
 	}
 	return c
+}
+
+// validPath reports whether p is slash-separated non-empty segments other
+// than "." and "..".
+func validPath(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // digestHash turns sha256:hex (or sha512:hex) into a CycloneDX hash.

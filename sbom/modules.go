@@ -31,8 +31,11 @@ func parseModuleSource(src string) (inventory.RemoteRef, bool) {
 	src = strings.TrimPrefix(strings.TrimPrefix(src, "https://"), "git@")
 	loc, ref, _ := strings.Cut(src, "@")
 	loc = strings.TrimSuffix(strings.Replace(loc, ":", "/", 1), ".git")
-	parts := strings.Split(strings.Trim(loc, "/"), "/")
-	if len(parts) < 3 || !strings.Contains(parts[0], ".") || strings.HasPrefix(src, ".") {
+	loc = strings.Trim(loc, "/")
+	parts := strings.Split(loc, "/")
+	bad := func(r rune) bool { return r <= ' ' || r == 0x7f || strings.ContainsRune("?#%\\\"'<>@", r) }
+	if len(parts) < 3 || !strings.Contains(parts[0], ".") || strings.HasPrefix(src, ".") ||
+		!validPath(loc) || strings.IndexFunc(loc, bad) >= 0 {
 		return inventory.RemoteRef{}, false
 	}
 	r := inventory.RemoteRef{Host: parts[0], Repo: parts[1] + "/" + strings.TrimSuffix(parts[2], ".git"),

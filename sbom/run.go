@@ -45,9 +45,13 @@ func ForRun(ctx context.Context, run *record.Run, runDir string, inv *inventory.
 	}
 	imageRefs := map[string]string{} // logical name and reference -> bom-ref
 	for _, im := range run.Images {
-		p := parseImageRef(im.Ref)
-		if im.Digest != "" {
+		p, err := parseImageRef(im.Ref)
+		if im.Digest != "" && err == nil {
 			p.Digest = im.Digest
+			err = p.check(im.Ref)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sbom: image %q of the run record: %w", im.Name, err)
 		}
 		c := b.add(p.component())
 		addProp(c, "image:name", im.Name)
@@ -61,7 +65,11 @@ func ForRun(ctx context.Context, run *record.Run, runDir string, inv *inventory.
 		if t.Image == "" || imageRefs[t.Image] != "" {
 			continue
 		}
-		c := b.add(parseImageRef(t.Image).component())
+		p, err := parseImageRef(t.Image)
+		if err != nil {
+			return nil, fmt.Errorf("sbom: image of task %q: %w", t.Name, err)
+		}
+		c := b.add(p.component())
 		addProp(c, "image:origin", "run")
 		b.dep(refPipeline, c.BOMRef)
 		b.unknownAsm[c.BOMRef] = true

@@ -120,7 +120,9 @@ func (b *builder) addInventory(ctx context.Context, inv *inventory.Inventory) er
 		b.dep(refPipeline, c.BOMRef)
 		b.unknownDeps[c.BOMRef] = true
 	}
-	b.addImages(inv.Images, moduleDirs)
+	if err := b.addImages(inv.Images, moduleDirs); err != nil {
+		return err
+	}
 	for _, u := range inv.Unresolved {
 		owner := owningModule(u.Pos.File, moduleDirs)
 		note := fmt.Sprintf("%s: %s (%s)", posString(u.Pos), u.Expr, u.Reason)
@@ -141,17 +143,22 @@ func (b *builder) addInventory(ctx context.Context, inv *inventory.Inventory) er
 // addImages adds one container component per distinct image. Images from
 // module source belong to the module whose directory holds the file; the
 // rest belong to the pipeline.
-func (b *builder) addImages(refs []inventory.ImageRef, moduleDirs map[string]string) {
+func (b *builder) addImages(refs []inventory.ImageRef, moduleDirs map[string]string) error {
+	images := make([]image, len(refs))
 	// Lock files pin tags to digests: registry/repo:tag -> digest.
 	pinned := map[string]string{}
-	for _, r := range refs {
-		im := fromImageRef(r)
+	for i, r := range refs {
+		im, err := fromImageRef(r)
+		if err != nil {
+			return fmt.Errorf("sbom: %s: %w", posString(r.Pos), err)
+		}
+		images[i] = im
 		if r.Origin == "lock" && im.Tag != "" && im.Digest != "" {
 			pinned[im.name()+":"+im.Tag] = im.Digest
 		}
 	}
-	for _, r := range refs {
-		im := fromImageRef(r)
+	for i, r := range refs {
+		im := images[i]
 		if im.Digest == "" && im.Tag != "" {
 			if d, ok := pinned[im.name()+":"+im.Tag]; ok {
 				im.Digest = d
@@ -168,13 +175,15 @@ func (b *builder) addImages(refs []inventory.ImageRef, moduleDirs map[string]str
 		b.dep(owner, c.BOMRef)
 		b.unknownAsm[c.BOMRef] = true
 	}
+	return nil
 }
 
-func fromImageRef(r inventory.ImageRef) image {
+func fromImageRef(r inventory.ImageRef) (image, error) {
 	if r.Repository == "" {
 		return parseImageRef(r.Ref)
 	}
-	return image{Registry: r.Registry, Repository: r.Repository, Tag: r.Tag, Digest: r.Digest}.normalise()
+	im := image{Registry: r.Registry, Repository: r.Repository, Tag: r.Tag, Digest: r.Digest}.normalise()
+	return im, im.check(r.Ref)
 }
 
 // owningModule returns the bom-ref of the module whose directory is the
