@@ -64,7 +64,10 @@ func (b *builder) addInventory(ctx context.Context, inv *inventory.Inventory) er
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		dir := path.Dir(m.Pos.File)
+		dir := m.Dir
+		if dir == "" {
+			dir = path.Dir(m.Pos.File)
+		}
 		c := b.add(localModule(dir, m.Name))
 		moduleDirs[dir] = c.BOMRef
 		addProp(c, "module:format", m.Format)
@@ -73,8 +76,13 @@ func (b *builder) addInventory(ctx context.Context, inv *inventory.Inventory) er
 		b.dep(refPipeline, c.BOMRef)
 		b.complete[c.BOMRef] = true
 		if m.SDK != nil {
-			if m.SDK.Builtin || m.SDK.Remote == nil {
+			if m.SDK.Builtin {
 				addProp(c, "module:sdk", m.SDK.Source)
+			}
+			if m.SDK.Local {
+				sdk := b.add(localModule(path.Clean(path.Join(dir, m.SDK.Source)), ""))
+				addProp(sdk, "module:kind", "sdk")
+				b.dep(c.BOMRef, sdk.BOMRef)
 			}
 			if m.SDK.Remote != nil {
 				sdk := b.add(newRemoteModule("", "sdk", m.SDK.Pin, m.SDK.Remote, locks).component())
