@@ -63,6 +63,7 @@ that evidence before deploy.`,
 
 	root.AddCommand(
 		newVersionCmd(s),
+		newSBOMCmd(s),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
