@@ -156,10 +156,17 @@ func engineComponent(e record.Engine) *cdx.Component {
 func (b *builder) addOutputs(ctx context.Context, outs []record.Output, runDir string) ([]string, error) {
 	refs := make([]string, len(outs))
 	for i, o := range outs {
-		if o.File == "" || !filepath.IsLocal(filepath.FromSlash(o.File)) {
-			return nil, fmt.Errorf("sbom: output %q of task %q: file %q is not inside the run directory", o.Path, o.Task, o.File)
+		// Outputs live in the run directory, or at an absolute host path
+		// the spec declared; nothing else (no "..").
+		full := filepath.FromSlash(o.File)
+		switch {
+		case filepath.IsAbs(full):
+			full = filepath.Clean(full)
+		case o.File != "" && filepath.IsLocal(full):
+			full = filepath.Join(runDir, full)
+		default:
+			return nil, fmt.Errorf("sbom: output %q of task %q: file %q is neither inside the run directory nor absolute", o.Path, o.Task, o.File)
 		}
-		full := filepath.Join(runDir, filepath.FromSlash(o.File))
 		fi, err := os.Lstat(full)
 		if err != nil {
 			return nil, fmt.Errorf("sbom: output %q of task %q: %w", o.Path, o.Task, err)
@@ -176,6 +183,7 @@ func (b *builder) addOutputs(ctx context.Context, outs []record.Output, runDir s
 		addProp(c, "output:task", o.Task)
 		addProp(c, "output:path", o.Path)
 		addProp(c, "output:file", o.File)
+		addProp(c, "output:type", o.Type)
 		c = b.add(c)
 		b.dep(refPipeline, c.BOMRef)
 		refs[i] = c.BOMRef

@@ -203,8 +203,9 @@ func TestForRunRejects(t *testing.T) {
 		{"missing output", func(dir string, _ *record.Run) {
 			os.Remove(filepath.Join(dir, "outputs", "build", "hello.txt"))
 		}, "no such file", nil},
-		{"escaping path", func(_ string, run *record.Run) { run.Outputs[0].File = "../../etc/passwd" }, "not inside the run directory", nil},
-		{"absolute path", func(_ string, run *record.Run) { run.Outputs[0].File = "/etc/passwd" }, "not inside the run directory", nil},
+		{"escaping path", func(_ string, run *record.Run) { run.Outputs[0].File = "../../etc/passwd" }, "neither inside the run directory", nil},
+		{"empty path", func(_ string, run *record.Run) { run.Outputs[0].File = "" }, "neither inside the run directory", nil},
+		{"absolute path, wrong digest", func(_ string, run *record.Run) { run.Outputs[0].File = "/etc/hostname" }, "run record says", ErrDigestMismatch},
 		{"symlink output", func(dir string, run *record.Run) {
 			if err := os.Symlink("/etc/passwd", filepath.Join(dir, "outputs", "link")); err != nil {
 				t.Fatal(err)
@@ -228,6 +229,24 @@ func TestForRunRejects(t *testing.T) {
 	}
 	if _, err := ForRun(ctx, nil, "", nil, fixedOpts); err == nil {
 		t.Error("nil run accepted")
+	}
+}
+
+// TestForRunAbsoluteOutput covers outputs exported to a host path the spec
+// declared: run.json names them by absolute path.
+func TestForRunAbsoluteOutput(t *testing.T) {
+	t.Parallel()
+	dir, run := fixtureRunDir(t)
+	host := filepath.Join(t.TempDir(), "dist", "hello.txt")
+	writeFile(t, host, []byte("hello\n"))
+	run.Outputs[0].File = host
+	bom, err := ForRun(context.Background(), run, dir, nil, fixedOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := componentsByRef(bom)["output:"+host]
+	if !ok || c.Hashes == nil || len(*c.Hashes) != 2 {
+		t.Fatalf("absolute output = %+v", c)
 	}
 }
 
