@@ -26,8 +26,8 @@ type Digests struct {
 }
 
 const (
-	hashChunk  = 1 << 20
-	hashChunks = 8
+	hashChunk  = 4 << 20
+	hashChunks = 4
 )
 
 // HashFile streams the file at path once and returns its SHA-256 and
