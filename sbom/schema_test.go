@@ -3,6 +3,7 @@ package sbom
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -102,8 +103,66 @@ func encode(t *testing.T, bom *cdx.BOM, version cdx.SpecVersion) []byte {
 	if err := Write(&buf, bom, FormatJSON, version); err != nil {
 		t.Fatal(err)
 	}
-	validateJSON(t, buf.Bytes())
+	checkRefs(t, validateJSON(t, buf.Bytes()))
 	return buf.Bytes()
+}
+
+// checkRefs checks what the schema cannot: bom-refs are unique across the
+// document, and every reference (dependencies, compositions, task inputs and
+// outputs, workflow resources) points at one of them.
+func checkRefs(t *testing.T, doc map[string]any) {
+	t.Helper()
+	for _, p := range refProblems(doc) {
+		t.Error(p)
+	}
+}
+
+func refProblems(doc map[string]any) []string {
+	var problems []string
+	defined := map[string]bool{}
+	var refs []string
+	var walk func(v any, key string)
+	walk = func(v any, key string) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				switch k {
+				case "bom-ref":
+					r, _ := c.(string)
+					if defined[r] {
+						problems = append(problems, fmt.Sprintf("bom-ref %q defined twice", r))
+					}
+					defined[r] = true
+				case "ref":
+					r, _ := c.(string)
+					refs = append(refs, r)
+				case "dependsOn", "assemblies", "dependencies":
+					if key == "" && k == "dependencies" {
+						break // the top-level dependencies array is walked below
+					}
+					if l, ok := c.([]any); ok {
+						for _, e := range l {
+							if r, ok := e.(string); ok {
+								refs = append(refs, r)
+							}
+						}
+					}
+				}
+				walk(c, k)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c, key)
+			}
+		}
+	}
+	walk(doc, "")
+	for _, r := range refs {
+		if !defined[r] {
+			problems = append(problems, fmt.Sprintf("reference to undefined bom-ref %q", r))
+		}
+	}
+	return problems
 }
 
 func TestSchemaRejectsInvalidBOM(t *testing.T) {
@@ -125,6 +184,21 @@ func TestSchemaRejectsInvalidBOM(t *testing.T) {
 		}
 		if err := schemas["1.6"].Validate(doc); err == nil {
 			t.Errorf("%s: schema accepted an invalid BOM", name)
+		}
+	}
+}
+
+func TestCheckRefsCatchesDanglingAndDuplicate(t *testing.T) {
+	t.Parallel()
+	for name, doc := range map[string]map[string]any{
+		"dangling": {"components": []any{map[string]any{"bom-ref": "a"}},
+			"dependencies": []any{map[string]any{"ref": "a", "dependsOn": []any{"b"}}}},
+		"duplicate": {"components": []any{map[string]any{"bom-ref": "a"}, map[string]any{"bom-ref": "a"}}},
+		"composition": {"components": []any{map[string]any{"bom-ref": "a"}},
+			"compositions": []any{map[string]any{"aggregate": "complete", "assemblies": []any{"z"}}}},
+	} {
+		if len(refProblems(doc)) == 0 {
+			t.Errorf("%s: not caught", name)
 		}
 	}
 }
