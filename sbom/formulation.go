@@ -23,6 +23,10 @@ func formulation(run *record.Run, imageRefs map[string]string, outputRefs []stri
 	for i, o := range run.Outputs {
 		outputsByTask[o.Task] = append(outputsByTask[o.Task], outputRefs[i])
 	}
+	known := map[string]bool{}
+	for _, t := range run.Tasks {
+		known[t.Name] = true
+	}
 	tasks := make([]cdx.Task, 0, len(run.Tasks))
 	taskDeps := make([]cdx.Dependency, 0, len(run.Tasks))
 	for _, t := range run.Tasks {
@@ -62,7 +66,7 @@ func formulation(run *record.Run, imageRefs map[string]string, outputRefs []stri
 		if r := imageRefs[t.Image]; r != "" {
 			inputs = append(inputs, cdx.TaskInput{Resource: &cdx.ResourceReferenceChoice{Ref: r}})
 		}
-		if t.From != "" {
+		if known[t.From] {
 			inputs = append(inputs, cdx.TaskInput{Source: &cdx.ResourceReferenceChoice{Ref: taskRef(t.From)},
 				Resource: &cdx.ResourceReferenceChoice{Ref: taskRef(t.From)}})
 		}
@@ -108,9 +112,11 @@ func formulation(run *record.Run, imageRefs map[string]string, outputRefs []stri
 		tasks = append(tasks, task)
 		on := []string{}
 		for _, d := range t.DependsOn {
-			on = append(on, taskRef(d))
+			if known[d] && !contains(on, taskRef(d)) {
+				on = append(on, taskRef(d))
+			}
 		}
-		if t.From != "" && !contains(t.DependsOn, t.From) {
+		if known[t.From] && !contains(on, taskRef(t.From)) {
 			on = append(on, taskRef(t.From))
 		}
 		taskDeps = append(taskDeps, cdx.Dependency{Ref: ref, Dependencies: &on})

@@ -39,9 +39,8 @@ func ForRun(ctx context.Context, run *record.Run, runDir string, inv *inventory.
 			return nil, err
 		}
 	}
-	b.complete[refPipeline] = !b.incomplete[refPipeline]
-	if !b.complete[refPipeline] {
-		delete(b.complete, refPipeline)
+	if !b.incomplete[refPipeline] {
+		b.complete[refPipeline] = true
 	}
 	imageRefs := map[string]string{} // logical name and reference -> bom-ref
 	for _, im := range run.Images {

@@ -250,6 +250,21 @@ func TestForRunAbsoluteOutput(t *testing.T) {
 	}
 }
 
+// TestForRunPartialRecord covers a run record naming tasks that are not in
+// it (a task filtered out with TASK arguments): no dangling references.
+func TestForRunPartialRecord(t *testing.T) {
+	t.Parallel()
+	dir, run := fixtureRunDir(t)
+	run.Tasks[1].DependsOn = []string{"test", "test", "generate"}
+	run.Tasks[1].From = "generate"
+	run.Requested = []string{"build"}
+	bom, err := ForRun(context.Background(), run, dir, nil, fixedOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encode(t, bom, cdx.SpecVersion1_6) // checks every reference resolves
+}
+
 func TestForRunWithInventory(t *testing.T) {
 	t.Parallel()
 	dir, run := fixtureRunDir(t)
