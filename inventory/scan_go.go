@@ -247,7 +247,7 @@ var reDefault = regexp.MustCompile(`\+default=("(?:[^"\\\n]|\\.)*")`)
 func (s *goScan) pragmas(c *ast.Comment) {
 	for _, m := range reDefault.FindAllStringSubmatchIndex(c.Text, -1) {
 		v, err := strconv.Unquote(c.Text[m[2]:m[3]])
-		if err != nil || !LooksLikeImage(v) {
+		if err != nil || !LooksLikeImage(v) || isHostPort(v) {
 			continue
 		}
 		img, err := newImageRef(s.position(c.Slash+token.Pos(m[2])), "go", "default", "", v)

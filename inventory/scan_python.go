@@ -44,7 +44,8 @@ func ScanPython(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 			}
 		case t.kind == tName && t.text == "default" && i+1 < len(toks) && isOp(toks[i+1], "="):
 			s.defaultAt(i+2, "default")
-		case t.kind == tName && t.text == "str" && i > 0 && isOp(toks[i-1], ":") && i+1 < len(toks) && isOp(toks[i+1], "="):
+		case t.kind == tName && t.text == "str" && i > 1 && isOp(toks[i-1], ":") && !toks[i-2].first &&
+			i+1 < len(toks) && isOp(toks[i+1], "="):
 			s.defaultAt(i+2, "param")
 		}
 	}

@@ -66,6 +66,7 @@ that evidence before deploy.`,
 		newEngineCmd(s),
 		newRunCmd(s),
 		newRunsCmd(s),
+		newSBOMCmd(s),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })

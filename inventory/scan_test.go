@@ -1,0 +1,193 @@
+package inventory
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// found renders scan results compactly: "via ref @line:col" for images
+// and "? expr @line:col: reason" for unresolved references.
+func found(imgs []ImageRef, un []Unresolved) []string {
+	out := []string{}
+	for _, i := range imgs {
+		s := fmt.Sprintf("%s %s @%d:%d", i.Via, i.Ref, i.Pos.Line, i.Pos.Column)
+		if i.Name != "" {
+			s += " name=" + i.Name
+		}
+		out = append(out, s)
+	}
+	for _, u := range un {
+		out = append(out, fmt.Sprintf("? %s @%d:%d: %s", u.Expr, u.Pos.Line, u.Pos.Column, u.Reason))
+	}
+	return out
+}
+
+func TestScanGo(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{"literal", "package m\nfunc f() { dag.Container().From(\"alpine:3\") }",
+			[]string{"from alpine:3 @2:33"}},
+		{"legacy client", "package m\nfunc f() { client.Pipeline(\"x\").Container().From(`golang:1.22`) }",
+			[]string{"from golang:1.22 @2:50"}},
+		{"const and concat", "package m\nconst (\n\trepo = \"golang\"\n\tgoImg = repo + \":1.22\"\n)\nfunc f() { c.From(goImg) }",
+			[]string{"const golang:1.22 @4:10 name=goImg"}},
+		{"const used twice", "package m\nconst img = \"a:1\"\nfunc f() { c.From(img); c.From(img) }",
+			[]string{"const a:1 @2:13 name=img", "const a:1 @2:13 name=img"}},
+		{"var reassigned", "package m\nfunc f() { img := \"a:1\"; img = \"b:2\"; c.From(img) }",
+			[]string{"? img @2:46: variable img is assigned more than once"}},
+		{"sprintf", "package m\nfunc f(v string) { c.From(fmt.Sprintf(\"node:%s\", v)) }",
+			[]string{"? fmt.Sprintf(\"node:%s\", v) @2:27: built at run time by fmt.Sprintf"}},
+		{"digest concat", "package m\nfunc f(d string) { c.From(\"alpine@\" + d) }",
+			[]string{"? \"alpine@\" + d @2:27: concatenation with a value that is not a constant of this file"}},
+		{"selector", "package m\nfunc f() { c.From(versions.Go) }",
+			[]string{"? versions.Go @2:19: versions.Go is defined outside this file or at run time"}},
+		{"parameter", "package m\nfunc f(img string) { c.From(img) }",
+			[]string{"? img @2:29: img is not a string constant of this file (a parameter, field or value from another file)"}},
+		{"comment", "package m\n// c.From(\"commented:1\")\n/* c.From(\"block:1\") */\nfunc f() {}", []string{}},
+		{"invalid ref", "package m\nfunc f() { c.From(\"Not An Image\") }",
+			[]string{"? \"Not An Image\" @2:19: not a valid image reference: image reference contains whitespace or non-ASCII characters"}},
+		{"pragma param", "package m\nfunc (m *M) Base(\n\t// renovate: datasource=docker depName=golang\n\t// +optional\n\t// +default=\"golang:1.23@sha256:" + hex64 + "\"\n\timage string,\n) { c.From(image) }",
+			[]string{"default golang:1.23@sha256:" + hex64 + " @5:14 name=image"}},
+		{"pragma field", "package m\ntype M struct {\n\t// +default=\"alpine:3.20\"\n\tBase string\n}\nfunc (m *M) f() { c.From(m.Base) }",
+			[]string{"default alpine:3.20 @3:14 name=Base"}},
+		{"pragma non-images", "package m\n// +default=\"alpine\"\n// +default=\"1.22\"\n// +default=\"registry:5000/foo\"\n// +default=\"localhost:5000\"\n// +default=\"broken\nfunc f() {}", []string{}},
+		{"image const unused", "package m\nconst baseImage = \"ubuntu:24.04\"\nconst addr = \"redis:7\"\nconst pinned = \"x/y:1@sha256:" + hex64 + "\"",
+			[]string{"const ubuntu:24.04 @2:19 name=baseImage", "const x/y:1@sha256:" + hex64 + " @4:16 name=pinned"}},
+		{"From with two args is not a container", "package m\nfunc f() { x.From(\"a:1\", 2) }", []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			imgs, un, err := ScanGo("m.go", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, found(imgs, un)); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestScanPython(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{"literal", "dag.container().from_(\"alpine:3\")", []string{"from alpine:3 @1:23"}},
+		{"keyword", "dag.container().from_(platform=p, address='redis:7.4')", []string{"from redis:7.4 @1:43"}},
+		{"implicit concat", "c.from_(\"python:3.13\"\n  \"-slim\")", []string{"from python:3.13-slim @1:9"}},
+		{"constant", "IMG = \"node:20\"\nc.from_(IMG)", []string{"const node:20 @1:7 name=IMG"}},
+		{"typed constant", "IMG: str = \"node:20\"\nc.from_(IMG)", []string{"const node:20 @1:12 name=IMG"}},
+		{"constant redefined", "IMG = \"a:1\"\nIMG = \"b:2\"\nc.from_(IMG)",
+			[]string{"? IMG @3:9: IMG is defined more than once or not as a plain string"}},
+		{"indented is not module constant", "def f():\n    IMG = \"a:1\"\n    c.from_(IMG)",
+			[]string{"? IMG @3:13: IMG is not a constant of this file (a parameter, field or import)"}},
+		{"f-string", "c.from_(f\"python:{v}-slim\")", []string{"? f\"python:{v}-slim\" @1:9: f-string built at run time"}},
+		{"nested f-string", "c.from_(f\"a:{x[\"k\"]}\")\nc.from_(\"b:1\")",
+			[]string{"from b:1 @2:9", "? f\"a:{x[\"k\"]}\" @1:9: f-string built at run time"}},
+		{"call", "c.from_(image_for(v))", []string{"? image_for(v) @1:9: built at run time by a call"}},
+		{"comments and strings", "# c.from_(\"x:1\")\ns = \"c.from_('y:1')\"\nt = '''\nc.from_(\"z:1\")\n'''", []string{}},
+		{"def from_", "def from_(self, address: str): pass", []string{}},
+		{"annotated default", "def f(image: Annotated[str, Doc(\"base\")] = \"golang:1.23\"): pass",
+			[]string{"annotated golang:1.23 @1:44"}},
+		{"annotated non-image", "def f(distro: Annotated[str, Doc(\"x\")] = \"alpine\", v: Annotated[str, Doc(\"\")] = \"1.22\"): pass", []string{}},
+		{"field default", "base: str = field(default=\"alpine:3.20\")", []string{"default alpine:3.20 @1:27"}},
+		{"str param default", "def f(self, base: str = \"alpine:3.20\"): pass", []string{"param alpine:3.20 @1:25"}},
+		{"image constant unused", "BASE_IMAGE = \"ubuntu:24.04\"\nPORT = \"localhost:5000\"\nVERSION = \"3:1\"", []string{"const ubuntu:24.04 @1:14 name=BASE_IMAGE"}},
+		{"raw and escapes", "c.from_(r\"a:1\")\nc.from_(\"b:\\x31\")", []string{"from a:1 @1:9", "? \"b:\\x31\" @2:9: not a string literal or constant of this file"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			imgs, un, err := ScanPython("m.py", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, found(imgs, un)); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestScanTypeScript(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{"literal", "dag.container().from(\"alpine:3\")", []string{"from alpine:3 @1:22"}},
+		{"single quote and template", "c.from('a:1'); c.from(`b:2`)", []string{"from a:1 @1:8", "from b:2 @1:23"}},
+		{"const", "const IMG: string = \"node:22\"\nc.from(IMG)", []string{"const node:22 @1:21 name=IMG"}},
+		{"let reassigned", "let img = \"a:1\"\nimg = \"b:2\"\nc.from(img)",
+			[]string{"? img @3:8: img is defined more than once or not as a plain string"}},
+		{"template", "c.from(`rust:${V.rust}-slim`)", []string{"? `rust:${V.rust}-slim` @1:8: template literal built at run time"}},
+		{"nested template", "c.from(`a:${f(`x${y}`)}`); c.from(\"b:1\")",
+			[]string{"from b:1 @1:35", "? `a:${f(`x${y}`)}` @1:8: template literal built at run time"}},
+		{"member", "c.from(VERSIONS.node)", []string{"? VERSIONS.node @1:8: not a string literal or constant of this file"}},
+		{"imported", "c.from(NODE)", []string{"? NODE @1:8: NODE is not a constant of this file (a parameter, field or import)"}},
+		{"static from", "Array.from(items); Buffer.from(\"x\")", []string{}},
+		{"comments", "// c.from(\"a:1\")\n/* c.from(\"b:1\") */ const s = \"c.from('c:1')\"", []string{}},
+		{"regex", "const re = /from\\(\"x:1\"\\)/g; const q = a / b / c; c.from(\"d:1\")", []string{"from d:1 @1:58"}},
+		{"param default", "build(baseImage: string = \"alpine:3.20\", n = \"x\"): Container {}", []string{"param alpine:3.20 @1:27"}},
+		{"optional field default", "@func() image?: string = \"alpine:3.20\"", []string{"param alpine:3.20 @1:26"}},
+		{"image const unused", "export const BASE_IMAGE = \"wolfi:latest\"", []string{"const wolfi:latest @1:27 name=BASE_IMAGE"}},
+		{"concat", "const I = \"a\" + \":1\"\nc.from(I)", []string{"const a:1 @1:11 name=I"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			imgs, un, err := ScanTypeScript("m.ts", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, found(imgs, un)); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestScanErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		lang, src, want string
+	}{
+		{"go", "package m\nfunc f( {", "m.go:2:9: invalid Go: expected ')', found '{'"},
+		{"go", "", "m.go:1:1: invalid Go: expected 'package', found 'EOF'"},
+		{"python", "x = 1\ns = \"abc\n", "m.py:2:5: unterminated string literal"},
+		{"python", "s = '''abc", "m.py:1:5: unterminated string literal"},
+		{"python", "s = f\"{x\"", "m.py:1:9: unterminated string literal"},
+		{"typescript", "const s = 'abc\n'", "m.ts:1:11: unterminated string literal"},
+		{"typescript", "/* open", "m.ts:1:1: unterminated block comment"},
+		{"typescript", "const t = `a${b", "m.ts:1:15: unterminated template literal substitution"},
+	}
+	for _, tt := range tests {
+		var err error
+		switch tt.lang {
+		case "go":
+			_, _, err = ScanGo("m.go", []byte(tt.src))
+		case "python":
+			_, _, err = ScanPython("m.py", []byte(tt.src))
+		default:
+			_, _, err = ScanTypeScript("m.ts", []byte(tt.src))
+		}
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			t.Errorf("%s %q: error %v is not a *ParseError", tt.lang, tt.src, err)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s %q:\n got %s\nwant %s", tt.lang, tt.src, err, tt.want)
+		}
+	}
+}
