@@ -67,6 +67,9 @@ that evidence before deploy.`,
 		newRunCmd(s),
 		newRunsCmd(s),
 		newSBOMCmd(s),
+		newKeysCmd(s),
+		newAttestCmd(s),
+		newVerifyCmd(s),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })

@@ -1,0 +1,109 @@
+package attest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// Seed corpora live in testdata/fuzz/<FuzzName>/ (real envelopes and
+// bundles from pinline and from the cosign CLI, plus tampered variants);
+// -update rewrites the pinline-made seeds.
+
+func TestWriteFuzzSeeds(t *testing.T) {
+	if !*update {
+		t.Skip("run with -update to rewrite seeds")
+	}
+	k := newTestKey(t, "seed")
+	env, bundle := signedProvenance(t, k, sampleDescription(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+	seeds := map[string][]byte{
+		"pinline-envelope": env, "pinline-bundle": bundle,
+		"jsonl":      []byte(string(env) + "\n" + string(bundle) + "\n"),
+		"trailing":   append(append([]byte{}, env...), "x"...),
+		"empty-sigs": []byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]}`),
+	}
+	for _, fz := range []string{"FuzzParseEnvelope", "FuzzParseBundle", "FuzzParseAttestations"} {
+		dir := filepath.Join("testdata", "fuzz", fz)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, data := range seeds {
+			content := "go test fuzz v1\n[]byte(" + strconv.Quote(string(data)) + ")\n"
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func FuzzParseEnvelope(f *testing.F) {
+	f.Add([]byte(`{"payloadType":"a","payload":"","signatures":[{"keyid":"","sig":"AA=="}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		env, err := ParseEnvelope(data)
+		if err != nil {
+			if !errors.Is(err, ErrBadInput) {
+				t.Fatalf("parse error not classed as bad input: %v", err)
+			}
+			return
+		}
+		// A parsed envelope survives a round trip unchanged.
+		out, err := json.Marshal(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := ParseEnvelope(out)
+		if err != nil {
+			t.Fatalf("re-parse: %v\n%s", err, out)
+		}
+		if diff := cmp.Diff(env, again, cmp.Comparer(bytes.Equal)); diff != "" {
+			t.Fatalf("round trip changed the envelope: %s", diff)
+		}
+	})
+}
+
+func FuzzParseBundle(f *testing.F) {
+	f.Add([]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		env, info, err := ParseBundle(data)
+		if err != nil {
+			if !errors.Is(err, ErrBadInput) {
+				t.Fatalf("parse error not classed as bad input: %v", err)
+			}
+			return
+		}
+		if env == nil || info == nil {
+			t.Fatal("nil envelope without error")
+		}
+	})
+}
+
+// FuzzParseAttestations also runs full verification with a fresh key: no
+// input may verify, and every failure must be classified.
+func FuzzParseAttestations(f *testing.F) {
+	k := newTestKey(f, "fuzz")
+	o := &VerifyOptions{Verifiers: []Verifier{k.verifier}, Artifacts: []Artifact{{Name: "a", SHA256: sha("app")}}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		atts, err := ParseAttestations("fuzz.json", data)
+		if err != nil {
+			if !errors.Is(err, ErrBadInput) {
+				t.Fatalf("parse error not classed as bad input: %v", err)
+			}
+			return
+		}
+		rep, err := Verify(context.Background(), o, atts)
+		if err == nil || rep.Verified {
+			t.Fatalf("input verified with a key that never signed anything")
+		}
+		if !errors.Is(err, ErrVerificationFailed) && !errors.Is(err, ErrBadInput) {
+			t.Fatalf("unclassified error: %v", err)
+		}
+	})
+}

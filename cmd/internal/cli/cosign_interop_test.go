@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cosignBin returns the real cosign CLI (v2.6.5, built by
+// hack/setup.d/10-tools.sh). Tests skip without it, but fail in CI.
+func cosignBin(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("PINLINE_COSIGN_BIN")
+	if bin == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("PINLINE_COSIGN_BIN is not set (CI)")
+		}
+		t.Skip("PINLINE_COSIGN_BIN not set")
+	}
+	return bin
+}
+
+func cosign(t *testing.T, bin, dir string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	// An isolated home: no TUF cache, no config of the developer.
+	cmd.Env = append(os.Environ(), "COSIGN_PASSWORD="+pw["COSIGN_PASSWORD"], "HOME="+dir, "TUF_ROOT="+filepath.Join(dir, ".sigstore"))
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// emptyTrustedRoot is a sigstore trusted root with no authorities: enough
+// for cosign to verify a key-signed bundle offline.
+const emptyTrustedRoot = `{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`
+
+func TestCosignVerifiesPinline(t *testing.T) {
+	t.Parallel()
+	bin := cosignBin(t)
+	dir := fixture(t)
+	write(t, filepath.Join(dir, "trusted_root.json"), emptyTrustedRoot)
+	for name, args := range map[string][]string{
+		"envelope": {"verify-blob-attestation", "--key", "pl.pub", "--signature", "pl.intoto.json", "--type", "slsaprovenance1", "--insecure-ignore-tlog", "artifact.bin"},
+		"bundle": {"verify-blob-attestation", "--key", "pl.pub", "--bundle", "pl.sigstore.json", "--new-bundle-format",
+			"--trusted-root", "trusted_root.json", "--type", "slsaprovenance1", "--insecure-ignore-tlog", "artifact.bin"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			out, err := cosign(t, bin, dir, args...)
+			if err != nil || !strings.Contains(out, "Verified OK") {
+				t.Fatalf("cosign %v: %v\n%s", args, err, out)
+			}
+			// The negative control: cosign must reject another artifact.
+			neg := append(append([]string{}, args[:len(args)-1]...), "other.bin")
+			if out, err := cosign(t, bin, dir, neg...); err == nil {
+				t.Fatalf("cosign accepted the attestation for another artifact:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestPinlineVerifiesCosign(t *testing.T) {
+	t.Parallel()
+	bin := cosignBin(t)
+	dir := fixture(t)
+	p := func(n string) string { return filepath.Join(dir, n) }
+	if out, err := cosign(t, bin, dir, "generate-key-pair", "--output-key-prefix", "cs"); err != nil {
+		t.Fatalf("cosign generate-key-pair: %v\n%s", err, out)
+	}
+	// cosign signs with its own key and with pinline's; pinline signs with
+	// cosign's key.
+	for _, key := range []string{"cs", "pl"} {
+		for _, a := range [][]string{
+			{"--output-signature", key + "-cosign.intoto.json"},
+			{"--new-bundle-format", "--bundle", key + "-cosign.sigstore.json"},
+		} {
+			args := append([]string{"attest-blob", "--key", key + ".key", "--predicate", "pred.json", "--type", "slsaprovenance1", "--tlog-upload=false", "--yes"}, a...)
+			if out, err := cosign(t, bin, dir, append(args, "artifact.bin")...); err != nil {
+				t.Fatalf("cosign %v: %v\n%s", args, err, out)
+			}
+		}
+	}
+	if code, _, e := cliRun(t, pw, "attest", "--predicate", p("pred.json"), "--subject", p("artifact.bin"), "--key", p("cs.key"), "-o", p("pinline-cs.intoto.json")); code != 0 {
+		t.Fatalf("pinline attest with a cosign key: %d %s", code, e)
+	}
+	cases := []struct{ att, pub string }{
+		{"cs-cosign.intoto.json", "cs.pub"}, {"cs-cosign.sigstore.json", "cs.pub"},
+		{"pl-cosign.intoto.json", "pl.pub"}, {"pl-cosign.sigstore.json", "pl.pub"},
+		{"pinline-cs.intoto.json", "cs.pub"},
+	}
+	for _, c := range cases {
+		t.Run(c.att, func(t *testing.T) {
+			t.Parallel()
+			code, out, e := cliRun(t, nil, "verify", "--key", p(c.pub), "--attestation", p(c.att), "--artifact", p("artifact.bin"),
+				"--builder-id", "https://pinline.dev/builders/trusted", "--tier", "trusted")
+			if code != 0 || !strings.Contains(out, "Verified") {
+				t.Fatalf("exit %d\n%s%s", code, out, e)
+			}
+			other := "cs.pub"
+			if c.pub == "cs.pub" {
+				other = "pl.pub"
+			}
+			if code, out, _ := cliRun(t, nil, "verify", "--key", p(other), "--attestation", p(c.att), "--artifact", p("artifact.bin")); code != 1 {
+				t.Fatalf("wrong key: exit %d\n%s", code, out)
+			}
+			if code, out, _ := cliRun(t, nil, "verify", "--key", p(c.pub), "--attestation", p(c.att), "--artifact", p("other.bin")); code != 1 {
+				t.Fatalf("other artifact: exit %d\n%s", code, out)
+			}
+		})
+	}
+	// cosign verifies what pinline signed with cosign's key.
+	if out, err := cosign(t, bin, dir, "verify-blob-attestation", "--key", "cs.pub", "--signature", "pinline-cs.intoto.json",
+		"--type", "slsaprovenance1", "--insecure-ignore-tlog", "artifact.bin"); err != nil {
+		t.Fatalf("cosign verify of pinline envelope made with cosign key: %v\n%s", err, out)
+	}
+}

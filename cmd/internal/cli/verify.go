@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pinline/pinline/attest"
+	"github.com/spf13/cobra"
+)
+
+type verifyOptions struct {
+	key          keyOptions
+	Attestation  []string
+	Attestations string
+	Artifacts    []string
+	Digests      []string
+	Type         string
+	BuilderID    string
+	SourceURI    string
+	Tier         string
+	Policy       string
+	Format       string
+}
+
+func (o *verifyOptions) AddFlags(c *cobra.Command) {
+	o.key.addVerifyFlag(c)
+	f := c.Flags()
+	f.StringArrayVar(&o.Attestation, "attestation", nil, "DSSE envelope, JSON lines of envelopes, or sigstore bundle (repeatable)")
+	f.StringVar(&o.Attestations, "attestations", "", "directory of attestations (*.intoto.json, *.intoto.jsonl, *.sigstore.json, *.dsse.json, *.bundle.json)")
+	f.StringArrayVar(&o.Artifacts, "artifact", nil, "artifact file that must be a subject (repeatable)")
+	f.StringArrayVar(&o.Digests, "digest", nil, "artifact digest sha256:HEX that must be a subject (repeatable)")
+	f.StringVar(&o.Type, "type", "slsaprovenance1", "expected predicate type: slsaprovenance1, cyclonedx or a URI")
+	f.StringVar(&o.BuilderID, "builder-id", "", "required runDetails.builder.id")
+	f.StringVar(&o.SourceURI, "source-uri", "", "required externalParameters.source.uri")
+	f.StringVar(&o.Tier, "tier", "", "required externalParameters.tier")
+	f.StringVar(&o.Policy, "policy", "", "directory of Rego deploy policies (package pinline.deploy, rules deny)")
+	f.StringVar(&o.Format, "format", "text", "output format: text or json")
+}
+
+func newVerifyCmd(s *streams) *cobra.Command {
+	var o verifyOptions
+	c := &cobra.Command{
+		Use:   "verify --key KEY --attestation FILE (--artifact FILE... | --digest sha256:HEX)",
+		Short: "Verify signed attestations before deploy (exit 0 verified, 1 failed, 2 bad input, 3 operational)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runVerify(cmd, s, &o)
+		},
+	}
+	o.AddFlags(c)
+	return c
+}
+
+func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, error) {
+	if o.Format != "text" && o.Format != "json" {
+		return nil, usageErr(fmt.Errorf("unknown --format %q, valid formats are %q", o.Format, []string{"text", "json"}))
+	}
+	if len(o.Attestation) == 0 && o.Attestations == "" {
+		return nil, usageErr(errors.New("--attestation FILE or --attestations DIR is required"))
+	}
+	if len(o.Artifacts) == 0 && len(o.Digests) == 0 {
+		return nil, usageErr(errors.New("--artifact FILE or --digest sha256:HEX is required"))
+	}
+	ptype, err := attest.PredicateTypeFor(o.Type)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	vo := &attest.VerifyOptions{PredicateType: ptype, BuilderID: o.BuilderID, SourceURI: o.SourceURI, Tier: o.Tier}
+	for _, a := range o.Artifacts {
+		d, err := fileSHA256(a)
+		if err != nil {
+			return nil, usageErr(err)
+		}
+		vo.Artifacts = append(vo.Artifacts, attest.Artifact{Name: a, SHA256: d})
+	}
+	for _, d := range o.Digests {
+		hexd, err := attest.ParseDigest(d)
+		if err != nil {
+			return nil, usageErr(err)
+		}
+		vo.Artifacts = append(vo.Artifacts, attest.Artifact{Name: d, SHA256: hexd})
+	}
+	if vo.Verifiers, err = attest.LoadVerifiers(cmd.Context(), o.key.Keys); err != nil {
+		return nil, classify(err)
+	}
+	if o.Policy != "" {
+		if vo.Policy, err = attest.LoadDeployPolicy(cmd.Context(), o.Policy); err != nil {
+			return nil, classify(err)
+		}
+	}
+	return vo, nil
+}
+
+func (o *verifyOptions) attestationFiles() ([]string, error) {
+	files := append([]string(nil), o.Attestation...)
+	if o.Attestations == "" {
+		return files, nil
+	}
+	var found []string
+	err := filepath.WalkDir(o.Attestations, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && isAttestationName(d.Name()) {
+			found = append(found, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	if len(found) == 0 {
+		return nil, usageErr(fmt.Errorf("%s: no attestation files", o.Attestations))
+	}
+	sort.Strings(found)
+	return append(files, found...), nil
+}
+
+func isAttestationName(n string) bool {
+	for _, suf := range []string{".intoto.json", ".intoto.jsonl", ".sigstore.json", ".dsse.json", ".bundle.json"} {
+		if strings.HasSuffix(n, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+func runVerify(cmd *cobra.Command, s *streams, o *verifyOptions) error {
+	vo, err := o.options(cmd)
+	if err != nil {
+		return err
+	}
+	files, err := o.attestationFiles()
+	if err != nil {
+		return err
+	}
+	var atts []attest.Attestation
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return usageErr(err)
+		}
+		a, err := attest.ParseAttestations(f, data)
+		if err != nil {
+			return classify(err)
+		}
+		atts = append(atts, a...)
+	}
+	rep, verr := attest.Verify(cmd.Context(), vo, atts)
+	if o.Format == "json" {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return opErr(err)
+		}
+	} else {
+		renderVerifyText(s.out, rep, verr)
+	}
+	if verr != nil {
+		code, _ := exitCode(classify(verr))
+		if code != ExitDenied {
+			return classify(verr)
+		}
+		return silentExit(code)
+	}
+	return nil
+}
+
+func renderVerifyText(w io.Writer, rep *attest.Report, verr error) {
+	for _, r := range rep.Attestations {
+		fmt.Fprintf(w, "%s#%d (%s)\n", r.File, r.Index, r.Format)
+		for _, c := range r.Checks {
+			mark := "ok  "
+			if !c.OK {
+				mark = "FAIL"
+			}
+			fmt.Fprintf(w, "  %s %-13s %s\n", mark, c.Name, c.Detail)
+		}
+	}
+	for _, a := range rep.Artifacts {
+		if len(a.CoveredBy) > 0 {
+			fmt.Fprintf(w, "artifact %s sha256:%s is a subject of %s\n", a.Name, a.SHA256, strings.Join(a.CoveredBy, ", "))
+		}
+	}
+	if verr == nil && rep.Verified {
+		fmt.Fprintln(w, "Verified")
+		return
+	}
+	fmt.Fprintf(w, "Verification failed: %v\n", verr)
+}
