@@ -70,6 +70,8 @@ that evidence before deploy.`,
 		newKeysCmd(s),
 		newAttestCmd(s),
 		newVerifyCmd(s),
+		newCheckCmd(s),
+		newPolicyCmd(s),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })

@@ -1,0 +1,80 @@
+package monorepo
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+const (
+	commit = "0123456789abcdef0123456789abcdef01234567"
+	digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+)
+
+// Generate writes modules Dagger modules under dir/modules/mod-NNNN, each
+// with a dagger.json (a pinned, an unpinned, a branch-pinned, a legacy
+// string and a local dependency; builtin or remote SDK; some without
+// engineVersion) and sourcesPerModule Go source files calling From with a
+// digest-pinned image, a tag-only image and a constant. It returns the
+// dagger.json paths relative to dir.
+func Generate(dir string, modules, sourcesPerModule int) ([]string, error) {
+	var files []string
+	for i := range modules {
+		rel := filepath.Join("modules", fmt.Sprintf("mod-%04d", i))
+		mdir := filepath.Join(dir, rel)
+		if err := os.MkdirAll(mdir, 0o755); err != nil {
+			return nil, err
+		}
+		engine := `"engineVersion": "v0.19.10",`
+		if i%7 == 0 {
+			engine = ""
+		}
+		sdk := `"go"`
+		if i%5 == 0 {
+			sdk = fmt.Sprintf(`{"source": "github.com/acme/sdk@v1.%d.0", "pin": %q}`, i%3, commit)
+		}
+		js := fmt.Sprintf(`{
+  "name": "mod-%04d",
+  %s
+  "sdk": %s,
+  "source": ".",
+  "dependencies": [
+    {"name": "pinned", "source": "github.com/acme/pinned@v1.0.0", "pin": %q},
+    {"name": "floating", "source": "github.com/acme/floating/sub@v2.%d.0"},
+    {"name": "branch", "source": "github.com/acme/branch@main", "pin": %q},
+    "github.com/acme/legacy@v0.%d.0",
+    {"name": "local", "source": "../mod-%04d"}
+  ]
+}
+`, i, engine, sdk, commit, i%10, commit, i%10, (i+1)%modules)
+		if err := os.WriteFile(filepath.Join(mdir, "dagger.json"), []byte(js), 0o644); err != nil {
+			return nil, err
+		}
+		files = append(files, filepath.ToSlash(filepath.Join(rel, "dagger.json")))
+		for j := range sourcesPerModule {
+			src := fmt.Sprintf(`package main
+
+import "context"
+
+const base%d = "docker.io/library/alpine:3.%d@%s"
+
+type M%d struct{}
+
+// Build builds it.
+func (m *M%d) Build(ctx context.Context) (string, error) {
+	a := dag.Container().From(base%d)
+	b := dag.Container().From("golang:1.%d")
+	c := dag.Container().From("ghcr.io/acme/tool:v%d@%s")
+	_ = b
+	_ = c
+	return a.Stdout(ctx)
+}
+`, j, j%20, digest, j, j, j, 20+j%6, j, digest)
+			name := filepath.Join(mdir, fmt.Sprintf("file%d.go", j))
+			if err := os.WriteFile(name, []byte(src), 0o644); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return files, nil
+}

@@ -1,0 +1,3 @@
+package pinline.user.p
+
+deny contains "bad" if input.bad

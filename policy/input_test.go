@@ -1,0 +1,57 @@
+package policy
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/pinline/pinline/inventory"
+	"github.com/pinline/pinline/spec"
+)
+
+// TestInputValueMatchesJSON keeps the direct OPA conversion and the JSON
+// encoding (which the input digest and docs describe) identical.
+func TestInputValueMatchesJSON(t *testing.T) {
+	t.Parallel()
+	inv := cleanInventory()
+	inv.Locks[0].Key = []string{"github.com/a/b", "refs/heads/main"}
+	inv.Modules[0].SDK = &inventory.SDK{Pos: pos("dagger.json", 4), Source: "github.com/acme/sdk", Pin: commit,
+		Remote: &inventory.RemoteRef{Host: "github.com", Repo: "acme/sdk", Subpath: "/go/", RefKind: "none"}}
+	inv.Specs[0].Spec.Tasks[0].Secrets[0].Value = "x"
+	inv.Specs[0].Spec.Tasks = append(inv.Specs[0].Spec.Tasks, spec.Task{Name: "empty"})
+	inv.Unresolved = []inventory.Unresolved{{Pos: pos("main.go", 1), Origin: "go", Expr: "x", Reason: "y"}}
+	for _, in := range []*Input{
+		BuildInput(inv, InputOptions{Tier: "trusted", Run: &RunInfo{Backend: "host"}, Config: &Config{ModuleAllowlist: []string{"a"}}}),
+		BuildInput(&inventory.Inventory{}, InputOptions{}),
+	} {
+		_, raw, err := InputDigest(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ast.ValueFromReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := in.Value(); got.Compare(want) != 0 {
+			t.Errorf("direct value differs from JSON:\n got %v\nwant %v", got, want)
+		}
+	}
+}
+
+func TestResolveMount(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ dir, src, want string }{
+		{".", ".", "."},
+		{".", "", "."},
+		{".", "src/../..", ".."},
+		{"ci", "..", "."},
+		{"ci", "../..", ".."},
+		{".", "/etc", "/etc"},
+		{".", `C:\x`, "/C:/x"},
+		{".", `..\x`, "../x"},
+	} {
+		if got := resolveMount(tc.dir, tc.src); got != tc.want {
+			t.Errorf("resolveMount(%q, %q) = %q, want %q", tc.dir, tc.src, got, tc.want)
+		}
+	}
+}
