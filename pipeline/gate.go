@@ -87,6 +87,9 @@ func (gs Gates) Evaluate(ctx context.Context, in GateInput) (*Decision, error) {
 		out.Warnings = append(out.Warnings, d.Warnings...)
 		out.Waived += d.Waived
 		out.Gates = append(out.Gates, d.Gates...)
+		if d.inventory != nil {
+			out.inventory = d.inventory
+		}
 		if d.InputSHA256 != "" {
 			inputs = append(inputs, d.InputSHA256)
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
@@ -142,6 +143,9 @@ type Decision struct {
 	BundleSHA256 string    `json:"bundleSha256,omitempty"`
 	// Gates names the gates that contributed.
 	Gates []string `json:"gates"`
+
+	// inventory is what the policy gate collected, reused for the SBOM.
+	inventory *inventory.Inventory
 }
 
 // Finding is one violation or warning.
@@ -153,9 +157,11 @@ type Finding struct {
 	Column  int    `json:"column,omitempty"`
 }
 
-// SBOMWriter writes the CycloneDX SBOM of a finished run.
+// SBOMWriter writes the SBOM of a finished run. runDir holds the exported
+// outputs; inv is the repository inventory the gate collected (nil when the
+// gate collected none).
 type SBOMWriter interface {
-	WriteSBOM(ctx context.Context, run *record.Run, w io.Writer) error
+	WriteSBOM(ctx context.Context, run *record.Run, runDir string, inv *inventory.Inventory, w io.Writer) error
 }
 
 // Attester produces signed provenance for a succeeded run.

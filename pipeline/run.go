@@ -11,6 +11,7 @@ import (
 	"time"
 
 	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/record"
 )
 
@@ -142,7 +143,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// a run that was asked for evidence and has none is not a success.
 	rec.FinishedAt = o.Now().UTC()
 	rec.Status = record.StatusSucceeded
-	if err := writeEvidence(ctx, &o, dir, rec); err != nil {
+	if err := writeEvidence(ctx, &o, dir, rec, d.inventory); err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("%w: %w", ErrEvidence, err))
 	}
 	if err := writeJSON(filepath.Join(dir, record.RunFile), rec); err != nil {
@@ -151,10 +152,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-func writeEvidence(ctx context.Context, o *Options, dir string, rec *record.Run) error {
+func writeEvidence(ctx context.Context, o *Options, dir string, rec *record.Run, inv *inventory.Inventory) error {
 	if o.SBOM != nil {
 		var b strings.Builder
-		if err := o.SBOM.WriteSBOM(ctx, rec, &b); err != nil {
+		if err := o.SBOM.WriteSBOM(ctx, rec, dir, inv, &b); err != nil {
 			return fmt.Errorf("sbom: %w", err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, record.SBOMFile), []byte(b.String()), 0o644); err != nil {

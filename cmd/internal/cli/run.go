@@ -12,8 +12,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pinline/pinline/attest"
 	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/pipeline"
+	"github.com/pinline/pinline/policy"
+	"github.com/pinline/pinline/sbom"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
@@ -27,6 +31,8 @@ type runOptions struct {
 	connectTimeout time.Duration
 	allowDelete    int
 	backend        string
+	policyDirs     []string
+	policyData     string
 }
 
 func (o *runOptions) AddFlags(c *cobra.Command) {
@@ -39,6 +45,8 @@ func (o *runOptions) AddFlags(c *cobra.Command) {
 	f.DurationVar(&o.connectTimeout, "connect-timeout", pipeline.DefaultConnectTimeout, "give up reaching the engine after this long")
 	f.IntVar(&o.allowDelete, "allow-delete", 0, "how many existing files exporting outputs may delete")
 	f.StringVar(&o.backend, "backend", pipeline.BackendDagger, "where tasks run: dagger, or host (debugging; denied outside tier local)")
+	f.StringArrayVar(&o.policyDirs, "policy", nil, "directory of user Rego policies and data files for the gate (repeatable)")
+	f.StringVar(&o.policyData, "policy-data", "", "policy data file (default .pinline/policy.yaml when present)")
 }
 
 func newRunCmd(s *streams) *cobra.Command {
@@ -87,19 +95,18 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		opts.Tier = "local"
 	}
 	opts.BuilderID = "https://pinline.dev/builders/" + opts.Tier
-	gate, err := runGate()
-	if err != nil {
-		return opErr(err)
-	}
-	opts.Gate = gate
+	// The gate: the executor's own rules and the policies of pinline check.
+	opts.Gate = pipeline.Gates{pipeline.BuiltinGate{}, pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData}}
+	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version}}
 	if o.key != "" {
-		att, err := runAttester(o.key, s)
+		// Load the key before anything runs: a run asked to sign must
+		// never end up succeeded and unsigned.
+		signer, err := attest.LoadSigner(ctx, o.key, passwordFunc(s, false))
 		if err != nil {
-			return err
+			return classify(err)
 		}
-		opts.Attester = att
+		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version}
 	}
-	opts.SBOM = runSBOMWriter()
 	if o.backend != pipeline.BackendHost {
 		eng, err := runEngine(s, o)
 		if err != nil {
@@ -126,6 +133,8 @@ func runExit(err error) error {
 		return deniedErr(err)
 	case errors.Is(err, pipeline.ErrInvalid):
 		return usageErr(err)
+	case isPolicyInputErr(err):
+		return classifyPolicyErr(err)
 	case errors.Is(err, pipeline.ErrEngine), errors.Is(err, pipeline.ErrEvidence):
 		return opErr(err)
 	case errors.Is(err, pipeline.ErrTaskFailed), errors.Is(err, pipeline.ErrInterrupted), errors.Is(err, pipeline.ErrExportGuard):
@@ -181,20 +190,15 @@ func whoAmI() record.Who {
 	return w
 }
 
-// runGate is the pre-run gate: the executor's built-in rules.
-// TODO(policy): add the OPA gate of `pinline check` once it lands:
-// pipeline.Gates{pipeline.BuiltinGate{}, policyGate}.
-func runGate() (pipeline.Gate, error) {
-	return pipeline.Gates{pipeline.BuiltinGate{}}, nil
-}
-
-// runSBOMWriter is nil until the SBOM package is wired in.
-// TODO(sbom): return the CycloneDX writer from package sbom.
-func runSBOMWriter() pipeline.SBOMWriter { return nil }
-
-// runAttester loads the signing key. TODO(attest): wire package attest.
-// Until then --key is refused before anything runs: a run asked to sign
-// must not succeed unsigned.
-func runAttester(key string, _ *streams) (pipeline.Attester, error) {
-	return nil, usageErr(fmt.Errorf("--key %s: provenance signing is not available in this build yet", key))
+// isPolicyInputErr reports gate errors that classifyPolicyErr knows.
+func isPolicyInputErr(err error) bool {
+	var (
+		ipe *inventory.ParseError
+		spe *spec.Error
+		ppe *policy.ParseError
+		ce  *policy.CompileError
+		ee  *policy.EvalError
+	)
+	return errors.As(err, &ipe) || errors.As(err, &spe) || errors.As(err, &ppe) || errors.As(err, &ce) ||
+		errors.As(err, &ee) || errors.Is(err, policy.ErrUndefined)
 }

@@ -50,7 +50,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"denied by the gate", unpinned, nil, ExitDenied, "not pinned by digest", time.Second},
 		{"host backend outside local", good, []string{"--backend", "host", "--tier", "ci"}, ExitDenied, "pinline.exec.host_backend", time.Second},
 		{"unreachable engine", good, nil, ExitOperational, "engine error", 5 * time.Second},
-		{"key without signing support", good, []string{"--key", "cosign.key"}, ExitUsage, "--key", time.Second},
+		{"missing signing key", good, []string{"--key", "/nonexistent/cosign.key"}, ExitUsage, "cannot load key", time.Second},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,7 +58,7 @@ func TestRunExitCodes(t *testing.T) {
 			spec, eng := writeRepo(t, tc.spec, "/nonexistent/pinline-test/engine.sock")
 			args := append([]string{"run", "-f", spec, "--engine-config", eng}, tc.args...)
 			start := time.Now()
-			code, out, errOut := runCLI(context.Background(), map[string]string{"PINLINE_DAGGER_CLI": "/nonexistent/dagger"}, args...)
+			code, out, errOut := runPinline(context.Background(), map[string]string{"PINLINE_DAGGER_CLI": "/nonexistent/dagger"}, args...)
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.wantCode, out, errOut)
 			}
@@ -75,7 +75,7 @@ func TestRunExitCodes(t *testing.T) {
 func TestRunNoEngineConfigured(t *testing.T) {
 	t.Parallel()
 	spec, _ := writeRepo(t, "version: 1\nname: t\nimages:\n  bb: "+pinnedBusybox+"\ndefaultImage: bb\ntasks:\n  a:\n    run: [\"true\"]\n", "/x")
-	code, _, errOut := runCLI(context.Background(), nil, "run", "-f", spec)
+	code, _, errOut := runPinline(context.Background(), nil, "run", "-f", spec)
 	if code != ExitUsage || !strings.Contains(errOut, "PINLINE_ENGINE_CONFIG") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -106,7 +106,7 @@ tasks:
     sh: 'echo "tok=$TOK"; echo "tok=$TOK" >&2; exit 4'
 `, sock)
 	env := map[string]string{"PINLINE_DAGGER_CLI": cli, "PL_TEST_CANARY": canary}
-	code, out, errOut := runCLI(context.Background(), env, "run", "-f", spec, "--engine-config", eng)
+	code, out, errOut := runPinline(context.Background(), env, "run", "-f", spec, "--engine-config", eng)
 	if code != ExitDenied {
 		t.Fatalf("exit %d, want %d (task failed)\n%s\n%s", code, ExitDenied, out, errOut)
 	}
@@ -117,7 +117,7 @@ tasks:
 		t.Errorf("want the scrubbed log tail and the summary row\nstdout: %s\nstderr: %s", out, errOut)
 	}
 	runs := filepath.Join(filepath.Dir(spec), ".pinline", "runs")
-	code, out, _ = runCLI(context.Background(), nil, "runs", "--dir", runs, "--json")
+	code, out, _ = runPinline(context.Background(), nil, "runs", "--dir", runs, "--json")
 	var recs []record.Run
 	if code != 0 || json.Unmarshal([]byte(out), &recs) != nil || len(recs) != 1 || recs[0].Status != record.StatusFailed {
 		t.Fatalf("runs: exit %d, %s", code, out)
@@ -136,4 +136,78 @@ func hasRow(table string, fields ...string) bool {
 		}
 	}
 	return false
+}
+
+// runPinline runs the CLI in-process with env as its environment lookup.
+func runPinline(ctx context.Context, env map[string]string, args ...string) (int, string, string) {
+	var out, errOut strings.Builder
+	s := &streams{in: strings.NewReader(""), out: &out, errOut: &errOut,
+		env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	code := run(ctx, s, args)
+	return code, out.String(), errOut.String()
+}
+
+// TestRunSignedThenVerify: a succeeded run with --key writes the SBOM and
+// signed provenance, and `pinline verify` accepts the exported file against
+// it and rejects a tampered copy.
+func TestRunSignedThenVerify(t *testing.T) {
+	t.Parallel()
+	sock, cli, bb := os.Getenv("PINLINE_ENGINE_SOCK"), os.Getenv("PINLINE_DAGGER_CLI"), os.Getenv("PINLINE_IMAGE_BUSYBOX")
+	if sock == "" || cli == "" || bb == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI is set but the engine variables are not (hack/setup.d/30-engine.sh)")
+		}
+		t.Skip("no engine")
+	}
+	n := fmt.Sprint(time.Now().UnixNano())
+	spec, eng := writeRepo(t, `version: 1
+name: signed
+images:
+  bb: `+bb+`
+defaultImage: bb
+tasks:
+  make:
+    env: {N: "`+n+`"}
+    sh: 'mkdir -p /o && echo "$N" > /o/artifact'
+    outputs: [{path: /o/artifact}]
+`, sock)
+	dir := filepath.Dir(spec)
+	env := map[string]string{"PINLINE_DAGGER_CLI": cli, "COSIGN_PASSWORD": "test-password"}
+	prefix := filepath.Join(dir, "cosign")
+	if code, out, errOut := runPinline(context.Background(), env, "keys", "generate", "--output-key-prefix", prefix); code != 0 {
+		t.Fatalf("keys generate: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut := runPinline(context.Background(), env, "run", "-f", spec, "--engine-config", eng, "--key", prefix+".key")
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	runs, err := filepath.Glob(filepath.Join(dir, ".pinline", "runs", "*"))
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs %v %v", runs, err)
+	}
+	var r record.Run
+	b, _ := os.ReadFile(filepath.Join(runs[0], record.RunFile))
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Evidence.Signed || r.Evidence.SBOM == "" || r.Evidence.Provenance == "" {
+		t.Fatalf("evidence %+v", r.Evidence)
+	}
+	for _, f := range []string{record.SBOMFile, record.ProvenanceFile, record.BundleFile} {
+		if _, err := os.Stat(filepath.Join(runs[0], f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	artifact := filepath.Join(runs[0], "outputs", "artifact")
+	att := filepath.Join(runs[0], record.ProvenanceFile)
+	if code, out, errOut := runPinline(context.Background(), env, "verify", "--key", prefix+".pub", "--attestation", att, "--artifact", artifact); code != 0 {
+		t.Fatalf("verify: exit %d\n%s\n%s", code, out, errOut)
+	}
+	tampered := filepath.Join(dir, "tampered")
+	if err := os.WriteFile(tampered, []byte(n+"x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := runPinline(context.Background(), env, "verify", "--key", prefix+".pub", "--attestation", att, "--artifact", tampered); code != ExitDenied {
+		t.Errorf("verify of a tampered artifact: exit %d, want %d", code, ExitDenied)
+	}
 }

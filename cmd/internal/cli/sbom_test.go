@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-func runCLI(t *testing.T, args ...string) (int, string, string) {
+func runSBOMCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	s := &streams{in: strings.NewReader(""), out: &out, errOut: &errOut, env: func(string) (string, bool) { return "", false }}
@@ -45,7 +45,7 @@ func TestSBOMCommand(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			code, stdout, stderr := runCLI(t, tc.args...)
+			code, stdout, stderr := runSBOMCLI(t, tc.args...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, stderr)
 			}
