@@ -17,8 +17,8 @@ import (
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/pipeline"
 	"github.com/pinline/pinline/policy"
-	"github.com/pinline/pinline/sbom"
 	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/sbom"
 	"github.com/pinline/pinline/spec"
 )
 
