@@ -54,7 +54,7 @@ has() { "$PL" "$@" --help >/dev/null 2>&1; }
 
 step "2. pinline check"
 if has check; then
-  "$PL" check "$W"
+  (cd "$W" && "$PL" check)
 else
   todo "pinline check is not in this build yet (policy gate issue); run applies its built-in gate"
 fi
@@ -63,7 +63,7 @@ step "3. pinline run"
 KEYARGS=()
 if has keys generate; then
   export COSIGN_PASSWORD=${COSIGN_PASSWORD:-demo-password}
-  (cd "$OUT" && "$PL" keys generate >/dev/null)
+  "$PL" keys generate --output-key-prefix "$OUT/cosign" >/dev/null
   KEYARGS=(--key "$OUT/cosign.key")
 else
   todo "pinline keys generate is not in this build yet (evidence issue): the run is not signed"
@@ -90,6 +90,7 @@ cat <<EOF
    engine           $PINLINE_ENGINE_SOCK (state $PINLINE_CACHE/engine/instances/default)
    registry         $PINLINE_REGISTRY ($PINLINE_CACHE/registry/images.json)
    demo repository  $W
+   signing key      $OUT/cosign.key, $OUT/cosign.pub (throwaway; COSIGN_PASSWORD=$COSIGN_PASSWORD)
    run record       $RUN/run.json
    policy decision  $RUN/decision.json
    task logs        $RUN/logs/

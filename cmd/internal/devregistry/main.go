@@ -42,7 +42,7 @@ type Seeded struct {
 
 // Image is one seeded image.
 type Image struct {
-	Ref    string `json:"ref"` // registry/repo@sha256:...
+	Ref    string `json:"ref"` // registry/repo:tag@sha256:...
 	Tag    string `json:"tag"`
 	Digest string `json:"digest"`
 }

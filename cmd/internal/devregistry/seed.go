@@ -108,7 +108,7 @@ func push(ctx context.Context, reg, repo, tag string, img v1.Image) (Image, erro
 	if err != nil {
 		return Image{}, err
 	}
-	return Image{Ref: reg + "/" + repo + "@" + d.String(), Tag: ref.String(), Digest: d.String()}, nil
+	return Image{Ref: reg + "/" + repo + ":" + tag + "@" + d.String(), Tag: ref.String(), Digest: d.String()}, nil
 }
 
 // cachedLayer returns the layer stored at path, building it first when
