@@ -50,6 +50,7 @@ func TestCollectModuleSourceRule(t *testing.T) {
 		"py/dagger.json":         `{"name":"py","sdk":{"source":"python"}}`,
 		"py/src/py/main.py":      "c.from_(\"alpine:3\")\n",
 		"py/sdk/src/dagger/x.py": "c.from_(\"alpine:3\")\n",
+		"py/.venv/lib/site.py":   "c.from_(\"alpine:3\")\n",
 		// Skipped directories.
 		".git/dagger.json":                  `{`,
 		"vendor/x/dagger.json":              `{`,
