@@ -17,7 +17,7 @@ import (
 )
 
 // newRecord starts run.json for a plan.
-func newRecord(ctx context.Context, o *Options, p *plan) *record.Run {
+func newRecord(o *Options, p *plan) *record.Run {
 	now := o.Now().UTC()
 	rec := &record.Run{
 		Schema:    record.SchemaVersion,
@@ -41,7 +41,6 @@ func newRecord(ctx context.Context, o *Options, p *plan) *record.Run {
 	if o.Backend == BackendDagger {
 		rec.Engine.Address = o.Engine.Address
 	}
-	rec.Repository.Commit, rec.Repository.Dirty, rec.Repository.URI = gitInfo(ctx, o.Root)
 	if b, err := os.ReadFile(o.Spec.Path); err == nil {
 		rec.Spec = record.SpecRef{Path: relTo(o.Root, o.Spec.Path), SHA256: sha256Hex(b)}
 	}

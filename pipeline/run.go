@@ -37,7 +37,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := checkCaches(o.Spec, p, o.Tier, o.CacheScope); err != nil {
 		return nil, err
 	}
-	rec := newRecord(ctx, &o, p)
+	rec := newRecord(&o, p)
+	// git runs while the gate evaluates; both only read the repository.
+	repo := make(chan record.Repository, 1)
+	go func() {
+		r := record.Repository{Root: o.Root}
+		r.Commit, r.Dirty, r.URI = gitInfo(ctx, o.Root)
+		repo <- r
+	}()
 	dir := filepath.Join(o.RunsDir, rec.ID)
 	if err := os.MkdirAll(filepath.Join(dir, record.LogDir), 0o755); err != nil {
 		return nil, fmt.Errorf("create run directory: %w", err)
@@ -56,6 +63,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return fail(record.StatusFailed, fmt.Errorf("%w: no policy gate configured", ErrInvalid))
 	}
 	d, err := o.Gate.Evaluate(ctx, GateInput{Root: o.Root, Spec: o.Spec, Tier: o.Tier, Backend: o.Backend})
+	rec.Repository = <-repo
 	if err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("policy gate: %w", err))
 	}
