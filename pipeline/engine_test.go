@@ -292,3 +292,29 @@ func TestEngineParallelRunsShareCache(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEngineRun is one Run of a three-task pipeline (two parallel
+// tasks, one continuing from another, one output) on the warm engine,
+// in-process: gate, session, tasks, export, record.
+func BenchmarkEngineRun(b *testing.B) {
+	sock, cli, bb := os.Getenv("PINLINE_ENGINE_SOCK"), os.Getenv("PINLINE_DAGGER_CLI"), os.Getenv("PINLINE_IMAGE_BUSYBOX")
+	if sock == "" || cli == "" || bb == "" {
+		b.Skip("no engine")
+	}
+	e := testEngine{sock: sock, cli: cli, busybox: bb}
+	root := b.TempDir()
+	for i := 0; b.Loop(); i++ {
+		n := fmt.Sprintf("%d-%d", time.Now().UnixNano(), i)
+		s := &spec.Spec{Path: filepath.Join(root, "pinline.yaml"), Name: "bench", Concurrency: 2,
+			Images: map[string]spec.Image{"bb": {Ref: bb}}, DefaultImage: "bb",
+			Tasks: []spec.Task{
+				{Name: "gen", Env: map[string]string{"N": n}, Sh: `mkdir -p /o && echo "$N" > /o/data && seq 1 20000 >> /o/data`},
+				{Name: "sum", From: "gen", Sh: "sha256sum /o/data", Outputs: []spec.Output{{Path: "/o/data"}}},
+				{Name: "lint", Env: map[string]string{"N": n}, Sh: `echo "lint $N"; seq 1 5000 | wc -l`},
+			}}
+		o := Options{Spec: s, Root: root, Tier: "bench", Engine: e.engine(), Gate: BuiltinGate{}}
+		if _, err := Run(context.Background(), o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
