@@ -111,28 +111,35 @@ func TestEngineCachePersistsPerTier(t *testing.T) {
 	t.Parallel()
 	e := needEngine(t)
 	n := nonce(t)
-	run := func(tier, sh string) string {
+	run := func(tier, mode, sh string) string {
 		root := t.TempDir()
 		s := e.bbSpec(t, root, spec.Task{Name: "c", Env: map[string]string{"N": nonce(t)},
 			Cache: []spec.Cache{{Name: "data", Path: "/cache"}}, Sh: sh})
 		s.Name = "cache-" + n
 		o := e.options(t, s, root)
-		o.Tier = tier
+		o.Tier, o.CacheMode = tier, mode
 		res, err := Run(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tk := taskRec(t, readRun(t, res.Dir), "c"); len(tk.Caches) != 1 || tk.Caches[0].Volume != tier+"/cache-"+n+"/data" {
+		if tk := taskRec(t, readRun(t, res.Dir), "c"); len(tk.Caches) != 1 || tk.Caches[0].Volume != tier+"/cache-"+n+"/data" || tk.Caches[0].Mode != mode {
 			t.Errorf("cache record %+v", tk.Caches)
 		}
 		return readLog(t, res.Dir, "c")
 	}
-	run("trusted", "echo "+n+" >> /cache/f")
-	if got := run("trusted", "cat /cache/f"); !strings.Contains(got, n) {
+	run("trusted", CacheModeRW, "echo "+n+" >> /cache/f")
+	if got := run("trusted", CacheModeRW, "cat /cache/f"); !strings.Contains(got, n) {
 		t.Errorf("second session did not see the cache: %q", got)
 	}
-	if got := run("untrusted", "cat /cache/f 2>&1 || true"); strings.Contains(got, n) {
+	if got := run("untrusted", CacheModeRW, "cat /cache/f 2>&1 || true"); strings.Contains(got, n) {
 		t.Errorf("another tier saw the cache: %q", got)
+	}
+	// A snapshot sees the volume but its writes never reach it.
+	if got := run("trusted", CacheModeSnapshot, "cat /cache/f; echo snap-"+n+" >> /cache/f"); !strings.Contains(got, n) {
+		t.Errorf("snapshot did not see the volume: %q", got)
+	}
+	if got := run("trusted", CacheModeRW, "cat /cache/f"); strings.Contains(got, "snap-"+n) {
+		t.Errorf("a snapshot write reached the volume: %q", got)
 	}
 }
 
