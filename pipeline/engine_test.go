@@ -325,3 +325,42 @@ func BenchmarkEngineRun(b *testing.B) {
 		}
 	}
 }
+
+// TestEngineInterrupted: cancelling the run (Ctrl-C) ends the running task,
+// records the run "interrupted" and leaves no dagger session behind.
+func TestEngineInterrupted(t *testing.T) {
+	t.Parallel()
+	e := needEngine(t)
+	root := t.TempDir()
+	s := e.bbSpec(t, root, spec.Task{Name: "slow", Env: map[string]string{"N": nonce(t)}, Run: []string{"sleep", "60"}})
+	o := e.options(t, s, root)
+	ctx, cancel := context.WithCancel(context.Background())
+	o.Progress = func(ev Event) {
+		if ev.Status == record.StatusRunning {
+			time.AfterFunc(2*time.Second, cancel)
+		}
+	}
+	start := time.Now()
+	res, err := Run(ctx, o)
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("interrupt took %s", d)
+	}
+	r := readRun(t, res.Dir)
+	if r.Status != record.StatusInterrupted || taskRec(t, r, "slow").Status != record.StatusInterrupted {
+		t.Errorf("status %s, task %s", r.Status, taskRec(t, r, "slow").Status)
+	}
+	// Other tests share this engine address: look only at our own children.
+	for _, p := range sessionsFor(o.Engine.Address) {
+		b, err := os.ReadFile(filepath.Join("/proc", p, "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		if f := strings.Fields(s[strings.LastIndex(s, ")")+1:]); len(f) > 1 && f[1] == fmt.Sprint(os.Getpid()) {
+			t.Errorf("dagger session %s of this process still running", p)
+		}
+	}
+}
