@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
@@ -60,10 +59,6 @@ type Engine struct {
 	Env []string
 	// ConnectTimeout bounds reaching the engine (default 20s).
 	ConnectTimeout time.Duration
-	// Gateway, when set, is a client engine.json with a tls block: the run
-	// goes through the pinline mTLS gateway at its address (see
-	// startForwarder) and Address is only recorded.
-	Gateway *engineconfig.Client
 }
 
 // Options configure one run.

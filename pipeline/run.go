@@ -112,13 +112,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	case BackendHost:
 		be = &hostBackend{o: &o, secrets: secrets, out: ex}
 	default:
-		if o.Engine.Gateway != nil {
-			fwd, err := startForwarder(rctx, &o, rec)
-			if err != nil {
-				return fail(record.StatusFailed, err)
-			}
-			defer fwd.Close()
-		}
 		s, err := connect(rctx, o.Engine, scrubWriter{r: red, w: o.Log})
 		if err != nil {
 			if rctx.Err() != nil {

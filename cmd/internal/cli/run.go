@@ -88,20 +88,8 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		LookupEnv: s.env,
 		HostEnv:   os.Environ(),
 	}
-	if o.backend != pipeline.BackendHost {
-		eng, err := runEngine(s, o)
-		if err != nil {
-			return err
-		}
-		opts.Engine = eng
-	}
-	// Tier: --tier, $PINLINE_TIER, the tier engine.json asks the gateway
-	// for, then "local".
 	if opts.Tier == "" {
 		opts.Tier, _ = EnvTier.Lookup(s.env)
-	}
-	if opts.Tier == "" && opts.Engine.Gateway != nil {
-		opts.Tier = opts.Engine.Gateway.Engine.Tier
 	}
 	if opts.Tier == "" {
 		opts.Tier = "local"
@@ -119,6 +107,14 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		}
 		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version}
 	}
+	if o.backend != pipeline.BackendHost {
+		eng, err := runEngine(s, o)
+		if err != nil {
+			return err
+		}
+		opts.Engine = eng
+	}
+
 	r := newRunRenderer(s)
 	opts.Progress = r.event
 	res, err := pipeline.Run(ctx, opts)
@@ -163,6 +159,11 @@ func runEngine(s *streams, o *runOptions) (pipeline.Engine, error) {
 		}
 		return pipeline.Engine{}, opErr(err)
 	}
+	if cfg.Engine.TLS != nil {
+		// TODO(gateway): start gateway.StartForwarder and hand its unix
+		// socket to the pipeline; until then mTLS endpoints are refused.
+		return pipeline.Engine{}, usageErr(fmt.Errorf("%s: mTLS engine endpoints are not wired into run yet", path))
+	}
 	cli := ""
 	for _, v := range []EnvVar{EnvDaggerCLI, EnvDaggerCLIBin} {
 		if p, ok := v.Lookup(s.env); ok && p != "" {
@@ -177,11 +178,7 @@ func runEngine(s *streams, o *runOptions) (pipeline.Engine, error) {
 		}
 		cli = p
 	}
-	eng := pipeline.Engine{Address: cfg.Engine.Address, CLI: cli, Env: os.Environ(), ConnectTimeout: o.connectTimeout}
-	if cfg.MTLS() {
-		eng.Gateway = cfg
-	}
-	return eng, nil
+	return pipeline.Engine{Address: cfg.Engine.Address, CLI: cli, Env: os.Environ(), ConnectTimeout: o.connectTimeout}, nil
 }
 
 func whoAmI() record.Who {
