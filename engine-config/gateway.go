@@ -182,7 +182,9 @@ func (g *Gateway) validate() error {
 			if ep.Scheme != "unix" {
 				return invalidf("%s.backends[%d]: %q: backends are engine unix sockets", at, j, b)
 			}
-			if o := owner[ep.Path]; o != nil && (o.CacheMode == CacheStrong || t.CacheMode == CacheStrong) {
+			if o := owner[ep.Path]; o == t {
+				return invalidf("%s.backends[%d]: %q listed twice", at, j, b)
+			} else if o != nil && (o.CacheMode == CacheStrong || t.CacheMode == CacheStrong) {
 				return invalidf("%s.backends[%d]: %q also serves tier %q; strong cache mode needs engines of its own", at, j, b, o.Name)
 			}
 			owner[ep.Path] = t
