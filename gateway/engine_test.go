@@ -2,8 +2,8 @@ package gateway
 
 import (
 	"bytes"
-	"crypto/tls"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -308,4 +308,82 @@ func TestRealEnginesCanaryShared(t *testing.T) {
 			t.Errorf("shared mode routed %s to %s", r.Tier, r.Backend)
 		}
 	}
+}
+
+// benchRun is one small pipeline step on a real engine: a fresh (never
+// cached) busybox exec, through runner host addr.
+func benchRun(b *testing.B, cli, addr, rootfs string, i int) {
+	cmd := fmt.Sprintf(`container | with-rootfs $(host | directory %s) | with-env-variable BUST %d-%d | with-exec echo ok | stdout`, rootfs, time.Now().UnixNano(), i)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := exec.CommandContext(ctx, cli, "-c", cmd)
+	c.Dir = b.TempDir()
+	c.Env = append(os.Environ(), "_EXPERIMENTAL_DAGGER_RUNNER_HOST="+addr, "DO_NOT_TRACK=1", "DAGGER_NO_NAG=1", "NO_COLOR=1")
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
+	out, err := c.Output()
+	if c.Process != nil {
+		_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+	}
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		b.Fatalf("run: %q %v", out, err)
+	}
+}
+
+// BenchmarkRealEngineRun compares a small run directly on the engine
+// socket with the same run through forwarder + gateway (target ≤ 2 %
+// slower). Run with -benchtime 10x.
+func BenchmarkRealEngineRun(b *testing.B) {
+	trusted, cli := os.Getenv("PINLINE_GW_TRUSTED_SOCK"), os.Getenv("PINLINE_GW_DAGGER_CLI")
+	if trusted == "" || cli == "" {
+		b.Skip("real engines not configured")
+	}
+	dir := b.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	data, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		b.Skip("no busybox")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bin", "busybox"), data, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for _, a := range []string{"sh", "echo"} {
+		_ = os.Symlink("busybox", filepath.Join(dir, "bin", a))
+	}
+	p := newPKI(b)
+	main := p.issue(b, "main", p.ca, engineconfig.CertSpec{URIs: []string{"spiffe://example.org/ci/main"}})
+	b.Run("direct", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			benchRun(b, cli, "unix://"+trusted, dir, i)
+		}
+	})
+	b.Run("gateway", func(b *testing.B) {
+		y := strings.NewReplacer("%MODE", "strong", "%SNAP", "", "%T", trusted, "%U", "/nonexistent/u.sock").Replace(realGatewayYAML)
+		cfg, err := engineconfig.ParseGateway([]byte(y), p.dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv, err := New(cfg, io.Discard, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(ctx, ln) }()
+		defer func() { cancel(); <-done }()
+		f, err := StartForwarder(ctx, &Dialer{Address: ln.Addr().String(), TLS: p.clientTLS(b, &main)}, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		for i := 0; b.Loop(); i++ {
+			benchRun(b, cli, f.Address(), dir, i)
+		}
+	})
 }

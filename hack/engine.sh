@@ -143,6 +143,10 @@ cmd_build() {
   local p
   for p in bridge loopback firewall host-local; do install -m 755 "/usr/lib/cni/$p" "$E/sys/cni-bin/$p"; done
   install -m 755 "$BIN/dnsname" "$E/sys/cni-bin/dnsname"
+  # The engine's dnsmasq binds 0.0.0.0:53 by default, so a second engine on
+  # the host fails ("Address already in use"); bind only its own bridge.
+  printf '#!/bin/sh\nexec /usr/sbin/dnsmasq --bind-dynamic "$@"\n' >"$E/sys/usr-local-bin/dnsmasq"
+  chmod 755 "$E/sys/usr-local-bin/dnsmasq"
   log "build ok: $BIN/dagger, $BIN/dagger-engine"
 }
 
@@ -174,6 +178,7 @@ exec unshare --mount --propagation private -- bash -c '
   mount -t overlay overlay -o lowerdir=/usr/bin,upperdir=$I/ov/upper,workdir=$I/ov/work /usr/bin
   ln -sf /usr/sbin/xtables-legacy-multi /usr/bin/xtables-legacy-multi
   ln -sf /usr/sbin/xtables-nft-multi /usr/bin/xtables-nft-multi
+  export PATH=/usr/local/bin:\$PATH
   exec /usr/local/bin/dagger-engine \\
     --root $I/state \\
     --addr unix://$SOCK \\
