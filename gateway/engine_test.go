@@ -224,7 +224,7 @@ func TestRealEnginesRouting(t *testing.T) {
 // a busybox container and runs script; it returns stdout.
 func cacheScript(t *testing.T, e realEngines, addr, rootfs, vol, script string) (string, error) {
 	t.Helper()
-	cmd := fmt.Sprintf(`container | with-rootfs $(host | directory %s) | with-env-variable BUST %d | with-mounted-cache /c $(cache-volume %s) | with-exec sh -c %q | stdout`,
+	cmd := fmt.Sprintf(`container | with-rootfs $(host | directory %s) | with-env-variable BUST %d | with-mounted-cache /c $(cache-volume %s) | with-new-file /run.sh %q | with-exec sh /run.sh | stdout`,
 		rootfs, time.Now().UnixNano(), vol, script)
 	return dagger(t, e.cli, addr, "", "-c", cmd)
 }
@@ -285,9 +285,9 @@ func TestRealEnginesCanaryShared(t *testing.T) {
 	}
 	// The documented snapshot recipe: a fixed copy step mounts the trusted
 	// volume, the PR task gets the copied directory (copy-on-write).
-	snap := fmt.Sprintf(`container | with-rootfs $(host | directory %s) | with-env-variable PINLINE_RUN %d | with-mounted-cache /src $(cache-volume %s) | with-exec sh -c "mkdir -p /snap && cp -a /src/. /snap/" | directory /snap`,
+	snap := fmt.Sprintf(`container | with-rootfs $(host | directory %s) | with-env-variable PINLINE_RUN %d | with-mounted-cache /src $(cache-volume %s) | with-new-file /snap.sh "mkdir -p /snap && cp -a /src/. /snap/" | with-exec sh /snap.sh | directory /snap`,
 		rootfs, time.Now().UnixNano(), vol)
-	task := fmt.Sprintf(`container | with-rootfs $(host | directory %s) | with-env-variable BUST %d | with-mounted-directory /c $(%s) | with-exec sh -c "cat /c/canary; echo EVIL > /c/canary; cat /c/canary" | stdout`,
+	task := fmt.Sprintf(`container | with-rootfs $(host | directory %s) | with-env-variable BUST %d | with-mounted-directory /c $(%s) | with-new-file /task.sh "cat /c/canary; echo EVIL > /c/canary; cat /c/canary" | with-exec sh /task.sh | stdout`,
 		rootfs, time.Now().UnixNano(), snap)
 	out, err := dagger(t, e.cli, fP.Address(), "", "-c", task)
 	if err != nil {
