@@ -23,6 +23,9 @@ type engineTarget struct {
 	Fingerprint string
 	BuilderID   string
 	CacheMode   string
+	// SnapshotFrom is set when the tier reads another tier's caches as
+	// snapshots (pipeline.CacheModeSnapshot).
+	SnapshotFrom string
 
 	fwd *gateway.Forwarder
 }
@@ -65,5 +68,5 @@ func openEngine(ctx context.Context, path, tier string, now time.Time) (*engineT
 	}
 	a := fwd.Announced()
 	return &engineTarget{Address: fwd.Address(), Gateway: d.Address, Tier: a.Tier, Identity: a.Identity,
-		Fingerprint: a.Fingerprint, BuilderID: a.BuilderID, CacheMode: a.CacheMode, fwd: fwd}, nil
+		Fingerprint: a.Fingerprint, BuilderID: a.BuilderID, CacheMode: a.CacheMode, SnapshotFrom: a.SnapshotFrom, fwd: fwd}, nil
 }
