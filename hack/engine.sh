@@ -143,10 +143,6 @@ cmd_build() {
   local p
   for p in bridge loopback firewall host-local; do install -m 755 "/usr/lib/cni/$p" "$E/sys/cni-bin/$p"; done
   install -m 755 "$BIN/dnsname" "$E/sys/cni-bin/dnsname"
-  # The engine's dnsmasq binds 0.0.0.0:53 by default, so a second engine on
-  # the host fails ("Address already in use"); bind only its own bridge.
-  printf '#!/bin/sh\nexec /usr/sbin/dnsmasq --bind-dynamic "$@"\n' >"$E/sys/usr-local-bin/dnsmasq"
-  chmod 755 "$E/sys/usr-local-bin/dnsmasq"
   log "build ok: $BIN/dagger, $BIN/dagger-engine"
 }
 
@@ -155,7 +151,7 @@ running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 # ready: the engine answers on its socket (a HTTP/2 connection preface gets a SETTINGS frame back).
 ready() {
   [ -S "$SOCK" ] || return 1
-  grep -q "running server on" "$I/logs/engine.log" 2>/dev/null
+  grep -qF "running server on $SOCK" "$I/logs/engine.log" 2>/dev/null
 }
 
 cmd_start() {
@@ -178,7 +174,7 @@ exec unshare --mount --propagation private -- bash -c '
   mount -t overlay overlay -o lowerdir=/usr/bin,upperdir=$I/ov/upper,workdir=$I/ov/work /usr/bin
   ln -sf /usr/sbin/xtables-legacy-multi /usr/bin/xtables-legacy-multi
   ln -sf /usr/sbin/xtables-nft-multi /usr/bin/xtables-nft-multi
-  export PATH=/usr/local/bin:\$PATH
+  export PATH=$I/bin:\$PATH
   exec /usr/local/bin/dagger-engine \\
     --root $I/state \\
     --addr unix://$SOCK \\
@@ -190,6 +186,12 @@ exec unshare --mount --propagation private -- bash -c '
 '
 EOF
   chmod +x "$I/start-engine.sh"
+  # The engine starts dnsmasq (found on PATH) for its network without
+  # bind-interfaces, so it holds 0.0.0.0:53 and a second engine's dnsmasq
+  # cannot start. Wrap it to bind only its own bridge.
+  mkdir -p "$I/bin"
+  printf '#!/bin/sh\nexec /usr/sbin/dnsmasq --bind-dynamic "$@"\n' >"$I/bin/dnsmasq"
+  chmod +x "$I/bin/dnsmasq"
   : >"$I/logs/engine.log"
   log "starting (socket $SOCK, network $NET $CIDR)"
   nohup setsid "$I/start-engine.sh" >"$I/logs/engine.log" 2>&1 </dev/null &
@@ -203,8 +205,27 @@ EOF
   log "ready (pid $(cat "$PIDFILE"))"
 }
 
+# Containers of an engine that died hard (SIGKILL, crash) keep running under
+# their orphaned runc; find them by this instance's state directory.
+kill_tree() {
+  local c
+  for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
+  kill -KILL "$1" 2>/dev/null || true
+}
+kill_orphans() {
+  local p pid
+  for p in /proc/[0-9]*; do
+    pid=${p#/proc/}
+    [ "$pid" = $$ ] && continue
+    if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$I/state/"; then
+      log "killing leftover container process $pid"
+      kill_tree "$pid"
+    fi
+  done
+}
+
 cmd_stop() {
-  if ! running; then rm -f "$PIDFILE"; return 0; fi
+  if ! running; then rm -f "$PIDFILE"; kill_orphans; return 0; fi
   local pid; pid=$(cat "$PIDFILE")
   log "stopping pid $pid"
   kill -TERM "$pid" 2>/dev/null || true
@@ -212,6 +233,7 @@ cmd_stop() {
   for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then log "pid $pid ignored SIGTERM, sending SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
   rm -f "$PIDFILE" "$SOCK"
+  kill_orphans
 }
 
 bridge_name() { # the engine names its bridge after the network: "dagger" -> dagger0
@@ -229,7 +251,7 @@ cmd_clean() {
   for t in filter nat; do
     iptables -t "$t" -S 2>/dev/null | grep -F -- "$CIDR" | sed 's/^-A /-D /' | while read -r rule; do
       eval "iptables -t $t $rule" 2>/dev/null || true
-    done
+    done || true
   done
   # Shared chains are removed only when no other engine instance still runs.
   if ! other_instances_running; then

@@ -34,7 +34,13 @@ type Inventory struct {
 type Module struct {
 	Pos Position `json:"pos"`
 	// Format is "dagger.json", "dagger-module.toml" or "config.toml".
-	Format        string       `json:"format"`
+	Format string `json:"format"`
+	// Dir is the module directory (the directory of the file), relative to
+	// the inventory root; "." for the root.
+	Dir string `json:"dir"`
+	// SourceDir is the directory holding the module's code (Dir joined
+	// with Source); empty when the module has no SDK (workspaces).
+	SourceDir     string       `json:"sourceDir,omitempty"`
 	Name          string       `json:"name"`
 	EngineVersion string       `json:"engineVersion"`
 	EngineVerPos  Position     `json:"engineVersionPos"`
@@ -43,6 +49,9 @@ type Module struct {
 	Include       []string     `json:"include,omitempty"`
 	Exclude       []string     `json:"exclude,omitempty"`
 	Dependencies  []Dependency `json:"dependencies"`
+	// Unknown lists top-level keys pinline does not interpret (kept, never
+	// an error), sorted.
+	Unknown []string `json:"unknown,omitempty"`
 }
 
 // SDK is the module's SDK: a builtin name or a module source.
@@ -50,10 +59,17 @@ type SDK struct {
 	Pos    Position `json:"pos"`
 	Source string   `json:"source"`
 	Pin    string   `json:"pin,omitempty"`
+	// Form is how the file wrote it: "string", "object" or "table" (TOML).
+	Form string `json:"form"`
 	// Builtin is true for the SDKs shipped with the engine (go, python, ...).
 	Builtin bool `json:"builtin"`
+	// Local is true when Source is a path in the same repository.
+	Local bool `json:"local"`
 	// Remote is set when Source is a remote module reference.
 	Remote *RemoteRef `json:"remote,omitempty"`
+	// Pinned is true for a remote source pinned to a commit (a pin field
+	// holding a commit id or an @<commit> ref).
+	Pinned bool `json:"pinned"`
 }
 
 // Dependency is a module dependency, toolchain or workspace module.
@@ -70,6 +86,10 @@ type Dependency struct {
 	Local bool `json:"local"`
 	// Remote is set for remote sources.
 	Remote *RemoteRef `json:"remote,omitempty"`
+	// Pinned is true for a remote source pinned to a commit (a pin field
+	// holding a commit id, or an @<40-hex> ref). A branch ref with a pin
+	// is pinned; Remote.RefKind tells the floating intent apart.
+	Pinned bool `json:"pinned"`
 }
 
 // RemoteRef is a parsed remote module source such as
@@ -89,9 +109,15 @@ type RemoteRef struct {
 type LockEntry struct {
 	Pos Position `json:"pos"`
 	// Kind is git-latest, git-sha, oci-latest, oci-sha or vanity-url.
-	Kind  string   `json:"kind"`
-	Key   []string `json:"key"`
-	Value string   `json:"value"`
+	Kind string   `json:"kind"`
+	Key  []string `json:"key"`
+	// Params are the [name, value] pairs nested in the key
+	// (["github.com/dagger/node", ["version", "v0.2.0"]]).
+	Params map[string]string `json:"params,omitempty"`
+	Value  string            `json:"value"`
+	// Floating is true for git-latest and oci-latest entries, which
+	// resolve a moving name at run time.
+	Floating bool `json:"floating"`
 }
 
 // SpecFile is a pinline.yaml found in the repository.

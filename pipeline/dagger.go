@@ -9,7 +9,9 @@ import (
 
 	"dagger.io/dagger"
 
+	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/spec"
 )
 
 // daggerBackend runs tasks as containers on the engine.
@@ -21,9 +23,27 @@ type daggerBackend struct {
 	out     *exporter
 }
 
-// volumeName maps a logical cache name to the tier-scoped engine volume.
+// volumeName maps a logical cache name to the tier-scoped engine volume
+// <tier>/<scope>/<name>. Names were validated by checkCaches.
 func volumeName(tier, scope, name string) string {
-	return tier + "/" + scope + "/" + name
+	v, err := engineconfig.CacheVolume(tier, scope, name)
+	if err != nil {
+		return ""
+	}
+	return v
+}
+
+// checkCaches validates every cache name of the plan against the tier and
+// scope (engineconfig.CacheVolume rules).
+func checkCaches(s *spec.Spec, p *plan, tier, scope string) error {
+	for _, n := range p.order {
+		for _, c := range n.task.Cache {
+			if _, err := engineconfig.CacheVolume(tier, scope, c.Name); err != nil {
+				return specErr(s, c.Pos, "%v", err)
+			}
+		}
+	}
+	return nil
 }
 
 func sharingMode(s string) (dagger.CacheSharingMode, error) {

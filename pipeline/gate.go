@@ -98,4 +98,3 @@ func (gs Gates) Evaluate(ctx context.Context, in GateInput) (*Decision, error) {
 	out.BundleSHA256 = strings.Join(bundles, ",")
 	return out, nil
 }
-

@@ -154,8 +154,8 @@ func validateTask(s *spec.Spec, n *node, all map[string]*node) error {
 		}
 	}
 	for _, c := range t.Cache {
-		if c.Name == "" || strings.ContainsAny(c.Name, "/\\") || !path.IsAbs(c.Path) {
-			return specErr(s, c.Pos, "cache %q: want a name without slashes and an absolute path", c.Name)
+		if !path.IsAbs(c.Path) {
+			return specErr(s, c.Pos, "cache %q: path %q must be absolute", c.Name, c.Path)
 		}
 		if _, err := sharingMode(c.Sharing); err != nil {
 			return specErr(s, c.Pos, "cache %q: %v", c.Name, err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/record"
 )
 
@@ -30,6 +31,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	p, err := newPlan(o.Spec, o.Tasks)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkCaches(o.Spec, p, o.Tier, o.CacheScope); err != nil {
 		return nil, err
 	}
 	rec := newRecord(ctx, &o, p)
@@ -202,10 +206,7 @@ func (o *Options) defaults() error {
 		o.Tier = "local"
 	}
 	if o.CacheScope == "" {
-		o.CacheScope = o.Spec.Name
-		if o.CacheScope == "" {
-			o.CacheScope = "default"
-		}
+		o.CacheScope = engineconfig.BranchScope(o.Spec.Name)
 	}
 	if o.CacheMode == "" {
 		o.CacheMode = CacheModeRW

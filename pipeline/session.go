@@ -47,7 +47,7 @@ func connect(ctx context.Context, e Engine, log io.Writer) (*session, error) {
 		return nil, fmt.Errorf("%w: %s: %w", ErrEngine, e.Address, err)
 	}
 
-	cmd := exec.Command(e.CLI, "session", "--label", "dagger.io/sdk.name:go", "--label", "pinline")
+	cmd := exec.Command(e.CLI, "session", "--label", "dagger.io/sdk.name:go", "--label", "dev.pinline.client:run")
 	cmd.Env = append(append([]string{}, e.Env...),
 		"_EXPERIMENTAL_DAGGER_RUNNER_HOST="+e.Address, "DO_NOT_TRACK=1", "DAGGER_NO_NAG=1")
 	// Own process group: the whole group is killed on close.

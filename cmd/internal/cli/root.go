@@ -64,6 +64,8 @@ that evidence before deploy.`,
 	root.AddCommand(
 		newVersionCmd(s),
 		newEngineCmd(s),
+		newRunCmd(s),
+		newRunsCmd(s),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })

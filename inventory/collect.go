@@ -1,0 +1,321 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/pinline/pinline/spec"
+)
+
+// Options configure Collect.
+type Options struct {
+	// Root is the directory positions are relative to (default ".").
+	Root string
+	// Paths are the files or directories to walk, relative to Root unless
+	// absolute (default: Root itself).
+	Paths []string
+	// Workers is the number of files parsed in parallel (default
+	// GOMAXPROCS).
+	Workers int
+	// MaxFileSize is the largest file read (default 16 MiB); a larger
+	// file is a *ParseError, never silently skipped.
+	MaxFileSize int64
+}
+
+// skipDirs are never descended into.
+var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true}
+
+// File kinds found by the walk.
+const (
+	kindDaggerJSON = iota
+	kindModuleTOML
+	kindWorkspaceTOML
+	kindLock
+	kindSpec
+	kindGo
+	kindPython
+	kindTS
+)
+
+type job struct {
+	kind int
+	abs  string
+	rel  string
+}
+
+// Collect walks opts.Paths and returns everything it found, sorted. The
+// walk skips .git, vendor and node_modules and never follows symbolic
+// links. Module source files (Go, Python, TypeScript) are scanned only
+// when they belong to a Dagger module; see moduleSourceOf. A malformed
+// file makes Collect fail with a *ParseError (or *spec.Error); when
+// several files are malformed, the error of the first file in path order
+// is returned.
+func Collect(ctx context.Context, opts Options) (*Inventory, error) {
+	if opts.Root == "" {
+		opts.Root = "."
+	}
+	if len(opts.Paths) == 0 {
+		opts.Paths = []string{"."}
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = 16 << 20
+	}
+	rootAbs, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, fmt.Errorf("inventory root: %w", err)
+	}
+	configs, sources, err := walk(ctx, rootAbs, opts)
+	if err != nil {
+		return nil, err
+	}
+	inv := &Inventory{Root: filepath.ToSlash(filepath.Clean(opts.Root))}
+	res, err := run(ctx, opts, configs)
+	if err != nil {
+		return nil, err
+	}
+	merge(inv, res)
+	srcIdx := moduleSourceIndex(inv.Modules)
+	var scan []job
+	for _, j := range sources {
+		if srcIdx.owns(j.rel) {
+			scan = append(scan, j)
+		}
+	}
+	res, err = run(ctx, opts, scan)
+	if err != nil {
+		return nil, err
+	}
+	merge(inv, res)
+	sortInventory(inv)
+	return inv, nil
+}
+
+// walk lists configuration files and candidate source files.
+func walk(ctx context.Context, rootAbs string, opts Options) (configs, sources []job, err error) {
+	seen := map[string]bool{}
+	for _, p := range opts.Paths {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(rootAbs, p)
+		}
+		err := filepath.WalkDir(p, func(abs string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			name := d.Name()
+			if d.IsDir() {
+				if skipDirs[name] && abs != p {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil // symlinks, devices, sockets
+			}
+			kind := classify(name, abs)
+			if kind < 0 {
+				return nil
+			}
+			rel := relPath(rootAbs, abs)
+			if seen[rel] {
+				return nil
+			}
+			seen[rel] = true
+			j := job{kind: kind, abs: abs, rel: rel}
+			if kind >= kindGo {
+				sources = append(sources, j)
+			} else {
+				configs = append(configs, j)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("walk %s: %w", p, err)
+		}
+	}
+	return configs, sources, nil
+}
+
+func classify(name, abs string) int {
+	switch name {
+	case "dagger.json":
+		return kindDaggerJSON
+	case "dagger-module.toml":
+		return kindModuleTOML
+	case "dagger.lock":
+		return kindLock
+	case "pinline.yaml", "pinline.yml":
+		return kindSpec
+	case "config.toml":
+		if filepath.Base(filepath.Dir(abs)) == ".dagger" {
+			return kindWorkspaceTOML
+		}
+		return -1
+	}
+	switch {
+	case strings.HasSuffix(name, ".go"):
+		return kindGo
+	case strings.HasSuffix(name, ".py"):
+		return kindPython
+	case strings.HasSuffix(name, ".ts") && !strings.HasSuffix(name, ".d.ts"):
+		return kindTS
+	}
+	return -1
+}
+
+func relPath(rootAbs, abs string) string {
+	rel, err := filepath.Rel(rootAbs, abs)
+	if err != nil {
+		return filepath.ToSlash(abs)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// result is what one file contributes.
+type result struct {
+	file       string
+	modules    []Module
+	locks      []LockEntry
+	specs      []SpecFile
+	images     []ImageRef
+	unresolved []Unresolved
+	err        error
+}
+
+// run parses jobs on a pool of workers; results keep the job order.
+func run(ctx context.Context, opts Options, jobs []job) ([]result, error) {
+	out := make([]result, len(jobs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(opts.Workers, len(jobs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = parseJob(jobs[i], opts.MaxFileSize)
+			}
+		}()
+	}
+feed:
+	for i := range jobs {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// The first error in path order, so that the report is stable.
+	var first *result
+	for i := range out {
+		if out[i].err != nil && (first == nil || out[i].file < first.file) {
+			first = &out[i]
+		}
+	}
+	if first != nil {
+		return nil, first.err
+	}
+	return out, nil
+}
+
+func parseJob(j job, maxSize int64) (r result) {
+	r.file = j.rel
+	defer func() {
+		if p := recover(); p != nil {
+			r.err = &ParseError{File: j.rel, Msg: fmt.Sprintf("internal parser error: %v", p)}
+		}
+	}()
+	data, err := readFile(j.abs, maxSize)
+	if err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			pe.File = j.rel
+		}
+		r.err = err
+		return r
+	}
+	switch j.kind {
+	case kindDaggerJSON:
+		m, imgs, err := ParseDaggerJSON(j.rel, data)
+		r.err, r.images = err, imgs
+		if m != nil {
+			r.modules = []Module{*m}
+		}
+	case kindModuleTOML, kindWorkspaceTOML:
+		parse := ParseModuleTOML
+		if j.kind == kindWorkspaceTOML {
+			parse = ParseWorkspaceTOML
+		}
+		m, err := parse(j.rel, data)
+		r.err = err
+		if m != nil {
+			r.modules = []Module{*m}
+		}
+	case kindLock:
+		r.locks, r.images, r.err = ParseLock(j.rel, data)
+	case kindSpec:
+		s, err := spec.Parse(j.rel, data)
+		if err != nil {
+			r.err = err
+			return r
+		}
+		r.specs = []SpecFile{{Path: j.rel, Spec: s}}
+		r.images, r.err = specImages(j.rel, s)
+	case kindGo:
+		r.images, r.unresolved, r.err = ScanGo(j.rel, data)
+	case kindPython:
+		r.images, r.unresolved, r.err = ScanPython(j.rel, data)
+	case kindTS:
+		r.images, r.unresolved, r.err = ScanTypeScript(j.rel, data)
+	}
+	return r
+}
+
+func readFile(abs string, maxSize int64) ([]byte, error) {
+	f, err := os.Open(abs)
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if st.Size() > maxSize {
+		return nil, &ParseError{Msg: fmt.Sprintf("file is larger than %d bytes", maxSize)}
+	}
+	data := make([]byte, st.Size())
+	n, err := io.ReadFull(f, data)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", abs, err)
+	}
+	return data[:n], nil
+}
+
+func merge(inv *Inventory, res []result) {
+	for _, r := range res {
+		inv.Files = append(inv.Files, r.file)
+		inv.Modules = append(inv.Modules, r.modules...)
+		inv.Locks = append(inv.Locks, r.locks...)
+		inv.Specs = append(inv.Specs, r.specs...)
+		inv.Images = append(inv.Images, r.images...)
+		inv.Unresolved = append(inv.Unresolved, r.unresolved...)
+	}
+}

@@ -1,0 +1,353 @@
+package inventory
+
+import (
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// goConst is a string constant (or single-assignment variable) of a file.
+type goConst struct {
+	value string
+	pos   token.Pos
+	defs  int // definitions and assignments; more than one is ambiguous
+	ok    bool
+	used  bool
+}
+
+// ScanGo finds container image references in Go module source:
+// From("...") calls on any value, their arguments resolved through
+// same-file constants and variables, and +default="..." pragmas in
+// comments whose value looks like an image (has a tag or digest).
+// Arguments that cannot be resolved statically are reported as
+// Unresolved. A syntax error is a *ParseError.
+func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, file, data, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		var list scanner.ErrorList
+		if errors.As(err, &list) && len(list) > 0 {
+			return nil, nil, &ParseError{File: file, Line: list[0].Pos.Line, Column: list[0].Pos.Column,
+				Msg: "invalid Go: " + list[0].Msg}
+		}
+		return nil, nil, &ParseError{File: file, Msg: "invalid Go: " + err.Error()}
+	}
+	s := &goScan{file: file, fset: fset, data: data, consts: map[string]*goConst{}}
+	s.collectConsts(f)
+	for _, cg := range f.Comments {
+		for _, c := range cg.List {
+			s.pragmas(c)
+		}
+	}
+	s.defaults(f)
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "From" && len(call.Args) == 1 {
+			s.from(call.Args[0])
+		}
+		return true
+	})
+	// Image-looking constants not passed to From here (they may be used
+	// from another file): those named like an image or holding a digest.
+	for _, n := range s.order {
+		c := s.consts[n]
+		if c.used || !c.ok || c.defs != 1 || !LooksLikeImage(c.value) || isHostPort(c.value) {
+			continue
+		}
+		if imageName(n) || strings.Contains(c.value, "@sha256:") {
+			if img, err := newImageRef(s.position(c.pos), "go", "const", n, c.value); err == nil {
+				s.images = append(s.images, img)
+			}
+		}
+	}
+	return s.images, s.unresolved, nil
+}
+
+type goScan struct {
+	file     string
+	fset     *token.FileSet
+	data     []byte
+	consts   map[string]*goConst
+	order    []string
+	pragmaAt []int // indexes into images of +default pragmas
+	// params and fields whose +default pragma names an image; From on
+	// them is resolved by that default.
+	paramDefault map[*ast.FuncType]map[string]bool
+	fieldDefault map[string]bool
+	scopes       []scope
+	images       []ImageRef
+	unresolved   []Unresolved
+}
+
+func (s *goScan) position(p token.Pos) Position {
+	pp := s.fset.Position(p)
+	return Position{File: s.file, Line: pp.Line, Column: pp.Column}
+}
+
+func (s *goScan) text(e ast.Node) string {
+	a, b := s.fset.Position(e.Pos()).Offset, s.fset.Position(e.End()).Offset
+	if a < 0 || b > len(s.data) || a > b {
+		return ""
+	}
+	return clip(string(s.data[a:b]))
+}
+
+func clip(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "..."
+	}
+	return s
+}
+
+// collectConsts records string constants and variables defined anywhere
+// in the file. Names defined or assigned more than once are ambiguous.
+func (s *goScan) collectConsts(f *ast.File) {
+	def := func(id *ast.Ident, v ast.Expr) {
+		c := s.consts[id.Name]
+		if c == nil {
+			c = &goConst{}
+			s.consts[id.Name] = c
+			s.order = append(s.order, id.Name)
+		}
+		c.defs++
+		if v != nil {
+			c.pos = v.Pos()
+		}
+		c.ok = false
+	}
+	var values []struct {
+		id *ast.Ident
+		v  ast.Expr
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ValueSpec:
+			for i, id := range n.Names {
+				var v ast.Expr
+				if i < len(n.Values) && len(n.Values) == len(n.Names) {
+					v = n.Values[i]
+				}
+				def(id, v)
+				values = append(values, struct {
+					id *ast.Ident
+					v  ast.Expr
+				}{id, v})
+			}
+		case *ast.AssignStmt:
+			for i, l := range n.Lhs {
+				if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
+					var v ast.Expr
+					if len(n.Rhs) == len(n.Lhs) {
+						v = n.Rhs[i]
+					}
+					def(id, v)
+					values = append(values, struct {
+						id *ast.Ident
+						v  ast.Expr
+					}{id, v})
+				}
+			}
+		}
+		return true
+	})
+	// Resolve in passes so that constants may refer to later ones.
+	for changed := true; changed; {
+		changed = false
+		for _, e := range values {
+			c := s.consts[e.id.Name]
+			if c.ok || c.defs != 1 || e.v == nil {
+				continue
+			}
+			if v, ok := s.eval(e.v); ok {
+				c.value, c.ok, changed = v, true, true
+			}
+		}
+	}
+}
+
+// eval evaluates string literals, same-file constants and + of those.
+func (s *goScan) eval(e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind == token.STRING {
+			v, err := strconv.Unquote(e.Value)
+			return v, err == nil
+		}
+	case *ast.ParenExpr:
+		return s.eval(e.X)
+	case *ast.Ident:
+		if c := s.consts[e.Name]; c != nil && c.ok {
+			return c.value, true
+		}
+	case *ast.BinaryExpr:
+		if e.Op == token.ADD {
+			a, ok1 := s.eval(e.X)
+			b, ok2 := s.eval(e.Y)
+			return a + b, ok1 && ok2
+		}
+	}
+	return "", false
+}
+
+func (s *goScan) from(arg ast.Expr) {
+	v, ok := s.eval(arg)
+	if !ok && s.hasDefault(arg) {
+		return // the +default image is reported where it is written
+	}
+	if !ok {
+		s.unresolved = append(s.unresolved, Unresolved{Pos: s.position(arg.Pos()), Origin: "go",
+			Expr: s.text(arg), Reason: s.why(arg)})
+		return
+	}
+	pos, via, name := arg.Pos(), "from", ""
+	if id, isID := arg.(*ast.Ident); isID {
+		pos, via, name = s.consts[id.Name].pos, "const", id.Name
+		s.consts[id.Name].used = true
+	}
+	img, err := newImageRef(s.position(pos), "go", via, name, v)
+	if err != nil {
+		s.unresolved = append(s.unresolved, Unresolved{Pos: s.position(arg.Pos()), Origin: "go",
+			Expr: s.text(arg), Reason: "not a valid image reference: " + err.Error()})
+		return
+	}
+	s.images = append(s.images, img)
+}
+
+// why explains an unresolvable argument.
+func (s *goScan) why(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.CallExpr:
+		return "built at run time by " + s.text(e.Fun)
+	case *ast.BinaryExpr:
+		return "concatenation with a value that is not a constant of this file"
+	case *ast.Ident:
+		if c := s.consts[e.Name]; c != nil && c.defs > 1 {
+			return "variable " + e.Name + " is assigned more than once"
+		}
+		return e.Name + " is not a string constant of this file (a parameter, field or value from another file)"
+	case *ast.SelectorExpr:
+		return s.text(e) + " is defined outside this file or at run time"
+	case *ast.BasicLit:
+		return "not a string literal"
+	}
+	return "not a string literal or constant"
+}
+
+var reDefault = regexp.MustCompile(`\+default=("(?:[^"\\\n]|\\.)*")`)
+
+// pragmas reports +default="..." values that look like images.
+func (s *goScan) pragmas(c *ast.Comment) {
+	for _, m := range reDefault.FindAllStringSubmatchIndex(c.Text, -1) {
+		v, err := strconv.Unquote(c.Text[m[2]:m[3]])
+		if err != nil || !LooksLikeImage(v) {
+			continue
+		}
+		img, err := newImageRef(s.position(c.Slash+token.Pos(m[2])), "go", "default", "", v)
+		if err == nil {
+			s.pragmaAt = append(s.pragmaAt, len(s.images))
+			s.images = append(s.images, img)
+		}
+	}
+}
+
+// defaults finds the parameters and struct fields that a +default
+// pragma with an image precedes.
+func (s *goScan) defaults(f *ast.File) {
+	s.paramDefault = map[*ast.FuncType]map[string]bool{}
+	s.fieldDefault = map[string]bool{}
+	if len(s.pragmaAt) == 0 {
+		return
+	}
+	// pragmaIn names the fields of list whose preceding comments hold an
+	// image pragma, and sets the ImageRef name.
+	pragmaIn := func(list *ast.FieldList, into map[string]bool) {
+		if list == nil {
+			return
+		}
+		prev := list.Opening
+		for _, fld := range list.List {
+			for _, i := range s.pragmaAt {
+				img := &s.images[i]
+				off := s.offsetOf(img.Pos)
+				if off > s.fset.Position(prev).Offset && off < s.fset.Position(fld.Pos()).Offset {
+					for _, id := range fld.Names {
+						into[id.Name] = true
+						if img.Name == "" {
+							img.Name = id.Name
+						}
+					}
+				}
+			}
+			prev = fld.End()
+		}
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncType:
+			m := map[string]bool{}
+			pragmaIn(n.Params, m)
+			if len(m) > 0 {
+				s.paramDefault[n] = m
+			}
+		case *ast.StructType:
+			pragmaIn(n.Fields, s.fieldDefault)
+		}
+		return true
+	})
+	if len(s.paramDefault) == 0 {
+		return
+	}
+	// Map each parameter name to the functions declaring it; a From on an
+	// identifier inside such a function uses the default.
+	ast.Inspect(f, func(n ast.Node) bool {
+		var ft *ast.FuncType
+		var body *ast.BlockStmt
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			ft, body = n.Type, n.Body
+		case *ast.FuncLit:
+			ft, body = n.Type, n.Body
+		}
+		if m := s.paramDefault[ft]; m != nil && body != nil {
+			s.scopes = append(s.scopes, scope{body.Pos(), body.End(), m})
+		}
+		return true
+	})
+}
+
+type scope struct {
+	from, to token.Pos
+	names    map[string]bool
+}
+
+func (s *goScan) offsetOf(p Position) int {
+	tf := s.fset.File(token.Pos(1))
+	if tf == nil || p.Line < 1 || p.Line > tf.LineCount() {
+		return -1
+	}
+	return tf.Offset(tf.LineStart(p.Line)) + p.Column - 1
+}
+
+// hasDefault reports whether arg is a parameter or field with an image
+// +default pragma.
+func (s *goScan) hasDefault(arg ast.Expr) bool {
+	switch e := arg.(type) {
+	case *ast.Ident:
+		for _, sc := range s.scopes {
+			if e.Pos() >= sc.from && e.Pos() < sc.to && sc.names[e.Name] {
+				return true
+			}
+		}
+	case *ast.SelectorExpr:
+		return s.fieldDefault[e.Sel.Name]
+	}
+	return false
+}

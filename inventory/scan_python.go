@@ -1,0 +1,280 @@
+package inventory
+
+import "strings"
+
+// ScanPython finds container image references in Python module source:
+// .from_("...") calls (positional or address=...), their arguments
+// resolved through module-level UPPER_CASE constants, Annotated[...] =
+// "..." parameter defaults, field(default="...") and ": str = ..." defaults
+// that look like images, and image-looking module constants whose name
+// mentions an image. f-strings and other expressions are Unresolved.
+// An unterminated string is a *ParseError.
+func ScanPython(file string, data []byte) ([]ImageRef, []Unresolved, error) {
+	toks, perr := lexPython(file, data)
+	if perr != nil {
+		return nil, nil, perr
+	}
+	s := &srcScan{origin: "python", l: newLexer(file, data), toks: toks, consts: map[string]*srcConst{}}
+	// Module-level constants: NAME [: type] = "..." at column 1.
+	for i, t := range toks {
+		if !t.first || t.kind != tName || !isUpperName(t.text) {
+			continue
+		}
+		j := i + 1
+		if j < len(toks) && toks[j].kind == tOp && toks[j].text == ":" {
+			for j < len(toks) && !(toks[j].kind == tOp && toks[j].text == "=") && toks[j].kind != tNewline {
+				j++
+			}
+		}
+		if j >= len(toks) || toks[j].kind != tOp || toks[j].text != "=" {
+			continue
+		}
+		v, k, ok := s.strings(j + 1)
+		end := k >= len(toks) || toks[k].kind == tNewline
+		s.define(t.text, toks[j+1].off, v, ok && end)
+	}
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		switch {
+		case t.kind == tName && t.text == "from_" && i > 0 && isOp(toks[i-1], ".") && i+1 < len(toks) && isOp(toks[i+1], "("):
+			s.call(i+1, "address")
+		case t.kind == tName && t.text == "Annotated" && i+1 < len(toks) && isOp(toks[i+1], "["):
+			if k := s.closing(i + 1); k+1 < len(toks) && isOp(toks[k], "=") {
+				s.defaultAt(k+1, "annotated")
+			}
+		case t.kind == tName && t.text == "default" && i+1 < len(toks) && isOp(toks[i+1], "="):
+			s.defaultAt(i+2, "default")
+		case t.kind == tName && t.text == "str" && i > 0 && isOp(toks[i-1], ":") && i+1 < len(toks) && isOp(toks[i+1], "="):
+			s.defaultAt(i+2, "param")
+		}
+	}
+	s.unusedConsts()
+	return s.images, s.unresolved, nil
+}
+
+func isOp(t tok, op string) bool { return t.kind == tOp && t.text == op }
+
+func isUpperName(n string) bool {
+	letter := false
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			letter = true
+		case c == '_' || c >= '0' && c <= '9':
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
+// srcConst is a same-file constant of a Python or TypeScript file.
+type srcConst struct {
+	value string
+	off   int
+	ok    bool // a plain string literal defined exactly once
+	used  bool
+}
+
+// srcScan holds the state shared by the Python and TypeScript scanners.
+type srcScan struct {
+	origin     string
+	l          *lexer
+	toks       []tok
+	consts     map[string]*srcConst
+	order      []string
+	images     []ImageRef
+	unresolved []Unresolved
+}
+
+func (s *srcScan) define(name string, off int, v string, ok bool) {
+	if c, dup := s.consts[name]; dup {
+		c.ok = false
+		return
+	}
+	s.consts[name] = &srcConst{value: v, off: off, ok: ok}
+	s.order = append(s.order, name)
+}
+
+// strings reads adjacent plain string literals from i (implicit
+// concatenation, or "+" in TypeScript); k is the index after them.
+func (s *srcScan) strings(i int) (v string, k int, ok bool) {
+	k = i
+	for k < len(s.toks) && s.toks[k].kind == tString {
+		v += s.toks[k].val
+		k++
+		if s.origin == "typescript" && k+1 < len(s.toks) && isOp(s.toks[k], "+") && s.toks[k+1].kind == tString {
+			k++
+		}
+	}
+	return v, k, k > i
+}
+
+// closing returns the index after the bracket that closes the one at i.
+func (s *srcScan) closing(i int) int {
+	depth := 0
+	for k := i; k < len(s.toks); k++ {
+		if s.toks[k].kind != tOp {
+			continue
+		}
+		switch s.toks[k].text {
+		case "(", "[", "{":
+			depth++
+		case ")", "]", "}":
+			depth--
+			if depth == 0 {
+				return k + 1
+			}
+		}
+	}
+	return len(s.toks)
+}
+
+// call handles a from(...) call whose "(" is at i: the first positional
+// argument or the keyword argument kw.
+func (s *srcScan) call(i int, kw string) {
+	end := s.closing(i) - 1
+	var arg []tok
+	start := i + 1
+	depth := 0
+	pick := func(a []tok) {
+		if len(a) >= 2 && a[0].kind == tName && isOp(a[1], "=") {
+			if a[0].text == kw {
+				arg = a[2:]
+			}
+			return
+		}
+		if arg == nil {
+			arg = a
+		}
+	}
+	for k := i + 1; k < end; k++ {
+		t := s.toks[k]
+		if t.kind == tOp {
+			switch t.text {
+			case "(", "[", "{":
+				depth++
+			case ")", "]", "}":
+				depth--
+			case ",":
+				if depth == 0 {
+					pick(s.toks[start:k])
+					start = k + 1
+				}
+			}
+		}
+	}
+	if start < end {
+		pick(s.toks[start:end])
+	}
+	if len(arg) == 0 {
+		return
+	}
+	s.resolve(arg, "from")
+}
+
+// resolve turns an argument into an ImageRef or an Unresolved.
+func (s *srcScan) resolve(arg []tok, via string) {
+	if v, k, ok := (&srcScan{origin: s.origin, toks: arg}).strings(0); ok && k == len(arg) {
+		s.add(arg[0].off, via, "", v)
+		return
+	}
+	if len(arg) == 1 && arg[0].kind == tName {
+		if c := s.consts[arg[0].text]; c != nil && c.ok {
+			c.used = true
+			s.add(c.off, "const", arg[0].text, c.value)
+			return
+		}
+	}
+	expr := s.text(arg)
+	reason := "not a string literal or constant of this file"
+	switch {
+	case arg[0].kind == tTemplate && strings.ContainsAny(expr[:min(3, len(expr))], "fF"):
+		reason = "f-string built at run time"
+	case arg[0].kind == tTemplate && strings.HasPrefix(expr, "`"):
+		reason = "template literal built at run time"
+	case len(arg) == 1 && arg[0].kind == tName:
+		if c := s.consts[arg[0].text]; c != nil {
+			reason = arg[0].text + " is defined more than once or not as a plain string"
+		} else {
+			reason = arg[0].text + " is not a constant of this file (a parameter, field or import)"
+		}
+	case len(arg) > 1 && isOp(arg[len(arg)-1], ")"):
+		reason = "built at run time by a call"
+	}
+	s.unresolved = append(s.unresolved, Unresolved{Pos: s.l.position(arg[0].off), Origin: s.origin,
+		Expr: expr, Reason: reason})
+}
+
+func (s *srcScan) text(arg []tok) string {
+	last := arg[len(arg)-1]
+	end := last.off + max(len(last.text), 1)
+	if last.kind == tString {
+		end = last.off + 1
+		for end < len(s.l.data) && s.l.data[end] != s.l.data[last.off] {
+			end++
+		}
+		end++
+	}
+	return clip(string(s.l.data[arg[0].off:min(end, len(s.l.data))]))
+}
+
+func (s *srcScan) add(off int, via, name, ref string) {
+	img, err := newImageRef(s.l.position(off), s.origin, via, name, ref)
+	if err != nil {
+		s.unresolved = append(s.unresolved, Unresolved{Pos: s.l.position(off), Origin: s.origin,
+			Expr: clip(ref), Reason: "not a valid image reference: " + err.Error()})
+		return
+	}
+	s.images = append(s.images, img)
+}
+
+// defaultAt reports a string default at i when it looks like an image.
+func (s *srcScan) defaultAt(i int, via string) {
+	v, k, ok := s.strings(i)
+	if !ok || !LooksLikeImage(v) || isHostPort(v) {
+		return
+	}
+	if k < len(s.toks) && !(s.toks[k].kind == tNewline || isOp(s.toks[k], ",") || isOp(s.toks[k], ")") ||
+		isOp(s.toks[k], ";") || isOp(s.toks[k], "}")) {
+		return
+	}
+	s.add(s.toks[i].off, via, "", v)
+}
+
+// unusedConsts reports image-looking constants not passed to from():
+// those whose name mentions an image, or whose value has a digest.
+func (s *srcScan) unusedConsts() {
+	for _, n := range s.order {
+		c := s.consts[n]
+		if c.used || !c.ok || !LooksLikeImage(c.value) || isHostPort(c.value) {
+			continue
+		}
+		if imageName(n) || strings.Contains(c.value, "@sha256:") {
+			s.add(c.off, "const", n, c.value)
+		}
+	}
+}
+
+// imageName reports whether a constant's name says it holds an image.
+func imageName(n string) bool {
+	n = strings.ToLower(n)
+	return strings.Contains(n, "image") || strings.Contains(n, "img") || strings.HasSuffix(n, "base") ||
+		strings.Contains(n, "container")
+}
+
+// isHostPort reports values like "redis:6379" or "localhost:5000": one
+// name component and a numeric tag of four or more digits.
+func isHostPort(v string) bool {
+	name, tag, ok := strings.Cut(v, ":")
+	if !ok || strings.ContainsAny(name, "/@") || len(tag) < 4 {
+		return false
+	}
+	for i := 0; i < len(tag); i++ {
+		if tag[i] < '0' || tag[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,72 @@
+package inventory
+
+import "unicode"
+
+// ScanTypeScript finds container image references in TypeScript module
+// source: .from("...") calls (not static methods such as Array.from),
+// their arguments resolved through same-file const/let/var string
+// declarations, parameter and property defaults (name: string = "...")
+// that look like images, and image-looking constants whose name mentions
+// an image. Template literals with substitutions and other expressions
+// are Unresolved. An unterminated string or comment is a *ParseError.
+func ScanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, error) {
+	toks, perr := lexTS(file, data)
+	if perr != nil {
+		return nil, nil, perr
+	}
+	s := &srcScan{origin: "typescript", l: newLexer(file, data), toks: toks, consts: map[string]*srcConst{}}
+	decl := map[int]bool{} // string token indexes that initialise a declaration
+	for i := 0; i+1 < len(toks); i++ {
+		t := toks[i]
+		if t.kind != tName || (t.text != "const" && t.text != "let" && t.text != "var") || toks[i+1].kind != tName {
+			continue
+		}
+		j := i + 2
+		if j < len(toks) && isOp(toks[j], ":") {
+			for j < len(toks) && !isOp(toks[j], "=") && !isOp(toks[j], ";") {
+				j++
+			}
+		}
+		if j >= len(toks) || !isOp(toks[j], "=") {
+			continue
+		}
+		v, k, ok := s.strings(j + 1)
+		end := k >= len(toks) || isOp(toks[k], ";") || isOp(toks[k], ",") || toks[k].kind == tName ||
+			isOp(toks[k], "}")
+		if k < len(toks) && isOp(toks[k], "as") {
+			end = true
+		}
+		s.define(toks[i+1].text, toks[min(j+1, len(toks)-1)].off, v, ok && end)
+		decl[j+1] = true
+	}
+	// Reassignments make a let/var ambiguous.
+	for i := 1; i+1 < len(toks); i++ {
+		if toks[i].kind == tName && isOp(toks[i+1], "=") && !(i >= 1 && toks[i-1].kind == tName &&
+			(toks[i-1].text == "const" || toks[i-1].text == "let" || toks[i-1].text == "var")) {
+			if c := s.consts[toks[i].text]; c != nil && !decl[i+2] {
+				c.ok = false
+			}
+		}
+	}
+	for i := 0; i+1 < len(toks); i++ {
+		t := toks[i]
+		switch {
+		case t.kind == tName && t.text == "from" && i > 0 && isOp(toks[i-1], ".") && isOp(toks[i+1], "("):
+			if i >= 2 && toks[i-2].kind == tName && startsUpper(toks[i-2].text) {
+				continue // Array.from, Buffer.from, ...
+			}
+			s.call(i+1, "")
+		case isOp(t, "=") && !decl[i+1] && i > 0 && (toks[i-1].kind == tName || isOp(toks[i-1], "?")):
+			s.defaultAt(i+1, "param")
+		}
+	}
+	s.unusedConsts()
+	return s.images, s.unresolved, nil
+}
+
+func startsUpper(s string) bool {
+	for _, r := range s {
+		return unicode.IsUpper(r)
+	}
+	return false
+}

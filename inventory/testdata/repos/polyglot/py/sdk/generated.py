@@ -1,0 +1,2 @@
+# Generated SDK code is never scanned.
+dag.container().from_("generated:1")

@@ -1,0 +1,283 @@
+package spec
+
+import "gopkg.in/yaml.v3"
+
+func (p *parser) spec(n *yaml.Node) *Spec {
+	s := &Spec{Path: p.file, Images: map[string]Image{}, Pos: posOf(n)}
+	hasVersion := false
+	p.fields(n, "spec", []string{"version", "name", "images", "defaultImage", "concurrency", "tasks"},
+		func(key string, k, v *yaml.Node) {
+			switch key {
+			case "version":
+				hasVersion = true
+				s.Version = p.int(v, "version")
+				if p.err == nil && s.Version != 1 {
+					p.fail(v, "unsupported spec version %d (want 1)", s.Version)
+				}
+			case "name":
+				s.Name = p.str(v, "name")
+			case "images":
+				p.images(s, v)
+			case "defaultImage":
+				s.DefaultImage = p.str(v, "defaultImage")
+			case "concurrency":
+				s.Concurrency = p.int(v, "concurrency")
+				if p.err == nil && s.Concurrency < 0 {
+					p.fail(v, "concurrency must not be negative")
+				}
+			case "tasks":
+				p.tasks(s, v)
+			}
+		})
+	if p.err == nil && !hasVersion {
+		p.fail(n, "missing version (want version: 1)")
+	}
+	if p.err == nil && len(s.Tasks) == 0 {
+		p.fail(n, "spec has no tasks")
+	}
+	return s
+}
+
+func (p *parser) images(s *Spec, n *yaml.Node) {
+	if !p.kind(n, yaml.MappingNode, "images", "a mapping of name to image reference") {
+		return
+	}
+	for i := 0; i+1 < len(n.Content) && p.err == nil; i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		name := p.str(k, "image name")
+		if _, dup := s.Images[name]; dup {
+			p.fail(k, "duplicate image name %q", name)
+			return
+		}
+		ref := p.str(v, "image "+name)
+		if p.err == nil && !validRef(ref) {
+			p.fail(v, "image %s: %q is not an image reference", name, ref)
+		}
+		s.Images[name] = Image{Name: name, Ref: ref, Pos: posOf(v)}
+	}
+}
+
+func (p *parser) tasks(s *Spec, n *yaml.Node) {
+	if !p.kind(n, yaml.MappingNode, "tasks", "a mapping of task name to task") {
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content) && p.err == nil; i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		name := p.str(k, "task name")
+		if p.err != nil {
+			return
+		}
+		if seen[name] {
+			p.fail(k, "duplicate task name %q", name)
+			return
+		}
+		if !validName(name) {
+			p.fail(k, "task name %q must match [A-Za-z0-9][A-Za-z0-9._-]*", name)
+			return
+		}
+		seen[name] = true
+		if p.alias(v) {
+			return
+		}
+		s.Tasks = append(s.Tasks, p.task(name, k, v))
+	}
+}
+
+var taskKeys = []string{"image", "from", "run", "sh", "workdir", "env", "user", "mounts", "cache",
+	"secrets", "outputs", "dependsOn", "timeout"}
+
+func (p *parser) task(name string, k, n *yaml.Node) Task {
+	t := Task{Name: name, Pos: posOf(k)}
+	what := "task " + name
+	p.fields(n, what, taskKeys, func(key string, _, v *yaml.Node) {
+		switch key {
+		case "image":
+			t.Image = p.str(v, what+" image")
+		case "from":
+			t.From = p.str(v, what+" from")
+		case "run":
+			t.Run = p.strs(v, what+" run")
+			if p.err == nil && len(t.Run) == 0 {
+				p.fail(v, "%s run must not be empty", what)
+			}
+		case "sh":
+			t.Sh = p.str(v, what+" sh")
+		case "workdir":
+			t.Workdir = p.str(v, what+" workdir")
+		case "user":
+			t.User = p.str(v, what+" user")
+		case "env":
+			t.Env = p.env(v, what+" env")
+		case "mounts":
+			p.list(v, what+" mounts", func(e *yaml.Node) { t.Mounts = append(t.Mounts, p.mount(e, what)) })
+		case "cache":
+			p.list(v, what+" cache", func(e *yaml.Node) { t.Cache = append(t.Cache, p.cache(e, what)) })
+		case "secrets":
+			p.list(v, what+" secrets", func(e *yaml.Node) { t.Secrets = append(t.Secrets, p.secret(e, what)) })
+		case "outputs":
+			p.list(v, what+" outputs", func(e *yaml.Node) { t.Outputs = append(t.Outputs, p.output(e, what)) })
+		case "dependsOn":
+			t.DependsOn = p.strs(v, what+" dependsOn")
+		case "timeout":
+			t.Timeout = p.duration(v, what+" timeout")
+		}
+	})
+	return t
+}
+
+func (p *parser) list(n *yaml.Node, what string, f func(*yaml.Node)) {
+	if !p.kind(n, yaml.SequenceNode, what, "a list") {
+		return
+	}
+	for _, e := range n.Content {
+		if p.err != nil || p.alias(e) {
+			return
+		}
+		f(e)
+	}
+}
+
+func (p *parser) env(n *yaml.Node, what string) map[string]string {
+	if !p.kind(n, yaml.MappingNode, what, "a mapping") {
+		return nil
+	}
+	out := map[string]string{}
+	for i := 0; i+1 < len(n.Content) && p.err == nil; i += 2 {
+		k := p.str(n.Content[i], what+" name")
+		if _, dup := out[k]; dup {
+			p.fail(n.Content[i], "duplicate variable %q in %s", k, what)
+		}
+		v := n.Content[i+1]
+		if p.kind(v, yaml.ScalarNode, what+" "+k, "a scalar") {
+			out[k] = v.Value
+		}
+	}
+	return out
+}
+
+func (p *parser) mount(n *yaml.Node, what string) Mount {
+	m := Mount{Pos: posOf(n)}
+	p.fields(n, what+" mount", []string{"source", "target", "readOnly", "include", "exclude"},
+		func(key string, _, v *yaml.Node) {
+			switch key {
+			case "source":
+				m.Source = p.str(v, "mount source")
+			case "target":
+				m.Target = p.str(v, "mount target")
+			case "readOnly":
+				m.ReadOnly = p.bool(v, "mount readOnly")
+			case "include":
+				m.Include = p.strs(v, "mount include")
+			case "exclude":
+				m.Exclude = p.strs(v, "mount exclude")
+			}
+		})
+	if p.err == nil && (m.Source == "" || m.Target == "") {
+		p.fail(n, "%s: a mount needs source and target", what)
+	}
+	return m
+}
+
+func (p *parser) cache(n *yaml.Node, what string) Cache {
+	c := Cache{Pos: posOf(n)}
+	p.fields(n, what+" cache", []string{"name", "path", "sharing"}, func(key string, _, v *yaml.Node) {
+		switch key {
+		case "name":
+			c.Name = p.str(v, "cache name")
+		case "path":
+			c.Path = p.str(v, "cache path")
+		case "sharing":
+			c.Sharing = p.str(v, "cache sharing")
+			if p.err == nil && c.Sharing != "shared" && c.Sharing != "private" && c.Sharing != "locked" {
+				p.fail(v, "cache sharing must be shared, private or locked, not %q", c.Sharing)
+			}
+		}
+	})
+	if p.err == nil && (c.Name == "" || c.Path == "") {
+		p.fail(n, "%s: a cache needs name and path", what)
+	}
+	return c
+}
+
+func (p *parser) secret(n *yaml.Node, what string) Secret {
+	s := Secret{Pos: posOf(n)}
+	var from *yaml.Node
+	hasValue := false
+	p.fields(n, what+" secret", []string{"name", "env", "path", "from", "value"}, func(key string, _, v *yaml.Node) {
+		switch key {
+		case "name":
+			s.Name = p.str(v, "secret name")
+		case "env":
+			s.Env = p.str(v, "secret env")
+		case "path":
+			s.Path = p.str(v, "secret path")
+		case "value":
+			// A literal value is parsed so that the gate can deny it.
+			hasValue = true
+			if p.kind(v, yaml.ScalarNode, "secret value", "a string") {
+				s.Value = v.Value
+			}
+		case "from":
+			from = v
+			p.fields(v, "secret from", []string{"env", "file", "command"}, func(key string, _, v *yaml.Node) {
+				switch key {
+				case "env":
+					s.From.Env = p.str(v, "secret from.env")
+				case "file":
+					s.From.File = p.str(v, "secret from.file")
+				case "command":
+					s.From.Command = p.strs(v, "secret from.command")
+					if p.err == nil && len(s.From.Command) == 0 {
+						p.fail(v, "secret from.command must not be empty")
+					}
+				}
+			})
+		}
+	})
+	if p.err != nil {
+		return s
+	}
+	switch {
+	case s.Name == "":
+		p.fail(n, "%s: a secret needs a name", what)
+	case (s.Env == "") == (s.Path == ""):
+		p.fail(n, "%s: secret %s needs exactly one of env and path", what, s.Name)
+	case from == nil && !hasValue:
+		p.fail(n, "%s: secret %s needs from (env, file or command)", what, s.Name)
+	case from != nil && count(s.From.Env != "", s.From.File != "", s.From.Command != nil) != 1:
+		p.fail(from, "%s: secret %s from needs exactly one of env, file and command", what, s.Name)
+	}
+	return s
+}
+
+func (p *parser) output(n *yaml.Node, what string) Output {
+	o := Output{Pos: posOf(n)}
+	p.fields(n, what+" output", []string{"path", "dest", "type"}, func(key string, _, v *yaml.Node) {
+		switch key {
+		case "path":
+			o.Path = p.str(v, "output path")
+		case "dest":
+			o.Dest = p.str(v, "output dest")
+		case "type":
+			o.Type = p.str(v, "output type")
+			if p.err == nil && o.Type != "file" && o.Type != "dir" {
+				p.fail(v, "output type must be file or dir, not %q", o.Type)
+			}
+		}
+	})
+	if p.err == nil && o.Path == "" {
+		p.fail(n, "%s: an output needs a path", what)
+	}
+	return o
+}
+
+func count(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,3 @@
+module dagger/clean
+
+go 1.26
