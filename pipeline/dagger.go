@@ -78,6 +78,9 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 		mode, _ := sharingMode(c.Sharing) // validated by newPlan
 		vol := b.c.CacheVolume(volumeName(b.o.Tier, b.o.CacheScope, c.Name))
 		if b.o.CacheMode == CacheModeSnapshot {
+			if b.o.SnapshotFrom != "" {
+				vol = b.c.CacheVolume(volumeName(b.o.SnapshotFrom, b.o.CacheScope, c.Name))
+			}
 			// Copy-on-write snapshot: the task sees the volume's content but
 			// its writes land in its own layer, never in the volume.
 			snap := ctr.WithMountedCache("/.pinline-cache-src", vol, dagger.ContainerWithMountedCacheOpts{Sharing: dagger.CacheSharingModeShared}).

@@ -58,6 +58,9 @@ type Engine struct {
 	Env []string
 	// ConnectTimeout bounds reaching the engine (default 20s).
 	ConnectTimeout time.Duration
+	// Gateway is the mTLS gateway address when Address is the socket of
+	// a forwarder to it (recorded as engine.gateway in run.json).
+	Gateway string
 }
 
 // Options configure one run.
@@ -77,6 +80,9 @@ type Options struct {
 	// CacheModeSnapshot (default rw).
 	CacheScope string
 	CacheMode  string
+	// SnapshotFrom is the tier whose volumes a snapshot-mode run reads
+	// (the gateway announces it for shared-engine tiers; default: Tier).
+	SnapshotFrom string
 
 	Backend string
 	Engine  Engine

@@ -40,6 +40,7 @@ func newRecord(ctx context.Context, o *Options, p *plan) *record.Run {
 	}
 	if o.Backend == BackendDagger {
 		rec.Engine.Address = o.Engine.Address
+		rec.Engine.Gateway = o.Engine.Gateway
 	}
 	rec.Repository.Commit, rec.Repository.Dirty, rec.Repository.URI = gitInfo(ctx, o.Root)
 	if b, err := os.ReadFile(o.Spec.Path); err == nil {
@@ -66,7 +67,11 @@ func newRecord(ctx context.Context, o *Options, p *plan) *record.Run {
 			if sharing == "" {
 				sharing = "shared"
 			}
-			rt.Caches = append(rt.Caches, record.CacheUse{Name: c.Name, Volume: volumeName(o.Tier, o.CacheScope, c.Name),
+			volTier := o.Tier
+			if o.CacheMode == CacheModeSnapshot && o.SnapshotFrom != "" {
+				volTier = o.SnapshotFrom
+			}
+			rt.Caches = append(rt.Caches, record.CacheUse{Name: c.Name, Volume: volumeName(volTier, o.CacheScope, c.Name),
 				Path: c.Path, Sharing: sharing, Mode: o.CacheMode})
 		}
 		rec.Tasks = append(rec.Tasks, rt)

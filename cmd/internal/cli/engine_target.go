@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/gateway"
+	"github.com/pinline/pinline/pipeline"
 )
 
 // engineTarget is how a run reaches its engine: directly (unix or loopback
@@ -69,4 +71,44 @@ func openEngine(ctx context.Context, path, tier string, now time.Time) (*engineT
 	a := fwd.Announced()
 	return &engineTarget{Address: fwd.Address(), Gateway: d.Address, Tier: a.Tier, Identity: a.Identity,
 		Fingerprint: a.Fingerprint, BuilderID: a.BuilderID, CacheMode: a.CacheMode, SnapshotFrom: a.SnapshotFrom, fwd: fwd}, nil
+}
+
+// viaGateway makes `pinline run` go through the mTLS gateway when the
+// engine.json has a tls block: it starts the forwarder, points the engine
+// at its socket and takes tier, builder id, cache mode and identity from
+// what the gateway announced (the gateway decides; --tier / PINLINE_TIER
+// only asks, and asking above the certificate is refused: exit 1). The
+// returned stop closes the forwarder. For other endpoints it does nothing.
+func viaGateway(ctx context.Context, s *streams, o *runOptions, opts *pipeline.Options) (func(), error) {
+	path := o.engineConfig
+	if path == "" {
+		path, _ = EnvEngineConfig.Lookup(s.env)
+	}
+	cfg, err := engineconfig.LoadClient(path)
+	if err != nil {
+		return nil, configErr(err)
+	}
+	if !cfg.MTLS() {
+		return func() {}, nil
+	}
+	requested := o.tier
+	if requested == "" {
+		requested, _ = EnvTier.Lookup(s.env)
+	}
+	tgt, err := openEngine(ctx, path, requested, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	opts.Engine.Address, opts.Engine.Gateway = tgt.Address, tgt.Gateway
+	opts.Tier, opts.BuilderID = tgt.Tier, tgt.BuilderID
+	opts.Who.Identity, opts.Who.Fingerprint = tgt.Identity, tgt.Fingerprint
+	opts.CacheMode = pipeline.CacheModeRW
+	if tgt.SnapshotFrom != "" {
+		opts.CacheMode, opts.SnapshotFrom = pipeline.CacheModeSnapshot, tgt.SnapshotFrom
+	}
+	return func() {
+		if err := tgt.Close(); err != nil {
+			fmt.Fprintf(s.errOut, "pinline: gateway forwarder: %v\n", err)
+		}
+	}, nil
 }
