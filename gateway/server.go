@@ -147,7 +147,7 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 		rec.Outcome, rec.Reason, rec.Detail = OutcomeRefused, reason, detail
 	}
 
-	conn := tls.Server(raw, s.tls)
+	conn := tls.Server(newBufConn(raw), s.tls)
 	defer conn.Close()
 	deadline := start.Add(s.cfg.HandshakeTimeout)
 	_ = raw.SetDeadline(deadline)
