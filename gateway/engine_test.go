@@ -60,7 +60,7 @@ func realGateway(t *testing.T, p *pki, mode, trustedSock, untrustedSock string) 
 	t.Helper()
 	snap := ""
 	if mode == engineconfig.CacheShared {
-		snap = "snapshotFrom: trusted"
+		snap = "snapshotFrom: trusted\n    snapshotImage: 127.0.0.1:1/pinline/copy@sha256:" + strings.Repeat("0", 64)
 	}
 	y := strings.NewReplacer("%MODE", mode, "%SNAP", snap, "%T", trustedSock, "%U", untrustedSock).Replace(realGatewayYAML)
 	cfg, err := engineconfig.ParseGateway([]byte(y), p.dir)

@@ -45,11 +45,13 @@ type ServerHello struct {
 	// SnapshotFrom (shared mode) names the tier whose caches this tier
 	// reads as copy-on-write snapshots.
 	SnapshotFrom string `json:"snapshotFrom,omitempty"`
-	Fingerprint  string `json:"fingerprint,omitempty"`
-	Serial       string `json:"serial,omitempty"`
-	Error        string `json:"error,omitempty"`
-	Reason       string `json:"reason,omitempty"`
-	Detail       string `json:"detail,omitempty"`
+	// SnapshotImage is the pinned image of the snapshot copy step.
+	SnapshotImage string `json:"snapshotImage,omitempty"`
+	Fingerprint   string `json:"fingerprint,omitempty"`
+	Serial        string `json:"serial,omitempty"`
+	Error         string `json:"error,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+	Detail        string `json:"detail,omitempty"`
 }
 
 // ErrPreface marks a malformed preface line.

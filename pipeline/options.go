@@ -83,6 +83,10 @@ type Options struct {
 	// SnapshotFrom is the tier whose volumes a snapshot-mode run reads
 	// (the gateway announces it for shared-engine tiers; default: Tier).
 	SnapshotFrom string
+	// SnapshotImage is the digest-pinned image that runs the snapshot copy
+	// step when SnapshotFrom is set (required then: the copy step mounts
+	// the other tier's volume, so it never runs in an image the spec chose).
+	SnapshotImage string
 
 	Backend string
 	Engine  Engine

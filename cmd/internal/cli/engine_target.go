@@ -27,7 +27,8 @@ type engineTarget struct {
 	CacheMode   string
 	// SnapshotFrom is set when the tier reads another tier's caches as
 	// snapshots (pipeline.CacheModeSnapshot).
-	SnapshotFrom string
+	SnapshotFrom  string
+	SnapshotImage string
 
 	fwd *gateway.Forwarder
 }
@@ -70,7 +71,7 @@ func openEngine(ctx context.Context, path, tier string, now time.Time) (*engineT
 	}
 	a := fwd.Announced()
 	return &engineTarget{Address: fwd.Address(), Gateway: d.Address, Tier: a.Tier, Identity: a.Identity,
-		Fingerprint: a.Fingerprint, BuilderID: a.BuilderID, CacheMode: a.CacheMode, SnapshotFrom: a.SnapshotFrom, fwd: fwd}, nil
+		Fingerprint: a.Fingerprint, BuilderID: a.BuilderID, CacheMode: a.CacheMode, SnapshotFrom: a.SnapshotFrom, SnapshotImage: a.SnapshotImage, fwd: fwd}, nil
 }
 
 // viaGateway makes `pinline run` go through the mTLS gateway when the
@@ -104,7 +105,7 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, opts *pipeline.O
 	opts.Who.Identity, opts.Who.Fingerprint = tgt.Identity, tgt.Fingerprint
 	opts.CacheMode = pipeline.CacheModeRW
 	if tgt.SnapshotFrom != "" {
-		opts.CacheMode, opts.SnapshotFrom = pipeline.CacheModeSnapshot, tgt.SnapshotFrom
+		opts.CacheMode, opts.SnapshotFrom, opts.SnapshotImage = pipeline.CacheModeSnapshot, tgt.SnapshotFrom, tgt.SnapshotImage
 	}
 	return func() {
 		if err := tgt.Close(); err != nil {
