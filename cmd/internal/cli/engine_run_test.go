@@ -53,6 +53,14 @@ tiers:
 	defer func() { cancel(); <-gwDone }()
 	waitListening(t, addr)
 
+	// engine check through the gateway reports the real engine's version.
+	code, out, errOut := runCLI(context.Background(), map[string]string{EnvDaggerCLI.Name: env["PINLINE_GW_DAGGER_CLI"]},
+		"engine", "check", "--json", "--engine-config", filepath.Join(dir, "engine-pr.json"))
+	var chk EngineCheck
+	if code != 0 || json.Unmarshal([]byte(out), &chk) != nil || chk.Version != "v0.19.10" || chk.Tier != "untrusted" {
+		t.Errorf("engine check: exit %d %+v %s", code, chk, errOut)
+	}
+
 	for _, tc := range []struct{ client, tier, builder string }{
 		{"trusted", "trusted", "https://pinline.dev/builders/trusted/v1"},
 		{"pr", "untrusted", "https://pinline.dev/builders/untrusted/v1"},
@@ -90,7 +98,7 @@ tiers:
 	root := t.TempDir()
 	sp := filepath.Join(root, "pinline.yaml")
 	_ = os.WriteFile(sp, []byte(fmt.Sprintf("version: 1\nname: gw\nimages:\n  bb: %s\ntasks:\n  hello:\n    image: bb\n    run: [echo, x]\n", env["PINLINE_IMAGE_BUSYBOX"])), 0o644)
-	code, _, errOut := runCLI(context.Background(), map[string]string{EnvDaggerCLI.Name: env["PINLINE_GW_DAGGER_CLI"]},
+	code, _, errOut = runCLI(context.Background(), map[string]string{EnvDaggerCLI.Name: env["PINLINE_GW_DAGGER_CLI"]},
 		"run", "-f", sp, "--tier", "trusted", "--engine-config", filepath.Join(dir, "engine-pr.json"))
 	if code != ExitDenied || !strings.Contains(errOut, "tier-above-certificate") {
 		t.Errorf("PR run asking for trusted: exit %d, %s", code, errOut)
