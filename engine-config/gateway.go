@@ -72,12 +72,19 @@ type Tier struct {
 	// SnapshotFrom (shared mode only) names the tier whose caches this
 	// tier sees as read-only copy-on-write snapshots.
 	SnapshotFrom string `yaml:"snapshotFrom" json:"snapshotFrom"`
+	// SnapshotImage (required with SnapshotFrom) is the digest-pinned
+	// image that runs the fixed copy step which snapshots the other tier's
+	// volumes; never an image the run's spec chose.
+	SnapshotImage string `yaml:"snapshotImage" json:"snapshotImage"`
 	// Backends are engine sockets, unix:///path.
 	Backends   []string       `yaml:"backends" json:"backends"`
 	Identities []IdentityRule `yaml:"identities" json:"identities"`
 }
 
-var tierName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+var (
+	tierName  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	pinnedRef = regexp.MustCompile(`^[^\s@]+@sha256:[0-9a-f]{64}$`)
+)
 
 // LoadGateway reads and validates a gateway configuration. Relative paths
 // are resolved against the file's directory.
@@ -182,7 +189,9 @@ func (g *Gateway) validate() error {
 			if ep.Scheme != "unix" {
 				return invalidf("%s.backends[%d]: %q: backends are engine unix sockets", at, j, b)
 			}
-			if o := owner[ep.Path]; o != nil && (o.CacheMode == CacheStrong || t.CacheMode == CacheStrong) {
+			if o := owner[ep.Path]; o == t {
+				return invalidf("%s.backends[%d]: %q listed twice", at, j, b)
+			} else if o != nil && (o.CacheMode == CacheStrong || t.CacheMode == CacheStrong) {
 				return invalidf("%s.backends[%d]: %q also serves tier %q; strong cache mode needs engines of its own", at, j, b, o.Name)
 			}
 			owner[ep.Path] = t
@@ -210,6 +219,8 @@ func (g *Gateway) validate() error {
 			return invalidf("tiers[%d].snapshotFrom: tier %q is not in shared mode", i, src.Name)
 		case src.Rank <= t.Rank:
 			return invalidf("tiers[%d].snapshotFrom: tier %q is not above %q", i, src.Name, t.Name)
+		case !pinnedRef.MatchString(t.SnapshotImage):
+			return invalidf("tiers[%d].snapshotImage: %q must be an image pinned by digest (…@sha256:<64 hex>)", i, t.SnapshotImage)
 		}
 	}
 	return nil

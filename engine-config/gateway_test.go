@@ -90,13 +90,17 @@ func TestSharedModeSnapshot(t *testing.T) {
 	t.Parallel()
 	y := strings.ReplaceAll(baseGateway, "cacheMode: strong", "cacheMode: shared")
 	y = strings.Replace(y, "unix:///run/u.sock", "unix:///run/t.sock", 1)
-	y = strings.Replace(y, "rank: 1\n", "rank: 1\n    snapshotFrom: trusted\n", 1)
+	y = strings.Replace(y, "rank: 1\n", "rank: 1\n    snapshotFrom: trusted\n    snapshotImage: 127.0.0.1:5000/pinline/busybox@sha256:"+strings.Repeat("a", 64)+"\n", 1)
 	g, err := ParseGateway([]byte(y), "")
 	if err != nil {
 		t.Fatalf("shared engine config: %v", err)
 	}
 	if g.Tier("untrusted").SnapshotFrom != "trusted" {
 		t.Error("snapshotFrom lost")
+	}
+	unpinned := strings.Replace(y, "@sha256:"+strings.Repeat("a", 64), ":latest", 1)
+	if _, err := ParseGateway([]byte(unpinned), ""); err == nil || !strings.Contains(err.Error(), "pinned by digest") {
+		t.Errorf("unpinned snapshot image: %v", err)
 	}
 	bad := strings.Replace(y, "snapshotFrom: trusted", "snapshotFrom: gold", 1)
 	if _, err := ParseGateway([]byte(bad), ""); err == nil || !strings.Contains(err.Error(), "unknown tier") {

@@ -59,12 +59,16 @@ func (d *Dialer) Dial(ctx context.Context) (*tls.Conn, ServerHello, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	nd := &tls.Dialer{Config: d.TLS}
-	c, err := nd.DialContext(ctx, "tcp", d.Address)
+	var nd net.Dialer
+	raw, err := nd.DialContext(ctx, "tcp", d.Address)
 	if err != nil {
 		return nil, ServerHello{}, fmt.Errorf("dial gateway %s: %w", d.Address, err)
 	}
-	conn := c.(*tls.Conn)
+	conn := tls.Client(newBufConn(raw), d.TLS)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		conn.Close()
+		return nil, ServerHello{}, fmt.Errorf("dial gateway %s: %w", d.Address, err)
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}

@@ -37,16 +37,21 @@ type ClientHello struct {
 // ServerHello is the gateway's preface: the tier and identity the client
 // was given, or a refusal.
 type ServerHello struct {
-	Version     int    `json:"pinline-gateway"`
-	Tier        string `json:"tier,omitempty"`
-	Identity    string `json:"identity,omitempty"`
-	BuilderID   string `json:"builderId,omitempty"`
-	CacheMode   string `json:"cacheMode,omitempty"`
-	Fingerprint string `json:"fingerprint,omitempty"`
-	Serial      string `json:"serial,omitempty"`
-	Error       string `json:"error,omitempty"`
-	Reason      string `json:"reason,omitempty"`
-	Detail      string `json:"detail,omitempty"`
+	Version   int    `json:"pinline-gateway"`
+	Tier      string `json:"tier,omitempty"`
+	Identity  string `json:"identity,omitempty"`
+	BuilderID string `json:"builderId,omitempty"`
+	CacheMode string `json:"cacheMode,omitempty"`
+	// SnapshotFrom (shared mode) names the tier whose caches this tier
+	// reads as copy-on-write snapshots.
+	SnapshotFrom string `json:"snapshotFrom,omitempty"`
+	// SnapshotImage is the pinned image of the snapshot copy step.
+	SnapshotImage string `json:"snapshotImage,omitempty"`
+	Fingerprint   string `json:"fingerprint,omitempty"`
+	Serial        string `json:"serial,omitempty"`
+	Error         string `json:"error,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+	Detail        string `json:"detail,omitempty"`
 }
 
 // ErrPreface marks a malformed preface line.

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"io"
 	"net"
 	"sync"
@@ -100,4 +101,28 @@ func copyCounted(dst, src net.Conn, activity *atomic.Uint64, closeBoth func()) i
 			return total
 		}
 	}
+}
+
+// readBufSize is the read buffer under TLS: one read syscall fetches many
+// TLS records instead of one record (header, then body) at a time.
+const readBufSize = 256 << 10
+
+// bufConn is a net.Conn whose reads go through a large buffer.
+type bufConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func newBufConn(c net.Conn) *bufConn {
+	return &bufConn{Conn: c, r: bufio.NewReaderSize(c, readBufSize)}
+}
+
+func (b *bufConn) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+// CloseWrite half-closes the underlying connection when it can.
+func (b *bufConn) CloseWrite() error {
+	if hc, ok := b.Conn.(halfCloser); ok {
+		return hc.CloseWrite()
+	}
+	return nil
 }

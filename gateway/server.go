@@ -147,7 +147,7 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 		rec.Outcome, rec.Reason, rec.Detail = OutcomeRefused, reason, detail
 	}
 
-	conn := tls.Server(raw, s.tls)
+	conn := tls.Server(newBufConn(raw), s.tls)
 	defer conn.Close()
 	deadline := start.Add(s.cfg.HandshakeTimeout)
 	_ = raw.SetDeadline(deadline)
@@ -205,7 +205,7 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 	defer p.release(b)
 	rec.Backend = "unix://" + b.path
 	err = writeLine(conn, ServerHello{Version: ProtocolVersion, Tier: as.Tier.Name, Identity: as.Identity,
-		BuilderID: as.Tier.BuilderID, CacheMode: as.Tier.CacheMode, Fingerprint: rec.Fingerprint, Serial: rec.Serial})
+		BuilderID: as.Tier.BuilderID, CacheMode: as.Tier.CacheMode, SnapshotFrom: as.Tier.SnapshotFrom, SnapshotImage: as.Tier.SnapshotImage, Fingerprint: rec.Fingerprint, Serial: rec.Serial})
 	if err != nil {
 		back.Close()
 		rec.Detail = "write preface: " + err.Error()

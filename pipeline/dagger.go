@@ -78,9 +78,16 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 		mode, _ := sharingMode(c.Sharing) // validated by newPlan
 		vol := b.c.CacheVolume(volumeName(b.o.Tier, b.o.CacheScope, c.Name))
 		if b.o.CacheMode == CacheModeSnapshot {
+			copier := ctr
+			if b.o.SnapshotFrom != "" {
+				// Another tier's volume: the copy step runs in the pinned
+				// snapshot image, never in an image the spec chose.
+				vol = b.c.CacheVolume(volumeName(b.o.SnapshotFrom, b.o.CacheScope, c.Name))
+				copier = b.c.Container().From(b.o.SnapshotImage)
+			}
 			// Copy-on-write snapshot: the task sees the volume's content but
 			// its writes land in its own layer, never in the volume.
-			snap := ctr.WithMountedCache("/.pinline-cache-src", vol, dagger.ContainerWithMountedCacheOpts{Sharing: dagger.CacheSharingModeShared}).
+			snap := copier.WithMountedCache("/.pinline-cache-src", vol, dagger.ContainerWithMountedCacheOpts{Sharing: dagger.CacheSharingModeShared}).
 				WithExec([]string{"sh", "-c", "mkdir -p /.pinline-snap && cp -a /.pinline-cache-src/. /.pinline-snap/"}).
 				Directory("/.pinline-snap")
 			ctr = ctr.WithMountedDirectory(c.Path, snap)

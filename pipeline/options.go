@@ -59,6 +59,9 @@ type Engine struct {
 	Env []string
 	// ConnectTimeout bounds reaching the engine (default 20s).
 	ConnectTimeout time.Duration
+	// Gateway is the mTLS gateway address when Address is the socket of
+	// a forwarder to it (recorded as engine.gateway in run.json).
+	Gateway string
 }
 
 // Options configure one run.
@@ -78,6 +81,13 @@ type Options struct {
 	// CacheModeSnapshot (default rw).
 	CacheScope string
 	CacheMode  string
+	// SnapshotFrom is the tier whose volumes a snapshot-mode run reads
+	// (the gateway announces it for shared-engine tiers; default: Tier).
+	SnapshotFrom string
+	// SnapshotImage is the digest-pinned image that runs the snapshot copy
+	// step when SnapshotFrom is set (required then: the copy step mounts
+	// the other tier's volume, so it never runs in an image the spec chose).
+	SnapshotImage string
 
 	Backend string
 	Engine  Engine

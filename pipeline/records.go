@@ -40,6 +40,7 @@ func newRecord(o *Options, p *plan) *record.Run {
 	}
 	if o.Backend == BackendDagger {
 		rec.Engine.Address = o.Engine.Address
+		rec.Engine.Gateway = o.Engine.Gateway
 	}
 	if b, err := os.ReadFile(o.Spec.Path); err == nil {
 		rec.Spec = record.SpecRef{Path: relTo(o.Root, o.Spec.Path), SHA256: sha256Hex(b)}
@@ -65,7 +66,11 @@ func newRecord(o *Options, p *plan) *record.Run {
 			if sharing == "" {
 				sharing = "shared"
 			}
-			rt.Caches = append(rt.Caches, record.CacheUse{Name: c.Name, Volume: volumeName(o.Tier, o.CacheScope, c.Name),
+			volTier := o.Tier
+			if o.CacheMode == CacheModeSnapshot && o.SnapshotFrom != "" {
+				volTier = o.SnapshotFrom
+			}
+			rt.Caches = append(rt.Caches, record.CacheUse{Name: c.Name, Volume: volumeName(volTier, o.CacheScope, c.Name),
 				Path: c.Path, Sharing: sharing, Mode: o.CacheMode})
 		}
 		rec.Tasks = append(rec.Tasks, rt)

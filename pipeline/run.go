@@ -230,6 +230,9 @@ func (o *Options) defaults() error {
 	if o.CacheMode != CacheModeRW && o.CacheMode != CacheModeSnapshot {
 		return fmt.Errorf("%w: unknown cache mode %q", ErrInvalid, o.CacheMode)
 	}
+	if o.SnapshotFrom != "" && (o.CacheMode != CacheModeSnapshot || o.SnapshotImage == "") {
+		return fmt.Errorf("%w: reading tier %q's caches needs cache mode snapshot and a pinned snapshot image", ErrInvalid, o.SnapshotFrom)
+	}
 	if o.AllowDelete < 0 {
 		return fmt.Errorf("%w: --allow-delete must not be negative", ErrInvalid)
 	}

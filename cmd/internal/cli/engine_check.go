@@ -6,6 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,6 +42,9 @@ type EngineCheck struct {
 	BuilderID   string `json:"builderId,omitempty"`
 	CacheMode   string `json:"cacheMode,omitempty"`
 	Fingerprint string `json:"fingerprint,omitempty"`
+	// Version is the engine's version, asked through the same path with
+	// the dagger CLI when one is configured.
+	Version string `json:"version,omitempty"`
 }
 
 func newEngineCheckCmd(s *streams) *cobra.Command {
@@ -56,7 +63,7 @@ func newEngineCheckCmd(s *streams) *cobra.Command {
 			if o.tier == "" {
 				o.tier, _ = EnvTier.Lookup(s.env)
 			}
-			res, err := engineCheck(cmd.Context(), o)
+			res, err := engineCheck(cmd.Context(), o, daggerCLI(s))
 			if err != nil {
 				return err
 			}
@@ -66,6 +73,9 @@ func newEngineCheckCmd(s *streams) *cobra.Command {
 				return enc.Encode(res)
 			}
 			fmt.Fprintf(s.out, "engine    %s (reachable)\n", res.Address)
+			if res.Version != "" {
+				fmt.Fprintf(s.out, "version   %s\n", res.Version)
+			}
 			if res.MTLS {
 				fmt.Fprintf(s.out, "tier      %s\nidentity  %s\nbuilder   %s\ncache     %s\ncert      sha256:%s\n",
 					res.Tier, res.Identity, res.BuilderID, res.CacheMode, res.Fingerprint)
@@ -80,7 +90,7 @@ func newEngineCheckCmd(s *streams) *cobra.Command {
 // engineCheck dials the endpoint once. Through the gateway, a preface
 // means the handshake passed, the tier was assigned and the gateway
 // reached one of the tier's engine sockets.
-func engineCheck(ctx context.Context, o *engineCheckOptions) (*EngineCheck, error) {
+func engineCheck(ctx context.Context, o *engineCheckOptions, cli string) (*EngineCheck, error) {
 	cfg, err := engineconfig.LoadClient(o.engineConfig)
 	if err != nil {
 		return nil, configErr(err)
@@ -100,7 +110,8 @@ func engineCheck(ctx context.Context, o *engineCheckOptions) (*EngineCheck, erro
 		}
 		c.Close()
 		res.Reachable = true
-		return res, nil
+		res.Version, err = engineVersion(ctx, cli, cfg.Engine.Address)
+		return res, err
 	}
 	d, err := gateway.NewDialer(cfg, time.Now())
 	if err != nil {
@@ -119,6 +130,56 @@ func engineCheck(ctx context.Context, o *engineCheckOptions) (*EngineCheck, erro
 	}
 	c.Close()
 	res.Reachable = true
+	if cli != "" {
+		tgt, err := openEngine(ctx, o.engineConfig, d.Tier, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		res.Version, err = engineVersion(ctx, cli, tgt.Address)
+		if cerr := tgt.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	res.Tier, res.Identity, res.BuilderID, res.CacheMode, res.Fingerprint = h.Tier, h.Identity, h.BuilderID, h.CacheMode, h.Fingerprint
 	return res, nil
+}
+
+// daggerCLI is the configured dagger CLI, "" when none is.
+func daggerCLI(s *streams) string {
+	for _, v := range []EnvVar{EnvDaggerCLI, EnvDaggerCLIBin} {
+		if p, ok := v.Lookup(s.env); ok && p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+// engineVersion asks the engine at runner host addr for its version with
+// `dagger query`; "" when no CLI is configured.
+func engineVersion(ctx context.Context, cli, addr string) (string, error) {
+	if cli == "" {
+		return "", nil
+	}
+	cmd := exec.CommandContext(ctx, cli, "query", "--progress", "plain")
+	cmd.Env = append(os.Environ(), "_EXPERIMENTAL_DAGGER_RUNNER_HOST="+addr, "DO_NOT_TRACK=1", "NO_COLOR=1")
+	cmd.Stdin = strings.NewReader("{ version }")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	out, err := cmd.Output()
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // a session child may outlive the CLI
+	}
+	if err != nil {
+		return "", opErr(fmt.Errorf("engine version via %s: %w", cli, err))
+	}
+	var v struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil || v.Version == "" {
+		return "", opErr(fmt.Errorf("engine version: unexpected answer %q", out))
+	}
+	return v.Version, nil
 }

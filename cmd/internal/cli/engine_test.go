@@ -138,6 +138,34 @@ tiers:
 	if code, _, _ = runCLI(context.Background(), nil, "engine", "check", "--engine-config", filepath.Join(dir, "missing.json")); code != ExitUsage {
 		t.Errorf("missing config: exit %d, want %d", code, ExitUsage)
 	}
+	// The run-side helper: forwarder with announced tier.
+	tgt, err := openEngine(context.Background(), filepath.Join(dir, "engine-trusted.json"), "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(tgt.Address, "unix://") || tgt.Tier != "trusted" || tgt.Gateway != addr ||
+		tgt.BuilderID != "https://pinline.dev/builders/trusted/v1" || tgt.Identity != "spiffe:spiffe://example.org/ci/main" {
+		t.Errorf("engine target = %+v", tgt)
+	}
+	fc, err := net.Dial("unix", strings.TrimPrefix(tgt.Address, "unix://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(fc, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	echo := make([]byte, 2)
+	if _, err := io.ReadFull(fc, echo); err != nil || string(echo) != "hi" {
+		t.Errorf("echo through forwarder: %q %v", echo, err)
+	}
+	fc.Close()
+	if err := tgt.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	_, err = openEngine(context.Background(), filepath.Join(dir, "engine-pr.json"), "trusted", time.Now())
+	if code, _ := exitCode(err); code != ExitDenied {
+		t.Errorf("PR forwarder asking for trusted: %v (exit %d), want exit %d", err, code, ExitDenied)
+	}
 	cancel()
 	select {
 	case code := <-gwDone:
@@ -151,8 +179,8 @@ tiers:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(audit), "\n"); n != 4 { // readiness probe, trusted, refused PR, PR with engine down
-		t.Errorf("audit log has %d lines, want 4:\n%s", n, audit)
+	if n := strings.Count(string(audit), "\n"); n != 7 { // probe, trusted, refused PR, PR engine down, forwarder probe + 1, refused forwarder
+		t.Errorf("audit log has %d lines, want 7:\n%s", n, audit)
 	}
 	if !strings.Contains(string(audit), `"reason":"tier-above-certificate"`) {
 		t.Errorf("audit log lacks the refusal:\n%s", audit)

@@ -113,6 +113,11 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 			return err
 		}
 		opts.Engine = eng
+		stop, err := viaGateway(ctx, s, o, &opts)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 
 	r := newRunRenderer(s)
@@ -159,11 +164,8 @@ func runEngine(s *streams, o *runOptions) (pipeline.Engine, error) {
 		}
 		return pipeline.Engine{}, opErr(err)
 	}
-	if cfg.Engine.TLS != nil {
-		// TODO(gateway): start gateway.StartForwarder and hand its unix
-		// socket to the pipeline; until then mTLS endpoints are refused.
-		return pipeline.Engine{}, usageErr(fmt.Errorf("%s: mTLS engine endpoints are not wired into run yet", path))
-	}
+	// An mTLS endpoint (engine.tls) goes through the gateway: viaGateway
+	// replaces Address with the forwarder's socket.
 	cli := ""
 	for _, v := range []EnvVar{EnvDaggerCLI, EnvDaggerCLIBin} {
 		if p, ok := v.Lookup(s.env); ok && p != "" {
