@@ -3,6 +3,7 @@ package inventory
 import (
 	"go/ast"
 	"go/token"
+	"strings"
 )
 
 // defaults finds the parameters and struct fields that a +default
@@ -46,6 +47,11 @@ func (s *goScan) defaults() {
 		if len(m) > 0 && fn.body != nil {
 			s.scopes = append(s.scopes, scope{fn.body.Pos(), fn.body.End(), m})
 		}
+		// Constructors store defaulted parameters in fields of the same
+		// name (func New(image string) *M { return &M{Image: image} }).
+		for n := range m {
+			s.fieldDefault[strings.ToLower(n)] = true
+		}
 	}
 }
 
@@ -78,7 +84,7 @@ func (s *goScan) hasDefault(arg ast.Expr) bool {
 			}
 		}
 	case *ast.SelectorExpr:
-		return s.fieldDefault[e.Sel.Name]
+		return s.fieldDefault[e.Sel.Name] || s.fieldDefault[strings.ToLower(e.Sel.Name)]
 	}
 	return false
 }

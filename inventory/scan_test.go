@@ -57,6 +57,8 @@ func TestScanGo(t *testing.T) {
 			[]string{"default golang:1.23@sha256:" + hex64 + " @5:14 name=image"}},
 		{"pragma field", "package m\ntype M struct {\n\t// +default=\"alpine:3.20\"\n\tBase string\n}\nfunc (m *M) f() { c.From(m.Base) }",
 			[]string{"default alpine:3.20 @3:14 name=Base"}},
+		{"constructor default stored in a field", "package m\ntype M struct{ Image string }\nfunc New(\n\t// +default=\"alpine:3.20\"\n\timage string,\n) *M { return &M{Image: image} }\nfunc (m *M) f() { c.From(m.Image); c.From(m.Other) }",
+			[]string{"default alpine:3.20 @4:14 name=image", "? m.Other @7:43: m.Other is defined outside this file or at run time"}},
 		{"pragma non-images", "package m\n// +default=\"alpine\"\n// +default=\"1.22\"\n// +default=\"registry:5000/foo\"\n// +default=\"localhost:5000\"\n// +default=\"broken\nfunc f() {}", []string{}},
 		{"image const unused", "package m\nconst baseImage = \"ubuntu:24.04\"\nconst addr = \"redis:7\"\nconst pinned = \"x/y:1@sha256:" + hex64 + "\"",
 			[]string{"const ubuntu:24.04 @2:19 name=baseImage", "const x/y:1@sha256:" + hex64 + " @4:16 name=pinned"}},

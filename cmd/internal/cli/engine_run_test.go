@@ -30,7 +30,7 @@ func TestRunThroughGateway(t *testing.T) {
 	}
 	dir := t.TempDir()
 	addr := freePort(t)
-	if code, _, e := runCLI(context.Background(), nil, "engine", "certs", "-o", dir, "--gateway", addr,
+	if code, _, e := runCLICtx(context.Background(), nil, "engine", "certs", "-o", dir, "--gateway", addr,
 		"--client", "trusted:spiffe=spiffe://example.org/ci/main", "--client", "pr:spiffe=spiffe://example.org/ci/pr/7"); code != 0 {
 		t.Fatalf("certs: %s", e)
 	}
@@ -49,12 +49,12 @@ tiers:
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	gwDone := make(chan int, 1)
-	go func() { code, _, _ := runCLI(ctx, nil, "engine", "gateway", "--config", cfgPath); gwDone <- code }()
+	go func() { code, _, _ := runCLICtx(ctx, nil, "engine", "gateway", "--config", cfgPath); gwDone <- code }()
 	defer func() { cancel(); <-gwDone }()
 	waitListening(t, addr)
 
 	// engine check through the gateway reports the real engine's version.
-	code, out, errOut := runCLI(context.Background(), map[string]string{EnvDaggerCLI.Name: env["PINLINE_GW_DAGGER_CLI"]},
+	code, out, errOut := runCLICtx(context.Background(), map[string]string{EnvDaggerCLI.Name: env["PINLINE_GW_DAGGER_CLI"]},
 		"engine", "check", "--json", "--engine-config", filepath.Join(dir, "engine-pr.json"))
 	var chk EngineCheck
 	if code != 0 || json.Unmarshal([]byte(out), &chk) != nil || chk.Version != "v0.19.10" || chk.Tier != "untrusted" {
@@ -73,7 +73,7 @@ tiers:
 			t.Fatal(err)
 		}
 		runEnv := map[string]string{EnvDaggerCLI.Name: env["PINLINE_GW_DAGGER_CLI"]}
-		code, out, errOut := runCLI(context.Background(), runEnv, "run", "-f", sp, "--engine-config", filepath.Join(dir, "engine-"+tc.client+".json"))
+		code, out, errOut := runCLICtx(context.Background(), runEnv, "run", "-f", sp, "--engine-config", filepath.Join(dir, "engine-"+tc.client+".json"))
 		if code != 0 {
 			t.Fatalf("%s: run exit %d\n%s\n%s", tc.client, code, out, errOut)
 		}
@@ -98,7 +98,7 @@ tiers:
 	root := t.TempDir()
 	sp := filepath.Join(root, "pinline.yaml")
 	_ = os.WriteFile(sp, []byte(fmt.Sprintf("version: 1\nname: gw\nimages:\n  bb: %s\ntasks:\n  hello:\n    image: bb\n    run: [echo, x]\n", env["PINLINE_IMAGE_BUSYBOX"])), 0o644)
-	code, _, errOut = runCLI(context.Background(), map[string]string{EnvDaggerCLI.Name: env["PINLINE_GW_DAGGER_CLI"]},
+	code, _, errOut = runCLICtx(context.Background(), map[string]string{EnvDaggerCLI.Name: env["PINLINE_GW_DAGGER_CLI"]},
 		"run", "-f", sp, "--tier", "trusted", "--engine-config", filepath.Join(dir, "engine-pr.json"))
 	if code != ExitDenied || !strings.Contains(errOut, "tier-above-certificate") {
 		t.Errorf("PR run asking for trusted: exit %d, %s", code, errOut)

@@ -32,7 +32,7 @@ func (l *lockedBuf) String() string {
 	return l.b.String()
 }
 
-func runCLI(ctx context.Context, env map[string]string, args ...string) (int, string, string) {
+func runCLICtx(ctx context.Context, env map[string]string, args ...string) (int, string, string) {
 	var out, errOut lockedBuf
 	s := &streams{in: strings.NewReader(""), out: &out, errOut: &errOut,
 		env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
@@ -54,7 +54,7 @@ func TestEngineCertsGatewayCheck(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	addr := freePort(t)
-	code, out, errOut := runCLI(context.Background(), nil, "engine", "certs", "-o", dir, "--gateway", addr,
+	code, out, errOut := runCLICtx(context.Background(), nil, "engine", "certs", "-o", dir, "--gateway", addr,
 		"--client", "trusted:spiffe=spiffe://example.org/ci/main", "--client", "pr:cn=ci-pr,ou=contributors")
 	if code != 0 {
 		t.Fatalf("certs: exit %d: %s", code, errOut)
@@ -100,7 +100,7 @@ tiers:
 	gwDone := make(chan int, 1)
 	var gwErr string
 	go func() {
-		code, _, e := runCLI(ctx, nil, "engine", "gateway", "--config", cfgPath)
+		code, _, e := runCLICtx(ctx, nil, "engine", "gateway", "--config", cfgPath)
 		gwErr = e
 		gwDone <- code
 	}()
@@ -117,7 +117,7 @@ tiers:
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	code, out, errOut = runCLI(context.Background(), nil, "engine", "check", "--json", "--engine-config", filepath.Join(dir, "engine-trusted.json"))
+	code, out, errOut = runCLICtx(context.Background(), nil, "engine", "check", "--json", "--engine-config", filepath.Join(dir, "engine-trusted.json"))
 	if code != 0 {
 		t.Fatalf("check trusted: exit %d: %s", code, errOut)
 	}
@@ -129,13 +129,13 @@ tiers:
 		t.Errorf("check = %+v", res)
 	}
 	env := map[string]string{EnvEngineConfig.Name: filepath.Join(dir, "engine-pr.json"), EnvTier.Name: "trusted"}
-	if code, _, errOut = runCLI(context.Background(), env, "engine", "check"); code != ExitDenied || !strings.Contains(errOut, "tier-above-certificate") {
+	if code, _, errOut = runCLICtx(context.Background(), env, "engine", "check"); code != ExitDenied || !strings.Contains(errOut, "tier-above-certificate") {
 		t.Errorf("PR asking for trusted: exit %d, %s", code, errOut)
 	}
-	if code, _, errOut = runCLI(context.Background(), map[string]string{EnvEngineConfig.Name: filepath.Join(dir, "engine-pr.json")}, "engine", "check"); code != ExitOperational || !strings.Contains(errOut, "backend-unavailable") {
+	if code, _, errOut = runCLICtx(context.Background(), map[string]string{EnvEngineConfig.Name: filepath.Join(dir, "engine-pr.json")}, "engine", "check"); code != ExitOperational || !strings.Contains(errOut, "backend-unavailable") {
 		t.Errorf("PR tier with engine down: exit %d, %s", code, errOut)
 	}
-	if code, _, _ = runCLI(context.Background(), nil, "engine", "check", "--engine-config", filepath.Join(dir, "missing.json")); code != ExitUsage {
+	if code, _, _ = runCLICtx(context.Background(), nil, "engine", "check", "--engine-config", filepath.Join(dir, "missing.json")); code != ExitUsage {
 		t.Errorf("missing config: exit %d, want %d", code, ExitUsage)
 	}
 	// The run-side helper: forwarder with announced tier.
@@ -203,7 +203,7 @@ func TestEngineUsageErrors(t *testing.T) {
 		{"engine", "certs", "-o", dir, "--client", "x:email=a@b"},
 		{"engine", "certs", "-o", dir, "--client", "x:spiffe=https://a/"},
 	} {
-		if code, _, errOut := runCLI(context.Background(), nil, args...); code != ExitUsage {
+		if code, _, errOut := runCLICtx(context.Background(), nil, args...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d (%s)", args, code, ExitUsage, errOut)
 		}
 	}

@@ -72,6 +72,9 @@ that evidence before deploy.`,
 		newVerifyCmd(s),
 		newCheckCmd(s),
 		newPolicyCmd(s),
+		newPinCmd(s),
+		newHooksCmd(s),
+		newReportCmd(s),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })

@@ -1,22 +1,12 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func runSBOMCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	s := &streams{in: strings.NewReader(""), out: &out, errOut: &errOut, env: func(string) (string, bool) { return "", false }}
-	code := run(context.Background(), s, args)
-	return code, out.String(), errOut.String()
-}
 
 func TestSBOMCommand(t *testing.T) {
 	t.Parallel()
@@ -45,7 +35,7 @@ func TestSBOMCommand(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			code, stdout, stderr := runSBOMCLI(t, tc.args...)
+			code, stdout, stderr := runCLI(t, tc.args...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, stderr)
 			}
