@@ -217,8 +217,10 @@ kill_orphans() {
   for p in /proc/[0-9]*; do
     pid=${p#/proc/}
     [ "$pid" = $$ ] && continue
-    if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$I/state/"; then
-      log "killing leftover container process $pid"
+    # container processes (runc/shim paths under the state dir) and the
+    # network's dnsmasq (its config lives under cni/dnsname/<network>/)
+    if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -e "$I/state/" -e "/cni/dnsname/$NET/"; then
+      log "killing leftover process $pid (container or dnsmasq of this engine)"
       kill_tree "$pid"
     fi
   done
@@ -257,7 +259,10 @@ cmd_clean() {
   if ! other_instances_running; then
     for c in CNI-FORWARD CNI-ADMIN; do
       if iptables -S "$c" >/dev/null 2>&1; then
-        iptables -D FORWARD -j "$c" 2>/dev/null || true
+        # the jump carries a comment match: delete the rule exactly as listed
+        iptables -S FORWARD | grep -F -- "-j $c" | sed 's/^-A /-D /' | while read -r rule; do
+          eval "iptables $rule" 2>/dev/null || true
+        done || true
         iptables -F "$c" 2>/dev/null || true
         iptables -X "$c" 2>/dev/null || true
       fi

@@ -75,7 +75,8 @@ func TestEngineKilledMidRun(t *testing.T) {
 	start := time.Now()
 	res, err := Run(context.Background(), o)
 	if !errors.Is(err, ErrEngine) {
-		t.Fatalf("err = %v, want ErrEngine", err)
+		tk := taskRec(t, readRun(t, res.Dir), "long")
+		t.Fatalf("err = %v, want ErrEngine (task exit %d: %s)", err, tk.ExitCode, tk.Error)
 	}
 	if d := time.Since(start); d > 90*time.Second {
 		t.Errorf("noticing the dead engine took %s", d)

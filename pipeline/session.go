@@ -221,12 +221,22 @@ func (l *lockedBuffer) String() string {
 
 // alive reports whether the session child still runs and the engine
 // still accepts connections; a task error while either is gone is an
-// engine failure, not a task failure.
+// engine failure, not a task failure. A dying engine can drop its client
+// connections a moment before its listener, so the engine is probed three
+// times over half a second.
 func (s *session) alive(ctx context.Context, address string) bool {
-	select {
-	case <-s.done:
-		return false
-	default:
+	for i := range 3 {
+		if i > 0 {
+			time.Sleep(250 * time.Millisecond)
+		}
+		select {
+		case <-s.done:
+			return false
+		default:
+		}
+		if probe(ctx, address, 2*time.Second) != nil {
+			return false
+		}
 	}
-	return probe(ctx, address, 2*time.Second) == nil
+	return true
 }
