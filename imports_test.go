@@ -19,6 +19,7 @@ const module = "github.com/pinline/pinline"
 // DESIGN.md "Packages (one way imports)".
 var allowed = map[string][]string{
 	"engine-config": {},
+	"gateway":       {"engine-config"},
 	"spec":          {},
 	"record":        {},
 	"attest":        {},
@@ -28,7 +29,7 @@ var allowed = map[string][]string{
 	"hooks":         {"policy", "inventory", "spec"},
 	"pin":           {"inventory", "spec"},
 	"report":        {"record", "attest", "sbom", "inventory", "spec"},
-	"pipeline":      {"engine-config", "spec", "record", "attest", "inventory", "policy", "sbom"},
+	"pipeline":      {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom"},
 }
 
 // onlyIn names external modules that only some packages may link

@@ -63,14 +63,18 @@ that evidence before deploy.`,
 
 	root.AddCommand(
 		newVersionCmd(s),
+		newEngineCmd(s),
+		newRunCmd(s),
+		newRunsCmd(s),
+		newSBOMCmd(s),
+		newKeysCmd(s),
+		newAttestCmd(s),
+		newVerifyCmd(s),
 		newCheckCmd(s),
 		newPolicyCmd(s),
 		newPinCmd(s),
 		newHooksCmd(s),
 		newReportCmd(s),
-		newKeysCmd(s),
-		newAttestCmd(s),
-		newVerifyCmd(s),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })

@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pinline/pinline/attest"
+	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/inventory"
+	"github.com/pinline/pinline/pipeline"
+	"github.com/pinline/pinline/policy"
+	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/sbom"
+	"github.com/pinline/pinline/spec"
+)
+
+type runOptions struct {
+	file           string
+	tier           string
+	engineConfig   string
+	key            string
+	timeout        time.Duration
+	connectTimeout time.Duration
+	allowDelete    int
+	backend        string
+	policyDirs     []string
+	policyData     string
+}
+
+func (o *runOptions) AddFlags(c *cobra.Command) {
+	f := c.Flags()
+	f.StringVarP(&o.file, "file", "f", "pinline.yaml", "pipeline spec; its directory is the repository root")
+	f.StringVar(&o.tier, "tier", "", "trust tier (default $"+EnvTier.Name+", then \"local\")")
+	f.StringVar(&o.engineConfig, "engine-config", "", "client engine.json (default $"+EnvEngineConfig.Name+")")
+	f.StringVar(&o.key, "key", "", "cosign private key: sign provenance for a succeeded run")
+	f.DurationVar(&o.timeout, "timeout", 0, "give up on the whole run after this long (0: no limit)")
+	f.DurationVar(&o.connectTimeout, "connect-timeout", pipeline.DefaultConnectTimeout, "give up reaching the engine after this long")
+	f.IntVar(&o.allowDelete, "allow-delete", 0, "how many existing files exporting outputs may delete")
+	f.StringVar(&o.backend, "backend", pipeline.BackendDagger, "where tasks run: dagger, or host (debugging; denied outside tier local)")
+	f.StringArrayVar(&o.policyDirs, "policy", nil, "directory of user Rego policies and data files for the gate (repeatable)")
+	f.StringVar(&o.policyData, "policy-data", "", "policy data file (default .pinline/policy.yaml when present)")
+}
+
+func newRunCmd(s *streams) *cobra.Command {
+	o := &runOptions{}
+	c := &cobra.Command{
+		Use:   "run [-f pinline.yaml] [TASK...]",
+		Short: "Gate, then execute a pipeline on the Dagger engine and record the run",
+		Long: `run evaluates the policy gate on the repository and the spec, and only when it
+allows opens one session on the Dagger engine and runs the selected tasks (all
+when none are named, plus their dependencies) as a DAG. Everything is recorded
+in .pinline/runs/<run-id>/: run.json, decision.json, logs/<task>.log, exported
+outputs with SHA-256, and, for a succeeded run, the SBOM and (with --key) the
+signed provenance. A denied run never connects to the engine.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRun(cmd.Context(), s, o, args)
+		},
+	}
+	o.AddFlags(c)
+	return c
+}
+
+func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) error {
+	sp, err := spec.Load(o.file)
+	if err != nil {
+		var se *spec.Error
+		if errors.As(err, &se) || errors.Is(err, os.ErrNotExist) {
+			return usageErr(err)
+		}
+		return opErr(err)
+	}
+	root, err := filepath.Abs(filepath.Dir(o.file))
+	if err != nil {
+		return opErr(err)
+	}
+	opts := pipeline.Options{
+		Spec: sp, Root: root, Tasks: tasks, Tier: o.tier, Backend: o.backend,
+		Timeout: o.timeout, AllowDelete: o.allowDelete,
+		Who:       whoAmI(),
+		LookupEnv: s.env,
+		HostEnv:   os.Environ(),
+	}
+	if opts.Tier == "" {
+		opts.Tier, _ = EnvTier.Lookup(s.env)
+	}
+	if opts.Tier == "" {
+		opts.Tier = "local"
+	}
+	opts.BuilderID = "https://pinline.dev/builders/" + opts.Tier
+	// The gate: the executor's own rules and the policies of pinline check.
+	opts.Gate = pipeline.Gates{pipeline.BuiltinGate{}, pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData}}
+	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version}}
+	if o.key != "" {
+		// Load the key before anything runs: a run asked to sign must
+		// never end up succeeded and unsigned.
+		signer, err := attest.LoadSigner(ctx, o.key, passwordFunc(s, false))
+		if err != nil {
+			return classify(err)
+		}
+		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version}
+	}
+	if o.backend != pipeline.BackendHost {
+		eng, err := runEngine(s, o)
+		if err != nil {
+			return err
+		}
+		opts.Engine = eng
+		stop, err := viaGateway(ctx, s, o, &opts)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
+	r := newRunRenderer(s)
+	opts.Progress = r.event
+	res, err := pipeline.Run(ctx, opts)
+	if res != nil {
+		r.summary(res)
+	}
+	return runExit(err)
+}
+
+// runExit maps pipeline errors to exit codes.
+func runExit(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, pipeline.ErrDenied):
+		return deniedErr(err)
+	case errors.Is(err, pipeline.ErrInvalid):
+		return usageErr(err)
+	case isPolicyInputErr(err):
+		return classifyPolicyErr(err)
+	case errors.Is(err, pipeline.ErrEngine), errors.Is(err, pipeline.ErrEvidence):
+		return opErr(err)
+	case errors.Is(err, pipeline.ErrTaskFailed), errors.Is(err, pipeline.ErrInterrupted), errors.Is(err, pipeline.ErrExportGuard):
+		return deniedErr(err)
+	}
+	return opErr(err)
+}
+
+// runEngine resolves the engine address (engine.json) and the dagger CLI.
+func runEngine(s *streams, o *runOptions) (pipeline.Engine, error) {
+	path := o.engineConfig
+	if path == "" {
+		path, _ = EnvEngineConfig.Lookup(s.env)
+	}
+	if path == "" {
+		return pipeline.Engine{}, usageErr(errors.New("no engine configured: pass --engine-config or set " + EnvEngineConfig.Name))
+	}
+	cfg, err := engineconfig.LoadClient(path)
+	if err != nil {
+		if errors.Is(err, engineconfig.ErrInvalid) || errors.Is(err, os.ErrNotExist) {
+			return pipeline.Engine{}, usageErr(err)
+		}
+		return pipeline.Engine{}, opErr(err)
+	}
+	// An mTLS endpoint (engine.tls) goes through the gateway: viaGateway
+	// replaces Address with the forwarder's socket.
+	cli := ""
+	for _, v := range []EnvVar{EnvDaggerCLI, EnvDaggerCLIBin} {
+		if p, ok := v.Lookup(s.env); ok && p != "" {
+			cli = p
+			break
+		}
+	}
+	if cli == "" {
+		p, err := exec.LookPath("dagger")
+		if err != nil {
+			return pipeline.Engine{}, opErr(fmt.Errorf("no dagger CLI: set %s", EnvDaggerCLI.Name))
+		}
+		cli = p
+	}
+	return pipeline.Engine{Address: cfg.Engine.Address, CLI: cli, Env: os.Environ(), ConnectTimeout: o.connectTimeout}, nil
+}
+
+func whoAmI() record.Who {
+	w := record.Who{}
+	if u, err := user.Current(); err == nil {
+		w.User = u.Username
+	}
+	w.Host, _ = os.Hostname()
+	return w
+}
+
+// isPolicyInputErr reports gate errors that classifyPolicyErr knows.
+func isPolicyInputErr(err error) bool {
+	var (
+		ipe *inventory.ParseError
+		spe *spec.Error
+		ppe *policy.ParseError
+		ce  *policy.CompileError
+		ee  *policy.EvalError
+	)
+	return errors.As(err, &ipe) || errors.As(err, &spe) || errors.As(err, &ppe) || errors.As(err, &ce) ||
+		errors.As(err, &ee) || errors.Is(err, policy.ErrUndefined)
+}

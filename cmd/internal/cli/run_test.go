@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pinline/pinline/record"
+)
+
+const pinnedBusybox = "127.0.0.1:5123/pinline/busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+// writeRepo writes a pinline.yaml (and engine.json pointing at sock) into
+// a fresh directory and returns the spec path and the engine.json path.
+func writeRepo(t *testing.T, specYAML, sock string) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "pinline.yaml")
+	if err := os.WriteFile(spec, []byte(specYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eng := filepath.Join(dir, "engine.json")
+	if err := os.WriteFile(eng, []byte(fmt.Sprintf(`{"engine": {"address": "unix://%s"}}`, sock)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return spec, eng
+}
+
+func TestRunExitCodes(t *testing.T) {
+	t.Parallel()
+	good := "version: 1\nname: t\nimages:\n  bb: " + pinnedBusybox + "\ndefaultImage: bb\ntasks:\n  a:\n    run: [\"true\"]\n"
+	unpinned := "version: 1\nname: t\nimages:\n  bb: busybox:latest\ndefaultImage: bb\ntasks:\n  a:\n    run: [\"true\"]\n"
+	broken := "version: 1\nname: t\ntasks:\n  a:\n    run: [\"true\"\n"
+	tests := []struct {
+		name     string
+		spec     string
+		args     []string
+		wantCode int
+		wantOut  string
+		max      time.Duration
+	}{
+		{"malformed spec", broken, nil, ExitUsage, "pinline.yaml:", time.Second},
+		{"unknown task", good, []string{"nope"}, ExitUsage, `unknown task "nope"`, time.Second},
+		{"bad backend", good, []string{"--backend", "vm"}, ExitUsage, "unknown backend", time.Second},
+		{"denied by the gate", unpinned, nil, ExitDenied, "not pinned by digest", time.Second},
+		{"host backend outside local", good, []string{"--backend", "host", "--tier", "ci"}, ExitDenied, "pinline.exec.host_backend", time.Second},
+		{"unreachable engine", good, nil, ExitOperational, "engine error", 5 * time.Second},
+		{"missing signing key", good, []string{"--key", "/nonexistent/cosign.key"}, ExitUsage, "cannot load key", time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			spec, eng := writeRepo(t, tc.spec, "/nonexistent/pinline-test/engine.sock")
+			args := append([]string{"run", "-f", spec, "--engine-config", eng}, tc.args...)
+			start := time.Now()
+			code, out, errOut := runPinline(context.Background(), map[string]string{"PINLINE_DAGGER_CLI": "/nonexistent/dagger"}, args...)
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.wantCode, out, errOut)
+			}
+			if !strings.Contains(out+errOut, tc.wantOut) {
+				t.Errorf("output lacks %q\nstdout: %s\nstderr: %s", tc.wantOut, out, errOut)
+			}
+			if took := time.Since(start); took > tc.max {
+				t.Errorf("took %s, want < %s", took, tc.max)
+			}
+		})
+	}
+}
+
+func TestRunNoEngineConfigured(t *testing.T) {
+	t.Parallel()
+	spec, _ := writeRepo(t, "version: 1\nname: t\nimages:\n  bb: "+pinnedBusybox+"\ndefaultImage: bb\ntasks:\n  a:\n    run: [\"true\"]\n", "/x")
+	code, _, errOut := runPinline(context.Background(), nil, "run", "-f", spec)
+	if code != ExitUsage || !strings.Contains(errOut, "PINLINE_ENGINE_CONFIG") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestRunOnEngineScrubsSecretsAndListsRuns runs the CLI against the real
+// engine: the canary secret must not reach the terminal, the record or the
+// logs; `pinline runs` lists the record.
+func TestRunOnEngineScrubsSecretsAndListsRuns(t *testing.T) {
+	t.Parallel()
+	sock, cli, bb := os.Getenv("PINLINE_ENGINE_SOCK"), os.Getenv("PINLINE_DAGGER_CLI"), os.Getenv("PINLINE_IMAGE_BUSYBOX")
+	if sock == "" || cli == "" || bb == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI is set but the engine variables are not (hack/setup.d/30-engine.sh)")
+		}
+		t.Skip("no engine")
+	}
+	canary := fmt.Sprintf("canary-%d", time.Now().UnixNano())
+	spec, eng := writeRepo(t, `version: 1
+name: cli
+images:
+  bb: `+bb+`
+defaultImage: bb
+tasks:
+  show:
+    secrets: [{name: tok, env: TOK, from: {env: PL_TEST_CANARY}}]
+    env: {N: "`+canary[7:]+`"}
+    sh: 'echo "tok=$TOK"; echo "tok=$TOK" >&2; exit 4'
+`, sock)
+	env := map[string]string{"PINLINE_DAGGER_CLI": cli, "PL_TEST_CANARY": canary}
+	code, out, errOut := runPinline(context.Background(), env, "run", "-f", spec, "--engine-config", eng)
+	if code != ExitDenied {
+		t.Fatalf("exit %d, want %d (task failed)\n%s\n%s", code, ExitDenied, out, errOut)
+	}
+	if strings.Contains(out+errOut, canary) {
+		t.Errorf("canary on the terminal:\n%s\n%s", out, errOut)
+	}
+	if !strings.Contains(errOut, "tok=***") || !hasRow(out, "show", "failed", "4") {
+		t.Errorf("want the scrubbed log tail and the summary row\nstdout: %s\nstderr: %s", out, errOut)
+	}
+	runs := filepath.Join(filepath.Dir(spec), ".pinline", "runs")
+	code, out, _ = runPinline(context.Background(), nil, "runs", "--dir", runs, "--json")
+	var recs []record.Run
+	if code != 0 || json.Unmarshal([]byte(out), &recs) != nil || len(recs) != 1 || recs[0].Status != record.StatusFailed {
+		t.Fatalf("runs: exit %d, %s", code, out)
+	}
+	if strings.Contains(out, canary) {
+		t.Error("canary in the run record")
+	}
+}
+
+// hasRow reports whether a line of a table starts with the given fields.
+func hasRow(table string, fields ...string) bool {
+	for _, line := range strings.Split(table, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= len(fields) && strings.Join(f[:len(fields)], " ") == strings.Join(fields, " ") {
+			return true
+		}
+	}
+	return false
+}
+
+// runPinline runs the CLI in-process with env as its environment lookup.
+func runPinline(ctx context.Context, env map[string]string, args ...string) (int, string, string) {
+	var out, errOut strings.Builder
+	s := &streams{in: strings.NewReader(""), out: &out, errOut: &errOut,
+		env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	code := run(ctx, s, args)
+	return code, out.String(), errOut.String()
+}
+
+// TestRunSignedThenVerify: a succeeded run with --key writes the SBOM and
+// signed provenance, and `pinline verify` accepts the exported file against
+// it and rejects a tampered copy.
+func TestRunSignedThenVerify(t *testing.T) {
+	t.Parallel()
+	sock, cli, bb := os.Getenv("PINLINE_ENGINE_SOCK"), os.Getenv("PINLINE_DAGGER_CLI"), os.Getenv("PINLINE_IMAGE_BUSYBOX")
+	if sock == "" || cli == "" || bb == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI is set but the engine variables are not (hack/setup.d/30-engine.sh)")
+		}
+		t.Skip("no engine")
+	}
+	n := fmt.Sprint(time.Now().UnixNano())
+	spec, eng := writeRepo(t, `version: 1
+name: signed
+images:
+  bb: `+bb+`
+defaultImage: bb
+tasks:
+  make:
+    env: {N: "`+n+`"}
+    sh: 'mkdir -p /o && echo "$N" > /o/artifact'
+    outputs: [{path: /o/artifact}]
+`, sock)
+	dir := filepath.Dir(spec)
+	env := map[string]string{"PINLINE_DAGGER_CLI": cli, "COSIGN_PASSWORD": "test-password"}
+	prefix := filepath.Join(dir, "cosign")
+	if code, out, errOut := runPinline(context.Background(), env, "keys", "generate", "--output-key-prefix", prefix); code != 0 {
+		t.Fatalf("keys generate: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut := runPinline(context.Background(), env, "run", "-f", spec, "--engine-config", eng, "--key", prefix+".key")
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	runs, err := filepath.Glob(filepath.Join(dir, ".pinline", "runs", "*"))
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs %v %v", runs, err)
+	}
+	var r record.Run
+	b, _ := os.ReadFile(filepath.Join(runs[0], record.RunFile))
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Evidence.Signed || r.Evidence.SBOM == "" || r.Evidence.Provenance == "" {
+		t.Fatalf("evidence %+v", r.Evidence)
+	}
+	for _, f := range []string{record.SBOMFile, record.ProvenanceFile, record.BundleFile} {
+		if _, err := os.Stat(filepath.Join(runs[0], f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	artifact := filepath.Join(runs[0], "outputs", "artifact")
+	att := filepath.Join(runs[0], record.ProvenanceFile)
+	if code, out, errOut := runPinline(context.Background(), env, "verify", "--key", prefix+".pub", "--attestation", att, "--artifact", artifact); code != 0 {
+		t.Fatalf("verify: exit %d\n%s\n%s", code, out, errOut)
+	}
+	tampered := filepath.Join(dir, "tampered")
+	if err := os.WriteFile(tampered, []byte(n+"x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := runPinline(context.Background(), env, "verify", "--key", prefix+".pub", "--attestation", att, "--artifact", tampered); code != ExitDenied {
+		t.Errorf("verify of a tampered artifact: exit %d, want %d", code, ExitDenied)
+	}
+}

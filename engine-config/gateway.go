@@ -1,0 +1,260 @@
+package engineconfig
+
+import (
+	"bytes"
+	"crypto/tls"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Cache modes of a tier.
+const (
+	// CacheStrong: the tier has engines of its own; no cache state is
+	// shared with any other tier.
+	CacheStrong = "strong"
+	// CacheShared: the tier shares an engine with other tiers; its caches
+	// are tier-scoped volumes, and with SnapshotFrom it reads a
+	// copy-on-write snapshot of another tier's caches.
+	CacheShared = "shared"
+)
+
+// Defaults for the gateway's limits.
+const (
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultIdleTimeout      = 30 * time.Minute
+	DefaultShutdownGrace    = 30 * time.Second
+	DefaultMaxConnections   = 256
+)
+
+// Gateway is the configuration of `pinline engine gateway` (YAML or JSON).
+type Gateway struct {
+	// Listen is host:port of the mTLS listener.
+	Listen string     `yaml:"listen" json:"listen"`
+	TLS    GatewayTLS `yaml:"tls" json:"tls"`
+	// HandshakeTimeout bounds the TLS handshake plus the client preface.
+	HandshakeTimeout time.Duration `yaml:"handshakeTimeout" json:"handshakeTimeout"`
+	// IdleTimeout closes a connection with no bytes in either direction.
+	IdleTimeout time.Duration `yaml:"idleTimeout" json:"idleTimeout"`
+	// ShutdownGrace is how long open connections may finish after SIGTERM.
+	ShutdownGrace time.Duration `yaml:"shutdownGrace" json:"shutdownGrace"`
+	// MaxConnections caps concurrent connections; more are refused.
+	MaxConnections int `yaml:"maxConnections" json:"maxConnections"`
+	// AuditLog is a file the JSON-line audit log is appended to ("" or
+	// "-": standard error).
+	AuditLog string `yaml:"auditLog" json:"auditLog"`
+	Tiers    []Tier `yaml:"tiers" json:"tiers"`
+
+	// Path is the file the configuration was read from.
+	Path string `yaml:"-" json:"-"`
+}
+
+// GatewayTLS is the gateway's TLS material.
+type GatewayTLS struct {
+	Cert      string   `yaml:"cert" json:"cert"`
+	Key       string   `yaml:"key" json:"key"`
+	ClientCAs []string `yaml:"clientCAs" json:"clientCAs"`
+}
+
+// Tier is a trust tier: who is admitted, which engines serve it, how its
+// caches are scoped and which SLSA builder id its runs carry.
+type Tier struct {
+	Name string `yaml:"name" json:"name"`
+	// Rank orders tiers by trust: higher is more trusted. Ranks are unique.
+	Rank      int    `yaml:"rank" json:"rank"`
+	BuilderID string `yaml:"builderId" json:"builderId"`
+	CacheMode string `yaml:"cacheMode" json:"cacheMode"`
+	// SnapshotFrom (shared mode only) names the tier whose caches this
+	// tier sees as read-only copy-on-write snapshots.
+	SnapshotFrom string `yaml:"snapshotFrom" json:"snapshotFrom"`
+	// SnapshotImage (required with SnapshotFrom) is the digest-pinned
+	// image that runs the fixed copy step which snapshots the other tier's
+	// volumes; never an image the run's spec chose.
+	SnapshotImage string `yaml:"snapshotImage" json:"snapshotImage"`
+	// Backends are engine sockets, unix:///path.
+	Backends   []string       `yaml:"backends" json:"backends"`
+	Identities []IdentityRule `yaml:"identities" json:"identities"`
+}
+
+var (
+	tierName  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	pinnedRef = regexp.MustCompile(`^[^\s@]+@sha256:[0-9a-f]{64}$`)
+)
+
+// LoadGateway reads and validates a gateway configuration. Relative paths
+// are resolved against the file's directory.
+func LoadGateway(path string) (*Gateway, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read gateway config: %w", err)
+	}
+	g, err := ParseGateway(data, filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	g.Path = path
+	return g, nil
+}
+
+// ParseGateway parses YAML or JSON gateway configuration and validates its
+// structure (not the TLS files; see ServerTLS).
+func ParseGateway(data []byte, dir string) (*Gateway, error) {
+	var g Gateway
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&g); err != nil {
+		return nil, invalidf("parse: %v", err)
+	}
+	if g.HandshakeTimeout == 0 {
+		g.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if g.IdleTimeout == 0 {
+		g.IdleTimeout = DefaultIdleTimeout
+	}
+	if g.ShutdownGrace == 0 {
+		g.ShutdownGrace = DefaultShutdownGrace
+	}
+	if g.MaxConnections == 0 {
+		g.MaxConnections = DefaultMaxConnections
+	}
+	g.TLS.Cert, g.TLS.Key = resolve(dir, g.TLS.Cert), resolve(dir, g.TLS.Key)
+	for i := range g.TLS.ClientCAs {
+		g.TLS.ClientCAs[i] = resolve(dir, g.TLS.ClientCAs[i])
+	}
+	if g.AuditLog != "" && g.AuditLog != "-" {
+		g.AuditLog = resolve(dir, g.AuditLog)
+	}
+	if err := g.validate(); err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+func (g *Gateway) validate() error {
+	if g.Listen == "" {
+		return invalidf("listen: missing (host:port)")
+	}
+	if g.TLS.Cert == "" {
+		return invalidf("tls.cert: missing")
+	}
+	if g.TLS.Key == "" {
+		return invalidf("tls.key: missing key for certificate %q", g.TLS.Cert)
+	}
+	if len(g.TLS.ClientCAs) == 0 {
+		return invalidf("tls.clientCAs: missing (client certificates are always required)")
+	}
+	if g.HandshakeTimeout < 0 || g.IdleTimeout < 0 || g.ShutdownGrace < 0 || g.MaxConnections < 0 {
+		return invalidf("timeouts and maxConnections must not be negative")
+	}
+	if len(g.Tiers) == 0 {
+		return invalidf("tiers: at least one tier is required")
+	}
+	names, ranks := map[string]bool{}, map[int]string{}
+	owner := map[string]*Tier{}
+	for i := range g.Tiers {
+		t := &g.Tiers[i]
+		at := fmt.Sprintf("tiers[%d]", i)
+		if !tierName.MatchString(t.Name) {
+			return invalidf("%s.name: %q must match %s", at, t.Name, tierName)
+		}
+		if names[t.Name] {
+			return invalidf("%s.name: duplicate tier %q", at, t.Name)
+		}
+		names[t.Name] = true
+		if other, dup := ranks[t.Rank]; dup {
+			return invalidf("%s.rank: tiers %q and %q share rank %d; ranks define \"higher tier\" and must be unique", at, other, t.Name, t.Rank)
+		}
+		ranks[t.Rank] = t.Name
+		if t.BuilderID == "" {
+			return invalidf("%s.builderId: missing", at)
+		}
+		switch t.CacheMode {
+		case CacheStrong, CacheShared:
+		default:
+			return invalidf("%s.cacheMode: %q must be %q or %q", at, t.CacheMode, CacheStrong, CacheShared)
+		}
+		if len(t.Backends) == 0 {
+			return invalidf("%s.backends: at least one engine socket is required", at)
+		}
+		for j, b := range t.Backends {
+			ep, err := ParseAddress(b)
+			if err != nil {
+				return invalidf("%s.backends[%d]: %v", at, j, err)
+			}
+			if ep.Scheme != "unix" {
+				return invalidf("%s.backends[%d]: %q: backends are engine unix sockets", at, j, b)
+			}
+			if o := owner[ep.Path]; o == t {
+				return invalidf("%s.backends[%d]: %q listed twice", at, j, b)
+			} else if o != nil && (o.CacheMode == CacheStrong || t.CacheMode == CacheStrong) {
+				return invalidf("%s.backends[%d]: %q also serves tier %q; strong cache mode needs engines of its own", at, j, b, o.Name)
+			}
+			owner[ep.Path] = t
+		}
+		if len(t.Identities) == 0 {
+			return invalidf("%s.identities: at least one identity rule is required", at)
+		}
+		for j, r := range t.Identities {
+			if err := r.validate(); err != nil {
+				return invalidf("%s.identities[%d]: %v", at, j, err)
+			}
+		}
+	}
+	for i, t := range g.Tiers {
+		if t.SnapshotFrom == "" {
+			continue
+		}
+		src := g.Tier(t.SnapshotFrom)
+		switch {
+		case t.CacheMode != CacheShared:
+			return invalidf("tiers[%d].snapshotFrom: only valid with cacheMode %q", i, CacheShared)
+		case src == nil:
+			return invalidf("tiers[%d].snapshotFrom: unknown tier %q", i, t.SnapshotFrom)
+		case src.CacheMode != CacheShared:
+			return invalidf("tiers[%d].snapshotFrom: tier %q is not in shared mode", i, src.Name)
+		case src.Rank <= t.Rank:
+			return invalidf("tiers[%d].snapshotFrom: tier %q is not above %q", i, src.Name, t.Name)
+		case !pinnedRef.MatchString(t.SnapshotImage):
+			return invalidf("tiers[%d].snapshotImage: %q must be an image pinned by digest (…@sha256:<64 hex>)", i, t.SnapshotImage)
+		}
+	}
+	return nil
+}
+
+// Tier returns the named tier or nil.
+func (g *Gateway) Tier(name string) *Tier {
+	for i := range g.Tiers {
+		if g.Tiers[i].Name == name {
+			return &g.Tiers[i]
+		}
+	}
+	return nil
+}
+
+// ServerTLS loads the gateway's certificate and client CAs and returns the
+// server *tls.Config.
+func (g *Gateway) ServerTLS(now time.Time) (*tls.Config, error) {
+	cert, err := LoadKeyPair("tls", g.TLS.Cert, g.TLS.Key, now)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := LoadCAPool("tls.clientCAs", g.TLS.ClientCAs...)
+	if err != nil {
+		return nil, err
+	}
+	return ServerTLSConfig(cert, pool), nil
+}
+
+// BackendPaths returns the socket paths of t's backends.
+func (t *Tier) BackendPaths() []string {
+	out := make([]string, 0, len(t.Backends))
+	for _, b := range t.Backends {
+		out = append(out, strings.TrimPrefix(b, "unix://"))
+	}
+	return out
+}

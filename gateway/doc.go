@@ -1,0 +1,12 @@
+// Package gateway is pinline's mTLS gateway in front of Dagger engine unix
+// sockets, and the client-side forwarder that reaches it.
+//
+// The gateway terminates mTLS (configuration and *tls.Config from package
+// engineconfig), maps the client certificate to exactly one trust tier,
+// picks the least-loaded engine socket of that tier, tells the client what
+// it got in a one-line JSON preface, proxies bytes, and writes one JSON
+// audit line per connection. The forwarder listens on a unix socket in a
+// private directory, dials the gateway with the client certificate for
+// every accepted connection and hands the Dagger SDK a plain unix:// runner
+// host. The wire protocol is documented in docs/gateway.md and preface.go.
+package gateway

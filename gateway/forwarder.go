@@ -1,0 +1,227 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	engineconfig "github.com/pinline/pinline/engine-config"
+)
+
+// ErrRefused is returned when the gateway refused the connection; the
+// error text carries the gateway's reason.
+var ErrRefused = errors.New("gateway refused the connection")
+
+// ErrUnavailable is returned when the gateway admitted the client but
+// could not reach any engine of its tier.
+var ErrUnavailable = errors.New("gateway could not reach an engine")
+
+// Dialer reaches the gateway with a client certificate and completes the
+// preface exchange.
+type Dialer struct {
+	// Address is host:port of the gateway.
+	Address string
+	TLS     *tls.Config
+	// Tier is the requested tier ("" lets the gateway choose).
+	Tier    string
+	Timeout time.Duration
+}
+
+// NewDialer builds a Dialer from a client engine.json with a tls block,
+// checking the TLS material at now.
+func NewDialer(c *engineconfig.Client, now time.Time) (*Dialer, error) {
+	if !c.MTLS() {
+		return nil, fmt.Errorf("engine config: %s has no tls block; nothing to forward", c.Engine.Address)
+	}
+	ep, err := c.Endpoint()
+	if err != nil {
+		return nil, err
+	}
+	tc, err := c.TLSConfig(now)
+	if err != nil {
+		return nil, err
+	}
+	return &Dialer{Address: ep.Path, TLS: tc, Tier: c.Engine.Tier, Timeout: 15 * time.Second}, nil
+}
+
+// Dial connects, sends the client preface and reads the gateway's. On
+// success the returned connection carries the engine's byte stream.
+func (d *Dialer) Dial(ctx context.Context) (*tls.Conn, ServerHello, error) {
+	timeout := d.Timeout
+	if timeout == 0 {
+		timeout = 15 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var nd net.Dialer
+	raw, err := nd.DialContext(ctx, "tcp", d.Address)
+	if err != nil {
+		return nil, ServerHello{}, fmt.Errorf("dial gateway %s: %w", d.Address, err)
+	}
+	conn := tls.Client(newBufConn(raw), d.TLS)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		conn.Close()
+		return nil, ServerHello{}, fmt.Errorf("dial gateway %s: %w", d.Address, err)
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	fail := func(err error) (*tls.Conn, ServerHello, error) { conn.Close(); return nil, ServerHello{}, err }
+	if err := writeLine(conn, ClientHello{Version: ProtocolVersion, Tier: d.Tier}); err != nil {
+		return fail(fmt.Errorf("gateway %s: send preface: %w", d.Address, err))
+	}
+	line, err := readLine(conn)
+	if err != nil {
+		return fail(fmt.Errorf("gateway %s: read preface: %w", d.Address, err))
+	}
+	h, err := ParseServerHello(line)
+	if err != nil {
+		return fail(fmt.Errorf("gateway %s: %w", d.Address, err))
+	}
+	if h.Error == OutcomeRefused {
+		return fail(fmt.Errorf("%w: %s %s", ErrRefused, h.Reason, h.Detail))
+	}
+	if h.Error != "" {
+		return fail(fmt.Errorf("%w: %s %s", ErrUnavailable, h.Reason, h.Detail))
+	}
+	_ = conn.SetDeadline(time.Time{})
+	return conn, h, nil
+}
+
+// Forwarder is a private unix socket that forwards every connection to
+// the gateway over mTLS. Hand Address() to the Dagger SDK as the runner
+// host.
+type Forwarder struct {
+	dialer *Dialer
+	dir    string
+	ln     net.Listener
+	hello  ServerHello
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	errs   []error
+	conns  map[net.Conn]struct{}
+	closed bool
+}
+
+// StartForwarder probes the gateway once (so a refusal fails the run
+// before it starts and the caller learns the tier, identity and builder id
+// up front), then listens on <fresh dir under parent>/engine.sock with the
+// directory at mode 0700. parent "" means os.TempDir(). Stop it with Close.
+func StartForwarder(ctx context.Context, d *Dialer, parent string) (*Forwarder, error) {
+	c, h, err := d.Dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.Close()
+	dir, err := os.MkdirTemp(parent, "pinline-fwd-")
+	if err != nil {
+		return nil, fmt.Errorf("forwarder dir: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("forwarder dir: %w", err)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "unix", filepath.Join(dir, "engine.sock"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("forwarder listen: %w", err)
+	}
+	f := &Forwarder{dialer: d, dir: dir, ln: ln, hello: h, conns: map[net.Conn]struct{}{}}
+	f.wg.Add(1)
+	go f.accept(ctx)
+	return f, nil
+}
+
+// Address is the runner host for the SDK: unix://<dir>/engine.sock.
+func (f *Forwarder) Address() string { return "unix://" + f.ln.Addr().String() }
+
+// Dir is the private directory holding the socket.
+func (f *Forwarder) Dir() string { return f.dir }
+
+// Announced is what the gateway announced: tier, identity, builder id,
+// cache mode and certificate fingerprint.
+func (f *Forwarder) Announced() ServerHello { return f.hello }
+
+// Err returns the errors of forwarded connections so far (refusals, a
+// tier that changed mid-run).
+func (f *Forwarder) Err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return errors.Join(f.errs...)
+}
+
+// Close stops listening, closes forwarded connections, waits for them and
+// removes the private directory.
+func (f *Forwarder) Close() error {
+	err := f.ln.Close()
+	f.mu.Lock()
+	f.closed = true
+	for c := range f.conns {
+		c.Close()
+	}
+	f.mu.Unlock()
+	f.wg.Wait()
+	if rerr := os.RemoveAll(f.dir); err == nil {
+		err = rerr
+	}
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (f *Forwarder) fail(err error) {
+	f.mu.Lock()
+	f.errs = append(f.errs, err)
+	f.mu.Unlock()
+}
+
+func (f *Forwarder) track(c net.Conn, add bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if add && f.closed {
+		c.Close()
+	} else if add {
+		f.conns[c] = struct{}{}
+	} else {
+		delete(f.conns, c)
+	}
+}
+
+func (f *Forwarder) accept(ctx context.Context) {
+	defer f.wg.Done()
+	for {
+		local, err := f.ln.Accept()
+		if err != nil {
+			return
+		}
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			f.track(local, true)
+			defer f.track(local, false)
+			remote, h, err := f.dialer.Dial(ctx)
+			if err != nil {
+				local.Close()
+				f.fail(err)
+				return
+			}
+			if h.Tier != f.hello.Tier || h.Identity != f.hello.Identity || h.BuilderID != f.hello.BuilderID {
+				remote.Close()
+				local.Close()
+				f.fail(fmt.Errorf("gateway changed the assignment mid-run: tier %q→%q, builder %q→%q", f.hello.Tier, h.Tier, f.hello.BuilderID, h.BuilderID))
+				return
+			}
+			f.track(remote, true)
+			defer f.track(remote, false)
+			pipe(local, remote, 0, nil)
+		}()
+	}
+}

@@ -1,0 +1,208 @@
+package gateway_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/gateway"
+	"github.com/pinline/pinline/pipeline"
+	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/spec"
+)
+
+// busyboxImage pushes a one-layer busybox image to an in-process registry
+// on loopback and returns its digest-pinned reference.
+func busyboxImage(t *testing.T) string {
+	t.Helper()
+	bb, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		t.Skipf("busybox-static not installed: %v", err)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	mt := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	_ = tw.WriteHeader(&tar.Header{Name: "bin/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: mt})
+	_ = tw.WriteHeader(&tar.Header{Name: "bin/busybox", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(bb)), ModTime: mt})
+	_, _ = tw.Write(bb)
+	for _, a := range []string{"sh", "echo"} {
+		_ = tw.WriteHeader(&tar.Header{Name: "bin/" + a, Typeflag: tar.TypeSymlink, Linkname: "busybox", Mode: 0o777, ModTime: mt})
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", runtime.GOARCH
+	cf.Config.Env = []string{"PATH=/bin"}
+	if img, err = mutate.ConfigFile(img, cf); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	ref, err := name.ParseReference(ln.Addr().String() + "/pinline/busybox:test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln.Addr().String() + "/pinline/busybox@" + d.String()
+}
+
+// TestRealPipelineRunThroughGateway: a pinline run (pipeline.Run on the
+// real engine) through forwarder and gateway records the builder id, tier
+// and identity the gateway announced, and lands on the tier's engine.
+func TestRealPipelineRunThroughGateway(t *testing.T) {
+	trusted, untrusted, cli := os.Getenv("PINLINE_GW_TRUSTED_SOCK"), os.Getenv("PINLINE_GW_UNTRUSTED_SOCK"), os.Getenv("PINLINE_GW_DAGGER_CLI")
+	if trusted == "" || untrusted == "" || cli == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI: real engines not configured (hack/setup.d/50-gateway-engines.sh)")
+		}
+		t.Skip("real engines not configured")
+	}
+	dir := t.TempDir()
+	now := time.Now()
+	_, err := engineconfig.WriteDevCerts(dir, nil, []engineconfig.DevClient{
+		{Name: "main", Spec: engineconfig.CertSpec{CN: "ci-main", URIs: []string{"spiffe://example.org/ci/main"}}},
+		{Name: "pr", Spec: engineconfig.CertSpec{CN: "ci-pr", URIs: []string{"spiffe://example.org/ci/pr/5"}}},
+	}, now, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgYAML := fmt.Sprintf(`listen: 127.0.0.1:0
+tls: {cert: gateway.crt, key: gateway.key, clientCAs: [ca.crt]}
+tiers:
+  - {name: trusted, rank: 10, builderId: "https://pinline.dev/builders/trusted/v1", cacheMode: strong,
+     backends: ["unix://%s"], identities: [{field: spiffe, exact: "spiffe://example.org/ci/main"}]}
+  - {name: untrusted, rank: 1, builderId: "https://pinline.dev/builders/untrusted/v1", cacheMode: strong,
+     backends: ["unix://%s"], identities: [{field: spiffe, prefix: "spiffe://example.org/ci/pr/"}]}
+`, trusted, untrusted)
+	cfg, err := engineconfig.ParseGateway([]byte(cfgYAML), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audit bytes.Buffer
+	srv, err := gateway.New(cfg, &audit, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	var stopOnce sync.Once
+	stop := func() { stopOnce.Do(func() { cancel(); <-done }) }
+	defer stop()
+	img := busyboxImage(t)
+
+	for _, tc := range []struct{ cert, tier, builder, backend string }{
+		{"main", "trusted", "https://pinline.dev/builders/trusted/v1", trusted},
+		{"pr", "untrusted", "https://pinline.dev/builders/untrusted/v1", untrusted},
+	} {
+		t.Run(tc.tier, func(t *testing.T) {
+			js := fmt.Sprintf(`{"engine":{"address":"tcp://%s","tls":{"ca":"ca.crt","cert":"%s.crt","key":"%s.key"}}}`, ln.Addr(), tc.cert, tc.cert)
+			client, err := engineconfig.ParseClient([]byte(js), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := gateway.NewDialer(client, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fwd, err := gateway.StartForwarder(ctx, d, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fwd.Close()
+			a := fwd.Announced()
+			root := t.TempDir()
+			sp := filepath.Join(root, "pinline.yaml")
+			if err := os.WriteFile(sp, []byte("version: 1\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s := &spec.Spec{Path: sp, Version: 1, Name: "gw", Images: map[string]spec.Image{"bb": {Name: "bb", Ref: img}},
+				Tasks: []spec.Task{{Name: "hello", Image: "bb", Run: []string{"/bin/busybox", "echo", "hello", tc.tier, fmt.Sprint(time.Now().UnixNano())}}}}
+			res, err := pipeline.Run(ctx, pipeline.Options{
+				Spec: s, Root: root, Tier: a.Tier, BuilderID: a.BuilderID, CacheScope: engineconfig.BranchScope("main"),
+				Engine: pipeline.Engine{Address: fwd.Address(), CLI: cli, Env: os.Environ()},
+				Gate:   pipeline.BuiltinGate{},
+				Who:    record.Who{User: "test", Identity: a.Identity, Fingerprint: a.Fingerprint},
+			})
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			if ferr := fwd.Err(); ferr != nil {
+				t.Errorf("forwarder: %v", ferr)
+			}
+			b, err := os.ReadFile(filepath.Join(res.Dir, record.RunFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rec record.Run
+			if err := json.Unmarshal(b, &rec); err != nil {
+				t.Fatal(err)
+			}
+			if rec.Status != record.StatusSucceeded || rec.Tier != tc.tier || rec.BuilderID != tc.builder ||
+				!strings.HasPrefix(rec.Who.Identity, "spiffe:spiffe://example.org/ci/") || rec.Who.Fingerprint == "" {
+				t.Errorf("run.json: status %q tier %q builder %q who %+v", rec.Status, rec.Tier, rec.BuilderID, rec.Who)
+			}
+		})
+	}
+	// Every admitted connection went to its tier's engine.
+	stop()
+	for _, line := range strings.Split(strings.TrimSpace(audit.String()), "\n") {
+		var r gateway.AuditRecord
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"trusted": "unix://" + trusted, "untrusted": "unix://" + untrusted}[r.Tier]
+		if r.Outcome == gateway.OutcomeOK && r.Backend != want {
+			t.Errorf("tier %s routed to %s", r.Tier, r.Backend)
+		}
+	}
+}

@@ -1,0 +1,137 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+)
+
+// Protocol: after the TLS handshake the client sends one line
+//
+//	{"pinline-client":1,"tier":"<requested tier or empty>"}\n
+//
+// and the gateway answers with one line, then (on success) proxies raw
+// bytes between the client and the engine:
+//
+//	{"pinline-gateway":1,"tier":"trusted","identity":"spiffe:spiffe://example.org/ci/main",
+//	 "builderId":"...","cacheMode":"strong","fingerprint":"<sha256 hex>","serial":"<hex>"}\n
+//
+// or, on refusal, {"pinline-gateway":1,"error":"refused","reason":"<code>","detail":"..."}\n
+// and closes the connection. Lines are at most MaxPrefaceLine bytes.
+
+// ProtocolVersion is the preface version both sides speak.
+const ProtocolVersion = 1
+
+// MaxPrefaceLine bounds a preface line, newline included.
+const MaxPrefaceLine = 4096
+
+// ClientHello is the client's preface.
+type ClientHello struct {
+	Version int    `json:"pinline-client"`
+	Tier    string `json:"tier,omitempty"`
+}
+
+// ServerHello is the gateway's preface: the tier and identity the client
+// was given, or a refusal.
+type ServerHello struct {
+	Version   int    `json:"pinline-gateway"`
+	Tier      string `json:"tier,omitempty"`
+	Identity  string `json:"identity,omitempty"`
+	BuilderID string `json:"builderId,omitempty"`
+	CacheMode string `json:"cacheMode,omitempty"`
+	// SnapshotFrom (shared mode) names the tier whose caches this tier
+	// reads as copy-on-write snapshots.
+	SnapshotFrom string `json:"snapshotFrom,omitempty"`
+	// SnapshotImage is the pinned image of the snapshot copy step.
+	SnapshotImage string `json:"snapshotImage,omitempty"`
+	Fingerprint   string `json:"fingerprint,omitempty"`
+	Serial        string `json:"serial,omitempty"`
+	Error         string `json:"error,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+	Detail        string `json:"detail,omitempty"`
+}
+
+// ErrPreface marks a malformed preface line.
+var ErrPreface = errors.New("bad preface")
+
+var tierRe = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+
+// readLine reads one '\n'-terminated line byte by byte, so that no byte
+// after the newline is consumed (the proxied stream follows directly).
+func readLine(r io.Reader) ([]byte, error) {
+	buf := make([]byte, 0, 256)
+	var b [1]byte
+	for len(buf) < MaxPrefaceLine {
+		n, err := r.Read(b[:])
+		if n == 1 {
+			if b[0] == '\n' {
+				return buf, nil
+			}
+			buf = append(buf, b[0])
+			continue
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil, fmt.Errorf("%w: connection closed after %d bytes without a newline", ErrPreface, len(buf))
+			}
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("%w: line longer than %d bytes", ErrPreface, MaxPrefaceLine)
+}
+
+func decodeStrict(line []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %v", ErrPreface, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%w: trailing data after the JSON object", ErrPreface)
+	}
+	return nil
+}
+
+// ParseClientHello parses and validates a client preface line (without
+// its newline).
+func ParseClientHello(line []byte) (ClientHello, error) {
+	var h ClientHello
+	if err := decodeStrict(line, &h); err != nil {
+		return ClientHello{}, err
+	}
+	if h.Version != ProtocolVersion {
+		return ClientHello{}, fmt.Errorf("%w: pinline-client version %d, want %d", ErrPreface, h.Version, ProtocolVersion)
+	}
+	if h.Tier != "" && !tierRe.MatchString(h.Tier) {
+		return ClientHello{}, fmt.Errorf("%w: tier %q is not a tier name", ErrPreface, h.Tier)
+	}
+	return h, nil
+}
+
+// ParseServerHello parses and validates a gateway preface line. A refusal
+// parses fine; check Error.
+func ParseServerHello(line []byte) (ServerHello, error) {
+	var h ServerHello
+	if err := decodeStrict(line, &h); err != nil {
+		return ServerHello{}, err
+	}
+	if h.Version != ProtocolVersion {
+		return ServerHello{}, fmt.Errorf("%w: pinline-gateway version %d, want %d", ErrPreface, h.Version, ProtocolVersion)
+	}
+	if h.Error == "" && (h.Tier == "" || h.Identity == "" || h.BuilderID == "") {
+		return ServerHello{}, fmt.Errorf("%w: gateway preface lacks tier, identity or builderId", ErrPreface)
+	}
+	return h, nil
+}
+
+func writeLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

@@ -1,0 +1,237 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	engineconfig "github.com/pinline/pinline/engine-config"
+)
+
+// Server is the mTLS gateway.
+type Server struct {
+	cfg    *engineconfig.Gateway
+	tls    *tls.Config
+	audit  *auditLog
+	pools  map[string]*pool
+	now    func() time.Time
+	dialer net.Dialer
+
+	active   atomic.Int64
+	wg       sync.WaitGroup
+	stop     chan struct{} // closed when the shutdown grace is over
+	auditErr atomic.Pointer[error]
+	failed   chan struct{}
+	failOnce sync.Once
+}
+
+// New loads the gateway's TLS material (checked at now) and returns a
+// server that writes its audit log to audit.
+func New(cfg *engineconfig.Gateway, audit io.Writer, now func() time.Time) (*Server, error) {
+	if now == nil {
+		now = time.Now
+	}
+	tc, err := cfg.ServerTLS(now())
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, tls: tc, audit: newAuditLog(audit), pools: map[string]*pool{}, now: now,
+		stop: make(chan struct{}), failed: make(chan struct{})}
+	for i := range cfg.Tiers {
+		t := &cfg.Tiers[i]
+		s.pools[t.Name] = newPool(t.BackendPaths())
+	}
+	return s, nil
+}
+
+// ListenAndServe listens on the configured address and serves until ctx
+// is cancelled.
+func (s *Server) ListenAndServe(ctx context.Context, ready func(net.Addr)) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.cfg.Listen, err)
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve accepts connections on ln until ctx is cancelled, then stops
+// accepting, lets open connections finish for the shutdown grace, closes
+// the rest and returns. It returns an error if the audit log cannot be
+// written (fail closed: no unaudited connections).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-s.failed:
+		}
+		ln.Close()
+	}()
+	var acceptErr error
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() == nil && s.auditErr.Load() == nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					continue
+				}
+				acceptErr = fmt.Errorf("accept: %w", err)
+			}
+			break
+		}
+		if s.active.Add(1) > int64(s.cfg.MaxConnections) {
+			s.active.Add(-1)
+			c.Close()
+			s.record(&AuditRecord{Time: s.now().UTC(), Remote: c.RemoteAddr().String(), Outcome: OutcomeRefused,
+				Reason: engineconfig.ReasonConnLimit, Detail: fmt.Sprintf("limit %d", s.cfg.MaxConnections)})
+			continue
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer s.active.Add(-1)
+			s.handle(ctx, c)
+		}()
+	}
+	s.drain()
+	if p := s.auditErr.Load(); p != nil {
+		return fmt.Errorf("audit log: %w", *p)
+	}
+	return acceptErr
+}
+
+// drain waits for open connections for the shutdown grace, then closes
+// them.
+func (s *Server) drain() {
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	t := time.NewTimer(s.cfg.ShutdownGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		close(s.stop)
+		<-done
+	}
+}
+
+func (s *Server) record(r *AuditRecord) {
+	if err := s.audit.write(r); err != nil {
+		s.auditErr.CompareAndSwap(nil, &err)
+		s.failOnce.Do(func() { close(s.failed) })
+	}
+}
+
+// handle serves one connection and writes its audit record.
+func (s *Server) handle(ctx context.Context, raw net.Conn) {
+	start := s.now()
+	rec := &AuditRecord{Time: start.UTC(), Remote: raw.RemoteAddr().String(), Outcome: OutcomeError}
+	defer func() {
+		rec.DurationMS = s.now().Sub(start).Milliseconds()
+		s.record(rec)
+	}()
+	refuse := func(reason, detail string) {
+		rec.Outcome, rec.Reason, rec.Detail = OutcomeRefused, reason, detail
+	}
+
+	conn := tls.Server(newBufConn(raw), s.tls)
+	defer conn.Close()
+	deadline := start.Add(s.cfg.HandshakeTimeout)
+	_ = raw.SetDeadline(deadline)
+	hctx, cancel := context.WithDeadline(ctx, deadline)
+	err := conn.HandshakeContext(hctx)
+	cancel()
+	if err != nil {
+		refuse(classifyHandshake(err), err.Error())
+		return
+	}
+	leaf := conn.ConnectionState().PeerCertificates[0]
+	rec.Subject = leaf.Subject.String()
+	rec.Fingerprint = engineconfig.Fingerprint(leaf)
+	rec.Serial = leaf.SerialNumber.Text(16)
+
+	line, err := readLine(conn)
+	if err != nil {
+		reason := engineconfig.ReasonBadPreface
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			reason = engineconfig.ReasonClientTimeout
+		}
+		refuse(reason, err.Error())
+		_ = writeLine(conn, ServerHello{Version: ProtocolVersion, Error: OutcomeRefused, Reason: reason})
+		return
+	}
+	hello, err := ParseClientHello(line)
+	if err != nil {
+		refuse(engineconfig.ReasonBadPreface, err.Error())
+		_ = writeLine(conn, ServerHello{Version: ProtocolVersion, Error: OutcomeRefused, Reason: rec.Reason, Detail: err.Error()})
+		return
+	}
+	rec.RequestedTier = hello.Tier
+	as, err := s.cfg.Assign(leaf, hello.Tier)
+	if err != nil {
+		var re *engineconfig.RefusedError
+		if !errors.As(err, &re) {
+			re = &engineconfig.RefusedError{Reason: "internal", Detail: err.Error()}
+		}
+		refuse(re.Reason, re.Detail)
+		_ = writeLine(conn, ServerHello{Version: ProtocolVersion, Error: OutcomeRefused, Reason: re.Reason, Detail: re.Detail})
+		return
+	}
+	rec.Tier, rec.Identity = as.Tier.Name, as.Identity
+
+	p := s.pools[as.Tier.Name]
+	dctx, cancel := context.WithDeadline(ctx, deadline)
+	back, b, err := p.dial(dctx, &s.dialer)
+	cancel()
+	if err != nil {
+		rec.Reason, rec.Detail = engineconfig.ReasonBackendDown, err.Error()
+		_ = writeLine(conn, ServerHello{Version: ProtocolVersion, Error: OutcomeError, Reason: rec.Reason})
+		return
+	}
+	defer p.release(b)
+	rec.Backend = "unix://" + b.path
+	err = writeLine(conn, ServerHello{Version: ProtocolVersion, Tier: as.Tier.Name, Identity: as.Identity,
+		BuilderID: as.Tier.BuilderID, CacheMode: as.Tier.CacheMode, SnapshotFrom: as.Tier.SnapshotFrom, SnapshotImage: as.Tier.SnapshotImage, Fingerprint: rec.Fingerprint, Serial: rec.Serial})
+	if err != nil {
+		back.Close()
+		rec.Detail = "write preface: " + err.Error()
+		return
+	}
+	_ = raw.SetDeadline(time.Time{})
+	st := pipe(conn, back, s.cfg.IdleTimeout, s.stop)
+	rec.BytesUp, rec.BytesDown = st.up, st.down
+	rec.Outcome = OutcomeOK
+	if st.idle {
+		rec.Reason = "idle-timeout"
+	}
+}
+
+// classifyHandshake maps a TLS handshake error to a refusal reason.
+func classifyHandshake(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "didn't provide a certificate"):
+		return engineconfig.ReasonNoClientCert
+	case strings.Contains(msg, "unknown authority"):
+		return "certificate-unknown-authority"
+	case strings.Contains(msg, "expired or is not yet valid"):
+		return "certificate-expired"
+	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "timeout"):
+		return engineconfig.ReasonClientTimeout
+	}
+	return engineconfig.ReasonHandshake
+}

@@ -1,0 +1,179 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+
+	"dagger.io/dagger"
+
+	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/spec"
+)
+
+// daggerBackend runs tasks as containers on the engine.
+type daggerBackend struct {
+	c       *dagger.Client
+	s       *session
+	o       *Options
+	secrets map[string]map[string]string // task -> secret name -> value
+	out     *exporter
+}
+
+// volumeName maps a logical cache name to the tier-scoped engine volume
+// <tier>/<scope>/<name>. Names were validated by checkCaches.
+func volumeName(tier, scope, name string) string {
+	v, err := engineconfig.CacheVolume(tier, scope, name)
+	if err != nil {
+		return ""
+	}
+	return v
+}
+
+// checkCaches validates every cache name of the plan against the tier and
+// scope (engineconfig.CacheVolume rules).
+func checkCaches(s *spec.Spec, p *plan, tier, scope string) error {
+	for _, n := range p.order {
+		for _, c := range n.task.Cache {
+			if _, err := engineconfig.CacheVolume(tier, scope, c.Name); err != nil {
+				return specErr(s, c.Pos, "%v", err)
+			}
+		}
+	}
+	return nil
+}
+
+func sharingMode(s string) (dagger.CacheSharingMode, error) {
+	switch s {
+	case "", "shared":
+		return dagger.CacheSharingModeShared, nil
+	case "private":
+		return dagger.CacheSharingModePrivate, nil
+	case "locked":
+		return dagger.CacheSharingModeLocked, nil
+	}
+	return "", fmt.Errorf("sharing must be shared, private or locked, not %q", s)
+}
+
+func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
+	t := n.task
+	var ctr *dagger.Container
+	if t.From != "" {
+		p, ok := prev.(*dagger.Container)
+		if !ok {
+			return outcome{status: record.StatusFailed, exitCode: -1, err: fmt.Errorf("from %q: no container", t.From)}
+		}
+		ctr = p
+	} else {
+		ctr = b.c.Container().From(n.image)
+	}
+	for _, m := range t.Mounts {
+		dir := b.c.Host().Directory(filepath.Join(b.o.Root, m.Source), dagger.HostDirectoryOpts{Include: m.Include, Exclude: m.Exclude})
+		ctr = ctr.WithMountedDirectory(m.Target, dir)
+	}
+	for _, c := range t.Cache {
+		mode, _ := sharingMode(c.Sharing) // validated by newPlan
+		vol := b.c.CacheVolume(volumeName(b.o.Tier, b.o.CacheScope, c.Name))
+		if b.o.CacheMode == CacheModeSnapshot {
+			copier := ctr
+			if b.o.SnapshotFrom != "" {
+				// Another tier's volume: the copy step runs in the pinned
+				// snapshot image, never in an image the spec chose.
+				vol = b.c.CacheVolume(volumeName(b.o.SnapshotFrom, b.o.CacheScope, c.Name))
+				copier = b.c.Container().From(b.o.SnapshotImage)
+			}
+			// Copy-on-write snapshot: the task sees the volume's content but
+			// its writes land in its own layer, never in the volume.
+			snap := copier.WithMountedCache("/.pinline-cache-src", vol, dagger.ContainerWithMountedCacheOpts{Sharing: dagger.CacheSharingModeShared}).
+				WithExec([]string{"sh", "-c", "mkdir -p /.pinline-snap && cp -a /.pinline-cache-src/. /.pinline-snap/"}).
+				Directory("/.pinline-snap")
+			ctr = ctr.WithMountedDirectory(c.Path, snap)
+			continue
+		}
+		ctr = ctr.WithMountedCache(c.Path, vol, dagger.ContainerWithMountedCacheOpts{Sharing: mode})
+	}
+	keys := make([]string, 0, len(t.Env))
+	for k := range t.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ctr = ctr.WithEnvVariable(k, t.Env[k])
+	}
+	for _, s := range t.Secrets {
+		sec := b.c.SetSecret(secretID(t.Name, s.Name), b.secrets[t.Name][s.Name])
+		if s.Env != "" {
+			ctr = ctr.WithSecretVariable(s.Env, sec)
+		} else {
+			ctr = ctr.WithMountedSecret(s.Path, sec)
+		}
+	}
+	if t.Workdir != "" {
+		ctr = ctr.WithWorkdir(t.Workdir)
+	}
+	if t.User != "" {
+		ctr = ctr.WithUser(t.User)
+	}
+	ctr = ctr.WithExec(command(t))
+
+	synced, err := ctr.Sync(ctx)
+	if err != nil {
+		return b.failure(ctx, err)
+	}
+	res := outcome{status: record.StatusSucceeded}
+	if res.stdout, err = synced.Stdout(ctx); err == nil {
+		res.stderr, err = synced.Stderr(ctx)
+	}
+	if err != nil {
+		return b.failure(ctx, err)
+	}
+	for _, o := range t.Outputs {
+		out, err := b.out.export(ctx, t.Name, o, func(ctx context.Context, staging string) error {
+			var err error
+			if o.Type == "dir" {
+				_, err = synced.Directory(o.Path).Export(ctx, staging)
+			} else {
+				_, err = synced.File(o.Path).Export(ctx, staging)
+			}
+			return err
+		})
+		if err != nil {
+			f := b.failure(ctx, err)
+			f.stdout, f.stderr, f.exitCode = res.stdout, res.stderr, 0
+			return f
+		}
+		res.outputs = append(res.outputs, out)
+	}
+	// Secrets belong to the task that declares them: tasks continuing from
+	// this one do not inherit them.
+	next := synced
+	for _, s := range t.Secrets {
+		if s.Env != "" {
+			next = next.WithoutSecretVariable(s.Env)
+		} else {
+			next = next.WithoutMount(s.Path)
+		}
+	}
+	res.state = next
+	return res
+}
+
+// failure classifies an error of a task's evaluation.
+func (b *daggerBackend) failure(ctx context.Context, err error) outcome {
+	var ee *dagger.ExecError
+	if errors.As(err, &ee) {
+		return outcome{status: record.StatusFailed, exitCode: ee.ExitCode, stdout: ee.Stdout, stderr: ee.Stderr,
+			err: fmt.Errorf("exit code %d", ee.ExitCode)}
+	}
+	res := outcome{status: record.StatusFailed, exitCode: -1, err: err}
+	if ctx.Err() == nil && !b.s.alive(context.WithoutCancel(ctx), b.o.Engine.Address) {
+		res.engineGone = true
+		res.err = fmt.Errorf("engine went away: %w", err)
+	}
+	return res
+}
+
+func secretID(task, name string) string { return "pinline." + task + "." + name }

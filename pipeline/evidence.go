@@ -1,0 +1,123 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pinline/pinline/attest"
+	"github.com/pinline/pinline/inventory"
+	"github.com/pinline/pinline/policy"
+	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/sbom"
+)
+
+// PolicyGate is the OPA gate of `pinline check`, run on the repository
+// root before anything executes. The inventory it collected is kept on the
+// decision for the SBOM.
+type PolicyGate struct {
+	UserDirs   []string
+	ConfigFile string
+}
+
+// Evaluate implements Gate.
+func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, error) {
+	res, err := policy.Check(ctx, policy.CheckOptions{Root: in.Root, Tier: in.Tier, UserDirs: g.UserDirs, ConfigFile: g.ConfigFile})
+	if err != nil {
+		return nil, err
+	}
+	pd := res.Decision
+	d := &Decision{Allow: pd.Allow, Waived: len(pd.Waived), InputSHA256: trimSHA(pd.InputDigest),
+		BundleSHA256: trimSHA(pd.BundleDigest), Gates: []string{"policy"}, inventory: res.Inventory,
+		Violations: []Finding{}, Warnings: []Finding{}}
+	for _, f := range pd.Violations {
+		d.Violations = append(d.Violations, policyFinding(f))
+	}
+	for _, f := range pd.Warnings {
+		d.Warnings = append(d.Warnings, policyFinding(f))
+	}
+	return d, nil
+}
+
+func policyFinding(f policy.Finding) Finding {
+	return Finding{Rule: f.RuleID, Message: f.Message, File: f.Pos.File, Line: f.Pos.Line, Column: f.Pos.Column}
+}
+
+func trimSHA(s string) string { return strings.TrimPrefix(s, "sha256:") }
+
+// CycloneDX writes the run's CycloneDX 1.6 JSON SBOM with package sbom.
+type CycloneDX struct {
+	Options sbom.Options
+}
+
+// WriteSBOM implements SBOMWriter.
+func (c CycloneDX) WriteSBOM(ctx context.Context, run *record.Run, runDir string, inv *inventory.Inventory, w io.Writer) error {
+	bom, err := sbom.ForRun(ctx, run, runDir, inv, c.Options)
+	if err != nil {
+		return err
+	}
+	v, err := sbom.ParseSpecVersion("1.6")
+	if err != nil {
+		return err
+	}
+	return sbom.Write(w, bom, sbom.FormatJSON, v)
+}
+
+// SignedProvenance signs SLSA v1 provenance of a succeeded run with package
+// attest (DSSE envelope + sigstore bundle).
+type SignedProvenance struct {
+	Signer attest.Signer
+	KeyRef string
+	// Version is pinline's version, recorded as the builder version.
+	Version string
+}
+
+// Attest implements Attester.
+func (p SignedProvenance) Attest(ctx context.Context, run *record.Run) (*Provenance, error) {
+	if p.Signer == nil {
+		return nil, fmt.Errorf("no signer")
+	}
+	env, bundle, err := attest.SignProvenance(ctx, BuildDescription(run, p.Version), p.Signer)
+	if err != nil {
+		return nil, err
+	}
+	return &Provenance{Envelope: env, Bundle: bundle, KeyRef: p.KeyRef}, nil
+}
+
+// BuildDescription maps a run record to what the provenance states. The
+// subjects are the exported outputs; nothing secret is in a run record.
+func BuildDescription(run *record.Run, version string) attest.BuildDescription {
+	d := attest.BuildDescription{
+		External: attest.ExternalParameters{
+			SpecPath: run.Spec.Path, SpecSHA256: run.Spec.SHA256,
+			SourceURI: run.Repository.URI, SourceCommit: run.Repository.Commit,
+			Tasks: run.Requested, Tier: run.Tier,
+		},
+		Internal: attest.InternalParameters{
+			EngineVersion: run.Engine.Version, PolicyBundleSHA256: run.Decision.BundleSHA256,
+			GateDecision: "allow", CacheMode: run.CacheMode,
+		},
+		BuilderID:      run.BuilderID,
+		BuilderVersion: map[string]string{"pinline": version},
+		InvocationID:   run.ID,
+		StartedOn:      run.StartedAt,
+		FinishedOn:     run.FinishedAt,
+		Byproducts:     attest.Byproducts{SBOMName: run.Evidence.SBOM, SBOMSHA256: run.Evidence.SBOMSHA256},
+	}
+	for _, o := range run.Outputs {
+		d.Subjects = append(d.Subjects, attest.Subject{Name: o.File, SHA256: o.SHA256})
+	}
+	for _, im := range run.Images {
+		d.Dependencies.Images = append(d.Dependencies.Images, attest.Image{Ref: im.Ref, Digest: im.Digest})
+	}
+	for _, m := range run.Modules {
+		d.Dependencies.Modules = append(d.Dependencies.Modules, attest.Module{Name: m.Name, Source: m.Source, Pin: m.Pin})
+	}
+	for _, t := range run.Tasks {
+		if t.Log != "" {
+			d.Byproducts.Logs = append(d.Byproducts.Logs, attest.Subject{Name: t.Log, SHA256: t.LogSHA256})
+		}
+	}
+	return d
+}

@@ -1,0 +1,94 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pinline/pinline/inventory"
+	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/spec"
+)
+
+type failingSBOM struct{}
+
+func (failingSBOM) WriteSBOM(context.Context, *record.Run, string, *inventory.Inventory, io.Writer) error {
+	return errors.New("sbom writer broke")
+}
+
+type failingAttester struct{}
+
+func (failingAttester) Attest(context.Context, *record.Run) (*Provenance, error) {
+	return nil, errors.New("signer broke")
+}
+
+// hostSpec is a one-task pipeline for the host backend that exports a file.
+func hostSpec(t *testing.T, root string) *spec.Spec {
+	t.Helper()
+	p := filepath.Join(root, "pinline.yaml")
+	if err := os.WriteFile(p, []byte("# host\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := testSpec(spec.Task{Name: "make", Mounts: []spec.Mount{{Source: ".", Target: "/src"}}, Workdir: "/src",
+		Sh: "mkdir -p out && echo built > out/x", Outputs: []spec.Output{{Path: "/src/out/x"}}})
+	s.Path = p
+	return s
+}
+
+// TestEvidenceFailureFailsTheRun: a run that was asked for evidence and
+// could not produce it is not a success, and no provenance file exists.
+func TestEvidenceFailureFailsTheRun(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		sbom SBOMWriter
+		att  Attester
+	}{
+		{"sbom fails", failingSBOM{}, &recordingAttester{}},
+		{"signing fails", nil, failingAttester{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			res, err := Run(context.Background(), Options{Spec: hostSpec(t, root), Root: root, Tier: "local",
+				Backend: BackendHost, Gate: BuiltinGate{}, SBOM: tc.sbom, Attester: tc.att})
+			if !errors.Is(err, ErrEvidence) {
+				t.Fatalf("err = %v, want ErrEvidence", err)
+			}
+			r := readRun(t, res.Dir)
+			if r.Status != record.StatusFailed || r.Evidence.Signed {
+				t.Errorf("status %s signed %v", r.Status, r.Evidence.Signed)
+			}
+			if _, err := os.Stat(filepath.Join(res.Dir, record.ProvenanceFile)); !os.IsNotExist(err) {
+				t.Error("provenance file exists")
+			}
+			if a, ok := tc.att.(*recordingAttester); ok && a.calls != 0 {
+				t.Error("attester called after the SBOM failed")
+			}
+		})
+	}
+}
+
+// TestHostBackendRecordsAndSigns: the host backend runs, exports and
+// records "host"; a succeeded run is attested with its outputs.
+func TestHostBackendRecordsAndSigns(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	att := &recordingAttester{}
+	res, err := Run(context.Background(), Options{Spec: hostSpec(t, root), Root: root, Tier: "local",
+		Backend: BackendHost, Gate: BuiltinGate{}, Attester: att})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := readRun(t, res.Dir)
+	if r.Engine.Backend != BackendHost || r.Status != record.StatusSucceeded || len(r.Outputs) != 1 || !r.Evidence.Signed || att.calls != 1 {
+		t.Fatalf("record %+v, attester calls %d", r, att.calls)
+	}
+	if b, err := os.ReadFile(filepath.Join(res.Dir, r.Outputs[0].File)); err != nil || string(b) != "built\n" {
+		t.Errorf("output %q %v", b, err)
+	}
+}

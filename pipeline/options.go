@@ -1,0 +1,195 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/pinline/pinline/inventory"
+	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/spec"
+)
+
+// Backends a run can use.
+const (
+	BackendDagger = "dagger"
+	BackendHost   = "host"
+)
+
+// Cache modes of a tier: "rw" mounts the tier's volume, "snapshot" mounts a
+// copy-on-write copy of it so the task cannot change what others read.
+const (
+	CacheModeRW       = "rw"
+	CacheModeSnapshot = "snapshot"
+)
+
+// DefaultConcurrency is used when the spec sets no concurrency.
+const DefaultConcurrency = 4
+
+// Errors callers branch on (errors.Is).
+var (
+	// ErrDenied: the gate denied the run; nothing was executed.
+	ErrDenied = errors.New("run denied by policy")
+	// ErrInvalid: the spec or the options cannot be executed as given.
+	ErrInvalid = errors.New("invalid pipeline")
+	// ErrTaskFailed: at least one task failed, timed out or was skipped
+	// because a dependency failed.
+	ErrTaskFailed = errors.New("task failed")
+	// ErrEngine: the engine could not be reached or went away.
+	ErrEngine = errors.New("engine error")
+	// ErrInterrupted: the run was cancelled or hit its --timeout.
+	ErrInterrupted = errors.New("run interrupted")
+	// ErrExportGuard: exporting an output would delete more files than
+	// allowed.
+	ErrExportGuard = errors.New("export would delete files")
+	// ErrEvidence: the SBOM or the provenance could not be produced.
+	ErrEvidence = errors.New("evidence error")
+)
+
+// Engine says how to reach the Dagger engine.
+type Engine struct {
+	// Address is unix:///path or tcp://host:port (see engineconfig).
+	Address string
+	// CLI is the path of the dagger CLI binary (v0.19.10) that opens the
+	// session; the SDK never downloads one.
+	CLI string
+	// Env is the environment of the CLI child process (the caller passes
+	// its own; the runner host is added).
+	Env []string
+	// ConnectTimeout bounds reaching the engine (default 20s).
+	ConnectTimeout time.Duration
+	// Gateway is the mTLS gateway address when Address is the socket of
+	// a forwarder to it (recorded as engine.gateway in run.json).
+	Gateway string
+}
+
+// Options configure one run.
+type Options struct {
+	Spec *spec.Spec
+	// Root is the repository root; mounts and secret files are relative to
+	// it. RunsDir defaults to Root/.pinline/runs.
+	Root    string
+	RunsDir string
+	// Tasks selects tasks (and their dependencies); empty runs all.
+	Tasks []string
+
+	Tier      string
+	BuilderID string
+	// CacheScope is the middle part of volume names <tier>/<scope>/<name>
+	// (default: the spec name). CacheMode is CacheModeRW or
+	// CacheModeSnapshot (default rw).
+	CacheScope string
+	CacheMode  string
+	// SnapshotFrom is the tier whose volumes a snapshot-mode run reads
+	// (the gateway announces it for shared-engine tiers; default: Tier).
+	SnapshotFrom string
+	// SnapshotImage is the digest-pinned image that runs the snapshot copy
+	// step when SnapshotFrom is set (required then: the copy step mounts
+	// the other tier's volume, so it never runs in an image the spec chose).
+	SnapshotImage string
+
+	Backend string
+	Engine  Engine
+	// Timeout bounds the whole run (0: none).
+	Timeout time.Duration
+	// AllowDelete is how many existing files exporting outputs may delete.
+	AllowDelete int
+
+	Who record.Who
+
+	// Gate decides whether the run may start. Required: without a gate
+	// nothing runs (fail closed).
+	Gate Gate
+	// SBOM, when set, writes sbom.cdx.json after a successful run.
+	SBOM SBOMWriter
+	// Attester, when set, writes signed provenance after a successful run.
+	Attester Attester
+
+	// LookupEnv resolves secrets `from: {env: NAME}`; nil resolves nothing.
+	LookupEnv func(string) (string, bool)
+	// HostEnv is the base environment of tasks on the host backend and of
+	// secret commands.
+	HostEnv []string
+	// Progress receives task events as they happen (may be nil). Calls are
+	// serialised.
+	Progress func(Event)
+	// Log receives engine session diagnostics (default: discarded). Never
+	// secrets: values are scrubbed before anything is written.
+	Log io.Writer
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Event is a task state change.
+type Event struct {
+	Task     string
+	Status   string // record.StatusRunning when it starts, then the final status
+	ExitCode int
+	Duration time.Duration
+	Error    string
+}
+
+// Gate is the pre-run policy gate.
+type Gate interface {
+	Evaluate(ctx context.Context, in GateInput) (*Decision, error)
+}
+
+// GateInput is what the gate decides on.
+type GateInput struct {
+	Root    string
+	Spec    *spec.Spec
+	Tier    string
+	Backend string
+}
+
+// Decision is the gate's answer; it is written as decision.json.
+type Decision struct {
+	Allow        bool      `json:"allow"`
+	Violations   []Finding `json:"violations"`
+	Warnings     []Finding `json:"warnings"`
+	Waived       int       `json:"waived"`
+	InputSHA256  string    `json:"inputSha256,omitempty"`
+	BundleSHA256 string    `json:"bundleSha256,omitempty"`
+	// Gates names the gates that contributed.
+	Gates []string `json:"gates"`
+
+	// inventory is what the policy gate collected, reused for the SBOM.
+	inventory *inventory.Inventory
+}
+
+// Finding is one violation or warning.
+type Finding struct {
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+}
+
+// SBOMWriter writes the SBOM of a finished run. runDir holds the exported
+// outputs; inv is the repository inventory the gate collected (nil when the
+// gate collected none).
+type SBOMWriter interface {
+	WriteSBOM(ctx context.Context, run *record.Run, runDir string, inv *inventory.Inventory, w io.Writer) error
+}
+
+// Attester produces signed provenance for a succeeded run.
+type Attester interface {
+	Attest(ctx context.Context, run *record.Run) (*Provenance, error)
+}
+
+// Provenance is what an Attester returns: the DSSE envelope
+// (provenance.intoto.json) and the sigstore bundle (provenance.sigstore.json).
+type Provenance struct {
+	Envelope []byte
+	Bundle   []byte
+	KeyRef   string
+}
+
+// Result is a finished (or denied) run.
+type Result struct {
+	// Dir is the run directory .pinline/runs/<id>.
+	Dir    string
+	Record *record.Run
+}

@@ -1,0 +1,198 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/spec"
+)
+
+// exporter places task outputs on the host. Each output is first exported
+// into a staging directory inside the run directory, then moved to its
+// destination. A destination directory that already exists is updated in
+// place, and files it has that the new output lacks are deleted only while
+// the run's deletion budget (--allow-delete) lasts; otherwise the export
+// fails and the destination is left untouched.
+type exporter struct {
+	runDir string
+	mu     sync.Mutex
+	budget int // deletions still allowed
+	seq    int
+}
+
+// export runs fetch into a staging path and installs the result.
+func (e *exporter) export(ctx context.Context, task string, o spec.Output, fetch func(ctx context.Context, staging string) error) (record.Output, error) {
+	typ := o.Type
+	if typ == "" {
+		typ = "file"
+	}
+	e.mu.Lock()
+	e.seq++
+	staging := filepath.Join(e.runDir, ".staging", fmt.Sprintf("%d", e.seq))
+	e.mu.Unlock()
+	defer os.RemoveAll(staging)
+	if err := os.MkdirAll(filepath.Dir(staging), 0o755); err != nil {
+		return record.Output{}, err
+	}
+	if err := fetch(ctx, staging); err != nil {
+		return record.Output{}, fmt.Errorf("export %s: %w", o.Path, err)
+	}
+	dest, rel := e.dest(o)
+	if err := e.install(staging, dest, typ); err != nil {
+		return record.Output{}, fmt.Errorf("export %s to %s: %w", o.Path, dest, err)
+	}
+	out := record.Output{Task: task, Path: o.Path, File: rel, Type: typ}
+	var err error
+	if typ == "dir" {
+		out.SHA256, out.Size, err = dirDigest(dest)
+	} else {
+		out.SHA256, out.Size, err = fileDigest(dest)
+	}
+	return out, err
+}
+
+// dest is the host path of an output and how run.json names it: relative
+// to the run directory, or absolute for a declared host path.
+func (e *exporter) dest(o spec.Output) (abs, rel string) {
+	switch {
+	case o.Dest == "":
+		rel = path.Join(record.OutputDir, path.Base(o.Path))
+	case filepath.IsAbs(o.Dest):
+		return filepath.Clean(o.Dest), filepath.Clean(o.Dest)
+	default:
+		rel = filepath.ToSlash(filepath.Clean(o.Dest))
+	}
+	return filepath.Join(e.runDir, filepath.FromSlash(rel)), rel
+}
+
+func (e *exporter) install(staging, dest, typ string) error {
+	st, err := os.Lstat(dest)
+	switch {
+	case os.IsNotExist(err):
+		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+			return err
+		}
+		return os.Rename(staging, dest)
+	case err != nil:
+		return err
+	case typ == "file":
+		if st.IsDir() {
+			return fmt.Errorf("%w: %s is a directory", ErrExportGuard, dest)
+		}
+		return os.Rename(staging, dest)
+	case !st.IsDir():
+		return fmt.Errorf("%w: %s exists and is not a directory", ErrExportGuard, dest)
+	}
+	// Directory into an existing directory: count what a mirror deletes.
+	newFiles, err := listFiles(staging)
+	if err != nil {
+		return err
+	}
+	old, err := listFiles(dest)
+	if err != nil {
+		return err
+	}
+	var gone []string
+	for f := range old {
+		if _, ok := newFiles[f]; !ok {
+			gone = append(gone, f)
+		}
+	}
+	sort.Strings(gone)
+	e.mu.Lock()
+	if len(gone) > e.budget {
+		e.mu.Unlock()
+		return fmt.Errorf("%w: %d existing file(s) under %s would be deleted (e.g. %s), --allow-delete permits %d",
+			ErrExportGuard, len(gone), dest, gone[0], e.budget)
+	}
+	e.budget -= len(gone)
+	e.mu.Unlock()
+	for _, f := range gone {
+		if err := os.Remove(filepath.Join(dest, f)); err != nil {
+			return err
+		}
+	}
+	for f := range newFiles {
+		to := filepath.Join(dest, f)
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(filepath.Join(staging, f), to); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listFiles returns the non-directory entries under dir, relative.
+func listFiles(dir string) (map[string]bool, error) {
+	files := map[string]bool{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			files[rel] = true
+		}
+		return nil
+	})
+	return files, err
+}
+
+func fileDigest(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// dirDigest is the SHA-256 of the directory's manifest: one line
+// "<sha256 hex>  <relative path>\n" per regular file, sorted by path (the
+// format of `sha256sum`), so `find . -type f | sort | xargs sha256sum`
+// reproduces it. Size is the sum of the file sizes.
+func dirDigest(dir string) (string, int64, error) {
+	files, err := listFiles(dir)
+	if err != nil {
+		return "", 0, err
+	}
+	names := make([]string, 0, len(files))
+	for f := range files {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	var total int64
+	for _, f := range names {
+		sum, n, err := fileDigest(filepath.Join(dir, f))
+		if err != nil {
+			return "", 0, err
+		}
+		total += n
+		fmt.Fprintf(&b, "%s  %s\n", sum, filepath.ToSlash(f))
+	}
+	return sha256Hex([]byte(b.String())), total, nil
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}

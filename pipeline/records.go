@@ -1,0 +1,174 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pinline/pinline/record"
+)
+
+// newRecord starts run.json for a plan.
+func newRecord(o *Options, p *plan) *record.Run {
+	now := o.Now().UTC()
+	rec := &record.Run{
+		Schema:    record.SchemaVersion,
+		ID:        newRunID(now),
+		Status:    record.StatusRunning,
+		StartedAt: now,
+		Who:       o.Who,
+		Tier:      o.Tier,
+		BuilderID: o.BuilderID,
+		CacheMode: o.CacheMode,
+		Repository: record.Repository{
+			Root: o.Root,
+		},
+		Engine:    record.Engine{Backend: o.Backend},
+		Requested: append([]string{}, o.Tasks...),
+		Tasks:     []record.Task{},
+		Outputs:   []record.Output{},
+		Images:    []record.Image{},
+		Modules:   []record.Module{},
+	}
+	if o.Backend == BackendDagger {
+		rec.Engine.Address = o.Engine.Address
+		rec.Engine.Gateway = o.Engine.Gateway
+	}
+	if b, err := os.ReadFile(o.Spec.Path); err == nil {
+		rec.Spec = record.SpecRef{Path: relTo(o.Root, o.Spec.Path), SHA256: sha256Hex(b)}
+	}
+	seen := map[string]bool{}
+	for _, n := range p.order {
+		t := n.task
+		rt := record.Task{Name: t.Name, Status: record.StatusSkipped, ExitCode: -1, From: t.From,
+			Command: command(t), Workdir: t.Workdir, Caches: []record.CacheUse{}, DependsOn: append([]string{}, n.deps...)}
+		if t.From == "" {
+			rt.Image = n.image
+			if !seen[n.image] {
+				seen[n.image] = true
+				rec.Images = append(rec.Images, record.Image{Name: imageName(o, t.Image), Ref: n.image, Digest: refDigest(n.image)})
+			}
+		}
+		for k := range t.Env {
+			rt.EnvKeys = append(rt.EnvKeys, k)
+		}
+		sort.Strings(rt.EnvKeys)
+		for _, c := range t.Cache {
+			sharing := c.Sharing
+			if sharing == "" {
+				sharing = "shared"
+			}
+			volTier := o.Tier
+			if o.CacheMode == CacheModeSnapshot && o.SnapshotFrom != "" {
+				volTier = o.SnapshotFrom
+			}
+			rt.Caches = append(rt.Caches, record.CacheUse{Name: c.Name, Volume: volumeName(volTier, o.CacheScope, c.Name),
+				Path: c.Path, Sharing: sharing, Mode: o.CacheMode})
+		}
+		rec.Tasks = append(rec.Tasks, rt)
+	}
+	return rec
+}
+
+func imageName(o *Options, name string) string {
+	if name == "" {
+		return o.Spec.DefaultImage
+	}
+	return name
+}
+
+func refDigest(ref string) string {
+	if _, d, ok := strings.Cut(ref, "@"); ok {
+		return d
+	}
+	return ""
+}
+
+func relTo(root, p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	if rel, err := filepath.Rel(root, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return abs
+}
+
+// newRunID is sortable by time and unique: 20261122T163255Z-1a2b3c4d.
+func newRunID(now interface{ Format(string) string }) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return now.Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// gitInfo reads the commit, dirtiness and origin URL of the repository,
+// when it is a git checkout and git is installed; otherwise empty.
+func gitInfo(ctx context.Context, root string) (commit string, dirty bool, uri string) {
+	git := func(args ...string) (string, error) {
+		out, err := exec.CommandContext(ctx, "git", append([]string{"-C", root}, args...)...).Output()
+		return strings.TrimSpace(string(out)), err
+	}
+	c, err := git("rev-parse", "HEAD")
+	if err != nil {
+		return "", false, ""
+	}
+	st, err := git("status", "--porcelain", "--untracked-files=no")
+	dirty = err != nil || st != ""
+	uri, _ = git("config", "--get", "remote.origin.url")
+	return c, dirty, uri
+}
+
+// writeJSON writes v atomically (temporary file, then rename).
+func writeJSON(p string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+// ListRuns reads every run.json under runsDir, newest first. Directories
+// without a readable record are returned as errors joined together, after
+// the records that could be read.
+func ListRuns(runsDir string) ([]record.Run, error) {
+	entries, err := os.ReadDir(runsDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var runs []record.Run
+	var errs []error
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(runsDir, e.Name(), record.RunFile))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var r record.Run
+		if err := json.Unmarshal(b, &r); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", e.Name(), err))
+			continue
+		}
+		runs = append(runs, r)
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].ID > runs[j].ID })
+	return runs, errors.Join(errs...)
+}

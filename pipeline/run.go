@@ -1,0 +1,246 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/inventory"
+	"github.com/pinline/pinline/record"
+)
+
+// Run gates, executes and records one pipeline run.
+//
+// The gate runs first; when it denies, no engine connection is made, the
+// record says "denied" and the error wraps ErrDenied. Otherwise the tasks
+// run as a DAG on the backend, outputs are exported with digests, and for
+// a succeeded run the SBOM and the signed provenance are written when a
+// writer and an attester are configured. A run that fails or is
+// interrupted gets a record saying so and no provenance.
+//
+// The returned Result is non-nil whenever a run directory was created,
+// also together with an error.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	p, err := newPlan(o.Spec, o.Tasks)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCaches(o.Spec, p, o.Tier, o.CacheScope); err != nil {
+		return nil, err
+	}
+	rec := newRecord(&o, p)
+	// git runs while the gate evaluates; both only read the repository.
+	repo := make(chan record.Repository, 1)
+	go func() {
+		r := record.Repository{Root: o.Root}
+		r.Commit, r.Dirty, r.URI = gitInfo(ctx, o.Root)
+		repo <- r
+	}()
+	dir := filepath.Join(o.RunsDir, rec.ID)
+	if err := os.MkdirAll(filepath.Join(dir, record.LogDir), 0o755); err != nil {
+		return nil, fmt.Errorf("create run directory: %w", err)
+	}
+	res := &Result{Dir: dir, Record: rec}
+	fail := func(status string, err error) (*Result, error) {
+		rec.Status, rec.Error, rec.FinishedAt = status, err.Error(), o.Now().UTC()
+		if werr := writeJSON(filepath.Join(dir, record.RunFile), rec); werr != nil {
+			return res, errors.Join(err, werr)
+		}
+		return res, err
+	}
+
+	// 1. The gate. Nothing touches the engine before it allows.
+	if o.Gate == nil {
+		return fail(record.StatusFailed, fmt.Errorf("%w: no policy gate configured", ErrInvalid))
+	}
+	d, err := o.Gate.Evaluate(ctx, GateInput{Root: o.Root, Spec: o.Spec, Tier: o.Tier, Backend: o.Backend})
+	rec.Repository = <-repo
+	if err != nil {
+		return fail(record.StatusFailed, fmt.Errorf("policy gate: %w", err))
+	}
+	if err := writeJSON(filepath.Join(dir, record.DecisionFile), d); err != nil {
+		return fail(record.StatusFailed, err)
+	}
+	rec.Decision = record.DecisionRef{Allow: d.Allow && len(d.Violations) == 0, Violations: len(d.Violations),
+		Warnings: len(d.Warnings), Waived: d.Waived, InputSHA256: d.InputSHA256, BundleSHA256: d.BundleSHA256}
+	if !rec.Decision.Allow {
+		return fail(record.StatusDenied, fmt.Errorf("%w: %d violation(s)", ErrDenied, len(d.Violations)))
+	}
+
+	// 2. Secrets, resolved on the host before anything starts.
+	red := &redactor{}
+	secrets := map[string]map[string]string{}
+	for _, n := range p.order {
+		for _, s := range n.task.Secrets {
+			v, err := resolveSecret(ctx, &o, s)
+			if err != nil {
+				return fail(record.StatusFailed, fmt.Errorf("%w: task %q: %w", ErrInvalid, n.task.Name, err))
+			}
+			red.add(v)
+			if secrets[n.task.Name] == nil {
+				secrets[n.task.Name] = map[string]string{}
+			}
+			secrets[n.task.Name][s.Name] = v
+		}
+	}
+
+	rec.Status = record.StatusRunning
+	if err := writeJSON(filepath.Join(dir, record.RunFile), rec); err != nil {
+		return fail(record.StatusFailed, err)
+	}
+	rctx := ctx
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, context.DeadlineExceeded)
+		defer cancel()
+	}
+
+	// 3. The backend.
+	ex := &exporter{runDir: dir, budget: o.AllowDelete}
+	var be backend
+	var version chan string
+	switch o.Backend {
+	case BackendHost:
+		be = &hostBackend{o: &o, secrets: secrets, out: ex}
+	default:
+		s, err := connect(rctx, o.Engine, scrubWriter{r: red, w: o.Log})
+		if err != nil {
+			if rctx.Err() != nil {
+				return fail(record.StatusInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, err))
+			}
+			return fail(record.StatusFailed, err)
+		}
+		defer s.Close()
+		// The engine version is asked for alongside the tasks, not before.
+		version = make(chan string, 1)
+		go func() {
+			v, _ := s.client.Version(rctx)
+			version <- v
+		}()
+		be = &daggerBackend{c: s.client, s: s, o: &o, secrets: secrets, out: ex}
+	}
+
+	// 4. The tasks.
+	r := &runner{o: &o, p: p, be: be, red: red, dir: dir, results: map[string]*outcome{}, tasks: map[string]*record.Task{}}
+	for i := range rec.Tasks {
+		r.tasks[rec.Tasks[i].Name] = &rec.Tasks[i]
+	}
+	r.execute(rctx)
+	if version != nil {
+		rec.Engine.Version = <-version
+	}
+	_ = os.RemoveAll(filepath.Join(dir, ".staging"))
+	for _, n := range p.order {
+		rec.Outputs = append(rec.Outputs, r.results[n.task.Name].outputs...)
+	}
+	status, err := r.summary(rctx)
+	if err != nil {
+		return fail(status, err)
+	}
+
+	// 5. Evidence, only for a succeeded run. A failure here fails the run:
+	// a run that was asked for evidence and has none is not a success.
+	rec.FinishedAt = o.Now().UTC()
+	rec.Status = record.StatusSucceeded
+	if err := writeEvidence(ctx, &o, dir, rec, d.inventory); err != nil {
+		return fail(record.StatusFailed, fmt.Errorf("%w: %w", ErrEvidence, err))
+	}
+	if err := writeJSON(filepath.Join(dir, record.RunFile), rec); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func writeEvidence(ctx context.Context, o *Options, dir string, rec *record.Run, inv *inventory.Inventory) error {
+	if o.SBOM != nil {
+		var b strings.Builder
+		if err := o.SBOM.WriteSBOM(ctx, rec, dir, inv, &b); err != nil {
+			return fmt.Errorf("sbom: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, record.SBOMFile), []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+		rec.Evidence.SBOM, rec.Evidence.SBOMSHA256 = record.SBOMFile, sha256Hex([]byte(b.String()))
+	}
+	if o.Attester != nil {
+		pv, err := o.Attester.Attest(ctx, rec)
+		if err != nil {
+			return fmt.Errorf("provenance: %w", err)
+		}
+		if len(pv.Envelope) == 0 {
+			return fmt.Errorf("provenance: attester returned no envelope")
+		}
+		if err := os.WriteFile(filepath.Join(dir, record.ProvenanceFile), pv.Envelope, 0o644); err != nil {
+			return err
+		}
+		rec.Evidence.Provenance, rec.Evidence.ProvenanceSHA256 = record.ProvenanceFile, sha256Hex(pv.Envelope)
+		if len(pv.Bundle) > 0 {
+			if err := os.WriteFile(filepath.Join(dir, record.BundleFile), pv.Bundle, 0o644); err != nil {
+				return err
+			}
+			rec.Evidence.Bundle = record.BundleFile
+		}
+		rec.Evidence.Signed, rec.Evidence.KeyRef = true, pv.KeyRef
+	}
+	return nil
+}
+
+func (o *Options) defaults() error {
+	if o.Spec == nil {
+		return fmt.Errorf("%w: no spec", ErrInvalid)
+	}
+	if o.Root == "" {
+		return fmt.Errorf("%w: no repository root", ErrInvalid)
+	}
+	root, err := filepath.Abs(o.Root)
+	if err != nil {
+		return err
+	}
+	o.Root = root
+	if o.RunsDir == "" {
+		o.RunsDir = filepath.Join(o.Root, ".pinline", "runs")
+	}
+	if o.Backend == "" {
+		o.Backend = BackendDagger
+	}
+	if o.Backend != BackendDagger && o.Backend != BackendHost {
+		return fmt.Errorf("%w: unknown backend %q, valid backends are %q", ErrInvalid, o.Backend, []string{BackendDagger, BackendHost})
+	}
+	if o.Backend == BackendDagger && o.Engine.Address == "" {
+		return fmt.Errorf("%w: no engine address", ErrInvalid)
+	}
+	if o.Tier == "" {
+		o.Tier = "local"
+	}
+	if o.CacheScope == "" {
+		o.CacheScope = engineconfig.BranchScope(o.Spec.Name)
+	}
+	if o.CacheMode == "" {
+		o.CacheMode = CacheModeRW
+	}
+	if o.CacheMode != CacheModeRW && o.CacheMode != CacheModeSnapshot {
+		return fmt.Errorf("%w: unknown cache mode %q", ErrInvalid, o.CacheMode)
+	}
+	if o.SnapshotFrom != "" && (o.CacheMode != CacheModeSnapshot || o.SnapshotImage == "") {
+		return fmt.Errorf("%w: reading tier %q's caches needs cache mode snapshot and a pinned snapshot image", ErrInvalid, o.SnapshotFrom)
+	}
+	if o.AllowDelete < 0 {
+		return fmt.Errorf("%w: --allow-delete must not be negative", ErrInvalid)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	return nil
+}
