@@ -8,7 +8,9 @@
 #   3. pinline run     - test and build testdata/demo (a tiny Go program) inside
 #                        the Go image on the engine, export the binary;
 #   4. SBOM + signed provenance for the run (throwaway cosign key);
-#   5. pinline verify  - verify the exported binary against the provenance.
+#   5. pinline verify  - verify the exported binary against the provenance;
+#   6. pinline report  - audit report (HTML, Markdown, JSON) and a signed
+#                        evidence pack, verified again.
 #
 # Everything goes under $PINLINE_DEMO_DIR (default $PINLINE_CACHE/demo); the
 # script prints where. The engine and the registry are stopped (and the host
@@ -20,7 +22,6 @@ REPO=$PWD
 export PINLINE_CACHE PATH=/usr/local/go/bin:$PATH GOFLAGS=${GOFLAGS:--buildvcs=false}
 OUT=${PINLINE_DEMO_DIR:-$PINLINE_CACHE/demo}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-todo() { printf '   TODO: %s\n' "$*"; }
 
 cleanup() {
   if [ "${PINLINE_DEMO_KEEP:-}" != 1 ]; then
@@ -50,39 +51,31 @@ rm "$W/pinline.yaml.tmpl"
 (cd "$W" && git init -q && git add -A && git -c user.name=demo -c user.email=demo@localhost commit -qm demo)
 echo "   repository $W (Go image $PINLINE_IMAGE_GO)"
 
-has() { "$PL" "$@" --help >/dev/null 2>&1; }
+step "2. pinline check (the gate)"
+(cd "$W" && "$PL" check)
 
-step "2. pinline check"
-if has check; then
-  (cd "$W" && "$PL" check)
-else
-  todo "pinline check is not in this build yet (policy gate issue); run applies its built-in gate"
-fi
-
-step "3. pinline run"
-KEYARGS=()
-if has keys generate; then
-  export COSIGN_PASSWORD=${COSIGN_PASSWORD:-demo-password}
-  "$PL" keys generate --output-key-prefix "$OUT/cosign" >/dev/null
-  KEYARGS=(--key "$OUT/cosign.key")
-else
-  todo "pinline keys generate is not in this build yet (evidence issue): the run is not signed"
-fi
-"$PL" run -f "$W/pinline.yaml" --engine-config "$OUT/engine.json" "${KEYARGS[@]}"
+step "3. pinline run (on the engine, signed with a throwaway key)"
+export COSIGN_PASSWORD=${COSIGN_PASSWORD:-demo-password}
+"$PL" keys generate --output-key-prefix "$OUT/cosign" >/dev/null
+"$PL" run -f "$W/pinline.yaml" --engine-config "$OUT/engine.json" --key "$OUT/cosign.key"
 RUN=$(ls -d "$W"/.pinline/runs/* | tail -1)
 BIN=$RUN/outputs/hello
 echo "   binary: $BIN -> $("$BIN" demo)"
 
 step "4. SBOM and provenance"
-if [ -f "$RUN/sbom.cdx.json" ]; then echo "   SBOM:       $RUN/sbom.cdx.json"; else todo "SBOM writer not wired into run yet (SBOM issue)"; fi
-if [ -f "$RUN/provenance.intoto.json" ]; then echo "   provenance: $RUN/provenance.intoto.json"; else todo "signed provenance not wired into run yet (evidence issue)"; fi
+test -s "$RUN/sbom.cdx.json" && test -s "$RUN/provenance.intoto.json" && test -s "$RUN/provenance.sigstore.json"
+echo "   SBOM:       $RUN/sbom.cdx.json ($(grep -c '"bom-ref"' "$RUN/sbom.cdx.json") bom-refs)"
+echo "   provenance: $RUN/provenance.intoto.json (DSSE), $RUN/provenance.sigstore.json (bundle v0.3)"
 
-step "5. pinline verify"
-if has verify && [ -f "$RUN/provenance.intoto.json" ]; then
-  "$PL" verify --key "$OUT/cosign.pub" --attestation "$RUN/provenance.intoto.json" --artifact "$BIN"
-else
-  todo "pinline verify needs the evidence issue (provenance + verify)"
-fi
+step "5. pinline verify (before deploy)"
+"$PL" verify --key "$OUT/cosign.pub" --attestation "$RUN/provenance.intoto.json" --artifact "$BIN"
+"$PL" verify --key "$OUT/cosign.pub" --attestation "$RUN/provenance.sigstore.json" --artifact "$BIN"
+
+step "6. pinline report (for the auditor)"
+"$PL" report --runs "$W/.pinline/runs" --key "$OUT/cosign.pub" -o "$OUT/report.html"
+"$PL" report --runs "$W/.pinline/runs" --key "$OUT/cosign.pub" -o "$OUT/report.md"
+"$PL" report --runs "$W/.pinline/runs" --key "$OUT/cosign.pub" --pack "$OUT/evidence.tar.gz" --sign-key "$OUT/cosign.key" -o "$OUT/report.json"
+"$PL" verify --pack "$OUT/evidence.tar.gz" --key "$OUT/cosign.pub"
 
 step "where everything went"
 cat <<EOF
@@ -95,6 +88,10 @@ cat <<EOF
    policy decision  $RUN/decision.json
    task logs        $RUN/logs/
    exported binary  $BIN
+   SBOM             $RUN/sbom.cdx.json
+   provenance       $RUN/provenance.intoto.json, $RUN/provenance.sigstore.json
+   audit report     $OUT/report.html, $OUT/report.md, $OUT/report.json
+   evidence pack    $OUT/evidence.tar.gz
 EOF
 "$PL" runs --dir "$W/.pinline/runs"
 cd "$REPO"
