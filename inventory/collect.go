@@ -5,11 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
+	"slices"
 	"sync"
 
 	"github.com/pinline/pinline/spec"
@@ -101,89 +100,6 @@ func Collect(ctx context.Context, opts Options) (*Inventory, error) {
 	return inv, nil
 }
 
-// walk lists configuration files and candidate source files.
-func walk(ctx context.Context, rootAbs string, opts Options) (configs, sources []job, err error) {
-	seen := map[string]bool{}
-	for _, p := range opts.Paths {
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(rootAbs, p)
-		}
-		err := filepath.WalkDir(p, func(abs string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			name := d.Name()
-			if d.IsDir() {
-				if skipDirs[name] && abs != p {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !d.Type().IsRegular() {
-				return nil // symlinks, devices, sockets
-			}
-			kind := classify(name, abs)
-			if kind < 0 {
-				return nil
-			}
-			rel := relPath(rootAbs, abs)
-			if seen[rel] {
-				return nil
-			}
-			seen[rel] = true
-			j := job{kind: kind, abs: abs, rel: rel}
-			if kind >= kindGo {
-				sources = append(sources, j)
-			} else {
-				configs = append(configs, j)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, nil, fmt.Errorf("walk %s: %w", p, err)
-		}
-	}
-	return configs, sources, nil
-}
-
-func classify(name, abs string) int {
-	switch name {
-	case "dagger.json":
-		return kindDaggerJSON
-	case "dagger-module.toml":
-		return kindModuleTOML
-	case "dagger.lock":
-		return kindLock
-	case "pinline.yaml", "pinline.yml":
-		return kindSpec
-	case "config.toml":
-		if filepath.Base(filepath.Dir(abs)) == ".dagger" {
-			return kindWorkspaceTOML
-		}
-		return -1
-	}
-	switch {
-	case strings.HasSuffix(name, ".go"):
-		return kindGo
-	case strings.HasSuffix(name, ".py"):
-		return kindPython
-	case strings.HasSuffix(name, ".ts") && !strings.HasSuffix(name, ".d.ts"):
-		return kindTS
-	}
-	return -1
-}
-
-func relPath(rootAbs, abs string) string {
-	rel, err := filepath.Rel(rootAbs, abs)
-	if err != nil {
-		return filepath.ToSlash(abs)
-	}
-	return filepath.ToSlash(rel)
-}
-
 // result is what one file contributes.
 type result struct {
 	file       string
@@ -204,8 +120,11 @@ func run(ctx context.Context, opts Options, jobs []job) ([]result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Parsers copy what they keep, so one read buffer per worker
+			// is reused for every file.
+			buf := make([]byte, 0, 16<<10)
 			for i := range next {
-				out[i] = parseJob(jobs[i], opts.MaxFileSize)
+				out[i], buf = parseJob(jobs[i], opts.MaxFileSize, buf)
 			}
 		}()
 	}
@@ -235,22 +154,29 @@ feed:
 	return out, nil
 }
 
-func parseJob(j job, maxSize int64) (r result) {
+func parseJob(j job, maxSize int64, buf []byte) (r result, _ []byte) {
 	r.file = j.rel
 	defer func() {
 		if p := recover(); p != nil {
 			r.err = &ParseError{File: j.rel, Msg: fmt.Sprintf("internal parser error: %v", p)}
 		}
 	}()
-	data, err := readFile(j.abs, maxSize)
+	data, err := readFile(j.abs, maxSize, buf)
 	if err != nil {
 		var pe *ParseError
 		if errors.As(err, &pe) {
 			pe.File = j.rel
 		}
 		r.err = err
-		return r
+		return r, buf
 	}
+	buf = data[:0]
+	r = parseData(j, data)
+	return r, buf
+}
+
+func parseData(j job, data []byte) (r result) {
+	r.file = j.rel
 	switch j.kind {
 	case kindDaggerJSON:
 		m, imgs, err := ParseDaggerJSON(j.rel, data)
@@ -288,28 +214,44 @@ func parseJob(j job, maxSize int64) (r result) {
 	return r
 }
 
-func readFile(abs string, maxSize int64) ([]byte, error) {
+// readFile reads abs into buf (grown as needed), failing for files over
+// maxSize bytes.
+func readFile(abs string, maxSize int64, buf []byte) ([]byte, error) {
 	f, err := os.Open(abs)
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("read: %w", err)
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > maxSize {
+			return nil, &ParseError{Msg: fmt.Sprintf("file is larger than %d bytes", maxSize)}
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", abs, err)
+		}
 	}
-	if st.Size() > maxSize {
-		return nil, &ParseError{Msg: fmt.Sprintf("file is larger than %d bytes", maxSize)}
-	}
-	data := make([]byte, st.Size())
-	n, err := io.ReadFull(f, data)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", abs, err)
-	}
-	return data[:n], nil
 }
 
 func merge(inv *Inventory, res []result) {
+	var nm, nl, ns, ni, nu int
+	for _, r := range res {
+		nm, nl, ns, ni, nu = nm+len(r.modules), nl+len(r.locks), ns+len(r.specs), ni+len(r.images), nu+len(r.unresolved)
+	}
+	inv.Files = slices.Grow(inv.Files, len(res))
+	inv.Modules = slices.Grow(inv.Modules, nm)
+	inv.Locks = slices.Grow(inv.Locks, nl)
+	inv.Specs = slices.Grow(inv.Specs, ns)
+	inv.Images = slices.Grow(inv.Images, ni)
+	inv.Unresolved = slices.Grow(inv.Unresolved, nu)
 	for _, r := range res {
 		inv.Files = append(inv.Files, r.file)
 		inv.Modules = append(inv.Modules, r.modules...)

@@ -111,6 +111,8 @@ func TestParseDaggerJSONErrors(t *testing.T) {
 		{`{"name": "x"} {}`, "dagger.json:1:15: unexpected data after the top-level value"},
 		{"{\n\t\"name\": \"x\"\n\t\"sdk\": \"go\"}", "dagger.json:3:2: invalid JSON: invalid character '\"' after object key:value pair"},
 	}
+	tests = append(tests, struct{ in, want string }{strings.Repeat("[", 100000),
+		"dagger.json:1:513: JSON nested deeper than 512 levels"})
 	for _, tt := range tests {
 		_, _, err := ParseDaggerJSON("dagger.json", []byte(tt.in))
 		var pe *ParseError

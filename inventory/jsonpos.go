@@ -55,11 +55,16 @@ func (n *jnode) typeName() string {
 	return "null"
 }
 
+// maxJSONDepth bounds nesting so that hostile input cannot exhaust the
+// stack.
+const maxJSONDepth = 512
+
 type jparser struct {
-	data []byte
-	dec  *json.Decoder
-	li   lineIndex
-	file string
+	depth int
+	data  []byte
+	dec   *json.Decoder
+	li    lineIndex
+	file  string
 }
 
 // parseJSON parses data into a positioned tree. Errors are *ParseError.
@@ -129,6 +134,10 @@ func (p *jparser) valueFrom(tok json.Token, off int) (*jnode, error) {
 	n := &jnode{line: l, col: c}
 	switch t := tok.(type) {
 	case json.Delim:
+		if p.depth++; p.depth > maxJSONDepth {
+			return nil, p.errAt(off, fmt.Sprintf("JSON nested deeper than %d levels", maxJSONDepth))
+		}
+		defer func() { p.depth-- }()
 		switch t {
 		case '{':
 			n.kind = 'o'

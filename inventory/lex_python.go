@@ -3,7 +3,7 @@ package inventory
 // lexPython tokenizes Python source: comments, all string forms
 // (prefixes r/b/u/f, triple quotes, nested f-string expressions),
 // implicit line joining inside brackets and backslash continuations.
-func lexPython(file string, data []byte) ([]tok, *ParseError) {
+func lexPython(file string, data []byte) (*lexer, *ParseError) {
 	l := newLexer(file, data)
 	depth := 0
 	lineStart := true
@@ -66,7 +66,7 @@ func lexPython(file string, data []byte) ([]tok, *ParseError) {
 	if l.err != nil {
 		return nil, l.err
 	}
-	return l.toks, nil
+	return l, nil
 }
 
 // pyPrefix returns the offset of the quote after a string prefix (r, b,

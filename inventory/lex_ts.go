@@ -1,5 +1,8 @@
 package inventory
 
+// maxTemplateDepth bounds template literal nesting.
+const maxTemplateDepth = 256
+
 // Keywords after which a "/" starts a regular expression literal.
 var regexAfter = map[string]bool{"return": true, "typeof": true, "case": true, "do": true, "else": true,
 	"in": true, "of": true, "new": true, "delete": true, "void": true, "throw": true, "instanceof": true,
@@ -8,13 +11,13 @@ var regexAfter = map[string]bool{"return": true, "typeof": true, "case": true, "
 // lexTS tokenizes TypeScript: line and block comments, '...' and "..."
 // strings, template literals with nested ${...} expressions, and regular
 // expression literals (told apart from division by the previous token).
-func lexTS(file string, data []byte) ([]tok, *ParseError) {
+func lexTS(file string, data []byte) (*lexer, *ParseError) {
 	l := newLexer(file, data)
 	l.tsTokens(false)
 	if l.err != nil {
 		return nil, l.err
 	}
-	return l.toks, nil
+	return l, nil
 }
 
 // tsTokens scans until the end of input or, inside a template
@@ -160,10 +163,15 @@ func (l *lexer) template() {
 			continue
 		case c == '$' && l.i+1 < len(l.data) && l.data[l.i+1] == '{':
 			subst = true
+			if l.depth++; l.depth > maxTemplateDepth {
+				l.fail(start, "template literals nested too deeply")
+				return
+			}
 			l.i += 2
 			save := len(l.toks)
 			l.tsTokens(true)
 			l.toks = l.toks[:save]
+			l.depth--
 			continue
 		case c == '`':
 			l.i++

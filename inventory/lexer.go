@@ -27,16 +27,29 @@ type tok struct {
 }
 
 type lexer struct {
-	file string
-	data []byte
-	li   lineIndex
-	i    int
-	toks []tok
-	err  *ParseError
+	file  string
+	data  []byte
+	li    lineIndex
+	i     int
+	toks  []tok
+	err   *ParseError
+	depth int // template literal nesting
+	// intern shares the strings of repeated names and operators.
+	intern map[string]string
 }
 
 func newLexer(file string, data []byte) *lexer {
-	return &lexer{file: file, data: data, li: newLineIndex(data), toks: make([]tok, 0, len(data)/6)}
+	return &lexer{file: file, data: data, li: newLineIndex(data), toks: make([]tok, 0, len(data)/16+8),
+		intern: make(map[string]string, 64)}
+}
+
+func (l *lexer) str(b []byte) string {
+	if s, ok := l.intern[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	l.intern[s] = s
+	return s
 }
 
 func (l *lexer) fail(off int, msg string) {
@@ -62,7 +75,7 @@ func (l *lexer) name() {
 	for l.i < len(l.data) && isNameChar(l.data[l.i]) {
 		l.i++
 	}
-	l.toks = append(l.toks, tok{kind: tName, text: string(l.data[start:l.i]), off: start})
+	l.toks = append(l.toks, tok{kind: tName, text: l.str(l.data[start:l.i]), off: start})
 }
 
 func (l *lexer) number() {
@@ -124,5 +137,5 @@ func (l *lexer) op() {
 	} else {
 		l.i++
 	}
-	l.toks = append(l.toks, tok{kind: tOp, text: string(l.data[start:l.i]), off: start})
+	l.toks = append(l.toks, tok{kind: tOp, text: l.str(l.data[start:l.i]), off: start})
 }

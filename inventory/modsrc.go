@@ -34,6 +34,10 @@ func moduleSourceIndex(mods []Module) sourceIndex {
 var generated = []string{"sdk/", "internal/dagger/", "internal/querybuilder/", "internal/telemetry/",
 	"dagger.gen.go"}
 
+// envDirs hold installed third-party code (Python virtual environments),
+// never module source.
+var envDirs = map[string]bool{".venv": true, "venv": true, "__pycache__": true, "site-packages": true}
+
 // owns reports whether file is module source code. The rule: walk up
 // from the file's directory; the first directory that is a module's
 // source directory (dagger.json "source", default the module directory)
@@ -41,7 +45,8 @@ var generated = []string{"sdk/", "internal/dagger/", "internal/querybuilder/", "
 // lives elsewhere, such as a repository root with "source": ".dagger")
 // or reaching the top means the file is not module code. Generated SDK
 // code (sdk/, internal/dagger/, internal/querybuilder/,
-// internal/telemetry/, dagger.gen.go) is skipped.
+// internal/telemetry/, dagger.gen.go) and virtual environments (.venv,
+// venv, site-packages) are skipped.
 func (idx sourceIndex) owns(file string) bool {
 	if len(idx.sourceDirs) == 0 {
 		return false
@@ -55,6 +60,11 @@ func (idx sourceIndex) owns(file string) bool {
 			}
 			for _, g := range generated {
 				if rel == g || strings.HasPrefix(rel, g) {
+					return false
+				}
+			}
+			for _, e := range strings.Split(rel, "/") {
+				if envDirs[e] {
 					return false
 				}
 			}

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"errors"
 	"go/ast"
 	"go/parser"
@@ -28,7 +29,11 @@ type goConst struct {
 // Unresolved. A syntax error is a *ParseError.
 func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, file, data, parser.ParseComments|parser.SkipObjectResolution)
+	mode := parser.SkipObjectResolution
+	if bytes.Contains(data, []byte("+default=")) {
+		mode |= parser.ParseComments // only comments with pragmas matter
+	}
+	f, err := parser.ParseFile(fset, file, data, mode)
 	if err != nil {
 		var list scanner.ErrorList
 		if errors.As(err, &list) && len(list) > 0 {
@@ -44,17 +49,10 @@ func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 			s.pragmas(c)
 		}
 	}
-	s.defaults(f)
-	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "From" && len(call.Args) == 1 {
-			s.from(call.Args[0])
-		}
-		return true
-	})
+	s.defaults()
+	for _, arg := range s.fromArgs {
+		s.from(arg)
+	}
 	// Image-looking constants not passed to From here (they may be used
 	// from another file): those named like an image or holding a digest.
 	for _, n := range s.order {
@@ -78,10 +76,12 @@ type goScan struct {
 	consts   map[string]*goConst
 	order    []string
 	pragmaAt []int // indexes into images of +default pragmas
-	// params and fields whose +default pragma names an image; From on
-	// them is resolved by that default.
-	paramDefault map[*ast.FuncType]map[string]bool
+	// fields whose +default pragma names an image, and function bodies
+	// whose parameters have one; From on them is resolved by that default.
 	fieldDefault map[string]bool
+	fromArgs     []ast.Expr
+	funcs        []funcNode
+	structs      []*ast.StructType
 	scopes       []scope
 	images       []ImageRef
 	unresolved   []Unresolved
@@ -127,8 +127,20 @@ func (s *goScan) collectConsts(f *ast.File) {
 		id *ast.Ident
 		v  ast.Expr
 	}
+	// One walk collects constants, From arguments, and the functions and
+	// structs that +default pragmas may annotate.
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.CallExpr:
+			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "From" && len(n.Args) == 1 {
+				s.fromArgs = append(s.fromArgs, n.Args[0])
+			}
+		case *ast.FuncDecl:
+			s.funcs = append(s.funcs, funcNode{n.Type, n.Body})
+		case *ast.FuncLit:
+			s.funcs = append(s.funcs, funcNode{n.Type, n.Body})
+		case *ast.StructType:
+			s.structs = append(s.structs, n)
 		case *ast.ValueSpec:
 			for i, id := range n.Names {
 				var v ast.Expr
@@ -245,6 +257,9 @@ var reDefault = regexp.MustCompile(`\+default=("(?:[^"\\\n]|\\.)*")`)
 
 // pragmas reports +default="..." values that look like images.
 func (s *goScan) pragmas(c *ast.Comment) {
+	if !strings.Contains(c.Text, "+default=") {
+		return
+	}
 	for _, m := range reDefault.FindAllStringSubmatchIndex(c.Text, -1) {
 		v, err := strconv.Unquote(c.Text[m[2]:m[3]])
 		if err != nil || !LooksLikeImage(v) || isHostPort(v) {
@@ -256,98 +271,4 @@ func (s *goScan) pragmas(c *ast.Comment) {
 			s.images = append(s.images, img)
 		}
 	}
-}
-
-// defaults finds the parameters and struct fields that a +default
-// pragma with an image precedes.
-func (s *goScan) defaults(f *ast.File) {
-	s.paramDefault = map[*ast.FuncType]map[string]bool{}
-	s.fieldDefault = map[string]bool{}
-	if len(s.pragmaAt) == 0 {
-		return
-	}
-	// pragmaIn names the fields of list whose preceding comments hold an
-	// image pragma, and sets the ImageRef name.
-	pragmaIn := func(list *ast.FieldList, into map[string]bool) {
-		if list == nil {
-			return
-		}
-		prev := list.Opening
-		for _, fld := range list.List {
-			for _, i := range s.pragmaAt {
-				img := &s.images[i]
-				off := s.offsetOf(img.Pos)
-				if off > s.fset.Position(prev).Offset && off < s.fset.Position(fld.Pos()).Offset {
-					for _, id := range fld.Names {
-						into[id.Name] = true
-						if img.Name == "" {
-							img.Name = id.Name
-						}
-					}
-				}
-			}
-			prev = fld.End()
-		}
-	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncType:
-			m := map[string]bool{}
-			pragmaIn(n.Params, m)
-			if len(m) > 0 {
-				s.paramDefault[n] = m
-			}
-		case *ast.StructType:
-			pragmaIn(n.Fields, s.fieldDefault)
-		}
-		return true
-	})
-	if len(s.paramDefault) == 0 {
-		return
-	}
-	// Map each parameter name to the functions declaring it; a From on an
-	// identifier inside such a function uses the default.
-	ast.Inspect(f, func(n ast.Node) bool {
-		var ft *ast.FuncType
-		var body *ast.BlockStmt
-		switch n := n.(type) {
-		case *ast.FuncDecl:
-			ft, body = n.Type, n.Body
-		case *ast.FuncLit:
-			ft, body = n.Type, n.Body
-		}
-		if m := s.paramDefault[ft]; m != nil && body != nil {
-			s.scopes = append(s.scopes, scope{body.Pos(), body.End(), m})
-		}
-		return true
-	})
-}
-
-type scope struct {
-	from, to token.Pos
-	names    map[string]bool
-}
-
-func (s *goScan) offsetOf(p Position) int {
-	tf := s.fset.File(token.Pos(1))
-	if tf == nil || p.Line < 1 || p.Line > tf.LineCount() {
-		return -1
-	}
-	return tf.Offset(tf.LineStart(p.Line)) + p.Column - 1
-}
-
-// hasDefault reports whether arg is a parameter or field with an image
-// +default pragma.
-func (s *goScan) hasDefault(arg ast.Expr) bool {
-	switch e := arg.(type) {
-	case *ast.Ident:
-		for _, sc := range s.scopes {
-			if e.Pos() >= sc.from && e.Pos() < sc.to && sc.names[e.Name] {
-				return true
-			}
-		}
-	case *ast.SelectorExpr:
-		return s.fieldDefault[e.Sel.Name]
-	}
-	return false
 }

@@ -10,11 +10,13 @@ import "strings"
 // mentions an image. f-strings and other expressions are Unresolved.
 // An unterminated string is a *ParseError.
 func ScanPython(file string, data []byte) ([]ImageRef, []Unresolved, error) {
-	toks, perr := lexPython(file, data)
+	l, perr := lexPython(file, data)
 	if perr != nil {
 		return nil, nil, perr
 	}
-	s := &srcScan{origin: "python", l: newLexer(file, data), toks: toks, consts: map[string]*srcConst{}}
+	toks := l.toks
+	s := &srcScan{origin: "python", l: l, toks: toks, consts: map[string]*srcConst{},
+		defaults: map[string]bool{}}
 	// Module-level constants: NAME [: type] = "..." at column 1.
 	for i, t := range toks {
 		if !t.first || t.kind != tName || !isUpperName(t.text) {
@@ -26,7 +28,7 @@ func ScanPython(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 				j++
 			}
 		}
-		if j >= len(toks) || toks[j].kind != tOp || toks[j].text != "=" {
+		if j+1 >= len(toks) || toks[j].kind != tOp || toks[j].text != "=" {
 			continue
 		}
 		v, k, ok := s.strings(j + 1)
@@ -84,6 +86,7 @@ type srcScan struct {
 	l          *lexer
 	toks       []tok
 	consts     map[string]*srcConst
+	defaults   map[string]bool // names given an image default
 	order      []string
 	images     []ImageRef
 	unresolved []Unresolved
@@ -181,6 +184,10 @@ func (s *srcScan) resolve(arg []tok, via string) {
 		s.add(arg[0].off, via, "", v)
 		return
 	}
+	if len(arg) == 1 && arg[0].kind == tName && s.defaults[arg[0].text] ||
+		len(arg) == 3 && (arg[0].text == "self" || arg[0].text == "this") && isOp(arg[1], ".") && s.defaults[arg[2].text] {
+		return // a parameter or field whose image default is reported where it is written
+	}
 	if len(arg) == 1 && arg[0].kind == tName {
 		if c := s.consts[arg[0].text]; c != nil && c.ok {
 			c.used = true
@@ -234,14 +241,54 @@ func (s *srcScan) add(off int, via, name, ref string) {
 // defaultAt reports a string default at i when it looks like an image.
 func (s *srcScan) defaultAt(i int, via string) {
 	v, k, ok := s.strings(i)
+	name := ""
+	if via != "default" {
+		name = s.nameBefore(i - 1)
+	}
 	if !ok || !LooksLikeImage(v) || isHostPort(v) {
 		return
 	}
 	if k < len(s.toks) && !(s.toks[k].kind == tNewline || isOp(s.toks[k], ",") || isOp(s.toks[k], ")") ||
-		isOp(s.toks[k], ";") || isOp(s.toks[k], "}")) {
-		return
+		isOp(s.toks[k], ";") || isOp(s.toks[k], "}") || s.line(s.toks[k].off) > s.line(s.toks[k-1].off)) {
+		return // part of a larger expression
 	}
-	s.add(s.toks[i].off, via, "", v)
+	s.add(s.toks[i].off, via, name, v)
+	if name != "" {
+		s.defaults[name] = true
+	}
+}
+
+// nameBefore returns the parameter or property name an "=" at eq
+// assigns: x = ..., x: T = ..., x?: T = ..., x: Annotated[...] = ...
+func (s *srcScan) nameBefore(eq int) string {
+	k := eq - 1
+	if k >= 0 && isOp(s.toks[k], "]") {
+		depth := 0
+		for ; k >= 0; k-- {
+			if isOp(s.toks[k], "]") {
+				depth++
+			} else if isOp(s.toks[k], "[") {
+				depth--
+				if depth == 0 {
+					break
+				}
+			}
+		}
+		k-- // the generic type name (Annotated)
+	}
+	if k < 0 || s.toks[k].kind != tName {
+		return ""
+	}
+	if k >= 2 && isOp(s.toks[k-1], ":") {
+		k -= 2
+		if k >= 1 && isOp(s.toks[k], "?") {
+			k--
+		}
+	}
+	if k >= 0 && s.toks[k].kind == tName {
+		return s.toks[k].text
+	}
+	return ""
 }
 
 // unusedConsts reports image-looking constants not passed to from():
@@ -278,4 +325,9 @@ func isHostPort(v string) bool {
 		}
 	}
 	return true
+}
+
+func (s *srcScan) line(off int) int {
+	l, _ := s.l.li.pos(off)
+	return l
 }

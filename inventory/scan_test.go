@@ -57,6 +57,8 @@ func TestScanGo(t *testing.T) {
 			[]string{"default golang:1.23@sha256:" + hex64 + " @5:14 name=image"}},
 		{"pragma field", "package m\ntype M struct {\n\t// +default=\"alpine:3.20\"\n\tBase string\n}\nfunc (m *M) f() { c.From(m.Base) }",
 			[]string{"default alpine:3.20 @3:14 name=Base"}},
+		{"constructor default stored in a field", "package m\ntype M struct{ Image string }\nfunc New(\n\t// +default=\"alpine:3.20\"\n\timage string,\n) *M { return &M{Image: image} }\nfunc (m *M) f() { c.From(m.Image); c.From(m.Other) }",
+			[]string{"default alpine:3.20 @4:14 name=image", "? m.Other @7:43: m.Other is defined outside this file or at run time"}},
 		{"pragma non-images", "package m\n// +default=\"alpine\"\n// +default=\"1.22\"\n// +default=\"registry:5000/foo\"\n// +default=\"localhost:5000\"\n// +default=\"broken\nfunc f() {}", []string{}},
 		{"image const unused", "package m\nconst baseImage = \"ubuntu:24.04\"\nconst addr = \"redis:7\"\nconst pinned = \"x/y:1@sha256:" + hex64 + "\"",
 			[]string{"const ubuntu:24.04 @2:19 name=baseImage", "const x/y:1@sha256:" + hex64 + " @4:16 name=pinned"}},
@@ -98,10 +100,12 @@ func TestScanPython(t *testing.T) {
 		{"comments and strings", "# c.from_(\"x:1\")\ns = \"c.from_('y:1')\"\nt = '''\nc.from_(\"z:1\")\n'''", []string{}},
 		{"def from_", "def from_(self, address: str): pass", []string{}},
 		{"annotated default", "def f(image: Annotated[str, Doc(\"base\")] = \"golang:1.23\"): pass",
-			[]string{"annotated golang:1.23 @1:44"}},
+			[]string{"annotated golang:1.23 @1:44 name=image"}},
+		{"from on annotated parameter", "def f(image: Annotated[str, Doc(\"b\")] = \"golang:1.23\"):\n    return c.from_(image)\ndef g(other: str):\n    return c.from_(other)",
+			[]string{"annotated golang:1.23 @1:41 name=image", "? other @4:20: other is not a constant of this file (a parameter, field or import)"}},
 		{"annotated non-image", "def f(distro: Annotated[str, Doc(\"x\")] = \"alpine\", v: Annotated[str, Doc(\"\")] = \"1.22\"): pass", []string{}},
 		{"field default", "base: str = field(default=\"alpine:3.20\")", []string{"default alpine:3.20 @1:27"}},
-		{"str param default", "def f(self, base: str = \"alpine:3.20\"): pass", []string{"param alpine:3.20 @1:25"}},
+		{"str param default", "def f(self, base: str = \"alpine:3.20\"): pass", []string{"param alpine:3.20 @1:25 name=base"}},
 		{"image constant unused", "BASE_IMAGE = \"ubuntu:24.04\"\nPORT = \"localhost:5000\"\nVERSION = \"3:1\"", []string{"const ubuntu:24.04 @1:14 name=BASE_IMAGE"}},
 		{"raw and escapes", "c.from_(r\"a:1\")\nc.from_(\"b:\\x31\")", []string{"from a:1 @1:9", "? \"b:\\x31\" @2:9: not a string literal or constant of this file"}},
 	}
@@ -138,8 +142,10 @@ func TestScanTypeScript(t *testing.T) {
 		{"static from", "Array.from(items); Buffer.from(\"x\")", []string{}},
 		{"comments", "// c.from(\"a:1\")\n/* c.from(\"b:1\") */ const s = \"c.from('c:1')\"", []string{}},
 		{"regex", "const re = /from\\(\"x:1\"\\)/g; const q = a / b / c; c.from(\"d:1\")", []string{"from d:1 @1:58"}},
-		{"param default", "build(baseImage: string = \"alpine:3.20\", n = \"x\"): Container {}", []string{"param alpine:3.20 @1:27"}},
-		{"optional field default", "@func() image?: string = \"alpine:3.20\"", []string{"param alpine:3.20 @1:26"}},
+		{"param default", "build(baseImage: string = \"alpine:3.20\", n = \"x\"): Container {}", []string{"param alpine:3.20 @1:27 name=baseImage"}},
+		{"from on defaulted parameter and field", "class M {\n  image?: string = \"wolfi:1\"\n  build(base: string = \"alpine:3\") { c.from(base); c.from(this.image) }\n}",
+			[]string{"param wolfi:1 @2:20 name=image", "param alpine:3 @3:24 name=base"}},
+		{"optional field default", "@func() image?: string = \"alpine:3.20\"", []string{"param alpine:3.20 @1:26 name=image"}},
 		{"image const unused", "export const BASE_IMAGE = \"wolfi:latest\"", []string{"const wolfi:latest @1:27 name=BASE_IMAGE"}},
 		{"concat", "const I = \"a\" + \":1\"\nc.from(I)", []string{"const a:1 @1:11 name=I"}},
 	}
@@ -170,6 +176,7 @@ func TestScanErrors(t *testing.T) {
 		{"typescript", "const s = 'abc\n'", "m.ts:1:11: unterminated string literal"},
 		{"typescript", "/* open", "m.ts:1:1: unterminated block comment"},
 		{"typescript", "const t = `a${b", "m.ts:1:15: unterminated template literal substitution"},
+		{"typescript", strings.Repeat("`${", 300), "m.ts:1:769: template literals nested too deeply"},
 	}
 	for _, tt := range tests {
 		var err error

@@ -10,11 +10,13 @@ import "unicode"
 // an image. Template literals with substitutions and other expressions
 // are Unresolved. An unterminated string or comment is a *ParseError.
 func ScanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, error) {
-	toks, perr := lexTS(file, data)
+	l, perr := lexTS(file, data)
 	if perr != nil {
 		return nil, nil, perr
 	}
-	s := &srcScan{origin: "typescript", l: newLexer(file, data), toks: toks, consts: map[string]*srcConst{}}
+	toks := l.toks
+	s := &srcScan{origin: "typescript", l: l, toks: toks, consts: map[string]*srcConst{},
+		defaults: map[string]bool{}}
 	decl := map[int]bool{} // string token indexes that initialise a declaration
 	for i := 0; i+1 < len(toks); i++ {
 		t := toks[i]
@@ -48,15 +50,23 @@ func ScanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, error) 
 			}
 		}
 	}
+	parens := 0
 	for i := 0; i+1 < len(toks); i++ {
 		t := toks[i]
+		if isOp(t, "(") {
+			parens++
+		} else if isOp(t, ")") && parens > 0 {
+			parens--
+		}
 		switch {
 		case t.kind == tName && t.text == "from" && i > 0 && isOp(toks[i-1], ".") && isOp(toks[i+1], "("):
 			if i >= 2 && toks[i-2].kind == tName && startsUpper(toks[i-2].text) {
 				continue // Array.from, Buffer.from, ...
 			}
 			s.call(i+1, "")
-		case isOp(t, "=") && !decl[i+1] && i > 0 && (toks[i-1].kind == tName || isOp(toks[i-1], "?")):
+		case isOp(t, "=") && !decl[i+1] && i > 1 && toks[i-1].kind == tName && (parens > 0 || isOp(toks[i-2], ":")):
+			// A parameter default, or a typed property default; not a
+			// plain reassignment.
 			s.defaultAt(i+1, "param")
 		}
 	}

@@ -1,0 +1,183 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// writeTree creates files (path → content) under a temporary directory.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, c := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const goFrom = "package m\nfunc f() { c.From(\"alpine:3\") }\n"
+
+func TestCollectModuleSourceRule(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{
+		// Root module whose code lives in .dagger: root main.go is the
+		// application, not module code.
+		"dagger.json":                              `{"name":"app","sdk":"go","source":".dagger"}`,
+		"main.go":                                  goFrom,
+		".dagger/main.go":                          goFrom,
+		".dagger/dagger.gen.go":                    goFrom,
+		".dagger/internal/dagger/dagger.gen.go":    goFrom,
+		".dagger/internal/querybuilder/marshal.go": goFrom,
+		// A nested module with its own config owns its files.
+		".dagger/sub/dagger.json": `{"name":"sub","sdk":"go"}`,
+		".dagger/sub/main.go":     goFrom,
+		// A module without sdk has no code.
+		"ws/dagger.json": `{"name":"ws"}`,
+		"ws/main.go":     goFrom,
+		// Python module: src/ is code, sdk/ is generated.
+		"py/dagger.json":         `{"name":"py","sdk":{"source":"python"}}`,
+		"py/src/py/main.py":      "c.from_(\"alpine:3\")\n",
+		"py/sdk/src/dagger/x.py": "c.from_(\"alpine:3\")\n",
+		"py/.venv/lib/site.py":   "c.from_(\"alpine:3\")\n",
+		// Skipped directories.
+		".git/dagger.json":                  `{`,
+		"vendor/x/dagger.json":              `{`,
+		"node_modules/x/dagger.json":        `{`,
+		".dagger/node_modules/x/index.ts":   "c.from('a:1')",
+		"ts/dagger.json":                    `{"name":"ts","sdk":"typescript"}`,
+		"ts/src/index.ts":                   "c.from('alpine:3')",
+		"ts/src/types.d.ts":                 "c.from('alpine:3')",
+		"ts/node_modules/@dagger.io/x.ts":   "c.from('alpine:3')",
+		"notamodule/main.go":                goFrom,
+		"notamodule/deep/dir/pinline.yaml2": "",
+	})
+	inv, err := Collect(context.Background(), Options{Root: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{".dagger/main.go", ".dagger/sub/dagger.json", ".dagger/sub/main.go", "dagger.json",
+		"py/dagger.json", "py/src/py/main.py", "ts/dagger.json", "ts/src/index.ts", "ws/dagger.json"}
+	if d := cmp.Diff(want, inv.Files); d != "" {
+		t.Errorf("files read (-want +got):\n%s", d)
+	}
+	var from []string
+	for _, img := range inv.Images {
+		from = append(from, img.Pos.File)
+	}
+	if d := cmp.Diff([]string{".dagger/main.go", ".dagger/sub/main.go", "py/src/py/main.py", "ts/src/index.ts"}, from); d != "" {
+		t.Errorf("images found in (-want +got):\n%s", d)
+	}
+}
+
+func TestCollectPaths(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{
+		"a/dagger.json": `{"name":"a","engineVersion":"v0.19.0"}`,
+		"b/dagger.json": `{"name":"b"}`,
+	})
+	inv, err := Collect(context.Background(), Options{Root: dir, Paths: []string{"b", filepath.Join(dir, "b"), "b/dagger.json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"b/dagger.json"}, inv.Files); d != "" {
+		t.Errorf("files (-want +got):\n%s", d)
+	}
+	if len(inv.Modules) != 1 || inv.Modules[0].Name != "b" || inv.Modules[0].Pos.File != "b/dagger.json" {
+		t.Errorf("modules = %+v", inv.Modules)
+	}
+	_, err = Collect(context.Background(), Options{Root: dir, Paths: []string{"missing"}})
+	if err == nil || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing path: error = %v", err)
+	}
+}
+
+func TestCollectEmpty(t *testing.T) {
+	t.Parallel()
+	inv, err := Collect(context.Background(), Options{Root: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Files == nil || inv.Modules == nil || inv.Locks == nil || inv.Specs == nil || inv.Images == nil || inv.Unresolved == nil {
+		t.Error("empty inventory has nil lists (JSON null)")
+	}
+}
+
+func TestCollectFirstErrorInPathOrder(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{}
+	for _, d := range []string{"m", "c", "x", "a", "q"} {
+		files[d+"/dagger.json"] = "{\n  oops\n}"
+	}
+	dir := writeTree(t, files)
+	for i := 0; i < 5; i++ {
+		_, err := Collect(context.Background(), Options{Root: dir, Workers: 4})
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.File != "a/dagger.json" || pe.Line != 2 || pe.Column != 3 {
+			t.Fatalf("error = %v, want a/dagger.json:2:3", err)
+		}
+	}
+}
+
+func TestCollectSymlinksNotFollowed(t *testing.T) {
+	t.Parallel()
+	outside := writeTree(t, map[string]string{"dagger.json": `{"name":"outside"}`, "d/dagger.json": `{"name":"d"}`})
+	dir := writeTree(t, map[string]string{"dagger.json": `{"name":"inside"}`})
+	if err := os.Symlink(filepath.Join(outside, "d"), filepath.Join(dir, "link")); err != nil {
+		t.Skip(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "dagger.json"), filepath.Join(dir, "sub-dagger.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "dagger.json"), filepath.Join(dir, "x", "dagger.json")); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := Collect(context.Background(), Options{Root: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"dagger.json"}, inv.Files); d != "" {
+		t.Errorf("files (-want +got):\n%s", d)
+	}
+}
+
+func TestCollectLimitsAndCancel(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{"dagger.json": `{"name":"` + strings.Repeat("x", 100) + `"}`})
+	_, err := Collect(context.Background(), Options{Root: dir, MaxFileSize: 50})
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.File != "dagger.json" || !strings.Contains(pe.Msg, "larger than 50 bytes") {
+		t.Errorf("error = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Collect(ctx, Options{Root: dir}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: error = %v", err)
+	}
+}
+
+func TestCollectSpecErrorsAreTyped(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{
+		"pinline.yaml": "version: 1\ntasks:\n  a: {image: \"Bad/Ref:1\", run: [x]}\n",
+	})
+	_, err := Collect(context.Background(), Options{Root: dir})
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 3 || !strings.Contains(pe.Msg, "invalid repository component") {
+		t.Errorf("error = %v", err)
+	}
+}

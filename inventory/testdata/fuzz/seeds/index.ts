@@ -1,0 +1,27 @@
+/**
+ * A TypeScript module. dag.container().from("in-a-comment:1") is ignored.
+ */
+import { dag, Container, object, func } from "@dagger.io/dagger"
+
+const NODE_IMAGE = "node:22-alpine@sha256:bdf2cca6fe3dabd014ea60163eca3f0f7015fbd5c7ee1b0e9ccb4ced6eb02ef4"
+const VERSIONS = { rust: "1.83" }
+const re = /from\("regex:1"\)/g
+
+@object()
+export class TsMod {
+  @func()
+  build(baseImage: string = "alpine:3.20"): Container {
+    return dag.container().from(NODE_IMAGE)
+  }
+
+  @func()
+  rust(): Container {
+    return dag.container().from(`rust:${VERSIONS.rust}-slim`)
+  }
+
+  @func()
+  plain(): Container {
+    const items = Array.from(["a", "b"])
+    return dag.container().from(`busybox:1.37`).withExec(["echo", "from('x:1')"])
+  }
+}
