@@ -63,6 +63,11 @@ that evidence before deploy.`,
 
 	root.AddCommand(
 		newVersionCmd(s),
+		newCheckCmd(s),
+		newPolicyCmd(s),
+		newPinCmd(s),
+		newHooksCmd(s),
+		newReportCmd(s),
 		newSBOMCmd(s),
 	)
 	for _, c := range root.Commands() {

@@ -1,22 +1,12 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func runCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	s := &streams{in: strings.NewReader(""), out: &out, errOut: &errOut, env: func(string) (string, bool) { return "", false }}
-	code := run(context.Background(), s, args)
-	return code, out.String(), errOut.String()
-}
 
 func TestSBOMCommand(t *testing.T) {
 	t.Parallel()

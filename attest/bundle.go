@@ -1,0 +1,76 @@
+package attest
+
+import (
+	"crypto"
+	"fmt"
+
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
+	sgbundle "github.com/sigstore/sigstore-go/pkg/bundle"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// BundleMediaType is the sigstore bundle version pinline writes.
+const BundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
+
+// MarshalBundle wraps a signed envelope in a sigstore bundle v0.3 whose
+// verification material is a publicKey hint (cosign's: base64 sha256 of the
+// PKIX public key). No transparency log entry: pinline signs offline.
+func MarshalBundle(env *Envelope, pub crypto.PublicKey) ([]byte, error) {
+	hint, err := KeyHint(pub)
+	if err != nil {
+		return nil, err
+	}
+	pe := &protodsse.Envelope{Payload: env.Payload, PayloadType: env.PayloadType}
+	for _, s := range env.Signatures {
+		pe.Signatures = append(pe.Signatures, &protodsse.Signature{Sig: s.Sig, Keyid: s.KeyID})
+	}
+	b := &protobundle.Bundle{
+		MediaType: BundleMediaType,
+		VerificationMaterial: &protobundle.VerificationMaterial{
+			Content:     &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: hint}},
+			TlogEntries: nil,
+		},
+		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: pe},
+	}
+	// Validate what we write with the same rules readers apply.
+	if _, err := sgbundle.NewBundle(b); err != nil {
+		return nil, fmt.Errorf("%w: bundle: %w", ErrOperational, err)
+	}
+	return protojson.Marshal(b)
+}
+
+// BundleInfo is what a parsed bundle says about itself besides the envelope.
+type BundleInfo struct {
+	MediaType   string
+	KeyHint     string // publicKey hint, if any
+	Certificate bool   // verification material is a certificate
+	TlogEntries int    // transparency log entries (not checked offline)
+}
+
+// ParseBundle parses a sigstore bundle (v0.1 to v0.3, validated by
+// sigstore-go) holding a DSSE envelope. Bundles with a plain message
+// signature are rejected: they are not attestations.
+func ParseBundle(data []byte) (*Envelope, *BundleInfo, error) {
+	var b sgbundle.Bundle
+	if err := b.UnmarshalJSON(data); err != nil {
+		return nil, nil, badInput(ErrMalformedBundle, "%v", err)
+	}
+	pe := b.GetDsseEnvelope()
+	if pe == nil {
+		return nil, nil, badInput(ErrMalformedBundle, "bundle holds no DSSE envelope (a blob signature is not an attestation)")
+	}
+	env := &Envelope{PayloadType: pe.GetPayloadType(), Payload: pe.GetPayload()}
+	for _, s := range pe.GetSignatures() {
+		env.Signatures = append(env.Signatures, EnvelopeSignature{KeyID: s.GetKeyid(), Sig: s.GetSig()})
+	}
+	vm := b.GetVerificationMaterial()
+	info := &BundleInfo{
+		MediaType:   b.GetMediaType(),
+		KeyHint:     vm.GetPublicKey().GetHint(),
+		Certificate: vm.GetCertificate() != nil,
+		TlogEntries: len(vm.GetTlogEntries()),
+	}
+	return env, info, nil
+}

@@ -1,0 +1,214 @@
+package attest
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	slsa "github.com/in-toto/attestation/go/predicates/provenance/v1"
+	intoto "github.com/in-toto/attestation/go/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Well-known predicate and statement types.
+const (
+	PredicateSLSAProvenanceV1 = "https://slsa.dev/provenance/v1"
+	PredicateCycloneDX        = "https://cyclonedx.org/bom"
+	StatementTypeV1           = "https://in-toto.io/Statement/v1"
+	StatementTypeV01          = "https://in-toto.io/Statement/v0.1"
+)
+
+// ErrInvalidDescription is returned when a BuildDescription cannot be turned
+// into provenance (missing subjects, malformed digests).
+var ErrInvalidDescription = errors.New("invalid build description")
+
+// Statement builds the in-toto Statement v1 with a SLSA Provenance v1
+// predicate for desc.
+func Statement(desc BuildDescription) (*intoto.Statement, error) {
+	if err := validateDescription(desc); err != nil {
+		return nil, err
+	}
+	subjects := make([]*intoto.ResourceDescriptor, 0, len(desc.Subjects))
+	for _, s := range desc.Subjects {
+		subjects = append(subjects, &intoto.ResourceDescriptor{Name: s.Name, Digest: map[string]string{"sha256": s.SHA256}})
+	}
+	ext, err := structpb.NewStruct(externalParams(desc.External))
+	if err != nil {
+		return nil, fmt.Errorf("external parameters: %w", err)
+	}
+	in, err := structpb.NewStruct(internalParams(desc.Internal))
+	if err != nil {
+		return nil, fmt.Errorf("internal parameters: %w", err)
+	}
+	md := &slsa.BuildMetadata{InvocationId: desc.InvocationID}
+	if !desc.StartedOn.IsZero() {
+		md.StartedOn = timestamppb.New(desc.StartedOn.UTC())
+	}
+	if !desc.FinishedOn.IsZero() {
+		md.FinishedOn = timestamppb.New(desc.FinishedOn.UTC())
+	}
+	prov := &slsa.Provenance{
+		BuildDefinition: &slsa.BuildDefinition{
+			BuildType:            BuildType,
+			ExternalParameters:   ext,
+			InternalParameters:   in,
+			ResolvedDependencies: resolvedDeps(desc),
+		},
+		RunDetails: &slsa.RunDetails{
+			Builder:    &slsa.Builder{Id: desc.BuilderID, Version: desc.BuilderVersion},
+			Metadata:   md,
+			Byproducts: byproducts(desc.Byproducts),
+		},
+	}
+	predJSON, err := protojson.Marshal(prov)
+	if err != nil {
+		return nil, fmt.Errorf("marshal predicate: %w", err)
+	}
+	pred := &structpb.Struct{}
+	if err := protojson.Unmarshal(predJSON, pred); err != nil {
+		return nil, fmt.Errorf("predicate to struct: %w", err)
+	}
+	st := &intoto.Statement{Type: intoto.StatementTypeUri, Subject: subjects, PredicateType: PredicateSLSAProvenanceV1, Predicate: pred}
+	if err := st.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidDescription, err)
+	}
+	return st, nil
+}
+
+// StatementJSON is Statement marshalled with protojson: the payload that gets
+// signed.
+func StatementJSON(desc BuildDescription) ([]byte, error) {
+	st, err := Statement(desc)
+	if err != nil {
+		return nil, err
+	}
+	return MarshalStatement(st)
+}
+
+// MarshalStatement marshals any statement with protojson (stable field names,
+// no multi-line output).
+func MarshalStatement(st proto.Message) ([]byte, error) {
+	return protojson.MarshalOptions{UseProtoNames: false}.Marshal(st)
+}
+
+func validateDescription(d BuildDescription) error {
+	if len(d.Subjects) == 0 {
+		return fmt.Errorf("%w: no subjects", ErrInvalidDescription)
+	}
+	for i, s := range d.Subjects {
+		if s.Name == "" {
+			return fmt.Errorf("%w: subject %d has no name", ErrInvalidDescription, i)
+		}
+		if !isSHA256Hex(s.SHA256) {
+			return fmt.Errorf("%w: subject %q: sha256 %q is not 64 lower-case hex digits", ErrInvalidDescription, s.Name, s.SHA256)
+		}
+	}
+	if d.BuilderID == "" {
+		return fmt.Errorf("%w: builder id is required", ErrInvalidDescription)
+	}
+	for _, im := range d.Dependencies.Images {
+		if !strings.HasPrefix(im.Digest, "sha256:") || !isSHA256Hex(strings.TrimPrefix(im.Digest, "sha256:")) {
+			return fmt.Errorf("%w: image %q: digest %q is not sha256:<hex>", ErrInvalidDescription, im.Ref, im.Digest)
+		}
+	}
+	return nil
+}
+
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 || strings.ToLower(s) != s {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+func digestMap(algo, v string) map[string]any {
+	if v == "" {
+		return nil
+	}
+	return map[string]any{algo: v}
+}
+
+func strList(ss []string) []any {
+	out := make([]any, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, s)
+	}
+	return out
+}
+
+func externalParams(e ExternalParameters) map[string]any {
+	m := map[string]any{
+		"spec":   map[string]any{"path": e.SpecPath},
+		"source": map[string]any{"uri": e.SourceURI, "commit": e.SourceCommit},
+		"tasks":  strList(e.Tasks),
+		"tier":   e.Tier,
+	}
+	if d := digestMap("sha256", e.SpecSHA256); d != nil {
+		m["spec"].(map[string]any)["digest"] = d
+	}
+	return m
+}
+
+func internalParams(in InternalParameters) map[string]any {
+	m := map[string]any{
+		"engineVersion": in.EngineVersion,
+		"gateDecision":  in.GateDecision,
+		"cacheMode":     in.CacheMode,
+	}
+	if d := digestMap("sha256", in.PolicyBundleSHA256); d != nil {
+		m["policyBundleDigest"] = d
+	}
+	return m
+}
+
+func resolvedDeps(d BuildDescription) []*intoto.ResourceDescriptor {
+	var out []*intoto.ResourceDescriptor
+	if d.External.SourceURI != "" || d.External.SourceCommit != "" {
+		rd := &intoto.ResourceDescriptor{Name: "source", Uri: d.External.SourceURI}
+		if d.External.SourceCommit != "" {
+			rd.Digest = map[string]string{"gitCommit": d.External.SourceCommit}
+		}
+		out = append(out, rd)
+	}
+	for _, im := range d.Dependencies.Images {
+		out = append(out, &intoto.ResourceDescriptor{
+			Name: "image:" + im.Ref, Uri: "oci://" + im.Ref,
+			Digest: map[string]string{"sha256": strings.TrimPrefix(im.Digest, "sha256:")},
+		})
+	}
+	for _, m := range d.Dependencies.Modules {
+		rd := &intoto.ResourceDescriptor{Name: "module:" + m.Name, Uri: m.Source}
+		if m.Pin != "" {
+			rd.Digest = map[string]string{"gitCommit": m.Pin}
+		}
+		out = append(out, rd)
+	}
+	if d.Internal.PolicyBundleSHA256 != "" {
+		name := d.Dependencies.PolicyBundleName
+		if name == "" {
+			name = "policy-bundle"
+		}
+		out = append(out, &intoto.ResourceDescriptor{Name: name, Digest: map[string]string{"sha256": d.Internal.PolicyBundleSHA256}})
+	}
+	return out
+}
+
+func byproducts(b Byproducts) []*intoto.ResourceDescriptor {
+	var out []*intoto.ResourceDescriptor
+	if b.SBOMSHA256 != "" {
+		name := b.SBOMName
+		if name == "" {
+			name = "sbom.cdx.json"
+		}
+		out = append(out, &intoto.ResourceDescriptor{Name: name, Digest: map[string]string{"sha256": b.SBOMSHA256}, MediaType: "application/vnd.cyclonedx+json"})
+	}
+	for _, l := range b.Logs {
+		out = append(out, &intoto.ResourceDescriptor{Name: l.Name, Digest: map[string]string{"sha256": l.SHA256}, MediaType: "text/plain"})
+	}
+	return out
+}

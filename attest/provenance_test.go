@@ -1,0 +1,123 @@
+package attest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// normalise replaces the volatile fields (times, invocation id) of a
+// provenance statement.
+func normalise(t *testing.T, statement []byte) []byte {
+	t.Helper()
+	var st map[string]any
+	if err := json.Unmarshal(statement, &st); err != nil {
+		t.Fatal(err)
+	}
+	md := st["predicate"].(map[string]any)["runDetails"].(map[string]any)["metadata"].(map[string]any)
+	for _, k := range []string{"startedOn", "finishedOn", "invocationId"} {
+		if _, ok := md[k]; !ok {
+			t.Fatalf("metadata.%s missing", k)
+		}
+		md[k] = "<" + k + ">"
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(st); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestProvenanceGolden(t *testing.T) {
+	t.Parallel()
+	got, err := StatementJSON(sampleDescription(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm := normalise(t, got)
+	golden := filepath.Join("testdata", "provenance.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, norm, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), string(norm)); diff != "" {
+		t.Errorf("provenance differs from %s (-want +got):\n%s", golden, diff)
+	}
+}
+
+func TestProvenanceFields(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600))
+	st, err := Statement(sampleDescription(start))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.GetType() != StatementTypeV1 || st.GetPredicateType() != PredicateSLSAProvenanceV1 {
+		t.Fatalf("types: %s %s", st.GetType(), st.GetPredicateType())
+	}
+	b, _ := MarshalStatement(st)
+	var doc struct {
+		Predicate provenanceDoc `json:"predicate"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	p := doc.Predicate
+	if p.BuildDefinition.BuildType != BuildType || p.RunDetails.Builder.ID != "https://pinline.dev/builders/trusted" ||
+		p.BuildDefinition.ExternalParameters.Tier != "trusted" || p.BuildDefinition.ExternalParameters.Source.URI != "git+https://example.test/acme/app" {
+		t.Errorf("unexpected provenance: %+v", p)
+	}
+	var meta struct {
+		Predicate struct {
+			RunDetails struct {
+				Metadata struct{ StartedOn string } `json:"metadata"`
+			} `json:"runDetails"`
+		} `json:"predicate"`
+	}
+	_ = json.Unmarshal(b, &meta)
+	if got := meta.Predicate.RunDetails.Metadata.StartedOn; got != "2026-01-02T02:04:05Z" {
+		t.Errorf("startedOn = %q, want UTC", got)
+	}
+}
+
+func TestProvenanceRejectsBadDescriptions(t *testing.T) {
+	t.Parallel()
+	base := sampleDescription(time.Now())
+	tests := map[string]func(d *BuildDescription){
+		"no subjects":      func(d *BuildDescription) { d.Subjects = nil },
+		"short digest":     func(d *BuildDescription) { d.Subjects[0].SHA256 = "abc" },
+		"upper-case hex":   func(d *BuildDescription) { d.Subjects[0].SHA256 = sha("x")[:60] + "ABCD" },
+		"unnamed subject":  func(d *BuildDescription) { d.Subjects[0].Name = "" },
+		"no builder id":    func(d *BuildDescription) { d.BuilderID = "" },
+		"image tag digest": func(d *BuildDescription) { d.Dependencies.Images[0].Digest = "latest" },
+	}
+	for name, mutate := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			d := base
+			d.Subjects = append([]Subject(nil), base.Subjects...)
+			d.Dependencies.Images = append([]Image(nil), base.Dependencies.Images...)
+			mutate(&d)
+			if _, err := Statement(d); !errors.Is(err, ErrInvalidDescription) {
+				t.Fatalf("err = %v, want ErrInvalidDescription", err)
+			}
+		})
+	}
+}

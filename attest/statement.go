@@ -1,0 +1,88 @@
+package attest
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// PredicateTypeFor maps a --type value to a predicate type URI:
+// "slsaprovenance1", "cyclonedx", or any URI (containing "://").
+func PredicateTypeFor(name string) (string, error) {
+	switch name {
+	case "slsaprovenance1":
+		return PredicateSLSAProvenanceV1, nil
+	case "cyclonedx":
+		return PredicateCycloneDX, nil
+	}
+	if strings.Contains(name, "://") {
+		return name, nil
+	}
+	return "", fmt.Errorf("%w: unknown predicate type %q, valid types are %q or a URI", ErrBadInput, name, []string{"slsaprovenance1", "cyclonedx"})
+}
+
+// statementDoc is the part of an in-toto statement verification reads.
+type statementDoc struct {
+	Type          string          `json:"_type"`
+	Subject       []statementSubj `json:"subject"`
+	PredicateType string          `json:"predicateType"`
+	Predicate     json.RawMessage `json:"predicate"`
+}
+
+type statementSubj struct {
+	Name   string            `json:"name"`
+	Digest map[string]string `json:"digest"`
+}
+
+// provenanceDoc is the part of a SLSA v1 predicate the constraints read.
+type provenanceDoc struct {
+	BuildDefinition struct {
+		BuildType          string `json:"buildType"`
+		ExternalParameters struct {
+			Source struct {
+				URI string `json:"uri"`
+			} `json:"source"`
+			Tier string `json:"tier"`
+		} `json:"externalParameters"`
+	} `json:"buildDefinition"`
+	RunDetails struct {
+		Builder struct {
+			ID string `json:"id"`
+		} `json:"builder"`
+	} `json:"runDetails"`
+}
+
+func parseStatement(payload []byte) (*statementDoc, error) {
+	var st statementDoc
+	if err := json.Unmarshal(payload, &st); err != nil {
+		return nil, failed(ErrMalformedStatement, "%v", err)
+	}
+	return &st, nil
+}
+
+func (st *statementDoc) checkType() error {
+	if st.Type != StatementTypeV1 && st.Type != StatementTypeV01 {
+		return failed(ErrStatementType, "got %q, want %q (or %q)", st.Type, StatementTypeV1, StatementTypeV01)
+	}
+	return nil
+}
+
+// subjectSHA256s lists the sha256 digests of the subjects; a subject without
+// one is an error (it could never match).
+func (st *statementDoc) subjectSHA256s() ([]string, error) {
+	if len(st.Subject) == 0 {
+		return nil, failed(ErrNoSubjects, "the statement lists no subjects")
+	}
+	out := make([]string, 0, len(st.Subject))
+	for i, s := range st.Subject {
+		d := strings.ToLower(s.Digest["sha256"])
+		if !isSHA256Hex(d) {
+			return nil, failed(ErrNoSubjects, "subject %d (%q) has no valid sha256 digest", i, s.Name)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func hasDigest(list []string, d string) bool { return slices.Contains(list, d) }

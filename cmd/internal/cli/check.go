@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pinline/pinline/cmd/internal/render"
+	"github.com/pinline/pinline/inventory"
+	"github.com/pinline/pinline/policy"
+	"github.com/pinline/pinline/spec"
+)
+
+// policyOptions are the flags shared by commands that evaluate policies.
+type policyOptions struct {
+	dirs []string
+	tier string
+	data string
+}
+
+func (o *policyOptions) AddFlags(c *cobra.Command) {
+	c.Flags().StringArrayVar(&o.dirs, "policy", nil, "directory of user Rego policies and data files (repeatable)")
+	c.Flags().StringVar(&o.tier, "tier", "", "trust tier (default $PINLINE_TIER, else local)")
+	c.Flags().StringVar(&o.data, "policy-data", "", "policy data file (default .pinline/policy.yaml when present)")
+}
+
+// resolveTier applies the --tier > PINLINE_TIER > local order.
+func (o *policyOptions) resolveTier(s *streams) string {
+	if o.tier != "" {
+		return o.tier
+	}
+	if v, ok := EnvTier.Lookup(s.env); ok && v != "" {
+		return v
+	}
+	return "local"
+}
+
+type checkOptions struct {
+	policy     policyOptions
+	format     string
+	failOnWarn bool
+	output     string
+}
+
+func (o *checkOptions) AddFlags(c *cobra.Command) {
+	o.policy.AddFlags(c)
+	c.Flags().StringVar(&o.format, "format", "text", "output format: text, json, sarif or junit")
+	c.Flags().BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit 1 when there are warnings")
+	c.Flags().StringVarP(&o.output, "output", "o", "", "write the report to FILE instead of stdout")
+}
+
+func newCheckCmd(s *streams) *cobra.Command {
+	o := &checkOptions{}
+	c := &cobra.Command{
+		Use:   "check [PATH...]",
+		Short: "Gate a repository before anything runs (no engine needed)",
+		Long: `check inspects dagger.json, dagger.lock, dagger-module.toml, .dagger/config.toml,
+pinline.yaml and image references in Dagger module source under PATH (default .),
+and evaluates the embedded policies (docs/policies.md) plus any --policy
+directories against them. Run it at the repository root: positions are
+relative to it and host mounts must stay inside it. Policy data (allowlists,
+waivers) is read from .pinline/policy.yaml.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCheck(cmd, s, o, args)
+		},
+	}
+	o.AddFlags(c)
+	return c
+}
+
+func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) error {
+	if err := render.CheckFormat(o.format); err != nil {
+		return usageErr(err)
+	}
+	res, err := policy.Check(cmd.Context(), policy.CheckOptions{
+		Paths: args, Tier: o.policy.resolveTier(s), UserDirs: o.policy.dirs, ConfigFile: o.policy.data,
+	})
+	if err != nil {
+		return classifyPolicyErr(err)
+	}
+	rep := render.Report{Decision: res.Decision, Rules: res.Rules, ToolVersion: versionInfo().Version, FailOnWarn: o.failOnWarn}
+	var w io.Writer = s.out
+	color := s.color(s.out)
+	if o.output != "" {
+		f, err := os.Create(o.output)
+		if err != nil {
+			return opErr(fmt.Errorf("create report: %w", err))
+		}
+		defer f.Close()
+		w, color = f, false
+	}
+	if err := render.Write(w, o.format, rep, render.Options{Color: color}); err != nil {
+		return opErr(fmt.Errorf("write report: %w", err))
+	}
+	if rep.Failed() {
+		if o.output != "" || o.format != "text" {
+			fmt.Fprintf(s.errOut, "pinline: denied: %d violation(s), %d warning(s)\n", len(res.Decision.Violations), len(res.Decision.Warnings))
+		}
+		return silentExit(ExitDenied)
+	}
+	return nil
+}
+
+// classifyPolicyErr maps gate errors to exit codes: malformed input and
+// broken policies are exit 2, evaluation failures exit 3. Nothing here is
+// ever an allow.
+func classifyPolicyErr(err error) error {
+	var (
+		ipe *inventory.ParseError
+		spe *spec.Error
+		ppe *policy.ParseError
+		ce  *policy.CompileError
+		ee  *policy.EvalError
+	)
+	switch {
+	case errors.As(err, &ipe), errors.As(err, &spe), errors.As(err, &ppe):
+		return usageErr(fmt.Errorf("bad input: %w", err))
+	case errors.As(err, &ce):
+		return usageErr(fmt.Errorf("policy does not compile: %w", err))
+	case errors.As(err, &ee), errors.Is(err, policy.ErrUndefined):
+		return opErr(fmt.Errorf("policy evaluation failed, refusing to allow: %w", err))
+	}
+	return opErr(err)
+}

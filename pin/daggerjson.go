@@ -1,0 +1,238 @@
+package pin
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/pinline/pinline/inventory"
+)
+
+// collectDaggerJSON finds the remote module references of a dagger.json:
+// sdk and blueprint objects, and the object entries of dependencies and
+// toolchains. Local sources and builtin SDKs are not pinned.
+func collectDaggerJSON(f *file) error {
+	root, err := parseJSONSpans(f.data)
+	if err != nil {
+		return &InputError{Pos: f.position(0), Err: err}
+	}
+	if root.kind != '{' {
+		return &InputError{Pos: f.position(root.start), Err: errors.New("dagger.json: top level is not an object")}
+	}
+	if m := root.get("sdk"); m != nil && m.value.kind == '{' {
+		collectSDK(f, m.value)
+	}
+	if m := root.get("blueprint"); m != nil && m.value.kind == '{' {
+		collectModuleObject(f, m.value)
+	}
+	for _, key := range []string{"dependencies", "toolchains"} {
+		m := root.get(key)
+		if m == nil || m.value.kind != '[' {
+			continue
+		}
+		for _, el := range m.value.elems {
+			switch el.kind {
+			case '{':
+				collectModuleObject(f, el)
+			case '"':
+				collectSourceString(f, el)
+			}
+		}
+	}
+	return nil
+}
+
+func collectModuleObject(f *file, obj *jnode) {
+	src := obj.get("source")
+	if src == nil || src.value.kind != '"' {
+		return
+	}
+	if !inventory.IsRemoteSource(src.value.str) {
+		return
+	}
+	remote := inventory.ParseRemoteRef(src.value.str)
+	s := site{
+		pos:      f.position(src.value.start),
+		kind:     "module",
+		ref:      src.value.str,
+		cloneURL: remote.CloneURL,
+		gitRef:   remote.Ref,
+	}
+	if isCommit(remote.Ref) {
+		s.sourceCommit = remote.Ref
+	}
+	pin := obj.get("pin")
+	switch {
+	case pin != nil && pin.value.kind == '"':
+		s.pinned = pin.value.str
+	case pin == nil && s.sourceCommit != "":
+		// The source itself names the commit: pinned.
+		s.pinned = s.sourceCommit
+	}
+	data := f.data
+	switch {
+	case pin != nil:
+		start, end := pin.value.start, pin.value.end
+		s.edit = func(sha string) edit { return edit{off: start, end: end, text: strconv.Quote(sha)} }
+	default:
+		// Insert "pin" right after "source", copying the separator that
+		// precedes the "source" key and the spacing around its colon.
+		i := src.keyStart
+		for i > 0 && isSpace(data[i-1]) {
+			i--
+		}
+		sep := string(data[i:src.keyStart])
+		colon := string(data[src.keyEnd:src.value.start])
+		at := src.value.end
+		s.edit = func(sha string) edit {
+			return edit{off: at, end: at, text: "," + sep + `"pin"` + colon + strconv.Quote(sha)}
+		}
+	}
+	f.sites = append(f.sites, s)
+}
+
+// collectSDK pins a remote SDK. Dagger's sdk object has no pin field (an
+// added "pin" would be ignored), so the ref in source itself becomes the
+// commit: github.com/o/r/sdk@v1 → github.com/o/r/sdk@<commit>.
+func collectSDK(f *file, obj *jnode) {
+	if src := obj.get("source"); src != nil && src.value.kind == '"' {
+		collectSourceString(f, src.value)
+	}
+}
+
+// collectSourceString pins a module source that has nowhere to put a pin
+// (an sdk source, a legacy string dependency) by replacing its ref with
+// the commit it resolves to.
+func collectSourceString(f *file, v *jnode) {
+	if !inventory.IsRemoteSource(v.str) {
+		return
+	}
+	remote := inventory.ParseRemoteRef(v.str)
+	s := site{pos: f.position(v.start), kind: "module", ref: v.str,
+		cloneURL: remote.CloneURL, gitRef: remote.Ref}
+	if isCommit(remote.Ref) {
+		s.sourceCommit, s.pinned = remote.Ref, remote.Ref
+	}
+	base := v.str
+	if remote.Ref != "" {
+		base = strings.TrimSuffix(base, "@"+remote.Ref)
+	}
+	start, end := v.start, v.end
+	s.edit = func(sha string) edit { return edit{off: start, end: end, text: strconv.Quote(base + "@" + sha)} }
+	f.sites = append(f.sites, s)
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// lockLine is one entry of a dagger.lock.
+type lockLine struct {
+	off, end int // line span, without the newline
+	kind     string
+	key      []any
+	keyJSON  string
+	value    string
+}
+
+// collectLock reads a dagger.lock (v2: one JSON tuple per line,
+// ["", kind, [key...], value]). Pinning adds the missing oci-sha entry of
+// every oci-latest (repo + resolved tag → digest) and the missing git-sha
+// entry of every git-latest (repo + resolved ref → commit), inserted in
+// sorted position like Dagger writes them. Existing oci-sha and git-sha
+// entries are verified with Verify and never rewritten.
+func collectLock(f *file) error {
+	var entries []lockLine
+	have := map[string]bool{}
+	for i, start := range f.lines {
+		end := len(f.data)
+		if i+1 < len(f.lines) {
+			end = f.lines[i+1] - 1
+		}
+		line := bytes.TrimSpace(f.data[start:end])
+		if len(line) == 0 || line[0] == '#' || !bytes.HasPrefix(line, []byte(`["",`)) {
+			continue
+		}
+		var tuple []any
+		if err := json.Unmarshal(line, &tuple); err != nil || len(tuple) != 4 {
+			return &InputError{Pos: f.position(start), Err: errors.New("dagger.lock: malformed entry")}
+		}
+		kind, _ := tuple[1].(string)
+		key, _ := tuple[2].([]any)
+		value, _ := tuple[3].(string)
+		if kind == "" || len(key) == 0 {
+			return &InputError{Pos: f.position(start), Err: errors.New("dagger.lock: entry without kind or key")}
+		}
+		l := lockLine{off: start, end: end, kind: kind, key: key, keyJSON: compactJSON(key), value: value}
+		entries = append(entries, l)
+		have[kind+"\x00"+l.keyJSON] = true
+	}
+	for _, l := range entries {
+		first, _ := l.key[0].(string)
+		switch l.kind {
+		case "oci-sha":
+			f.sites = append(f.sites, site{pos: f.position(l.off), kind: "image", ref: first, image: first, pinned: l.value})
+		case "git-sha":
+			if len(l.key) < 2 {
+				continue
+			}
+			ref, _ := l.key[1].(string)
+			f.sites = append(f.sites, site{pos: f.position(l.off), kind: "module", ref: first + "@" + ref,
+				cloneURL: "https://" + first, gitRef: ref, pinned: l.value})
+		case "oci-latest":
+			img := first + ":" + l.value
+			newKey := compactJSON([]any{img})
+			if have["oci-sha\x00"+newKey] {
+				continue
+			}
+			have["oci-sha\x00"+newKey] = true
+			f.sites = append(f.sites, site{pos: f.position(l.off), kind: "image", ref: img, image: img,
+				edit: lockInsert(f, entries, "oci-sha", newKey)})
+		case "git-latest":
+			newKey := compactJSON([]any{first, l.value})
+			if have["git-sha\x00"+newKey] {
+				continue
+			}
+			have["git-sha\x00"+newKey] = true
+			f.sites = append(f.sites, site{pos: f.position(l.off), kind: "module", ref: first + "@" + l.value,
+				cloneURL: "https://" + first, gitRef: l.value, edit: lockInsert(f, entries, "git-sha", newKey)})
+		}
+	}
+	return nil
+}
+
+// lockInsert returns an edit function inserting a new entry before the
+// first entry that sorts after it (by kind, then key), or after the last.
+func lockInsert(f *file, entries []lockLine, kind, keyJSON string) func(string) edit {
+	order := kind + "\x00" + keyJSON
+	at, prefix := -1, ""
+	for _, e := range entries {
+		if e.kind+"\x00"+e.keyJSON > order {
+			at = e.off
+			break
+		}
+	}
+	if at < 0 {
+		last := entries[len(entries)-1]
+		if last.end < len(f.data) {
+			at = last.end + 1
+		} else {
+			at, prefix = len(f.data), "\n"
+		}
+	}
+	return func(value string) edit {
+		line := `["",` + compactJSON(kind) + `,` + keyJSON + `,` + compactJSON(value) + `]`
+		if prefix != "" {
+			return edit{off: at, end: at, text: prefix + line, order: order}
+		}
+		return edit{off: at, end: at, text: line + "\n", order: order}
+	}
+}
+
+func compactJSON(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}

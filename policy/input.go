@@ -1,0 +1,296 @@
+package policy
+
+import (
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/pinline/pinline/inventory"
+	"github.com/pinline/pinline/spec"
+)
+
+// InputVersion is the version of the input document shape. It changes only
+// when a field is removed or changes meaning; new fields may appear.
+const InputVersion = 1
+
+// Input is the document policies are evaluated against (input in Rego).
+// docs/policy-input.md describes every field. Every collected item carries
+// a pos with file, line and column.
+type Input struct {
+	InputVersion int            `json:"inputVersion"`
+	Tier         string         `json:"tier"`
+	Run          *RunInfo       `json:"run,omitempty"`
+	Config       InputConfig    `json:"config"`
+	Files        []string       `json:"files"`
+	Modules      []InModule     `json:"modules"`
+	Locks        []InLock       `json:"locks"`
+	Images       []InImage      `json:"images"`
+	Specs        []InSpec       `json:"specs"`
+	Unresolved   []InUnresolved `json:"unresolved"`
+}
+
+// Pos is a position in the input document: file relative to the root,
+// 1-based line and column (0 when unknown).
+type Pos = inventory.Position
+
+// RunInfo describes the run being requested (pinline run); nil for check.
+type RunInfo struct {
+	// Backend is "dagger" or "host".
+	Backend string `json:"backend"`
+	Pos     Pos    `json:"pos"`
+}
+
+// InputConfig is the policy data from .pinline/policy.yaml that rules read.
+type InputConfig struct {
+	ModuleAllowlist   []string `json:"moduleAllowlist"`
+	RegistryAllowlist []string `json:"registryAllowlist"`
+}
+
+// InModule is a Dagger module or workspace configuration.
+type InModule struct {
+	Pos              Pos     `json:"pos"`
+	Format           string  `json:"format"`
+	Name             string  `json:"name"`
+	EngineVersion    string  `json:"engineVersion"`
+	EngineVersionPos Pos     `json:"engineVersionPos"`
+	SDK              *InSDK  `json:"sdk,omitempty"`
+	Dependencies     []InDep `json:"dependencies"`
+}
+
+// InSDK is a module's SDK. Remote is present only for remote sources.
+type InSDK struct {
+	Pos     Pos       `json:"pos"`
+	Source  string    `json:"source"`
+	Pin     string    `json:"pin"`
+	Builtin bool      `json:"builtin"`
+	Remote  *InRemote `json:"remote,omitempty"`
+}
+
+// InDep is a dependency, toolchain, blueprint or workspace module. Remote
+// is present only for remote sources.
+type InDep struct {
+	Pos    Pos       `json:"pos"`
+	Kind   string    `json:"kind"`
+	Name   string    `json:"name"`
+	Source string    `json:"source"`
+	Pin    string    `json:"pin"`
+	Legacy bool      `json:"legacy"`
+	Local  bool      `json:"local"`
+	Remote *InRemote `json:"remote,omitempty"`
+}
+
+// InRemote is a parsed remote module source.
+type InRemote struct {
+	// Module is host/repo[/subpath], without scheme and ref: what the
+	// module allowlist matches.
+	Module  string `json:"module"`
+	Host    string `json:"host"`
+	Repo    string `json:"repo"`
+	Subpath string `json:"subpath"`
+	Ref     string `json:"ref"`
+	RefKind string `json:"refKind"`
+}
+
+// InLock is one dagger.lock entry. Key elements are strings or
+// [name, value] pairs, as in the file.
+type InLock struct {
+	Pos   Pos    `json:"pos"`
+	Kind  string `json:"kind"`
+	Key   []any  `json:"key"`
+	Value string `json:"value"`
+}
+
+// InImage is a container image reference from any origin.
+type InImage struct {
+	Pos        Pos    `json:"pos"`
+	Origin     string `json:"origin"`
+	Via        string `json:"via"`
+	Name       string `json:"name"`
+	Ref        string `json:"ref"`
+	Registry   string `json:"registry"`
+	Repository string `json:"repository"`
+	Tag        string `json:"tag"`
+	Digest     string `json:"digest"`
+}
+
+// InSpec is a pinline.yaml spec.
+type InSpec struct {
+	Path  string   `json:"path"`
+	Name  string   `json:"name"`
+	Pos   Pos      `json:"pos"`
+	Tasks []InTask `json:"tasks"`
+}
+
+// InTask is one task of a spec. Secret and env values are never copied
+// into the input; only whether a literal value is present.
+type InTask struct {
+	Name    string     `json:"name"`
+	Pos     Pos        `json:"pos"`
+	Image   string     `json:"image"`
+	From    string     `json:"from"`
+	Mounts  []InMount  `json:"mounts"`
+	Secrets []InSecret `json:"secrets"`
+	Env     []InEnv    `json:"env"`
+}
+
+// InMount is a host mount. Resolved is the source relative to the
+// repository root, cleaned; it starts with "../" or "/" when it escapes.
+type InMount struct {
+	Pos      Pos    `json:"pos"`
+	Source   string `json:"source"`
+	Target   string `json:"target"`
+	Resolved string `json:"resolved"`
+	ReadOnly bool   `json:"readOnly"`
+}
+
+// InSecret is a secret declaration; Literal is true when the spec holds a
+// value. The value itself is never part of the input.
+type InSecret struct {
+	Pos     Pos    `json:"pos"`
+	Name    string `json:"name"`
+	Literal bool   `json:"literal"`
+	FromEnv string `json:"fromEnv"`
+	File    string `json:"fromFile"`
+	Command bool   `json:"fromCommand"`
+}
+
+// InEnv is a task environment variable; the value is never copied.
+type InEnv struct {
+	Name    string `json:"name"`
+	Literal bool   `json:"literal"`
+}
+
+// InUnresolved is an image reference in module source that cannot be
+// resolved statically.
+type InUnresolved struct {
+	Pos    Pos    `json:"pos"`
+	Origin string `json:"origin"`
+	Expr   string `json:"expr"`
+	Reason string `json:"reason"`
+}
+
+// InputOptions are the parts of the input that do not come from the
+// inventory.
+type InputOptions struct {
+	// Tier is the trust tier the check or run is for.
+	Tier string
+	// Run is set by pinline run.
+	Run *RunInfo
+	// Config is the parsed .pinline/policy.yaml (nil: none).
+	Config *Config
+}
+
+// BuildInput turns an inventory into the policy input document.
+func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
+	in := &Input{
+		InputVersion: InputVersion, Tier: opts.Tier, Run: opts.Run,
+		Config: InputConfig{ModuleAllowlist: []string{}, RegistryAllowlist: []string{}},
+		Files:  nonNil(inv.Files), Modules: []InModule{}, Locks: []InLock{},
+		Images: []InImage{}, Specs: []InSpec{}, Unresolved: []InUnresolved{},
+	}
+	if c := opts.Config; c != nil {
+		in.Config.ModuleAllowlist = nonNil(c.ModuleAllowlist)
+		in.Config.RegistryAllowlist = nonNil(c.RegistryAllowlist)
+	}
+	for _, m := range inv.Modules {
+		in.Modules = append(in.Modules, inModule(m))
+	}
+	for _, l := range inv.Locks {
+		key := make([]any, 0, len(l.Key))
+		for _, k := range l.Key {
+			key = append(key, k)
+		}
+		in.Locks = append(in.Locks, InLock{Pos: l.Pos, Kind: l.Kind, Key: key, Value: l.Value})
+	}
+	for _, im := range inv.Images {
+		in.Images = append(in.Images, InImage{Pos: im.Pos, Origin: im.Origin, Via: im.Via, Name: im.Name,
+			Ref: im.Ref, Registry: im.Registry, Repository: im.Repository, Tag: im.Tag, Digest: im.Digest})
+	}
+	for _, sf := range inv.Specs {
+		in.Specs = append(in.Specs, inSpec(sf))
+	}
+	for _, u := range inv.Unresolved {
+		in.Unresolved = append(in.Unresolved, InUnresolved(u))
+	}
+	return in
+}
+
+func inModule(m inventory.Module) InModule {
+	out := InModule{Pos: m.Pos, Format: m.Format, Name: m.Name, EngineVersion: m.EngineVersion,
+		EngineVersionPos: m.EngineVerPos, Dependencies: []InDep{}}
+	if out.EngineVersionPos.Line == 0 {
+		out.EngineVersionPos = m.Pos
+	}
+	if s := m.SDK; s != nil {
+		out.SDK = &InSDK{Pos: s.Pos, Source: s.Source, Pin: s.Pin, Builtin: s.Builtin, Remote: inRemote(s.Remote)}
+	}
+	for _, d := range m.Dependencies {
+		out.Dependencies = append(out.Dependencies, InDep{Pos: d.Pos, Kind: d.Kind, Name: d.Name,
+			Source: d.Source, Pin: d.Pin, Legacy: d.Legacy, Local: d.Local, Remote: inRemote(d.Remote)})
+	}
+	return out
+}
+
+func inRemote(r *inventory.RemoteRef) *InRemote {
+	if r == nil {
+		return nil
+	}
+	mod := strings.TrimSuffix(r.Host+"/"+r.Repo, "/")
+	if sub := strings.Trim(r.Subpath, "/"); sub != "" {
+		mod += "/" + sub
+	}
+	return &InRemote{Module: mod, Host: r.Host, Repo: r.Repo, Subpath: r.Subpath, Ref: r.Ref, RefKind: r.RefKind}
+}
+
+func inSpec(sf inventory.SpecFile) InSpec {
+	out := InSpec{Path: sf.Path, Tasks: []InTask{}}
+	s := sf.Spec
+	if s == nil {
+		return out
+	}
+	at := func(p spec.Pos) Pos { return Pos{File: sf.Path, Line: p.Line, Column: p.Column} }
+	out.Name, out.Pos = s.Name, at(s.Pos)
+	dir := path.Dir(sf.Path)
+	for _, t := range s.Tasks {
+		it := InTask{Name: t.Name, Pos: at(t.Pos), Image: t.Image, From: t.From,
+			Mounts: []InMount{}, Secrets: []InSecret{}, Env: []InEnv{}}
+		for _, m := range t.Mounts {
+			it.Mounts = append(it.Mounts, InMount{Pos: at(m.Pos), Source: m.Source, Target: m.Target,
+				Resolved: resolveMount(dir, m.Source), ReadOnly: m.ReadOnly})
+		}
+		for _, sec := range t.Secrets {
+			it.Secrets = append(it.Secrets, InSecret{Pos: at(sec.Pos), Name: sec.Name, Literal: sec.Value != "",
+				FromEnv: sec.From.Env, File: sec.From.File, Command: len(sec.From.Command) > 0})
+		}
+		names := make([]string, 0, len(t.Env))
+		for k := range t.Env {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			it.Env = append(it.Env, InEnv{Name: k, Literal: t.Env[k] != ""})
+		}
+		out.Tasks = append(out.Tasks, it)
+	}
+	return out
+}
+
+// resolveMount returns the mount source relative to the repository root,
+// cleaned. Absolute sources stay absolute (and escape).
+func resolveMount(specDir, src string) string {
+	src = strings.ReplaceAll(src, "\\", "/")
+	if src == "" {
+		src = "."
+	}
+	if path.IsAbs(src) || (len(src) > 1 && src[1] == ':') {
+		return path.Clean("/" + strings.TrimPrefix(src, "/"))
+	}
+	return path.Clean(path.Join(specDir, src))
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

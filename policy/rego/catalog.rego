@@ -1,0 +1,83 @@
+# Catalog of the default rules: stable id, severity, title and help text.
+# pinline renders the help in text, JSON, SARIF and JUnit output and links
+# each rule to docs/policies.md#<id>.
+package pinline.gate
+
+catalog := {
+	"PL001": {
+		"severity": "deny",
+		"title": "remote module dependency without a commit pin",
+		"help": "Pin the dependency to a commit: run `dagger install <source>@<commit>` or `pinline pin`, so dagger.json carries a `pin` (40 hex) or the source ends in @<40-hex>.",
+	},
+	"PL002": {
+		"severity": "warn",
+		"title": "pinned dependency tracks a branch",
+		"help": "The pin is a commit but the source names a branch, so the next update moves it. Reference a tag or the commit itself.",
+	},
+	"PL003": {
+		"severity": "deny",
+		"title": "module source not on the allowlist",
+		"help": "Use a module from an allowed source or add its prefix to moduleAllowlist in .pinline/policy.yaml after review.",
+	},
+	"PL004": {
+		"severity": "deny",
+		"title": "remote SDK source without a commit pin",
+		"help": "Pin the SDK module to a commit (`pin` field or @<40-hex> in sdk.source).",
+	},
+	"PL005": {
+		"severity": "warn",
+		"title": "engineVersion missing or latest",
+		"help": "Set engineVersion in dagger.json to the exact engine release the module is tested with (for example v0.19.10).",
+	},
+	"PL006": {
+		"severity": "deny",
+		"title": "image without a sha256 digest",
+		"help": "Reference the image by digest (name:tag@sha256:<64 hex>); `pinline pin` resolves tags to digests.",
+	},
+	"PL007": {
+		"severity": "deny",
+		"title": "image registry not on the allowlist",
+		"help": "Pull from an allowed registry or add the registry (or registry/repository prefix) to registryAllowlist in .pinline/policy.yaml.",
+	},
+	"PL008": {
+		"severity": "warn",
+		"title": "image tag is latest or missing",
+		"help": "Name a versioned tag next to the digest so that humans and update tools know what the digest is.",
+	},
+	"PL009": {
+		"severity": "deny",
+		"title": "dagger.lock entry floats",
+		"help": "Run `dagger workspace update` (or `pinline pin`) so the lock records commits and digests, and reference tags rather than branches.",
+	},
+	"PL010": {
+		"severity": "deny",
+		"title": "literal secret value in pinline.yaml",
+		"help": "Remove the value from the spec and rotate it; read secrets at run time with `from: {env: ...}`, `from: {file: ...}` or `from: {command: [...]}`.",
+	},
+	"PL011": {
+		"severity": "deny",
+		"title": "host mount escapes the repository root",
+		"help": "Mount only directories inside the repository; copy what the task needs into the repository or fetch it in the task.",
+	},
+	"PL012": {
+		"severity": "warn",
+		"title": "image reference in module source cannot be resolved statically",
+		"help": "Use a string literal or a same-file constant with a digest so the gate can check the image.",
+	},
+	"PL013": {
+		"severity": "deny",
+		"title": "host backend outside tier local",
+		"help": "The host backend runs tasks without container isolation; use it only with --tier local.",
+	},
+	"PL014": {
+		"severity": "deny",
+		"title": "waiver expired",
+		"help": "Fix the finding the waiver covered, or renew the waiver with a new reason and expiry date in .pinline/policy.yaml.",
+	},
+}
+
+# finding builds one result object. Every rule returns these.
+finding(id, msg, pos) := {"id": id, "msg": msg, "pos": pos}
+
+# decision is what pinline queries: the two sets of findings.
+decision := {"deny": deny, "warn": warn}

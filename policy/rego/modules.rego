@@ -1,0 +1,55 @@
+# Rules over Dagger module configuration (dagger.json, dagger-module.toml,
+# .dagger/config.toml).
+package pinline.gate
+
+# PL001: a remote dependency, toolchain or workspace module needs a commit pin.
+deny contains finding("PL001", msg, dep.pos) if {
+	some mod in input.modules
+	some dep in mod.dependencies
+	dep.remote
+	not commit_pinned(dep)
+	msg := sprintf("module %q: %s %q is not pinned to a commit", [mod.name, dep.kind, dep.source])
+}
+
+# PL002: a commit pin on a source that names a branch floats on update.
+warn contains finding("PL002", msg, s.src.pos) if {
+	some s in remote_sources
+	is_commit(s.src.pin)
+	s.src.remote.refKind == "branch"
+	msg := sprintf("module %q: %s %q pins a commit of branch %q; the next update moves it", [s.module.name, s.what, s.src.source, s.src.remote.ref])
+}
+
+# PL003: module sources must come from the allowlist when one is configured.
+deny contains finding("PL003", msg, s.src.pos) if {
+	count(input.config.moduleAllowlist) > 0
+	some s in remote_sources
+	not module_allowed(s.src.remote.module)
+	msg := sprintf("module %q: %s source %q is not on the module allowlist", [s.module.name, s.what, s.src.remote.module])
+}
+
+module_allowed(name) if {
+	some prefix in input.config.moduleAllowlist
+	under(name, prefix)
+}
+
+# PL004: a remote SDK is code the engine runs; it needs a commit pin.
+deny contains finding("PL004", msg, mod.sdk.pos) if {
+	some mod in input.modules
+	mod.sdk.remote
+	not commit_pinned(mod.sdk)
+	msg := sprintf("module %q: SDK %q is not pinned to a commit", [mod.name, mod.sdk.source])
+}
+
+# PL005: engineVersion should name an exact engine release.
+warn contains finding("PL005", msg, mod.pos) if {
+	some mod in input.modules
+	mod.format != "config.toml"
+	mod.engineVersion == ""
+	msg := sprintf("module %q: engineVersion is missing", [mod.name])
+}
+
+warn contains finding("PL005", msg, mod.engineVersionPos) if {
+	some mod in input.modules
+	lower(mod.engineVersion) == "latest"
+	msg := sprintf("module %q: engineVersion is %q, not an exact release", [mod.name, mod.engineVersion])
+}

@@ -1,0 +1,44 @@
+# Rules over pinline.yaml specs and the run request.
+package pinline.gate
+
+# PL010: secrets are read at run time, never written into the spec.
+deny contains finding("PL010", msg, sec.pos) if {
+	some sp in input.specs
+	some task in sp.tasks
+	some sec in task.secrets
+	sec.literal
+	msg := sprintf("task %q: secret %q has a literal value in the spec", [task.name, sec.name])
+}
+
+deny contains finding("PL010", msg, task.pos) if {
+	some sp in input.specs
+	some task in sp.tasks
+	some env in task.env
+	env.literal
+	secret_name(env.name)
+	msg := sprintf("task %q: env %q looks like a secret and has a literal value; use secrets", [task.name, env.name])
+}
+
+secret_name(name) if regex.match(`(?i)(password|passwd|secret|token|api_?key|private_?key|credential)`, name)
+
+# PL011: host mounts stay inside the repository.
+deny contains finding("PL011", msg, m.pos) if {
+	some sp in input.specs
+	some task in sp.tasks
+	some m in task.mounts
+	escapes(m.resolved)
+	msg := sprintf("task %q: mount source %q resolves to %q, outside the repository root", [task.name, m.source, m.resolved])
+}
+
+escapes(p) if p == ".."
+
+escapes(p) if startswith(p, "../")
+
+escapes(p) if startswith(p, "/")
+
+# PL013: the host backend has no isolation; only tier local may use it.
+deny contains finding("PL013", msg, object.get(input.run, "pos", {})) if {
+	input.run.backend == "host"
+	input.tier != "local"
+	msg := sprintf("backend host is not allowed in tier %q", [input.tier])
+}

@@ -1,0 +1,3 @@
+package pinline.gate
+
+decision := {"deny": set(), "warn": set()}

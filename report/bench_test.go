@@ -1,0 +1,89 @@
+package report
+
+import (
+	"bytes"
+	"crypto"
+	"fmt"
+	"io"
+	"os"
+	"testing"
+)
+
+// writeManyRuns writes n realistic runs (the fixture mix, signed with key).
+func writeManyRuns(tb testing.TB, root string, n int, key *ecdsaKey) {
+	tb.Helper()
+	specs := fixtureSpecs()
+	for i := range n {
+		rs := specs[i%len(specs)]
+		rs.id = fmt.Sprintf("%s-%04d", rs.id, i)
+		rs.day = i % 30
+		writeRun(tb, root, rs, key)
+	}
+}
+
+// BenchmarkReport1000 reads 1,000 runs (re-checking every signature) and
+// renders HTML, Markdown and JSON. Target: < 2 s per iteration.
+func BenchmarkReport1000(b *testing.B) {
+	root := b.TempDir()
+	key := newKey(b)
+	writeManyRuns(b, root, 1000, key)
+	checker := KeyChecker{Keys: []crypto.PublicKey{&key.PublicKey}}
+	b.ResetTimer()
+	for b.Loop() {
+		rep, err := Build(b.Context(), Options{RunsDir: root, Checker: checker, Now: fixtureNow})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(rep.Runs)+len(rep.Errors) != 1000 {
+			b.Fatalf("%d runs", len(rep.Runs))
+		}
+		for _, f := range Formats {
+			if err := Render(io.Discard, rep, f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestWriteBenchRuns writes 1,000 runs to $PINLINE_BENCH_RUNS_DIR and the
+// public key next to it, for bench/report.sh; skipped when unset.
+func TestWriteBenchRuns(t *testing.T) {
+	dir := os.Getenv("PINLINE_BENCH_RUNS_DIR")
+	if dir == "" {
+		t.Skip("PINLINE_BENCH_RUNS_DIR not set")
+	}
+	key := newKey(t)
+	writeManyRuns(t, dir, 1000, key)
+	writeFile(t, dir+".pub", pubPEM(t, &key.PublicKey))
+}
+
+// BenchmarkVerifyPack1000 verifies a pack of 1,000 runs: every digest and
+// every signed provenance.
+func BenchmarkVerifyPack1000(b *testing.B) {
+	root := b.TempDir()
+	key := newKey(b)
+	specs := fixtureSpecs()
+	for i := range 1000 {
+		rs := specs[i%len(specs)]
+		if rs.tamper || rs.corrupt {
+			rs = specs[0]
+		}
+		rs.id = fmt.Sprintf("%s-%04d", rs.id, i)
+		writeRun(b, root, rs, key)
+	}
+	rep, err := Build(b.Context(), Options{RunsDir: root, Now: fixtureNow})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var pack bytes.Buffer
+	if err := WritePack(b.Context(), &pack, rep, PackOptions{Signer: ECDSASigner{Key: key}, Now: fixtureNow}); err != nil {
+		b.Fatal(err)
+	}
+	checker := KeyChecker{Keys: []crypto.PublicKey{&key.PublicKey}}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := VerifyPack(b.Context(), bytes.NewReader(pack.Bytes()), checker); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

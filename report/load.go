@@ -1,0 +1,214 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pinline/pinline/record"
+)
+
+// Options say which runs to read and how.
+type Options struct {
+	// RunsDir holds one directory per run (.pinline/runs).
+	RunsDir string
+	// Since drops runs started before it (zero: keep all).
+	Since time.Time
+	// Checker re-checks provenance signatures; nil means "not checked".
+	Checker SignatureChecker
+	// KeysChecked is the number of keys behind Checker, for the report.
+	KeysChecked int
+	// Now is the report time (waiver expiry); zero means time.Now().
+	Now time.Time
+	// Progress, when set, is called after each run directory is read.
+	Progress func(done, total int)
+	// Workers bounds parallel reads; zero means GOMAXPROCS.
+	Workers int
+}
+
+// ErrNoRunsDir means the runs directory does not exist or is not a
+// directory.
+var ErrNoRunsDir = errors.New("runs directory not found")
+
+// Build reads every run under opts.RunsDir and aggregates the report.
+// Unreadable runs are listed in Report.Errors, never fatal; only a missing
+// runs directory is an error.
+func Build(ctx context.Context, opts Options) (*Report, error) {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now().UTC()
+	}
+	dirs, err := runDirs(opts.RunsDir)
+	if err != nil {
+		return nil, err
+	}
+	type result struct {
+		run  *RunReport
+		lerr *LoadError
+	}
+	results := make([]result, len(dirs))
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done int
+		next = make(chan int)
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				rr, lerr := loadRun(ctx, dirs[i], opts)
+				results[i] = result{rr, lerr}
+				if opts.Progress != nil {
+					mu.Lock()
+					done++
+					opts.Progress(done, len(dirs))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+feed:
+	for i := range dirs {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rep := &Report{
+		Schema:      Schema,
+		GeneratedAt: opts.Now,
+		RunsDir:     opts.RunsDir,
+		KeysChecked: opts.KeysChecked,
+		Runs:        []RunReport{},
+		Errors:      []LoadError{},
+	}
+	if !opts.Since.IsZero() {
+		s := opts.Since
+		rep.Since = &s
+	}
+	for _, r := range results {
+		switch {
+		case r.lerr != nil:
+			rep.Errors = append(rep.Errors, *r.lerr)
+		case r.run != nil:
+			rep.Runs = append(rep.Runs, *r.run)
+		}
+	}
+	// Newest first; ties by id so the order is stable.
+	sort.SliceStable(rep.Runs, func(i, j int) bool {
+		a, b := rep.Runs[i], rep.Runs[j]
+		if !a.StartedAt.Equal(b.StartedAt) {
+			return a.StartedAt.After(b.StartedAt)
+		}
+		return a.ID < b.ID
+	})
+	rep.Summary = summarize(rep.Runs, opts.Now)
+	return rep, nil
+}
+
+// runDirs lists the run directories, sorted by name.
+func runDirs(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s", ErrNoRunsDir, dir)
+		}
+		return nil, fmt.Errorf("read runs directory: %w", err)
+	}
+	var dirs []string
+	for _, e := range ents {
+		if e.IsDir() {
+			dirs = append(dirs, filepath.Join(dir, e.Name()))
+		}
+	}
+	return dirs, nil
+}
+
+// ReadRun reads and decodes run.json in dir.
+func ReadRun(dir string) (*record.Run, error) {
+	p := filepath.Join(dir, record.RunFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var run record.Run
+	if err := json.Unmarshal(b, &run); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, describeJSONErr(b, err))
+	}
+	if run.ID == "" {
+		return nil, fmt.Errorf("%s: missing \"id\"", p)
+	}
+	return &run, nil
+}
+
+// describeJSONErr adds the line and column of a syntax error.
+func describeJSONErr(b []byte, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	off := int64(-1)
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset - 1 // Offset counts the offending byte
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(b)) {
+		return err
+	}
+	line, col := 1, 1
+	for _, c := range b[:off] {
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+}
+
+func loadRun(ctx context.Context, dir string, opts Options) (*RunReport, *LoadError) {
+	run, err := ReadRun(dir)
+	if err != nil {
+		p := filepath.Join(dir, record.RunFile)
+		msg := strings.TrimPrefix(err.Error(), p+": ")
+		if errors.Is(err, os.ErrNotExist) {
+			msg = "missing " + record.RunFile
+		}
+		return nil, &LoadError{Path: p, Error: msg}
+	}
+	if !opts.Since.IsZero() && run.StartedAt.Before(opts.Since) {
+		return nil, nil
+	}
+	rr := newRunReport(dir, run)
+	rr.Policy = readDecision(dir, run, &rr.Problems)
+	rr.SBOM = readSBOM(filepath.Join(dir, sbomName(run)))
+	rr.Provenance = readProvenance(ctx, dir, run, opts.Checker, &rr.Problems)
+	rr.SLSA = slsaChecklist(run, rr)
+	return rr, nil
+}
+
+func sbomName(run *record.Run) string {
+	if n := run.Evidence.SBOM; n != "" && filepath.IsLocal(n) {
+		return n
+	}
+	return record.SBOMFile
+}

@@ -1,0 +1,123 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/pinline/pinline/record"
+)
+
+// SLSAProvenanceV1 is the SLSA v1 provenance predicate type.
+const SLSAProvenanceV1 = "https://slsa.dev/provenance/v1"
+
+// statement is the subset of an in-toto Statement v1 the report reads.
+type statement struct {
+	Type    string `json:"_type"`
+	Subject []struct {
+		Name   string            `json:"name"`
+		Digest map[string]string `json:"digest"`
+	} `json:"subject"`
+	PredicateType string `json:"predicateType"`
+	Predicate     struct {
+		BuildDefinition struct {
+			BuildType string `json:"buildType"`
+		} `json:"buildDefinition"`
+		RunDetails struct {
+			Builder struct {
+				ID string `json:"id"`
+			} `json:"builder"`
+		} `json:"runDetails"`
+	} `json:"predicate"`
+}
+
+func provName(run *record.Run) string {
+	if n := run.Evidence.Provenance; n != "" && filepath.IsLocal(n) {
+		return n
+	}
+	return record.ProvenanceFile
+}
+
+// readProvenance parses the provenance envelope and re-checks its
+// signature with checker. The verdict never comes from run.json.
+func readProvenance(ctx context.Context, dir string, run *record.Run, checker SignatureChecker, problems *[]string) ProvInfo {
+	pi := ProvInfo{Verdict: VerdictUnsigned, Subjects: []Subject{}}
+	bundle := record.BundleFile
+	if n := run.Evidence.Bundle; n != "" && filepath.IsLocal(n) {
+		bundle = n
+	}
+	if _, err := os.Stat(filepath.Join(dir, bundle)); err == nil {
+		pi.Bundle = true
+	}
+	b, err := os.ReadFile(filepath.Join(dir, provName(run)))
+	if errors.Is(err, os.ErrNotExist) {
+		if run.Evidence.Signed {
+			*problems = append(*problems, "run.json says signed but the provenance file is missing")
+		}
+		return pi
+	}
+	pi.Present = true
+	if err != nil {
+		pi.Verdict, pi.VerdictDetail = VerdictMalformed, err.Error()
+		return pi
+	}
+	env, payload, err := ParseEnvelope(b)
+	if err != nil {
+		pi.Verdict, pi.VerdictDetail = VerdictMalformed, err.Error()
+		return pi
+	}
+	switch {
+	case len(env.Signatures) == 0:
+		pi.Verdict = VerdictUnsigned
+	case checker == nil:
+		pi.Verdict = VerdictUnchecked
+	default:
+		pt, verified, err := checker.VerifyDSSE(ctx, b)
+		switch {
+		case err != nil:
+			pi.Verdict, pi.VerdictDetail = VerdictInvalid, err.Error()
+		case pt != InTotoPayloadType:
+			pi.Verdict, pi.VerdictDetail = VerdictInvalid, fmt.Sprintf("payloadType %q, want %q", pt, InTotoPayloadType)
+		default:
+			pi.Verdict, payload = VerdictVerified, verified
+		}
+	}
+	if env.PayloadType != InTotoPayloadType {
+		*problems = append(*problems, fmt.Sprintf("provenance payloadType %q", env.PayloadType))
+	}
+	if pi.Verdict != VerdictVerified {
+		*problems = append(*problems, "provenance contents below are unverified ("+pi.Verdict+")")
+	}
+	var st statement
+	if err := json.Unmarshal(payload, &st); err != nil {
+		*problems = append(*problems, fmt.Sprintf("provenance statement: %v", err))
+		if pi.Verdict == VerdictVerified {
+			pi.Verdict, pi.VerdictDetail = VerdictMalformed, "signed payload is not an in-toto statement"
+		}
+		return pi
+	}
+	pi.PredicateType = st.PredicateType
+	pi.BuildType = st.Predicate.BuildDefinition.BuildType
+	pi.BuilderID = st.Predicate.RunDetails.Builder.ID
+	subj := map[string]string{}
+	for _, s := range st.Subject {
+		pi.Subjects = append(pi.Subjects, Subject{Name: s.Name, SHA256: s.Digest["sha256"]})
+		subj[s.Digest["sha256"]] = s.Name
+	}
+	sort.Slice(pi.Subjects, func(i, j int) bool { return pi.Subjects[i].Name < pi.Subjects[j].Name })
+	pi.SubjectsMatchOutputs = len(run.Outputs) > 0
+	for _, o := range run.Outputs {
+		if _, ok := subj[o.SHA256]; !ok {
+			pi.SubjectsMatchOutputs = false
+			*problems = append(*problems, fmt.Sprintf("output %s (sha256:%.12s) is not a provenance subject", o.File, o.SHA256))
+		}
+	}
+	if pi.BuilderID != "" && run.BuilderID != "" && pi.BuilderID != run.BuilderID {
+		*problems = append(*problems, fmt.Sprintf("provenance builder %q differs from run.json %q", pi.BuilderID, run.BuilderID))
+	}
+	return pi
+}

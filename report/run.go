@@ -1,0 +1,135 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pinline/pinline/record"
+)
+
+func newRunReport(dir string, run *record.Run) *RunReport {
+	rr := &RunReport{
+		Dir:        dir,
+		ID:         run.ID,
+		Status:     run.Status,
+		Error:      run.Error,
+		StartedAt:  run.StartedAt.UTC(),
+		FinishedAt: run.FinishedAt.UTC(),
+		User:       run.Who.User,
+		Host:       run.Who.Host,
+		Identity:   run.Who.Identity,
+		Tier:       run.Tier,
+		BuilderID:  run.BuilderID,
+		CacheMode:  run.CacheMode,
+		Engine: EngineInfo{
+			Backend: run.Engine.Backend, Address: run.Engine.Address,
+			Version: run.Engine.Version, Gateway: run.Engine.Gateway,
+		},
+		Repository: RepoInfo{URI: run.Repository.URI, Commit: run.Repository.Commit, Dirty: run.Repository.Dirty},
+		Tasks:      []TaskInfo{},
+		Problems:   []string{},
+	}
+	if !run.FinishedAt.IsZero() && !run.StartedAt.IsZero() {
+		rr.DurationMS = run.FinishedAt.Sub(run.StartedAt).Milliseconds()
+	}
+	if run.Schema != "" && run.Schema != record.SchemaVersion {
+		rr.Problems = append(rr.Problems, fmt.Sprintf("run.json: unknown schema %q", run.Schema))
+	}
+	for _, t := range run.Tasks {
+		ti := TaskInfo{
+			Name: t.Name, Status: t.Status, ExitCode: t.ExitCode,
+			StartedAt: t.StartedAt.UTC(), DurationMS: t.DurationMS, Image: t.Image,
+			Caches: []string{},
+		}
+		if !t.StartedAt.IsZero() && !run.StartedAt.IsZero() {
+			ti.OffsetMS = t.StartedAt.Sub(run.StartedAt).Milliseconds()
+		}
+		for _, c := range t.Caches {
+			mode := c.Mode
+			if mode == "" {
+				mode = "rw"
+			}
+			ti.Caches = append(ti.Caches, fmt.Sprintf("%s (%s)", c.Name, mode))
+		}
+		rr.Tasks = append(rr.Tasks, ti)
+	}
+	rr.UnpinnedModules, rr.UndigestedImages = []string{}, []string{}
+	for _, m := range run.Modules {
+		if m.Pin == "" {
+			rr.UnpinnedModules = append(rr.UnpinnedModules, first(m.Source, m.Name))
+		}
+	}
+	for _, im := range run.Images {
+		if im.Digest == "" && !strings.Contains(im.Ref, "@sha256:") {
+			rr.UndigestedImages = append(rr.UndigestedImages, first(im.Ref, im.Name))
+		}
+	}
+	sort.SliceStable(rr.Tasks, func(i, j int) bool { return rr.Tasks[i].OffsetMS < rr.Tasks[j].OffsetMS })
+	return rr
+}
+
+// readDecision reads decision.json, falling back to the run.json summary.
+func readDecision(dir string, run *record.Run, problems *[]string) PolicyInfo {
+	pi := PolicyInfo{
+		Source: "none", Allow: run.Decision.Allow,
+		InputSHA256: run.Decision.InputSHA256, BundleSHA256: run.Decision.BundleSHA256,
+		Violations: []Finding{}, Warnings: []Finding{}, Waived: []Finding{},
+		WaivedCount: run.Decision.Waived,
+	}
+	p := filepath.Join(dir, record.DecisionFile)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		if run.Decision != (record.DecisionRef{}) {
+			pi.Source = "run.json"
+		}
+		if run.Decision.Violations > 0 {
+			*problems = append(*problems, fmt.Sprintf("decision.json missing; run.json counts %d violations", run.Decision.Violations))
+		}
+		return pi
+	}
+	if err != nil {
+		*problems = append(*problems, fmt.Sprintf("%s: %v", record.DecisionFile, err))
+		return pi
+	}
+	var d decisionFile
+	if err := json.Unmarshal(b, &d); err != nil {
+		*problems = append(*problems, fmt.Sprintf("%s: %v", record.DecisionFile, describeJSONErr(b, err)))
+		return pi
+	}
+	pi.Source = record.DecisionFile
+	if d.Allow != nil {
+		pi.Allow = *d.Allow
+	} else {
+		// Fail closed: a decision without "allow" is a deny.
+		pi.Allow = false
+		*problems = append(*problems, "decision.json: no \"allow\" field; treated as deny")
+	}
+	pi.InputSHA256 = digestHex(first(d.InputSHA256, d.InputDigest, pi.InputSHA256))
+	pi.BundleSHA256 = digestHex(first(d.BundleSHA256, d.BundleDigest, pi.BundleSHA256))
+	pi.Violations = nonNil(d.Violations)
+	pi.Warnings = nonNil(d.Warnings)
+	waived, n, err := d.waived()
+	if err != nil {
+		*problems = append(*problems, fmt.Sprintf("%s: %v", record.DecisionFile, err))
+	}
+	pi.Waived, pi.WaivedCount = nonNil(waived), n
+	if pi.Allow != run.Decision.Allow && run.Decision != (record.DecisionRef{}) {
+		*problems = append(*problems, "decision.json and run.json disagree on allow")
+	}
+	if pi.Allow && len(pi.Violations) > 0 {
+		*problems = append(*problems, "decision.json allows with unwaived violations")
+	}
+	return pi
+}
+
+func nonNil(f []Finding) []Finding {
+	if f == nil {
+		return []Finding{}
+	}
+	return f
+}
