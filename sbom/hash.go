@@ -25,8 +25,8 @@ type Digests struct {
 }
 
 const (
-	hashChunk  = 8 << 20
-	hashChunks = 4
+	hashChunk  = 256 << 10
+	hashChunks = 16
 )
 
 // HashFile streams the file at path once and returns its SHA-256 and
