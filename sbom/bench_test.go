@@ -166,3 +166,17 @@ func BenchmarkLargeBOM(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadGoBinary reads the module list of the benchmark binary.
+func BenchmarkReadGoBinary(b *testing.B) {
+	f, err := os.Open(benchGoBinary(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	for b.Loop() {
+		if _, err := ReadGoBinary(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
