@@ -36,7 +36,8 @@ func bigFile(b *testing.B, n int64) string {
 	return p
 }
 
-// BenchmarkHash hashes a 1 GiB file (page cache warm): pinline's parallel
+// BenchmarkHash hashes a 1 GiB file (PINLINE_BENCH_HASHFILE, or a random
+// one written first; page cache warm): pinline's parallel
 // SHA-256+SHA-512, and for comparison SHA-256 alone and both in one
 // sequential pass through io.MultiWriter.
 func BenchmarkHash(b *testing.B) {
@@ -44,7 +45,14 @@ func BenchmarkHash(b *testing.B) {
 	if testing.Short() {
 		size = 64 << 20
 	}
-	p := bigFile(b, size)
+	p := os.Getenv("PINLINE_BENCH_HASHFILE")
+	if p == "" {
+		p = bigFile(b, size)
+	} else if fi, err := os.Stat(p); err != nil {
+		b.Fatal(err)
+	} else {
+		size = fi.Size()
+	}
 	ctx := context.Background()
 	b.Run("parallel-sha256+sha512", func(b *testing.B) {
 		b.SetBytes(size)
@@ -154,6 +162,20 @@ func BenchmarkLargeBOM(b *testing.B) {
 			b.Fatalf("%d components", n)
 		}
 		if err := Write(io.Discard, bom, FormatJSON, cdx.SpecVersion1_6); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadGoBinary reads the module list of the benchmark binary.
+func BenchmarkReadGoBinary(b *testing.B) {
+	f, err := os.Open(benchGoBinary(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	for b.Loop() {
+		if _, err := ReadGoBinary(f); err != nil {
 			b.Fatal(err)
 		}
 	}

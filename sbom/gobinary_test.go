@@ -197,3 +197,12 @@ func TestGoBinaryOutput(t *testing.T) {
 		t.Errorf("binary deps = %v", dependsOn(bom, "output:outputs/hello"))
 	}
 }
+
+// TestMain removes the Go program built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if helloDir != "" {
+		os.RemoveAll(helloDir)
+	}
+	os.Exit(code)
+}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"sync"
@@ -26,8 +25,8 @@ type Digests struct {
 }
 
 const (
-	hashChunk  = 4 << 20
-	hashChunks = 4
+	hashChunk  = 256 << 10
+	hashChunks = 16
 )
 
 // HashFile streams the file at path once and returns its SHA-256 and
@@ -51,52 +50,89 @@ type hashBuf struct {
 	refs atomic.Int32
 }
 
-// HashReader is HashFile over a reader.
+// HashReader is HashFile over a reader. The caller's goroutine reads and
+// computes SHA-256 (the faster hash, with SHA-NI); one helper goroutine
+// computes SHA-512 over the same buffers. A buffer is reused once both are
+// done with it.
 func HashReader(ctx context.Context, r io.Reader) (Digests, error) {
+	if err := ctx.Err(); err != nil {
+		return Digests{}, err
+	}
 	h256, h512 := sha256.New(), sha512.New()
+	// Small inputs (one buffer) are hashed inline; buffers are allocated
+	// only as the input needs them.
+	first := make([]byte, hashChunk)
+	n, err := io.ReadFull(r, first)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		h256.Write(first[:n])
+		h512.Write(first[:n])
+		return Digests{Size: int64(n), SHA256: hex.EncodeToString(h256.Sum(nil)), SHA512: hex.EncodeToString(h512.Sum(nil))}, nil
+	}
+	if err != nil {
+		return Digests{}, err
+	}
 	free := make(chan *hashBuf, hashChunks)
-	for range hashChunks {
-		free <- &hashBuf{b: make([]byte, hashChunk)}
+	allocated := 1
+	pending := &hashBuf{b: first, n: n}
+	release := func(c *hashBuf) {
+		if c.refs.Add(-1) == 0 {
+			free <- c
+		}
 	}
-	feeds := []chan *hashBuf{make(chan *hashBuf, hashChunks), make(chan *hashBuf, hashChunks)}
+	feed := make(chan *hashBuf, hashChunks)
 	var wg sync.WaitGroup
-	for i, h := range []hash.Hash{h256, h512} {
-		wg.Add(1)
-		go func(h hash.Hash, in <-chan *hashBuf) {
-			defer wg.Done()
-			for c := range in {
-				h.Write(c.b[:c.n])
-				if c.refs.Add(-1) == 0 {
-					free <- c
-				}
-			}
-		}(h, feeds[i])
-	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for c := range feed {
+			h512.Write(c.b[:c.n])
+			release(c)
+		}
+	}()
 	var size int64
 	var rerr error
-	for rerr == nil {
+	for {
 		if err := ctx.Err(); err != nil {
 			rerr = err
 			break
 		}
-		c := <-free
-		n, err := io.ReadFull(r, c.b)
+		var c *hashBuf
+		var n int
+		var err error
+		if pending != nil {
+			c, n, pending = pending, pending.n, nil
+		} else {
+			select {
+			case c = <-free:
+			default:
+				if allocated < hashChunks {
+					allocated++
+					c = &hashBuf{b: make([]byte, hashChunk)}
+				} else {
+					c = <-free
+				}
+			}
+			n, err = io.ReadFull(r, c.b)
+		}
 		if n > 0 {
 			size += int64(n)
 			c.n = n
 			c.refs.Store(2)
-			feeds[0] <- c
-			feeds[1] <- c
+			feed <- c
+			h256.Write(c.b[:n])
+			release(c)
 		} else {
 			free <- c
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			break
 		}
-		rerr = err
+		if err != nil {
+			rerr = err
+			break
+		}
 	}
-	close(feeds[0])
-	close(feeds[1])
+	close(feed)
 	wg.Wait()
 	if rerr != nil {
 		return Digests{}, rerr

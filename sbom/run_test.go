@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/spec"
 )
 
 const secretSentinel = "s3cr3t-VALUE-never-in-sbom"
@@ -268,11 +269,22 @@ func TestForRunPartialRecord(t *testing.T) {
 func TestForRunWithInventory(t *testing.T) {
 	t.Parallel()
 	dir, run := fixtureRunDir(t)
-	bom, err := ForRun(context.Background(), run, dir, fixtureInventory(), fixedOpts)
+	inv := fixtureInventory()
+	// The spec's secrets and environment values must not reach the BOM.
+	inv.Specs[0].Spec.Tasks = []spec.Task{{Name: "build", Env: map[string]string{"GOFLAGS": "env-" + secretSentinel},
+		Secrets: []spec.Secret{{Name: "TOKEN_" + secretSentinel, Env: "TOKEN", Value: secretSentinel}}}}
+	bom, err := ForRun(context.Background(), run, dir, inv, fixedOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	encode(t, bom, cdx.SpecVersion1_6)
+	js := encode(t, bom, cdx.SpecVersion1_6)
+	var xml bytes.Buffer
+	if err := Write(&xml, bom, FormatXML, cdx.SpecVersion1_6); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(js, []byte(secretSentinel)) || bytes.Contains(xml.Bytes(), []byte(secretSentinel)) {
+		t.Error("a secret name or an environment value of the spec reached the BOM")
+	}
 	comps := componentsByRef(bom)
 	// The spec image and the image the run used are one component.
 	n := 0
