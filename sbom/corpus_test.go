@@ -12,15 +12,16 @@ import (
 	"github.com/pinline/pinline/inventory"
 )
 
-// corpusDir is the shared corpus of real-world Dagger files.
+// corpusDir is the corpus of real-world Dagger files, kept in the
+// repository under inventory/testdata/corpus (PINLINE_CORPUS overrides).
 func corpusDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("PINLINE_CORPUS")
 	if dir == "" {
-		dir = "/work/shared/corpus"
+		dir = filepath.Join("..", "inventory", "testdata", "corpus")
 	}
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus not available: %v (set PINLINE_CORPUS)", err)
+		t.Fatalf("corpus not available: %v", err)
 	}
 	return dir
 }
