@@ -30,6 +30,15 @@ type Attestation struct {
 // trailing bytes that are not a JSON value are ErrTrailingData. name is used
 // in error messages.
 func ParseAttestations(name string, data []byte) ([]Attestation, error) {
+	if out, ok := fastAttestations(name, data); ok {
+		return out, nil
+	}
+	return parseAttestationsSlow(name, data)
+}
+
+// parseAttestationsSlow is ParseAttestations with encoding/json and
+// sigstore-go only: it accepts every form they accept and reports errors.
+func parseAttestationsSlow(name string, data []byte) ([]Attestation, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var out []Attestation

@@ -59,6 +59,14 @@ type provenanceDoc struct {
 }
 
 func parseStatement(payload []byte) (*statementDoc, error) {
+	if st, ok := fastStatement(payload); ok {
+		return st, nil
+	}
+	return parseStatementSlow(payload)
+}
+
+// parseStatementSlow is parseStatement with encoding/json only.
+func parseStatementSlow(payload []byte) (*statementDoc, error) {
 	var st statementDoc
 	if err := json.Unmarshal(payload, &st); err != nil {
 		var te *json.UnmarshalTypeError

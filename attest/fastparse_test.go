@@ -1,0 +1,167 @@
+package attest
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fastSeeds are real attestations (pinline's envelope and bundle, the
+// cosign CLI's from the fuzz corpus) and variants the fast path must
+// leave to the slow parsers.
+func fastSeeds(t testing.TB) map[string][]byte {
+	t.Helper()
+	k := newTestKey(t, "fast")
+	env, bundle := signedProvenance(t, k, sampleDescription(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+	seeds := map[string][]byte{"pinline-envelope": env, "pinline-bundle": bundle, "jsonl": []byte(string(env) + "\n" + string(bundle) + "\n")}
+	for _, f := range []string{"FuzzParseBundle/cosign-cs.sigstore", "FuzzParseBundle/cosign-cs.intoto"} {
+		raw, err := os.ReadFile(filepath.Join("testdata", "fuzz", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, q, _ := strings.Cut(strings.TrimSpace(string(raw)), "[]byte(")
+		s, err := strconv.Unquote(strings.TrimSuffix(q, ")"))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		seeds[filepath.Base(f)] = []byte(s)
+	}
+	return seeds
+}
+
+// fastRefusals are variants of a valid value that only the slow parsers
+// may decide (they accept some and reject others).
+var fastRefusals = []struct{ old, new string }{
+	{`"payloadType"`, `"PayloadType"`},                 // encoding/json folds case
+	{`"payloadType"`, `"payload\u0054ype"`},            // escaped member name
+	{`"signatures"`, `"signatures":null,"signatures"`}, // duplicate member
+	{`"sig":"`, `"foo":1,"sig":"`},                     // unknown member
+	{`v0.3+json`, `v0.2+json`},                         // other bundle version
+	{`"publicKey"`, `"certificate"`},                   // other verification material
+	{`=="`, `"`},                                       // unpadded base64
+	{`"}`, `"} x`},                                     // trailing data
+}
+
+func TestFastPathTakenAndEqual(t *testing.T) {
+	t.Parallel()
+	for name, data := range fastSeeds(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, ok := fastAttestations(name, data); !ok {
+				t.Fatal("fast path refused a common attestation")
+			}
+			checkFastAttestations(t, data)
+			atts, err := ParseAttestations(name, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range atts {
+				if _, ok := fastStatement(a.Envelope.Payload); !ok {
+					t.Fatal("fast path refused a common statement")
+				}
+				checkFastStatement(t, a.Envelope.Payload)
+			}
+			for _, r := range fastRefusals {
+				mod := []byte(strings.Replace(string(data), r.old, r.new, 1))
+				if bytes.Equal(mod, data) {
+					continue
+				}
+				if _, ok := fastAttestations(name, mod); ok {
+					t.Errorf("fast path took %s → %s", r.old, r.new)
+				}
+				checkFastAttestations(t, mod)
+			}
+		})
+	}
+}
+
+func TestFastStatementRefusals(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		`{"_TYPE":"https://in-toto.io/Statement/v1"}`,
+		`{"_type":"a","_type":"b"}`,
+		`{"_type":null}`,
+		`{"_type":"\u0061"}`,
+		`{"subject":[{"digest":{"sha256":"a","sha256":"b"}}]}`,
+		`{"subject":[{"digest":{"sha256":1}}]}`,
+		`{"subject":[null]}`,
+		`{"predicate":{"runDetails":{"builder":{"id":7}}}}`,
+		`{"predicate":[]}`,
+		`{"x":[1,2,{"y":01}]}`,
+		`{"x":"\x"}`,
+		`{} {}`,
+		`[]`,
+	} {
+		if _, ok := fastStatement([]byte(in)); ok {
+			t.Errorf("fast path took %s", in)
+		}
+		checkFastStatement(t, []byte(in))
+	}
+}
+
+// checkFastAttestations: whenever the fast path accepts, the slow parsers
+// accept too and return the same attestations.
+func checkFastAttestations(t *testing.T, data []byte) {
+	t.Helper()
+	fast, ok := fastAttestations("f", data)
+	if !ok {
+		return
+	}
+	slow, err := parseAttestationsSlow("f", data)
+	if err != nil {
+		t.Fatalf("fast path accepted what the slow path rejects (%v):\n%q", err, data)
+	}
+	if diff := cmp.Diff(slow, fast, cmp.Comparer(bytes.Equal)); diff != "" {
+		t.Fatalf("fast and slow parsers differ (-slow +fast):\n%s", diff)
+	}
+}
+
+func checkFastStatement(t *testing.T, payload []byte) {
+	t.Helper()
+	fast, ok := fastStatement(payload)
+	if !ok {
+		return
+	}
+	slow, err := parseStatementSlow(payload)
+	if err != nil || slow.predicateErr != nil {
+		t.Fatalf("fast path accepted a statement the slow path rejects (%v, %v):\n%q", err, slow.predicateErr, payload)
+	}
+	type subj struct {
+		Name, SHA256 string
+		Has          bool
+	}
+	view := func(st *statementDoc) []any {
+		var subs []subj
+		for _, s := range st.Subject {
+			d, has := s.Digest["sha256"]
+			subs = append(subs, subj{s.Name, d, has})
+		}
+		return []any{st.Type, st.PredicateType, subs, st.Predicate}
+	}
+	if diff := cmp.Diff(view(slow), view(fast)); diff != "" {
+		t.Fatalf("fast and slow statement parsers differ (-slow +fast):\n%s", diff)
+	}
+}
+
+func FuzzFastAttestations(f *testing.F) {
+	for _, s := range fastSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { checkFastAttestations(t, data) })
+}
+
+func FuzzFastStatement(f *testing.F) {
+	for _, s := range fastSeeds(f) {
+		if atts, err := ParseAttestations("seed", s); err == nil {
+			f.Add(atts[0].Envelope.Payload)
+		}
+	}
+	f.Add([]byte(`{"_type":"x","subject":[{"name":"n","digest":{"sha256":"ab","x":"\u00e9"}}],"predicate":{"a":[1.5e3,-0,true,false,null,{"b":"c"}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) { checkFastStatement(t, data) })
+}

@@ -1,0 +1,133 @@
+package attest
+
+// Fast path of parseStatement (see fastparse.go for the contract): it
+// reads the members verification uses, validates and skips the rest, and
+// returns ok=false for anything encoding/json might treat differently
+// (case-insensitive or escaped member names, duplicates, null, type
+// mismatches), leaving that to encoding/json.
+
+var (
+	stmtMembers  = []string{"_type", "subject", "predicateType", "predicate"}
+	subjMembers  = []string{"name", "digest"}
+	predMembers  = []string{"buildDefinition", "runDetails"}
+	bdMembers    = []string{"buildType", "externalParameters"}
+	extMembers   = []string{"source", "tier"}
+	uriMembers   = []string{"uri"}
+	rdMembers    = []string{"builder"}
+	idMembers    = []string{"id"}
+	sha256Member = []string{"sha256"}
+)
+
+func fastStatement(payload []byte) (*statementDoc, bool) {
+	s := jsonScan{b: payload}
+	st := &statementDoc{}
+	var seen [4]bool
+	ok := s.object(func(k []byte) bool {
+		m := member(k, stmtMembers)
+		switch {
+		case m == -1:
+			return s.skip(1)
+		case m < 0 || seen[m]:
+			return false
+		}
+		seen[m] = true
+		switch m {
+		case 0:
+			return s.str(&st.Type)
+		case 1:
+			return s.subjects(st)
+		case 2:
+			return s.str(&st.PredicateType)
+		default:
+			return s.predicate(&st.Predicate)
+		}
+	})
+	if !ok || s.peek() != 0 {
+		return nil, false
+	}
+	return st, true
+}
+
+// str reads a plain string into dst.
+func (s *jsonScan) str(dst *string) bool {
+	v, ok := s.plain()
+	*dst = string(v)
+	return ok
+}
+
+// fields reads an object whose known members (names) are read by f and
+// whose other members are skipped.
+func (s *jsonScan) fields(names []string, f func(m int) bool) bool {
+	var seen uint32
+	return s.object(func(k []byte) bool {
+		m := member(k, names)
+		switch {
+		case m == -1:
+			return s.skip(1)
+		case m < 0 || seen&(1<<m) != 0:
+			return false
+		}
+		seen |= 1 << m
+		return f(m)
+	})
+}
+
+func (s *jsonScan) subjects(st *statementDoc) bool {
+	st.Subject = make([]statementSubj, 0, 2)
+	return s.array(func() bool {
+		var subj statementSubj
+		if !s.fields(subjMembers, func(m int) bool {
+			if m == 0 {
+				return s.str(&subj.Name)
+			}
+			return s.digest(&subj)
+		}) {
+			return false
+		}
+		st.Subject = append(st.Subject, subj)
+		return true
+	})
+}
+
+// digest reads a digest map. Only the sha256 entry is kept (it is the only
+// one verification reads); every other value must still be a string.
+func (s *jsonScan) digest(subj *statementSubj) bool {
+	var seen bool
+	subj.Digest = map[string]string{}
+	return s.object(func(k []byte) bool {
+		if member(k, sha256Member) == 0 {
+			if seen {
+				return false
+			}
+			seen = true
+			var v string
+			ok := s.str(&v)
+			subj.Digest["sha256"] = v
+			return ok
+		}
+		return s.peek() == '"' && s.skipString()
+	})
+}
+
+func (s *jsonScan) predicate(p *provenanceDoc) bool {
+	return s.fields(predMembers, func(m int) bool {
+		if m == 0 {
+			bd := &p.BuildDefinition
+			return s.fields(bdMembers, func(m int) bool {
+				if m == 0 {
+					return s.str(&bd.BuildType)
+				}
+				ext := &bd.ExternalParameters
+				return s.fields(extMembers, func(m int) bool {
+					if m == 0 {
+						return s.fields(uriMembers, func(int) bool { return s.str(&ext.Source.URI) })
+					}
+					return s.str(&ext.Tier)
+				})
+			})
+		}
+		return s.fields(rdMembers, func(int) bool {
+			return s.fields(idMembers, func(int) bool { return s.str(&p.RunDetails.Builder.ID) })
+		})
+	})
+}
