@@ -96,6 +96,7 @@ func TestFastStatementRefusals(t *testing.T) {
 		`{"x":[1,2,{"y":01}]}`,
 		`{"x":"\x"}`,
 		`{} {}`,
+		"{}\x00",
 		`[]`,
 	} {
 		if _, ok := fastStatement([]byte(in)); ok {
@@ -129,8 +130,11 @@ func checkFastStatement(t *testing.T, payload []byte) {
 		return
 	}
 	slow, err := parseStatementSlow(payload)
-	if err != nil || slow.predicateErr != nil {
-		t.Fatalf("fast path accepted a statement the slow path rejects (%v, %v):\n%q", err, slow.predicateErr, payload)
+	if err == nil {
+		err = slow.predicateErr
+	}
+	if err != nil {
+		t.Fatalf("fast path accepted a statement the slow path rejects (%v):\n%q", err, payload)
 	}
 	type subj struct {
 		Name, SHA256 string

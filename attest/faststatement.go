@@ -42,7 +42,7 @@ func fastStatement(payload []byte) (*statementDoc, bool) {
 			return s.predicate(&st.Predicate)
 		}
 	})
-	if !ok || s.peek() != 0 {
+	if s.ws(); !ok || s.i != len(s.b) {
 		return nil, false
 	}
 	return st, true
