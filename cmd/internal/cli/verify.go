@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -181,7 +182,10 @@ func runVerify(cmd *cobra.Command, s *streams, o *verifyOptions) error {
 	return nil
 }
 
-func renderVerifyText(w io.Writer, rep *attest.Report, verr error) {
+func renderVerifyText(out io.Writer, rep *attest.Report, verr error) {
+	// Buffered: a release gate prints thousands of lines.
+	w := bufio.NewWriter(out)
+	defer w.Flush()
 	for _, r := range rep.Attestations {
 		fmt.Fprintf(w, "%s#%d (%s)\n", r.File, r.Index, r.Format)
 		for _, c := range r.Checks {
