@@ -30,7 +30,12 @@ const (
 	gwUntrustedBuilder = "https://pinline.dev/builders/untrusted/v1"
 )
 
-func startGatewayFixture(t *testing.T) *gwFixture {
+func startGatewayFixture(t *testing.T) *gwFixture { return startGatewayFixtureWith(t, "") }
+
+// startGatewayFixtureWith adds a tier "extra" whose only backend is the
+// engine socket extraSock, admitting the client certificate "extra"
+// (spiffe://example.org/ci/extra); extraSock "" adds none.
+func startGatewayFixtureWith(t *testing.T, extraSock string) *gwFixture {
 	t.Helper()
 	env := map[string]string{}
 	for _, k := range []string{"PINLINE_GW_TRUSTED_SOCK", "PINLINE_GW_UNTRUSTED_SOCK", "PINLINE_GW_DAGGER_CLI", "PINLINE_IMAGE_BUSYBOX"} {
@@ -46,7 +51,8 @@ func startGatewayFixture(t *testing.T) *gwFixture {
 	if code, _, e := runCLICtx(context.Background(), nil, "engine", "certs", "-o", dir, "--gateway", addr,
 		"--client", "trusted:spiffe=spiffe://example.org/ci/main",
 		"--client", "pr:spiffe=spiffe://example.org/ci/pr/7",
-		"--client", "dead:spiffe=spiffe://example.org/ci/dead"); code != 0 {
+		"--client", "dead:spiffe=spiffe://example.org/ci/dead",
+		"--client", "extra:spiffe=spiffe://example.org/ci/extra"); code != 0 {
 		t.Fatalf("certs: %s", e)
 	}
 	cfg := fmt.Sprintf(`listen: %s
@@ -61,6 +67,11 @@ tiers:
      backends: ["unix://%s"], identities: [{field: spiffe, exact: "spiffe://example.org/ci/dead"}]}
 `, addr, gwTrustedBuilder, env["PINLINE_GW_TRUSTED_SOCK"], gwUntrustedBuilder, env["PINLINE_GW_UNTRUSTED_SOCK"],
 		filepath.Join(dir, "no-such-engine.sock"))
+	if extraSock != "" {
+		cfg += fmt.Sprintf(`  - {name: extra, rank: 4, builderId: "https://pinline.dev/builders/extra/v1", cacheMode: strong,
+     backends: ["unix://%s"], identities: [{field: spiffe, exact: "spiffe://example.org/ci/extra"}]}
+`, extraSock)
+	}
 	cfgPath := filepath.Join(dir, "gateway.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
