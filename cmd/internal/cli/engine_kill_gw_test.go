@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +16,10 @@ import (
 )
 
 // TestRunGatewayEngineKilledMidRun: a throwaway engine (own state, socket,
-// network name and CIDR, started with hack/engine.sh) behind the gateway
-// is killed while a task runs; `pinline run` through the gateway exits 3
+// network name and CIDR, started with hack/engine.sh) serves tier "extra"
+// (shared cache mode) behind the gateway. A signed run first checks the
+// mode is recorded in run.json and provenance; then the engine is killed
+// while a task runs, and `pinline run` through the gateway exits 3
 // (operational), the record says failed with an engine error, and nothing
 // is signed.
 func TestRunGatewayEngineKilledMidRun(t *testing.T) {
@@ -64,6 +67,20 @@ func TestRunGatewayEngineKilledMidRun(t *testing.T) {
 	if code, _, e := runCLICtx(context.Background(), f.env, "keys", "generate", "--output-key-prefix", prefix); code != 0 {
 		t.Fatalf("keys generate: exit %d %s", code, e)
 	}
+	// A signed run on the shared-mode tier states the mode.
+	sp0 := f.spec(t, fmt.Sprintf("version: 1\nname: gwshared\nimages:\n  bb: %s\ntasks:\n  build:\n    image: bb\n"+
+		"    sh: mkdir -p /out && echo shared %d > /out/hello\n    outputs:\n      - {path: /out/hello}\n", f.busybox, time.Now().UnixNano()))
+	if code, out, e := f.run(t, "extra", sp0, "--key", prefix+".key"); code != 0 {
+		t.Fatalf("shared-tier run: exit %d\n%s\n%s", code, out, e)
+	}
+	dir, rec := onlyRun(t, sp0)
+	st := readStatement(t, filepath.Join(dir, record.ProvenanceFile))
+	if rec.Engine.GatewayCacheMode != "shared" || st.Predicate.BuildDefinition.Internal.Gateway.CacheMode != "shared" ||
+		st.Predicate.RunDetails.Builder.ID != "https://pinline.dev/builders/extra/v1" {
+		t.Errorf("shared tier: run.json engine %+v, provenance gateway %+v builder %q", rec.Engine,
+			st.Predicate.BuildDefinition.Internal.Gateway, st.Predicate.RunDetails.Builder.ID)
+	}
+
 	// Kill the engine once the task's process runs.
 	go func() {
 		deadline := time.Now().Add(90 * time.Second)
@@ -84,7 +101,7 @@ func TestRunGatewayEngineKilledMidRun(t *testing.T) {
 	if d := time.Since(start); d > 100*time.Second {
 		t.Errorf("noticing the dead engine took %s", d)
 	}
-	_, rec := onlyRun(t, sp)
+	_, rec = onlyRun(t, sp)
 	// The SDK reconnects through the forwarder and the gateway answers
 	// backend-unavailable; without a reconnect the pipeline notices the
 	// engine went away. Both are engine errors, never a task failure.

@@ -32,7 +32,7 @@ const (
 
 func startGatewayFixture(t *testing.T) *gwFixture { return startGatewayFixtureWith(t, "") }
 
-// startGatewayFixtureWith adds a tier "extra" whose only backend is the
+// startGatewayFixtureWith adds a shared-mode tier "extra" whose only backend is the
 // engine socket extraSock, admitting the client certificate "extra"
 // (spiffe://example.org/ci/extra); extraSock "" adds none.
 func startGatewayFixtureWith(t *testing.T, extraSock string) *gwFixture {
@@ -68,7 +68,7 @@ tiers:
 `, addr, gwTrustedBuilder, env["PINLINE_GW_TRUSTED_SOCK"], gwUntrustedBuilder, env["PINLINE_GW_UNTRUSTED_SOCK"],
 		filepath.Join(dir, "no-such-engine.sock"))
 	if extraSock != "" {
-		cfg += fmt.Sprintf(`  - {name: extra, rank: 4, builderId: "https://pinline.dev/builders/extra/v1", cacheMode: strong,
+		cfg += fmt.Sprintf(`  - {name: extra, rank: 4, builderId: "https://pinline.dev/builders/extra/v1", cacheMode: shared,
      backends: ["unix://%s"], identities: [{field: spiffe, exact: "spiffe://example.org/ci/extra"}]}
 `, extraSock)
 	}
