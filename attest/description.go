@@ -70,7 +70,19 @@ type InternalParameters struct {
 	PolicyBundleSHA256 string
 	// GateDecision is the gate's verdict, "allow" for any run that executed.
 	GateDecision string
-	// CacheMode is the tier's cache mode ("read-write", "read-only", "none").
+	// CacheMode is the run's cache mode ("rw", or "snapshot": copy-on-write
+	// snapshots of the caches).
+	CacheMode string
+	// Gateway is set when the run went through the mTLS gateway.
+	Gateway *Gateway
+}
+
+// Gateway is what the mTLS gateway announced for a run: the certificate
+// identity it admitted, the tier's cache isolation ("strong": an engine of
+// its own; "shared": an engine shared with other tiers) and its address.
+type Gateway struct {
+	Address   string
+	Identity  string
 	CacheMode string
 }
 

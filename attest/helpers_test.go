@@ -51,7 +51,8 @@ func sampleDescription(started time.Time) BuildDescription {
 			SourceURI: "git+https://example.test/acme/app", SourceCommit: "0123456789abcdef0123456789abcdef01234567",
 			Tasks: []string{"build", "test"}, Tier: "trusted",
 		},
-		Internal: InternalParameters{EngineVersion: "v0.19.10", PolicyBundleSHA256: sha("policy"), GateDecision: "allow", CacheMode: "read-write"},
+		Internal: InternalParameters{EngineVersion: "v0.19.10", PolicyBundleSHA256: sha("policy"), GateDecision: "allow", CacheMode: "rw",
+			Gateway: &Gateway{Address: "gateway.example.test:8443", Identity: "spiffe:spiffe://example.test/ci/main", CacheMode: "strong"}},
 		Dependencies: ResolvedDependencies{
 			Images:  []Image{{Ref: "example.test/golang:1.26@sha256:" + sha("golang"), Digest: "sha256:" + sha("golang")}},
 			Modules: []Module{{Name: "go", Source: "example.test/acme/daggerverse/go@v1", Pin: "89abcdef0123456789abcdef0123456789abcdef"}},

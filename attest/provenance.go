@@ -168,6 +168,9 @@ func internalParams(in InternalParameters) map[string]any {
 	if d := digestMap("sha256", in.PolicyBundleSHA256); d != nil {
 		m["policyBundleDigest"] = d
 	}
+	if g := in.Gateway; g != nil {
+		m["gateway"] = map[string]any{"address": g.Address, "identity": g.Identity, "cacheMode": g.CacheMode}
+	}
 	return m
 }
 

@@ -97,6 +97,48 @@ func TestProvenanceFields(t *testing.T) {
 	}
 }
 
+// TestProvenanceGatewayParameters: a run through the gateway states the
+// identity and cache isolation in internalParameters.gateway; a direct run
+// has no such key.
+func TestProvenanceGatewayParameters(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		gw   *Gateway
+		want map[string]any
+	}{
+		{"gateway", &Gateway{Address: "gw:8443", Identity: "cn:ci", CacheMode: "shared"},
+			map[string]any{"address": "gw:8443", "identity": "cn:ci", "cacheMode": "shared"}},
+		{"direct", nil, nil},
+	} {
+		d := sampleDescription(time.Now())
+		d.Internal.Gateway = tc.gw
+		b, err := StatementJSON(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Predicate struct {
+				BuildDefinition struct {
+					Internal map[string]any `json:"internalParameters"`
+				} `json:"buildDefinition"`
+			} `json:"predicate"`
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		got, ok := doc.Predicate.BuildDefinition.Internal["gateway"]
+		if tc.want == nil && ok {
+			t.Errorf("%s: unexpected internalParameters.gateway %v", tc.name, got)
+		}
+		if tc.want != nil {
+			if diff := cmp.Diff(any(tc.want), got); diff != "" {
+				t.Errorf("%s: internalParameters.gateway (-want +got):\n%s", tc.name, diff)
+			}
+		}
+	}
+}
+
 func TestProvenanceRejectsBadDescriptions(t *testing.T) {
 	t.Parallel()
 	base := sampleDescription(time.Now())

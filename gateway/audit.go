@@ -12,6 +12,9 @@ const (
 	OutcomeOK      = "ok"
 	OutcomeRefused = "refused"
 	OutcomeError   = "error"
+	// OutcomeProbe: the client asked only for its assignment; no engine
+	// was dialled.
+	OutcomeProbe = "probe"
 )
 
 // AuditRecord is one JSON line of the audit log, written when a connection

@@ -5,8 +5,11 @@
 // engineconfig), maps the client certificate to exactly one trust tier,
 // picks the least-loaded engine socket of that tier, tells the client what
 // it got in a one-line JSON preface, proxies bytes, and writes one JSON
-// audit line per connection. The forwarder listens on a unix socket in a
-// private directory, dials the gateway with the client certificate for
-// every accepted connection and hands the Dagger SDK a plain unix:// runner
-// host. The wire protocol is documented in docs/gateway.md and preface.go.
+// audit line per connection. A probe preface gets the assignment without
+// any engine being dialled (so a client can learn its tier, and run its
+// policy gate, before it touches an engine). The forwarder starts with a
+// probe, listens on a unix socket in a private directory, dials the
+// gateway with the client certificate for every accepted connection and
+// hands the Dagger SDK a plain unix:// runner host; an unreachable engine
+// of the tier surfaces as ErrUnavailable in Forwarder.Err. The wire protocol is documented in docs/gateway.md and preface.go.
 package gateway

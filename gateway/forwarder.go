@@ -53,6 +53,22 @@ func NewDialer(c *engineconfig.Client, now time.Time) (*Dialer, error) {
 // Dial connects, sends the client preface and reads the gateway's. On
 // success the returned connection carries the engine's byte stream.
 func (d *Dialer) Dial(ctx context.Context) (*tls.Conn, ServerHello, error) {
+	return d.exchange(ctx, false)
+}
+
+// Probe asks the gateway for the assignment only (tier, identity, builder
+// id, cache mode): the gateway answers and closes without dialling an
+// engine, so probing before the policy gate reaches no engine.
+func (d *Dialer) Probe(ctx context.Context) (ServerHello, error) {
+	c, h, err := d.exchange(ctx, true)
+	if err != nil {
+		return ServerHello{}, err
+	}
+	c.Close()
+	return h, nil
+}
+
+func (d *Dialer) exchange(ctx context.Context, probe bool) (*tls.Conn, ServerHello, error) {
 	timeout := d.Timeout
 	if timeout == 0 {
 		timeout = 15 * time.Second
@@ -73,7 +89,7 @@ func (d *Dialer) Dial(ctx context.Context) (*tls.Conn, ServerHello, error) {
 		_ = conn.SetDeadline(dl)
 	}
 	fail := func(err error) (*tls.Conn, ServerHello, error) { conn.Close(); return nil, ServerHello{}, err }
-	if err := writeLine(conn, ClientHello{Version: ProtocolVersion, Tier: d.Tier}); err != nil {
+	if err := writeLine(conn, ClientHello{Version: ProtocolVersion, Tier: d.Tier, Probe: probe}); err != nil {
 		return fail(fmt.Errorf("gateway %s: send preface: %w", d.Address, err))
 	}
 	line, err := readLine(conn)
@@ -88,7 +104,7 @@ func (d *Dialer) Dial(ctx context.Context) (*tls.Conn, ServerHello, error) {
 		return fail(fmt.Errorf("%w: %s %s", ErrRefused, h.Reason, h.Detail))
 	}
 	if h.Error != "" {
-		return fail(fmt.Errorf("%w: %s %s", ErrUnavailable, h.Reason, h.Detail))
+		return fail(fmt.Errorf("%w: gateway %s: %s: %s", ErrUnavailable, d.Address, h.Reason, h.Detail))
 	}
 	_ = conn.SetDeadline(time.Time{})
 	return conn, h, nil
@@ -109,16 +125,18 @@ type Forwarder struct {
 	closed bool
 }
 
-// StartForwarder probes the gateway once (so a refusal fails the run
-// before it starts and the caller learns the tier, identity and builder id
-// up front), then listens on <fresh dir under parent>/engine.sock with the
-// directory at mode 0700. parent "" means os.TempDir(). Stop it with Close.
+// StartForwarder probes the gateway once (Dialer.Probe: no engine is
+// dialled, so a refusal fails the run before it starts and the caller
+// learns the tier, identity and builder id before its policy gate), then
+// listens on <fresh dir under parent>/engine.sock with the directory at
+// mode 0700. The gateway, and through it an engine, is dialled only when
+// a client connects to that socket. parent "" means os.TempDir(). Stop it
+// with Close.
 func StartForwarder(ctx context.Context, d *Dialer, parent string) (*Forwarder, error) {
-	c, h, err := d.Dial(ctx)
+	h, err := d.Probe(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c.Close()
 	dir, err := os.MkdirTemp(parent, "pinline-fwd-")
 	if err != nil {
 		return nil, fmt.Errorf("forwarder dir: %w", err)
@@ -150,7 +168,8 @@ func (f *Forwarder) Dir() string { return f.dir }
 func (f *Forwarder) Announced() ServerHello { return f.hello }
 
 // Err returns the errors of forwarded connections so far (refusals, a
-// tier that changed mid-run).
+// tier that changed mid-run, no engine of the tier reachable:
+// errors.Is(err, ErrUnavailable)).
 func (f *Forwarder) Err() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -177,10 +196,17 @@ func (f *Forwarder) Close() error {
 	return err
 }
 
+// fail records err once: the SDK retries, and the same refusal or
+// unreachable engine must not fill the run's error many times over.
 func (f *Forwarder) fail(err error) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, e := range f.errs {
+		if e.Error() == err.Error() {
+			return
+		}
+	}
 	f.errs = append(f.errs, err)
-	f.mu.Unlock()
 }
 
 func (f *Forwarder) track(c net.Conn, add bool) {

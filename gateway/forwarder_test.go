@@ -121,3 +121,57 @@ func TestNewDialerFromEngineJSON(t *testing.T) {
 		t.Error("NewDialer accepted a config without tls")
 	}
 }
+
+// TestProbeDialsNoBackend: the forwarder's start is a probe the gateway
+// answers without dialling an engine (audit outcome "probe"), so it works
+// even when every engine of the tier is down; the first forwarded
+// connection then fails with ErrUnavailable naming the tier, recorded
+// once however often the client retries. A probe above the certificate
+// is still refused.
+func TestProbeDialsNoBackend(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	pr := p.issue(t, "pr", p.ca, engineconfig.CertSpec{OU: []string{"contributors"}})
+	g := startGateway(t, p, func(c *engineconfig.Gateway) {
+		c.Tier("untrusted").Backends = []string{"unix:///nonexistent/a.sock"}
+	})
+	d := g.dialer(p.clientTLS(t, &pr), "")
+	f, err := StartForwarder(context.Background(), d, "")
+	if err != nil {
+		t.Fatalf("forwarder start with the tier's engines down: %v", err)
+	}
+	defer f.Close()
+	if a := f.Announced(); a.Tier != "untrusted" || a.BuilderID != "https://pinline.dev/builders/untrusted/v1" {
+		t.Errorf("announced %+v", a)
+	}
+	r := g.audit.waitRecords(t, 1)[0]
+	if r.Outcome != OutcomeProbe || r.Backend != "" || r.Tier != "untrusted" || r.Identity == "" {
+		t.Errorf("probe audit = %+v, want outcome probe, tier and identity, no backend", r)
+	}
+	for range 3 {
+		c, err := net.Dial("unix", strings.TrimPrefix(f.Address(), "unix://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
+			t.Errorf("forwarded connection to a dead tier: read %d, %v; want closed", n, err)
+		}
+		c.Close()
+	}
+	err = f.Err()
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), `tier "untrusted"`) ||
+		strings.Count(err.Error(), engineconfig.ReasonBackendDown) != 1 {
+		t.Errorf("forwarder error = %v, want one ErrUnavailable naming the tier", err)
+	}
+	recs := g.audit.waitRecords(t, 4)
+	for _, r := range recs[1:] {
+		if r.Outcome != OutcomeError || r.Reason != engineconfig.ReasonBackendDown || !strings.Contains(r.Detail, "/nonexistent/a.sock") {
+			t.Errorf("audit = %+v, want error/%s naming the backend", r, engineconfig.ReasonBackendDown)
+		}
+	}
+
+	d.Tier = "trusted"
+	if _, err := d.Probe(context.Background()); !isRefused(err) || !strings.Contains(err.Error(), engineconfig.ReasonAboveCert) {
+		t.Errorf("probe above the certificate: %v, want refused", err)
+	}
+}

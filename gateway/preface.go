@@ -19,6 +19,11 @@ import (
 //	{"pinline-gateway":1,"tier":"trusted","identity":"spiffe:spiffe://example.org/ci/main",
 //	 "builderId":"...","cacheMode":"strong","fingerprint":"<sha256 hex>","serial":"<hex>"}\n
 //
+// A probe ({"pinline-client":1,"tier":"...","probe":true}) gets the same
+// answer, after which the gateway closes the connection without dialling
+// an engine. When no engine of the tier answers, the gateway sends
+// {"pinline-gateway":1,"error":"error","reason":"backend-unavailable","detail":"..."}.
+//
 // or, on refusal, {"pinline-gateway":1,"error":"refused","reason":"<code>","detail":"..."}\n
 // and closes the connection. Lines are at most MaxPrefaceLine bytes.
 
@@ -32,6 +37,10 @@ const MaxPrefaceLine = 4096
 type ClientHello struct {
 	Version int    `json:"pinline-client"`
 	Tier    string `json:"tier,omitempty"`
+	// Probe asks only for the assignment: the gateway answers with the
+	// tier, identity and builder id and closes the connection without
+	// dialling a backend (audit outcome "probe").
+	Probe bool `json:"probe,omitempty"`
 }
 
 // ServerHello is the gateway's preface: the tier and identity the client

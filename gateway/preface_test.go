@@ -19,6 +19,8 @@ func TestParseClientHello(t *testing.T) {
 	}{
 		{line: `{"pinline-client":1}`, want: ClientHello{Version: 1}},
 		{line: `{"pinline-client":1,"tier":"trusted"}`, want: ClientHello{Version: 1, Tier: "trusted"}},
+		{line: `{"pinline-client":1,"tier":"trusted","probe":true}`, want: ClientHello{Version: 1, Tier: "trusted", Probe: true}},
+		{line: `{"pinline-client":1,"probe":"yes"}`, wantErr: "cannot unmarshal"},
 		{line: `{"pinline-client":2}`, wantErr: "version 2"},
 		{line: `{}`, wantErr: "version 0"},
 		{line: `{"pinline-client":1,"tier":"../etc"}`, wantErr: "not a tier name"},
@@ -80,7 +82,7 @@ func TestReadLine(t *testing.T) {
 }
 
 func FuzzParseClientHello(f *testing.F) {
-	for _, s := range []string{`{"pinline-client":1}`, `{"pinline-client":1,"tier":"trusted"}`, `{"pinline-client":1,"tier":""}`, `{`, `null`, `[]`} {
+	for _, s := range []string{`{"pinline-client":1}`, `{"pinline-client":1,"tier":"trusted"}`, `{"pinline-client":1,"tier":""}`, `{"pinline-client":1,"probe":true}`, `{`, `null`, `[]`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {

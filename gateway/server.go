@@ -192,20 +192,33 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 		return
 	}
 	rec.Tier, rec.Identity = as.Tier.Name, as.Identity
+	assigned := ServerHello{Version: ProtocolVersion, Tier: as.Tier.Name, Identity: as.Identity,
+		BuilderID: as.Tier.BuilderID, CacheMode: as.Tier.CacheMode, SnapshotFrom: as.Tier.SnapshotFrom, SnapshotImage: as.Tier.SnapshotImage, Fingerprint: rec.Fingerprint, Serial: rec.Serial}
+	if hello.Probe {
+		// The assignment only: no backend is dialled.
+		if err := writeLine(conn, assigned); err != nil {
+			rec.Detail = "write preface: " + err.Error()
+			return
+		}
+		rec.Outcome = OutcomeProbe
+		return
+	}
 
 	p := s.pools[as.Tier.Name]
 	dctx, cancel := context.WithDeadline(ctx, deadline)
 	back, b, err := p.dial(dctx, &s.dialer)
 	cancel()
 	if err != nil {
+		// The audit log gets the dial errors (socket paths); the client
+		// gets the tier and how many engines were tried.
 		rec.Reason, rec.Detail = engineconfig.ReasonBackendDown, err.Error()
-		_ = writeLine(conn, ServerHello{Version: ProtocolVersion, Error: OutcomeError, Reason: rec.Reason})
+		_ = writeLine(conn, ServerHello{Version: ProtocolVersion, Error: OutcomeError, Reason: rec.Reason,
+			Detail: fmt.Sprintf("no engine of tier %q answered (%d backend(s) tried; see the gateway audit log)", as.Tier.Name, len(p.backends))})
 		return
 	}
 	defer p.release(b)
 	rec.Backend = "unix://" + b.path
-	err = writeLine(conn, ServerHello{Version: ProtocolVersion, Tier: as.Tier.Name, Identity: as.Identity,
-		BuilderID: as.Tier.BuilderID, CacheMode: as.Tier.CacheMode, SnapshotFrom: as.Tier.SnapshotFrom, SnapshotImage: as.Tier.SnapshotImage, Fingerprint: rec.Fingerprint, Serial: rec.Serial})
+	err = writeLine(conn, assigned)
 	if err != nil {
 		back.Close()
 		rec.Detail = "write preface: " + err.Error()

@@ -105,6 +105,9 @@ func BuildDescription(run *record.Run, version string) attest.BuildDescription {
 		FinishedOn:     run.FinishedAt,
 		Byproducts:     attest.Byproducts{SBOMName: run.Evidence.SBOM, SBOMSHA256: run.Evidence.SBOMSHA256},
 	}
+	if run.Engine.Gateway != "" {
+		d.Internal.Gateway = &attest.Gateway{Address: run.Engine.Gateway, Identity: run.Who.Identity, CacheMode: run.Engine.GatewayCacheMode}
+	}
 	for _, o := range run.Outputs {
 		d.Subjects = append(d.Subjects, attest.Subject{Name: o.File, SHA256: o.SHA256})
 	}

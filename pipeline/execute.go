@@ -208,6 +208,8 @@ func (r *runner) summary(ctx context.Context) (status string, err error) {
 		return record.StatusTimedOut, fmt.Errorf("%w: run timed out after %s", ErrInterrupted, r.o.Timeout)
 	case ctx.Err() != nil:
 		return record.StatusInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+	case r.o.Engine.Health != nil && r.o.Engine.Health() != nil:
+		return record.StatusFailed, fmt.Errorf("%w: %w", ErrEngine, r.o.Engine.Health())
 	case gone:
 		return record.StatusFailed, fmt.Errorf("%w: the engine went away during the run", ErrEngine)
 	default:

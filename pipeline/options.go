@@ -62,6 +62,14 @@ type Engine struct {
 	// Gateway is the mTLS gateway address when Address is the socket of
 	// a forwarder to it (recorded as engine.gateway in run.json).
 	Gateway string
+	// GatewayCacheMode is the gateway tier's isolation, "strong" (own
+	// engine) or "shared" (recorded as engine.gatewayCacheMode).
+	GatewayCacheMode string
+	// Health, when set, reports why the transport to the engine failed
+	// (e.g. the gateway could not reach an engine of the tier). A run with
+	// a failed task or connection whose Health is non-nil fails with
+	// ErrEngine and that reason rather than as a task failure.
+	Health func() error
 }
 
 // Options configure one run.

@@ -41,6 +41,7 @@ func newRecord(o *Options, p *plan) *record.Run {
 	if o.Backend == BackendDagger {
 		rec.Engine.Address = o.Engine.Address
 		rec.Engine.Gateway = o.Engine.Gateway
+		rec.Engine.GatewayCacheMode = o.Engine.GatewayCacheMode
 	}
 	if b, err := os.ReadFile(o.Spec.Path); err == nil {
 		rec.Spec = record.SpecRef{Path: relTo(o.Root, o.Spec.Path), SHA256: sha256Hex(b)}

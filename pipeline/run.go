@@ -117,6 +117,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			if rctx.Err() != nil {
 				return fail(record.StatusInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, err))
 			}
+			if o.Engine.Health != nil {
+				if herr := o.Engine.Health(); herr != nil {
+					err = fmt.Errorf("%w: %w", ErrEngine, herr)
+				}
+			}
 			return fail(record.StatusFailed, err)
 		}
 		defer s.Close()

@@ -93,17 +93,32 @@ func connect(ctx context.Context, e Engine, log io.Writer) (*session, error) {
 	var p params
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
-	select {
-	case p = <-got:
-	case err := <-errc:
-		s.kill()
-		return nil, fmt.Errorf("%w: %s: %w%s", ErrEngine, e.Address, err, s.tail())
-	case <-timer.C:
-		s.kill()
-		return nil, fmt.Errorf("%w: %s: no session after %s%s", ErrEngine, e.Address, timeout, s.tail())
-	case <-ctx.Done():
-		s.kill()
-		return nil, fmt.Errorf("%w: %w", ErrEngine, ctx.Err())
+	// A transport that knows the engine is unreachable (the gateway said
+	// so) ends the wait at once instead of after the CLI's retries.
+	var health <-chan time.Time
+	if e.Health != nil {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		health = t.C
+	}
+	for p.Port == 0 { // a params value from got always has a port
+		select {
+		case <-health:
+			if herr := e.Health(); herr != nil {
+				s.kill()
+				return nil, fmt.Errorf("%w: %w", ErrEngine, herr)
+			}
+		case p = <-got:
+		case err := <-errc:
+			s.kill()
+			return nil, fmt.Errorf("%w: %s: %w%s", ErrEngine, e.Address, err, s.tail())
+		case <-timer.C:
+			s.kill()
+			return nil, fmt.Errorf("%w: %s: no session after %s%s", ErrEngine, e.Address, timeout, s.tail())
+		case <-ctx.Done():
+			s.kill()
+			return nil, fmt.Errorf("%w: %w", ErrEngine, ctx.Err())
+		}
 	}
 
 	client, err := dagger.Connect(ctx, dagger.WithConn(&engineConn{Client: httpClient(p.Port, p.SessionToken)}))

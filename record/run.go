@@ -85,6 +85,10 @@ type Engine struct {
 	Version string `json:"version,omitempty"`
 	// Gateway is the mTLS gateway address when the run went through one.
 	Gateway string `json:"gateway,omitempty"`
+	// GatewayCacheMode is the tier's isolation at the gateway: "strong"
+	// (an engine of its own) or "shared" (an engine shared with other
+	// tiers; caches separated by volume names and snapshots only).
+	GatewayCacheMode string `json:"gatewayCacheMode,omitempty"`
 }
 
 // DecisionRef summarises the gate decision stored in decision.json.

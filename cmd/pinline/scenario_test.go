@@ -129,7 +129,7 @@ func TestCheckExampleRepos(t *testing.T) {
 	}{
 		{repo: "clean", code: 0, stdout: []string{"allowed: 0 violation(s), 0 warning(s)"}},
 		{repo: "unpinned", code: 1, stdout: []string{
-			"dagger.json\n", "PL001", "pinline.yaml\n", "11:9    deny  PL011", "14:9    deny  PL010", "denied: "}},
+			"dagger.json\n", "PL001", "pinline.yaml\n", "pinline.yaml:11:9  deny  PL011", "pinline.yaml:14:9  deny  PL010", "denied: "}},
 		{repo: "malformed-json", code: 2, stderr: []string{"dagger.json:10:7:"}},
 		{repo: "malformed-yaml", code: 2, stderr: []string{"pinline.yaml:6"}},
 	}

@@ -75,7 +75,9 @@ func openEngine(ctx context.Context, path, tier string, now time.Time) (*engineT
 }
 
 // viaGateway makes `pinline run` go through the mTLS gateway when the
-// engine.json has a tls block: it starts the forwarder, points the engine
+// engine.json has a tls block: it starts the forwarder (whose probe
+// reaches no engine, so the policy gate still runs before any engine
+// connection, with the announced tier), points the engine
 // at its socket and takes tier, builder id, cache mode and identity from
 // what the gateway announced (the gateway decides; --tier / PINLINE_TIER
 // only asks, and asking above the certificate is refused: exit 1). The
@@ -100,7 +102,10 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, opts *pipeline.O
 	if err != nil {
 		return nil, err
 	}
-	opts.Engine.Address, opts.Engine.Gateway = tgt.Address, tgt.Gateway
+	opts.Engine.Address, opts.Engine.Gateway, opts.Engine.GatewayCacheMode = tgt.Address, tgt.Gateway, tgt.CacheMode
+	// The gateway cannot reach an engine of the tier, or refused a later
+	// connection: the run fails as operational (exit 3), not as a task.
+	opts.Engine.Health = tgt.fwd.Err
 	opts.Tier, opts.BuilderID = tgt.Tier, tgt.BuilderID
 	opts.Who.Identity, opts.Who.Fingerprint = tgt.Identity, tgt.Fingerprint
 	opts.CacheMode = pipeline.CacheModeRW
@@ -108,7 +113,9 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, opts *pipeline.O
 		opts.CacheMode, opts.SnapshotFrom, opts.SnapshotImage = pipeline.CacheModeSnapshot, tgt.SnapshotFrom, tgt.SnapshotImage
 	}
 	return func() {
-		if err := tgt.Close(); err != nil {
+		// Forwarded connections' errors reach the run through
+		// Engine.Health; only the shutdown's own error is reported here.
+		if err := tgt.fwd.Close(); err != nil {
 			fmt.Fprintf(s.errOut, "pinline: gateway forwarder: %v\n", err)
 		}
 	}, nil

@@ -126,6 +126,11 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	if res != nil {
 		r.summary(res)
 	}
+	if err == nil && opts.Engine.Health != nil {
+		if herr := opts.Engine.Health(); herr != nil {
+			fmt.Fprintf(s.errOut, "pinline: warning: gateway forwarder: %v\n", herr)
+		}
+	}
 	return runExit(err)
 }
 

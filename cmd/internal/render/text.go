@@ -43,9 +43,11 @@ func Text(w io.Writer, r Report, color bool) error {
 		if f.Severity == policy.SeverityDeny {
 			sev = c(red, "deny")
 		}
-		fmt.Fprintf(bw, "  %-7s %s  %-7s %s\n", fmt.Sprintf("%d:%d", f.Pos.Line, f.Pos.Column), sev, f.RuleID, f.Message)
+		// Every finding carries its full file:line:col so that terminals and
+		// editors can jump to it; the file header groups them.
+		fmt.Fprintf(bw, "  %s  %s  %s  %s\n", fmt.Sprintf("%s:%d:%d", fileOf(f), f.Pos.Line, f.Pos.Column), sev, f.RuleID, f.Message)
 		if f.HelpURI != "" {
-			fmt.Fprintf(bw, "          %s\n", c(dim, "help: "+f.HelpURI))
+			fmt.Fprintf(bw, "      %s\n", c(dim, "help: "+f.HelpURI))
 		}
 	}
 	if len(d.Waived) > 0 {
