@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"github.com/pinline/pinline/internal/testenv"
+
 	"context"
 	"os"
 	"os/exec"
@@ -12,14 +14,7 @@ import (
 // skipped when it is not configured locally and fails in CI.
 func opaBin(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("PINLINE_OPA_BIN")
-	if bin == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("PINLINE_OPA_BIN is not set (run hack/test.sh)")
-		}
-		t.Skip("PINLINE_OPA_BIN not set")
-	}
-	return bin
+	return testenv.Require(t, "PINLINE_OPA_BIN", "hack/setup.d/10-tools.sh")
 }
 
 // TestEmbeddedBundleWithOPACLI checks that the embedded files pass the real

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/pinline/pinline/internal/testenv"
+
 	"bytes"
 	"context"
 	"image/color"
@@ -21,14 +23,7 @@ import (
 // hack/setup.d/40-chromium.sh); skipped when unset unless CI is set.
 func chromium(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("PINLINE_CHROMIUM")
-	if bin == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("PINLINE_CHROMIUM is not set (hack/setup.d/40-chromium.sh)")
-		}
-		t.Skip("PINLINE_CHROMIUM not set")
-	}
-	return bin
+	return testenv.Require(t, "PINLINE_CHROMIUM", "hack/setup.d/40-chromium.sh")
 }
 
 func runChromium(t *testing.T, bin string, args ...string) (stdout, stderr string) {

@@ -1,6 +1,8 @@
 package sbom
 
 import (
+	"github.com/pinline/pinline/internal/testenv"
+
 	"context"
 	"encoding/json"
 	"os"
@@ -20,14 +22,7 @@ import (
 // the test is skipped locally and fails in CI.
 func syftBin(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("PINLINE_SYFT_BIN")
-	if bin == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("PINLINE_SYFT_BIN is not set (hack/setup.d/10-tools.sh builds syft)")
-		}
-		t.Skip("PINLINE_SYFT_BIN not set")
-	}
-	return bin
+	return testenv.Require(t, "PINLINE_SYFT_BIN", "hack/setup.d/10-tools.sh")
 }
 
 // goPURLSet returns the Go module purls (without qualifiers) of a list of

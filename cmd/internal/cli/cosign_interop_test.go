@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"github.com/pinline/pinline/internal/testenv"
+
 	"context"
 	"os"
 	"os/exec"
@@ -14,14 +16,7 @@ import (
 // hack/setup.d/10-tools.sh). Tests skip without it, but fail in CI.
 func cosignBin(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("PINLINE_COSIGN_BIN")
-	if bin == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("PINLINE_COSIGN_BIN is not set (CI)")
-		}
-		t.Skip("PINLINE_COSIGN_BIN not set")
-	}
-	return bin
+	return testenv.Require(t, "PINLINE_COSIGN_BIN", "hack/setup.d/10-tools.sh")
 }
 
 func cosign(t *testing.T, bin, dir string, args ...string) (string, error) {
