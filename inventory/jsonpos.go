@@ -69,6 +69,15 @@ type jparser struct {
 
 // parseJSON parses data into a positioned tree. Errors are *ParseError.
 func parseJSON(file string, data []byte) (*jnode, error) {
+	if n, ok := parseJSONFast(data); ok {
+		return n, nil
+	}
+	return parseJSONExact(file, data)
+}
+
+// parseJSONExact parses data with encoding/json's tokenizer: the reference
+// semantics, and the path that reports errors.
+func parseJSONExact(file string, data []byte) (*jnode, error) {
 	p := &jparser{data: data, dec: json.NewDecoder(bytes.NewReader(data)), file: file}
 	p.dec.UseNumber()
 	p.li = newLineIndex(data)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 )
 
 // Severities.
@@ -73,40 +72,31 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input, opts EvalOptions) (*De
 		d, _, err := InputDigest(in)
 		dch <- digested{d, err}
 	}()
-	// Bindings stay OPA terms: reading the findings straight from them is
-	// cheaper than converting every set to Go maps first.
-	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(in.Value()), rego.EvalSortSets(false),
-		rego.EvalGenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }))
+	deny, warn, userT, err := e.evalQueries(ctx, in.Value())
 	dg := <-dch
 	if err != nil {
-		return nil, &EvalError{Err: err}
+		return nil, err
 	}
 	if dg.err != nil {
 		return nil, dg.err
 	}
 	digest := dg.digest
-	if len(rs) != 1 {
-		return nil, ErrUndefined
-	}
-	gate, ok := termObject(rs[0].Bindings["gate"])
-	if !ok {
-		return nil, ErrUndefined
-	}
 	var all []Finding
-	for _, sev := range []string{SeverityDeny, SeverityWarn} {
-		t := gate.Get(ast.StringTerm(sev))
-		set, ok := termValue(t).(ast.Set)
+	for _, sev := range []struct {
+		name string
+		t    *ast.Term
+	}{{SeverityDeny, deny}, {SeverityWarn, warn}} {
+		set, ok := termValue(sev.t).(ast.Set)
 		if !ok {
-			return nil, fmt.Errorf("%w: data.pinline.gate.decision.%s is not a set", ErrUndefined, sev)
+			return nil, fmt.Errorf("%w: data.pinline.gate.decision.%s is not a set", ErrUndefined, sev.name)
 		}
-		set.Foreach(func(f *ast.Term) { all = append(all, e.defaultFinding(sev, f)) })
+		set.Foreach(func(f *ast.Term) { all = append(all, e.defaultFinding(sev.name, f)) })
 	}
 	if e.withUser {
-		t, _ := rs[0].Bindings["user"].(*ast.Term)
-		if t == nil {
+		if userT == nil {
 			return nil, ErrUndefined
 		}
-		v, err := ast.JSON(t.Value)
+		v, err := ast.JSON(userT.Value)
 		if err != nil {
 			return nil, &EvalError{Err: err}
 		}

@@ -39,7 +39,11 @@ const HelpURIBase = "docs/policies.md#"
 // Engine is a compiled policy set, prepared once and reused for every
 // evaluation. It is safe for concurrent use.
 type Engine struct {
+	// pq is the decision query, or its deny half when split; pqWarn is
+	// the warn half (see splitDecision).
 	pq           rego.PreparedEvalQuery
+	pqWarn       rego.PreparedEvalQuery
+	split        bool
 	withUser     bool
 	catalog      map[string]Rule
 	bundleDigest string
@@ -55,6 +59,12 @@ const (
 // directories, and prepares the decision query. A policy that does not
 // parse or compile is a *CompileError; malformed data is a *ParseError.
 func Load(ctx context.Context, opts Options) (*Engine, error) {
+	return load(ctx, opts, true)
+}
+
+// load is Load; allowSplit false always evaluates the decision as one
+// query (tests compare the two).
+func load(ctx context.Context, opts Options, allowSplit bool) (*Engine, error) {
 	bundle := opts.Bundle
 	if bundle == nil {
 		bundle = DefaultBundle()
@@ -71,21 +81,25 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{bundleDigest: p.digest, withUser: hasUserPackage(p.modules)}
-	query := gateQuery
-	if e.withUser {
-		query += "; " + userQuery
-	}
+	e := &Engine{bundleDigest: p.digest, withUser: hasUserPackage(p.modules), split: allowSplit && splitDecision(p.modules)}
+	store := rego.Store(inmem.NewFromObject(p.data))
 	regoOpts := []func(*rego.Rego){
-		rego.Query(query),
-		rego.Store(inmem.NewFromObject(p.data)),
+		store,
 		rego.StrictBuiltinErrors(true),
 		rego.SetRegoVersion(ast.RegoV1),
 	}
 	for _, name := range sortedKeys(p.modules) {
 		regoOpts = append(regoOpts, rego.ParsedModule(p.modules[name]))
 	}
-	e.pq, err = rego.New(regoOpts...).PrepareForEval(ctx)
+	if e.split {
+		err = e.prepareSplit(ctx, regoOpts, store)
+	} else {
+		query := gateQuery
+		if e.withUser {
+			query += "; " + userQuery
+		}
+		e.pq, err = rego.New(append(regoOpts, rego.Query(query))...).PrepareForEval(ctx)
+	}
 	if err != nil {
 		return nil, compileErr(err)
 	}

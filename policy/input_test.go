@@ -2,6 +2,8 @@ package policy
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -20,9 +22,20 @@ func TestInputValueMatchesJSON(t *testing.T) {
 	inv.Specs[0].Spec.Tasks[0].Secrets[0].Value = "x"
 	inv.Specs[0].Spec.Tasks = append(inv.Specs[0].Spec.Tasks, spec.Task{Name: "empty"})
 	inv.Unresolved = []inventory.Unresolved{{Pos: pos("main.go", 1), Origin: "go", Expr: "x", Reason: "y"}}
+	// Enough modules (from several files, with positions of 0 and large
+	// line numbers) that Value builds them on two goroutines.
+	many := cleanInventory()
+	for i := range 3 * parallelModules {
+		m := inv.Modules[0]
+		m.Name = fmt.Sprintf("m%d", i)
+		m.Pos = pos(fmt.Sprintf("m%d/dagger.json", i%7), 1000+i)
+		m.Dependencies = append(slices.Clone(m.Dependencies), inventory.Dependency{Pos: pos(m.Pos.File, i), Kind: "toolchain", Source: ""})
+		many.Modules = append(many.Modules, m)
+	}
 	for _, in := range []*Input{
 		BuildInput(inv, InputOptions{Tier: "trusted", Run: &RunInfo{Backend: "host"}, Config: &Config{ModuleAllowlist: []string{"a"}}}),
 		BuildInput(&inventory.Inventory{}, InputOptions{}),
+		BuildInput(many, InputOptions{Tier: "local", Config: &Config{RegistryAllowlist: []string{"", "r"}}}),
 	} {
 		_, raw, err := InputDigest(in)
 		if err != nil {

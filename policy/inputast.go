@@ -1,68 +1,136 @@
 package policy
 
-import "github.com/open-policy-agent/opa/v1/ast"
+import (
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
 
 // Value converts the input document to an OPA value directly, without a
 // JSON round trip; it yields exactly what json.Marshal of the Input would
 // (TestInputValueMatchesJSON holds it to that).
+//
+// The value is built on two cores: images on one goroutine, and the
+// modules of a large repository split between two. Terms that repeat are
+// shared instead of allocated again (object keys, empty strings, booleans,
+// small numbers, the file name of consecutive positions); OPA never
+// modifies an input value, and interns such terms itself.
 func (in *Input) Value() ast.Value {
-	// Images are usually the largest list; build them on another core.
-	imgc := make(chan *ast.Term, 1)
-	go func() {
-		imgc <- arr(in.Images, func(i InImage) *ast.Term {
-			return obj(kv{"pos", posTerm(i.Pos)}, kv{"origin", s(i.Origin)}, kv{"via", s(i.Via)}, kv{"name", s(i.Name)},
+	var wg sync.WaitGroup
+	var images *ast.Term
+	wg.Go(func() {
+		b := &builder{}
+		images = arr(in.Images, func(i InImage) *ast.Term {
+			return b.obj(kv{"pos", b.pos(i.Pos)}, kv{"origin", s(i.Origin)}, kv{"via", s(i.Via)}, kv{"name", s(i.Name)},
 				kv{"ref", s(i.Ref)}, kv{"registry", s(i.Registry)}, kv{"repository", s(i.Repository)},
 				kv{"tag", s(i.Tag)}, kv{"digest", s(i.Digest)})
 		})
-	}()
+	})
+	modules := make([]*ast.Term, len(in.Modules))
+	half := 0
+	if len(in.Modules) >= parallelModules {
+		half = len(in.Modules) / 2
+		wg.Go(func() {
+			b := &builder{}
+			for i, m := range in.Modules[:half] {
+				modules[i] = b.module(m)
+			}
+		})
+	}
+	b := &builder{}
+	for i, m := range in.Modules[half:] {
+		modules[half+i] = b.module(m)
+	}
 	items := []kv{
-		{"inputVersion", ast.IntNumberTerm(in.InputVersion)},
-		{"tier", ast.StringTerm(in.Tier)},
-		{"config", obj(
+		{"inputVersion", num(in.InputVersion)},
+		{"tier", s(in.Tier)},
+		{"config", b.obj(
 			kv{"moduleAllowlist", strs(in.Config.ModuleAllowlist)},
 			kv{"registryAllowlist", strs(in.Config.RegistryAllowlist)})},
 		{"files", strs(in.Files)},
-		{"modules", arr(in.Modules, func(m InModule) *ast.Term { return m.term() })},
+		{"modules", nil}, // filled in below, once the other half is built
 		{"locks", arr(in.Locks, func(l InLock) *ast.Term {
 			key := make([]*ast.Term, len(l.Key))
 			for i, k := range l.Key {
 				key[i] = ast.NewTerm(ast.MustInterfaceToValue(k))
 			}
-			return obj(kv{"pos", posTerm(l.Pos)}, kv{"kind", s(l.Kind)}, kv{"key", ast.ArrayTerm(key...)}, kv{"value", s(l.Value)})
+			return b.obj(kv{"pos", b.pos(l.Pos)}, kv{"kind", s(l.Kind)}, kv{"key", ast.ArrayTerm(key...)}, kv{"value", s(l.Value)})
 		})},
-		{"specs", arr(in.Specs, func(sp InSpec) *ast.Term { return sp.term() })},
+		{"specs", arr(in.Specs, b.spec)},
 		{"unresolved", arr(in.Unresolved, func(u InUnresolved) *ast.Term {
-			return obj(kv{"pos", posTerm(u.Pos)}, kv{"origin", s(u.Origin)}, kv{"expr", s(u.Expr)}, kv{"reason", s(u.Reason)})
+			return b.obj(kv{"pos", b.pos(u.Pos)}, kv{"origin", s(u.Origin)}, kv{"expr", s(u.Expr)}, kv{"reason", s(u.Reason)})
 		})},
 	}
-	items = append(items, kv{"images", <-imgc})
 	if in.Run != nil {
-		items = append(items, kv{"run", obj(kv{"backend", s(in.Run.Backend)}, kv{"pos", posTerm(in.Run.Pos)})})
+		items = append(items, kv{"run", b.obj(kv{"backend", s(in.Run.Backend)}, kv{"pos", b.pos(in.Run.Pos)})})
 	}
-	return obj(items...).Value
+	wg.Wait()
+	items[4].v = ast.ArrayTerm(modules...)
+	items = append(items, kv{"images", images})
+	return b.obj(items...).Value
 }
+
+// parallelModules is the number of modules from which Value builds them
+// on two goroutines.
+const parallelModules = 64
+
+// keyTerms are the object keys of the input document, allocated once
+// (read-only after package initialisation).
+var keyTerms = func() map[string]*ast.Term {
+	m := map[string]*ast.Term{}
+	for _, k := range []string{
+		"inputVersion", "tier", "config", "moduleAllowlist", "registryAllowlist", "files", "modules",
+		"locks", "specs", "unresolved", "images", "run", "backend",
+		"pos", "file", "line", "column", "origin", "via", "name", "ref", "registry", "repository", "tag",
+		"digest", "kind", "key", "value", "expr", "reason", "module", "host", "repo", "subpath", "refKind",
+		"format", "engineVersion", "engineVersionPos", "sdk", "source", "pin", "builtin", "remote",
+		"dependencies", "legacy", "local", "path", "tasks", "image", "from", "mounts", "target",
+		"resolved", "readOnly", "secrets", "literal", "fromEnv", "fromFile", "fromCommand", "env",
+	} {
+		m[k] = ast.StringTerm(k)
+	}
+	return m
+}()
 
 type kv struct {
 	k string
 	v *ast.Term
 }
 
-func obj(items ...kv) *ast.Term {
+// builder builds terms on one goroutine; it remembers the term of the
+// last file name, which positions of the same file share.
+type builder struct {
+	file     string
+	fileTerm *ast.Term
+}
+
+func (*builder) obj(items ...kv) *ast.Term {
 	o := make([][2]*ast.Term, len(items))
 	for i, it := range items {
-		o[i] = [2]*ast.Term{ast.StringTerm(it.k), it.v}
+		k, ok := keyTerms[it.k]
+		if !ok {
+			k = ast.StringTerm(it.k)
+		}
+		o[i] = [2]*ast.Term{k, it.v}
 	}
 	return ast.ObjectTerm(o...)
 }
 
-func s(v string) *ast.Term { return ast.StringTerm(v) }
+func s(v string) *ast.Term {
+	if v == "" {
+		return ast.InternedEmptyString
+	}
+	return ast.StringTerm(v)
+}
 
-func b(v bool) *ast.Term { return ast.BooleanTerm(v) }
+func b(v bool) *ast.Term { return ast.InternedTerm(v) }
+
+func num(v int) *ast.Term { return ast.InternedTerm(v) }
 
 func strs(v []string) *ast.Term {
 	ts := make([]*ast.Term, len(v))
 	for i, x := range v {
-		ts[i] = ast.StringTerm(x)
+		ts[i] = s(x)
 	}
 	return ast.ArrayTerm(ts...)
 }
@@ -75,50 +143,53 @@ func arr[T any](v []T, f func(T) *ast.Term) *ast.Term {
 	return ast.ArrayTerm(ts...)
 }
 
-func posTerm(p Pos) *ast.Term {
-	return obj(kv{"file", s(p.File)}, kv{"line", ast.IntNumberTerm(p.Line)}, kv{"column", ast.IntNumberTerm(p.Column)})
+func (bd *builder) pos(p Pos) *ast.Term {
+	if bd.fileTerm == nil || p.File != bd.file {
+		bd.file, bd.fileTerm = p.File, s(p.File)
+	}
+	return bd.obj(kv{"file", bd.fileTerm}, kv{"line", num(p.Line)}, kv{"column", num(p.Column)})
 }
 
-func (r *InRemote) items() []kv {
-	return []kv{{"module", s(r.Module)}, {"host", s(r.Host)}, {"repo", s(r.Repo)}, {"subpath", s(r.Subpath)},
-		{"ref", s(r.Ref)}, {"refKind", s(r.RefKind)}}
+func (bd *builder) remote(r *InRemote) *ast.Term {
+	return bd.obj(kv{"module", s(r.Module)}, kv{"host", s(r.Host)}, kv{"repo", s(r.Repo)}, kv{"subpath", s(r.Subpath)},
+		kv{"ref", s(r.Ref)}, kv{"refKind", s(r.RefKind)})
 }
 
-func (m InModule) term() *ast.Term {
-	items := []kv{{"pos", posTerm(m.Pos)}, {"format", s(m.Format)}, {"name", s(m.Name)},
-		{"engineVersion", s(m.EngineVersion)}, {"engineVersionPos", posTerm(m.EngineVersionPos)}}
+func (bd *builder) module(m InModule) *ast.Term {
+	items := []kv{{"pos", bd.pos(m.Pos)}, {"format", s(m.Format)}, {"name", s(m.Name)},
+		{"engineVersion", s(m.EngineVersion)}, {"engineVersionPos", bd.pos(m.EngineVersionPos)}}
 	if m.SDK != nil {
-		sdk := []kv{{"pos", posTerm(m.SDK.Pos)}, {"source", s(m.SDK.Source)}, {"pin", s(m.SDK.Pin)}, {"builtin", b(m.SDK.Builtin)}}
+		sdk := []kv{{"pos", bd.pos(m.SDK.Pos)}, {"source", s(m.SDK.Source)}, {"pin", s(m.SDK.Pin)}, {"builtin", b(m.SDK.Builtin)}}
 		if m.SDK.Remote != nil {
-			sdk = append(sdk, kv{"remote", obj(m.SDK.Remote.items()...)})
+			sdk = append(sdk, kv{"remote", bd.remote(m.SDK.Remote)})
 		}
-		items = append(items, kv{"sdk", obj(sdk...)})
+		items = append(items, kv{"sdk", bd.obj(sdk...)})
 	}
 	items = append(items, kv{"dependencies", arr(m.Dependencies, func(d InDep) *ast.Term {
-		it := []kv{{"pos", posTerm(d.Pos)}, {"kind", s(d.Kind)}, {"name", s(d.Name)}, {"source", s(d.Source)},
+		it := []kv{{"pos", bd.pos(d.Pos)}, {"kind", s(d.Kind)}, {"name", s(d.Name)}, {"source", s(d.Source)},
 			{"pin", s(d.Pin)}, {"legacy", b(d.Legacy)}, {"local", b(d.Local)}}
 		if d.Remote != nil {
-			it = append(it, kv{"remote", obj(d.Remote.items()...)})
+			it = append(it, kv{"remote", bd.remote(d.Remote)})
 		}
-		return obj(it...)
+		return bd.obj(it...)
 	})})
-	return obj(items...)
+	return bd.obj(items...)
 }
 
-func (sp InSpec) term() *ast.Term {
-	return obj(kv{"path", s(sp.Path)}, kv{"name", s(sp.Name)}, kv{"pos", posTerm(sp.Pos)},
+func (bd *builder) spec(sp InSpec) *ast.Term {
+	return bd.obj(kv{"path", s(sp.Path)}, kv{"name", s(sp.Name)}, kv{"pos", bd.pos(sp.Pos)},
 		kv{"tasks", arr(sp.Tasks, func(t InTask) *ast.Term {
-			return obj(kv{"name", s(t.Name)}, kv{"pos", posTerm(t.Pos)}, kv{"image", s(t.Image)}, kv{"from", s(t.From)},
+			return bd.obj(kv{"name", s(t.Name)}, kv{"pos", bd.pos(t.Pos)}, kv{"image", s(t.Image)}, kv{"from", s(t.From)},
 				kv{"mounts", arr(t.Mounts, func(m InMount) *ast.Term {
-					return obj(kv{"pos", posTerm(m.Pos)}, kv{"source", s(m.Source)}, kv{"target", s(m.Target)},
+					return bd.obj(kv{"pos", bd.pos(m.Pos)}, kv{"source", s(m.Source)}, kv{"target", s(m.Target)},
 						kv{"resolved", s(m.Resolved)}, kv{"readOnly", b(m.ReadOnly)})
 				})},
 				kv{"secrets", arr(t.Secrets, func(x InSecret) *ast.Term {
-					return obj(kv{"pos", posTerm(x.Pos)}, kv{"name", s(x.Name)}, kv{"literal", b(x.Literal)},
+					return bd.obj(kv{"pos", bd.pos(x.Pos)}, kv{"name", s(x.Name)}, kv{"literal", b(x.Literal)},
 						kv{"fromEnv", s(x.FromEnv)}, kv{"fromFile", s(x.File)}, kv{"fromCommand", b(x.Command)})
 				})},
 				kv{"env", arr(t.Env, func(e InEnv) *ast.Term {
-					return obj(kv{"name", s(e.Name)}, kv{"literal", b(e.Literal)})
+					return bd.obj(kv{"name", s(e.Name)}, kv{"literal", b(e.Literal)})
 				})})
 		})})
 }
