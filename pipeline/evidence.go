@@ -28,20 +28,15 @@ func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, erro
 		return nil, err
 	}
 	pd := res.Decision
-	d := &Decision{Allow: pd.Allow, Waived: len(pd.Waived), InputSHA256: trimSHA(pd.InputDigest),
-		BundleSHA256: trimSHA(pd.BundleDigest), Gates: []string{"policy"}, inventory: res.Inventory,
-		Violations: []Finding{}, Warnings: []Finding{}}
-	for _, f := range pd.Violations {
-		d.Violations = append(d.Violations, policyFinding(f))
-	}
-	for _, f := range pd.Warnings {
-		d.Warnings = append(d.Warnings, policyFinding(f))
-	}
+	d := &Decision{Allow: pd.Allow, InputDigest: pd.InputDigest, BundleDigest: pd.BundleDigest,
+		Gates: []string{"policy"}, inventory: res.Inventory,
+		Violations: nonNilFindings(pd.Violations), Warnings: nonNilFindings(pd.Warnings),
+		Waived: append([]policy.WaivedFinding{}, pd.Waived...)}
 	return d, nil
 }
 
-func policyFinding(f policy.Finding) Finding {
-	return Finding{Rule: f.RuleID, Message: f.Message, File: f.Pos.File, Line: f.Pos.Line, Column: f.Pos.Column}
+func nonNilFindings(fs []policy.Finding) []policy.Finding {
+	return append([]policy.Finding{}, fs...)
 }
 
 func trimSHA(s string) string { return strings.TrimPrefix(s, "sha256:") }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pinline/pinline/inventory"
+	"github.com/pinline/pinline/policy"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
@@ -151,14 +152,21 @@ type GateInput struct {
 	Backend string
 }
 
-// Decision is the gate's answer; it is written as decision.json.
+// Decision is the gate's answer; it is written as decision.json. The
+// fields and their JSON shapes are policy.Decision's (allow, violations,
+// warnings, waived, inputDigest, bundleDigest) plus gates, so one reader
+// serves `pinline check --format json` decisions and run records alike.
+// Built-in findings use the same Finding shape (see BuiltinGate for their
+// rule ids). See docs/run-record.md "decision.json".
 type Decision struct {
-	Allow        bool      `json:"allow"`
-	Violations   []Finding `json:"violations"`
-	Warnings     []Finding `json:"warnings"`
-	Waived       int       `json:"waived"`
-	InputSHA256  string    `json:"inputSha256,omitempty"`
-	BundleSHA256 string    `json:"bundleSha256,omitempty"`
+	Allow      bool                   `json:"allow"`
+	Violations []policy.Finding       `json:"violations"`
+	Warnings   []policy.Finding       `json:"warnings"`
+	Waived     []policy.WaivedFinding `json:"waived"`
+	// InputDigest and BundleDigest are "sha256:<hex>" of the policy gate
+	// ("" without one; comma-joined when several gates report one).
+	InputDigest  string `json:"inputDigest"`
+	BundleDigest string `json:"bundleDigest"`
 	// Gates names the gates that contributed.
 	Gates []string `json:"gates"`
 
@@ -166,13 +174,12 @@ type Decision struct {
 	inventory *inventory.Inventory
 }
 
-// Finding is one violation or warning.
-type Finding struct {
-	Rule    string `json:"rule"`
-	Message string `json:"message"`
-	File    string `json:"file,omitempty"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
+// Ref is the run.json summary of d (counts and hex digests). Allow is false
+// whenever a violation is present, whatever d.Allow says (fail closed).
+func (d *Decision) Ref() record.DecisionRef {
+	return record.DecisionRef{Allow: d.Allow && len(d.Violations) == 0, Violations: len(d.Violations),
+		Warnings: len(d.Warnings), Waived: len(d.Waived),
+		InputSHA256: trimSHA(d.InputDigest), BundleSHA256: trimSHA(d.BundleDigest)}
 }
 
 // SBOMWriter writes the SBOM of a finished run. runDir holds the exported

@@ -70,8 +70,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := writeJSON(filepath.Join(dir, record.DecisionFile), d); err != nil {
 		return fail(record.StatusFailed, err)
 	}
-	rec.Decision = record.DecisionRef{Allow: d.Allow && len(d.Violations) == 0, Violations: len(d.Violations),
-		Warnings: len(d.Warnings), Waived: d.Waived, InputSHA256: d.InputSHA256, BundleSHA256: d.BundleSHA256}
+	rec.Decision = d.Ref()
 	if !rec.Decision.Allow {
 		return fail(record.StatusDenied, fmt.Errorf("%w: %d violation(s)", ErrDenied, len(d.Violations)))
 	}

@@ -185,7 +185,7 @@ func TestBuiltinGate(t *testing.T) {
 			if d.Allow != tc.allow {
 				t.Fatalf("allow = %v, want %v (%+v)", d.Allow, tc.allow, d.Violations)
 			}
-			if tc.rule != "" && (len(d.Violations) == 0 || d.Violations[0].Rule != tc.rule) {
+			if tc.rule != "" && (len(d.Violations) == 0 || d.Violations[0].RuleID != tc.rule) {
 				t.Errorf("violations %+v, want rule %s", d.Violations, tc.rule)
 			}
 		})

@@ -118,9 +118,9 @@ func printDecision(w io.Writer, dir string) {
 	fmt.Fprintln(w, "denied by policy:")
 	for _, v := range d.Violations {
 		where := ""
-		if v.File != "" {
-			where = fmt.Sprintf("%s:%d:%d: ", v.File, v.Line, v.Column)
+		if v.Pos.File != "" {
+			where = fmt.Sprintf("%s:%d:%d: ", v.Pos.File, v.Pos.Line, v.Pos.Column)
 		}
-		fmt.Fprintf(w, "  %s%s [%s]\n", where, v.Message, v.Rule)
+		fmt.Fprintf(w, "  %s%s [%s]\n", where, v.Message, v.RuleID)
 	}
 }
