@@ -38,6 +38,8 @@ var (
 	ErrBuilderID          = errors.New("builder id does not match")
 	ErrSourceURI          = errors.New("source URI does not match")
 	ErrTier               = errors.New("tier does not match")
+	ErrIdentity           = errors.New("gateway identity does not match")
+	ErrCacheMode          = errors.New("gateway cache mode does not match")
 
 	// Deploy policy.
 	ErrPolicyDenied    = errors.New("deploy policy denied")       // ErrVerificationFailed

@@ -10,7 +10,9 @@ var (
 	stmtMembers  = []string{"_type", "subject", "predicateType", "predicate"}
 	subjMembers  = []string{"name", "digest"}
 	predMembers  = []string{"buildDefinition", "runDetails"}
-	bdMembers    = []string{"buildType", "externalParameters"}
+	bdMembers    = []string{"buildType", "externalParameters", "internalParameters"}
+	intMembers   = []string{"gateway"}
+	gwMembers    = []string{"identity", "cacheMode"}
 	extMembers   = []string{"source", "tier"}
 	uriMembers   = []string{"uri"}
 	rdMembers    = []string{"builder"}
@@ -114,8 +116,11 @@ func (s *jsonScan) predicate(p *provenanceDoc) bool {
 		if m == 0 {
 			bd := &p.BuildDefinition
 			return s.fields(bdMembers, func(m int) bool {
-				if m == 0 {
+				switch m {
+				case 0:
 					return s.str(&bd.BuildType)
+				case 2:
+					return s.internal(p)
 				}
 				ext := &bd.ExternalParameters
 				return s.fields(extMembers, func(m int) bool {
@@ -128,6 +133,22 @@ func (s *jsonScan) predicate(p *provenanceDoc) bool {
 		}
 		return s.fields(rdMembers, func(int) bool {
 			return s.fields(idMembers, func(int) bool { return s.str(&p.RunDetails.Builder.ID) })
+		})
+	})
+}
+
+// internal reads buildDefinition.internalParameters: only the gateway's
+// identity and cacheMode (a null gateway is left to encoding/json).
+func (s *jsonScan) internal(p *provenanceDoc) bool {
+	ip := &p.BuildDefinition.InternalParameters
+	return s.fields(intMembers, func(int) bool {
+		gw := &gatewayDoc{}
+		ip.Gateway = gw
+		return s.fields(gwMembers, func(m int) bool {
+			if m == 0 {
+				return s.str(&gw.Identity)
+			}
+			return s.str(&gw.CacheMode)
 		})
 	})
 }

@@ -143,8 +143,11 @@ func policyInput(a *Attestation, r *Result, o *VerifyOptions) map[string]any {
 		"builderId":     r.BuilderID,
 		"sourceUri":     r.SourceURI,
 		"tier":          r.Tier,
-		"constraints":   map[string]any{"builderId": o.BuilderID, "sourceUri": o.SourceURI, "tier": o.Tier},
-		"tlogEntries":   0,
+		"identity":      r.Identity,
+		"cacheMode":     r.CacheMode,
+		"constraints": map[string]any{"builderId": o.BuilderID, "sourceUri": o.SourceURI, "tier": o.Tier,
+			"identity": o.Identity, "cacheMode": o.CacheMode},
+		"tlogEntries": 0,
 	}
 	if a.Bundle != nil {
 		facts["tlogEntries"] = a.Bundle.TlogEntries

@@ -50,12 +50,23 @@ type provenanceDoc struct {
 			} `json:"source"`
 			Tier string `json:"tier"`
 		} `json:"externalParameters"`
+		InternalParameters struct {
+			// Gateway is nil when the run did not go through the
+			// gateway (absent or null).
+			Gateway *gatewayDoc `json:"gateway"`
+		} `json:"internalParameters"`
 	} `json:"buildDefinition"`
 	RunDetails struct {
 		Builder struct {
 			ID string `json:"id"`
 		} `json:"builder"`
 	} `json:"runDetails"`
+}
+
+// gatewayDoc is internalParameters.gateway (see Gateway).
+type gatewayDoc struct {
+	Identity  string `json:"identity"`
+	CacheMode string `json:"cacheMode"`
 }
 
 func parseStatement(payload []byte) (*statementDoc, error) {

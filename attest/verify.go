@@ -25,6 +25,11 @@ type VerifyOptions struct {
 	Artifacts []Artifact
 	// Optional constraints on SLSA v1 provenance; "" means not checked.
 	BuilderID, SourceURI, Tier string
+	// Optional constraints on the gateway a run went through
+	// (buildDefinition.internalParameters.gateway.identity and .cacheMode);
+	// "" means not checked. When set, provenance without a gateway block
+	// fails (fail closed).
+	Identity, CacheMode string
 	// Policy, when not nil, is the Rego deploy policy.
 	Policy *DeployPolicy
 	// Workers verifies that many attestations in parallel (default 1).
@@ -56,6 +61,8 @@ type Result struct {
 	BuilderID     string   `json:"builderId,omitempty"`
 	SourceURI     string   `json:"sourceUri,omitempty"`
 	Tier          string   `json:"tier,omitempty"`
+	Identity      string   `json:"identity,omitempty"`
+	CacheMode     string   `json:"cacheMode,omitempty"`
 	Checks        []Check  `json:"checks"`
 	Error         string   `json:"error,omitempty"`
 	err           error
@@ -174,7 +181,7 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 }
 
 func (o *VerifyOptions) checkConstraints(st *statementDoc, r *Result) error {
-	if o.BuilderID == "" && o.SourceURI == "" && o.Tier == "" && o.Policy == nil {
+	if o.BuilderID == "" && o.SourceURI == "" && o.Tier == "" && o.Identity == "" && o.CacheMode == "" && o.Policy == nil {
 		return nil
 	}
 	var p provenanceDoc
@@ -187,16 +194,26 @@ func (o *VerifyOptions) checkConstraints(st *statementDoc, r *Result) error {
 	r.BuilderID = p.RunDetails.Builder.ID
 	r.SourceURI = p.BuildDefinition.ExternalParameters.Source.URI
 	r.Tier = p.BuildDefinition.ExternalParameters.Tier
+	gw := p.BuildDefinition.InternalParameters.Gateway
+	if gw != nil {
+		r.Identity, r.CacheMode = gw.Identity, gw.CacheMode
+	}
 	for _, c := range []struct {
 		name, want, got string
 		reason          error
+		gateway         bool
 	}{
-		{"builderId", o.BuilderID, r.BuilderID, ErrBuilderID},
-		{"sourceUri", o.SourceURI, r.SourceURI, ErrSourceURI},
-		{"tier", o.Tier, r.Tier, ErrTier},
+		{"builderId", o.BuilderID, r.BuilderID, ErrBuilderID, false},
+		{"sourceUri", o.SourceURI, r.SourceURI, ErrSourceURI, false},
+		{"tier", o.Tier, r.Tier, ErrTier, false},
+		{"identity", o.Identity, r.Identity, ErrIdentity, true},
+		{"cacheMode", o.CacheMode, r.CacheMode, ErrCacheMode, true},
 	} {
 		if c.want == "" {
 			continue
+		}
+		if c.gateway && gw == nil {
+			return r.fail(c.name, failed(c.reason, "no internalParameters.gateway (the run did not go through the gateway), want %q", c.want))
 		}
 		if c.got != c.want {
 			return r.fail(c.name, failed(c.reason, "got %q, want %q", c.got, c.want))

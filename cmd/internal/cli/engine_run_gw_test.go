@@ -181,17 +181,24 @@ func TestRunGatewayBehaviour(t *testing.T) {
 			bd.Internal.Gateway.Identity != id || bd.Internal.Gateway.CacheMode != "strong" || bd.Internal.Gateway.Address != f.addr {
 			t.Errorf("provenance: builder %q tier %q gateway %+v", rd.Builder.ID, bd.External.Tier, bd.Internal.Gateway)
 		}
-		verify := func(builder string) (int, string) {
-			code, out, e := runCLICtx(context.Background(), f.env, "verify", "--key", prefix+".pub",
+		verify := func(builder string, extra ...string) (int, string) {
+			args := append([]string{"verify", "--key", prefix + ".pub",
 				"--attestation", filepath.Join(dir, record.ProvenanceFile), "--artifact", filepath.Join(dir, record.OutputDir, "hello"),
-				"--builder-id", builder, "--tier", "trusted")
+				"--builder-id", builder, "--tier", "trusted"}, extra...)
+			code, out, e := runCLICtx(context.Background(), f.env, args...)
 			return code, out + e
 		}
-		if code, out := verify(gwTrustedBuilder); code != 0 {
-			t.Errorf("verify with the tier's builder id: exit %d %s", code, out)
+		if code, out := verify(gwTrustedBuilder, "--identity", id, "--cache-mode", "strong"); code != 0 {
+			t.Errorf("verify with the tier's builder id, identity and cache mode: exit %d %s", code, out)
 		}
 		if code, out := verify(gwUntrustedBuilder); code != ExitDenied || !strings.Contains(out, "builder") {
 			t.Errorf("verify with another tier's builder id: exit %d, want %d: %s", code, ExitDenied, out)
+		}
+		if code, out := verify(gwTrustedBuilder, "--identity", id+"x"); code != ExitDenied || !strings.Contains(out, "identity") {
+			t.Errorf("verify with another identity: exit %d, want %d: %s", code, ExitDenied, out)
+		}
+		if code, out := verify(gwTrustedBuilder, "--cache-mode", "shared"); code != ExitDenied || !strings.Contains(out, "cache mode") {
+			t.Errorf("verify with another cache mode: exit %d, want %d: %s", code, ExitDenied, out)
 		}
 	})
 

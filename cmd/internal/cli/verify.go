@@ -28,6 +28,8 @@ type verifyOptions struct {
 	BuilderID    string
 	SourceURI    string
 	Tier         string
+	Identity     string
+	CacheMode    string
 	Policy       string
 	Format       string
 	Jobs         int
@@ -45,6 +47,8 @@ func (o *verifyOptions) AddFlags(c *cobra.Command) {
 	f.StringVar(&o.BuilderID, "builder-id", "", "required runDetails.builder.id")
 	f.StringVar(&o.SourceURI, "source-uri", "", "required externalParameters.source.uri")
 	f.StringVar(&o.Tier, "tier", "", "required externalParameters.tier")
+	f.StringVar(&o.Identity, "identity", "", "required gateway identity (internalParameters.gateway.identity); provenance without a gateway fails")
+	f.StringVar(&o.CacheMode, "cache-mode", "", "required gateway cache mode, strong or shared (internalParameters.gateway.cacheMode)")
 	f.StringVar(&o.Policy, "policy", "", "directory of Rego deploy policies (package pinline.deploy, rules deny)")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	f.IntVar(&o.Jobs, "jobs", runtime.GOMAXPROCS(0), "attestations verified in parallel")
@@ -77,11 +81,15 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 	if len(o.Artifacts) == 0 && len(o.Digests) == 0 {
 		return nil, usageErr(errors.New("--artifact FILE or --digest sha256:HEX is required"))
 	}
+	if o.CacheMode != "" && o.CacheMode != "strong" && o.CacheMode != "shared" {
+		return nil, usageErr(fmt.Errorf("unknown --cache-mode %q, valid modes are %q", o.CacheMode, []string{"strong", "shared"}))
+	}
 	ptype, err := attest.PredicateTypeFor(o.Type)
 	if err != nil {
 		return nil, usageErr(err)
 	}
-	vo := &attest.VerifyOptions{PredicateType: ptype, BuilderID: o.BuilderID, SourceURI: o.SourceURI, Tier: o.Tier, Workers: o.Jobs}
+	vo := &attest.VerifyOptions{PredicateType: ptype, BuilderID: o.BuilderID, SourceURI: o.SourceURI, Tier: o.Tier,
+		Identity: o.Identity, CacheMode: o.CacheMode, Workers: o.Jobs}
 	for _, a := range o.Artifacts {
 		d, err := fileSHA256(a)
 		if err != nil {
