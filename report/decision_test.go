@@ -30,7 +30,7 @@ func TestReadDecision(t *testing.T) {
 				Violations: []Finding{{RuleID: "PL001", Severity: "deny", Message: "m", File: "dagger.json", Line: 2, Column: 3}},
 				Waived:     []Finding{{RuleID: "PL002", Message: "w", File: "f", Expires: "2026-12-01", Reason: "r"}}},
 			[]string{"decision.json and run.json disagree on allow"}},
-		{"pipeline.Decision", `{"allow":true,"violations":[],"warnings":[{"rule":"pinline.exec.image_digest","message":"m","file":"pinline.yaml","line":4}],"waived":3,"gates":["builtin"]}`,
+		{"older pinline run (waived count)", `{"allow":true,"violations":[],"warnings":[{"rule":"pinline.exec.image_digest","message":"m","file":"pinline.yaml","line":4}],"waived":3,"gates":["builtin"]}`,
 			PolicyInfo{Source: "decision.json", Allow: true, InputSHA256: "aa", BundleSHA256: "bb", WaivedCount: 3,
 				Warnings: []Finding{{RuleID: "pinline.exec.image_digest", Message: "m", File: "pinline.yaml", Line: 4}}}, nil},
 		{"allow with violations", `{"allow":true,"violations":[{"ruleId":"X","message":"m"}]}`,
