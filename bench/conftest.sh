@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 
 go build -trimpath -o "$work/pinline" ./cmd/pinline
 go run ./bench/genmonorepo -o "$work/mono" -modules 1000 -files 5000 >/dev/null
-go run ./bench/monorepo/gen -dir "$work/json" -modules 1000 -sources 0 >/dev/null
+go run ./bench/genmonorepo -o "$work/json" -json-only -modules 1000 >/dev/null
 mapfile -t jsonfiles < <(cd "$work/json" && find . -name dagger.json | sort)
 
 # time_ms DIR CMD... prints "wall cpu" of one run in milliseconds (cpu is

@@ -182,6 +182,3 @@ func describe(c *x509.Certificate) string {
 	}
 	return strings.Join(parts, " ")
 }
-
-// Describe summarises a certificate's subject and SANs for logs.
-func Describe(c *x509.Certificate) string { return describe(c) }

@@ -58,17 +58,6 @@ func (p *pool) release(b *backend) {
 	p.mu.Unlock()
 }
 
-// active returns the active connection count per backend path.
-func (p *pool) activeCounts() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	m := map[string]int{}
-	for _, b := range p.backends {
-		m[b.path] = b.active
-	}
-	return m
-}
-
 // dial connects to the least-loaded reachable backend, trying each at most
 // once. The caller releases the returned backend when the connection ends.
 func (p *pool) dial(ctx context.Context, d *net.Dialer) (net.Conn, *backend, error) {

@@ -27,6 +27,7 @@ import (
 
 	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/gateway"
+	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/pipeline"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
@@ -95,13 +96,8 @@ func busyboxImage(t *testing.T) string {
 // real engine) through forwarder and gateway records the builder id, tier
 // and identity the gateway announced, and lands on the tier's engine.
 func TestRealPipelineRunThroughGateway(t *testing.T) {
-	trusted, untrusted, cli := os.Getenv("PINLINE_GW_TRUSTED_SOCK"), os.Getenv("PINLINE_GW_UNTRUSTED_SOCK"), os.Getenv("PINLINE_GW_DAGGER_CLI")
-	if trusted == "" || untrusted == "" || cli == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI: real engines not configured (hack/setup.d/50-gateway-engines.sh)")
-		}
-		t.Skip("real engines not configured")
-	}
+	env := testenv.RequireAll(t, "hack/setup.d/50-gateway-engines.sh", "PINLINE_GW_TRUSTED_SOCK", "PINLINE_GW_UNTRUSTED_SOCK", "PINLINE_GW_DAGGER_CLI")
+	trusted, untrusted, cli := env["PINLINE_GW_TRUSTED_SOCK"], env["PINLINE_GW_UNTRUSTED_SOCK"], env["PINLINE_GW_DAGGER_CLI"]
 	dir := t.TempDir()
 	now := time.Now()
 	_, err := engineconfig.WriteDevCerts(dir, nil, []engineconfig.DevClient{

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pinline/pinline/inventory"
@@ -59,7 +61,7 @@ func collectSources(ctx context.Context, root string, sources, configs []string)
 		}
 	}
 	var files []*file
-	for _, rel := range sortedKeys(byFile) {
+	for _, rel := range slices.Sorted(maps.Keys(byFile)) {
 		abs := filepath.Join(rootAbs, filepath.FromSlash(rel))
 		data, err := os.ReadFile(abs)
 		if err != nil {

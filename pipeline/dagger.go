@@ -23,14 +23,17 @@ type daggerBackend struct {
 	out     *exporter
 }
 
-// volumeName maps a logical cache name to the tier-scoped engine volume
-// <tier>/<scope>/<name>. Names were validated by checkCaches.
-func volumeName(tier, scope, name string) string {
-	v, err := engineconfig.CacheVolume(tier, scope, name)
-	if err != nil {
-		return ""
+// cacheVolume is the tier-scoped engine volume <tier>/<scope>/<name> a
+// task's cache reads: its own tier's, or in snapshot mode with
+// SnapshotFrom that tier's (mounted through a copy). checkCaches validated
+// the names against o.Tier; SnapshotFrom comes from the gateway, so an
+// invalid one is an error here, never an empty (shared) volume name.
+func cacheVolume(o *Options, name string) (string, error) {
+	tier := o.Tier
+	if o.CacheMode == CacheModeSnapshot && o.SnapshotFrom != "" {
+		tier = o.SnapshotFrom
 	}
-	return v
+	return engineconfig.CacheVolume(tier, o.CacheScope, name)
 }
 
 // checkCaches validates every cache name of the plan against the tier and
@@ -76,13 +79,16 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 	}
 	for _, c := range t.Cache {
 		mode, _ := sharingMode(c.Sharing) // validated by newPlan
-		vol := b.c.CacheVolume(volumeName(b.o.Tier, b.o.CacheScope, c.Name))
+		volName, err := cacheVolume(b.o, c.Name)
+		if err != nil {
+			return outcome{status: record.StatusFailed, exitCode: -1, err: err}
+		}
+		vol := b.c.CacheVolume(volName)
 		if b.o.CacheMode == CacheModeSnapshot {
 			copier := ctr
 			if b.o.SnapshotFrom != "" {
 				// Another tier's volume: the copy step runs in the pinned
 				// snapshot image, never in an image the spec chose.
-				vol = b.c.CacheVolume(volumeName(b.o.SnapshotFrom, b.o.CacheScope, c.Name))
 				copier = b.c.Container().From(b.o.SnapshotImage)
 			}
 			// Copy-on-write snapshot: the task sees the volume's content but

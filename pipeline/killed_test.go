@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
@@ -23,12 +24,7 @@ import (
 func TestEngineKilledMidRun(t *testing.T) {
 	t.Parallel()
 	e := needEngine(t)
-	if e.script == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("PINLINE_ENGINE_SCRIPT not set in CI")
-		}
-		t.Skip("PINLINE_ENGINE_SCRIPT not set")
-	}
+	e.script = testenv.Require(t, "PINLINE_ENGINE_SCRIPT", "hack/setup.d/30-engine.sh")
 	state := t.TempDir()
 	sock := filepath.Join(state, "run", "engine.sock")
 	env := append(os.Environ(),

@@ -67,11 +67,8 @@ func newRecord(o *Options, p *plan) *record.Run {
 			if sharing == "" {
 				sharing = "shared"
 			}
-			volTier := o.Tier
-			if o.CacheMode == CacheModeSnapshot && o.SnapshotFrom != "" {
-				volTier = o.SnapshotFrom
-			}
-			rt.Caches = append(rt.Caches, record.CacheUse{Name: c.Name, Volume: volumeName(volTier, o.CacheScope, c.Name),
+			vol, _ := cacheVolume(o, c.Name) // "" when invalid: the task then fails
+			rt.Caches = append(rt.Caches, record.CacheUse{Name: c.Name, Volume: vol,
 				Path: c.Path, Sharing: sharing, Mode: o.CacheMode})
 		}
 		rec.Tasks = append(rec.Tasks, rt)

@@ -109,14 +109,6 @@ func (r *redactor) scrub(s string) string {
 	return r.r.Replace(s)
 }
 
-func (r *redactor) scrubAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = r.scrub(s)
-	}
-	return out
-}
-
 // scrubWriter scrubs everything written through it. Writes are line
 // oriented in practice (session diagnostics); a value split across two
 // writes is not caught, so callers write whole lines.

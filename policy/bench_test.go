@@ -4,8 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/pinline/pinline/bench/monorepo"
-	imono "github.com/pinline/pinline/internal/monorepo"
+	"github.com/pinline/pinline/internal/monorepo"
 	"github.com/pinline/pinline/inventory"
 )
 
@@ -24,7 +23,7 @@ func BenchmarkCheckTypical(b *testing.B) {
 func monorepoDir(b *testing.B) string {
 	b.Helper()
 	dir := b.TempDir()
-	if err := imono.Generate(dir, imono.Options{Modules: 1000, SourceFiles: 5000}); err != nil {
+	if err := monorepo.Generate(dir, monorepo.Options{Modules: 1000, SourceFiles: 5000}); err != nil {
 		b.Fatal(err)
 	}
 	return dir
@@ -79,7 +78,7 @@ func BenchmarkLoad(b *testing.B) {
 // that bench/conftest.sh also gives conftest.
 func BenchmarkCheckDaggerJSON(b *testing.B) {
 	dir := b.TempDir()
-	if _, err := monorepo.Generate(dir, 1000, 0); err != nil {
+	if _, err := monorepo.GenerateDaggerJSON(dir, 1000, 0); err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()

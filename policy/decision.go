@@ -109,8 +109,8 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input, opts EvalOptions) (*De
 	d := &Decision{InputDigest: digest, BundleDigest: e.bundleDigest,
 		Violations: []Finding{}, Warnings: []Finding{}, Waived: []WaivedFinding{}}
 	e.applyWaivers(d, all, opts)
-	sortFindings(d.Violations)
-	sortFindings(d.Warnings)
+	SortFindings(d.Violations)
+	SortFindings(d.Warnings)
 	sort.SliceStable(d.Waived, func(i, j int) bool { return findingLess(d.Waived[i].Finding, d.Waived[j].Finding) })
 	d.Allow = len(d.Violations) == 0
 	return d, nil
@@ -239,7 +239,9 @@ func (w Waiver) target() string {
 	return fmt.Sprintf("match %q", w.Match)
 }
 
-func sortFindings(fs []Finding) {
+// SortFindings orders findings by file, line, column, rule and message:
+// the order of a Decision's lists.
+func SortFindings(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool { return findingLess(fs[i], fs[j]) })
 }
 

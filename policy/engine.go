@@ -7,7 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -88,7 +89,7 @@ func load(ctx context.Context, opts Options, allowSplit bool) (*Engine, error) {
 		rego.StrictBuiltinErrors(true),
 		rego.SetRegoVersion(ast.RegoV1),
 	}
-	for _, name := range sortedKeys(p.modules) {
+	for _, name := range slices.Sorted(maps.Keys(p.modules)) {
 		regoOpts = append(regoOpts, rego.ParsedModule(p.modules[name]))
 	}
 	if e.split {
@@ -125,7 +126,7 @@ func hasUserPackage(mods map[string]*ast.Module) bool {
 // the parsed module instead of compiling the bundle a second time.
 func loadCatalog(p *parsed) (map[string]Rule, error) {
 	out := map[string]Rule{}
-	for _, name := range sortedKeys(p.modules) {
+	for _, name := range slices.Sorted(maps.Keys(p.modules)) {
 		m := p.modules[name]
 		if !isGate(m.Package.Path) {
 			continue
@@ -161,7 +162,7 @@ func loadCatalog(p *parsed) (map[string]Rule, error) {
 // Rules returns the default rule catalog sorted by id.
 func (e *Engine) Rules() []Rule {
 	out := make([]Rule, 0, len(e.catalog))
-	for _, id := range sortedKeys(e.catalog) {
+	for _, id := range slices.Sorted(maps.Keys(e.catalog)) {
 		out = append(out, e.catalog[id])
 	}
 	return out
@@ -178,13 +179,4 @@ func InputDigest(in *Input) (string, []byte, error) {
 	}
 	sum := sha256.Sum256(raw)
 	return "sha256:" + hex.EncodeToString(sum[:]), raw, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

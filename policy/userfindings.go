@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -9,7 +11,7 @@ import (
 // warn rules of every package below it.
 func userFindings(pkg string, obj map[string]any) []Finding {
 	var out []Finding
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		v := obj[k]
 		sev := ""
 		switch k {

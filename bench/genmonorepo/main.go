@@ -1,8 +1,11 @@
 // Command genmonorepo writes a synthetic Dagger monorepo (1,000
 // dagger.json files and 5,000 module source files by default) for the
-// collection and check benchmarks.
+// collection and check benchmarks. With -json-only it writes only the
+// dagger.json files (a different set of dependency forms, no sources):
+// what bench/conftest.sh gives both pinline and conftest.
 //
 //	go run ./bench/genmonorepo -o /tmp/monorepo
+//	go run ./bench/genmonorepo -o /tmp/json -json-only -modules 1000
 package main
 
 import (
@@ -16,7 +19,8 @@ import (
 func main() {
 	out := flag.String("o", "", "output directory (created)")
 	mods := flag.Int("modules", 1000, "number of dagger.json files")
-	files := flag.Int("files", 5000, "number of module source files")
+	files := flag.Int("files", 5000, "number of module source files (none with -json-only)")
+	jsonOnly := flag.Bool("json-only", false, "dagger.json files only (the conftest comparison)")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "genmonorepo: -o DIR is required")
@@ -26,7 +30,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "genmonorepo:", err)
 		os.Exit(1)
 	}
-	if err := monorepo.Generate(*out, monorepo.Options{Modules: *mods, SourceFiles: *files}); err != nil {
+	var err error
+	if *jsonOnly {
+		_, err = monorepo.GenerateDaggerJSON(*out, *mods, 0)
+	} else {
+		err = monorepo.Generate(*out, monorepo.Options{Modules: *mods, SourceFiles: *files})
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "genmonorepo:", err)
 		os.Exit(1)
 	}

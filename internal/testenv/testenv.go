@@ -24,3 +24,14 @@ func Require(t testing.TB, name, provisioner string) string {
 	}
 	return v
 }
+
+// RequireAll is Require for several variables at once: it returns their
+// values by name, and fails (CI) or skips naming the first one unset.
+func RequireAll(t testing.TB, provisioner string, names ...string) map[string]string {
+	t.Helper()
+	vals := make(map[string]string, len(names))
+	for _, n := range names {
+		vals[n] = Require(t, n, provisioner)
+	}
+	return vals
+}

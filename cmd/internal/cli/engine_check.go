@@ -68,9 +68,7 @@ func newEngineCheckCmd(s *streams) *cobra.Command {
 				return err
 			}
 			if o.json {
-				enc := json.NewEncoder(s.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(res)
+				return printJSON(s.out, res)
 			}
 			fmt.Fprintf(s.out, "engine    %s (reachable)\n", res.Address)
 			if res.Version != "" {

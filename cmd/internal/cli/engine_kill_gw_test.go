@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/record"
 )
 
@@ -23,13 +24,7 @@ import (
 // (operational), the record says failed with an engine error, and nothing
 // is signed.
 func TestRunGatewayEngineKilledMidRun(t *testing.T) {
-	script := os.Getenv("PINLINE_ENGINE_SCRIPT")
-	if script == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI: PINLINE_ENGINE_SCRIPT not set (hack/setup.d/30-engine.sh)")
-		}
-		t.Skip("PINLINE_ENGINE_SCRIPT not set")
-	}
+	script := testenv.Require(t, "PINLINE_ENGINE_SCRIPT", "hack/setup.d/30-engine.sh")
 	state := t.TempDir()
 	sock := filepath.Join(state, "run", "engine.sock")
 	env := append(os.Environ(),

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pinline/pinline/gateway"
+	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/record"
 )
 
@@ -37,15 +38,8 @@ func startGatewayFixture(t *testing.T) *gwFixture { return startGatewayFixtureWi
 // (spiffe://example.org/ci/extra); extraSock "" adds none.
 func startGatewayFixtureWith(t *testing.T, extraSock string) *gwFixture {
 	t.Helper()
-	env := map[string]string{}
-	for _, k := range []string{"PINLINE_GW_TRUSTED_SOCK", "PINLINE_GW_UNTRUSTED_SOCK", "PINLINE_GW_DAGGER_CLI", "PINLINE_IMAGE_BUSYBOX"} {
-		if env[k] = os.Getenv(k); env[k] == "" {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("CI: %s not set (hack/setup.d)", k)
-			}
-			t.Skipf("%s not set", k)
-		}
-	}
+	env := testenv.RequireAll(t, "hack/setup.d/30-engine.sh and 50-gateway-engines.sh",
+		"PINLINE_GW_TRUSTED_SOCK", "PINLINE_GW_UNTRUSTED_SOCK", "PINLINE_GW_DAGGER_CLI", "PINLINE_IMAGE_BUSYBOX")
 	dir := t.TempDir()
 	addr := freePort(t)
 	if code, _, e := runCLICtx(context.Background(), nil, "engine", "certs", "-o", dir, "--gateway", addr,

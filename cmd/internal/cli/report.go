@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -167,11 +166,10 @@ func writeOut(w io.Writer, path string, b []byte) error {
 		_, err := w.Write(b)
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	return writeFileAtomic(path, func(f io.Writer) error {
+		_, err := f.Write(b)
 		return err
-	}
-	return os.Rename(tmp, path)
+	})
 }
 
 // loadChecker loads --key references through attest (public key or

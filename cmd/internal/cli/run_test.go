@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/record"
 )
 
@@ -86,13 +87,7 @@ func TestRunNoEngineConfigured(t *testing.T) {
 // logs; `pinline runs` lists the record.
 func TestRunOnEngineScrubsSecretsAndListsRuns(t *testing.T) {
 	t.Parallel()
-	sock, cli, bb := os.Getenv("PINLINE_ENGINE_SOCK"), os.Getenv("PINLINE_DAGGER_CLI"), os.Getenv("PINLINE_IMAGE_BUSYBOX")
-	if sock == "" || cli == "" || bb == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI is set but the engine variables are not (hack/setup.d/30-engine.sh)")
-		}
-		t.Skip("no engine")
-	}
+	sock, cli, bb := needEngine(t)
 	canary := fmt.Sprintf("canary-%d", time.Now().UnixNano())
 	spec, eng := writeRepo(t, `version: 1
 name: cli
@@ -152,13 +147,7 @@ func runPinline(ctx context.Context, env map[string]string, args ...string) (int
 // it and rejects a tampered copy.
 func TestRunSignedThenVerify(t *testing.T) {
 	t.Parallel()
-	sock, cli, bb := os.Getenv("PINLINE_ENGINE_SOCK"), os.Getenv("PINLINE_DAGGER_CLI"), os.Getenv("PINLINE_IMAGE_BUSYBOX")
-	if sock == "" || cli == "" || bb == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI is set but the engine variables are not (hack/setup.d/30-engine.sh)")
-		}
-		t.Skip("no engine")
-	}
+	sock, cli, bb := needEngine(t)
 	n := fmt.Sprint(time.Now().UnixNano())
 	spec, eng := writeRepo(t, `version: 1
 name: signed
@@ -210,4 +199,12 @@ tasks:
 	if code, _, _ := runPinline(context.Background(), env, "verify", "--key", prefix+".pub", "--attestation", att, "--artifact", tampered); code != ExitDenied {
 		t.Errorf("verify of a tampered artifact: exit %d, want %d", code, ExitDenied)
 	}
+}
+
+// needEngine returns the engine socket, the dagger CLI and the busybox
+// image of hack/setup.d/30-engine.sh (skipped without them, failed in CI).
+func needEngine(t *testing.T) (sock, cli, busybox string) {
+	t.Helper()
+	env := testenv.RequireAll(t, "hack/setup.d/30-engine.sh", "PINLINE_ENGINE_SOCK", "PINLINE_DAGGER_CLI", "PINLINE_IMAGE_BUSYBOX")
+	return env["PINLINE_ENGINE_SOCK"], env["PINLINE_DAGGER_CLI"], env["PINLINE_IMAGE_BUSYBOX"]
 }

@@ -40,9 +40,7 @@ func newRunsCmd(s *streams) *cobra.Command {
 				if runs == nil {
 					runs = []record.Run{}
 				}
-				enc := json.NewEncoder(s.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(runs)
+				return printJSON(s.out, runs)
 			}
 			tw := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "RUN\tSTATUS\tTIER\tBACKEND\tTASKS\tSTARTED\tDURATION\tSIGNED")

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -77,9 +76,7 @@ func newVersionCmd(s *streams) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := versionInfo()
 			if asJSON {
-				enc := json.NewEncoder(s.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(v)
+				return printJSON(s.out, v)
 			}
 			fmt.Fprintf(s.out, "pinline %s\n", v.Version)
 			if v.Commit != "" {

@@ -3,7 +3,6 @@ package render
 import (
 	"fmt"
 	"io"
-	"sort"
 
 	"github.com/pinline/pinline/policy"
 )
@@ -63,24 +62,8 @@ func CheckFormat(format string) error {
 // all returns every violation and warning, sorted.
 func all(d *policy.Decision) []policy.Finding {
 	out := append(append([]policy.Finding{}, d.Violations...), d.Warnings...)
-	sort.SliceStable(out, func(i, j int) bool { return less(out[i], out[j]) })
+	policy.SortFindings(out)
 	return out
-}
-
-func less(a, b policy.Finding) bool {
-	if a.Pos.File != b.Pos.File {
-		return a.Pos.File < b.Pos.File
-	}
-	if a.Pos.Line != b.Pos.Line {
-		return a.Pos.Line < b.Pos.Line
-	}
-	if a.Pos.Column != b.Pos.Column {
-		return a.Pos.Column < b.Pos.Column
-	}
-	if a.RuleID != b.RuleID {
-		return a.RuleID < b.RuleID
-	}
-	return a.Message < b.Message
 }
 
 // fileOf names the file of a finding; findings without one (a run

@@ -1,5 +1,9 @@
 package monorepo
 
+// The dagger.json-only repository is what bench/conftest.sh gives both
+// pinline and conftest, so its dependency forms stay the ones conftest
+// policies can read (no module sources unless asked for).
+
 import (
 	"fmt"
 	"os"
@@ -7,17 +11,17 @@ import (
 )
 
 const (
-	commit = "0123456789abcdef0123456789abcdef01234567"
-	digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	jsonCommit = "0123456789abcdef0123456789abcdef01234567"
+	jsonDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 )
 
-// Generate writes modules Dagger modules under dir/modules/mod-NNNN, each
-// with a dagger.json (a pinned, an unpinned, a branch-pinned, a legacy
+// GenerateDaggerJSON writes modules Dagger modules under
+// dir/modules/mod-NNNN, each with a dagger.json (a pinned, an unpinned, a branch-pinned, a legacy
 // string and a local dependency; builtin or remote SDK; some without
 // engineVersion) and sourcesPerModule Go source files calling From with a
 // digest-pinned image, a tag-only image and a constant. It returns the
 // dagger.json paths relative to dir.
-func Generate(dir string, modules, sourcesPerModule int) ([]string, error) {
+func GenerateDaggerJSON(dir string, modules, sourcesPerModule int) ([]string, error) {
 	var files []string
 	for i := range modules {
 		rel := filepath.Join("modules", fmt.Sprintf("mod-%04d", i))
@@ -31,7 +35,7 @@ func Generate(dir string, modules, sourcesPerModule int) ([]string, error) {
 		}
 		sdk := `"go"`
 		if i%5 == 0 {
-			sdk = fmt.Sprintf(`{"source": "github.com/acme/sdk@v1.%d.0", "pin": %q}`, i%3, commit)
+			sdk = fmt.Sprintf(`{"source": "github.com/acme/sdk@v1.%d.0", "pin": %q}`, i%3, jsonCommit)
 		}
 		js := fmt.Sprintf(`{
   "name": "mod-%04d",
@@ -46,7 +50,7 @@ func Generate(dir string, modules, sourcesPerModule int) ([]string, error) {
     {"name": "local", "source": "../mod-%04d"}
   ]
 }
-`, i, engine, sdk, commit, i%10, commit, i%10, (i+1)%modules)
+`, i, engine, sdk, jsonCommit, i%10, jsonCommit, i%10, (i+1)%modules)
 		if err := os.WriteFile(filepath.Join(mdir, "dagger.json"), []byte(js), 0o644); err != nil {
 			return nil, err
 		}
@@ -69,7 +73,7 @@ func (m *M%d) Build(ctx context.Context) (string, error) {
 	_ = c
 	return a.Stdout(ctx)
 }
-`, j, j%20, digest, j, j, j, 20+j%6, j, digest)
+`, j, j%20, jsonDigest, j, j, j, 20+j%6, j, jsonDigest)
 			name := filepath.Join(mdir, fmt.Sprintf("file%d.go", j))
 			if err := os.WriteFile(name, []byte(src), 0o644); err != nil {
 				return nil, err
