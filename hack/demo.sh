@@ -41,7 +41,8 @@ eval "$(hack/registry.sh env)"
 export PINLINE_DAGGER_CLI
 
 rm -rf "$OUT"; mkdir -p "$OUT/bin"
-go build -o "$OUT/bin/pinline" ./cmd/pinline
+REV=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+go build -ldflags "-X github.com/pinline/pinline/cmd/internal/cli.commit=$REV" -o "$OUT/bin/pinline" ./cmd/pinline
 PL=$OUT/bin/pinline
 printf '{"engine": {"address": "unix://%s"}}\n' "$PINLINE_ENGINE_SOCK" >"$OUT/engine.json"
 W=$OUT/hello
