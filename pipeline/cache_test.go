@@ -1,6 +1,10 @@
 package pipeline
 
-import "testing"
+import (
+	"testing"
+
+	engineconfig "github.com/pinline/pinline/engine-config"
+)
 
 // TestCacheVolume: a task's cache volume is its own tier's, or in snapshot
 // mode with SnapshotFrom that tier's; an invalid tier (SnapshotFrom comes
@@ -28,6 +32,38 @@ func TestCacheVolume(t *testing.T) {
 			got, err := cacheVolume(&tc.o, "go-mod")
 			if (err != nil) != tc.wantErr || got != tc.want {
 				t.Fatalf("cacheVolume = %q, %v; want %q, error %v", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestCacheVolumeMatchesPlanCaches: where the pipeline's cache modes and
+// engineconfig.PlanCaches describe the same thing, they name the same
+// volume, and both refuse a raw volume name.
+func TestCacheVolumeMatchesPlanCaches(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		o     Options
+		tier  engineconfig.Tier
+		cache string
+	}{
+		{"own tier", Options{Tier: "trusted", CacheScope: "main"}, engineconfig.Tier{Name: "trusted", CacheMode: engineconfig.CacheStrong}, "go-mod"},
+		{"snapshot from other tier", Options{Tier: "pr", CacheScope: "main", CacheMode: CacheModeSnapshot, SnapshotFrom: "trusted"},
+			engineconfig.Tier{Name: "pr", CacheMode: engineconfig.CacheShared, SnapshotFrom: "trusted"}, "go-build"},
+		{"raw volume name", Options{Tier: "trusted", CacheScope: "main"}, engineconfig.Tier{Name: "trusted", CacheMode: engineconfig.CacheStrong}, "trusted/main/go-mod"},
+		{"invalid tier", Options{Tier: "a/b", CacheScope: "main"}, engineconfig.Tier{Name: "a/b", CacheMode: engineconfig.CacheStrong}, "go-mod"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := cacheVolume(&tc.o, tc.cache)
+			plan, perr := engineconfig.PlanCaches(&tc.tier, tc.o.CacheScope, []string{tc.cache})
+			if (err == nil) != (perr == nil) {
+				t.Fatalf("cacheVolume error %v, PlanCaches error %v", err, perr)
+			}
+			if err == nil && (len(plan) != 1 || plan[0].Volume != got) {
+				t.Errorf("cacheVolume = %q, PlanCaches = %v", got, plan)
 			}
 		})
 	}

@@ -160,3 +160,43 @@ func sessionsFor(addr string) []string {
 	}
 	return pids
 }
+
+// TestAliveHonoursContext: alive confirms a live engine, but a context
+// ending during its pauses between probes makes it return at once.
+func TestAliveHonoursContext(t *testing.T) {
+	t.Parallel()
+	addr, _ := countingListener(t, false)
+	ended := make(chan struct{})
+	close(ended)
+	tests := []struct {
+		name    string
+		addr    string
+		done    chan struct{}
+		timeout time.Duration // 0: never cancelled
+		want    bool
+		within  time.Duration
+	}{
+		{"engine up", addr, make(chan struct{}), 0, true, 10 * time.Second},
+		{"cancelled while waiting", addr, make(chan struct{}), 20 * time.Millisecond, false, aliveInterval},
+		{"session ended", addr, ended, 0, false, aliveInterval},
+		{"no engine", "unix:///nonexistent/pinline/engine.sock", make(chan struct{}), 0, false, aliveInterval},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			if tt.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
+				defer cancel()
+			}
+			start := time.Now()
+			got := (&session{done: tt.done}).alive(ctx, tt.addr)
+			if took := time.Since(start); took >= tt.within {
+				t.Errorf("alive took %s, want under %s", took, tt.within)
+			}
+			if got != tt.want {
+				t.Errorf("alive = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

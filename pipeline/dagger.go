@@ -175,7 +175,8 @@ func (b *daggerBackend) failure(ctx context.Context, err error) outcome {
 			err: fmt.Errorf("exit code %d", ee.ExitCode)}
 	}
 	res := outcome{status: record.StatusFailed, exitCode: -1, err: err}
-	if ctx.Err() == nil && !b.s.alive(context.WithoutCancel(ctx), b.o.Engine.Address) {
+	// A run cancelled while probing is interrupted, not an engine failure.
+	if ctx.Err() == nil && !b.s.alive(ctx, b.o.Engine.Address) && ctx.Err() == nil {
 		res.engineGone = true
 		res.err = fmt.Errorf("engine went away: %w", err)
 	}

@@ -21,6 +21,9 @@ import (
 // DefaultConnectTimeout bounds reaching the engine.
 const DefaultConnectTimeout = 20 * time.Second
 
+// aliveInterval is the pause between the engine probes of alive.
+const aliveInterval = 250 * time.Millisecond
+
 // session is one Dagger connection: the `dagger session` child this
 // process started and the SDK client talking to it. pinline starts the
 // child itself (instead of letting the SDK do it) so that connecting is
@@ -238,11 +241,21 @@ func (l *lockedBuffer) String() string {
 // still accepts connections; a task error while either is gone is an
 // engine failure, not a task failure. A dying engine can drop its client
 // connections a moment before its listener, so the engine is probed three
-// times over half a second.
+// times over half a second. It returns false at once when ctx ends: the
+// caller must then not read that as the engine being gone.
 func (s *session) alive(ctx context.Context, address string) bool {
 	for i := range 3 {
 		if i > 0 {
-			time.Sleep(250 * time.Millisecond)
+			t := time.NewTimer(aliveInterval)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return false
+			case <-s.done:
+				t.Stop()
+				return false
+			case <-t.C:
+			}
 		}
 		select {
 		case <-s.done:

@@ -5,12 +5,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pinline/pinline/record"
 )
 
 // goodRuns writes runs whose evidence all verifies with key.
@@ -226,5 +230,75 @@ func TestWritePackNeedsSigner(t *testing.T) {
 	}
 	if _, err := VerifyPack(t.Context(), bytes.NewReader(nil), nil); err == nil || errors.Is(err, ErrPackInvalid) {
 		t.Errorf("VerifyPack without key: %v", err)
+	}
+}
+
+// TestVerifyPackEvidenceNameEscapes: a signed pack whose run.json names
+// evidence outside its run folder is rejected on run.json, and the named
+// file is never looked up (not even another run's matching SBOM).
+func TestVerifyPackEvidenceNameEscapes(t *testing.T) {
+	t.Parallel()
+	const (
+		victim = "20261104T090000Z-c3d4e5"
+		other  = "20261102T090000Z-a1b2c3"
+	)
+	k := newKey(t)
+	keys := KeyChecker{Keys: []crypto.PublicKey{&k.PublicKey}}
+	otherSBOM, err := os.ReadFile(filepath.Join(goodRuns(t, k), other, record.SBOMFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		sbom   string
+		sha256 string
+		prov   string
+	}{
+		{"parent of parent", "../../x", sha([]byte("x")), ""},
+		{"absolute", "/etc/passwd", sha([]byte("x")), ""},
+		{"other run with its digest", "../" + other + "/" + record.SBOMFile, sha(otherSBOM), ""},
+		{"escape after cleaning", "logs/../../" + other + "/" + record.SBOMFile, sha(otherSBOM), ""},
+		{"provenance without digest", record.SBOMFile, "", "../../" + PackManifest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			runs := goodRuns(t, k)
+			runJSON := filepath.Join(runs, victim, record.RunFile)
+			b, err := os.ReadFile(runJSON)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var run record.Run
+			if err := json.Unmarshal(b, &run); err != nil {
+				t.Fatal(err)
+			}
+			run.Evidence.SBOM, run.Evidence.Provenance = tt.sbom, tt.prov
+			if tt.sha256 != "" {
+				run.Evidence.SBOMSHA256 = tt.sha256
+			}
+			writeJSON(t, runJSON, run)
+			pack := makePack(t, runs, k, "")
+
+			res, err := VerifyPack(t.Context(), bytes.NewReader(pack), keys)
+			if !errors.Is(err, ErrPackInvalid) {
+				t.Fatalf("err = %v, want ErrPackInvalid", err)
+			}
+			want := "runs/" + victim + "/" + record.RunFile
+			if len(res.Problems) != 1 {
+				t.Fatalf("problems = %v, want one on %s", res.Problems, want)
+			}
+			pe := res.Problems[0]
+			if pe.File != want || pe.Problem != ProblemMalformed || !strings.Contains(pe.Detail, "escapes the run directory") {
+				t.Errorf("problem = %v, want %s: %s: escapes the run directory", pe, want, ProblemMalformed)
+			}
+			bad := tt.sbom
+			if tt.prov != "" {
+				bad = tt.prov
+			}
+			if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), strconv.Quote(bad)) {
+				t.Errorf("error %q does not name %s and %q", err, want, bad)
+			}
+		})
 	}
 }

@@ -172,7 +172,14 @@ func checkPackedRun(ctx context.Context, dir string, files map[string][]byte, ch
 		return
 	}
 	digest := func(name, want string) {
-		if want == "" || name == "" {
+		if name == "" {
+			return
+		}
+		if !inRunDir(name) {
+			fail(runPath, ProblemMalformed, fmt.Sprintf("evidence name %q escapes the run directory", name))
+			return
+		}
+		if want == "" {
 			return
 		}
 		p := path.Join(dir, name)
@@ -261,6 +268,16 @@ func readPack(r io.Reader) (map[string][]byte, error) {
 
 func isCleanName(n string) bool {
 	return n != "" && !strings.HasPrefix(n, "/") && path.Clean(n) == n && n != "." && !strings.HasPrefix(n, "../") && n != ".."
+}
+
+// inRunDir reports whether a name read from run.json stays inside the
+// run's folder: relative, and not leaving it after cleaning.
+func inRunDir(name string) bool {
+	if name == "" || path.IsAbs(name) {
+		return false
+	}
+	c := path.Clean(name)
+	return c != "." && c != ".." && !strings.HasPrefix(c, "../")
 }
 
 func hasKey(m map[string][]byte, k string) bool { _, ok := m[k]; return ok }
