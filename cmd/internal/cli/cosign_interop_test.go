@@ -115,3 +115,50 @@ func TestPinlineVerifiesCosign(t *testing.T) {
 		t.Fatalf("cosign verify of pinline envelope made with cosign key: %v\n%s", err, out)
 	}
 }
+
+// TestCosignVerifiesPinlineSBOMAttestation: a CycloneDX BOM written by
+// `pinline sbom` and wrapped by `pinline attest --type cyclonedx` is
+// accepted by `cosign verify-blob-attestation --type cyclonedx`, as an
+// envelope and as a bundle, and pinline verifies it with --type cyclonedx.
+func TestCosignVerifiesPinlineSBOMAttestation(t *testing.T) {
+	t.Parallel()
+	bin := cosignBin(t)
+	dir := fixture(t)
+	p := func(n string) string { return filepath.Join(dir, n) }
+	write(t, p("trusted_root.json"), emptyTrustedRoot)
+	clean := filepath.Join("..", "..", "..", "testdata", "repos", "clean")
+	if code, _, e := cliRun(t, pw, "sbom", clean, "-o", p("bom.cdx.json")); code != 0 {
+		t.Fatalf("sbom: %d %s", code, e)
+	}
+	for _, a := range [][]string{{"-o", p("bom.intoto.json")}, {"--bundle", "-o", p("bom.sigstore.json")}} {
+		args := append([]string{"attest", "--predicate", p("bom.cdx.json"), "--type", "cyclonedx", "--subject", p("artifact.bin"), "--key", p("pl.key")}, a...)
+		if code, _, e := cliRun(t, pw, args...); code != 0 {
+			t.Fatalf("attest %v: %d %s", a, code, e)
+		}
+	}
+	for name, args := range map[string][]string{
+		"envelope": {"verify-blob-attestation", "--key", "pl.pub", "--signature", "bom.intoto.json", "--type", "cyclonedx", "--insecure-ignore-tlog", "artifact.bin"},
+		"bundle": {"verify-blob-attestation", "--key", "pl.pub", "--bundle", "bom.sigstore.json", "--new-bundle-format",
+			"--trusted-root", "trusted_root.json", "--type", "cyclonedx", "--insecure-ignore-tlog", "artifact.bin"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if out, err := cosign(t, bin, dir, args...); err != nil || !strings.Contains(out, "Verified OK") {
+				t.Fatalf("cosign %v: %v\n%s", args, err, out)
+			}
+			// The negative control: the wrong predicate type is rejected.
+			neg := append([]string{}, args...)
+			for i := range neg {
+				if neg[i] == "cyclonedx" {
+					neg[i] = "slsaprovenance1"
+				}
+			}
+			if out, err := cosign(t, bin, dir, neg...); err == nil {
+				t.Fatalf("cosign accepted the SBOM attestation as SLSA provenance:\n%s", out)
+			}
+		})
+	}
+	if code, out, e := cliRun(t, pw, "verify", "--key", p("pl.pub"), "--attestation", p("bom.intoto.json"), "--type", "cyclonedx", "--artifact", p("artifact.bin")); code != 0 || !strings.Contains(out, "Verified") {
+		t.Fatalf("pinline verify --type cyclonedx: %d %s %s", code, out, e)
+	}
+}
