@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
@@ -57,7 +57,7 @@ func (e *exporter) export(ctx context.Context, task string, o spec.Output, fetch
 	if typ == "dir" {
 		out.SHA256, out.Size, err = dirDigest(dest)
 	} else {
-		out.SHA256, out.Size, err = fileDigest(dest)
+		out.SHA256, out.Size, err = attest.FileSHA256(dest)
 	}
 	return out, err
 }
@@ -151,20 +151,6 @@ func listFiles(dir string) (map[string]bool, error) {
 	return files, err
 }
 
-func fileDigest(p string) (string, int64, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
 // dirDigest is the SHA-256 of the directory's manifest: one line
 // "<sha256 hex>  <relative path>\n" per regular file, sorted by path (the
 // format of `sha256sum`), so `find . -type f | sort | xargs sha256sum`
@@ -182,7 +168,7 @@ func dirDigest(dir string) (string, int64, error) {
 	var b strings.Builder
 	var total int64
 	for _, f := range names {
-		sum, n, err := fileDigest(filepath.Join(dir, f))
+		sum, n, err := attest.FileSHA256(filepath.Join(dir, f))
 		if err != nil {
 			return "", 0, err
 		}

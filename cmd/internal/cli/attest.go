@@ -1,14 +1,10 @@
 package cli
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/pinline/pinline/attest"
 	"github.com/spf13/cobra"
@@ -104,20 +100,9 @@ func runAttest(cmd *cobra.Command, s *streams, o *attestOptions) error {
 }
 
 func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
+	d, _, err := attest.FileSHA256(path)
 	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	buf := hashBufs.Get().(*[]byte)
-	defer hashBufs.Put(buf)
-	// struct{io.Reader} hides os.File's WriterTo, which would allocate a
-	// fresh 32 KiB buffer per file (verify hashes thousands of artifacts).
-	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, *buf); err != nil {
 		return "", fmt.Errorf("%s: %w", path, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return d, nil
 }
-
-var hashBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
