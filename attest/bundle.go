@@ -38,7 +38,7 @@ func MarshalBundle(env *Envelope, pub crypto.PublicKey) ([]byte, error) {
 	if _, err := sgbundle.NewBundle(b); err != nil {
 		return nil, fmt.Errorf("%w: bundle: %w", ErrOperational, err)
 	}
-	return protojson.Marshal(b)
+	return marshalCompact(protojson.MarshalOptions{}, b)
 }
 
 // BundleInfo is what a parsed bundle says about itself besides the envelope.

@@ -1,7 +1,9 @@
 package attest
 
 import (
+	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -94,10 +96,28 @@ func StatementJSON(desc BuildDescription) ([]byte, error) {
 	return MarshalStatement(st)
 }
 
-// MarshalStatement marshals any statement with protojson (stable field names,
-// no multi-line output).
+// MarshalStatement marshals any statement with protojson (stable field names)
+// and compacts the result. protojson deliberately varies its whitespace from
+// one build of the binary to the next; compacting makes the signed payload a
+// function of the statement alone, so two builds of pinline sign the same
+// bytes and byte-level readers (the fast path, tests) see one spelling.
 func MarshalStatement(st proto.Message) ([]byte, error) {
-	return protojson.MarshalOptions{UseProtoNames: false}.Marshal(st)
+	return marshalCompact(protojson.MarshalOptions{UseProtoNames: false}, st)
+}
+
+// marshalCompact is protojson marshalling with the output compacted (see
+// MarshalStatement).
+func marshalCompact(o protojson.MarshalOptions, m proto.Message) ([]byte, error) {
+	raw, err := o.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(raw))
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func validateDescription(d BuildDescription) error {

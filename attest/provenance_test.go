@@ -163,3 +163,30 @@ func TestProvenanceRejectsBadDescriptions(t *testing.T) {
 		})
 	}
 }
+
+// protojson varies its whitespace with the hash of the running binary, so a
+// payload that is not compacted differs between two builds of pinline. The
+// signed payload and the bundle must be compact JSON: compacting them again
+// changes nothing.
+func TestSignedBytesAreCompact(t *testing.T) {
+	t.Parallel()
+	k := newTestKey(t, "compact")
+	desc := sampleDescription(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	payload, err := StatementJSON(desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, bundle := signedProvenance(t, k, desc)
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"statement", payload}, {"envelope payload", []byte(statementJSON(t, env))}, {"bundle", bundle}} {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, c.data); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if !bytes.Equal(buf.Bytes(), c.data) {
+			t.Errorf("%s is not compact JSON:\n%s", c.name, c.data)
+		}
+	}
+}
