@@ -22,21 +22,25 @@ const (
 // BytesDown engine→client. No secrets are logged; the certificate is
 // identified by its SHA-256 fingerprint and serial.
 type AuditRecord struct {
-	Time          time.Time `json:"time"`
-	Remote        string    `json:"remote"`
-	Subject       string    `json:"subject,omitempty"`
-	Identity      string    `json:"identity,omitempty"`
-	Fingerprint   string    `json:"fingerprint,omitempty"`
-	Serial        string    `json:"serial,omitempty"`
-	RequestedTier string    `json:"requestedTier,omitempty"`
-	Tier          string    `json:"tier,omitempty"`
-	Backend       string    `json:"backend,omitempty"`
-	BytesUp       int64     `json:"bytesUp"`
-	BytesDown     int64     `json:"bytesDown"`
-	DurationMS    int64     `json:"durationMs"`
-	Outcome       string    `json:"outcome"`
-	Reason        string    `json:"reason,omitempty"`
-	Detail        string    `json:"detail,omitempty"`
+	Time        time.Time `json:"time"`
+	Remote      string    `json:"remote"`
+	Subject     string    `json:"subject,omitempty"`
+	Identity    string    `json:"identity,omitempty"`
+	Fingerprint string    `json:"fingerprint,omitempty"`
+	Serial      string    `json:"serial,omitempty"`
+	// Unverified marks subject, fingerprint and serial as those of a
+	// certificate the TLS handshake rejected: what was presented, not who
+	// connected.
+	Unverified    bool   `json:"unverified,omitempty"`
+	RequestedTier string `json:"requestedTier,omitempty"`
+	Tier          string `json:"tier,omitempty"`
+	Backend       string `json:"backend,omitempty"`
+	BytesUp       int64  `json:"bytesUp"`
+	BytesDown     int64  `json:"bytesDown"`
+	DurationMS    int64  `json:"durationMs"`
+	Outcome       string `json:"outcome"`
+	Reason        string `json:"reason,omitempty"`
+	Detail        string `json:"detail,omitempty"`
 }
 
 // auditLog serialises records to w, one JSON object per line.

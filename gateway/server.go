@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -156,12 +157,18 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 	cancel()
 	if err != nil {
 		refuse(classifyHandshake(err), err.Error())
+		// A certificate that failed verification (wrong CA, expired) is
+		// still described: what was presented, marked unverified. It
+		// never yields an identity or a tier.
+		var cve *tls.CertificateVerificationError
+		if errors.As(err, &cve) && len(cve.UnverifiedCertificates) > 0 {
+			describeCert(rec, cve.UnverifiedCertificates[0])
+			rec.Unverified = true
+		}
 		return
 	}
 	leaf := conn.ConnectionState().PeerCertificates[0]
-	rec.Subject = leaf.Subject.String()
-	rec.Fingerprint = engineconfig.Fingerprint(leaf)
-	rec.Serial = leaf.SerialNumber.Text(16)
+	describeCert(rec, leaf)
 
 	line, err := readLine(conn)
 	if err != nil {
@@ -233,15 +240,25 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 	}
 }
 
+// describeCert records a client certificate's subject, fingerprint and
+// serial.
+func describeCert(rec *AuditRecord, c *x509.Certificate) {
+	rec.Subject = c.Subject.String()
+	rec.Fingerprint = engineconfig.Fingerprint(c)
+	rec.Serial = c.SerialNumber.Text(16)
+}
+
 // classifyHandshake maps a TLS handshake error to a refusal reason.
 func classifyHandshake(err error) string {
 	msg := err.Error()
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
 	switch {
 	case strings.Contains(msg, "didn't provide a certificate"):
 		return engineconfig.ReasonNoClientCert
-	case strings.Contains(msg, "unknown authority"):
+	case errors.As(err, &unknown):
 		return "certificate-unknown-authority"
-	case strings.Contains(msg, "expired or is not yet valid"):
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		return "certificate-expired"
 	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "timeout"):
 		return engineconfig.ReasonClientTimeout

@@ -75,6 +75,22 @@ func TestAssignmentAndRefusals(t *testing.T) {
 				if r.Backend != "" || r.BytesUp != 0 || r.BytesDown != 0 {
 					t.Errorf("refused connection reached a backend: %+v", r)
 				}
+				// Every presented certificate is described, even one the
+				// handshake rejected (then marked unverified, with no
+				// identity or tier).
+				wantFP, wantUnverified := "", strings.HasPrefix(tc.wantReason, "certificate-")
+				if tc.cert != nil {
+					wantFP = engineconfig.Fingerprint(tc.cert.Leaf)
+				}
+				if r.Fingerprint != wantFP || r.Unverified != wantUnverified {
+					t.Errorf("audit fingerprint/unverified = %q/%v, want %q/%v", r.Fingerprint, r.Unverified, wantFP, wantUnverified)
+				}
+				if tc.cert != nil && (r.Subject != tc.cert.Leaf.Subject.String() || r.Serial != tc.cert.Leaf.SerialNumber.Text(16)) {
+					t.Errorf("audit subject/serial = %q/%q, want %q/%q", r.Subject, r.Serial, tc.cert.Leaf.Subject, tc.cert.Leaf.SerialNumber.Text(16))
+				}
+				if r.Identity != "" || r.Tier != "" {
+					t.Errorf("refused connection got identity %q tier %q", r.Identity, r.Tier)
+				}
 				return
 			}
 			if err != nil {
