@@ -23,13 +23,24 @@ func TestHashReader(t *testing.T) {
 		s256, s512 := sha256.Sum256(data), sha512.Sum512(data)
 		want := Digests{Size: int64(n), SHA256: hex.EncodeToString(s256[:]), SHA512: hex.EncodeToString(s512[:])}
 		// A reader returning short reads exercises partial chunks.
-		for name, r := range map[string]io.Reader{"whole": bytes.NewReader(data), "short reads": &shortReader{data: data, max: 70001}} {
-			got, err := HashReader(context.Background(), r)
+		for name, r := range map[string]func() io.Reader{
+			"whole":       func() io.Reader { return bytes.NewReader(data) },
+			"short reads": func() io.Reader { return &shortReader{data: data, max: 70001} },
+		} {
+			got, err := HashReader(context.Background(), r())
 			if err != nil {
 				t.Fatalf("%d bytes, %s: %v", n, name, err)
 			}
 			if got != want {
 				t.Errorf("%d bytes, %s: got %+v, want %+v", n, name, got, want)
+			}
+			// Without SHA-512: the same SHA-256 and size, no SHA-512.
+			got, err = hashReader(context.Background(), r(), false)
+			if err != nil {
+				t.Fatalf("%d bytes, %s, sha256 only: %v", n, name, err)
+			}
+			if want256 := (Digests{Size: want.Size, SHA256: want.SHA256}); got != want256 {
+				t.Errorf("%d bytes, %s, sha256 only: got %+v, want %+v", n, name, got, want256)
 			}
 		}
 	}
@@ -65,8 +76,10 @@ func (r *failingReader) Read(p []byte) (int, error) {
 
 func TestHashReaderErrors(t *testing.T) {
 	t.Parallel()
-	if _, err := HashReader(context.Background(), &failingReader{after: 3*hashChunk + 5}); !errors.Is(err, errDisk) {
-		t.Errorf("read error: got %v", err)
+	for _, with512 := range []bool{true, false} {
+		if _, err := hashReader(context.Background(), &failingReader{after: 3*hashChunk + 5}, with512); !errors.Is(err, errDisk) {
+			t.Errorf("read error (sha512 %v): got %v", with512, err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -75,5 +88,8 @@ func TestHashReaderErrors(t *testing.T) {
 	}
 	if _, err := HashFile(context.Background(), "testdata/does-not-exist"); err == nil {
 		t.Error("missing file hashed")
+	}
+	if _, err := HashFileSHA256(context.Background(), "testdata/does-not-exist"); err == nil {
+		t.Error("missing file hashed (sha256 only)")
 	}
 }

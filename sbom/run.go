@@ -200,7 +200,11 @@ func (b *builder) fileOutput(ctx context.Context, ref, name, full, want string) 
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("sbom: output %s: not a regular file (%s)", name, fi.Mode().Type())
 	}
-	d, err := HashFile(ctx, full)
+	hashFn := HashFile
+	if b.opts.SkipSHA512 {
+		hashFn = HashFileSHA256
+	}
+	d, err := hashFn(ctx, full)
 	if err != nil {
 		return nil, fmt.Errorf("sbom: output %s: %w", name, err)
 	}
@@ -209,7 +213,10 @@ func (b *builder) fileOutput(ctx context.Context, ref, name, full, want string) 
 	}
 	c := &cdx.Component{
 		BOMRef: ref, Type: cdx.ComponentTypeFile, Name: path.Base(name),
-		Hashes: &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: d.SHA256}, {Algorithm: cdx.HashAlgoSHA512, Value: d.SHA512}},
+		Hashes: &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: d.SHA256}},
+	}
+	if d.SHA512 != "" {
+		*c.Hashes = append(*c.Hashes, cdx.Hash{Algorithm: cdx.HashAlgoSHA512, Value: d.SHA512})
 	}
 	addProp(c, "output:size", fmt.Sprint(d.Size))
 	if gb := readGoFile(full); gb != nil {

@@ -129,6 +129,16 @@ func TestForRunContent(t *testing.T) {
 	if hello.Hashes == nil || !cmp.Equal(*hello.Hashes, wantHashes) {
 		t.Errorf("hello.txt hashes = %v", hello.Hashes)
 	}
+	// SkipSHA512 keeps SHA-256 (still checked against run.json) only.
+	skip := fixedOpts
+	skip.SkipSHA512 = true
+	bom256, err := ForRun(context.Background(), run, dir, nil, skip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := componentsByRef(bom256)["output:outputs/build/hello.txt"].Hashes; h == nil || !cmp.Equal(*h, wantHashes[:1]) {
+		t.Errorf("hello.txt hashes with SkipSHA512 = %v, want %v", h, wantHashes[:1])
+	}
 	if _, ok := comps["output:outputs/build/dist/sub/b.txt"]; !ok {
 		t.Errorf("file in output directory missing")
 	}

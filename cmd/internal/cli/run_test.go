@@ -199,6 +199,55 @@ tasks:
 	if code, _, _ := runPinline(context.Background(), env, "verify", "--key", prefix+".pub", "--attestation", att, "--artifact", tampered); code != ExitDenied {
 		t.Errorf("verify of a tampered artifact: exit %d, want %d", code, ExitDenied)
 	}
+	// The SBOM carries SHA-256 and SHA-512 of the output by default, and
+	// only SHA-256 with --sbom-sha512=false.
+	if got := outputHashAlgs(t, runs[0], "artifact"); got != "SHA-256,SHA-512" {
+		t.Errorf("default SBOM output hashes %s, want SHA-256,SHA-512", got)
+	}
+	if code, out, errOut := runPinline(context.Background(), env, "run", "-f", spec, "--engine-config", eng, "--sbom-sha512=false"); code != 0 {
+		t.Fatalf("run --sbom-sha512=false: exit %d\n%s\n%s", code, out, errOut)
+	}
+	again, _ := filepath.Glob(filepath.Join(dir, ".pinline", "runs", "*"))
+	if len(again) != 2 {
+		t.Fatalf("runs after the second run: %v", again)
+	}
+	second := again[0]
+	if second == runs[0] {
+		second = again[1]
+	}
+	if got := outputHashAlgs(t, second, "artifact"); got != "SHA-256" {
+		t.Errorf("--sbom-sha512=false SBOM output hashes %s, want SHA-256", got)
+	}
+}
+
+// outputHashAlgs returns the hash algorithms the run's SBOM gives the
+// output component named name, comma separated.
+func outputHashAlgs(t *testing.T, runDir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(runDir, record.SBOMFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bom struct {
+		Components []struct {
+			Name   string
+			Hashes []struct{ Alg string }
+		}
+	}
+	if err := json.Unmarshal(b, &bom); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range bom.Components {
+		if c.Name == name {
+			var algs []string
+			for _, h := range c.Hashes {
+				algs = append(algs, h.Alg)
+			}
+			return strings.Join(algs, ",")
+		}
+	}
+	t.Fatalf("no component %q in %s", name, filepath.Join(runDir, record.SBOMFile))
+	return ""
 }
 
 // needEngine returns the engine socket, the dagger CLI and the busybox
