@@ -1,26 +1,15 @@
 package inventory
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/pinline/pinline/spec"
+)
 
 // ParseError is a malformed input file. Line and Column are 1-based; zero
-// means unknown. Callers map it to exit code 2 (bad input).
-type ParseError struct {
-	File   string
-	Line   int
-	Column int
-	Msg    string
-}
-
-func (e *ParseError) Error() string {
-	switch {
-	case e.Line > 0 && e.Column > 0:
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
-	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	default:
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	}
-}
+// means unknown. Callers map it to exit code 2 (bad input). It is
+// spec.Error: every input error of pinline has one type.
+type ParseError = spec.Error
 
 // lineIndex maps byte offsets to 1-based line and column numbers.
 type lineIndex []int // offsets of line starts

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinline/pinline/spec"
 	"gopkg.in/yaml.v3"
 )
 
@@ -52,23 +53,9 @@ type Waiver struct {
 }
 
 // ParseError is malformed input: a file that does not parse or holds
-// invalid values. It names the file and position.
-type ParseError struct {
-	File   string
-	Line   int
-	Column int
-	Msg    string
-}
-
-func (e *ParseError) Error() string {
-	switch {
-	case e.Line > 0 && e.Column > 0:
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
-	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
+// invalid values. It names the file and position. It is spec.Error: every
+// input error of pinline has one type.
+type ParseError = spec.Error
 
 var yamlLine = regexp.MustCompile(`line (\d+):?`)
 

@@ -6,9 +6,11 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Error is an invalid or malformed spec. Line and Column are 1-based;
-// zero means unknown (the YAML parser reports some syntax errors with a
-// line only). Callers map it to exit code 2 (bad input).
+// Error is an invalid or malformed input file at a position: a spec here,
+// and (as inventory.ParseError and policy.ParseError, which are this type)
+// dagger.json, dagger.lock, module source and policy data. Line and Column
+// are 1-based; zero means unknown (the YAML parser reports some syntax
+// errors with a line only). Callers map it to exit code 2 (bad input).
 type Error struct {
 	File   string
 	Line   int

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pinline/pinline/cmd/internal/render"
-	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/policy"
 	"github.com/pinline/pinline/spec"
 )
@@ -138,14 +137,12 @@ func checkRoot(args []string) (string, []string) {
 // ever an allow.
 func classifyPolicyErr(err error) error {
 	var (
-		ipe *inventory.ParseError
-		spe *spec.Error
-		ppe *policy.ParseError
-		ce  *policy.CompileError
-		ee  *policy.EvalError
+		pe *spec.Error // also inventory.ParseError and policy.ParseError
+		ce *policy.CompileError
+		ee *policy.EvalError
 	)
 	switch {
-	case errors.As(err, &ipe), errors.As(err, &spe), errors.As(err, &ppe):
+	case errors.As(err, &pe):
 		return usageErr(fmt.Errorf("bad input: %w", err))
 	case errors.As(err, &ce):
 		return usageErr(fmt.Errorf("policy does not compile: %w", err))

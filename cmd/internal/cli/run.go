@@ -14,7 +14,6 @@ import (
 
 	"github.com/pinline/pinline/attest"
 	engineconfig "github.com/pinline/pinline/engine-config"
-	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/pipeline"
 	"github.com/pinline/pinline/policy"
 	"github.com/pinline/pinline/record"
@@ -202,12 +201,9 @@ func whoAmI() record.Who {
 // isPolicyInputErr reports gate errors that classifyPolicyErr knows.
 func isPolicyInputErr(err error) bool {
 	var (
-		ipe *inventory.ParseError
-		spe *spec.Error
-		ppe *policy.ParseError
-		ce  *policy.CompileError
-		ee  *policy.EvalError
+		pe *spec.Error // also inventory.ParseError and policy.ParseError
+		ce *policy.CompileError
+		ee *policy.EvalError
 	)
-	return errors.As(err, &ipe) || errors.As(err, &spe) || errors.As(err, &ppe) || errors.As(err, &ce) ||
-		errors.As(err, &ee) || errors.Is(err, policy.ErrUndefined)
+	return errors.As(err, &pe) || errors.As(err, &ce) || errors.As(err, &ee) || errors.Is(err, policy.ErrUndefined)
 }

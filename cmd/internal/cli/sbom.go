@@ -12,7 +12,6 @@ import (
 
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/sbom"
-	"github.com/pinline/pinline/spec"
 )
 
 // sbomOptions are the flags of `pinline sbom`.
@@ -76,9 +75,8 @@ func runSBOM(cmd *cobra.Command, s *streams, o *sbomOptions, path string) error 
 	ctx := cmd.Context()
 	inv, err := inventory.Collect(ctx, inventory.Options{Root: abs})
 	if err != nil {
-		var pe *inventory.ParseError
-		var se *spec.Error
-		if errors.As(err, &pe) || errors.As(err, &se) {
+		var pe *inventory.ParseError // spec.Error: dagger.json, lock, spec or source
+		if errors.As(err, &pe) {
 			return usageErr(err)
 		}
 		return opErr(err)
