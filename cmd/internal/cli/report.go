@@ -128,7 +128,7 @@ func runReport(ctx context.Context, s *streams, o *reportOptions) error {
 		if err := writeOut(nil, o.Pack, pb.Bytes()); err != nil {
 			return opErr(err)
 		}
-		fmt.Fprintf(s.errOut, "pinline: evidence pack %s: %d runs\n", o.Pack, len(rep.Runs))
+		fmt.Fprintf(s.errOut, "pinline: evidence pack %s: %s\n", o.Pack, count(len(rep.Runs), "run"))
 	}
 	return nil
 }

@@ -55,7 +55,15 @@ func runVerifyPack(ctx context.Context, s *streams, pack string, keys []string) 
 	if err != nil {
 		return opErr(err)
 	}
-	fmt.Fprintf(s.out, "Verified evidence pack %s: %d files, %d runs, %d signed provenance, %d unsigned\n",
-		pack, res.Files, len(res.Runs), len(res.Signed), len(res.Unsigned))
+	fmt.Fprintf(s.out, "Verified evidence pack %s: %s, %s, %d signed provenance, %d unsigned\n",
+		pack, count(res.Files, "file"), count(len(res.Runs), "run"), len(res.Signed), len(res.Unsigned))
 	return nil
+}
+
+// count is n and the noun, plural unless n is 1: "1 run", "3 runs".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
