@@ -26,8 +26,13 @@ func encodeCosignKeyPair(password []byte) (privPEM, pubPEM []byte, err error) {
 	return kb.PrivateBytes, kb.PublicBytes, nil
 }
 
-// decodeCosignKey decrypts a cosign private key with cosign's LoadPrivateKey
-// (Ed25519 keys use Ed25519ph, cosign's default).
+// decodeCosignKey decrypts a cosign private key with cosign's LoadPrivateKey.
+// Ed25519 keys sign with pure Ed25519, as DSSE verifiers (cosign's
+// verify-blob-attestation, sigstore-go, in-toto) check them. cosign's own
+// default is Ed25519ph, which it needs for hashedrekord entries; with it,
+// cosign v2.6.5 cannot verify its own Ed25519 blob attestations. pinline's
+// verifiers accept both (see NewVerifier).
 func decodeCosignKey(privPEM, password []byte) (signature.SignerVerifier, error) {
-	return cosign.LoadPrivateKey(privPEM, password, nil)
+	pure := []signature.LoadOption{}
+	return cosign.LoadPrivateKey(privPEM, password, &pure)
 }

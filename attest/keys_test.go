@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
@@ -18,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigstore/cosign/v2/pkg/cosign"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/sigstore/sigstore/pkg/signature/kms"
 )
@@ -160,5 +163,82 @@ func TestCertificateAsVerificationKey(t *testing.T) {
 	other, _ := signedProvenance(t, k, desc)
 	if _, err := verifyData(other, VerifyOptions{Verifiers: vs, Artifacts: arts}); !errors.Is(err, ErrSignatureMismatch) {
 		t.Fatalf("other key accepted: %v", err)
+	}
+}
+
+// An Ed25519 key imported into cosign's format (as `cosign import-key-pair`
+// does) signs with pure Ed25519, and verifiers accept pure Ed25519 and the
+// Ed25519ph signatures the cosign v2 CLI writes, from that key only.
+func TestEd25519CosignKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	edPub, edPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(edPriv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "ed.pem")
+	if err := os.WriteFile(plain, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kb, err := cosign.ImportKeyPair(plain, func(bool) ([]byte, error) { return []byte("s3cret"), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPath, pubPath := filepath.Join(dir, "ed.key"), filepath.Join(dir, "ed.pub")
+	_ = os.WriteFile(keyPath, kb.PrivateBytes, 0o600)
+	_ = os.WriteFile(pubPath, kb.PublicBytes, 0o644)
+
+	s, err := LoadSigner(ctx, keyPath, pass("s3cret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := sampleDescription(time.Now())
+	pureEnv, _ := signedProvenance(t, s, desc)
+	env, err := ParseEnvelope(pureEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ed25519.Verify(edPub, PAE(env.PayloadType, env.Payload), env.Signatures[0].Sig) {
+		t.Fatal("the signature is not pure Ed25519 over the PAE")
+	}
+	ph, err := signature.LoadED25519phSignerVerifier(edPriv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := StatementJSON(desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	phEnv, _, err := SignStatement(ctx, payload, NewSigner(ph, edPub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	otherPEM, err := cryptoutils.MarshalPublicKeyToPEM(otherPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPath := filepath.Join(dir, "other.pub")
+	_ = os.WriteFile(otherPath, otherPEM, 0o644)
+
+	opts := func(key string) VerifyOptions {
+		vs, err := LoadVerifiers(ctx, []string{key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return VerifyOptions{Verifiers: vs, Artifacts: []Artifact{{Name: "x", SHA256: desc.Subjects[0].SHA256}}}
+	}
+	for name, e := range map[string][]byte{"pure Ed25519": pureEnv, "Ed25519ph": phEnv} {
+		if _, err := verifyData(e, opts(pubPath)); err != nil {
+			t.Errorf("%s: not verified: %v", name, err)
+		}
+		if _, err := verifyData(e, opts(otherPath)); !errors.Is(err, ErrVerificationFailed) {
+			t.Errorf("%s: another Ed25519 key: err = %v, want verification failure", name, err)
+		}
 	}
 }

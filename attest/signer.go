@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -59,12 +61,22 @@ type sigstoreVerifier struct {
 }
 
 // NewVerifier returns a Verifier for a public key (ECDSA, RSA or Ed25519),
-// hashing with SHA-256 where the algorithm needs a hash.
+// hashing with SHA-256 where the algorithm needs a hash. An Ed25519 key
+// accepts pure Ed25519 signatures (what pinline and other DSSE signers
+// write) and Ed25519ph ones (what the cosign v2 CLI writes by default). The
+// two schemes are domain-separated, so neither signature can stand for the
+// other; both need the private key.
 func NewVerifier(pub crypto.PublicKey, name string) (Verifier, error) {
 	if ec, ok := pub.(*ecdsa.PublicKey); ok && ec.Curve == elliptic.P256() {
 		// cosign's default key type: verify directly (same algorithm as
 		// sigstore's ECDSAVerifier with SHA-256, without its reader plumbing).
 		return &p256Verifier{pub: ec, name: name}, nil
+	}
+	if ed, ok := pub.(ed25519.PublicKey); ok {
+		if len(ed) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("%w: %s: Ed25519 public key of %d bytes", ErrKey, name, len(ed))
+		}
+		return &ed25519Verifier{pub: ed, name: name}, nil
 	}
 	v, err := signature.LoadVerifier(pub, crypto.SHA256)
 	if err != nil {
@@ -94,6 +106,25 @@ func (v *p256Verifier) Verify(_ context.Context, message, sig []byte) error {
 }
 
 func (v *p256Verifier) Name() string { return v.name }
+
+// ed25519Verifier checks pure Ed25519 and Ed25519ph signatures.
+type ed25519Verifier struct {
+	pub  ed25519.PublicKey
+	name string
+}
+
+func (v *ed25519Verifier) Verify(_ context.Context, message, sig []byte) error {
+	if ed25519.Verify(v.pub, message, sig) {
+		return nil
+	}
+	h := sha512.Sum512(message)
+	if ed25519.VerifyWithOptions(v.pub, h[:], sig, &ed25519.Options{Hash: crypto.SHA512}) == nil {
+		return nil
+	}
+	return errors.New("invalid Ed25519 signature (neither pure Ed25519 nor Ed25519ph)")
+}
+
+func (v *ed25519Verifier) Name() string { return v.name }
 
 // KeyHint is the sigstore bundle publicKey hint cosign writes: base64 of the
 // sha256 of the PKIX DER public key.
