@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 
@@ -168,67 +170,76 @@ func TestCosignVerifiesPinlineSBOMAttestation(t *testing.T) {
 	}
 }
 
-// TestCosignEd25519Interop: with an Ed25519 key imported by
-// `cosign import-key-pair`, cosign verifies what pinline signs (pure
-// Ed25519) and pinline verifies what cosign signs (Ed25519ph), as envelopes
-// and bundles; other artifacts and another key are rejected.
-func TestCosignEd25519Interop(t *testing.T) {
+// TestCosignImportedKeysInterop: with Ed25519 and RSA keys imported by
+// `cosign import-key-pair`, cosign verifies what pinline signs (Ed25519:
+// pure) and pinline verifies what cosign signs (Ed25519: Ed25519ph), as
+// envelopes and bundles; other artifacts and another key are rejected.
+func TestCosignImportedKeysInterop(t *testing.T) {
 	t.Parallel()
 	bin := cosignBin(t)
-	dir := fixture(t)
-	p := func(n string) string { return filepath.Join(dir, n) }
-	write(t, p("trusted_root.json"), emptyTrustedRoot)
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
+	keys := map[string]func() (crypto.PrivateKey, error){
+		"ed25519": func() (crypto.PrivateKey, error) { _, k, err := ed25519.GenerateKey(rand.Reader); return k, err },
+		"rsa":     func() (crypto.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) },
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, p("ed.pem"), string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
-	if out, err := cosign(t, bin, dir, "import-key-pair", "--key", "ed.pem", "--output-key-prefix", "ed"); err != nil {
-		t.Fatalf("cosign import-key-pair: %v\n%s", err, out)
-	}
-	// pinline signs, cosign verifies.
-	for _, a := range [][]string{{"-o", p("ed-pl.intoto.json")}, {"--bundle", "-o", p("ed-pl.sigstore.json")}} {
-		args := append([]string{"attest", "--predicate", p("pred.json"), "--type", "slsaprovenance1", "--subject", p("artifact.bin"), "--key", p("ed.key")}, a...)
-		if code, _, e := cliRun(t, pw, args...); code != 0 {
-			t.Fatalf("pinline attest %v: %d %s", a, code, e)
-		}
-	}
-	for _, a := range [][]string{
-		{"--signature", "ed-pl.intoto.json"},
-		{"--bundle", "ed-pl.sigstore.json", "--new-bundle-format", "--trusted-root", "trusted_root.json"},
-	} {
-		args := append(append([]string{"verify-blob-attestation", "--key", "ed.pub", "--type", "slsaprovenance1", "--insecure-ignore-tlog"}, a...), "artifact.bin")
-		if out, err := cosign(t, bin, dir, args...); err != nil || !strings.Contains(out, "Verified OK") {
-			t.Errorf("cosign %v: %v\n%s", args, err, out)
-		}
-		args[len(args)-1] = "other.bin"
-		if out, err := cosign(t, bin, dir, args...); err == nil {
-			t.Errorf("cosign accepted %v for another artifact:\n%s", a, out)
-		}
-	}
-	// cosign signs, pinline verifies.
-	for _, a := range [][]string{
-		{"--output-signature", "ed-cosign.intoto.json"},
-		{"--new-bundle-format", "--bundle", "ed-cosign.sigstore.json"},
-	} {
-		args := append([]string{"attest-blob", "--key", "ed.key", "--predicate", "pred.json", "--type", "slsaprovenance1", "--tlog-upload=false", "--yes"}, a...)
-		if out, err := cosign(t, bin, dir, append(args, "artifact.bin")...); err != nil {
-			t.Fatalf("cosign %v: %v\n%s", args, err, out)
-		}
-	}
-	for _, att := range []string{"ed-pl.intoto.json", "ed-pl.sigstore.json", "ed-cosign.intoto.json", "ed-cosign.sigstore.json"} {
-		if code, out, e := cliRun(t, nil, "verify", "--key", p("ed.pub"), "--attestation", p(att), "--artifact", p("artifact.bin")); code != 0 {
-			t.Errorf("pinline verify %s: exit %d\n%s%s", att, code, out, e)
-		}
-		if code, out, _ := cliRun(t, nil, "verify", "--key", p("pl.pub"), "--attestation", p(att), "--artifact", p("artifact.bin")); code != 1 {
-			t.Errorf("pinline verify %s with another key: exit %d, want 1\n%s", att, code, out)
-		}
-		if code, out, _ := cliRun(t, nil, "verify", "--key", p("ed.pub"), "--attestation", p(att), "--artifact", p("other.bin")); code != 1 {
-			t.Errorf("pinline verify %s for another artifact: exit %d, want 1\n%s", att, code, out)
-		}
+	for name, gen := range keys {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := fixture(t)
+			p := func(n string) string { return filepath.Join(dir, n) }
+			write(t, p("trusted_root.json"), emptyTrustedRoot)
+			priv, err := gen()
+			if err != nil {
+				t.Fatal(err)
+			}
+			der, err := x509.MarshalPKCS8PrivateKey(priv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, p("imported.pem"), string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
+			if out, err := cosign(t, bin, dir, "import-key-pair", "--key", "imported.pem", "--output-key-prefix", "imp"); err != nil {
+				t.Fatalf("cosign import-key-pair: %v\n%s", err, out)
+			}
+			// pinline signs, cosign verifies.
+			for _, a := range [][]string{{"-o", p("imp-pl.intoto.json")}, {"--bundle", "-o", p("imp-pl.sigstore.json")}} {
+				args := append([]string{"attest", "--predicate", p("pred.json"), "--type", "slsaprovenance1", "--subject", p("artifact.bin"), "--key", p("imp.key")}, a...)
+				if code, _, e := cliRun(t, pw, args...); code != 0 {
+					t.Fatalf("pinline attest %v: %d %s", a, code, e)
+				}
+			}
+			for _, a := range [][]string{
+				{"--signature", "imp-pl.intoto.json"},
+				{"--bundle", "imp-pl.sigstore.json", "--new-bundle-format", "--trusted-root", "trusted_root.json"},
+			} {
+				args := append(append([]string{"verify-blob-attestation", "--key", "imp.pub", "--type", "slsaprovenance1", "--insecure-ignore-tlog"}, a...), "artifact.bin")
+				if out, err := cosign(t, bin, dir, args...); err != nil || !strings.Contains(out, "Verified OK") {
+					t.Errorf("cosign %v: %v\n%s", args, err, out)
+				}
+				args[len(args)-1] = "other.bin"
+				if out, err := cosign(t, bin, dir, args...); err == nil {
+					t.Errorf("cosign accepted %v for another artifact:\n%s", a, out)
+				}
+			}
+			// cosign signs, pinline verifies.
+			for _, a := range [][]string{
+				{"--output-signature", "imp-cosign.intoto.json"},
+				{"--new-bundle-format", "--bundle", "imp-cosign.sigstore.json"},
+			} {
+				args := append([]string{"attest-blob", "--key", "imp.key", "--predicate", "pred.json", "--type", "slsaprovenance1", "--tlog-upload=false", "--yes"}, a...)
+				if out, err := cosign(t, bin, dir, append(args, "artifact.bin")...); err != nil {
+					t.Fatalf("cosign %v: %v\n%s", args, err, out)
+				}
+			}
+			for _, att := range []string{"imp-pl.intoto.json", "imp-pl.sigstore.json", "imp-cosign.intoto.json", "imp-cosign.sigstore.json"} {
+				if code, out, e := cliRun(t, nil, "verify", "--key", p("imp.pub"), "--attestation", p(att), "--artifact", p("artifact.bin")); code != 0 {
+					t.Errorf("pinline verify %s: exit %d\n%s%s", att, code, out, e)
+				}
+				if code, out, _ := cliRun(t, nil, "verify", "--key", p("pl.pub"), "--attestation", p(att), "--artifact", p("artifact.bin")); code != 1 {
+					t.Errorf("pinline verify %s with another key: exit %d, want 1\n%s", att, code, out)
+				}
+				if code, out, _ := cliRun(t, nil, "verify", "--key", p("imp.pub"), "--attestation", p(att), "--artifact", p("other.bin")); code != 1 {
+					t.Errorf("pinline verify %s for another artifact: exit %d, want 1\n%s", att, code, out)
+				}
+			}
+		})
 	}
 }
