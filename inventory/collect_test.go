@@ -97,9 +97,11 @@ func TestCollectPaths(t *testing.T) {
 	if len(inv.Modules) != 1 || inv.Modules[0].Name != "b" || inv.Modules[0].Pos.File != "b/dagger.json" {
 		t.Errorf("modules = %+v", inv.Modules)
 	}
-	_, err = Collect(context.Background(), Options{Root: dir, Paths: []string{"missing"}})
-	if err == nil || !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("missing path: error = %v", err)
+	// A path that does not exist is bad input naming the path as given.
+	_, err = Collect(context.Background(), Options{Root: dir, Paths: []string{"not/here"}})
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.File != "not/here" || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("missing path: err = %v (%T), want a ParseError for not/here", err, err)
 	}
 }
 

@@ -2,8 +2,10 @@ package inventory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -11,9 +13,15 @@ import (
 // walk lists configuration files and candidate source files.
 func walk(ctx context.Context, rootAbs string, opts Options) (configs, sources []job, err error) {
 	seen := map[string]bool{}
-	for _, p := range opts.Paths {
+	for _, given := range opts.Paths {
+		p := given
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(rootAbs, p)
+		}
+		// A path that is not there is bad input (exit 2), not an
+		// operational failure.
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, &ParseError{File: given, Msg: "no such file or directory"}
 		}
 		err := filepath.WalkDir(p, func(abs string, d fs.DirEntry, err error) error {
 			if err != nil {

@@ -37,6 +37,9 @@ func TestCheckInProcess(t *testing.T) {
 	if code, _, errOut := runCLIEnv(t, nil, "check", "--format", "yaml"); code != ExitUsage || !strings.Contains(errOut, "valid formats") {
 		t.Errorf("bad format: %d %q", code, errOut)
 	}
+	if code, _, errOut := runCLIEnv(t, nil, "check", "no/such/dir"); code != ExitUsage || !strings.Contains(errOut, "no/such/dir: no such file or directory") {
+		t.Errorf("missing path: %d %q", code, errOut)
+	}
 	code, out, _ := runCLIEnv(t, map[string]string{"PINLINE_TIER": "trusted"}, "check", "--format", "json", "../../../testdata/repos/clean")
 	if code != ExitOK || !strings.Contains(out, `"allow": true`) {
 		t.Errorf("clean: %d\n%s", code, out)
