@@ -54,7 +54,7 @@ func parseAttestationsSlow(name string, data []byte) ([]Attestation, error) {
 			if i > 0 && errors.As(err, &se) {
 				return nil, wrapAt(name, i, badInput(ErrTrailingData, "after value %d at byte %d: %v", i, start, err))
 			}
-			return nil, wrapAt(name, i, badInput(ErrMalformedEnvelope, "%v", jsonErr(err, dec)))
+			return nil, wrapAt(name, i, badInput(ErrMalformedEnvelope, "%v", jsonErr(err, dec, data)))
 		}
 		a, err := fromProbe(&probe, data[start:dec.InputOffset()])
 		if err != nil {

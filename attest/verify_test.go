@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -325,5 +326,37 @@ func TestVerifyCancelled(t *testing.T) {
 		if r == nil {
 			t.Fatal("nil result in report")
 		}
+	}
+}
+
+// Malformed attestation files are bad input that says where: line, column
+// and byte offset, and names the member in JSON terms, not Go's.
+func TestMalformedAttestationPositions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, data, want string
+	}{
+		{"truncated", "{\"payloadType\":\n", "line 2, column 1 (byte 16): unexpected EOF"},
+		{"syntax", "{\"payloadType\": \"x\",\n  ]", "line 2, column 3 (byte 23)"},
+		{"payload not a string", "{\"payloadType\": \"x\",\n \"payload\": 7}", `line 2, column 13 (byte 33): member "payload": JSON number where a string is required`},
+		{"signatures not an array", "{\"payloadType\": \"x\", \"payload\": \"aGk=\",\n\"signatures\": {}}", `line 2, column 15 (byte 54): member "signatures": JSON object where an array is required`},
+		{"payloadType not a string", "{\"payloadType\": 5, \"payload\": \"aGk=\"}", `line 1, column 17 (byte 16): member "payloadType": JSON number where a string is required`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, parse := range []func([]byte) error{
+				func(b []byte) error { _, err := ParseAttestations("att.json", b); return err },
+				func(b []byte) error { _, err := ParseEnvelope(b); return err },
+			} {
+				err := parse([]byte(tc.data))
+				if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("err = %v, want bad input containing %q", err, tc.want)
+				}
+				if strings.Contains(fmt.Sprint(err), "Go struct") {
+					t.Errorf("err names Go types: %v", err)
+				}
+			}
+		})
 	}
 }
