@@ -80,6 +80,7 @@ func TestClientConfig(t *testing.T) {
 		{name: "no port", json: `{"engine":{"address":"tcp://127.0.0.1"}}`, parseErr: "want tcp://host:port"},
 		{name: "missing address", json: `{"engine":{}}`, parseErr: "engine.address: missing"},
 		{name: "syntax error position", json: "{\"engine\":\n {\"address\": }}", parseErr: "line 2, column"},
+		{name: "truncated file", json: "{\"engine\":\n {\"address\": \"unix:///x\"", parseErr: "line 2, column 25: unexpected EOF"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
