@@ -32,6 +32,12 @@ var allowed = map[string][]string{
 	"pipeline":      {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom"},
 }
 
+// sharedLeaves are internal helper packages every library package may
+// import. They must not import any pinline package themselves.
+var sharedLeaves = map[string]bool{
+	module + "/internal/jsonerr": true,
+}
+
 // onlyIn names external modules that only some packages may link
 // (directly or transitively).
 var onlyIn = map[string][]string{
@@ -63,13 +69,21 @@ func TestImportDirection(t *testing.T) {
 		t.Fatal(err)
 	}
 	dec := json.NewDecoder(out)
-	seen := map[string]bool{}
+	seen, seenLeaves := map[string]bool{}, map[string]bool{}
 	for {
 		var p listedPkg
 		if err := dec.Decode(&p); err == io.EOF {
 			break
 		} else if err != nil {
 			t.Fatal(err)
+		}
+		if sharedLeaves[p.ImportPath] {
+			seenLeaves[p.ImportPath] = true
+			for _, d := range p.Deps {
+				if strings.HasPrefix(d, module+"/") {
+					t.Errorf("shared leaf %s depends on %s; it may depend on no pinline package", p.ImportPath, d)
+				}
+			}
 		}
 		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
 		top, _, _ := strings.Cut(rel, "/")
@@ -95,6 +109,9 @@ func TestImportDirection(t *testing.T) {
 			}
 		}
 		for _, d := range p.Deps {
+			if sharedLeaves[d] {
+				continue
+			}
 			if strings.HasPrefix(d, module+"/") {
 				dtop, _, _ := strings.Cut(strings.TrimPrefix(d, module+"/"), "/")
 				if dtop != top && !slices.Contains(rules, dtop) {
@@ -111,6 +128,11 @@ func TestImportDirection(t *testing.T) {
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("go list: %v", err)
+	}
+	for leaf := range sharedLeaves {
+		if !seenLeaves[leaf] {
+			t.Errorf("shared leaf %s not found by go list", leaf)
+		}
 	}
 	for _, want := range []string{"engine-config", "policy", "sbom", "attest", "pipeline", "hooks"} {
 		if !seen[want] {

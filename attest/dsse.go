@@ -1,17 +1,13 @@
 package attest
 
 import (
-	"reflect"
-	"strings"
-
 	intotogolang "github.com/in-toto/in-toto-golang/in_toto"
+	"github.com/pinline/pinline/internal/jsonerr"
 
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"strconv"
 )
@@ -134,7 +130,7 @@ func decodeEnvelope(dec *json.Decoder, data []byte) (*Envelope, error) {
 	dec.DisallowUnknownFields()
 	var w wireEnvelope
 	if err := dec.Decode(&w); err != nil {
-		return nil, badInput(ErrMalformedEnvelope, "%v", jsonErr(err, dec, data))
+		return nil, badInput(ErrMalformedEnvelope, "%v", jsonerr.Describe(data, err, dec.InputOffset()))
 	}
 	return envelopeFromWire(&w)
 }
@@ -178,82 +174,4 @@ func decodeB64Bytes(src []byte) ([]byte, error) {
 		}
 	}
 	return nil, firstErr
-}
-
-// jsonErr adds the position (line, column and byte offset) to a JSON
-// decoding error over data. A truncated document is placed at its end.
-func jsonErr(err error, dec *json.Decoder, data []byte) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	off := dec.InputOffset()
-	switch {
-	case errors.As(err, &se):
-		off = max(se.Offset-1, 0) // the offending byte: Offset counts it as read
-	case errors.As(err, &te):
-		// Offsets of type errors raised inside custom unmarshalers are
-		// relative to the inner value; the member's key places it better.
-		// The message names the member, not Go's struct path.
-		field := te.Field[strings.LastIndexByte(te.Field, '.')+1:]
-		off = te.Offset
-		if k := memberValueOffset(data, field); k >= 0 {
-			off = k
-		}
-		if te.Type != nil {
-			err = fmt.Errorf("member %q: JSON %s where %s is required", field, te.Value, jsonKind(te.Type.Kind()))
-		}
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		off = int64(len(data))
-	}
-	line, col := lineCol(data, off)
-	return fmt.Errorf("line %d, column %d (byte %d): %w", line, col, off, err)
-}
-
-// memberValueOffset is the offset of the value of the first member named
-// name in data, or -1.
-func memberValueOffset(data []byte, name string) int64 {
-	if name == "" {
-		return -1
-	}
-	key := []byte(strconv.Quote(name))
-	for from := 0; ; {
-		i := bytes.Index(data[from:], key)
-		if i < 0 {
-			return -1
-		}
-		j := from + i + len(key)
-		rest := bytes.TrimLeft(data[j:], " \t\r\n")
-		if len(rest) > 0 && rest[0] == ':' {
-			v := bytes.TrimLeft(rest[1:], " \t\r\n")
-			return int64(len(data) - len(v))
-		}
-		from = j
-	}
-}
-
-// jsonKind names a Go kind as the JSON type it decodes from, with its
-// article.
-func jsonKind(k reflect.Kind) string {
-	switch k {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
-		return "a number"
-	}
-	return "a " + k.String()
-}
-
-// lineCol turns a byte offset into data into a 1-based line and column.
-func lineCol(data []byte, off int64) (line, col int) {
-	off = max(0, min(off, int64(len(data))))
-	before := data[:off]
-	line = 1 + bytes.Count(before, []byte{'\n'})
-	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
-	return line, col
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"strconv"
+
+	"github.com/pinline/pinline/internal/jsonerr"
 )
 
 // Attestation formats.
@@ -54,7 +56,7 @@ func parseAttestationsSlow(name string, data []byte) ([]Attestation, error) {
 			if i > 0 && errors.As(err, &se) {
 				return nil, wrapAt(name, i, badInput(ErrTrailingData, "after value %d at byte %d: %v", i, start, err))
 			}
-			return nil, wrapAt(name, i, badInput(ErrMalformedEnvelope, "%v", jsonErr(err, dec, data)))
+			return nil, wrapAt(name, i, badInput(ErrMalformedEnvelope, "%v", jsonerr.Describe(data, err, dec.InputOffset())))
 		}
 		a, err := fromProbe(&probe, data[start:dec.InputOffset()])
 		if err != nil {

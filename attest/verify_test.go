@@ -336,11 +336,11 @@ func TestMalformedAttestationPositions(t *testing.T) {
 	tests := []struct {
 		name, data, want string
 	}{
-		{"truncated", "{\"payloadType\":\n", "line 2, column 1 (byte 16): unexpected EOF"},
-		{"syntax", "{\"payloadType\": \"x\",\n  ]", "line 2, column 3 (byte 23)"},
-		{"payload not a string", "{\"payloadType\": \"x\",\n \"payload\": 7}", `line 2, column 13 (byte 33): member "payload": JSON number where a string is required`},
-		{"signatures not an array", "{\"payloadType\": \"x\", \"payload\": \"aGk=\",\n\"signatures\": {}}", `line 2, column 15 (byte 54): member "signatures": JSON object where an array is required`},
-		{"payloadType not a string", "{\"payloadType\": 5, \"payload\": \"aGk=\"}", `line 1, column 17 (byte 16): member "payloadType": JSON number where a string is required`},
+		{"truncated", "{\"payloadType\":\n", "line 2, column 1: unexpected EOF"},
+		{"syntax", "{\"payloadType\": \"x\",\n  ]", "line 2, column 3"},
+		{"payload not a string", "{\"payloadType\": \"x\",\n \"payload\": 7}", `line 2, column 13: member "payload": JSON number where a string is required`},
+		{"signatures not an array", "{\"payloadType\": \"x\", \"payload\": \"aGk=\",\n\"signatures\": {}}", `line 2, column 15: member "signatures": JSON object where an array is required`},
+		{"payloadType not a string", "{\"payloadType\": 5, \"payload\": \"aGk=\"}", `line 1, column 17: member "payloadType": JSON number where a string is required`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,13 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/pinline/pinline/internal/jsonerr"
 )
 
 // Client is the client engine.json, the format teams already use for Dagger:
@@ -86,7 +87,7 @@ func ParseClient(data []byte, dir string) (*Client, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
-		return nil, invalidf("parse: %v", jsonPosition(data, err))
+		return nil, invalidf("parse: %v", jsonerr.Describe(data, err, dec.InputOffset()))
 	}
 	if dec.More() {
 		return nil, invalidf("parse: trailing data after the JSON object")
@@ -197,30 +198,6 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// jsonPosition adds line:column to JSON syntax and type errors.
-func jsonPosition(data []byte, err error) error {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		off = int64(len(data)) // truncated: the end of the file
-	}
-	if off < 0 {
-		return err
-	}
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := int(off) - bytes.LastIndexByte(data[:off], '\n')
-	return fmt.Errorf("line %d, column %d: %v", line, col, err)
 }
 
 // Fingerprint is the lowercase hex SHA-256 of the certificate's DER bytes.

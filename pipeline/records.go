@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pinline/pinline/internal/jsonerr"
 	"github.com/pinline/pinline/record"
 )
 
@@ -155,14 +156,15 @@ func ListRuns(runsDir string) ([]record.Run, error) {
 		if !e.IsDir() {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(runsDir, e.Name(), record.RunFile))
+		p := filepath.Join(runsDir, e.Name(), record.RunFile)
+		b, err := os.ReadFile(p)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		var r record.Run
 		if err := json.Unmarshal(b, &r); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", e.Name(), err))
+			errs = append(errs, fmt.Errorf("%s: %w", p, jsonerr.Describe(b, err, -1)))
 			continue
 		}
 		runs = append(runs, r)

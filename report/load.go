@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pinline/pinline/internal/jsonerr"
 	"github.com/pinline/pinline/record"
 )
 
@@ -152,37 +153,12 @@ func ReadRun(dir string) (*record.Run, error) {
 	}
 	var run record.Run
 	if err := json.Unmarshal(b, &run); err != nil {
-		return nil, fmt.Errorf("%s: %w", p, describeJSONErr(b, err))
+		return nil, fmt.Errorf("%s: %w", p, jsonerr.Describe(b, err, -1))
 	}
 	if run.ID == "" {
 		return nil, fmt.Errorf("%s: missing \"id\"", p)
 	}
 	return &run, nil
-}
-
-// describeJSONErr adds the line and column of a syntax error.
-func describeJSONErr(b []byte, err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	off := int64(-1)
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset - 1 // Offset counts the offending byte
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(b)) {
-		return err
-	}
-	line, col := 1, 1
-	for _, c := range b[:off] {
-		if c == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
-	return fmt.Errorf("line %d, column %d: %w", line, col, err)
 }
 
 func loadRun(ctx context.Context, dir string, opts Options) (*RunReport, *LoadError) {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pinline/pinline/internal/jsonerr"
 	"github.com/pinline/pinline/record"
 )
 
@@ -98,7 +99,7 @@ func readDecision(dir string, run *record.Run, problems *[]string) PolicyInfo {
 	}
 	var d decisionFile
 	if err := json.Unmarshal(b, &d); err != nil {
-		*problems = append(*problems, fmt.Sprintf("%s: %v", record.DecisionFile, describeJSONErr(b, err)))
+		*problems = append(*problems, fmt.Sprintf("%s: %v", record.DecisionFile, jsonerr.Describe(b, err, -1)))
 		return pi
 	}
 	pi.Source = record.DecisionFile
