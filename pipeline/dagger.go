@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"dagger.io/dagger"
+	"go.opentelemetry.io/otel/trace"
 
 	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/record"
@@ -125,11 +126,23 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 	}
 	ctr = ctr.WithExec(command(t))
 
-	synced, err := ctr.Sync(ctx)
-	if err != nil {
-		return b.failure(ctx, err)
+	// The evaluation runs in a trace of its own, so that the engine's
+	// spans tell whether this exec was served from the cache.
+	var tid trace.TraceID
+	traced := false
+	syncCtx := ctx
+	if b.s != nil && b.s.spans != nil {
+		if tctx, id, err := b.s.spans.newTrace(ctx); err == nil {
+			syncCtx, tid, traced = tctx, id, true
+		}
 	}
-	res := outcome{status: record.StatusSucceeded}
+	synced, err := ctr.Sync(syncCtx)
+	if err != nil {
+		f := b.failure(ctx, err)
+		f.trace, f.traced = tid, traced
+		return f
+	}
+	res := outcome{status: record.StatusSucceeded, trace: tid, traced: traced}
 	if res.stdout, err = synced.Stdout(ctx); err == nil {
 		res.stderr, err = synced.Stderr(ctx)
 	}
@@ -149,6 +162,7 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 		if err != nil {
 			f := b.failure(ctx, err)
 			f.stdout, f.stderr, f.exitCode = res.stdout, res.stderr, 0
+			f.trace, f.traced = tid, traced
 			return f
 		}
 		res.outputs = append(res.outputs, out)

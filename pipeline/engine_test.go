@@ -363,3 +363,50 @@ func TestEngineInterrupted(t *testing.T) {
 		t.Errorf("dagger session processes left running: %v", pids)
 	}
 }
+
+// The engine's telemetry marks execs it served from its cache: a first run
+// of new commands runs them (cached false), the same run again is served
+// from the cache (cached true), for a task and one continuing from it; a
+// task whose command changed runs again.
+func TestEngineMarksExecCacheHits(t *testing.T) {
+	t.Parallel()
+	e := needEngine(t)
+	root := t.TempDir()
+	n := nonce(t)
+	tasks := func(second string) []spec.Task {
+		return []spec.Task{
+			{Name: "first", Env: map[string]string{"N": n}, Sh: `echo "first $N"`},
+			{Name: "second", From: "first", Sh: second},
+		}
+	}
+	run := func(second string) record.Run {
+		t.Helper()
+		res, err := Run(context.Background(), e.options(t, e.bbSpec(t, root, tasks(second)...), root))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return readRun(t, res.Dir)
+	}
+	cached := func(r record.Run, task string) string {
+		if c := taskRec(t, r, task).Cached; c != nil {
+			return fmt.Sprint(*c)
+		}
+		return "unknown"
+	}
+	for i, step := range []struct {
+		second               string
+		wantFirst, wantSecnd string
+	}{
+		{`echo second`, "false", "false"},
+		{`echo second`, "true", "true"},
+		{`echo second, changed`, "true", "false"},
+	} {
+		r := run(step.second)
+		if got := cached(r, "first"); got != step.wantFirst {
+			t.Errorf("run %d: first cached = %s, want %s", i+1, got, step.wantFirst)
+		}
+		if got := cached(r, "second"); got != step.wantSecnd {
+			t.Errorf("run %d: second cached = %s, want %s", i+1, got, step.wantSecnd)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pinline/pinline/record"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // TimeoutExitCode is the exit code of a task that ran out of time, as
@@ -34,6 +35,10 @@ type outcome struct {
 	outputs  []record.Output
 	// engineGone is set when the task failed because the engine went away.
 	engineGone bool
+	// trace is the telemetry trace of the task's evaluation (Dagger
+	// backend, when telemetry is on); traced says it is set.
+	trace  trace.TraceID
+	traced bool
 }
 
 // runner executes a plan with bounded parallelism.
@@ -139,6 +144,23 @@ func (r *runner) runOne(ctx context.Context, n *node) {
 		out.err = fmt.Errorf("timed out after %s", n.task.Timeout)
 	}
 	r.finish(n, &out, start)
+}
+
+// markCached records, for every task evaluated in a telemetry trace,
+// whether the engine served its exec from the cache. Tasks the spans do
+// not cover keep Cached unset (unknown).
+func (r *runner) markCached(spans *spanSink) {
+	if spans == nil {
+		return
+	}
+	for name, out := range r.results {
+		if !out.traced {
+			continue
+		}
+		if cached, ok := spans.execCached(out.trace); ok {
+			r.tasks[name].Cached = &cached
+		}
+	}
 }
 
 // finish records a task's outcome, writes its log and emits the event.

@@ -107,6 +107,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	ex := &exporter{runDir: dir, budget: o.AllowDelete}
 	var be backend
 	var version chan string
+	var sess *session
 	switch o.Backend {
 	case BackendHost:
 		be = &hostBackend{o: &o, secrets: secrets, out: ex}
@@ -124,6 +125,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return fail(record.StatusFailed, err)
 		}
 		defer s.Close()
+		sess = s
 		// The engine version is asked for alongside the tasks, not before.
 		version = make(chan string, 1)
 		go func() {
@@ -141,6 +143,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	r.execute(rctx)
 	if version != nil {
 		rec.Engine.Version = <-version
+	}
+	if sess != nil {
+		// Closing the session flushes the CLI's telemetry: then the
+		// spans say which execs the engine served from its cache.
+		_ = sess.Close()
+		r.markCached(sess.spans)
 	}
 	_ = os.RemoveAll(filepath.Join(dir, ".staging"))
 	for _, n := range p.order {

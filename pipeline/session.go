@@ -34,6 +34,10 @@ type session struct {
 	stdin  io.Closer
 	stderr *lockedBuffer
 	done   chan struct{}
+	// spans receives the CLI's telemetry (exec cache hits); nil when the
+	// receiver could not start.
+	spans  *spanSink
+	closed sync.Once
 }
 
 // connect probes the engine address, starts the CLI session and connects
@@ -53,6 +57,12 @@ func connect(ctx context.Context, e Engine, log io.Writer) (*session, error) {
 	cmd := exec.Command(e.CLI, "session", "--label", "dagger.io/sdk.name:go", "--label", "dev.pinline.client:run")
 	cmd.Env = append(append([]string{}, e.Env...),
 		"_EXPERIMENTAL_DAGGER_RUNNER_HOST="+e.Address, "DO_NOT_TRACK=1", "DAGGER_NO_NAG=1")
+	// Telemetry is best effort: without the receiver, runs record no
+	// exec cache hits and are otherwise the same.
+	spans, serr := newSpanSink()
+	if serr == nil {
+		cmd.Env = append(cmd.Env, spans.Env()...)
+	}
 	// Own process group: the whole group is killed on close.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := cmd.StdoutPipe()
@@ -63,12 +73,15 @@ func connect(ctx context.Context, e Engine, log io.Writer) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrEngine, err)
 	}
-	s := &session{cmd: cmd, stdin: stdin, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	s := &session{cmd: cmd, stdin: stdin, stderr: &lockedBuffer{}, done: make(chan struct{}), spans: spans}
 	if log == nil {
 		log = io.Discard
 	}
 	cmd.Stderr = io.MultiWriter(s.stderr, log)
 	if err := cmd.Start(); err != nil {
+		if spans != nil {
+			_ = spans.Close()
+		}
 		return nil, fmt.Errorf("%w: start %s: %w", ErrEngine, e.CLI, err)
 	}
 	go func() { _ = cmd.Wait(); close(s.done) }()
@@ -133,19 +146,24 @@ func connect(ctx context.Context, e Engine, log io.Writer) (*session, error) {
 	return s, nil
 }
 
-// Close ends the session: stdin closed (the CLI's own shutdown signal),
-// then the process group is killed if it is still there after a grace
-// period.
+// Close ends the session: stdin closed (the CLI's own shutdown signal, on
+// which it also flushes its telemetry), then the process group is killed if
+// it is still there after a grace period. It may be called more than once.
 func (s *session) Close() error {
-	if s.client != nil {
-		_ = s.client.Close()
-	}
-	_ = s.stdin.Close()
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		s.kill()
-	}
+	s.closed.Do(func() {
+		if s.client != nil {
+			_ = s.client.Close()
+		}
+		_ = s.stdin.Close()
+		select {
+		case <-s.done:
+		case <-time.After(5 * time.Second):
+			s.kill()
+		}
+		if s.spans != nil {
+			_ = s.spans.Close()
+		}
+	})
 	return nil
 }
 
@@ -156,6 +174,9 @@ func (s *session) kill() {
 	}
 	_ = s.stdin.Close()
 	<-s.done
+	if s.spans != nil {
+		_ = s.spans.Close()
+	}
 }
 
 func (s *session) tail() string {
@@ -209,6 +230,7 @@ func httpClient(port int, token string) *http.Client {
 	}
 	return &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
 		r.SetBasicAuth(token, "")
+		injectTrace(r) // a task's trace id: see telemetry.go
 		return tr.RoundTrip(r)
 	})}
 }

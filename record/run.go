@@ -122,6 +122,10 @@ type Task struct {
 	Log       string     `json:"log,omitempty"`
 	LogSHA256 string     `json:"logSha256,omitempty"`
 	Error     string     `json:"error,omitempty"`
+	// Cached says whether the engine served the task's exec from its cache
+	// instead of running it (Dagger backend; from the engine's telemetry).
+	// Absent when unknown.
+	Cached *bool `json:"cached,omitempty"`
 }
 
 // CacheUse is a cache volume a task mounted.

@@ -133,6 +133,20 @@ type TaskInfo struct {
 	Image      string    `json:"image,omitempty"`
 	// Caches are "name (mode)" of each cache volume mounted.
 	Caches []string `json:"caches"`
+	// Cached says whether the engine served the task's exec from its cache
+	// (run.json "cached"); null when the record does not say.
+	Cached *bool `json:"cached"`
+}
+
+// ExecCache is Cached for people: "hit", "ran" or "unknown".
+func (t TaskInfo) ExecCache() string {
+	switch {
+	case t.Cached == nil:
+		return "unknown"
+	case *t.Cached:
+		return "hit"
+	}
+	return "ran"
 }
 
 // PolicyInfo is the gate decision (decision.json, or the run.json summary

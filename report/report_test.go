@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pinline/pinline/record"
 )
 
 func buildFixtureReport(t *testing.T, checker SignatureChecker) *Report {
@@ -134,5 +135,47 @@ func TestBuildErrors(t *testing.T) {
 	}
 	if err := Render(&bytes.Buffer{}, &Report{}, "pdf"); err == nil || !strings.Contains(err.Error(), `"html"`) {
 		t.Errorf("unknown format: err = %v", err)
+	}
+}
+
+// A task's exec cache state from run.json reaches every format: hit, ran,
+// or unknown when the record does not say.
+func TestTaskExecCache(t *testing.T) {
+	t.Parallel()
+	yes, no := true, false
+	run := &record.Run{ID: "r1", Status: record.StatusSucceeded, Tasks: []record.Task{
+		{Name: "served", Status: record.StatusSucceeded, Cached: &yes},
+		{Name: "executed", Status: record.StatusSucceeded, Cached: &no},
+		{Name: "unsaid", Status: record.StatusSucceeded},
+	}}
+	rr := newRunReport("runs/r1", run)
+	want := map[string]string{"served": "hit", "executed": "ran", "unsaid": "unknown"}
+	for _, ti := range rr.Tasks {
+		if got := ti.ExecCache(); got != want[ti.Name] {
+			t.Errorf("%s: ExecCache = %q, want %q", ti.Name, got, want[ti.Name])
+		}
+	}
+	rep := &Report{Schema: Schema, Runs: []RunReport{*rr}}
+	for _, format := range []string{"md", "html", "json"} {
+		var b strings.Builder
+		if err := Render(&b, rep, format); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		for name, w := range want {
+			row := map[string]string{
+				"md":   "| " + name + " | succeeded | 0 | +0 ms | 0 ms | " + w + " |",
+				"html": "<th scope=\"row\">" + name + "</th>",
+				"json": `"name": "` + name + `"`,
+			}[format]
+			if !strings.Contains(b.String(), row) {
+				t.Errorf("%s report lacks %q", format, row)
+			}
+		}
+		if format == "json" && !strings.Contains(b.String(), `"cached": true`) || format == "json" && !strings.Contains(b.String(), `"cached": null`) {
+			t.Errorf("json report lacks cached true/null:\n%s", b.String())
+		}
+		if format == "html" && (!strings.Contains(b.String(), "<td>hit</td>") || !strings.Contains(b.String(), "<td>ran</td>")) {
+			t.Error("html report lacks the exec cache cells")
+		}
 	}
 }

@@ -45,7 +45,7 @@ func newRunReport(dir string, run *record.Run) *RunReport {
 		ti := TaskInfo{
 			Name: t.Name, Status: t.Status, ExitCode: t.ExitCode,
 			StartedAt: t.StartedAt.UTC(), DurationMS: t.DurationMS, Image: t.Image,
-			Caches: []string{},
+			Caches: []string{}, Cached: t.Cached,
 		}
 		if !t.StartedAt.IsZero() && !run.StartedAt.IsZero() {
 			ti.OffsetMS = t.StartedAt.Sub(run.StartedAt).Milliseconds()

@@ -40,6 +40,10 @@ func formulation(run *record.Run, imageRefs map[string]string, outputRefs []stri
 			prop("task:exit-code", fmt.Sprint(t.ExitCode)),
 			prop("task:duration-ms", fmt.Sprint(t.DurationMS)),
 		}
+		if t.Cached != nil {
+			// Whether the engine served the exec from its cache.
+			props = append(props, prop("task:exec-cached", fmt.Sprint(*t.Cached)))
+		}
 		step := cdx.TaskStep{Name: t.Name}
 		if len(t.Command) > 0 {
 			step.Commands = &[]cdx.TaskCommand{{Executed: shellJoin(t.Command)}}

@@ -116,6 +116,8 @@ func TestForRunGolden(t *testing.T) {
 func TestForRunContent(t *testing.T) {
 	t.Parallel()
 	dir, run := fixtureRunDir(t)
+	served := true
+	run.Tasks[0].Cached = &served
 	bom, err := ForRun(context.Background(), run, dir, nil, fixedOpts)
 	if err != nil {
 		t.Fatal(err)
@@ -162,6 +164,13 @@ func TestForRunContent(t *testing.T) {
 		t.Fatalf("%d tasks", len(tasks))
 	}
 	test, build, lint := tasks[0], tasks[1], tasks[2]
+	// The exec cache state is a task property only when run.json says it.
+	if got := taskProp(test, "pinline:task:exec-cached"); got != "true" {
+		t.Errorf("test exec-cached = %q, want true", got)
+	}
+	if got := taskProp(build, "pinline:task:exec-cached"); got != "<none>" {
+		t.Errorf("build exec-cached = %q, want no property", got)
+	}
 	if got := (*(*test.Steps)[0].Commands)[0].Executed; got != "go test ./..." {
 		t.Errorf("test command = %q", got)
 	}
@@ -309,4 +318,16 @@ func TestForRunWithInventory(t *testing.T) {
 	if bom.Metadata.Component.Name != "hello" || bom.Metadata.Component.Version != commitA {
 		t.Errorf("pipeline = %s@%s", bom.Metadata.Component.Name, bom.Metadata.Component.Version)
 	}
+}
+
+// taskProp is the value of a formulation task's property, or "<none>".
+func taskProp(t cdx.Task, name string) string {
+	if t.Properties != nil {
+		for _, p := range *t.Properties {
+			if p.Name == name {
+				return p.Value
+			}
+		}
+	}
+	return "<none>"
 }

@@ -1,0 +1,225 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	common "go.opentelemetry.io/proto/otlp/common/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+// Exec cache detection. The Dagger CLI exports the engine's spans to an
+// OTLP endpoint named by OTEL_EXPORTER_OTLP_ENDPOINT. pinline points the
+// session's CLI at an in-process receiver on 127.0.0.1 and sends each
+// task's evaluation with its own W3C trace id, so the task's spans are the
+// spans of that trace. The engine marks an operation it did not run because
+// its result was cached with dagger.io/dag.cached=true. Spans are read in
+// memory for that one fact and never stored: they can carry commands and
+// environment.
+
+// Span attributes pinline reads (dagger.io/dagger/telemetry).
+const (
+	attrCached    = "dagger.io/dag.cached"
+	attrInputs    = "dagger.io/dag.inputs"
+	attrOutput    = "dagger.io/dag.output"
+	attrEffectIDs = "dagger.io/effect.ids"
+	attrEffectID  = "dagger.io/effect.id"
+)
+
+// maxOTLPBody bounds one export request.
+const maxOTLPBody = 64 << 20
+
+// span is what pinline keeps of an exported span.
+type span struct {
+	name      string
+	inputs    []string
+	output    string
+	effectIDs []string
+	effectID  string
+	cached    bool
+}
+
+// spanSink is an OTLP/HTTP (protobuf) trace receiver on loopback.
+type spanSink struct {
+	ln  net.Listener
+	srv *http.Server
+
+	mu     sync.Mutex
+	traces map[trace.TraceID][]span
+}
+
+func newSpanSink() (*spanSink, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &spanSink{ln: ln, traces: map[trace.TraceID][]span{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/traces", s.handleTraces)
+	// Logs and metrics may be exported too; they are read and dropped.
+	discard := func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxOTLPBody))
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}
+	mux.HandleFunc("POST /v1/logs", discard)
+	mux.HandleFunc("POST /v1/metrics", discard)
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// Env is the environment that makes the Dagger CLI export to the sink.
+func (s *spanSink) Env() []string {
+	return []string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + s.ln.Addr().String(),
+		"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+	}
+}
+
+func (s *spanSink) handleTraces(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxOTLPBody+1))
+	if err != nil || len(body) > maxOTLPBody {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	var req coltrace.ExportTraceServiceRequest
+	if err := proto.Unmarshal(body, &req); err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	s.add(&req)
+	out, _ := proto.Marshal(&coltrace.ExportTraceServiceResponse{})
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(out)
+}
+
+// add keeps the spans of traces that a task opened (all others are the
+// CLI's own and are dropped).
+func (s *spanSink) add(req *coltrace.ExportTraceServiceRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, rs := range req.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			for _, sp := range ss.GetSpans() {
+				var tid trace.TraceID
+				if len(sp.GetTraceId()) != len(tid) {
+					continue
+				}
+				copy(tid[:], sp.GetTraceId())
+				if _, ok := s.traces[tid]; !ok {
+					continue
+				}
+				s.traces[tid] = append(s.traces[tid], spanOf(sp.GetName(), sp.GetAttributes()))
+			}
+		}
+	}
+}
+
+func spanOf(name string, attrs []*common.KeyValue) span {
+	sp := span{name: name}
+	for _, a := range attrs {
+		v := a.GetValue()
+		switch a.GetKey() {
+		case attrCached:
+			sp.cached = v.GetBoolValue()
+		case attrInputs:
+			sp.inputs = stringList(v)
+		case attrOutput:
+			sp.output = v.GetStringValue()
+		case attrEffectIDs:
+			sp.effectIDs = stringList(v)
+		case attrEffectID:
+			sp.effectID = v.GetStringValue()
+		}
+	}
+	return sp
+}
+
+func stringList(v *common.AnyValue) []string {
+	var out []string
+	for _, e := range v.GetArrayValue().GetValues() {
+		out = append(out, e.GetStringValue())
+	}
+	return out
+}
+
+// newTrace registers a fresh trace id and returns ctx carrying it: GraphQL
+// requests made with the context are parented in that trace.
+func (s *spanSink) newTrace(ctx context.Context) (context.Context, trace.TraceID, error) {
+	var tid trace.TraceID
+	var sid trace.SpanID
+	if _, err := rand.Read(tid[:]); err != nil {
+		return ctx, tid, err
+	}
+	if _, err := rand.Read(sid[:]); err != nil {
+		return ctx, tid, err
+	}
+	s.mu.Lock()
+	s.traces[tid] = nil
+	s.mu.Unlock()
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled})
+	return trace.ContextWithSpanContext(ctx, sc), tid, nil
+}
+
+// execCached reports whether the engine served a task's own exec from its
+// cache. The task's withExec is the one whose result nothing else in the
+// trace consumed (the task's sync took it); its effects are the buildkit
+// operations that carried it out, and each says whether it was cached. ok
+// is false when the spans needed to tell are missing (telemetry is best
+// effort, and an exec evaluated earlier in the session has no operation
+// span of its own).
+func (s *spanSink) execCached(tid trace.TraceID) (cached, ok bool) {
+	s.mu.Lock()
+	spans := s.traces[tid]
+	s.mu.Unlock()
+	consumed := map[string]bool{}
+	for _, sp := range spans {
+		for _, in := range sp.inputs {
+			consumed[in] = true
+		}
+	}
+	effects := map[string]bool{}
+	for _, sp := range spans {
+		if sp.name == "Container.withExec" && sp.output != "" && !consumed[sp.output] {
+			for _, e := range sp.effectIDs {
+				effects[e] = true
+			}
+		}
+	}
+	seen := false
+	for _, sp := range spans {
+		if sp.effectID != "" && effects[sp.effectID] {
+			seen = true
+			if !sp.cached {
+				return false, true
+			}
+		}
+	}
+	return seen, seen
+}
+
+// Close stops the receiver.
+func (s *spanSink) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := s.srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// injectTrace adds the W3C traceparent of the request's context, if any.
+func injectTrace(r *http.Request) {
+	if trace.SpanContextFromContext(r.Context()).IsValid() {
+		propagation.TraceContext{}.Inject(r.Context(), propagation.HeaderCarrier(r.Header))
+	}
+}
