@@ -46,13 +46,19 @@ func (r *runRenderer) summary(res *pipeline.Result) {
 	w := r.s.out
 	if len(rec.Tasks) > 0 && rec.Status != record.StatusDenied {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "TASK\tSTATUS\tEXIT\tDURATION")
+		fmt.Fprintln(tw, "TASK\tSTATUS\tEXIT\tDURATION\tEXEC")
 		for _, t := range rec.Tasks {
 			exit := "-"
 			if t.Status != record.StatusSkipped && t.ExitCode >= 0 {
 				exit = fmt.Sprint(t.ExitCode)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Status, exit, (time.Duration(t.DurationMS) * time.Millisecond).String())
+			// EXEC: "cached" when the engine served the exec from its
+			// cache, "ran" when it ran it, "-" when unknown.
+			execState := "-"
+			if t.Cached != nil {
+				execState = map[bool]string{true: "cached", false: "ran"}[*t.Cached]
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.Status, exit, (time.Duration(t.DurationMS) * time.Millisecond).String(), execState)
 		}
 		_ = tw.Flush()
 	}

@@ -122,6 +122,17 @@ tasks:
 	}
 }
 
+// lastField is the last field of the table row whose first field is
+// first, or "".
+func lastField(table, first string) string {
+	for _, line := range strings.Split(table, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == first {
+			return f[len(f)-1]
+		}
+	}
+	return ""
+}
+
 // hasRow reports whether a line of a table starts with the given fields.
 func hasRow(table string, fields ...string) bool {
 	for _, line := range strings.Split(table, "\n") {
@@ -170,6 +181,9 @@ tasks:
 	if code != 0 {
 		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
 	}
+	if got := lastField(out, "make"); got != "ran" {
+		t.Errorf("first run: EXEC %q, want ran (a new command)\n%s", got, out)
+	}
 	runs, err := filepath.Glob(filepath.Join(dir, ".pinline", "runs", "*"))
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("runs %v %v", runs, err)
@@ -204,8 +218,12 @@ tasks:
 	if got := outputHashAlgs(t, runs[0], "artifact"); got != "SHA-256,SHA-512" {
 		t.Errorf("default SBOM output hashes %s, want SHA-256,SHA-512", got)
 	}
-	if code, out, errOut := runPinline(context.Background(), env, "run", "-f", spec, "--engine-config", eng, "--sbom-sha512=false"); code != 0 {
+	code, out, errOut = runPinline(context.Background(), env, "run", "-f", spec, "--engine-config", eng, "--sbom-sha512=false")
+	if code != 0 {
 		t.Fatalf("run --sbom-sha512=false: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if got := lastField(out, "make"); got != "cached" {
+		t.Errorf("second run of the same spec: EXEC %q, want cached\n%s", got, out)
 	}
 	again, _ := filepath.Glob(filepath.Join(dir, ".pinline", "runs", "*"))
 	if len(again) != 2 {
