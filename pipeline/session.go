@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -61,7 +62,10 @@ func connect(ctx context.Context, e Engine, log io.Writer) (*session, error) {
 	// exec cache hits and are otherwise the same.
 	spans, serr := newSpanSink()
 	if serr == nil {
-		cmd.Env = append(cmd.Env, spans.Env()...)
+		// The caller's OpenTelemetry settings (a signal-specific endpoint,
+		// compression, another protocol) would redirect or change the
+		// export: the child gets pinline's only.
+		cmd.Env = append(slices.DeleteFunc(cmd.Env, func(kv string) bool { return strings.HasPrefix(kv, "OTEL_") }), spans.Env()...)
 	}
 	// Own process group: the whole group is killed on close.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

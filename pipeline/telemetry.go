@@ -1,12 +1,16 @@
 package pipeline
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,10 +52,12 @@ type span struct {
 	cached    bool
 }
 
-// spanSink is an OTLP/HTTP (protobuf) trace receiver on loopback.
+// spanSink is an OTLP/HTTP (protobuf) trace receiver on loopback. Only the
+// session's CLI knows its token: other local processes cannot feed it spans.
 type spanSink struct {
-	ln  net.Listener
-	srv *http.Server
+	ln    net.Listener
+	srv   *http.Server
+	token string
 
 	mu     sync.Mutex
 	traces map[trace.TraceID][]span
@@ -62,7 +68,12 @@ func newSpanSink() (*spanSink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &spanSink{ln: ln, traces: map[trace.TraceID][]span{}}
+	var tok [16]byte
+	if _, err := rand.Read(tok[:]); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s := &spanSink{ln: ln, token: hex.EncodeToString(tok[:]), traces: map[trace.TraceID][]span{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/traces", s.handleTraces)
 	// Logs and metrics may be exported too; they are read and dropped.
@@ -72,21 +83,46 @@ func newSpanSink() (*spanSink, error) {
 	}
 	mux.HandleFunc("POST /v1/logs", discard)
 	mux.HandleFunc("POST /v1/metrics", discard)
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	s.srv = &http.Server{Handler: s.authorized(mux), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
 }
+
+// tokenHeader carries the sink's token on every export.
+const tokenHeader = "X-Pinline-Otlp-Token"
 
 // Env is the environment that makes the Dagger CLI export to the sink.
 func (s *spanSink) Env() []string {
 	return []string{
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + s.ln.Addr().String(),
 		"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+		"OTEL_EXPORTER_OTLP_HEADERS=" + strings.ToLower(tokenHeader) + "=" + s.token,
 	}
 }
 
+// authorized refuses requests without the sink's token.
+func (s *spanSink) authorized(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get(tokenHeader)), []byte(s.token)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 func (s *spanSink) handleTraces(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxOTLPBody+1))
+	var in io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		defer zr.Close()
+		in = zr
+	}
+	body, err := io.ReadAll(io.LimitReader(in, maxOTLPBody+1))
 	if err != nil || len(body) > maxOTLPBody {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"net/http"
 	"strings"
@@ -53,7 +54,17 @@ func chain(tid trace.TraceID, parentCached, ownCached []bool) []*tracev1.Span {
 
 func post(t *testing.T, s *spanSink, path string, body []byte) int {
 	t.Helper()
-	resp, err := http.Post("http://"+s.ln.Addr().String()+path, "application/x-protobuf", bytes.NewReader(body))
+	return postToken(t, s, path, body, s.token)
+}
+
+func postToken(t *testing.T, s *spanSink, path string, body []byte, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", "http://"+s.ln.Addr().String()+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	if token != "" {
+		req.Header.Set(tokenHeader, token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +79,8 @@ func TestSpanSinkExecCached(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if env := strings.Join(s.Env(), " "); !strings.Contains(env, "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:") || !strings.Contains(env, "http/protobuf") {
+	if env := strings.Join(s.Env(), " "); !strings.Contains(env, "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:") || !strings.Contains(env, "http/protobuf") ||
+		!strings.Contains(env, "OTEL_EXPORTER_OTLP_HEADERS=x-pinline-otlp-token="+s.token) {
 		t.Fatalf("env %q", env)
 	}
 	tests := []struct {
@@ -97,6 +109,16 @@ func TestSpanSinkExecCached(t *testing.T) {
 	foreign[0] = 1
 	spans = append(spans, chain(foreign, nil, []bool{true})...)
 	body, _ := proto.Marshal(&coltrace.ExportTraceServiceRequest{ResourceSpans: []*tracev1.ResourceSpans{{ScopeSpans: []*tracev1.ScopeSpans{{Spans: spans}}}}})
+	// Only the session's CLI knows the token: without it, or with another,
+	// nothing is taken.
+	for _, tok := range []string{"", "0123"} {
+		if code := postToken(t, s, "/v1/traces", body, tok); code != http.StatusUnauthorized {
+			t.Errorf("export with token %q: HTTP %d, want 401", tok, code)
+		}
+	}
+	if cached, ok := s.execCached(ids["ran"]); ok || cached {
+		t.Fatal("spans posted without the token were kept")
+	}
 	if code := post(t, s, "/v1/traces", body); code != http.StatusOK {
 		t.Fatalf("export: HTTP %d", code)
 	}
@@ -111,6 +133,24 @@ func TestSpanSinkExecCached(t *testing.T) {
 	s.mu.Unlock()
 	if kept {
 		t.Error("kept spans of a trace no task opened")
+	}
+	// A gzip-compressed export (OTEL_EXPORTER_OTLP_COMPRESSION=gzip) is read too.
+	_, gzTrace, _ := s.newTrace(context.Background())
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	b2, _ := proto.Marshal(&coltrace.ExportTraceServiceRequest{ResourceSpans: []*tracev1.ResourceSpans{{ScopeSpans: []*tracev1.ScopeSpans{{Spans: chain(gzTrace, nil, []bool{true})}}}}})
+	_, _ = zw.Write(b2)
+	_ = zw.Close()
+	req, _ := http.NewRequest("POST", "http://"+s.ln.Addr().String()+"/v1/traces", &gz)
+	req.Header.Set(tokenHeader, s.token)
+	req.Header.Set("Content-Encoding", "gzip")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("gzip export: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if cached, ok := s.execCached(gzTrace); !ok || !cached {
+		t.Errorf("gzip export: execCached = %v, %v; want true, true", cached, ok)
 	}
 	if code := post(t, s, "/v1/traces", []byte("\xff\xff not protobuf")); code != http.StatusBadRequest {
 		t.Errorf("malformed export: HTTP %d, want 400", code)
