@@ -46,6 +46,9 @@ var (
 	ErrExportGuard = errors.New("export would delete files")
 	// ErrEvidence: the SBOM or the provenance could not be produced.
 	ErrEvidence = errors.New("evidence error")
+	// ErrMalformedRecord is a run.json that is not valid JSON of a run
+	// record (bad input, exit 2).
+	ErrMalformedRecord = errors.New("malformed run record")
 )
 
 // Engine says how to reach the Dagger engine.

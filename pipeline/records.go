@@ -164,7 +164,7 @@ func ListRuns(runsDir string) ([]record.Run, error) {
 		}
 		var r record.Run
 		if err := json.Unmarshal(b, &r); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", p, jsonerr.Describe(b, err, -1)))
+			errs = append(errs, fmt.Errorf("%s: %w: %w", p, ErrMalformedRecord, jsonerr.Describe(b, err, -1)))
 			continue
 		}
 		runs = append(runs, r)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -31,6 +32,9 @@ func newRunsCmd(s *streams) *cobra.Command {
 		RunE: func(_ *cobra.Command, _ []string) error {
 			runs, err := pipeline.ListRuns(o.dir)
 			if err != nil && len(runs) == 0 {
+				if errors.Is(err, pipeline.ErrMalformedRecord) {
+					return usageErr(err)
+				}
 				return opErr(err)
 			}
 			if err != nil {
