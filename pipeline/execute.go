@@ -10,8 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pinline/pinline/record"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/pinline/pinline/record"
 )
 
 // TimeoutExitCode is the exit code of a task that ran out of time, as
