@@ -10,8 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pinline/pinline/spec"
 	"gopkg.in/yaml.v3"
+
+	"github.com/pinline/pinline/spec"
 )
 
 // ConfigPath is where pinline looks for policy data, relative to the
