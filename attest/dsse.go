@@ -1,15 +1,16 @@
 package attest
 
 import (
-	intotogolang "github.com/in-toto/in-toto-golang/in_toto"
-	"github.com/pinline/pinline/internal/jsonerr"
-
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"strconv"
+
+	intotogolang "github.com/in-toto/in-toto-golang/in_toto"
+
+	"github.com/pinline/pinline/internal/jsonerr"
 )
 
 // PayloadTypeInToto is the DSSE payload type of in-toto statements.
