@@ -1,13 +1,13 @@
 package policy
 
 import (
-	"github.com/pinline/pinline/internal/testenv"
-
 	"context"
 	"os"
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/pinline/pinline/internal/testenv"
 )
 
 // opaBin returns the opa CLI built by hack/setup.d/10-tools.sh. The test is

@@ -1,8 +1,6 @@
 package report
 
 import (
-	"github.com/pinline/pinline/internal/testenv"
-
 	"bytes"
 	"context"
 	"image/color"
@@ -17,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pinline/pinline/internal/testenv"
 )
 
 // chromium returns the browser from PINLINE_CHROMIUM (set by

@@ -1,8 +1,6 @@
 package sbom
 
 import (
-	"github.com/pinline/pinline/internal/testenv"
-
 	"context"
 	"encoding/json"
 	"os"
@@ -16,6 +14,8 @@ import (
 	"github.com/package-url/packageurl-go"
 
 	"github.com/pinline/pinline/record"
+
+	"github.com/pinline/pinline/internal/testenv"
 )
 
 // syftBin returns the syft CLI built by hack/setup.d/10-tools.sh. Without it
