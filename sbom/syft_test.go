@@ -13,9 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/package-url/packageurl-go"
 
-	"github.com/pinline/pinline/record"
-
 	"github.com/pinline/pinline/internal/testenv"
+	"github.com/pinline/pinline/record"
 )
 
 // syftBin returns the syft CLI built by hack/setup.d/10-tools.sh. Without it
