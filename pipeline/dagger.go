@@ -143,8 +143,18 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 		return f
 	}
 	res := outcome{status: record.StatusSucceeded, trace: tid, traced: traced}
-	if res.stdout, err = synced.Stdout(ctx); err == nil {
-		res.stderr, err = synced.Stderr(ctx)
+	// Both streams of the finished exec, read concurrently (two queries,
+	// one round trip of latency).
+	var errOut error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res.stderr, errOut = synced.Stderr(ctx)
+	}()
+	res.stdout, err = synced.Stdout(ctx)
+	<-done
+	if err == nil {
+		err = errOut
 	}
 	if err != nil {
 		return b.failure(ctx, err)
