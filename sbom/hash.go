@@ -81,16 +81,9 @@ func hashReader(ctx context.Context, r io.Reader, with512 bool) (Digests, error)
 	if !with512 {
 		return hashInline(ctx, r)
 	}
-	hs := []hash.Hash{sha256.New()}
-	if with512 {
-		hs = append(hs, sha512.New())
-	}
+	hs := []hash.Hash{sha256.New(), sha512.New()}
 	digests := func(size int64) Digests {
-		d := Digests{Size: size, SHA256: hex.EncodeToString(hs[0].Sum(nil))}
-		if with512 {
-			d.SHA512 = hex.EncodeToString(hs[1].Sum(nil))
-		}
-		return d
+		return Digests{Size: size, SHA256: hex.EncodeToString(hs[0].Sum(nil)), SHA512: hex.EncodeToString(hs[1].Sum(nil))}
 	}
 	// Small inputs (one buffer) are hashed inline; buffers are allocated
 	// only as the input needs them.
