@@ -129,20 +129,19 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 	// The evaluation runs in a trace of its own, so that the engine's
 	// spans tell whether this exec was served from the cache.
 	var tid trace.TraceID
-	traced := false
 	syncCtx := ctx
 	if b.s != nil && b.s.spans != nil {
 		if tctx, id, err := b.s.spans.newTrace(ctx); err == nil {
-			syncCtx, tid, traced = tctx, id, true
+			syncCtx, tid = tctx, id
 		}
 	}
 	synced, err := ctr.Sync(syncCtx)
 	if err != nil {
 		f := b.failure(ctx, err)
-		f.trace, f.traced = tid, traced
+		f.trace = tid
 		return f
 	}
-	res := outcome{status: record.StatusSucceeded, trace: tid, traced: traced}
+	res := outcome{status: record.StatusSucceeded, trace: tid}
 	// Both streams of the finished exec, read concurrently (two queries,
 	// one round trip of latency).
 	var errOut error
@@ -172,7 +171,7 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 		if err != nil {
 			f := b.failure(ctx, err)
 			f.stdout, f.stderr, f.exitCode = res.stdout, res.stderr, 0
-			f.trace, f.traced = tid, traced
+			f.trace = tid
 			return f
 		}
 		res.outputs = append(res.outputs, out)

@@ -37,9 +37,8 @@ type outcome struct {
 	// engineGone is set when the task failed because the engine went away.
 	engineGone bool
 	// trace is the telemetry trace of the task's evaluation (Dagger
-	// backend, when telemetry is on); traced says it is set.
-	trace  trace.TraceID
-	traced bool
+	// backend, when telemetry is on); invalid (zero) otherwise.
+	trace trace.TraceID
 }
 
 // runner executes a plan with bounded parallelism.
@@ -155,7 +154,7 @@ func (r *runner) markCached(spans *spanSink) {
 		return
 	}
 	for name, out := range r.results {
-		if !out.traced {
+		if !out.trace.IsValid() {
 			continue
 		}
 		if cached, ok := spans.execCached(out.trace); ok {

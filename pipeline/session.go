@@ -88,7 +88,15 @@ func connect(ctx context.Context, e Engine, log io.Writer) (*session, error) {
 		}
 		return nil, fmt.Errorf("%w: start %s: %w", ErrEngine, e.CLI, err)
 	}
-	go func() { _ = cmd.Wait(); close(s.done) }()
+	go func() {
+		_ = cmd.Wait()
+		// Nothing exports to the receiver once the CLI is gone (Close
+		// and kill both end here); the spans stay readable.
+		if spans != nil {
+			_ = spans.Close()
+		}
+		close(s.done)
+	}()
 
 	type params struct {
 		Port         int    `json:"port"`
@@ -164,9 +172,6 @@ func (s *session) Close() error {
 		case <-time.After(5 * time.Second):
 			s.kill()
 		}
-		if s.spans != nil {
-			_ = s.spans.Close()
-		}
 	})
 	return nil
 }
@@ -178,9 +183,6 @@ func (s *session) kill() {
 	}
 	_ = s.stdin.Close()
 	<-s.done
-	if s.spans != nil {
-		_ = s.spans.Close()
-	}
 }
 
 func (s *session) tail() string {
