@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
+	"errors"
 	"strconv"
 
 	intotogolang "github.com/in-toto/in-toto-golang/in_toto"
@@ -109,29 +109,12 @@ func (e *Envelope) MarshalJSON() ([]byte, error) {
 // unknown fields, missing fields, invalid base64 and anything after the
 // envelope but white space are errors (class ErrBadInput).
 func ParseEnvelope(data []byte) (*Envelope, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	env, err := decodeEnvelope(dec, data)
-	if err != nil {
-		return nil, err
-	}
-	if err := expectEOF(dec); err != nil {
-		return nil, err
-	}
-	return env, nil
-}
-
-func expectEOF(dec *json.Decoder) error {
-	if _, err := dec.Token(); err != io.EOF {
-		return badInput(ErrTrailingData, "at byte %d", dec.InputOffset())
-	}
-	return nil
-}
-
-func decodeEnvelope(dec *json.Decoder, data []byte) (*Envelope, error) {
-	dec.DisallowUnknownFields()
 	var w wireEnvelope
-	if err := dec.Decode(&w); err != nil {
-		return nil, badInput(ErrMalformedEnvelope, "%v", jsonerr.Describe(data, err, dec.InputOffset()))
+	if err := jsonerr.DecodeStrict(data, &w); err != nil {
+		if errors.Is(err, jsonerr.ErrTrailingData) {
+			return nil, badInput(ErrTrailingData, "%v", err)
+		}
+		return nil, badInput(ErrMalformedEnvelope, "%v", err)
 	}
 	return envelopeFromWire(&w)
 }

@@ -134,6 +134,7 @@ func TestVerifyRejections(t *testing.T) {
 			m["signatures"].([]any)[0].(map[string]any)["sig"] = "a*b"
 		}), base, []error{ErrInvalidBase64}, ErrBadInput},
 		{"extra trailing data", append(append([]byte{}, env...), []byte("\ngarbage")...), base, []error{ErrTrailingData}, ErrBadInput},
+		{"stray closing brace", append(append([]byte{}, env...), '}'), base, []error{ErrTrailingData}, ErrBadInput},
 		{"unknown envelope field", editJSON(t, env, func(m map[string]any) { m["extra"] = 1 }), base, []error{ErrMalformedEnvelope}, ErrBadInput},
 		{"wrong statement type", signPayload(t, trusted, func() map[string]any { s := clone(); s["_type"] = "https://in-toto.io/Statement/v2"; return s }()), base, []error{ErrStatementType}, ErrVerificationFailed},
 		{"wrong predicate type", signPayload(t, trusted, func() map[string]any { s := clone(); s["predicateType"] = PredicateCycloneDX; return s }()), base, []error{ErrPredicateType}, ErrVerificationFailed},

@@ -1,10 +1,8 @@
 package engineconfig
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -84,13 +82,8 @@ func LoadClient(path string) (*Client, error) {
 // (Validate does).
 func ParseClient(data []byte, dir string) (*Client, error) {
 	var c Client
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return nil, invalidf("parse: %v", jsonerr.Describe(data, err, dec.InputOffset()))
-	}
-	if dec.More() {
-		return nil, invalidf("parse: trailing data after the JSON object")
+	if err := jsonerr.DecodeStrict(data, &c); err != nil {
+		return nil, invalidf("parse: %v", err)
 	}
 	ep, err := ParseAddress(c.Engine.Address)
 	if err != nil {

@@ -81,6 +81,7 @@ func TestClientConfig(t *testing.T) {
 		{name: "missing address", json: `{"engine":{}}`, parseErr: "engine.address: missing"},
 		{name: "syntax error position", json: "{\"engine\":\n {\"address\": }}", parseErr: "line 2, column"},
 		{name: "truncated file", json: "{\"engine\":\n {\"address\": \"unix:///x\"", parseErr: "line 2, column 25: unexpected EOF"},
+		{name: "stray closing brace", json: "{\"engine\": {\"address\": \"unix:///x\"}}}", parseErr: "line 1, column 37: trailing data"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

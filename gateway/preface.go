@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+
+	"github.com/pinline/pinline/internal/jsonerr"
 )
 
 // Protocol: after the TLS handshake the client sends one line
@@ -98,8 +100,8 @@ func decodeStrict(line []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%w: %v", ErrPreface, err)
 	}
-	if dec.More() {
-		return fmt.Errorf("%w: trailing data after the JSON object", ErrPreface)
+	if err := jsonerr.End(dec, line); err != nil {
+		return fmt.Errorf("%w: %v", ErrPreface, err)
 	}
 	return nil
 }

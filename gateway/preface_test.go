@@ -26,6 +26,8 @@ func TestParseClientHello(t *testing.T) {
 		{line: `{"pinline-client":1,"tier":"../etc"}`, wantErr: "not a tier name"},
 		{line: `{"pinline-client":1,"admin":true}`, wantErr: "unknown field"},
 		{line: `{"pinline-client":1} {"pinline-client":1}`, wantErr: "trailing data"},
+		{line: `{"pinline-client":1}}`, wantErr: "trailing data"},
+		{line: `{"pinline-client":1}]`, wantErr: "trailing data"},
 		{line: `PRI * HTTP/2.0`, wantErr: "invalid character"},
 		{line: ``, wantErr: "EOF"},
 	}

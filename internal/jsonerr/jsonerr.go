@@ -100,3 +100,33 @@ func kind(k reflect.Kind) string {
 	}
 	return "a " + k.String()
 }
+
+// ErrTrailingData is something other than white space after the JSON value.
+var ErrTrailingData = errors.New("trailing data after the JSON value")
+
+// DecodeStrict decodes exactly one JSON value of data into v. Unknown
+// object members are errors, anything after the value but white space is
+// ErrTrailingData (placed at the first such byte), and decoding errors are
+// placed with Describe.
+func DecodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return Describe(data, err, dec.InputOffset())
+	}
+	return End(dec, data)
+}
+
+// End checks that dec, which decoded a value from data, has nothing but
+// white space left: otherwise ErrTrailingData, placed at the first other
+// byte. (json.Decoder.More is no such check: it reports false for a stray
+// '}' or ']'.)
+func End(dec *json.Decoder, data []byte) error {
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		off := end + int64(len(data[end:])-len(bytes.TrimLeft(data[end:], " \t\r\n")))
+		line, col := LineCol(data, off)
+		return fmt.Errorf("line %d, column %d: %w", line, col, ErrTrailingData)
+	}
+	return nil
+}

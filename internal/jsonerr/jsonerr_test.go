@@ -108,3 +108,31 @@ func FuzzDescribe(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeStrict(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, data, want string
+		trailing        bool
+	}{
+		{"ok", "{\"name\": \"x\"}\n", "", false},
+		{"stray brace", "{\"name\": \"x\"}}", "line 1, column 14: trailing data", true},
+		{"stray bracket after space", "{\"name\": \"x\"}\n ]", "line 2, column 2: trailing data", true},
+		{"second value", "{} {}", "line 1, column 4: trailing data", true},
+		{"unknown member", "{\"nope\": 1}", `unknown field "nope"`, false},
+		{"type", "{\"tags\": 1}", `member "tags": JSON number where an array is required`, false},
+	}
+	for _, tc := range tests {
+		var d doc
+		err := DecodeStrict([]byte(tc.data), &d)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, ErrTrailingData) != tc.trailing {
+			t.Errorf("%s: err = %v, want %q (trailing %v)", tc.name, err, tc.want, tc.trailing)
+		}
+	}
+}
