@@ -113,7 +113,7 @@ func TestDecodeStrict(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, data, want string
-		trailing        bool
+		trailing         bool
 	}{
 		{"ok", "{\"name\": \"x\"}\n", "", false},
 		{"stray brace", "{\"name\": \"x\"}}", "line 1, column 14: trailing data", true},
