@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -250,11 +249,14 @@ func (g *Gateway) ServerTLS(now time.Time) (*tls.Config, error) {
 	return ServerTLSConfig(cert, pool), nil
 }
 
-// BackendPaths returns the socket paths of t's backends.
+// BackendPaths returns the socket paths of t's backends, parsed as the
+// validation parsed them (so unix:///a%20b.sock is the socket "/a b.sock").
+// Backends of a validated config always parse.
 func (t *Tier) BackendPaths() []string {
 	out := make([]string, 0, len(t.Backends))
 	for _, b := range t.Backends {
-		out = append(out, strings.TrimPrefix(b, "unix://"))
+		ep, _ := ParseAddress(b)
+		out = append(out, ep.Path)
 	}
 	return out
 }

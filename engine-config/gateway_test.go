@@ -5,6 +5,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -206,5 +207,14 @@ func TestAssign(t *testing.T) {
 		if err != nil || a.Tier.Name != tc.want {
 			t.Errorf("%s: got %+v %v, want %s", tc.name, a, err, tc.want)
 		}
+	}
+}
+
+// The sockets the gateway dials are the paths validation checked.
+func TestBackendPathsAreParsed(t *testing.T) {
+	t.Parallel()
+	tier := &Tier{Backends: []string{"unix:///run/e1.sock", "unix:///tmp/a%20b.sock"}}
+	if got, want := tier.BackendPaths(), []string{"/run/e1.sock", "/tmp/a b.sock"}; !slices.Equal(got, want) {
+		t.Errorf("BackendPaths = %q, want %q", got, want)
 	}
 }
