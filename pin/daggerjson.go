@@ -60,7 +60,7 @@ func collectModuleObject(f *file, obj *jnode) {
 		cloneURL: remote.CloneURL,
 		gitRef:   remote.Ref,
 	}
-	if isCommit(remote.Ref) {
+	if inventory.IsCommit(remote.Ref) {
 		s.sourceCommit = remote.Ref
 	}
 	pin := obj.get("pin")
@@ -112,7 +112,7 @@ func collectSourceString(f *file, v *jnode) {
 	remote := inventory.ParseRemoteRef(v.str)
 	s := site{pos: f.position(v.start), kind: "module", ref: v.str,
 		cloneURL: remote.CloneURL, gitRef: remote.Ref}
-	if isCommit(remote.Ref) {
+	if inventory.IsCommit(remote.Ref) {
 		s.sourceCommit, s.pinned = remote.Ref, remote.Ref
 	}
 	base := v.str

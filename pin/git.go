@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/pinline/pinline/inventory"
 )
 
 // GitResolver lists the refs of git repositories and answers ancestry
@@ -113,7 +115,7 @@ func (g *Git) ListRefs(ctx context.Context, cloneURL string) (map[string]string,
 // a tag or branch name, a full ref name (refs/...) or a commit. Tags win
 // over branches of the same name.
 func resolveRef(refs map[string]string, cloneURL, ref string) (Resolved, error) {
-	if isCommit(ref) {
+	if inventory.IsCommit(ref) {
 		return Resolved{Commit: ref, FullRef: ref, Kind: "commit"}, nil
 	}
 	var cands []string
@@ -147,7 +149,7 @@ func refKind(full string) string {
 // --filter=tree:0 where the server allows it) into a temporary bare
 // repository and asking git merge-base --is-ancestor.
 func (g *Git) IsAncestor(ctx context.Context, cloneURL, fullRef, ancestor string) (bool, error) {
-	if !isCommit(ancestor) {
+	if !inventory.IsCommit(ancestor) {
 		return false, nil
 	}
 	dir, err := os.MkdirTemp("", "pinline-verify-")
@@ -171,18 +173,6 @@ func (g *Git) IsAncestor(ctx context.Context, cloneURL, fullRef, ancestor string
 		return false, nil
 	}
 	return false, err
-}
-
-func isCommit(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 func hostOf(cloneURL string) string {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/pinline/pinline/inventory"
 )
 
 // resolver caches resolutions for one run.
@@ -17,7 +19,7 @@ type resolver struct {
 // gitResolve resolves ref in the repository at cloneURL, listing each
 // repository once per run.
 func (r *resolver) gitResolve(ctx context.Context, cloneURL, ref string) (Resolved, error) {
-	if isCommit(ref) {
+	if inventory.IsCommit(ref) {
 		return Resolved{Commit: ref, FullRef: ref, Kind: "commit"}, nil
 	}
 	refs, ok := r.refs[cloneURL]

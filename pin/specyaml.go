@@ -8,8 +8,8 @@ import (
 )
 
 // collectSpec finds the image references of a pinline.yaml: the values of
-// images, and task image fields that are full references rather than names
-// of images entries.
+// images, and defaultImage and task image fields that are full references
+// rather than names of images entries (as inventory reads them).
 func collectSpec(f *file) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(f.data, &doc); err != nil {
@@ -28,6 +28,10 @@ func collectSpec(f *file) error {
 			names[imgs.Content[i].Value] = true
 			addYAMLImage(f, imgs.Content[i+1])
 		}
+	}
+	// defaultImage names an images entry or is a full reference itself.
+	if d := mapGet(top, "defaultImage"); d != nil && d.Kind == yaml.ScalarNode && !names[d.Value] {
+		addYAMLImage(f, d)
 	}
 	tasks := mapGet(top, "tasks")
 	if tasks == nil {
