@@ -135,7 +135,8 @@ func (e *exporter) install(staging, dest, typ string) error {
 	return nil
 }
 
-// listFiles returns the non-directory entries under dir, relative.
+// listFiles returns the non-directory entries under dir, relative, each
+// mapped to whether it is a regular file (not a symlink, socket, ...).
 func listFiles(dir string) (map[string]bool, error) {
 	files := map[string]bool{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -144,7 +145,7 @@ func listFiles(dir string) (map[string]bool, error) {
 		}
 		if !d.IsDir() {
 			rel, _ := filepath.Rel(dir, p)
-			files[rel] = true
+			files[rel] = d.Type().IsRegular()
 		}
 		return nil
 	})
@@ -161,8 +162,12 @@ func dirDigest(dir string) (string, int64, error) {
 		return "", 0, err
 	}
 	names := make([]string, 0, len(files))
-	for f := range files {
-		names = append(names, f)
+	for f, regular := range files {
+		// Regular files only, as documented and as the SBOM lists them:
+		// a symlink is not followed out of the output.
+		if regular {
+			names = append(names, f)
+		}
 	}
 	sort.Strings(names)
 	var b strings.Builder

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"os/exec"
@@ -192,5 +194,37 @@ func TestBuiltinGate(t *testing.T) {
 	}
 	if _, err := (Gates{}).Evaluate(context.Background(), GateInput{Spec: pinned}); err == nil {
 		t.Error("an empty gate list must fail closed")
+	}
+}
+
+// A directory output's digest covers its regular files only: a symlink,
+// even to a file outside the directory, is not followed.
+func TestDirDigestRegularFilesOnly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(outside, []byte("outside the output\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, wantSize, err := dirDigest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	got, size, err := dirDigest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want || size != wantSize || size != 2 {
+		t.Errorf("with a symlink: digest %s size %d, want %s size %d", got, size, want, wantSize)
+	}
+	sum := sha256.Sum256([]byte("a\n"))
+	if manifest := sha256.Sum256([]byte(hex.EncodeToString(sum[:]) + "  a.txt\n")); got != hex.EncodeToString(manifest[:]) {
+		t.Errorf("digest %s is not the sha256sum manifest of a.txt", got)
 	}
 }
