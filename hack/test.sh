@@ -14,6 +14,10 @@ mkdir -p "$PINLINE_CACHE"
 # Each setup step may export variables for the tests into this file.
 export PINLINE_TEST_ENV=$PINLINE_CACHE/test.env
 : > "$PINLINE_TEST_ENV"
+# Teardown runs however this ends, also when a setup step fails after an
+# earlier one started engines (the teardown steps are safe to re-run).
+cleanup() { for step in hack/teardown.d/*.sh; do [ -e "$step" ] && bash "$step" || true; done; }
+trap cleanup EXIT
 for step in hack/setup.d/*.sh; do
   [ -e "$step" ] || continue
   echo "== setup: $step"
@@ -23,9 +27,6 @@ set -a
 # shellcheck disable=SC1090
 . "$PINLINE_TEST_ENV"
 set +a
-
-cleanup() { for step in hack/teardown.d/*.sh; do [ -e "$step" ] && bash "$step" || true; done; }
-trap cleanup EXIT
 
 echo "== go test"
 go test -count=1 -timeout 40m ./... "$@"
