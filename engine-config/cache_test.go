@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestCacheVolume(t *testing.T) {
@@ -54,36 +52,5 @@ func TestBranchScope(t *testing.T) {
 		if _, err := CacheVolume("t", s, "c"); err != nil {
 			t.Errorf("%q → %q: %v", br, s, err)
 		}
-	}
-}
-
-func TestPlanCaches(t *testing.T) {
-	t.Parallel()
-	strong := &Tier{Name: "untrusted", CacheMode: CacheStrong}
-	got, err := PlanCaches(strong, "pr-1", []string{"go-mod", "npm"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []CacheMount{
-		{Name: "go-mod", Volume: "untrusted/pr-1/go-mod", Mode: MountRW, CacheMode: CacheStrong},
-		{Name: "npm", Volume: "untrusted/pr-1/npm", Mode: MountRW, CacheMode: CacheStrong},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("strong (-want +got):\n%s", diff)
-	}
-	snap := &Tier{Name: "untrusted", CacheMode: CacheShared, SnapshotFrom: "trusted"}
-	got, err = PlanCaches(snap, "main", []string{"go-mod"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want = []CacheMount{{Name: "go-mod", Volume: "trusted/main/go-mod", Mode: MountSnapshot, CacheMode: CacheShared}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("snapshot (-want +got):\n%s", diff)
-	}
-	if _, err := PlanCaches(strong, "main", []string{"a", "a"}); err == nil {
-		t.Error("duplicate cache accepted")
-	}
-	if _, err := PlanCaches(strong, "main", []string{"trusted/main/a"}); err == nil {
-		t.Error("raw volume accepted")
 	}
 }

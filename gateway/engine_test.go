@@ -274,14 +274,12 @@ func TestRealEnginesCanaryShared(t *testing.T) {
 	fT, fP := startFwd(t, p, addr, &mainCert), startFwd(t, p, addr, &prCert)
 	rootfs := busyboxRootfs(t)
 	name := fmt.Sprintf("canary-%d", time.Now().UnixNano())
-	plan, err := engineconfig.PlanCaches(&engineconfig.Tier{Name: "untrusted", CacheMode: engineconfig.CacheShared, SnapshotFrom: "trusted"}, "main", []string{name})
+	// The PR tier snapshots the trusted tier's volume (pipeline.cacheVolume
+	// in snapshot mode with SnapshotFrom "trusted").
+	vol, err := engineconfig.CacheVolume("trusted", "main", name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if plan[0].Mode != engineconfig.MountSnapshot {
-		t.Fatalf("plan = %+v, want a snapshot", plan)
-	}
-	vol := plan[0].Volume // trusted/main/<name>
 	canary := fmt.Sprintf("CANARY-%d", time.Now().UnixNano())
 	if _, err := cacheScript(t, e, fT.Address(), rootfs, vol, "echo "+canary+" > /c/canary"); err != nil {
 		t.Fatal(err)
