@@ -2,7 +2,6 @@ package attest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -121,7 +120,3 @@ func finish(rep *Report, o *VerifyOptions) (*Report, error) {
 	rep.Verified = true
 	return rep, nil
 }
-
-// IsVerificationFailure reports whether err is a verification failure (as
-// opposed to bad input or an operational error).
-func IsVerificationFailure(err error) bool { return errors.Is(err, ErrVerificationFailed) }

@@ -96,7 +96,6 @@ const (
 	ReasonBadPreface    = "bad-client-preface"
 	ReasonConnLimit     = "connection-limit"
 	ReasonBackendDown   = "backend-unavailable"
-	ReasonShuttingDown  = "shutting-down"
 	ReasonClientTimeout = "handshake-timeout"
 )
 

@@ -22,8 +22,7 @@ type node struct {
 
 // plan is the selected tasks in a topological order.
 type plan struct {
-	order  []*node
-	byName map[string]*node
+	order []*node
 }
 
 // newPlan validates the spec's task graph and selects the requested tasks
@@ -78,7 +77,7 @@ func newPlan(s *spec.Spec, requested []string) (*plan, error) {
 	}
 
 	// Topological order, stable in spec order; reports the first cycle.
-	p := &plan{byName: map[string]*node{}}
+	p := &plan{}
 	state := map[string]int{} // 0 new, 1 visiting, 2 done
 	var visit func(n *node, stack []string) error
 	visit = func(n *node, stack []string) error {
@@ -97,7 +96,6 @@ func newPlan(s *spec.Spec, requested []string) (*plan, error) {
 		state[n.task.Name] = 2
 		if want[n.task.Name] {
 			p.order = append(p.order, n)
-			p.byName[n.task.Name] = n
 		}
 		return nil
 	}

@@ -92,7 +92,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 
-	rec.Status = record.StatusRunning
+	// rec.Status is still "running" (newRecord); fail is the only change.
 	if err := writeJSON(filepath.Join(dir, record.RunFile), rec); err != nil {
 		return fail(record.StatusFailed, err)
 	}

@@ -78,7 +78,7 @@ func BenchmarkLoad(b *testing.B) {
 // that bench/conftest.sh also gives conftest.
 func BenchmarkCheckDaggerJSON(b *testing.B) {
 	dir := b.TempDir()
-	if _, err := monorepo.GenerateDaggerJSON(dir, 1000, 0); err != nil {
+	if err := monorepo.GenerateDaggerJSON(dir, 1000); err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()

@@ -32,7 +32,7 @@ func main() {
 	}
 	var err error
 	if *jsonOnly {
-		_, err = monorepo.GenerateDaggerJSON(*out, *mods, 0)
+		err = monorepo.GenerateDaggerJSON(*out, *mods)
 	} else {
 		err = monorepo.Generate(*out, monorepo.Options{Modules: *mods, SourceFiles: *files})
 	}

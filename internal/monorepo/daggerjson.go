@@ -2,7 +2,7 @@ package monorepo
 
 // The dagger.json-only repository is what bench/conftest.sh gives both
 // pinline and conftest, so its dependency forms stay the ones conftest
-// policies can read (no module sources unless asked for).
+// policies can read (no module sources).
 
 import (
 	"fmt"
@@ -10,24 +10,18 @@ import (
 	"path/filepath"
 )
 
-const (
-	jsonCommit = "0123456789abcdef0123456789abcdef01234567"
-	jsonDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-)
+const jsonCommit = "0123456789abcdef0123456789abcdef01234567"
 
 // GenerateDaggerJSON writes modules Dagger modules under
-// dir/modules/mod-NNNN, each with a dagger.json (a pinned, an unpinned, a branch-pinned, a legacy
-// string and a local dependency; builtin or remote SDK; some without
-// engineVersion) and sourcesPerModule Go source files calling From with a
-// digest-pinned image, a tag-only image and a constant. It returns the
-// dagger.json paths relative to dir.
-func GenerateDaggerJSON(dir string, modules, sourcesPerModule int) ([]string, error) {
-	var files []string
+// dir/modules/mod-NNNN, each with only a dagger.json (a pinned, an
+// unpinned, a branch-pinned, a legacy string and a local dependency;
+// builtin or remote SDK; some without engineVersion).
+func GenerateDaggerJSON(dir string, modules int) error {
 	for i := range modules {
 		rel := filepath.Join("modules", fmt.Sprintf("mod-%04d", i))
 		mdir := filepath.Join(dir, rel)
 		if err := os.MkdirAll(mdir, 0o755); err != nil {
-			return nil, err
+			return err
 		}
 		engine := `"engineVersion": "v0.19.10",`
 		if i%7 == 0 {
@@ -52,33 +46,8 @@ func GenerateDaggerJSON(dir string, modules, sourcesPerModule int) ([]string, er
 }
 `, i, engine, sdk, jsonCommit, i%10, jsonCommit, i%10, (i+1)%modules)
 		if err := os.WriteFile(filepath.Join(mdir, "dagger.json"), []byte(js), 0o644); err != nil {
-			return nil, err
-		}
-		files = append(files, filepath.ToSlash(filepath.Join(rel, "dagger.json")))
-		for j := range sourcesPerModule {
-			src := fmt.Sprintf(`package main
-
-import "context"
-
-const base%d = "docker.io/library/alpine:3.%d@%s"
-
-type M%d struct{}
-
-// Build builds it.
-func (m *M%d) Build(ctx context.Context) (string, error) {
-	a := dag.Container().From(base%d)
-	b := dag.Container().From("golang:1.%d")
-	c := dag.Container().From("ghcr.io/acme/tool:v%d@%s")
-	_ = b
-	_ = c
-	return a.Stdout(ctx)
-}
-`, j, j%20, jsonDigest, j, j, j, 20+j%6, j, jsonDigest)
-			name := filepath.Join(mdir, fmt.Sprintf("file%d.go", j))
-			if err := os.WriteFile(name, []byte(src), 0o644); err != nil {
-				return nil, err
-			}
+			return err
 		}
 	}
-	return files, nil
+	return nil
 }
