@@ -10,6 +10,7 @@ import (
 	htmltemplate "html/template"
 	"io"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 )
@@ -29,7 +30,7 @@ func Render(w io.Writer, rep *Report, format string) error {
 		enc.SetEscapeHTML(false)
 		return enc.Encode(rep)
 	case "md":
-		return mdTemplate.Execute(w, rep)
+		return mdTemplate().Execute(w, rep)
 	case "html":
 		return renderHTML(w, rep)
 	}
@@ -71,16 +72,37 @@ var funcs = map[string]any{
 	},
 }
 
-var mdTemplate = template.Must(template.New("report.md.tmpl").Funcs(funcs).ParseFS(templates, "templates/report.md.tmpl"))
+// The templates are parsed on first use, not at package init: every
+// pinline command links this package, few render a report.
+var mdTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report.md.tmpl").Funcs(funcs).ParseFS(templates, "templates/report.md.tmpl"))
+})
 
-var htmlTemplate = htmltemplate.Must(htmltemplate.New("report.html.tmpl").Funcs(funcs).ParseFS(templates, "templates/report.html.tmpl"))
+// htmlPage is the HTML template with its inline style and script and the
+// Content-Security-Policy that admits exactly those two (by hash).
+type htmlPage struct {
+	tmpl   *htmltemplate.Template
+	css    htmltemplate.CSS
+	script htmltemplate.JS
+	csp    string
+}
 
-func renderHTML(w io.Writer, rep *Report) error {
+var htmlTemplate = sync.OnceValues(func() (*htmlPage, error) {
 	css, err := templates.ReadFile("templates/report.css")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	js, err := templates.ReadFile("templates/sort.js")
+	if err != nil {
+		return nil, err
+	}
+	t := htmltemplate.Must(htmltemplate.New("report.html.tmpl").Funcs(funcs).ParseFS(templates, "templates/report.html.tmpl"))
+	return &htmlPage{tmpl: t, css: htmltemplate.CSS(css), script: htmltemplate.JS(js),
+		csp: "default-src 'none'; style-src '" + cspHash(css) + "'; script-src '" + cspHash(js) + "'; img-src data:; form-action 'none'; base-uri 'none'"}, nil
+})
+
+func renderHTML(w io.Writer, rep *Report) error {
+	page, err := htmlTemplate()
 	if err != nil {
 		return err
 	}
@@ -91,10 +113,9 @@ func renderHTML(w io.Writer, rep *Report) error {
 		CSS    htmltemplate.CSS
 		Script htmltemplate.JS
 		CSP    string
-	}{rep, htmltemplate.CSS(css), htmltemplate.JS(js),
-		"default-src 'none'; style-src '" + cspHash(css) + "'; script-src '" + cspHash(js) + "'; img-src data:; form-action 'none'; base-uri 'none'"}
+	}{rep, page.css, page.script, page.csp}
 	var buf bytes.Buffer
-	if err := htmlTemplate.Execute(&buf, data); err != nil {
+	if err := page.tmpl.Execute(&buf, data); err != nil {
 		return err
 	}
 	_, err = w.Write(buf.Bytes())
