@@ -35,7 +35,8 @@ var allowed = map[string][]string{
 // sharedLeaves are internal helper packages every library package may
 // import. They must not import any pinline package themselves.
 var sharedLeaves = map[string]bool{
-	module + "/internal/jsonerr": true,
+	module + "/internal/jsonerr":    true,
+	module + "/internal/atomicfile": true,
 }
 
 // onlyIn names external modules that only some packages may link

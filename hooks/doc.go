@@ -5,6 +5,8 @@
 // dagger.json, dagger.lock, pinline.yaml and module source files.
 //
 // The hook calls the pinline binary (by default `pinline check`, the
-// policy gate), so this package imports no other pinline package, and
-// never the pipeline or Dagger; it runs git through its CLI.
+// policy gate), so this package imports no other pinline package but the
+// standard-library-only internal/atomicfile (the hook is written
+// atomically), and never the pipeline or Dagger; it runs git through its
+// CLI.
 package hooks

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/pinline/pinline/internal/atomicfile"
 )
 
 // Options say where and what to install.
@@ -150,13 +152,5 @@ func exists(p string) bool {
 }
 
 func writeExecutable(path, content string) error {
-	tmp := path + ".pinline-tmp"
-	if err := os.WriteFile(tmp, []byte(content), 0o755); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, []byte(content), 0o755)
 }

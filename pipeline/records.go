@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pinline/pinline/internal/atomicfile"
 	"github.com/pinline/pinline/internal/jsonerr"
 	"github.com/pinline/pinline/record"
 )
@@ -132,11 +133,7 @@ func writeJSON(p string, v any) error {
 	if err != nil {
 		return err
 	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p)
+	return atomicfile.Write(p, append(b, '\n'), 0o644)
 }
 
 // ListRuns reads every run.json under runsDir, newest first. Directories

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/pinline/pinline/internal/atomicfile"
 )
 
 // Seeded describes what the registry serves.
@@ -123,7 +124,7 @@ func writeOutputs(s *Seeded, jsonPath, envPath string) error {
 		if err != nil {
 			return err
 		}
-		if err := writeAtomic(jsonPath, append(b, '\n')); err != nil {
+		if err := atomicfile.Write(jsonPath, append(b, '\n'), 0o644); err != nil {
 			return err
 		}
 	}
@@ -135,17 +136,9 @@ func writeOutputs(s *Seeded, jsonPath, envPath string) error {
 			key := "PINLINE_IMAGE_" + strings.ToUpper(name)
 			fmt.Fprintf(&b, "%s=%s\n%s_DIGEST=%s\n", key, img.Ref, key, img.Digest)
 		}
-		if err := writeAtomic(envPath, []byte(b.String())); err != nil {
+		if err := atomicfile.Write(envPath, []byte(b.String()), 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func writeAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
