@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"maps"
 	"path"
 	"sort"
 	"strings"
@@ -91,13 +92,16 @@ type InRemote struct {
 	RefKind string `json:"refKind"`
 }
 
-// InLock is one dagger.lock entry. Key elements are strings or
-// [name, value] pairs, as in the file.
+// InLock is one dagger.lock entry. Key holds the string elements of the
+// entry's key in file order; Params the [name, value] pairs nested in it
+// (["github.com/dagger/node", ["version", "v0.2.0"]] has key
+// ["github.com/dagger/node"] and params {"version": "v0.2.0"}).
 type InLock struct {
-	Pos   Pos    `json:"pos"`
-	Kind  string `json:"kind"`
-	Key   []any  `json:"key"`
-	Value string `json:"value"`
+	Pos    Pos               `json:"pos"`
+	Kind   string            `json:"kind"`
+	Key    []any             `json:"key"`
+	Params map[string]string `json:"params"`
+	Value  string            `json:"value"`
 }
 
 // InImage is a container image reference from any origin.
@@ -200,7 +204,9 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 		for _, k := range l.Key {
 			key = append(key, k)
 		}
-		in.Locks = append(in.Locks, InLock{Pos: l.Pos, Kind: l.Kind, Key: key, Value: l.Value})
+		params := map[string]string{}
+		maps.Copy(params, l.Params)
+		in.Locks = append(in.Locks, InLock{Pos: l.Pos, Kind: l.Kind, Key: key, Params: params, Value: l.Value})
 	}
 	for _, im := range inv.Images {
 		in.Images = append(in.Images, InImage{Pos: im.Pos, Origin: im.Origin, Via: im.Via, Name: im.Name,

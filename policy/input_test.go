@@ -17,6 +17,7 @@ func TestInputValueMatchesJSON(t *testing.T) {
 	t.Parallel()
 	inv := cleanInventory()
 	inv.Locks[0].Key = []string{"github.com/a/b", "refs/heads/main"}
+	inv.Locks[0].Params = map[string]string{"version": "v1", "arch": "amd64"}
 	inv.Modules[0].SDK = &inventory.SDK{Pos: pos("dagger.json", 4), Source: "github.com/acme/sdk", Pin: commit,
 		Remote: &inventory.RemoteRef{Host: "github.com", Repo: "acme/sdk", Subpath: "/go/", RefKind: "none"}}
 	inv.Specs[0].Spec.Tasks[0].Secrets[0].Value = "x"
@@ -66,5 +67,21 @@ func TestResolveMount(t *testing.T) {
 		if got := resolveMount(tc.dir, tc.src); got != tc.want {
 			t.Errorf("resolveMount(%q, %q) = %q, want %q", tc.dir, tc.src, got, tc.want)
 		}
+	}
+}
+
+// A lock key's [name, value] pairs reach the policy input as params;
+// entries without any have an empty object, never null.
+func TestInputLockParams(t *testing.T) {
+	t.Parallel()
+	inv := cleanInventory()
+	inv.Locks[0].Params = map[string]string{"version": "v0.2.0"}
+	inv.Locks = append(inv.Locks, inventory.LockEntry{Pos: pos("dagger.lock", 9), Kind: "git-sha", Key: []string{"x"}, Value: "y"})
+	in := BuildInput(inv, InputOptions{})
+	if got := in.Locks[0].Params; len(got) != 1 || got["version"] != "v0.2.0" {
+		t.Errorf("params = %v, want version v0.2.0", got)
+	}
+	if last := in.Locks[len(in.Locks)-1]; last.Params == nil {
+		t.Error("params of an entry without pairs is nil (JSON null)")
 	}
 }

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -54,7 +56,12 @@ func (in *Input) Value() ast.Value {
 			for i, k := range l.Key {
 				key[i] = ast.NewTerm(ast.MustInterfaceToValue(k))
 			}
-			return b.obj(kv{"pos", b.pos(l.Pos)}, kv{"kind", s(l.Kind)}, kv{"key", ast.ArrayTerm(key...)}, kv{"value", s(l.Value)})
+			params := make([]kv, 0, len(l.Params))
+			for _, k := range slices.Sorted(maps.Keys(l.Params)) {
+				params = append(params, kv{k, s(l.Params[k])})
+			}
+			return b.obj(kv{"pos", b.pos(l.Pos)}, kv{"kind", s(l.Kind)}, kv{"key", ast.ArrayTerm(key...)},
+				kv{"params", b.obj(params...)}, kv{"value", s(l.Value)})
 		})},
 		{"specs", arr(in.Specs, b.spec)},
 		{"unresolved", arr(in.Unresolved, func(u InUnresolved) *ast.Term {
