@@ -54,9 +54,7 @@ func newEngineCheckCmd(s *streams) *cobra.Command {
 		Short: "Probe an engine endpoint: TLS handshake, tier and identity the gateway assigns, engine socket reachable",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.engineConfig == "" {
-				o.engineConfig, _ = EnvEngineConfig.Lookup(s.env)
-			}
+			o.engineConfig = engineConfigPath(s, o.engineConfig)
 			if o.engineConfig == "" {
 				return usageErr(errors.New("--engine-config (or " + EnvEngineConfig.Name + ") is required"))
 			}
@@ -111,12 +109,9 @@ func engineCheck(ctx context.Context, o *engineCheckOptions, cli string) (*Engin
 		res.Version, err = engineVersion(ctx, cli, cfg.Engine.Address)
 		return res, err
 	}
-	d, err := gateway.NewDialer(cfg, time.Now())
+	d, err := newDialer(cfg, o.tier, time.Now())
 	if err != nil {
-		return nil, configErr(err)
-	}
-	if o.tier != "" {
-		d.Tier = o.tier
+		return nil, err
 	}
 	d.Timeout = o.timeout
 	c, h, err := d.Dial(ctx)
@@ -129,7 +124,7 @@ func engineCheck(ctx context.Context, o *engineCheckOptions, cli string) (*Engin
 	c.Close()
 	res.Reachable = true
 	if cli != "" {
-		tgt, err := openEngine(ctx, o.engineConfig, d.Tier, time.Now())
+		tgt, err := openClient(ctx, cfg, d.Tier, time.Now())
 		if err != nil {
 			return nil, err
 		}

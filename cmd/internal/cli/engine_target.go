@@ -52,15 +52,17 @@ func openEngine(ctx context.Context, path, tier string, now time.Time) (*engineT
 	if err != nil {
 		return nil, configErr(err)
 	}
+	return openClient(ctx, cfg, tier, now)
+}
+
+// openClient is openEngine for an already loaded engine.json.
+func openClient(ctx context.Context, cfg *engineconfig.Client, tier string, now time.Time) (*engineTarget, error) {
 	if !cfg.MTLS() {
 		return &engineTarget{Address: cfg.Engine.Address, Tier: tier}, nil
 	}
-	d, err := gateway.NewDialer(cfg, now)
+	d, err := newDialer(cfg, tier, now)
 	if err != nil {
-		return nil, configErr(err)
-	}
-	if tier != "" {
-		d.Tier = tier
+		return nil, err
 	}
 	fwd, err := gateway.StartForwarder(ctx, d, "")
 	if errors.Is(err, gateway.ErrRefused) {
@@ -82,15 +84,7 @@ func openEngine(ctx context.Context, path, tier string, now time.Time) (*engineT
 // what the gateway announced (the gateway decides; --tier / PINLINE_TIER
 // only asks, and asking above the certificate is refused: exit 1). The
 // returned stop closes the forwarder. For other endpoints it does nothing.
-func viaGateway(ctx context.Context, s *streams, o *runOptions, opts *pipeline.Options) (func(), error) {
-	path := o.engineConfig
-	if path == "" {
-		path, _ = EnvEngineConfig.Lookup(s.env)
-	}
-	cfg, err := engineconfig.LoadClient(path)
-	if err != nil {
-		return nil, configErr(err)
-	}
+func viaGateway(ctx context.Context, s *streams, o *runOptions, cfg *engineconfig.Client, opts *pipeline.Options) (func(), error) {
 	if !cfg.MTLS() {
 		return func() {}, nil
 	}
@@ -98,7 +92,7 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, opts *pipeline.O
 	if requested == "" {
 		requested, _ = EnvTier.Lookup(s.env)
 	}
-	tgt, err := openEngine(ctx, path, requested, time.Now())
+	tgt, err := openClient(ctx, cfg, requested, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -119,4 +113,27 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, opts *pipeline.O
 			fmt.Fprintf(s.errOut, "pinline: gateway forwarder: %v\n", err)
 		}
 	}, nil
+}
+
+// newDialer is the gateway dialer of cfg, asking for tier when it is set
+// (a non-empty tier overrides engine.json's).
+func newDialer(cfg *engineconfig.Client, tier string, now time.Time) (*gateway.Dialer, error) {
+	d, err := gateway.NewDialer(cfg, now)
+	if err != nil {
+		return nil, configErr(err)
+	}
+	if tier != "" {
+		d.Tier = tier
+	}
+	return d, nil
+}
+
+// engineConfigPath is the client engine.json: the flag, else
+// $PINLINE_ENGINE_CONFIG ("" when neither is set).
+func engineConfigPath(s *streams, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	p, _ := EnvEngineConfig.Lookup(s.env)
+	return p
 }

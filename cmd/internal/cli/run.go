@@ -109,12 +109,12 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version}
 	}
 	if o.backend != pipeline.BackendHost {
-		eng, err := runEngine(s, o)
+		eng, cfg, err := runEngine(s, o)
 		if err != nil {
 			return err
 		}
 		opts.Engine = eng
-		stop, err := viaGateway(ctx, s, o, &opts)
+		stop, err := viaGateway(ctx, s, o, cfg, &opts)
 		if err != nil {
 			return err
 		}
@@ -154,39 +154,28 @@ func runExit(err error) error {
 	return opErr(err)
 }
 
-// runEngine resolves the engine address (engine.json) and the dagger CLI.
-func runEngine(s *streams, o *runOptions) (pipeline.Engine, error) {
-	path := o.engineConfig
+// runEngine loads engine.json (returned for viaGateway) and resolves the
+// engine address and the dagger CLI.
+func runEngine(s *streams, o *runOptions) (pipeline.Engine, *engineconfig.Client, error) {
+	path := engineConfigPath(s, o.engineConfig)
 	if path == "" {
-		path, _ = EnvEngineConfig.Lookup(s.env)
-	}
-	if path == "" {
-		return pipeline.Engine{}, usageErr(errors.New("no engine configured: pass --engine-config or set " + EnvEngineConfig.Name))
+		return pipeline.Engine{}, nil, usageErr(errors.New("no engine configured: pass --engine-config or set " + EnvEngineConfig.Name))
 	}
 	cfg, err := engineconfig.LoadClient(path)
 	if err != nil {
-		if errors.Is(err, engineconfig.ErrInvalid) || errors.Is(err, os.ErrNotExist) {
-			return pipeline.Engine{}, usageErr(err)
-		}
-		return pipeline.Engine{}, opErr(err)
+		return pipeline.Engine{}, nil, configErr(err)
 	}
 	// An mTLS endpoint (engine.tls) goes through the gateway: viaGateway
 	// replaces Address with the forwarder's socket.
-	cli := ""
-	for _, v := range []EnvVar{EnvDaggerCLI, EnvDaggerCLIBin} {
-		if p, ok := v.Lookup(s.env); ok && p != "" {
-			cli = p
-			break
-		}
-	}
+	cli := daggerCLI(s)
 	if cli == "" {
 		p, err := exec.LookPath("dagger")
 		if err != nil {
-			return pipeline.Engine{}, opErr(fmt.Errorf("no dagger CLI: set %s", EnvDaggerCLI.Name))
+			return pipeline.Engine{}, nil, opErr(fmt.Errorf("no dagger CLI: set %s", EnvDaggerCLI.Name))
 		}
 		cli = p
 	}
-	return pipeline.Engine{Address: cfg.Engine.Address, CLI: cli, Env: os.Environ(), ConnectTimeout: o.connectTimeout}, nil
+	return pipeline.Engine{Address: cfg.Engine.Address, CLI: cli, Env: os.Environ(), ConnectTimeout: o.connectTimeout}, cfg, nil
 }
 
 func whoAmI() record.Who {
