@@ -136,6 +136,16 @@ func checkRoot(args []string) (string, []string) {
 // broken policies are exit 2, evaluation failures exit 3. Nothing here is
 // ever an allow.
 func classifyPolicyErr(err error) error {
+	if e, ok := policyErr(err); ok {
+		return e
+	}
+	return opErr(err)
+}
+
+// policyErr classifies the gate's own errors (bad input, a policy that
+// does not compile, a failed or undefined evaluation); ok is false for any
+// other error.
+func policyErr(err error) (_ error, ok bool) {
 	var (
 		pe *spec.Error // also inventory.ParseError and policy.ParseError
 		ce *policy.CompileError
@@ -143,11 +153,11 @@ func classifyPolicyErr(err error) error {
 	)
 	switch {
 	case errors.As(err, &pe):
-		return usageErr(fmt.Errorf("bad input: %w", err))
+		return usageErr(fmt.Errorf("bad input: %w", err)), true
 	case errors.As(err, &ce):
-		return usageErr(fmt.Errorf("policy does not compile: %w", err))
+		return usageErr(fmt.Errorf("policy does not compile: %w", err)), true
 	case errors.As(err, &ee), errors.Is(err, policy.ErrUndefined):
-		return opErr(fmt.Errorf("policy evaluation failed, refusing to allow: %w", err))
+		return opErr(fmt.Errorf("policy evaluation failed, refusing to allow: %w", err)), true
 	}
-	return opErr(err)
+	return nil, false
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/pinline/pinline/attest"
 	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/pipeline"
-	"github.com/pinline/pinline/policy"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/sbom"
 	"github.com/pinline/pinline/spec"
@@ -144,8 +143,11 @@ func runExit(err error) error {
 		return deniedErr(err)
 	case errors.Is(err, pipeline.ErrInvalid):
 		return usageErr(err)
-	case isPolicyInputErr(err):
-		return classifyPolicyErr(err)
+	}
+	if e, ok := policyErr(err); ok {
+		return e
+	}
+	switch {
 	case errors.Is(err, pipeline.ErrEngine), errors.Is(err, pipeline.ErrEvidence):
 		return opErr(err)
 	case errors.Is(err, pipeline.ErrTaskFailed), errors.Is(err, pipeline.ErrInterrupted), errors.Is(err, pipeline.ErrExportGuard):
@@ -185,14 +187,4 @@ func whoAmI() record.Who {
 	}
 	w.Host, _ = os.Hostname()
 	return w
-}
-
-// isPolicyInputErr reports gate errors that classifyPolicyErr knows.
-func isPolicyInputErr(err error) bool {
-	var (
-		pe *spec.Error // also inventory.ParseError and policy.ParseError
-		ce *policy.CompileError
-		ee *policy.EvalError
-	)
-	return errors.As(err, &pe) || errors.As(err, &ce) || errors.As(err, &ee) || errors.Is(err, policy.ErrUndefined)
 }
