@@ -85,6 +85,10 @@ var (
 	pinnedRef = regexp.MustCompile(`^[^\s@]+@sha256:[0-9a-f]{64}$`)
 )
 
+// ValidTierName reports whether s is a tier name: lowercase letters,
+// digits and '-', starting with a letter, at most 32 characters.
+func ValidTierName(s string) bool { return tierName.MatchString(s) }
+
 // LoadGateway reads and validates a gateway configuration. Relative paths
 // are resolved against the file's directory.
 func LoadGateway(path string) (*Gateway, error) {

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 
+	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/internal/jsonerr"
 )
 
@@ -68,8 +68,6 @@ type ServerHello struct {
 // ErrPreface marks a malformed preface line.
 var ErrPreface = errors.New("bad preface")
 
-var tierRe = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
-
 // readLine reads one '\n'-terminated line byte by byte, so that no byte
 // after the newline is consumed (the proxied stream follows directly).
 func readLine(r io.Reader) ([]byte, error) {
@@ -116,7 +114,7 @@ func ParseClientHello(line []byte) (ClientHello, error) {
 	if h.Version != ProtocolVersion {
 		return ClientHello{}, fmt.Errorf("%w: pinline-client version %d, want %d", ErrPreface, h.Version, ProtocolVersion)
 	}
-	if h.Tier != "" && !tierRe.MatchString(h.Tier) {
+	if h.Tier != "" && !engineconfig.ValidTierName(h.Tier) {
 		return ClientHello{}, fmt.Errorf("%w: tier %q is not a tier name", ErrPreface, h.Tier)
 	}
 	return h, nil

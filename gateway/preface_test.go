@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	engineconfig "github.com/pinline/pinline/engine-config"
 )
 
 func TestParseClientHello(t *testing.T) {
@@ -104,7 +105,7 @@ func FuzzParseClientHello(f *testing.F) {
 		if err != nil || h2 != h {
 			t.Fatalf("round trip %q: %+v vs %+v (%v)", b, h, h2, err)
 		}
-		if h.Tier != "" && !tierRe.MatchString(h.Tier) {
+		if h.Tier != "" && !engineconfig.ValidTierName(h.Tier) {
 			t.Fatalf("accepted bad tier %q", h.Tier)
 		}
 	})
