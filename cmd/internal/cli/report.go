@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,7 +74,7 @@ func runReport(ctx context.Context, s *streams, o *reportOptions) error {
 			format = "md"
 		}
 	}
-	if !contains(report.Formats, format) {
+	if !slices.Contains(report.Formats, format) {
 		return usageErr(fmt.Errorf("--format %q: valid formats are %q", format, report.Formats))
 	}
 	var since time.Time
@@ -199,21 +200,8 @@ func loadSigner(ctx context.Context, s *streams, ref string) (report.Signer, err
 	return attestSigner{Signer: sg}, nil
 }
 
-// keyErr maps attest's key errors: bad input → exit 2, KMS or other
-// operational failures → exit 3.
+// keyErr maps attest's key errors, named by flag, as classify does: bad
+// input → exit 2, KMS or other operational failures → exit 3.
 func keyErr(flag string, err error) error {
-	err = fmt.Errorf("%s: %w", flag, err)
-	if errors.Is(err, attest.ErrBadInput) {
-		return usageErr(err)
-	}
-	return opErr(err)
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	return classify(fmt.Errorf("%s: %w", flag, err))
 }
