@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Gate benchmarks (issue 2): pinline check on a typical repository, on a
 # generated monorepo (1,000 dagger.json + 5,000 module source files), and
-# pinline check vs conftest v0.66.0 ($PINLINE_CONFTEST_BIN, built by
-# hack/setup.d/10-tools.sh) with an equivalent Rego rule on the same 1,000
+# pinline check vs conftest v0.66.0 ($PINLINE_CONFTEST_BIN, else built by
+# hack/tools.sh conftest) with an equivalent Rego rule on the same 1,000
 # dagger.json files. Prints medians of RUNS runs (default 7) as Markdown.
 #
-#   PINLINE_CONFTEST_BIN=~/.cache/pinline/bin/conftest bench/conftest.sh
+#   bench/conftest.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-7}
-: "${PINLINE_CONFTEST_BIN:?set PINLINE_CONFTEST_BIN (hack/setup.d/10-tools.sh builds conftest)}"
+PINLINE_CONFTEST_BIN=${PINLINE_CONFTEST_BIN:-$(hack/tools.sh conftest)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
