@@ -2,11 +2,10 @@ package inventory
 
 import (
 	"context"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/pinline/pinline/internal/monorepo"
+	"github.com/pinline/pinline/internal/testenv"
 )
 
 // BenchmarkCollect measures Collect on the typical example repository
@@ -62,15 +61,8 @@ func TestMonorepoGenerator(t *testing.T) {
 // reportCPU reports the process CPU time (user+system) per operation:
 // on a shared machine wall time varies with load, CPU time much less.
 func reportCPU(b *testing.B) func() {
-	cpu := func() time.Duration {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-			b.Fatal(err)
-		}
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	start := cpu()
+	start := testenv.CPUTime()
 	return func() {
-		b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(testenv.CPUTime()-start)/float64(b.N), "cpu-ns/op")
 	}
 }

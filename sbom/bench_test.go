@@ -15,6 +15,7 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
+	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/record"
 )
@@ -96,10 +97,10 @@ func BenchmarkHash(b *testing.B) {
 // reportCPU starts measuring CPU time; the returned function reports it
 // per operation as cpu-ms/op.
 func reportCPU(b *testing.B) func() {
-	start := cpuTime()
+	start := testenv.CPUTime()
 	return func() {
 		if b.N > 0 {
-			b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
+			b.ReportMetric(float64(testenv.CPUTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
 		}
 	}
 }
