@@ -22,23 +22,28 @@ func MarshalBundle(env *Envelope, pub crypto.PublicKey) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	pe := &protodsse.Envelope{Payload: env.Payload, PayloadType: env.PayloadType}
-	for _, s := range env.Signatures {
-		pe.Signatures = append(pe.Signatures, &protodsse.Signature{Sig: s.Sig, Keyid: s.KeyID})
-	}
-	b := &protobundle.Bundle{
-		MediaType: BundleMediaType,
-		VerificationMaterial: &protobundle.VerificationMaterial{
-			Content:     &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: hint}},
-			TlogEntries: nil,
-		},
-		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: pe},
-	}
+	b := protoBundle(env, hint)
 	// Validate what we write with the same rules readers apply.
 	if _, err := sgbundle.NewBundle(b); err != nil {
 		return nil, fmt.Errorf("%w: bundle: %w", ErrOperational, err)
 	}
 	return marshalCompact(protojson.MarshalOptions{}, b)
+}
+
+// protoBundle is the bundle v0.3 of env with a publicKey hint and no
+// transparency log entry.
+func protoBundle(env *Envelope, hint string) *protobundle.Bundle {
+	pe := &protodsse.Envelope{Payload: env.Payload, PayloadType: env.PayloadType}
+	for _, s := range env.Signatures {
+		pe.Signatures = append(pe.Signatures, &protodsse.Signature{Sig: s.Sig, Keyid: s.KeyID})
+	}
+	return &protobundle.Bundle{
+		MediaType: BundleMediaType,
+		VerificationMaterial: &protobundle.VerificationMaterial{
+			Content: &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: hint}},
+		},
+		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: pe},
+	}
 }
 
 // BundleInfo is what a parsed bundle says about itself besides the envelope.

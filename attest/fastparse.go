@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 
-	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
-	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
-	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
 	sgbundle "github.com/sigstore/sigstore-go/pkg/bundle"
 )
 
@@ -112,7 +109,7 @@ func (s *jsonScan) attestation() (Attestation, bool) {
 	if !seen[3] || !seen[4] || !bundled || seen[0] || seen[1] || seen[2] {
 		return Attestation{}, false
 	}
-	if !s.validBundle(&env, hint) {
+	if !validBundle(&env, hint) {
 		return Attestation{}, false
 	}
 	return Attestation{Format: FormatBundle, Envelope: &env, Bundle: &BundleInfo{MediaType: BundleMediaType, KeyHint: hint}}, true
@@ -193,17 +190,7 @@ func (s *jsonScan) bundleEnvelope(env *Envelope) bool {
 
 // validBundle runs sigstore-go's bundle validation on what was parsed, so
 // the fast path accepts exactly the bundles sigstore-go accepts.
-func (s *jsonScan) validBundle(env *Envelope, hint string) bool {
-	pe := &protodsse.Envelope{Payload: env.Payload, PayloadType: env.PayloadType}
-	for _, sig := range env.Signatures {
-		pe.Signatures = append(pe.Signatures, &protodsse.Signature{Sig: sig.Sig, Keyid: sig.KeyID})
-	}
-	_, err := sgbundle.NewBundle(&protobundle.Bundle{
-		MediaType: BundleMediaType,
-		VerificationMaterial: &protobundle.VerificationMaterial{
-			Content: &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: hint}},
-		},
-		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: pe},
-	})
+func validBundle(env *Envelope, hint string) bool {
+	_, err := sgbundle.NewBundle(protoBundle(env, hint))
 	return err == nil
 }
