@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"dagger.io/dagger"
 	"go.opentelemetry.io/otel/trace"
@@ -102,12 +103,7 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 		}
 		ctr = ctr.WithMountedCache(c.Path, vol, dagger.ContainerWithMountedCacheOpts{Sharing: mode})
 	}
-	keys := make([]string, 0, len(t.Env))
-	for k := range t.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(t.Env)) {
 		ctr = ctr.WithEnvVariable(k, t.Env[k])
 	}
 	for _, s := range t.Secrets {

@@ -88,15 +88,18 @@ func (r *runner) execute(ctx context.Context) {
 				r.finish(n, &outcome{status: record.StatusSkipped, exitCode: -1, err: fmt.Errorf("dependency %q did not succeed", dep)}, time.Time{})
 				return
 			}
+			notStarted := func() {
+				r.finish(n, &outcome{status: record.StatusSkipped, exitCode: -1, err: fmt.Errorf("not started: %w", context.Cause(ctx))}, time.Time{})
+			}
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				r.finish(n, &outcome{status: record.StatusSkipped, exitCode: -1, err: fmt.Errorf("not started: %w", context.Cause(ctx))}, time.Time{})
+				notStarted()
 				return
 			}
 			defer func() { <-sem }()
 			if ctx.Err() != nil {
-				r.finish(n, &outcome{status: record.StatusSkipped, exitCode: -1, err: fmt.Errorf("not started: %w", context.Cause(ctx))}, time.Time{})
+				notStarted()
 				return
 			}
 			r.runOne(ctx, n)

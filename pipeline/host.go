@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -41,12 +42,7 @@ func (h *hostBackend) exec(ctx context.Context, n *node, _ any) outcome {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = wd
 	env := append([]string{}, h.o.HostEnv...)
-	keys := make([]string, 0, len(t.Env))
-	for k := range t.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(t.Env)) {
 		env = append(env, k+"="+t.Env[k])
 	}
 	for _, s := range t.Secrets {

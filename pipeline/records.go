@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -60,10 +62,7 @@ func newRecord(o *Options, p *plan) *record.Run {
 				rec.Images = append(rec.Images, record.Image{Name: imageName(o, t.Image), Ref: n.image, Digest: refDigest(n.image)})
 			}
 		}
-		for k := range t.Env {
-			rt.EnvKeys = append(rt.EnvKeys, k)
-		}
-		sort.Strings(rt.EnvKeys)
+		rt.EnvKeys = slices.Sorted(maps.Keys(t.Env))
 		for _, c := range t.Cache {
 			sharing := c.Sharing
 			if sharing == "" {
