@@ -1,27 +1,12 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// cliRun runs pinline in-process with env and returns the exit code and
-// output.
-func cliRun(t *testing.T, env map[string]string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	s := &streams{in: strings.NewReader(""), out: &out, errOut: &errOut, env: func(k string) (string, bool) {
-		v, ok := env[k]
-		return v, ok
-	}}
-	code := run(context.Background(), s, args)
-	return code, out.String(), errOut.String()
-}
 
 var pw = map[string]string{"COSIGN_PASSWORD": "pinline-test"}
 
@@ -31,7 +16,7 @@ func fixture(t *testing.T) (dir string) {
 	t.Helper()
 	dir = t.TempDir()
 	p := func(n string) string { return filepath.Join(dir, n) }
-	if code, _, e := cliRun(t, pw, "keys", "generate", "--output-key-prefix", p("pl")); code != 0 {
+	if code, _, e := runCLIEnv(t, pw, "keys", "generate", "--output-key-prefix", p("pl")); code != 0 {
 		t.Fatalf("keys generate: %d %s", code, e)
 	}
 	write(t, p("artifact.bin"), "artifact contents\n")
@@ -41,7 +26,7 @@ func fixture(t *testing.T) (dir string) {
 		`"runDetails":{"builder":{"id":"https://pinline.dev/builders/trusted"}}}`)
 	for _, a := range [][]string{{"-o", p("pl.intoto.json")}, {"--bundle", "-o", p("pl.sigstore.json")}} {
 		args := append([]string{"attest", "--predicate", p("pred.json"), "--type", "slsaprovenance1", "--subject", p("artifact.bin"), "--key", p("pl.key")}, a...)
-		if code, _, e := cliRun(t, pw, args...); code != 0 {
+		if code, _, e := runCLIEnv(t, pw, args...); code != 0 {
 			t.Fatalf("attest %v: %d %s", a, code, e)
 		}
 	}
@@ -93,7 +78,7 @@ func TestVerifyCLIExitCodes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			code, out, errOut := cliRun(t, tc.env, append(append([]string{}, base...), tc.args...)...)
+			code, out, errOut := runCLIEnv(t, tc.env, append(append([]string{}, base...), tc.args...)...)
 			if code != tc.code || !strings.Contains(out+errOut, tc.contains) {
 				t.Fatalf("exit %d (want %d), output lacks %q:\n%s%s", code, tc.code, tc.contains, out, errOut)
 			}
@@ -127,7 +112,7 @@ func TestAttestAndKeysCLIErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if code, out, e := cliRun(t, tc.env, tc.args...); code != tc.code {
+			if code, out, e := runCLIEnv(t, tc.env, tc.args...); code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out, e)
 			}
 		})
@@ -144,7 +129,7 @@ func TestVerifyJSONOutput(t *testing.T) {
 		verified bool
 		failed   string
 	}{{"trusted", 0, true, ""}, {"untrusted", 1, false, "tier"}} {
-		code, out, _ := cliRun(t, nil, "verify", "--key", p("pl.pub"), "--attestation", p("pl.sigstore.json"), "--artifact", p("artifact.bin"), "--tier", tc.tier, "--format", "json")
+		code, out, _ := runCLIEnv(t, nil, "verify", "--key", p("pl.pub"), "--attestation", p("pl.sigstore.json"), "--artifact", p("artifact.bin"), "--tier", tc.tier, "--format", "json")
 		var rep struct {
 			Verified     bool
 			Error        string

@@ -88,7 +88,7 @@ func TestPinlineVerifiesCosign(t *testing.T) {
 			}
 		}
 	}
-	if code, _, e := cliRun(t, pw, "attest", "--predicate", p("pred.json"), "--subject", p("artifact.bin"), "--key", p("cs.key"), "-o", p("pinline-cs.intoto.json")); code != 0 {
+	if code, _, e := runCLIEnv(t, pw, "attest", "--predicate", p("pred.json"), "--subject", p("artifact.bin"), "--key", p("cs.key"), "-o", p("pinline-cs.intoto.json")); code != 0 {
 		t.Fatalf("pinline attest with a cosign key: %d %s", code, e)
 	}
 	cases := []struct{ att, pub string }{
@@ -99,7 +99,7 @@ func TestPinlineVerifiesCosign(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.att, func(t *testing.T) {
 			t.Parallel()
-			code, out, e := cliRun(t, nil, "verify", "--key", p(c.pub), "--attestation", p(c.att), "--artifact", p("artifact.bin"),
+			code, out, e := runCLIEnv(t, nil, "verify", "--key", p(c.pub), "--attestation", p(c.att), "--artifact", p("artifact.bin"),
 				"--builder-id", "https://pinline.dev/builders/trusted", "--tier", "trusted")
 			if code != 0 || !strings.Contains(out, "Verified") {
 				t.Fatalf("exit %d\n%s%s", code, out, e)
@@ -108,10 +108,10 @@ func TestPinlineVerifiesCosign(t *testing.T) {
 			if c.pub == "cs.pub" {
 				other = "pl.pub"
 			}
-			if code, out, _ := cliRun(t, nil, "verify", "--key", p(other), "--attestation", p(c.att), "--artifact", p("artifact.bin")); code != 1 {
+			if code, out, _ := runCLIEnv(t, nil, "verify", "--key", p(other), "--attestation", p(c.att), "--artifact", p("artifact.bin")); code != 1 {
 				t.Fatalf("wrong key: exit %d\n%s", code, out)
 			}
-			if code, out, _ := cliRun(t, nil, "verify", "--key", p(c.pub), "--attestation", p(c.att), "--artifact", p("other.bin")); code != 1 {
+			if code, out, _ := runCLIEnv(t, nil, "verify", "--key", p(c.pub), "--attestation", p(c.att), "--artifact", p("other.bin")); code != 1 {
 				t.Fatalf("other artifact: exit %d\n%s", code, out)
 			}
 		})
@@ -134,12 +134,12 @@ func TestCosignVerifiesPinlineSBOMAttestation(t *testing.T) {
 	p := func(n string) string { return filepath.Join(dir, n) }
 	write(t, p("trusted_root.json"), emptyTrustedRoot)
 	clean := filepath.Join("..", "..", "..", "testdata", "repos", "clean")
-	if code, _, e := cliRun(t, pw, "sbom", clean, "-o", p("bom.cdx.json")); code != 0 {
+	if code, _, e := runCLIEnv(t, pw, "sbom", clean, "-o", p("bom.cdx.json")); code != 0 {
 		t.Fatalf("sbom: %d %s", code, e)
 	}
 	for _, a := range [][]string{{"-o", p("bom.intoto.json")}, {"--bundle", "-o", p("bom.sigstore.json")}} {
 		args := append([]string{"attest", "--predicate", p("bom.cdx.json"), "--type", "cyclonedx", "--subject", p("artifact.bin"), "--key", p("pl.key")}, a...)
-		if code, _, e := cliRun(t, pw, args...); code != 0 {
+		if code, _, e := runCLIEnv(t, pw, args...); code != 0 {
 			t.Fatalf("attest %v: %d %s", a, code, e)
 		}
 	}
@@ -165,7 +165,7 @@ func TestCosignVerifiesPinlineSBOMAttestation(t *testing.T) {
 			}
 		})
 	}
-	if code, out, e := cliRun(t, pw, "verify", "--key", p("pl.pub"), "--attestation", p("bom.intoto.json"), "--type", "cyclonedx", "--artifact", p("artifact.bin")); code != 0 || !strings.Contains(out, "Verified") {
+	if code, out, e := runCLIEnv(t, pw, "verify", "--key", p("pl.pub"), "--attestation", p("bom.intoto.json"), "--type", "cyclonedx", "--artifact", p("artifact.bin")); code != 0 || !strings.Contains(out, "Verified") {
 		t.Fatalf("pinline verify --type cyclonedx: %d %s %s", code, out, e)
 	}
 }
@@ -202,7 +202,7 @@ func TestCosignImportedKeysInterop(t *testing.T) {
 			// pinline signs, cosign verifies.
 			for _, a := range [][]string{{"-o", p("imp-pl.intoto.json")}, {"--bundle", "-o", p("imp-pl.sigstore.json")}} {
 				args := append([]string{"attest", "--predicate", p("pred.json"), "--type", "slsaprovenance1", "--subject", p("artifact.bin"), "--key", p("imp.key")}, a...)
-				if code, _, e := cliRun(t, pw, args...); code != 0 {
+				if code, _, e := runCLIEnv(t, pw, args...); code != 0 {
 					t.Fatalf("pinline attest %v: %d %s", a, code, e)
 				}
 			}
@@ -230,13 +230,13 @@ func TestCosignImportedKeysInterop(t *testing.T) {
 				}
 			}
 			for _, att := range []string{"imp-pl.intoto.json", "imp-pl.sigstore.json", "imp-cosign.intoto.json", "imp-cosign.sigstore.json"} {
-				if code, out, e := cliRun(t, nil, "verify", "--key", p("imp.pub"), "--attestation", p(att), "--artifact", p("artifact.bin")); code != 0 {
+				if code, out, e := runCLIEnv(t, nil, "verify", "--key", p("imp.pub"), "--attestation", p(att), "--artifact", p("artifact.bin")); code != 0 {
 					t.Errorf("pinline verify %s: exit %d\n%s%s", att, code, out, e)
 				}
-				if code, out, _ := cliRun(t, nil, "verify", "--key", p("pl.pub"), "--attestation", p(att), "--artifact", p("artifact.bin")); code != 1 {
+				if code, out, _ := runCLIEnv(t, nil, "verify", "--key", p("pl.pub"), "--attestation", p(att), "--artifact", p("artifact.bin")); code != 1 {
 					t.Errorf("pinline verify %s with another key: exit %d, want 1\n%s", att, code, out)
 				}
-				if code, out, _ := cliRun(t, nil, "verify", "--key", p("imp.pub"), "--attestation", p(att), "--artifact", p("other.bin")); code != 1 {
+				if code, out, _ := runCLIEnv(t, nil, "verify", "--key", p("imp.pub"), "--attestation", p(att), "--artifact", p("other.bin")); code != 1 {
 					t.Errorf("pinline verify %s for another artifact: exit %d, want 1\n%s", att, code, out)
 				}
 			}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,35 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func runCLICtx(ctx context.Context, env map[string]string, args ...string) (int, string, string) {
-	var out, errOut lockedBuf
-	s := &streams{in: strings.NewReader(""), out: &out, errOut: &errOut,
-		env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
-	code := run(ctx, s, args)
-	return code, out.String(), errOut.String()
-}
 
 func freePort(t *testing.T) string {
 	t.Helper()

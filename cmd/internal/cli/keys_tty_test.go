@@ -52,7 +52,7 @@ func TestKeysGeneratePromptsOnTTY(t *testing.T) {
 				if _, err := os.Stat(prefix + ".key"); err != nil {
 					t.Fatal(err)
 				}
-				code, _, e := cliRun(t, map[string]string{"COSIGN_PASSWORD": "s3cret"}, "attest", "--predicate", writeTemp(t, `{"a":1}`), "--type", "https://example.test/p", "--subject", prefix+".pub", "--key", prefix+".key")
+				code, _, e := runCLIEnv(t, map[string]string{"COSIGN_PASSWORD": "s3cret"}, "attest", "--predicate", writeTemp(t, `{"a":1}`), "--type", "https://example.test/p", "--subject", prefix+".pub", "--key", prefix+".key")
 				if code != 0 {
 					t.Fatalf("typed password does not open the key: %s", e)
 				}

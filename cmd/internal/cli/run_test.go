@@ -59,7 +59,7 @@ func TestRunExitCodes(t *testing.T) {
 			spec, eng := writeRepo(t, tc.spec, "/nonexistent/pinline-test/engine.sock")
 			args := append([]string{"run", "-f", spec, "--engine-config", eng}, tc.args...)
 			start := time.Now()
-			code, out, errOut := runPinline(context.Background(), map[string]string{"PINLINE_DAGGER_CLI": "/nonexistent/dagger"}, args...)
+			code, out, errOut := runCLICtx(context.Background(), map[string]string{"PINLINE_DAGGER_CLI": "/nonexistent/dagger"}, args...)
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.wantCode, out, errOut)
 			}
@@ -76,7 +76,7 @@ func TestRunExitCodes(t *testing.T) {
 func TestRunNoEngineConfigured(t *testing.T) {
 	t.Parallel()
 	spec, _ := writeRepo(t, "version: 1\nname: t\nimages:\n  bb: "+pinnedBusybox+"\ndefaultImage: bb\ntasks:\n  a:\n    run: [\"true\"]\n", "/x")
-	code, _, errOut := runPinline(context.Background(), nil, "run", "-f", spec)
+	code, _, errOut := runCLICtx(context.Background(), nil, "run", "-f", spec)
 	if code != ExitUsage || !strings.Contains(errOut, "PINLINE_ENGINE_CONFIG") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -101,7 +101,7 @@ tasks:
     sh: 'echo "tok=$TOK"; echo "tok=$TOK" >&2; exit 4'
 `, sock)
 	env := map[string]string{"PINLINE_DAGGER_CLI": cli, "PL_TEST_CANARY": canary}
-	code, out, errOut := runPinline(context.Background(), env, "run", "-f", spec, "--engine-config", eng)
+	code, out, errOut := runCLICtx(context.Background(), env, "run", "-f", spec, "--engine-config", eng)
 	if code != ExitDenied {
 		t.Fatalf("exit %d, want %d (task failed)\n%s\n%s", code, ExitDenied, out, errOut)
 	}
@@ -112,7 +112,7 @@ tasks:
 		t.Errorf("want the scrubbed log tail and the summary row\nstdout: %s\nstderr: %s", out, errOut)
 	}
 	runs := filepath.Join(filepath.Dir(spec), ".pinline", "runs")
-	code, out, _ = runPinline(context.Background(), nil, "runs", "--dir", runs, "--json")
+	code, out, _ = runCLICtx(context.Background(), nil, "runs", "--dir", runs, "--json")
 	var recs []record.Run
 	if code != 0 || json.Unmarshal([]byte(out), &recs) != nil || len(recs) != 1 || recs[0].Status != record.StatusFailed {
 		t.Fatalf("runs: exit %d, %s", code, out)
@@ -144,15 +144,6 @@ func hasRow(table string, fields ...string) bool {
 	return false
 }
 
-// runPinline runs the CLI in-process with env as its environment lookup.
-func runPinline(ctx context.Context, env map[string]string, args ...string) (int, string, string) {
-	var out, errOut strings.Builder
-	s := &streams{in: strings.NewReader(""), out: &out, errOut: &errOut,
-		env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
-	code := run(ctx, s, args)
-	return code, out.String(), errOut.String()
-}
-
 // TestRunSignedThenVerify: a succeeded run with --key writes the SBOM and
 // signed provenance, and `pinline verify` accepts the exported file against
 // it and rejects a tampered copy.
@@ -174,10 +165,10 @@ tasks:
 	dir := filepath.Dir(spec)
 	env := map[string]string{"PINLINE_DAGGER_CLI": cli, "COSIGN_PASSWORD": "test-password"}
 	prefix := filepath.Join(dir, "cosign")
-	if code, out, errOut := runPinline(context.Background(), env, "keys", "generate", "--output-key-prefix", prefix); code != 0 {
+	if code, out, errOut := runCLICtx(context.Background(), env, "keys", "generate", "--output-key-prefix", prefix); code != 0 {
 		t.Fatalf("keys generate: %d %s %s", code, out, errOut)
 	}
-	code, out, errOut := runPinline(context.Background(), env, "run", "-f", spec, "--engine-config", eng, "--key", prefix+".key")
+	code, out, errOut := runCLICtx(context.Background(), env, "run", "-f", spec, "--engine-config", eng, "--key", prefix+".key")
 	if code != 0 {
 		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -203,14 +194,14 @@ tasks:
 	}
 	artifact := filepath.Join(runs[0], "outputs", "artifact")
 	att := filepath.Join(runs[0], record.ProvenanceFile)
-	if code, out, errOut := runPinline(context.Background(), env, "verify", "--key", prefix+".pub", "--attestation", att, "--artifact", artifact); code != 0 {
+	if code, out, errOut := runCLICtx(context.Background(), env, "verify", "--key", prefix+".pub", "--attestation", att, "--artifact", artifact); code != 0 {
 		t.Fatalf("verify: exit %d\n%s\n%s", code, out, errOut)
 	}
 	tampered := filepath.Join(dir, "tampered")
 	if err := os.WriteFile(tampered, []byte(n+"x\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, _ := runPinline(context.Background(), env, "verify", "--key", prefix+".pub", "--attestation", att, "--artifact", tampered); code != ExitDenied {
+	if code, _, _ := runCLICtx(context.Background(), env, "verify", "--key", prefix+".pub", "--attestation", att, "--artifact", tampered); code != ExitDenied {
 		t.Errorf("verify of a tampered artifact: exit %d, want %d", code, ExitDenied)
 	}
 	// The SBOM carries SHA-256 and SHA-512 of the output by default, and
@@ -218,7 +209,7 @@ tasks:
 	if got := outputHashAlgs(t, runs[0], "artifact"); got != "SHA-256,SHA-512" {
 		t.Errorf("default SBOM output hashes %s, want SHA-256,SHA-512", got)
 	}
-	code, out, errOut = runPinline(context.Background(), env, "run", "-f", spec, "--engine-config", eng, "--sbom-sha512=false")
+	code, out, errOut = runCLICtx(context.Background(), env, "run", "-f", spec, "--engine-config", eng, "--sbom-sha512=false")
 	if code != 0 {
 		t.Fatalf("run --sbom-sha512=false: exit %d\n%s\n%s", code, out, errOut)
 	}

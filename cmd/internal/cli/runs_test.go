@@ -18,7 +18,7 @@ func TestRunsMalformedRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(t, bad, "{\"id\": \"x\",\n \"status\": ")
-	code, out, errOut := runPinline(context.Background(), nil, "runs", "--dir", dir)
+	code, out, errOut := runCLICtx(context.Background(), nil, "runs", "--dir", dir)
 	if code != ExitUsage || !strings.Contains(errOut, bad+": malformed run record: line 2, column 12") {
 		t.Errorf("only a malformed record: exit %d, stderr %q\n%s", code, errOut, out)
 	}
@@ -27,7 +27,7 @@ func TestRunsMalformedRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(t, good, `{"id": "20261122T000001Z-good", "status": "succeeded"}`)
-	code, out, errOut = runPinline(context.Background(), nil, "runs", "--dir", dir)
+	code, out, errOut = runCLICtx(context.Background(), nil, "runs", "--dir", dir)
 	if code != ExitOK || !hasRow(out, "20261122T000001Z-good", "succeeded") || !strings.Contains(errOut, "could not be read") {
 		t.Errorf("one good, one malformed: exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
