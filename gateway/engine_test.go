@@ -16,6 +16,7 @@ import (
 	"time"
 
 	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/internal/testenv"
 )
 
 // Tests against two real Dagger engines (hack/setup.d/50-gateway-engines.sh):
@@ -26,14 +27,8 @@ type realEngines struct{ trusted, untrusted, cli string }
 
 func needEngines(t *testing.T) realEngines {
 	t.Helper()
-	e := realEngines{os.Getenv("PINLINE_GW_TRUSTED_SOCK"), os.Getenv("PINLINE_GW_UNTRUSTED_SOCK"), os.Getenv("PINLINE_GW_DAGGER_CLI")}
-	if e.trusted == "" || e.untrusted == "" || e.cli == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI: PINLINE_GW_TRUSTED_SOCK, PINLINE_GW_UNTRUSTED_SOCK and PINLINE_GW_DAGGER_CLI must be set (hack/setup.d/50-gateway-engines.sh)")
-		}
-		t.Skip("real engines not configured (run hack/test.sh)")
-	}
-	return e
+	env := testenv.RequireAll(t, "hack/setup.d/50-gateway-engines.sh", "PINLINE_GW_TRUSTED_SOCK", "PINLINE_GW_UNTRUSTED_SOCK", "PINLINE_GW_DAGGER_CLI")
+	return realEngines{env["PINLINE_GW_TRUSTED_SOCK"], env["PINLINE_GW_UNTRUSTED_SOCK"], env["PINLINE_GW_DAGGER_CLI"]}
 }
 
 const realGatewayYAML = `

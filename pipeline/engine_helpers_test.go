@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
@@ -24,20 +25,14 @@ type testEngine struct {
 
 func needEngine(t *testing.T) testEngine {
 	t.Helper()
-	e := testEngine{
-		sock:    os.Getenv("PINLINE_ENGINE_SOCK"),
-		cli:     os.Getenv("PINLINE_DAGGER_CLI"),
-		busybox: os.Getenv("PINLINE_IMAGE_BUSYBOX"),
+	env := testenv.RequireAll(t, "hack/setup.d/30-engine.sh", "PINLINE_ENGINE_SOCK", "PINLINE_DAGGER_CLI", "PINLINE_IMAGE_BUSYBOX")
+	return testEngine{
+		sock:    env["PINLINE_ENGINE_SOCK"],
+		cli:     env["PINLINE_DAGGER_CLI"],
+		busybox: env["PINLINE_IMAGE_BUSYBOX"],
 		goImage: os.Getenv("PINLINE_IMAGE_GO"),
 		script:  os.Getenv("PINLINE_ENGINE_SCRIPT"),
 	}
-	if e.sock == "" || e.cli == "" || e.busybox == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI is set but PINLINE_ENGINE_SOCK, PINLINE_DAGGER_CLI or PINLINE_IMAGE_BUSYBOX is not: hack/setup.d/30-engine.sh did not run")
-		}
-		t.Skip("no engine: run hack/test.sh (or hack/setup.d/30-engine.sh) to provision one")
-	}
-	return e
 }
 
 func (e testEngine) engine() Engine {
