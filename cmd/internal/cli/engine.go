@@ -17,9 +17,6 @@ func newEngineCmd(s *streams) *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	c.AddCommand(newEngineGatewayCmd(s), newEngineCertsCmd(s), newEngineCheckCmd(s))
-	for _, sub := range c.Commands() {
-		sub.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
-	}
 	return c
 }
 

@@ -33,7 +33,6 @@ func newKeysCmd(s *streams) *cobra.Command {
 		},
 	}
 	o.AddFlags(gen)
-	gen.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	c.AddCommand(gen)
 	return c
 }

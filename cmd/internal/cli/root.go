@@ -58,6 +58,7 @@ that evidence before deploy.`,
 	root.SetIn(s.in)
 	root.SetOut(s.out)
 	root.SetErr(s.errOut)
+	// Subcommands inherit it (cobra's FlagErrorFunc falls back to the parent's).
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.SetHelpTemplate(root.HelpTemplate() + "\n" + envHelp() + "\n" + exitHelp)
 
@@ -76,9 +77,6 @@ that evidence before deploy.`,
 		newHooksCmd(s),
 		newReportCmd(s),
 	)
-	for _, c := range root.Commands() {
-		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
-	}
 	return root
 }
 
