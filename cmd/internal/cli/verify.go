@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -172,20 +171,19 @@ func runVerify(cmd *cobra.Command, s *streams, o *verifyOptions) error {
 	}
 	rep, verr := attest.Verify(cmd.Context(), vo, atts)
 	if o.Format == "json" {
-		enc := json.NewEncoder(s.out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := printJSON(s.out, rep); err != nil {
 			return opErr(err)
 		}
 	} else {
 		renderVerifyText(s.out, rep, verr)
 	}
 	if verr != nil {
-		code, _ := exitCode(classify(verr))
-		if code != ExitDenied {
-			return classify(verr)
+		// A failed verification was reported above; anything else is
+		// printed as an error.
+		if errors.Is(verr, attest.ErrVerificationFailed) {
+			return silentExit(ExitDenied)
 		}
-		return silentExit(code)
+		return classify(verr)
 	}
 	return nil
 }
