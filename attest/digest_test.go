@@ -28,3 +28,21 @@ func TestFileSHA256(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestIsSHA256Hex(t *testing.T) {
+	t.Parallel()
+	ok := strings.Repeat("0123456789abcdef", 4)
+	for s, want := range map[string]bool{
+		ok:                      true,
+		strings.ToUpper(ok):     false,
+		ok[:63]:                 false,
+		ok + "0":                false,
+		ok[:63] + "g":           false,
+		"":                      false,
+		strings.Repeat("é", 32): false,
+	} {
+		if got := isSHA256Hex(s); got != want {
+			t.Errorf("isSHA256Hex(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
