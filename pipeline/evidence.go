@@ -39,7 +39,15 @@ func nonNilFindings(fs []policy.Finding) []policy.Finding {
 	return append([]policy.Finding{}, fs...)
 }
 
-func trimSHA(s string) string { return strings.TrimPrefix(s, "sha256:") }
+// trimSHA drops the "sha256:" prefix of each digest of a comma-joined list
+// (Gates joins one per gate that reports one).
+func trimSHA(s string) string {
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		parts[i] = strings.TrimPrefix(p, "sha256:")
+	}
+	return strings.Join(parts, ",")
+}
 
 // CycloneDX writes the run's CycloneDX 1.6 JSON SBOM with package sbom.
 type CycloneDX struct {

@@ -228,3 +228,18 @@ func TestDirDigestRegularFilesOnly(t *testing.T) {
 		t.Errorf("digest %s is not the sha256sum manifest of a.txt", got)
 	}
 }
+
+// The run.json summary holds hex digests: every gate's, when several
+// report one.
+func TestDecisionRefDigests(t *testing.T) {
+	t.Parallel()
+	a, b := strings.Repeat("a", 64), strings.Repeat("b", 64)
+	d := &Decision{Allow: true, InputDigest: "sha256:" + a + ",sha256:" + b, BundleDigest: "sha256:" + a}
+	ref := d.Ref()
+	if ref.InputSHA256 != a+","+b || ref.BundleSHA256 != a {
+		t.Errorf("input %q bundle %q", ref.InputSHA256, ref.BundleSHA256)
+	}
+	if (&Decision{}).Ref().InputSHA256 != "" {
+		t.Error("no digest became non-empty")
+	}
+}
