@@ -109,8 +109,7 @@ func WritePack(ctx context.Context, w io.Writer, rep *Report, opts PackOptions) 
 
 	subjects := make([]map[string]any, len(files))
 	for i, f := range files {
-		sum := sha256.Sum256(f.data)
-		subjects[i] = map[string]any{"name": f.name, "digest": map[string]string{"sha256": hex.EncodeToString(sum[:])}}
+		subjects[i] = map[string]any{"name": f.name, "digest": map[string]string{"sha256": sha256Hex(f.data)}}
 	}
 	stmt, err := json.Marshal(map[string]any{
 		"_type": "https://in-toto.io/Statement/v1", "subject": subjects,
@@ -209,4 +208,10 @@ func gatewayLines(p string, runs []RunReport) ([]byte, error) {
 		}
 	}
 	return out.Bytes(), sc.Err()
+}
+
+// sha256Hex is the lowercase hex SHA-256 of b.
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

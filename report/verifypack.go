@@ -4,8 +4,6 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,8 +137,7 @@ func VerifyPack(ctx context.Context, r io.Reader, checker SignatureChecker) (*Pa
 			fail(s.Name, ProblemMissing, "")
 			continue
 		}
-		sum := sha256.Sum256(b)
-		if got := hex.EncodeToString(sum[:]); got != s.Digest["sha256"] {
+		if got := sha256Hex(b); got != s.Digest["sha256"] {
 			fail(s.Name, ProblemChanged, fmt.Sprintf("sha256 %s, manifest says %s", got, s.Digest["sha256"]))
 		}
 	}
@@ -188,8 +185,7 @@ func checkPackedRun(ctx context.Context, dir string, files map[string][]byte, ch
 			fail(p, ProblemMissing, "named by run.json")
 			return
 		}
-		sum := sha256.Sum256(b)
-		if got := hex.EncodeToString(sum[:]); got != strings.TrimPrefix(want, "sha256:") {
+		if got := sha256Hex(b); got != strings.TrimPrefix(want, "sha256:") {
 			fail(p, ProblemEvidence, fmt.Sprintf("sha256 %s, run.json says %s", got, want))
 		}
 	}
