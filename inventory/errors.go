@@ -11,11 +11,13 @@ import (
 // spec.Error: every input error of pinline has one type.
 type ParseError = spec.Error
 
-// lineIndex maps byte offsets to 1-based line and column numbers.
-type lineIndex []int // offsets of line starts
+// LineIndex maps byte offsets of one file to 1-based line and column (in
+// bytes) numbers; pin locates its edits with it too.
+type LineIndex []int // offsets of line starts
 
-func newLineIndex(data []byte) lineIndex {
-	idx := make(lineIndex, 1, 64)
+// NewLineIndex indexes the line starts of data.
+func NewLineIndex(data []byte) LineIndex {
+	idx := make(LineIndex, 1, 64)
 	for i, c := range data {
 		if c == '\n' {
 			idx = append(idx, i+1)
@@ -24,8 +26,8 @@ func newLineIndex(data []byte) lineIndex {
 	return idx
 }
 
-// pos returns the line and column (in bytes) of offset.
-func (l lineIndex) pos(offset int) (line, col int) {
+// Pos returns the line and column (in bytes) of offset.
+func (l LineIndex) Pos(offset int) (line, col int) {
 	lo, hi := 0, len(l)-1
 	for lo < hi {
 		mid := (lo + hi + 1) / 2

@@ -63,7 +63,7 @@ type jparser struct {
 	depth int
 	data  []byte
 	dec   *json.Decoder
-	li    lineIndex
+	li    LineIndex
 	file  string
 }
 
@@ -80,7 +80,7 @@ func parseJSON(file string, data []byte) (*jnode, error) {
 func parseJSONExact(file string, data []byte) (*jnode, error) {
 	p := &jparser{data: data, dec: json.NewDecoder(bytes.NewReader(data)), file: file}
 	p.dec.UseNumber()
-	p.li = newLineIndex(data)
+	p.li = NewLineIndex(data)
 	n, err := p.value()
 	if err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func (p *jparser) errAt(off int, msg string) error {
 	if off > len(p.data) {
 		off = len(p.data)
 	}
-	l, c := p.li.pos(off)
+	l, c := p.li.Pos(off)
 	return &ParseError{File: p.file, Line: l, Column: c, Msg: msg}
 }
 
@@ -139,7 +139,7 @@ func (p *jparser) value() (*jnode, error) {
 }
 
 func (p *jparser) valueFrom(tok json.Token, off int) (*jnode, error) {
-	l, c := p.li.pos(off)
+	l, c := p.li.Pos(off)
 	n := &jnode{line: l, col: c}
 	switch t := tok.(type) {
 	case json.Delim:
@@ -162,7 +162,7 @@ func (p *jparser) valueFrom(tok json.Token, off int) (*jnode, error) {
 				if !ok {
 					return nil, p.errAt(koff, "invalid JSON: object key is not a string")
 				}
-				kl, kc := p.li.pos(koff)
+				kl, kc := p.li.Pos(koff)
 				v, err := p.value()
 				if err != nil {
 					return nil, err

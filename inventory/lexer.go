@@ -29,7 +29,7 @@ type tok struct {
 type lexer struct {
 	file  string
 	data  []byte
-	li    lineIndex
+	li    LineIndex
 	i     int
 	toks  []tok
 	err   *ParseError
@@ -39,7 +39,7 @@ type lexer struct {
 }
 
 func newLexer(file string, data []byte) *lexer {
-	return &lexer{file: file, data: data, li: newLineIndex(data), toks: make([]tok, 0, len(data)/16+8),
+	return &lexer{file: file, data: data, li: NewLineIndex(data), toks: make([]tok, 0, len(data)/16+8),
 		intern: make(map[string]string, 64)}
 }
 
@@ -54,13 +54,13 @@ func (l *lexer) str(b []byte) string {
 
 func (l *lexer) fail(off int, msg string) {
 	if l.err == nil {
-		line, col := l.li.pos(off)
+		line, col := l.li.Pos(off)
 		l.err = &ParseError{File: l.file, Line: line, Column: col, Msg: msg}
 	}
 }
 
 func (l *lexer) position(off int) Position {
-	line, col := l.li.pos(off)
+	line, col := l.li.Pos(off)
 	return Position{File: l.file, Line: line, Column: col}
 }
 

@@ -328,6 +328,6 @@ func isHostPort(v string) bool {
 }
 
 func (s *srcScan) line(off int) int {
-	l, _ := s.l.li.pos(off)
+	l, _ := s.l.li.Pos(off)
 	return l
 }

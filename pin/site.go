@@ -39,28 +39,19 @@ type edit struct {
 type file struct {
 	rel, abs string
 	data     []byte
-	lines    []int // byte offset of each line start
+	lines    inventory.LineIndex
 	sites    []site
 	notes    []Note
 }
 
 func newFile(rel, abs string, data []byte) *file {
-	f := &file{rel: rel, abs: abs, data: data, lines: []int{0}}
-	for i, c := range data {
-		if c == '\n' {
-			f.lines = append(f.lines, i+1)
-		}
-	}
-	return f
+	return &file{rel: rel, abs: abs, data: data, lines: inventory.NewLineIndex(data)}
 }
 
 // position converts a byte offset to a 1-based line and byte column.
 func (f *file) position(off int) inventory.Position {
-	i := sort.Search(len(f.lines), func(i int) bool { return f.lines[i] > off }) - 1
-	if i < 0 {
-		i = 0
-	}
-	return inventory.Position{File: f.rel, Line: i + 1, Column: off - f.lines[i] + 1}
+	line, col := f.lines.Pos(off)
+	return inventory.Position{File: f.rel, Line: line, Column: col}
 }
 
 // offset converts a 1-based line and rune column (as yaml.v3 reports them)
