@@ -2,8 +2,6 @@ package attest
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -14,19 +12,12 @@ import (
 // (textually, so that spellings encoding/json folds survive).
 func gatewayPayload(t *testing.T, env []byte, gateway string) []byte {
 	t.Helper()
-	var m struct{ Payload string }
-	if err := json.Unmarshal(env, &m); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := base64.StdEncoding.DecodeString(m.Payload)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := statementJSON(t, env)
 	const block = `"gateway":{"address":"gateway.example.test:8443","cacheMode":"strong","identity":"spiffe:spiffe://example.test/ci/main"}`
-	if !strings.Contains(string(raw), block) {
+	if !strings.Contains(raw, block) {
 		t.Fatalf("sample payload has no gateway block %s:\n%s", block, raw)
 	}
-	return []byte(strings.Replace(string(raw), block, gateway, 1))
+	return []byte(strings.Replace(raw, block, gateway, 1))
 }
 
 func TestVerifyGatewayConstraints(t *testing.T) {
@@ -128,17 +119,14 @@ func hasCheck(cs []Check, name string, ok bool) bool {
 	return false
 }
 
+// statementJSON is the payload of the DSSE envelope env.
 func statementJSON(t *testing.T, env []byte) string {
 	t.Helper()
-	var m struct{ Payload string }
-	if err := json.Unmarshal(env, &m); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := base64.StdEncoding.DecodeString(m.Payload)
+	e, err := ParseEnvelope(env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(raw)
+	return string(e.Payload)
 }
 
 // The fast statement path reads the gateway block of common provenance

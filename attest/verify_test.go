@@ -64,11 +64,8 @@ func signPayload(t *testing.T, k Signer, st map[string]any) []byte {
 }
 
 func statementMap(t *testing.T, env []byte) map[string]any {
-	var m struct{ Payload string }
-	_ = json.Unmarshal(env, &m)
-	raw, _ := base64.StdEncoding.DecodeString(m.Payload)
 	var st map[string]any
-	if err := json.Unmarshal(raw, &st); err != nil {
+	if err := json.Unmarshal([]byte(statementJSON(t, env)), &st); err != nil {
 		t.Fatal(err)
 	}
 	return st
