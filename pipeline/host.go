@@ -41,7 +41,7 @@ func (h *hostBackend) exec(ctx context.Context, n *node, _ any) outcome {
 	argv := command(t)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = wd
-	env := append([]string{}, h.o.HostEnv...)
+	env := childEnv(h.o.HostEnv)
 	for _, k := range slices.Sorted(maps.Keys(t.Env)) {
 		env = append(env, k+"="+t.Env[k])
 	}

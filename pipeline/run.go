@@ -206,6 +206,26 @@ func writeEvidence(ctx context.Context, o *Options, dir string, rec *record.Run,
 	return nil
 }
 
+// checkSecretsFile refuses, outside tier local, a secrets file the
+// repository could have written: one whose real path is inside the root.
+func checkSecretsFile(o *Options) error {
+	if o.Secrets == nil || o.Tier == "local" {
+		return nil
+	}
+	abs, err := filepath.Abs(o.Secrets.Path)
+	if err != nil {
+		return fmt.Errorf("%w: secrets file: %w", ErrInvalid, err)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	rootReal, _ := inventory.ResolveIn(o.Root, ".")
+	if rel, err := filepath.Rel(rootReal, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("%w: secrets file %s is inside the repository; outside tier local secret sources must come from the operator, not from repository content", ErrInvalid, o.Secrets.Path)
+	}
+	return nil
+}
+
 func (o *Options) defaults() error {
 	if o.Spec == nil {
 		return fmt.Errorf("%w: no spec", ErrInvalid)
@@ -247,6 +267,12 @@ func (o *Options) defaults() error {
 	}
 	if o.AllowDelete < 0 {
 		return fmt.Errorf("%w: --allow-delete must not be negative", ErrInvalid)
+	}
+	if o.Home == "" {
+		o.Home, _ = os.UserHomeDir()
+	}
+	if err := checkSecretsFile(o); err != nil {
+		return err
 	}
 	if o.Now == nil {
 		o.Now = time.Now

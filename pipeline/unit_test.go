@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,33 +36,87 @@ func TestRedactor(t *testing.T) {
 
 func TestResolveSecret(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "tok"), []byte("from-file\n"), 0o600); err != nil {
+	base := t.TempDir()
+	dir, home, opdir := filepath.Join(base, "repo"), filepath.Join(base, "home"), filepath.Join(base, "operator")
+	for _, d := range []string{dir, home, opdir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(p, v string) {
+		t.Helper()
+		if err := os.WriteFile(p, []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(dir, "tok"), "from-file\n")
+	write(filepath.Join(home, ".tok"), "from-home\n")
+	write(filepath.Join(opdir, "op.tok"), "from-operator-file\n")
+	write(filepath.Join(base, "victim"), "from-victim\n")
+	for name, target := range map[string]string{"link-out": "../victim", "link-abs": filepath.Join(base, "victim"), "link-in": "tok"} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secretsFile, err := spec.ParseSecretsFile(filepath.Join(opdir, "secrets.yaml"), []byte(`version: 1
+tiers:
+  untrusted:
+    op-env: {env: OP_TOK}
+    op-file: {file: op.tok}
+    op-cmd: {command: [sh, -c, "echo from-op-cmd"]}
+    op-cosign: {env: COSIGN_PASSWORD}
+  local:
+    op-env: {env: OP_TOK}
+`))
+	if err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"TOK": "from-env"}
-	o := &Options{Root: dir, LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	env := map[string]string{"TOK": "from-env", "OP_TOK": "from-op-env", "COSIGN_PASSWORD": "from-cosign", "PINLINE_X": "from-pinline"}
+	local := &Options{Root: dir, Home: home, Tier: "local", LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	untrusted := *local
+	untrusted.Tier, untrusted.Secrets = "untrusted", secretsFile
+	localOp := *local
+	localOp.Secrets = secretsFile
 	tests := []struct {
 		name    string
+		o       *Options
+		secret  string
 		from    spec.SecretSource
 		literal string
 		want    string
 		wantErr string
 	}{
-		{"env", spec.SecretSource{Env: "TOK"}, "", "from-env", ""},
-		{"file relative to root", spec.SecretSource{File: "tok"}, "", "from-file", ""},
-		{"command", spec.SecretSource{Command: []string{"echo", "from-cmd"}}, "", "from-cmd", ""},
-		{"unset env", spec.SecretSource{Env: "NOPE"}, "", "", "not set"},
-		{"missing file", spec.SecretSource{File: "nope"}, "", "", "read nope"},
-		{"failing command", spec.SecretSource{Command: []string{"false"}}, "", "", "command false failed"},
-		{"two sources", spec.SecretSource{Env: "TOK", File: "tok"}, "", "", "exactly one"},
-		{"no source", spec.SecretSource{}, "", "", "exactly one"},
-		{"literal", spec.SecretSource{Env: "TOK"}, "lit", "", "literal values"},
+		{"env", local, "s", spec.SecretSource{Env: "TOK"}, "", "from-env", ""},
+		{"file relative to root", local, "s", spec.SecretSource{File: "tok"}, "", "from-file", ""},
+		{"file in home", local, "s", spec.SecretSource{File: filepath.Join(home, ".tok")}, "", "from-home", ""},
+		{"link inside root", local, "s", spec.SecretSource{File: "link-in"}, "", "from-file", ""},
+		{"command", local, "s", spec.SecretSource{Command: []string{"echo", "from-cmd"}}, "", "from-cmd", ""},
+		{"unset env", local, "s", spec.SecretSource{Env: "NOPE"}, "", "", "not set"},
+		{"missing file", local, "s", spec.SecretSource{File: "nope"}, "", "", "read nope"},
+		{"failing command", local, "s", spec.SecretSource{Command: []string{"false"}}, "", "", "command false failed"},
+		{"two sources", local, "s", spec.SecretSource{Env: "TOK", File: "tok"}, "", "", "exactly one"},
+		{"no source", local, "s", spec.SecretSource{}, "", "", `no source for tier "local"`},
+		{"literal", local, "s", spec.SecretSource{Env: "TOK"}, "lit", "", "literal values"},
+		{"cosign password", local, "s", spec.SecretSource{Env: "COSIGN_PASSWORD"}, "", "", "never a secret source"},
+		{"pinline variable", local, "s", spec.SecretSource{Env: "PINLINE_X"}, "", "", "never a secret source"},
+		{"dotdot out of root", local, "s", spec.SecretSource{File: "../victim"}, "", "", "outside the repository and $HOME"},
+		{"absolute outside", local, "s", spec.SecretSource{File: filepath.Join(base, "victim")}, "", "", "outside the repository and $HOME"},
+		{"symlink out of root", local, "s", spec.SecretSource{File: "link-out"}, "", "", "escapes"},
+		{"absolute symlink", local, "s", spec.SecretSource{File: "link-abs"}, "", "", "read link-abs"},
+		{"NUL", local, "s", spec.SecretSource{File: "t\x00ok"}, "", "", "read t"},
+		{"operator wins in local", &localOp, "op-env", spec.SecretSource{Env: "TOK"}, "", "from-op-env", ""},
+		{"untrusted: spec source refused", &untrusted, "s", spec.SecretSource{Env: "TOK"}, "", "", "PL015"},
+		{"untrusted: no operator source", &untrusted, "s", spec.SecretSource{}, "", "", `no source for tier "untrusted": not in`},
+		{"untrusted: operator env", &untrusted, "op-env", spec.SecretSource{}, "", "from-op-env", ""},
+		{"untrusted: operator file", &untrusted, "op-file", spec.SecretSource{}, "", "from-operator-file", ""},
+		{"untrusted: operator command", &untrusted, "op-cmd", spec.SecretSource{}, "", "from-op-cmd", ""},
+		{"untrusted: operator cosign", &untrusted, "op-cosign", spec.SecretSource{}, "", "", "never a secret source"},
+		{"untrusted: other tier's name", &untrusted, "op-env-x", spec.SecretSource{}, "", "", "no source"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := resolveSecret(context.Background(), o, spec.Secret{Name: "s", Env: "S", From: tc.from, Value: tc.literal})
+			got, err := resolveSecret(context.Background(), tc.o, spec.Secret{Name: tc.secret, Env: "S", From: tc.from, Value: tc.literal})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -75,6 +130,36 @@ func TestResolveSecret(t *testing.T) {
 				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
 			}
 		})
+	}
+}
+
+// A secret command sees the minimal environment only: never the key
+// password, pinline's variables or cloud credentials.
+func TestSecretCommandEnvironment(t *testing.T) {
+	t.Parallel()
+	o := &Options{Root: t.TempDir(), Tier: "local", HostEnv: []string{"PATH=" + os.Getenv("PATH"), "HOME=/home/x",
+		"COSIGN_PASSWORD=pw", "PINLINE_SECRETS=/s", "AWS_SECRET_ACCESS_KEY=a", "GOOGLE_APPLICATION_CREDENTIALS=/g",
+		"AZURE_CLIENT_SECRET=z", "VAULT_TOKEN=v", "RANDOM_APP=r", "LC_ALL=C"}}
+	got, err := resolveSecret(context.Background(), o, spec.Secret{Name: "s", Env: "S", From: spec.SecretSource{Command: []string{"env"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{}
+	for _, l := range strings.Split(got, "\n") {
+		n, _, _ := strings.Cut(l, "=")
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if want := []string{"HOME", "LC_ALL", "PATH"}; !slices.Equal(names, want) {
+		t.Fatalf("secret command environment has %v, want %v", names, want)
+	}
+}
+
+func TestChildEnv(t *testing.T) {
+	t.Parallel()
+	in := []string{"PATH=/bin", "COSIGN_PASSWORD=x", "cosign_key=y", "PINLINE_TIER=t", "AWS_PROFILE=p", "_EXPERIMENTAL_DAGGER_CLI_BIN=d", "HOME=/h"}
+	if got, want := childEnv(in), []string{"PATH=/bin", "_EXPERIMENTAL_DAGGER_CLI_BIN=d", "HOME=/h"}; !slices.Equal(got, want) {
+		t.Fatalf("childEnv = %v, want %v", got, want)
 	}
 }
 

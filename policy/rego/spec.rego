@@ -51,7 +51,7 @@ deny contains {"id": "PL015", "msg": msg, "pos": sec.pos} if {
 	some task in sp.tasks
 	some sec in task.secrets
 	kind := spec_secret_source(sec)
-	msg := sprintf("task %q: secret %q names its own source (from.%s); outside tier local secret sources come only from the operator's secrets file, not %q's spec", [task.name, sec.name, kind, input.tier])
+	msg := sprintf("task %q: secret %q names its own source (from.%s); secret sources outside tier local (here %q) come only from the operator's secrets file", [task.name, sec.name, kind, input.tier])
 }
 
 spec_secret_source(sec) := "env" if sec.fromEnv != ""
