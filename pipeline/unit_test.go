@@ -195,14 +195,14 @@ func TestExportGuard(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			runDir := t.TempDir()
-			dest := filepath.Join(t.TempDir(), "dest")
+			dest := filepath.Join(runDir, "outputs", "dest")
 			if tc.existing != nil {
 				writeTree(t, dest, tc.existing)
 			}
-			e := &exporter{runDir: runDir, budget: tc.budget}
-			out, err := e.export(context.Background(), "t", spec.Output{Path: "/out", Dest: dest, Type: "dir"},
-				func(_ context.Context, staging string) error {
-					writeTree(t, staging, map[string]string{"a": "new-a", "sub/b": "new-b"})
+			e := &exporter{runDir: runDir, root: openRoot(t, runDir), budget: tc.budget}
+			out, err := e.export(context.Background(), "t", spec.Output{Path: "/out", Dest: "outputs/dest", Type: "dir"},
+				func(_ context.Context, st staging) error {
+					writeTree(t, st.abs, map[string]string{"a": "new-a", "sub/b": "new-b"})
 					return nil
 				})
 			if tc.wantErr != (err != nil) {
@@ -236,6 +236,99 @@ func TestExportGuard(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func openRoot(t *testing.T, dir string) *os.Root {
+	t.Helper()
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// Every write of an export goes through the run directory's os.Root: a
+// symlink in the run directory (as an earlier output of the same run can
+// leave behind) never sends a write outside it, and the victim is unchanged.
+func TestExportConfinedToRunDir(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, runDir, victim string) // what earlier outputs left
+		out   spec.Output
+		files map[string]string // what the engine exports ("" key: a file output)
+		ok    bool
+	}{
+		{"dest through an absolute link", func(t *testing.T, runDir, victim string) {
+			mustSymlink(t, victim, filepath.Join(runDir, "outputs", "d"))
+		}, spec.Output{Path: "/o", Dest: "outputs/d/passwd"}, map[string]string{"": "pwned"}, false},
+		{"dest through a relative link", func(t *testing.T, runDir, victim string) {
+			mustSymlink(t, "../../victim", filepath.Join(runDir, "outputs", "d"))
+		}, spec.Output{Path: "/o", Dest: "outputs/d/passwd"}, map[string]string{"": "pwned"}, false},
+		{"outputs itself a link", func(t *testing.T, runDir, victim string) {
+			mustSymlink(t, victim, filepath.Join(runDir, "outputs"))
+		}, spec.Output{Path: "/o"}, map[string]string{"": "pwned"}, false},
+		{"dir output into a linked subdirectory", func(t *testing.T, runDir, victim string) {
+			writeTree(t, filepath.Join(runDir, "outputs", "tree"), map[string]string{"keep": "k"})
+			mustSymlink(t, victim, filepath.Join(runDir, "outputs", "tree", "sub"))
+		}, spec.Output{Path: "/o", Dest: "outputs/tree", Type: "dir"}, map[string]string{"keep": "k", "sub/passwd": "pwned"}, false},
+		{"file over a link replaces the link", func(t *testing.T, runDir, victim string) {
+			mustSymlink(t, filepath.Join(victim, "passwd"), filepath.Join(runDir, "outputs", "f"))
+		}, spec.Output{Path: "/o", Dest: "outputs/f"}, map[string]string{"": "new"}, true},
+		{"link inside the run directory is fine", func(t *testing.T, runDir, victim string) {
+			if err := os.MkdirAll(filepath.Join(runDir, "outputs", "real"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			mustSymlink(t, "real", filepath.Join(runDir, "outputs", "alias"))
+		}, spec.Output{Path: "/o", Dest: "outputs/alias/f"}, map[string]string{"": "new"}, true},
+		{"dest absolute", nil, spec.Output{Path: "/o", Dest: "/etc/passwd"}, map[string]string{"": "pwned"}, false},
+		{"dest dotdot", nil, spec.Output{Path: "/o", Dest: "outputs/../../victim/passwd"}, map[string]string{"": "pwned"}, false},
+		{"dest run.json", nil, spec.Output{Path: "/o", Dest: "run.json"}, map[string]string{"": "{}"}, false},
+		{"dest logs", nil, spec.Output{Path: "/o", Dest: "logs/x.log"}, map[string]string{"": "x"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			base := t.TempDir()
+			runDir, victim := filepath.Join(base, "run"), filepath.Join(base, "victim")
+			writeTree(t, victim, map[string]string{"passwd": "root:x:0:0"})
+			if err := os.MkdirAll(runDir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if tc.setup != nil {
+				tc.setup(t, runDir, victim)
+			}
+			e := &exporter{runDir: runDir, root: openRoot(t, runDir)}
+			_, err := e.export(context.Background(), "t", tc.out, func(_ context.Context, st staging) error {
+				if v, ok := tc.files[""]; ok {
+					return os.WriteFile(st.abs, []byte(v), 0o644)
+				}
+				writeTree(t, st.abs, tc.files)
+				return nil
+			})
+			if tc.ok != (err == nil) {
+				t.Fatalf("err = %v, want ok %v", err, tc.ok)
+			}
+			got, rerr := os.ReadFile(filepath.Join(victim, "passwd"))
+			if rerr != nil || string(got) != "root:x:0:0" {
+				t.Fatalf("victim changed: %q %v", got, rerr)
+			}
+			if left, _ := os.ReadDir(victim); len(left) != 1 {
+				t.Fatalf("victim directory has %d entries, want 1", len(left))
+			}
+		})
+	}
+}
+
+func mustSymlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -326,5 +419,40 @@ func TestDecisionRefDigests(t *testing.T) {
 	}
 	if (&Decision{}).Ref().InputSHA256 != "" {
 		t.Error("no digest became non-empty")
+	}
+}
+
+// A repository that commits .pinline (or .pinline/runs) as a symlink out of
+// itself cannot move the run directory: it is created through an os.Root
+// on the repository.
+func TestOpenRunDirRefusesRepositorySymlinks(t *testing.T) {
+	t.Parallel()
+	for _, link := range []string{".pinline", ".pinline/runs"} {
+		base := t.TempDir()
+		repo, victim := filepath.Join(base, "repo"), filepath.Join(base, "victim")
+		if err := os.MkdirAll(victim, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		mustSymlink(t, victim, filepath.Join(repo, link))
+		rd, err := openRunDir(repo, filepath.Join(repo, ".pinline", "runs"), "r1")
+		if err == nil {
+			rd.Close()
+			t.Fatalf("%s -> victim: run directory created", link)
+		}
+		if left, _ := os.ReadDir(victim); len(left) != 0 {
+			t.Fatalf("%s -> victim: victim has %d entries", link, len(left))
+		}
+	}
+	repo := t.TempDir()
+	rd, err := openRunDir(repo, filepath.Join(repo, ".pinline", "runs"), "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if err := rd.writeJSON("run.json", map[string]string{"a": "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(repo, ".pinline", "runs", "r1", "logs")); err != nil {
+		t.Fatal(err)
 	}
 }
