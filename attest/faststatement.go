@@ -13,7 +13,8 @@ var (
 	bdMembers    = []string{"buildType", "externalParameters", "internalParameters"}
 	intMembers   = []string{"gateway"}
 	gwMembers    = []string{"identity", "cacheMode"}
-	extMembers   = []string{"source", "tier"}
+	extMembers   = []string{"source", "tier", "workflow"}
+	wfMembers    = []string{"ref", "repository", "path"}
 	uriMembers   = []string{"uri"}
 	rdMembers    = []string{"builder"}
 	idMembers    = []string{"id"}
@@ -124,10 +125,16 @@ func (s *jsonScan) predicate(p *provenanceDoc) bool {
 				}
 				ext := &bd.ExternalParameters
 				return s.fields(extMembers, func(m int) bool {
-					if m == 0 {
+					switch m {
+					case 0:
 						return s.fields(uriMembers, func(int) bool { return s.str(&ext.Source.URI) })
+					case 1:
+						return s.str(&ext.Tier)
 					}
-					return s.str(&ext.Tier)
+					wf := &ext.Workflow
+					return s.fields(wfMembers, func(m int) bool {
+						return s.str([]*string{&wf.Ref, &wf.Repository, &wf.Path}[m])
+					})
 				})
 			})
 		}

@@ -23,6 +23,10 @@ func PredicateTypeFor(name string) (string, error) {
 	return "", fmt.Errorf("%w: unknown predicate type %q, valid types are %q or a URI", ErrBadInput, name, []string{"slsaprovenance1", "cyclonedx"})
 }
 
+// TypeBlob is the --type of message-signature bundles: a signed blob
+// digest, no statement (cosign verify-blob --bundle).
+const TypeBlob = "blob"
+
 // statementDoc is the part of an in-toto statement verification reads.
 type statementDoc struct {
 	Type          string          `json:"_type"`
@@ -49,6 +53,13 @@ type provenanceDoc struct {
 				URI string `json:"uri"`
 			} `json:"source"`
 			Tier string `json:"tier"`
+			// Workflow is the GitHub Actions build type's
+			// (slsa-github-generator, GitHub artifact attestations).
+			Workflow struct {
+				Ref        string `json:"ref"`
+				Repository string `json:"repository"`
+				Path       string `json:"path"`
+			} `json:"workflow"`
 		} `json:"externalParameters"`
 		InternalParameters struct {
 			// Gateway is nil when the run did not go through the

@@ -18,6 +18,7 @@ import (
 
 type verifyOptions struct {
 	key          keyOptions
+	keyless      keylessOptions
 	pack         packVerifyOptions
 	Attestation  []string
 	Attestations string
@@ -26,6 +27,7 @@ type verifyOptions struct {
 	Type         string
 	BuilderID    string
 	SourceURI    string
+	SourceRef    string
 	Tier         string
 	Identity     string
 	CacheMode    string
@@ -38,13 +40,15 @@ func (o *verifyOptions) AddFlags(c *cobra.Command) {
 	o.key.addVerifyFlag(c)
 	f := c.Flags()
 	o.pack.AddFlags(f)
+	o.keyless.AddFlags(f)
 	f.StringArrayVar(&o.Attestation, "attestation", nil, "DSSE envelope, JSON lines of envelopes, or sigstore bundle (repeatable)")
 	f.StringVar(&o.Attestations, "attestations", "", "directory of attestations (*.intoto.json, *.intoto.jsonl, *.sigstore.json, *.dsse.json, *.bundle.json)")
 	f.StringArrayVar(&o.Artifacts, "artifact", nil, "artifact file that must be a subject (repeatable)")
 	f.StringArrayVar(&o.Digests, "digest", nil, "artifact digest sha256:HEX that must be a subject (repeatable)")
-	f.StringVar(&o.Type, "type", "slsaprovenance1", "expected predicate type: slsaprovenance1, cyclonedx or a URI")
-	f.StringVar(&o.BuilderID, "builder-id", "", "required runDetails.builder.id")
-	f.StringVar(&o.SourceURI, "source-uri", "", "required externalParameters.source.uri")
+	f.StringVar(&o.Type, "type", "slsaprovenance1", "expected predicate type: slsaprovenance1, cyclonedx, a URI, or blob (message-signature bundles, like cosign verify-blob --bundle)")
+	f.StringVar(&o.BuilderID, "builder-id", "", "required runDetails.builder.id (keyless: also the certificate's build signer; without @REF any ref)")
+	f.StringVar(&o.SourceURI, "source-uri", "", "required source: externalParameters.source.uri or .workflow.repository (keyless: also the certificate's); scheme and .git ignored")
+	f.StringVar(&o.SourceRef, "source-ref", "", "required source ref, e.g. refs/tags/v1 (externalParameters.workflow.ref and, keyless, the certificate's)")
 	f.StringVar(&o.Tier, "tier", "", "required externalParameters.tier")
 	f.StringVar(&o.Identity, "identity", "", "required gateway identity (internalParameters.gateway.identity); provenance without a gateway fails")
 	f.StringVar(&o.CacheMode, "cache-mode", "", "required gateway cache mode, strong or shared (internalParameters.gateway.cacheMode)")
@@ -56,7 +60,7 @@ func (o *verifyOptions) AddFlags(c *cobra.Command) {
 func newVerifyCmd(s *streams) *cobra.Command {
 	var o verifyOptions
 	c := &cobra.Command{
-		Use:   "verify --key KEY (--attestation FILE (--artifact FILE... | --digest sha256:HEX) | --pack FILE.tar.gz)",
+		Use:   "verify (--key KEY | --trusted-root FILE --certificate-identity ID --certificate-oidc-issuer URL) (--attestation FILE (--artifact FILE... | --digest sha256:HEX) | --pack FILE.tar.gz)",
 		Short: "Verify signed attestations before deploy (exit 0 verified, 1 failed, 2 bad input, 3 operational)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -83,11 +87,18 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 	if o.CacheMode != "" && o.CacheMode != "strong" && o.CacheMode != "shared" {
 		return nil, usageErr(fmt.Errorf("unknown --cache-mode %q, valid modes are %q", o.CacheMode, []string{"strong", "shared"}))
 	}
-	ptype, err := attest.PredicateTypeFor(o.Type)
-	if err != nil {
-		return nil, usageErr(err)
+	ptype := attest.TypeBlob
+	if o.Type != attest.TypeBlob {
+		var err error
+		if ptype, err = attest.PredicateTypeFor(o.Type); err != nil {
+			return nil, usageErr(err)
+		}
 	}
-	vo := &attest.VerifyOptions{PredicateType: ptype, BuilderID: o.BuilderID, SourceURI: o.SourceURI, Tier: o.Tier,
+	ref, err := o.keyless.sourceRef(o.SourceRef)
+	if err != nil {
+		return nil, err
+	}
+	vo := &attest.VerifyOptions{PredicateType: ptype, BuilderID: o.BuilderID, SourceURI: o.SourceURI, SourceRef: ref, Tier: o.Tier,
 		Identity: o.Identity, CacheMode: o.CacheMode, Workers: o.Jobs}
 	for _, a := range o.Artifacts {
 		d, err := fileSHA256(a)
@@ -103,8 +114,16 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 		}
 		vo.Artifacts = append(vo.Artifacts, attest.Artifact{Name: d, SHA256: hexd})
 	}
-	if vo.Verifiers, err = attest.LoadVerifiers(cmd.Context(), o.key.Keys); err != nil {
-		return nil, classify(err)
+	if vo.Keyless, err = o.keyless.keyless(cmd.ErrOrStderr()); err != nil {
+		return nil, err
+	}
+	if len(o.key.Keys) > 0 || vo.Keyless == nil {
+		if vo.Verifiers, err = attest.LoadVerifiers(cmd.Context(), o.key.Keys); err != nil {
+			if len(o.key.Keys) == 0 {
+				return nil, usageErr(errors.New("pass --key KEY (key-signed evidence) or --trusted-root FILE with --certificate-identity and --certificate-oidc-issuer (keyless evidence)"))
+			}
+			return nil, classify(err)
+		}
 	}
 	if o.Policy != "" {
 		if vo.Policy, err = attest.LoadDeployPolicy(cmd.Context(), o.Policy); err != nil {

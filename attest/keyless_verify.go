@@ -1,0 +1,168 @@
+package attest
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	sgbundle "github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
+	"github.com/sigstore/sigstore-go/pkg/verify"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+)
+
+// keyless reports whether a is certificate-signed evidence.
+func (a *Attestation) keyless() bool {
+	if a.Bundle != nil {
+		return a.Bundle.Certificate
+	}
+	for _, s := range a.Envelope.Signatures {
+		if s.Cert != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// errNeedKeyless is keyless evidence without keyless configuration.
+func errNeedKeyless() error {
+	return fmt.Errorf("%w: %w: keyless bundle (signed with a certificate): pass --trusted-root and --certificate-identity (a certificate as --key checks no chain, log entry or signing time)", ErrBadInput, ErrKeyless)
+}
+
+// signedEntity is what sigstore-go verifies: the bundle itself, or an
+// envelope with the certificate beside its signature (no log entries, no
+// timestamps: verification then fails unless they are not required).
+func (a *Attestation) signedEntity() (verify.SignedEntity, error) {
+	if a.Bundle != nil {
+		return a.Bundle.sg, nil
+	}
+	env := a.Envelope
+	if len(env.Signatures) != 1 {
+		return nil, failed(ErrCertificate, "a certificate-signed envelope must carry exactly one signature, got %d", len(env.Signatures))
+	}
+	certs, err := cryptoutils.UnmarshalCertificatesFromPEM([]byte(env.Signatures[0].Cert))
+	if err != nil || len(certs) == 0 {
+		return nil, badInput(ErrMalformedEnvelope, "signature 0: cert is not a PEM certificate (%v)", err)
+	}
+	de := &dsse.Envelope{PayloadType: env.PayloadType, Payload: base64.StdEncoding.EncodeToString(env.Payload),
+		Signatures: []dsse.Signature{{KeyID: env.Signatures[0].KeyID, Sig: base64.StdEncoding.EncodeToString(env.Signatures[0].Sig)}}}
+	return &envelopeEntity{cert: sgbundle.NewCertificate(certs[0]), env: &sgbundle.Envelope{Envelope: de}}, nil
+}
+
+// envelopeEntity is a bare envelope with a signing certificate.
+type envelopeEntity struct {
+	verify.BaseSignedEntity
+	cert *sgbundle.Certificate
+	env  *sgbundle.Envelope
+}
+
+func (e *envelopeEntity) VerificationContent() (verify.VerificationContent, error) {
+	return e.cert, nil
+}
+func (e *envelopeEntity) SignatureContent() (verify.SignatureContent, error) { return e.env, nil }
+func (e *envelopeEntity) Version() (string, error)                           { return "v0.3", nil }
+func (e *envelopeEntity) TlogEntries() ([]*tlog.Entry, error)                { return nil, nil }
+func (e *envelopeEntity) Timestamps() ([][]byte, error)                      { return nil, nil }
+
+// verifyKeyless checks a through sigstore-go and the identity, and records
+// the verified facts in r. digests, for a message signature, are the
+// artifacts' sha256 digests to try (the signed blob must be one of them);
+// it returns the matching one ("" for envelopes).
+func (k *Keyless) verifyKeyless(a *Attestation, r *Result, digests []string) (string, error) {
+	ent, err := a.signedEntity()
+	if err != nil {
+		return "", err
+	}
+	var res *verify.VerificationResult
+	matched := ""
+	if a.Bundle != nil && a.Bundle.MessageSignature {
+		var lastErr error
+		for _, d := range digests {
+			raw, _ := hex.DecodeString(d)
+			res, lastErr = k.verifier.Verify(ent, verify.NewPolicy(verify.WithArtifactDigest("sha256", raw), verify.WithoutIdentitiesUnsafe()))
+			if lastErr == nil {
+				matched = d
+				break
+			}
+		}
+		if matched == "" {
+			if lastErr == nil {
+				lastErr = errors.New("no artifact digest to check the blob signature against")
+			}
+			return "", failed(ErrCertificate, "%v", lastErr)
+		}
+	} else {
+		res, err = k.verifier.Verify(ent, verify.NewPolicy(verify.WithoutArtifactUnsafe(), verify.WithoutIdentitiesUnsafe()))
+		if err != nil {
+			return "", failed(ErrCertificate, "%v", err)
+		}
+	}
+	if res.Signature == nil || res.Signature.Certificate == nil {
+		return "", failed(ErrCertificate, "no certificate was verified")
+	}
+	sum := res.Signature.Certificate
+	r.Certificate = &Certificate{SubjectAlternativeName: sum.SubjectAlternativeName, Extensions: sum.Extensions}
+	for _, ts := range res.VerifiedTimestamps {
+		r.Timestamps = append(r.Timestamps, Timestamp{Type: ts.Type, URI: ts.URI, Time: ts.Timestamp.UTC()})
+	}
+	if !k.IgnoreTlog {
+		// Verify succeeded with a log threshold: every entry verified.
+		entries, _ := ent.TlogEntries()
+		for _, e := range entries {
+			le := LogEntry{Verified: true, LogIndex: e.LogIndex(), LogID: e.LogKeyID(), RekorV2: e.IsRekorV2(),
+				Kind: e.TransparencyLogEntry().GetKindVersion().GetKind()}
+			if e.HasInclusionPromise() {
+				le.IntegratedTime = e.IntegratedTime().UTC()
+			}
+			r.LogEntries = append(r.LogEntries, le)
+		}
+	}
+	if err := k.identity.Verify(*sum); err != nil {
+		return "", failed(ErrCertificateIdentity, "%v", err)
+	}
+	if err := k.wantID.checkShortcuts(sum); err != nil {
+		return "", err
+	}
+	return matched, nil
+}
+
+// signerName is the key column of a keyless result.
+func (c *Certificate) signerName() string {
+	return c.SubjectAlternativeName + " (" + c.Issuer + ")"
+}
+
+// verifyBlob finishes a message-signature bundle (a blob signature): the
+// caller asked for blobs, the signed digest is one of the artifacts, and
+// the certificate meets the constraints.
+func (o *VerifyOptions) verifyBlob(ctx context.Context, a *Attestation, r *Result, blob string) error {
+	if o.PredicateType != TypeBlob {
+		want := o.PredicateType
+		if want == "" {
+			want = PredicateSLSAProvenanceV1
+		}
+		return r.fail("predicateType", failed(ErrPredicateType, "the bundle signs a blob (message signature), not an attestation of %q; pass --type blob to verify blob signatures", want))
+	}
+	r.PredicateType = TypeBlob
+	r.pass("predicateType", "blob (message signature)")
+	if err := o.checkSubjects(r, []string{blob}); err != nil {
+		return err
+	}
+	if err := o.checkConstraints(nil, r); err != nil {
+		return err
+	}
+	return o.evalPolicy(ctx, a, r)
+}
+
+// describeTimes is the signingTime check's detail.
+func describeTimes(ts []Timestamp) string {
+	parts := make([]string, 0, len(ts))
+	for _, t := range ts {
+		parts = append(parts, t.Type+" "+t.Time.Format(time.RFC3339))
+	}
+	return "certificate valid at " + strings.Join(parts, ", ")
+}
