@@ -39,7 +39,7 @@ func errNeedKeyless() error {
 // timestamps: verification then fails unless they are not required).
 func (a *Attestation) signedEntity() (verify.SignedEntity, error) {
 	if a.Bundle != nil {
-		return a.Bundle.sg, nil
+		return &bundleEntity{Bundle: a.Bundle.sg}, nil
 	}
 	env := a.Envelope
 	if len(env.Signatures) != 1 {
@@ -52,6 +52,24 @@ func (a *Attestation) signedEntity() (verify.SignedEntity, error) {
 	de := &dsse.Envelope{PayloadType: env.PayloadType, Payload: base64.StdEncoding.EncodeToString(env.Payload),
 		Signatures: []dsse.Signature{{KeyID: env.Signatures[0].KeyID, Sig: base64.StdEncoding.EncodeToString(env.Signatures[0].Sig)}}}
 	return &envelopeEntity{cert: sgbundle.NewCertificate(certs[0]), env: &sgbundle.Envelope{Envelope: de}}, nil
+}
+
+// bundleEntity parses the bundle's log entries once per verification
+// (sigstore-go's Bundle parses them on every call; rekor's entry decoding
+// is a fifth of keyless verification).
+type bundleEntity struct {
+	*sgbundle.Bundle
+	once    bool
+	entries []*tlog.Entry
+	err     error
+}
+
+func (b *bundleEntity) TlogEntries() ([]*tlog.Entry, error) {
+	if !b.once {
+		b.once = true
+		b.entries, b.err = b.Bundle.TlogEntries()
+	}
+	return b.entries, b.err
 }
 
 // envelopeEntity is a bare envelope with a signing certificate.
