@@ -138,14 +138,19 @@ func checkFastStatement(t *testing.T, payload []byte) {
 		t.Fatalf("fast path accepted a statement the slow path rejects (%v):\n%q", err, payload)
 	}
 	type subj struct {
-		Name, SHA256 string
-		Has          bool
+		Name   string
+		Digest map[string]string
 	}
 	view := func(st *statementDoc) []any {
 		var subs []subj
 		for _, s := range st.Subject {
-			d, has := s.Digest["sha256"]
-			subs = append(subs, subj{s.Name, d, has})
+			kept := map[string]string{}
+			for _, alg := range DigestAlgorithms {
+				if d, ok := s.Digest[alg]; ok {
+					kept[alg] = d
+				}
+			}
+			subs = append(subs, subj{s.Name, kept})
 		}
 		return []any{st.Type, st.PredicateType, subs, st.Predicate}
 	}

@@ -18,7 +18,7 @@ var (
 	uriMembers   = []string{"uri"}
 	rdMembers    = []string{"builder"}
 	idMembers    = []string{"id"}
-	sha256Member = []string{"sha256"}
+	digestMembers = []string{"sha256", "sha384", "sha512"}
 )
 
 func fastStatement(payload []byte) (*statementDoc, bool) {
@@ -92,21 +92,23 @@ func (s *jsonScan) subjects(st *statementDoc) bool {
 	})
 }
 
-// digest reads a digest map. Only the sha256 entry is kept (it is the only
-// one verification reads); every other value must still be a string.
+// digest reads a digest map. Only the entries of DigestAlgorithms are kept
+// (the ones verification reads); every other value must still be a string.
 func (s *jsonScan) digest(subj *statementSubj) bool {
-	var seen bool
+	var seen [3]bool
 	subj.Digest = map[string]string{}
 	return s.object(func(k []byte) bool {
-		if member(k, sha256Member) == 0 {
-			if seen {
+		if m := member(k, digestMembers); m >= 0 {
+			if seen[m] {
 				return false
 			}
-			seen = true
+			seen[m] = true
 			var v string
 			ok := s.str(&v)
-			subj.Digest["sha256"] = v
+			subj.Digest[digestMembers[m]] = v
 			return ok
+		} else if m == -2 {
+			return false
 		}
 		return s.peek() == '"' && s.skipString()
 	})

@@ -167,7 +167,7 @@ func (o *VerifyOptions) verifyBlob(ctx context.Context, a *Attestation, r *Resul
 	}
 	r.PredicateType = TypeBlob
 	r.pass("predicateType", "blob (message signature)")
-	if err := o.checkSubjects(r, []string{blob}); err != nil {
+	if err := o.checkSubjects(r, []map[string]string{{"sha256": blob}}); err != nil {
 		return err
 	}
 	if err := o.checkConstraints(nil, r); err != nil {

@@ -133,7 +133,11 @@ func policyInput(a *Attestation, r *Result, o *VerifyOptions) map[string]any {
 	}
 	arts := make([]any, 0, len(o.Artifacts))
 	for _, art := range o.Artifacts {
-		arts = append(arts, map[string]any{"name": art.Name, "sha256": art.SHA256, "isSubject": hasDigest(r.Subjects, art.SHA256)})
+		m := map[string]any{"name": art.Name, "sha256": art.SHA256, "isSubject": art.coveredBy(r.subjects)}
+		if len(art.Digests) > 0 {
+			m["digests"] = jsonValue(art.Digests)
+		}
+		arts = append(arts, m)
 	}
 	payloadType := ""
 	if a.Envelope != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -108,21 +107,3 @@ func (st *statementDoc) checkType() error {
 	return nil
 }
 
-// subjectSHA256s lists the sha256 digests of the subjects; a subject without
-// one is an error (it could never match).
-func (st *statementDoc) subjectSHA256s() ([]string, error) {
-	if len(st.Subject) == 0 {
-		return nil, failed(ErrNoSubjects, "the statement lists no subjects")
-	}
-	out := make([]string, 0, len(st.Subject))
-	for i, s := range st.Subject {
-		d := strings.ToLower(s.Digest["sha256"])
-		if !isSHA256Hex(d) {
-			return nil, failed(ErrNoSubjects, "subject %d (%q) has no valid sha256 digest", i, s.Name)
-		}
-		out = append(out, d)
-	}
-	return out, nil
-}
-
-func hasDigest(list []string, d string) bool { return slices.Contains(list, d) }

@@ -5,13 +5,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // Artifact is something that must be a subject of the attestations.
 type Artifact struct {
 	Name   string `json:"name"`
-	SHA256 string `json:"sha256"`
+	SHA256 string `json:"sha256,omitempty"`
+	// Digests are digests in other algorithms (sha384, sha512), matched
+	// against subjects that carry them.
+	Digests map[string]string `json:"digests,omitempty"`
 }
 
 // VerifyOptions are the checks Verify applies.
@@ -45,7 +49,7 @@ type VerifyOptions struct {
 	// requireAll makes each attestation cover every artifact (set by
 	// Verify for a single attestation); otherwise each must cover one.
 	requireAll bool
-	artSet     map[string]bool
+	artIndex   map[string][]int // "alg:hex" → indexes into Artifacts
 }
 
 // Check is one check and its outcome.
@@ -79,6 +83,7 @@ type Result struct {
 	Error       string       `json:"error,omitempty"`
 	err         error
 	statement   json.RawMessage
+	subjects    []map[string]string
 }
 
 // ParseDigest parses "sha256:<hex>".
@@ -172,11 +177,11 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 	}
 	r.pass("predicateType", st.PredicateType)
 	// 4. subjects.
-	digests, err := st.subjectSHA256s()
+	subjects, err := st.subjectDigests()
 	if err != nil {
 		return r.fail("subjects", err)
 	}
-	if err := o.checkSubjects(r, digests); err != nil {
+	if err := o.checkSubjects(r, subjects); err != nil {
 		return err
 	}
 	// 5. constraints.
@@ -197,38 +202,60 @@ func (o *VerifyOptions) evalPolicy(ctx context.Context, a *Attestation, r *Resul
 	return nil
 }
 
-// checkSubjects records digests as r's subjects and checks they cover the
-// artifacts (all of them for a single attestation, one otherwise).
-func (o *VerifyOptions) checkSubjects(r *Result, digests []string) error {
-	r.Subjects = digests
+// checkSubjects records r's subjects and checks they cover the artifacts
+// (all of them for a single attestation, one otherwise).
+func (o *VerifyOptions) checkSubjects(r *Result, subjects []map[string]string) error {
+	r.subjects = subjects
+	r.Subjects = make([]string, len(subjects))
+	for i, s := range subjects {
+		r.Subjects[i] = subjectLabel(s)
+	}
 	covered := 0
-	if o.artSet != nil && !o.requireAll {
-		for _, d := range digests {
-			if o.artSet[d] {
-				covered = 1
-				break
-			}
+	if o.artIndex != nil && !o.requireAll {
+		if o.coversOne(subjects) {
+			covered = 1
 		}
 	} else {
-		for _, art := range o.Artifacts {
-			if hasDigest(digests, art.SHA256) {
+		for i := range o.Artifacts {
+			if o.Artifacts[i].coveredBy(subjects) {
 				covered++
 			}
 		}
 	}
 	if covered == 0 || (o.requireAll && covered < len(o.Artifacts)) {
-		for _, art := range o.Artifacts {
-			if !hasDigest(digests, art.SHA256) {
-				return r.fail("subjects", failed(ErrSubjectMismatch, "%s (sha256:%s) is not among the %d subject(s)", art.Name, art.SHA256, len(digests)))
+		for i := range o.Artifacts {
+			if art := &o.Artifacts[i]; !art.coveredBy(subjects) {
+				return r.fail("subjects", failed(ErrSubjectMismatch, "%s is not among the %d subject(s)", art.label(), len(subjects)))
 			}
 		}
 	}
 	if o.requireAll {
-		r.pass("subjects", fmt.Sprintf("%d subject(s), covers all %d artifact(s)", len(digests), covered))
+		r.pass("subjects", fmt.Sprintf("%d subject(s), covers all %d artifact(s)", len(subjects), covered))
 	} else {
-		r.pass("subjects", fmt.Sprintf("%d subject(s), covers at least one artifact", len(digests)))
+		r.pass("subjects", fmt.Sprintf("%d subject(s), covers at least one artifact", len(subjects)))
 	}
 	return nil
+}
+
+// coversOne reports whether a subject matches an artifact, through the
+// digest index.
+func (o *VerifyOptions) coversOne(subjects []map[string]string) bool {
+	return len(o.coveredArtifacts(subjects, nil)) > 0
+}
+
+// coveredArtifacts appends to dst the indexes of the artifacts subjects
+// cover (each once).
+func (o *VerifyOptions) coveredArtifacts(subjects []map[string]string, dst []int) []int {
+	for _, s := range subjects {
+		for alg, d := range s {
+			for _, i := range o.artIndex[alg+":"+d] {
+				if !slices.Contains(dst, i) && o.Artifacts[i].matches(s) {
+					dst = append(dst, i)
+				}
+			}
+		}
+	}
+	return dst
 }
 
 // artifactSHA256s lists the artifacts' sha256 digests.

@@ -44,7 +44,7 @@ func (o *verifyOptions) AddFlags(c *cobra.Command) {
 	f.StringArrayVar(&o.Attestation, "attestation", nil, "DSSE envelope, JSON lines of envelopes, or sigstore bundle (repeatable)")
 	f.StringVar(&o.Attestations, "attestations", "", "directory of attestations (*.intoto.json, *.intoto.jsonl, *.sigstore.json, *.dsse.json, *.bundle.json)")
 	f.StringArrayVar(&o.Artifacts, "artifact", nil, "artifact file that must be a subject (repeatable)")
-	f.StringArrayVar(&o.Digests, "digest", nil, "artifact digest sha256:HEX that must be a subject (repeatable)")
+	f.StringArrayVar(&o.Digests, "digest", nil, "artifact digest ALG:HEX (sha256, sha384, sha512) that must be a subject (repeatable)")
 	f.StringVar(&o.Type, "type", "slsaprovenance1", "expected predicate type: slsaprovenance1, cyclonedx, a URI, or blob (message-signature bundles, like cosign verify-blob --bundle)")
 	f.StringVar(&o.BuilderID, "builder-id", "", "required runDetails.builder.id (keyless: also the certificate's build signer; without @REF any ref)")
 	f.StringVar(&o.SourceURI, "source-uri", "", "required source: externalParameters.source.uri or .workflow.repository (keyless: also the certificate's); scheme and .git ignored")
@@ -100,19 +100,18 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 	}
 	vo := &attest.VerifyOptions{PredicateType: ptype, BuilderID: o.BuilderID, SourceURI: o.SourceURI, SourceRef: ref, Tier: o.Tier,
 		Identity: o.Identity, CacheMode: o.CacheMode, Workers: o.Jobs}
-	for _, a := range o.Artifacts {
-		d, err := fileSHA256(a)
-		if err != nil {
-			return nil, usageErr(err)
-		}
-		vo.Artifacts = append(vo.Artifacts, attest.Artifact{Name: a, SHA256: d})
-	}
 	for _, d := range o.Digests {
-		hexd, err := attest.ParseDigest(d)
+		alg, hexd, err := attest.ParseArtifactDigest(d)
 		if err != nil {
 			return nil, usageErr(err)
 		}
-		vo.Artifacts = append(vo.Artifacts, attest.Artifact{Name: d, SHA256: hexd})
+		a := attest.Artifact{Name: d}
+		if alg == "sha256" {
+			a.SHA256 = hexd
+		} else {
+			a.Digests = map[string]string{alg: hexd}
+		}
+		vo.Artifacts = append(vo.Artifacts, a)
 	}
 	if vo.Keyless, err = o.keyless.keyless(cmd.ErrOrStderr()); err != nil {
 		return nil, err
@@ -188,6 +187,16 @@ func runVerify(cmd *cobra.Command, s *streams, o *verifyOptions) error {
 		}
 		atts = append(atts, a...)
 	}
+	// Artifact files are hashed with sha256 and every other algorithm the
+	// statements' subjects use.
+	extra := attest.ExtraAlgorithms(atts)
+	for _, f := range o.Artifacts {
+		a, err := attest.FileDigests(f, f, extra)
+		if err != nil {
+			return usageErr(fmt.Errorf("%s: %w", f, err))
+		}
+		vo.Artifacts = append(vo.Artifacts, a)
+	}
 	rep, verr := attest.Verify(cmd.Context(), vo, atts)
 	if o.Format == "json" {
 		if err := printJSON(s.out, rep); err != nil {
@@ -223,7 +232,7 @@ func renderVerifyText(out io.Writer, rep *attest.Report, verr error) {
 	}
 	for _, a := range rep.Artifacts {
 		if len(a.CoveredBy) > 0 {
-			fmt.Fprintf(w, "artifact %s sha256:%s is a subject of %s\n", a.Name, a.SHA256, strings.Join(a.CoveredBy, ", "))
+			fmt.Fprintf(w, "artifact %s is a subject of %s\n", artifactLabel(a.Artifact), strings.Join(a.CoveredBy, ", "))
 		}
 	}
 	if verr == nil && rep.Verified {
@@ -231,4 +240,17 @@ func renderVerifyText(out io.Writer, rep *attest.Report, verr error) {
 		return
 	}
 	fmt.Fprintf(w, "Verification failed: %v\n", verr)
+}
+
+// artifactLabel is "NAME sha256:HEX" (or the first other digest).
+func artifactLabel(a attest.Artifact) string {
+	if a.SHA256 != "" {
+		return a.Name + " sha256:" + a.SHA256
+	}
+	for _, alg := range attest.DigestAlgorithms {
+		if d := a.Digests[alg]; d != "" {
+			return a.Name + " " + alg + ":" + d
+		}
+	}
+	return a.Name
 }
