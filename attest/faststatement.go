@@ -7,17 +7,17 @@ package attest
 // mismatches), leaving that to encoding/json.
 
 var (
-	stmtMembers  = []string{"_type", "subject", "predicateType", "predicate"}
-	subjMembers  = []string{"name", "digest"}
-	predMembers  = []string{"buildDefinition", "runDetails"}
-	bdMembers    = []string{"buildType", "externalParameters", "internalParameters"}
-	intMembers   = []string{"gateway"}
-	gwMembers    = []string{"identity", "cacheMode"}
-	extMembers   = []string{"source", "tier", "workflow"}
-	wfMembers    = []string{"ref", "repository", "path"}
-	uriMembers   = []string{"uri"}
-	rdMembers    = []string{"builder"}
-	idMembers    = []string{"id"}
+	stmtMembers   = []string{"_type", "subject", "predicateType", "predicate"}
+	subjMembers   = []string{"name", "digest"}
+	predMembers   = []string{"buildDefinition", "runDetails"}
+	bdMembers     = []string{"buildType", "externalParameters", "internalParameters"}
+	intMembers    = []string{"gateway"}
+	gwMembers     = []string{"identity", "cacheMode"}
+	extMembers    = []string{"source", "tier", "workflow"}
+	wfMembers     = []string{"ref", "repository", "path"}
+	uriMembers    = []string{"uri"}
+	rdMembers     = []string{"builder"}
+	idMembers     = []string{"id"}
 	digestMembers = []string{"sha256", "sha384", "sha512"}
 )
 

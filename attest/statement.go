@@ -106,4 +106,3 @@ func (st *statementDoc) checkType() error {
 	}
 	return nil
 }
-
