@@ -18,11 +18,24 @@ const BundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
 // verification material is a publicKey hint (cosign's: base64 sha256 of the
 // PKIX public key). No transparency log entry: pinline signs offline.
 func MarshalBundle(env *Envelope, pub crypto.PublicKey) ([]byte, error) {
+	return marshalBundle(env, pub, nil)
+}
+
+// marshalBundle is MarshalBundle with RFC 3161 timestamps (authority
+// responses) in the verification material.
+func marshalBundle(env *Envelope, pub crypto.PublicKey, timestamps [][]byte) ([]byte, error) {
 	hint, err := KeyHint(pub)
 	if err != nil {
 		return nil, err
 	}
 	b := protoBundle(env, hint)
+	if len(timestamps) > 0 {
+		tvd := &protobundle.TimestampVerificationData{}
+		for _, ts := range timestamps {
+			tvd.Rfc3161Timestamps = append(tvd.Rfc3161Timestamps, &protocommon.RFC3161SignedTimestamp{SignedTimestamp: ts})
+		}
+		b.VerificationMaterial.TimestampVerificationData = tvd
+	}
 	// Validate what we write with the same rules readers apply.
 	if _, err := sgbundle.NewBundle(b); err != nil {
 		return nil, fmt.Errorf("%w: bundle: %w", ErrOperational, err)

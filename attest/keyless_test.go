@@ -148,6 +148,10 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 		{name: "integrated time moved", bundle: mutateBundle(t, good, func(b *protobundle.Bundle) {
 			b.VerificationMaterial.TlogEntries[0].IntegratedTime -= 30
 		}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "timestamp corrupted (log entry valid)", bundle: mutateBundle(t, ss.SignDSSE(gh, payload, sigstoretest.Options{TSA: true}), func(b *protobundle.Bundle) {
+			ts := b.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps[0].SignedTimestamp
+			ts[len(ts)-5] ^= 1
+		}), id: ghID, want: ErrTimestamp, class: ErrVerificationFailed},
 		{name: "log entry swapped from another bundle", bundle: swapped, id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
 		{name: "payload changed after signing", bundle: mutateBundle(t, good, func(b *protobundle.Bundle) {
 			b.GetDsseEnvelope().Payload = bytes.Replace(b.GetDsseEnvelope().Payload, []byte(testRef), []byte("refs/tags/v9"), 1)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	sgbundle "github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/tlog"
 	"github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
@@ -123,6 +124,13 @@ func (k *Keyless) verifyKeyless(a *Attestation, r *Result, digests []string) (st
 	if res.Signature == nil || res.Signature.Certificate == nil {
 		return "", failed(ErrCertificate, "no certificate was verified")
 	}
+	// sigstore-go needs one verified signing time and skips timestamps
+	// that do not verify; pinline requires every timestamp to verify.
+	if a.Bundle != nil && a.Bundle.Timestamps > 0 {
+		if _, err := verifyTimestamps(a, k.trusted); err != nil {
+			return "", err
+		}
+	}
 	sum := res.Signature.Certificate
 	r.Certificate = &Certificate{SubjectAlternativeName: sum.SubjectAlternativeName, Extensions: sum.Extensions}
 	for _, ts := range res.VerifiedTimestamps {
@@ -183,4 +191,21 @@ func describeTimes(ts []Timestamp) string {
 		parts = append(parts, t.Type+" "+t.Time.Format(time.RFC3339))
 	}
 	return "certificate valid at " + strings.Join(parts, ", ")
+}
+
+// verifyTimestamps checks every RFC 3161 timestamp of a's bundle over its
+// signature against the trusted authorities.
+func verifyTimestamps(a *Attestation, tm root.TrustedMaterial) ([]Timestamp, error) {
+	ts, errs, err := verify.VerifySignedTimestamp(&bundleEntity{Bundle: a.Bundle.sg}, tm)
+	if err == nil && len(errs) > 0 {
+		err = errors.Join(errs...)
+	}
+	if err != nil {
+		return nil, failed(ErrTimestamp, "%v", err)
+	}
+	out := make([]Timestamp, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, Timestamp{Type: "TimestampAuthority", URI: t.URI, Time: t.Time.UTC()})
+	}
+	return out, nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
 )
 
 // Artifact is something that must be a subject of the attestations.
@@ -41,6 +43,11 @@ type VerifyOptions struct {
 	// Keyless, when not nil, verifies certificate-signed evidence (see
 	// NewKeyless). Without it such evidence is ErrBadInput.
 	Keyless *Keyless
+	// TimestampAuthorities verify the RFC 3161 timestamps of key-signed
+	// bundles (LoadTrustedRoot); every one must verify. Without it they
+	// are reported as not verified and are not facts. Keyless evidence
+	// uses Keyless's trusted material.
+	TimestampAuthorities root.TrustedMaterial
 	// Policy, when not nil, is the Rego deploy policy.
 	Policy *DeployPolicy
 	// Workers verifies that many attestations in parallel (default 1).
@@ -148,6 +155,18 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 		}
 		r.Key = key
 		r.pass("signature", "verified with "+key)
+		if a.Bundle != nil && a.Bundle.Timestamps > 0 {
+			if o.TimestampAuthorities == nil {
+				r.pass("timestamps", fmt.Sprintf("%d RFC 3161 timestamp(s) not verified (pass --timestamp-certificate-chain or --trusted-root)", a.Bundle.Timestamps))
+			} else {
+				ts, err := verifyTimestamps(a, o.TimestampAuthorities)
+				if err != nil {
+					return r.fail("timestamps", err)
+				}
+				r.Timestamps = ts
+				r.pass("timestamps", describeTimes(ts))
+			}
+		}
 	}
 	if env.PayloadType != PayloadTypeInToto {
 		return r.fail("payloadType", failed(ErrPayloadType, "got %q, want %q", env.PayloadType, PayloadTypeInToto))

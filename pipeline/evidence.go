@@ -74,6 +74,8 @@ type SignedProvenance struct {
 	KeyRef string
 	// Version is pinline's version, recorded as the builder version.
 	Version string
+	// Sign are signing options (an RFC 3161 timestamp authority).
+	Sign attest.SignOptions
 }
 
 // Attest implements Attester.
@@ -81,7 +83,7 @@ func (p SignedProvenance) Attest(ctx context.Context, run *record.Run) (*Provena
 	if p.Signer == nil {
 		return nil, fmt.Errorf("no signer")
 	}
-	env, bundle, err := attest.SignProvenance(ctx, BuildDescription(run, p.Version), p.Signer)
+	env, bundle, err := attest.SignProvenanceWith(ctx, BuildDescription(run, p.Version), p.Signer, p.Sign)
 	if err != nil {
 		return nil, err
 	}

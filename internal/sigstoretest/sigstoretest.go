@@ -239,8 +239,8 @@ func (s *Sigstore) RekorV2DSSE(email string, payload []byte) []byte {
 }
 
 // TrustedRoot is the trusted_root.json trusting this instance: its CA, CT
-// log, the Rekor log and the TSA.
-func (s *Sigstore) TrustedRoot() []byte {
+// log, the Rekor log and the TSA, and the extra authorities.
+func (s *Sigstore) TrustedRoot(extra ...*TSA) []byte {
 	s.tb.Helper()
 	fulcio := &root.FulcioCertificateAuthority{Root: s.rootCert, Intermediates: []*x509.Certificate{s.interCert},
 		ValidityPeriodStart: time.Now().Add(-5 * time.Hour), URI: "https://fulcio.sigstoretest.invalid"}
@@ -248,7 +248,7 @@ func (s *Sigstore) TrustedRoot() []byte {
 	ctlogs := map[string]*root.TransparencyLog{hex.EncodeToString(ctID): {
 		BaseURL: "https://ctlog.sigstoretest.invalid", ID: ctID, HashFunc: crypto.SHA256, PublicKey: s.ctKey.Public(),
 		SignatureHashFunc: crypto.SHA256, ValidityPeriodStart: time.Now().Add(-5 * time.Hour)}}
-	return s.marshalRoot([]root.CertificateAuthority{fulcio}, ctlogs)
+	return s.marshalRoot([]root.CertificateAuthority{fulcio}, ctlogs, extra...)
 }
 
 // VirtualRoot trusts VirtualSigstore's own CA (RekorV2DSSE), its log and
@@ -272,7 +272,7 @@ func (s *Sigstore) TSAChain() []byte {
 	return out
 }
 
-func (s *Sigstore) marshalRoot(cas []root.CertificateAuthority, ctlogs map[string]*root.TransparencyLog) []byte {
+func (s *Sigstore) marshalRoot(cas []root.CertificateAuthority, ctlogs map[string]*root.TransparencyLog, extra ...*TSA) []byte {
 	rekor := s.vs.RekorLogs()
 	for _, l := range rekor {
 		// VirtualSigstore's log is valid for an hour around its creation;
@@ -284,7 +284,11 @@ func (s *Sigstore) marshalRoot(cas []root.CertificateAuthority, ctlogs map[strin
 		must(s.tb, err)
 		l.ID = raw
 	}
-	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, cas, ctlogs, s.vs.TimestampingAuthorities(), rekor)
+	tsas := s.vs.TimestampingAuthorities()
+	for _, t := range extra {
+		tsas = append(tsas, t.authority())
+	}
+	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, cas, ctlogs, tsas, rekor)
 	must(s.tb, err)
 	out, err := tr.MarshalJSON()
 	must(s.tb, err)

@@ -64,28 +64,31 @@ func (o *keylessOptions) identityGiven() bool {
 		id.Owner != "" || id.Repo != "" || id.SignerWorkflow != ""
 }
 
-// keyless builds the keyless verifier, or nil when no keyless flag is set.
+// apply sets vo's keyless verifier (nil when no keyless flag is set) and
+// the authorities that verify timestamps of key-signed bundles.
 // --insecure-ignore-tlog is announced on errOut.
-func (o *keylessOptions) keyless(errOut io.Writer) (*attest.Keyless, error) {
-	if o.TrustedRoot == "" && o.TSAChain == "" {
-		if o.identityGiven() || o.IgnoreTlog {
-			return nil, usageErr(errors.New("keyless flags need --trusted-root FILE (the sigstore trusted_root.json; pinline fetches nothing)"))
-		}
-		return nil, nil
-	}
+func (o *keylessOptions) apply(vo *attest.VerifyOptions, errOut io.Writer) error {
 	if o.TrustedRoot == "" {
-		return nil, usageErr(errors.New("--timestamp-certificate-chain needs --trusted-root FILE (the Fulcio CA and logs)"))
+		if o.identityGiven() || o.IgnoreTlog {
+			return usageErr(errors.New("keyless flags need --trusted-root FILE (the sigstore trusted_root.json; pinline fetches nothing)"))
+		}
+		if o.TSAChain == "" {
+			return nil
+		}
 	}
 	tm, err := attest.LoadTrustedRoot(o.TrustedRoot, o.TSAChain)
 	if err != nil {
-		return nil, classify(err)
+		return classify(err)
 	}
-	k, err := attest.NewKeyless(tm, o.TrustedRoot, o.Identity, o.IgnoreTlog)
-	if err != nil {
-		return nil, classify(err)
+	vo.TimestampAuthorities = tm
+	if o.TrustedRoot == "" {
+		return nil // --timestamp-certificate-chain for key-signed bundles only
+	}
+	if vo.Keyless, err = attest.NewKeyless(tm, o.TrustedRoot, o.Identity, o.IgnoreTlog); err != nil {
+		return classify(err)
 	}
 	if o.IgnoreTlog {
 		fmt.Fprintln(errOut, "WARNING: --insecure-ignore-tlog: transparency log entries are NOT verified; a signature is accepted without proof it was ever logged (only an RFC 3161 timestamp dates it)")
 	}
-	return k, nil
+	return nil
 }

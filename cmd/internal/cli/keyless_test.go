@@ -26,6 +26,8 @@ type keylessVector struct {
 	code   int // pinline's exit code when !ok
 	// cosignFlags are extra flags cosign v2.6.5 needs for the same check.
 	cosignFlags []string
+	// cosignDiffers says why cosign v2.6.5 reaches the other verdict.
+	cosignDiffers string
 }
 
 const (
@@ -83,6 +85,10 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 		{name: "payload changed", bundle: sigstoretest.Mutate(t, good, func(b *protobundle.Bundle) {
 			b.GetDsseEnvelope().Payload = []byte(strings.Replace(string(b.GetDsseEnvelope().Payload), kRef, "refs/tags/v9", 1))
 		}), code: 1},
+		{name: "timestamp corrupted, log entry valid", bundle: sigstoretest.Mutate(t, ss.SignDSSE(gh, st, sigstoretest.Options{TSA: true}), func(b *protobundle.Bundle) {
+			ts := b.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps[0].SignedTimestamp
+			ts[len(ts)-5] ^= 1
+		}), code: 1, cosignDiffers: "cosign (sigstore-go) skips a timestamp that does not verify when the log entry gives the signing time; pinline requires every timestamp present to verify"},
 		{name: "message signature of another blob", bundle: ss.SignBlob(gh, []byte("other\n"), sigstoretest.Options{}), blob: true, code: 1},
 	}
 }
@@ -211,7 +217,15 @@ func TestCosignKeylessDifferential(t *testing.T) {
 			args = append(append(args, "--bundle", bundle, "--new-bundle-format", "--trusted-root", root), v.cosignFlags...)
 			args = append(append(args, flags...), filepath.Join(dir, "app"))
 			out, err := cosign(t, bin, dir, args...)
-			if cosignOK := err == nil; cosignOK != v.ok {
+			cosignOK := err == nil
+			if v.cosignDiffers != "" {
+				if cosignOK == v.ok {
+					t.Fatalf("cosign now agrees (verdict %v); drop cosignDiffers:\n%s", cosignOK, out)
+				}
+				t.Logf("known difference: %s", v.cosignDiffers)
+				return
+			}
+			if cosignOK != v.ok {
 				t.Fatalf("cosign verdict %v, want %v:\n%s", cosignOK, v.ok, out)
 			}
 		})

@@ -113,7 +113,7 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 		}
 		vo.Artifacts = append(vo.Artifacts, a)
 	}
-	if vo.Keyless, err = o.keyless.keyless(cmd.ErrOrStderr()); err != nil {
+	if err := o.keyless.apply(vo, cmd.ErrOrStderr()); err != nil {
 		return nil, err
 	}
 	if len(o.key.Keys) > 0 || vo.Keyless == nil {
