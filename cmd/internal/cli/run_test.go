@@ -10,10 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinline/pinline/internal/sigstoretest"
 	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/record"
-
-	"github.com/pinline/pinline/internal/sigstoretest"
 )
 
 const pinnedBusybox = "127.0.0.1:5123/pinline/busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
