@@ -261,3 +261,48 @@ func TestKeylessIdentityRequired(t *testing.T) {
 		t.Errorf("bad root: %v", err)
 	}
 }
+
+// TestKeylessPolicyInput: the deploy policy sees only verified facts: the
+// verified log entries with their integrated time, the certificate's
+// identity, the verified timestamps; key-signed evidence has none.
+func TestKeylessPolicyInput(t *testing.T) {
+	t.Parallel()
+	e := newKeylessEnv(t)
+	ctx := context.Background()
+	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
+	b := e.ss.SignDSSE(gh, keylessStatement(t, gh.SAN), sigstoretest.Options{TSA: true})
+	atts, err := ParseAttestations("b.sigstore.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadDeployPolicy(ctx, writePolicy(t, `package pinline.deploy
+deny contains "not keyless" if not input.verification.keyless
+deny contains "no verified log entry" if count([e | some e in input.verification.tlogEntries; e.verified; e.integratedTime != ""]) == 0
+deny contains "wrong repository" if input.verification.certificate.sourceRepositoryURI != "https://github.com/acme/app"
+deny contains "wrong signer" if input.verification.certificate.subjectAlternativeName != "`+gh.SAN+`"
+deny contains "no TSA time" if count([t | some t in input.verification.timestamps; t.type == "TimestampAuthority"]) == 0
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Policy: p,
+		Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
+	if _, err := Verify(ctx, o, atts); err != nil {
+		t.Fatalf("policy on verified facts: %v", err)
+	}
+	// The negative control: the same facts deny when the policy says so.
+	if o.Policy, err = LoadDeployPolicy(ctx, writePolicy(t, `package pinline.deploy
+deny contains "acme" if input.verification.certificate.sourceRepositoryOwnerURI == "https://github.com/acme"
+`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(ctx, o, atts); !errors.Is(err, ErrPolicyDenied) {
+		t.Fatalf("policy on the certificate owner: %v", err)
+	}
+	r := &Result{}
+	in := policyInput(&atts[0], r, o) // nothing verified yet: no facts
+	v := in["verification"].(map[string]any)
+	if v["certificate"] != nil || len(v["tlogEntries"].([]any)) != 0 || len(v["timestamps"].([]any)) != 0 || v["keyless"] != false {
+		t.Fatalf("unverified facts reached the policy input: %+v", v)
+	}
+}
