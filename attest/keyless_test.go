@@ -306,3 +306,21 @@ deny contains "acme" if input.verification.certificate.sourceRepositoryOwnerURI 
 		t.Fatalf("unverified facts reached the policy input: %+v", v)
 	}
 }
+
+// TestKeylessJSONLines: JSON lines of keyless bundles verify each line.
+func TestKeylessJSONLines(t *testing.T) {
+	t.Parallel()
+	e := newKeylessEnv(t)
+	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
+	st := keylessStatement(t, gh.SAN)
+	lines := bytes.Join([][]byte{e.ss.SignDSSE(gh, st, sigstoretest.Options{}), e.ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.2"}), nil}, []byte("\n"))
+	atts, err := ParseAttestations("b.sigstore.jsonl", lines)
+	if err != nil || len(atts) != 2 {
+		t.Fatalf("%d attestations, %v", len(atts), err)
+	}
+	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
+	rep, err := Verify(context.Background(), o, atts)
+	if err != nil || len(rep.Artifacts[0].CoveredBy) != 2 {
+		t.Fatalf("%v %+v", err, rep.Artifacts)
+	}
+}
