@@ -55,12 +55,12 @@ func (a *Artifact) label() string {
 	return a.Name
 }
 
-// keys are a's digests as "alg:hex".
+// keys are a's hex digests.
 func (a *Artifact) keys() []string {
 	var out []string
 	for _, alg := range DigestAlgorithms {
 		if d := a.digest(alg); d != "" {
-			out = append(out, alg+":"+d)
+			out = append(out, d)
 		}
 	}
 	return out
@@ -94,11 +94,16 @@ func (st *statementDoc) subjectDigests() ([]map[string]string, error) {
 	}
 	out := make([]map[string]string, 0, len(st.Subject))
 	for i, s := range st.Subject {
-		m := make(map[string]string, 1)
-		for alg, n := range digestHexLen {
-			if v, ok := s.Digest[alg]; ok {
-				v = strings.ToLower(v)
-				if !isHexLen(v, n) {
+		// The statement is ours: its digest map is filtered in place.
+		m := s.Digest
+		for alg, v := range m {
+			n, ok := digestHexLen[alg]
+			if !ok {
+				delete(m, alg)
+				continue
+			}
+			if !isHexLen(v, n) {
+				if v = strings.ToLower(v); !isHexLen(v, n) {
 					return nil, failed(ErrNoSubjects, "subject %d (%q) has an invalid %s digest", i, s.Name, alg)
 				}
 				m[alg] = v

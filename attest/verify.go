@@ -56,7 +56,7 @@ type VerifyOptions struct {
 	// requireAll makes each attestation cover every artifact (set by
 	// Verify for a single attestation); otherwise each must cover one.
 	requireAll bool
-	artIndex   map[string][]int // "alg:hex" → indexes into Artifacts
+	artIndex   map[string][]int // hex digest (any algorithm: the lengths differ) → indexes into Artifacts
 }
 
 // Check is one check and its outcome.
@@ -259,15 +259,24 @@ func (o *VerifyOptions) checkSubjects(r *Result, subjects []map[string]string) e
 // coversOne reports whether a subject matches an artifact, through the
 // digest index.
 func (o *VerifyOptions) coversOne(subjects []map[string]string) bool {
-	return len(o.coveredArtifacts(subjects, nil)) > 0
+	for _, s := range subjects {
+		for _, d := range s {
+			for _, i := range o.artIndex[d] {
+				if o.Artifacts[i].matches(s) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // coveredArtifacts appends to dst the indexes of the artifacts subjects
 // cover (each once).
 func (o *VerifyOptions) coveredArtifacts(subjects []map[string]string, dst []int) []int {
 	for _, s := range subjects {
-		for alg, d := range s {
-			for _, i := range o.artIndex[alg+":"+d] {
+		for _, d := range s {
+			for _, i := range o.artIndex[d] {
 				if !slices.Contains(dst, i) && o.Artifacts[i].matches(s) {
 					dst = append(dst, i)
 				}
