@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,6 +153,34 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 			ts := b.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps[0].SignedTimestamp
 			ts[len(ts)-5] ^= 1
 		}), id: ghID, want: ErrTimestamp, class: ErrVerificationFailed},
+		{name: "integrated time in the future", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{SignedAt: now.Add(time.Hour), IntegratedAt: now.Add(time.Hour + time.Minute)}),
+			id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "checkpoint signature invalid", bundle: mutateBundle(t, good, func(b *protobundle.Bundle) {
+			cp := b.VerificationMaterial.TlogEntries[0].InclusionProof.Checkpoint
+			cp.Envelope = strings.Replace(cp.Envelope, "\n\u2014 ", "\n\u2014 x", 1)
+			i := strings.LastIndex(cp.Envelope, " ")
+			sig := []byte(cp.Envelope[i+1:])
+			sig[len(sig)/2] ^= 1
+			cp.Envelope = cp.Envelope[:i+1] + string(sig)
+		}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "timestamp outside the certificate's validity", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{SignedAt: now.Add(-2 * time.Hour), IntegratedAt: now.Add(-2*time.Hour + time.Minute), TSA: true}),
+			id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "rekor v2 entry without timestamp", bundle: mutateBundle(t, ss.RekorV2DSSE("dev@example.test", payload), func(b *protobundle.Bundle) {
+			b.VerificationMaterial.TimestampVerificationData = nil
+		}), root: e.virtualRoot, id: CertificateIdentity{SubjectAlternativeName: "dev@example.test", Issuer: "https://issuer.test"}, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "dsse signature flipped", bundle: mutateBundle(t, good, func(b *protobundle.Bundle) {
+			b.GetDsseEnvelope().Signatures[0].Sig[8] ^= 1
+		}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "message digest changed", bundle: mutateBundle(t, ss.SignBlob(gh, []byte("app"), sigstoretest.Options{}), func(b *protobundle.Bundle) {
+			b.GetMessageSignature().MessageDigest.Digest[0] ^= 1
+		}), id: ghID, typ: TypeBlob, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "hashedrekord entry swapped from another blob", bundle: func() []byte {
+			var ob protobundle.Bundle
+			_ = protojson.Unmarshal(ss.SignBlob(gh, []byte("other"), sigstoretest.Options{}), &ob)
+			return mutateBundle(t, ss.SignBlob(gh, []byte("app"), sigstoretest.Options{}), func(b *protobundle.Bundle) {
+				b.VerificationMaterial.TlogEntries = ob.VerificationMaterial.TlogEntries
+			})
+		}(), id: ghID, typ: TypeBlob, want: ErrCertificate, class: ErrVerificationFailed},
 		{name: "log entry swapped from another bundle", bundle: swapped, id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
 		{name: "payload changed after signing", bundle: mutateBundle(t, good, func(b *protobundle.Bundle) {
 			b.GetDsseEnvelope().Payload = bytes.Replace(b.GetDsseEnvelope().Payload, []byte(testRef), []byte("refs/tags/v9"), 1)
@@ -322,5 +351,23 @@ func TestKeylessJSONLines(t *testing.T) {
 	rep, err := Verify(context.Background(), o, atts)
 	if err != nil || len(rep.Artifacts[0].CoveredBy) != 2 {
 		t.Fatalf("%v %+v", err, rep.Artifacts)
+	}
+}
+
+// TestKeylessOnlyRejectsKeySigned: with keyless verification only, a
+// key-signed attestation fails (the conformance suite's
+// managed-key-and-client-identity case).
+func TestKeylessOnlyRejectsKeySigned(t *testing.T) {
+	t.Parallel()
+	e := newKeylessEnv(t)
+	k := newTestKey(t, "k")
+	_, b := signedProvenance(t, k, sampleDescription(time.Unix(0, 0)))
+	atts, err := ParseAttestations("k.sigstore.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
+	if _, err := Verify(context.Background(), o, atts); !errors.Is(err, ErrSignatureMismatch) || !errors.Is(err, ErrVerificationFailed) {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -30,6 +30,9 @@ func (a *Attestation) keyless() bool {
 	return false
 }
 
+// maxClockSkew is how far in the future a verified signing time may be.
+const maxClockSkew = 5 * time.Minute
+
 // errNeedKeyless is keyless evidence without keyless configuration.
 func errNeedKeyless() error {
 	return fmt.Errorf("%w: %w: keyless bundle (signed with a certificate): pass --trusted-root and --certificate-identity (a certificate as --key checks no chain, log entry or signing time)", ErrBadInput, ErrKeyless)
@@ -135,6 +138,13 @@ func (k *Keyless) verifyKeyless(a *Attestation, r *Result, digests []string) (st
 	if a.Bundle != nil && a.Bundle.Timestamps > 0 {
 		if _, err := verifyTimestamps(a, k.trusted); err != nil {
 			return "", err
+		}
+	}
+	// A signing time in the future (beyond clock skew) is one no honest
+	// log or authority signed: sigstore-go accepts it, pinline does not.
+	for _, ts := range res.VerifiedTimestamps {
+		if ts.Timestamp.After(time.Now().Add(maxClockSkew)) {
+			return "", failed(ErrCertificate, "%s time %s is in the future", ts.Type, ts.Timestamp.UTC().Format(time.RFC3339))
 		}
 	}
 	sum := res.Signature.Certificate

@@ -149,6 +149,9 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 		if env == nil {
 			return r.fail("signature", badInput(ErrMalformedBundle, "a key-signed message-signature bundle is not supported; verify blobs signed keylessly (--trusted-root)"))
 		}
+		if len(o.Verifiers) == 0 && o.Keyless != nil {
+			return r.fail("signature", failed(ErrSignatureMismatch, "signed with a key, not a certificate, and no --key is trusted (keyless verification only)"))
+		}
 		key, err := verifySignatures(ctx, env, o.Verifiers)
 		if err != nil {
 			return r.fail("signature", err)

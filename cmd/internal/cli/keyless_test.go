@@ -89,6 +89,16 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 			ts := b.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps[0].SignedTimestamp
 			ts[len(ts)-5] ^= 1
 		}), code: 1, cosignDiffers: "cosign (sigstore-go) skips a timestamp that does not verify when the log entry gives the signing time; pinline requires every timestamp present to verify"},
+		{name: "integrated time in the future", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{SignedAt: now.Add(time.Hour), IntegratedAt: now.Add(time.Hour + time.Minute)}), code: 1,
+			cosignDiffers: "sigstore-go accepts a log integrated time in the future inside the certificate's validity; pinline rejects signing times more than 5 minutes ahead"},
+		{name: "timestamp outside the certificate's validity", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{SignedAt: now.Add(-2 * time.Hour), IntegratedAt: now.Add(-2*time.Hour + time.Minute), TSA: true}), code: 1,
+			// cosign ignores RFC 3161 timestamps unless told to use them.
+			cosignFlags: []string{"--use-signed-timestamps"}},
+		{name: "dsse signature flipped", bundle: sigstoretest.Mutate(t, good, func(b *protobundle.Bundle) { b.GetDsseEnvelope().Signatures[0].Sig[8] ^= 1 }), code: 1},
+		{name: "message digest changed", bundle: sigstoretest.Mutate(t, ss.SignBlob(gh, []byte("app contents\n"), sigstoretest.Options{}), func(b *protobundle.Bundle) {
+			b.GetMessageSignature().MessageDigest.Digest[0] ^= 1
+		}), blob: true, code: 1,
+			cosignDiffers: "cosign verify-blob hashes the artifact itself and ignores the bundle's messageDigest; pinline (sigstore-go) requires it to match (the conformance suite's message-digest-mismatch_fail)"},
 		{name: "message signature of another blob", bundle: ss.SignBlob(gh, []byte("other\n"), sigstoretest.Options{}), blob: true, code: 1},
 	}
 }
