@@ -139,7 +139,9 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 		r.Key = r.Certificate.signerName()
 		r.pass("signature", "keyless, certificate of "+r.Key+" chains to "+o.Keyless.Root)
 		r.pass("signingTime", describeTimes(r.Timestamps))
-		if !o.Keyless.IgnoreTlog {
+		if o.Keyless.IgnoreTlog {
+			r.pass("tlog", "NOT VERIFIED (--insecure-ignore-tlog): dated by an RFC 3161 timestamp only")
+		} else {
 			r.pass("tlog", fmt.Sprintf("%d entr(y/ies) verified and bound to the signature", len(r.LogEntries)))
 		}
 		if env == nil {
