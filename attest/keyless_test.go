@@ -11,7 +11,9 @@ import (
 	"time"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/pinline/pinline/internal/sigstoretest"
 )
@@ -369,5 +371,34 @@ func TestKeylessOnlyRejectsKeySigned(t *testing.T) {
 	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
 	if _, err := Verify(context.Background(), o, atts); !errors.Is(err, ErrSignatureMismatch) || !errors.Is(err, ErrVerificationFailed) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestKeylessListsOnlyVerifiedEntries: sigstore-go accepts a bundle when
+// one entry verifies and skips the others; only verified entries reach the
+// result and the policy input.
+func TestKeylessListsOnlyVerifiedEntries(t *testing.T) {
+	t.Parallel()
+	e := newKeylessEnv(t)
+	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
+	st := keylessStatement(t, gh.SAN)
+	good := e.ss.SignDSSE(gh, st, sigstoretest.Options{})
+	b := mutateBundle(t, good, func(b *protobundle.Bundle) {
+		bad := proto.Clone(b.VerificationMaterial.TlogEntries[0]).(*protorekor.TransparencyLogEntry)
+		bad.LogIndex++
+		bad.InclusionPromise.SignedEntryTimestamp[10] ^= 1
+		b.VerificationMaterial.TlogEntries = append(b.VerificationMaterial.TlogEntries, bad)
+	})
+	atts, err := ParseAttestations("b.sigstore.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
+	rep, err := Verify(context.Background(), o, atts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Attestations[0].LogEntries; len(got) != 1 || !got[0].Verified {
+		t.Fatalf("log entries %+v, want only the verified one", got)
 	}
 }

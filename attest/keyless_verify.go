@@ -76,6 +76,14 @@ func (b *bundleEntity) TlogEntries() ([]*tlog.Entry, error) {
 	return b.entries, b.err
 }
 
+// oneEntry is a signed entity with only one of its log entries.
+type oneEntry struct {
+	verify.SignedEntity
+	entry *tlog.Entry
+}
+
+func (o *oneEntry) TlogEntries() ([]*tlog.Entry, error) { return []*tlog.Entry{o.entry}, nil }
+
 // envelopeEntity is a bare envelope with a signing certificate.
 type envelopeEntity struct {
 	verify.BaseSignedEntity
@@ -153,9 +161,17 @@ func (k *Keyless) verifyKeyless(a *Attestation, r *Result, digests []string) (st
 		r.Timestamps = append(r.Timestamps, Timestamp{Type: ts.Type, URI: ts.URI, Time: ts.Timestamp.UTC()})
 	}
 	if !k.IgnoreTlog {
-		// Verify succeeded with a log threshold: every entry verified.
+		// Verify met the log threshold: with one entry, that entry
+		// verified. sigstore-go skips entries it cannot verify, so with
+		// several each is checked on its own and only verified ones are
+		// listed (they are facts for the deploy policy).
 		entries, _ := ent.TlogEntries()
 		for _, e := range entries {
+			if len(entries) > 1 {
+				if _, err := verify.VerifyTlogEntry(&oneEntry{SignedEntity: ent, entry: e}, k.trusted, 1, true); err != nil {
+					continue
+				}
+			}
 			le := LogEntry{Verified: true, LogIndex: e.LogIndex(), LogID: e.LogKeyID(), RekorV2: e.IsRekorV2(),
 				Kind: e.TransparencyLogEntry().GetKindVersion().GetKind()}
 			if e.HasInclusionPromise() {
