@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -29,6 +30,8 @@ const (
 	DefaultIdleTimeout      = 30 * time.Minute
 	DefaultShutdownGrace    = 30 * time.Second
 	DefaultMaxConnections   = 256
+	DefaultHealthInterval   = 5 * time.Second
+	DefaultHealthTimeout    = 2 * time.Second
 )
 
 // Gateway is the configuration of `pinline engine gateway` (YAML or JSON).
@@ -47,7 +50,18 @@ type Gateway struct {
 	// AuditLog is a file the JSON-line audit log is appended to ("" or
 	// "-": standard error).
 	AuditLog string `yaml:"auditLog" json:"auditLog"`
-	Tiers    []Tier `yaml:"tiers" json:"tiers"`
+	// HealthInterval is how often every backend is checked (the engine
+	// answers an HTTP/2 preface); a failing backend gets no new sessions.
+	HealthInterval time.Duration `yaml:"healthInterval" json:"healthInterval"`
+	// HealthTimeout bounds one check.
+	HealthTimeout time.Duration `yaml:"healthTimeout" json:"healthTimeout"`
+	// MetricsListen is host:port of the plain-HTTP Prometheus /metrics
+	// listener ("": none).
+	MetricsListen string `yaml:"metricsListen" json:"metricsListen"`
+	// AdminSocket is a unix socket (mode 0600) for operators: backend
+	// state, drain and undrain ("": none).
+	AdminSocket string `yaml:"adminSocket" json:"adminSocket"`
+	Tiers       []Tier `yaml:"tiers" json:"tiers"`
 
 	// Path is the file the configuration was read from.
 	Path string `yaml:"-" json:"-"`
@@ -125,6 +139,15 @@ func ParseGateway(data []byte, dir string) (*Gateway, error) {
 	if g.MaxConnections == 0 {
 		g.MaxConnections = DefaultMaxConnections
 	}
+	if g.HealthInterval == 0 {
+		g.HealthInterval = DefaultHealthInterval
+	}
+	if g.HealthTimeout == 0 {
+		g.HealthTimeout = DefaultHealthTimeout
+	}
+	if g.AdminSocket != "" {
+		g.AdminSocket = resolve(dir, g.AdminSocket)
+	}
 	g.TLS.Cert, g.TLS.Key = resolve(dir, g.TLS.Cert), resolve(dir, g.TLS.Key)
 	for i := range g.TLS.ClientCAs {
 		g.TLS.ClientCAs[i] = resolve(dir, g.TLS.ClientCAs[i])
@@ -151,8 +174,16 @@ func (g *Gateway) validate() error {
 	if len(g.TLS.ClientCAs) == 0 {
 		return invalidf("tls.clientCAs: missing (client certificates are always required)")
 	}
-	if g.HandshakeTimeout < 0 || g.IdleTimeout < 0 || g.ShutdownGrace < 0 || g.MaxConnections < 0 {
-		return invalidf("timeouts and maxConnections must not be negative")
+	if g.HandshakeTimeout < 0 || g.IdleTimeout < 0 || g.ShutdownGrace < 0 || g.MaxConnections < 0 || g.HealthInterval < 0 || g.HealthTimeout < 0 {
+		return invalidf("timeouts, intervals and maxConnections must not be negative")
+	}
+	if g.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(g.MetricsListen); err != nil {
+			return invalidf("metricsListen: %q: want host:port", g.MetricsListen)
+		}
+		if g.MetricsListen == g.Listen {
+			return invalidf("metricsListen: must differ from listen (metrics are plain HTTP on their own listener)")
+		}
 	}
 	if len(g.Tiers) == 0 {
 		return invalidf("tiers: at least one tier is required")
@@ -264,3 +295,9 @@ func (t *Tier) BackendPaths() []string {
 	}
 	return out
 }
+
+// EngineID is the name of t's i-th backend in announcements, metrics, the
+// audit log and the admin socket: "<tier>-<i>". Placement hashes the
+// backend address instead, so replicas with the same configuration agree
+// even if they list backends in another order.
+func (t *Tier) EngineID(i int) string { return fmt.Sprintf("%s-%d", t.Name, i) }

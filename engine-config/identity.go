@@ -181,3 +181,7 @@ func describe(c *x509.Certificate) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// ReasonEngineGone: a connection of a session whose engine is down or no
+// longer configured; the session fails (outcome error), it never moves.
+const ReasonEngineGone = "session-engine-gone"

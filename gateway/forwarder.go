@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -53,14 +55,24 @@ func NewDialer(c *engineconfig.Client, now time.Time) (*Dialer, error) {
 // Dial connects, sends the client preface and reads the gateway's. On
 // success the returned connection carries the engine's byte stream.
 func (d *Dialer) Dial(ctx context.Context) (*tls.Conn, ServerHello, error) {
-	return d.exchange(ctx, false)
+	return d.exchange(ctx, ClientHello{})
+}
+
+// DialSession is Dial for a connection of session (a key from
+// NewSessionKey): the gateway places every connection of one session on
+// the same engine. engine "" lets the gateway place the session; otherwise
+// it is the engine the gateway announced for the session's earlier
+// connections, and the gateway connects there or fails (the session's
+// engine is gone: ErrUnavailable), never elsewhere.
+func (d *Dialer) DialSession(ctx context.Context, session, engine string) (*tls.Conn, ServerHello, error) {
+	return d.exchange(ctx, ClientHello{Session: session, Engine: engine})
 }
 
 // Probe asks the gateway for the assignment only (tier, identity, builder
 // id, cache mode): the gateway answers and closes without dialling an
 // engine, so probing before the policy gate reaches no engine.
 func (d *Dialer) Probe(ctx context.Context) (ServerHello, error) {
-	c, h, err := d.exchange(ctx, true)
+	c, h, err := d.exchange(ctx, ClientHello{Probe: true})
 	if err != nil {
 		return ServerHello{}, err
 	}
@@ -68,7 +80,7 @@ func (d *Dialer) Probe(ctx context.Context) (ServerHello, error) {
 	return h, nil
 }
 
-func (d *Dialer) exchange(ctx context.Context, probe bool) (*tls.Conn, ServerHello, error) {
+func (d *Dialer) exchange(ctx context.Context, hello ClientHello) (*tls.Conn, ServerHello, error) {
 	timeout := d.Timeout
 	if timeout == 0 {
 		timeout = 15 * time.Second
@@ -89,7 +101,8 @@ func (d *Dialer) exchange(ctx context.Context, probe bool) (*tls.Conn, ServerHel
 		_ = conn.SetDeadline(dl)
 	}
 	fail := func(err error) (*tls.Conn, ServerHello, error) { conn.Close(); return nil, ServerHello{}, err }
-	if err := writeLine(conn, ClientHello{Version: ProtocolVersion, Tier: d.Tier, Probe: probe}); err != nil {
+	hello.Version, hello.Tier = ProtocolVersion, d.Tier
+	if err := writeLine(conn, hello); err != nil {
 		return fail(fmt.Errorf("gateway %s: send preface: %w", d.Address, err))
 	}
 	line, err := readLine(conn)
@@ -118,11 +131,15 @@ type Forwarder struct {
 	dir    string
 	ln     net.Listener
 	hello  ServerHello
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	errs   []error
-	conns  map[net.Conn]struct{}
-	closed bool
+	// session is this run's session key; engine the engine the gateway
+	// placed it on (set by the first forwarded connection).
+	session string
+	engine  string
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	errs    []error
+	conns   map[net.Conn]struct{}
+	closed  bool
 }
 
 // StartForwarder probes the gateway once (Dialer.Probe: no engine is
@@ -151,7 +168,13 @@ func StartForwarder(ctx context.Context, d *Dialer, parent string) (*Forwarder, 
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("forwarder listen: %w", err)
 	}
-	f := &Forwarder{dialer: d, dir: dir, ln: ln, hello: h, conns: map[net.Conn]struct{}{}}
+	key, err := NewSessionKey()
+	if err != nil {
+		ln.Close()
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	f := &Forwarder{dialer: d, dir: dir, ln: ln, hello: h, session: key, conns: map[net.Conn]struct{}{}}
 	f.wg.Add(1)
 	go f.accept(ctx)
 	return f, nil
@@ -233,8 +256,14 @@ func (f *Forwarder) accept(ctx context.Context) {
 			defer f.wg.Done()
 			f.track(local, true)
 			defer f.track(local, false)
-			remote, h, err := f.dialer.Dial(ctx)
+			remote, h, err := f.dialer.DialSession(ctx, f.session, f.Engine())
 			if err != nil {
+				local.Close()
+				f.fail(err)
+				return
+			}
+			if err := f.pin(h.Engine); err != nil {
+				remote.Close()
 				local.Close()
 				f.fail(err)
 				return
@@ -250,4 +279,42 @@ func (f *Forwarder) accept(ctx context.Context) {
 			pipe(local, remote, 0, nil)
 		}()
 	}
+}
+
+// NewSessionKey returns a fresh random session key (SessionKeyLen hex).
+func NewSessionKey() (string, error) {
+	var b [SessionKeyLen / 2]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("session key: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// Session is the run's session key, sent with every forwarded connection.
+func (f *Forwarder) Session() string { return f.session }
+
+// Engine is the engine the gateway placed the session on ("" until the
+// first forwarded connection).
+func (f *Forwarder) Engine() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.engine
+}
+
+// pin records the engine of the session's first connection and refuses a
+// connection the gateway put elsewhere (two replicas that disagreed about
+// the healthy set while the session's first connections were placed): a
+// session never spans engines.
+func (f *Forwarder) pin(engine string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case engine == "":
+		return fmt.Errorf("gateway %s announced no engine for session %s (a gateway without session affinity)", f.dialer.Address, f.session)
+	case f.engine == "":
+		f.engine = engine
+	case f.engine != engine:
+		return fmt.Errorf("%w: gateway placed a connection of session %s on engine %s, the session runs on %s", ErrUnavailable, f.session, engine, f.engine)
+	}
+	return nil
 }

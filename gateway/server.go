@@ -31,6 +31,10 @@ type Server struct {
 	auditErr atomic.Pointer[error]
 	failed   chan struct{}
 	failOnce sync.Once
+
+	metrics *metrics
+	check   healthCheck
+	log     io.Writer // operator messages (health changes, draining); nil: none
 }
 
 // New loads the gateway's TLS material (checked at now) and returns a
@@ -44,11 +48,8 @@ func New(cfg *engineconfig.Gateway, audit io.Writer, now func() time.Time) (*Ser
 		return nil, err
 	}
 	s := &Server{cfg: cfg, tls: tc, audit: newAuditLog(audit), pools: map[string]*pool{}, now: now,
-		stop: make(chan struct{}), failed: make(chan struct{})}
-	for i := range cfg.Tiers {
-		t := &cfg.Tiers[i]
-		s.pools[t.Name] = newPool(t.BackendPaths())
-	}
+		stop: make(chan struct{}), failed: make(chan struct{}), metrics: newMetrics(), check: checkEngine}
+	s.initPools()
 	return s, nil
 }
 
@@ -80,6 +81,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		ln.Close()
 	}()
+	go s.healthLoop(ctx)
 	var acceptErr error
 	for {
 		c, err := ln.Accept()
@@ -130,6 +132,7 @@ func (s *Server) drain() {
 }
 
 func (s *Server) record(r *AuditRecord) {
+	s.metrics.ended(r)
 	if err := s.audit.write(r); err != nil {
 		s.auditErr.CompareAndSwap(nil, &err)
 		s.failOnce.Do(func() { close(s.failed) })
@@ -187,7 +190,8 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 		_ = writeLine(conn, ServerHello{Version: ProtocolVersion, Error: OutcomeRefused, Reason: rec.Reason, Detail: err.Error()})
 		return
 	}
-	rec.RequestedTier = hello.Tier
+	s.metrics.handshake.Observe(s.now().Sub(start).Seconds())
+	rec.RequestedTier, rec.Session = hello.Tier, hello.Session
 	as, err := s.cfg.Assign(leaf, hello.Tier)
 	if err != nil {
 		var re *engineconfig.RefusedError
@@ -213,8 +217,11 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 
 	p := s.pools[as.Tier.Name]
 	dctx, cancel := context.WithDeadline(ctx, deadline)
-	back, b, err := p.dial(dctx, &s.dialer)
+	back, b, err := p.dial(dctx, s.dialUnix, hello.Session, hello.Engine)
 	cancel()
+	if err != nil && s.engineGone(conn, rec, p, hello, err) {
+		return
+	}
 	if err != nil {
 		// The audit log gets the dial errors (socket paths); the client
 		// gets the tier and how many engines were tried.
@@ -224,7 +231,8 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 		return
 	}
 	defer p.release(b)
-	rec.Backend = "unix://" + b.path
+	rec.Backend, rec.Engine, assigned.Engine = "unix://"+b.path, b.id, b.id
+	s.metrics.backendState(p.tier, b)
 	err = writeLine(conn, assigned)
 	if err != nil {
 		back.Close()
@@ -232,7 +240,9 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 		return
 	}
 	_ = raw.SetDeadline(time.Time{})
+	s.metrics.opened(p.tier, b.id, hello.Session)
 	st := pipe(conn, back, s.cfg.IdleTimeout, s.stop)
+	s.metrics.closed(p.tier, b.id, hello.Session)
 	rec.BytesUp, rec.BytesDown = st.up, st.down
 	rec.Outcome = OutcomeOK
 	if st.idle {
