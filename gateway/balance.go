@@ -22,6 +22,7 @@ type pool struct {
 	mu       sync.Mutex
 	backends []*backend
 	tick     uint64
+	sessions map[string]*liveSession
 }
 
 type backend struct {
@@ -39,6 +40,14 @@ type backend struct {
 	down atomic.Bool
 	// draining: no new sessions; running ones (pinned connections) finish.
 	draining atomic.Bool
+	// sessions is how many sessions this replica has open on b.
+	sessions int
+}
+
+// liveSession is a session with open connections on this replica.
+type liveSession struct {
+	b     *backend
+	conns int
 }
 
 // eligible reports whether b may take new work.
@@ -46,7 +55,7 @@ func (b *backend) eligible() bool { return !b.down.Load() && !b.draining.Load() 
 
 // newPool builds the pool of tier; ids[i] names paths[i].
 func newPool(tier string, paths, ids []string) *pool {
-	p := &pool{tier: tier}
+	p := &pool{tier: tier, sessions: map[string]*liveSession{}}
 	for i, s := range paths {
 		id := fmt.Sprintf("%d", i)
 		if i < len(ids) {
@@ -138,20 +147,49 @@ func rank(session string, cands []*backend) []*backend {
 	return out
 }
 
-// placement is the order in which a new session tries the engines: the
-// eligible ones by rendezvous rank, then (a health verdict may be stale)
-// the non-draining ones marked down.
+// placement is the order in which a new session tries the engines:
+// rendezvous rank over the eligible engines, with bounded load — engines
+// already holding the most sessions this replica knows of go last (an
+// engine takes a new session only while it has fewer than
+// ceil((known sessions + 1) / eligible engines)); then, as a last resort
+// (a health verdict may be stale), the non-draining engines marked down.
+// With no sessions running it is plain rendezvous hashing: the same key
+// and healthy set give the same engine on every replica. Under load two
+// replicas may place differently, which is harmless: a session is placed
+// once, by its first connection, and every later connection names its
+// engine (ClientHello.Engine).
 func (p *pool) placement(session string) []*backend {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.placementLocked(session)
+}
+
+func (p *pool) placementLocked(session string) []*backend {
 	var up, down []*backend
+	total := 0
 	for _, b := range p.backends {
 		switch {
 		case b.eligible():
 			up = append(up, b)
+			total += b.sessions
 		case !b.draining.Load():
 			down = append(down, b)
 		}
 	}
-	return append(rank(session, up), rank(session, down)...)
+	ranked := rank(session, up)
+	if len(up) > 0 {
+		limit := (total + 1 + len(up) - 1) / len(up)
+		var under, over []*backend
+		for _, b := range ranked {
+			if b.sessions < limit {
+				under = append(under, b)
+			} else {
+				over = append(over, b)
+			}
+		}
+		ranked = append(under, over...)
+	}
+	return append(ranked, rank(session, down)...)
 }
 
 // dialFunc connects to an engine socket.
@@ -160,13 +198,61 @@ type dialFunc func(ctx context.Context, path string) (net.Conn, error)
 // errEngineGone is a pinned session whose engine is down or unknown.
 var errEngineGone = errors.New("the session's engine is gone")
 
+// lease is a connection's hold on a backend (and on its session's slot).
+type lease struct {
+	p       *pool
+	b       *backend
+	session string
+	// newSession: this connection started the session on this replica.
+	newSession bool
+}
+
+// release ends the hold; it reports whether the session (if any) has no
+// connection left on this replica.
+func (l *lease) release() (sessionEnded bool) {
+	l.p.mu.Lock()
+	defer l.p.mu.Unlock()
+	l.b.active--
+	if l.session == "" {
+		return false
+	}
+	return l.p.leaveLocked(l.session)
+}
+
+// joinLocked counts a connection of session on b; it reports whether the
+// session is new to this replica.
+func (p *pool) joinLocked(session string, b *backend) bool {
+	ls := p.sessions[session]
+	if ls == nil {
+		ls = &liveSession{b: b}
+		p.sessions[session] = ls
+		b.sessions++
+	}
+	ls.conns++
+	return ls.conns == 1
+}
+
+func (p *pool) leaveLocked(session string) bool {
+	ls := p.sessions[session]
+	if ls == nil {
+		return false
+	}
+	if ls.conns--; ls.conns > 0 {
+		return false
+	}
+	delete(p.sessions, session)
+	ls.b.sessions--
+	return true
+}
+
 // dial connects a connection to an engine. Without a session it goes to
-// the least-loaded reachable backend; with a session and no engine it is
-// placed by rendezvous hashing; with both it goes to that engine or fails
-// with errEngineGone (a session never moves). A failed dial marks the
-// backend down until its next passing health check. The caller releases
-// the returned backend when the connection ends.
-func (p *pool) dial(ctx context.Context, dial dialFunc, session, engine string) (net.Conn, *backend, error) {
+// the least-loaded reachable backend; with a session and no engine it
+// joins the session's engine if this replica already has the session
+// open, else the session is placed (see placement); with both it goes to
+// that engine or fails with errEngineGone (a session never moves). A
+// failed dial marks the backend down until its next passing health check.
+// The caller releases the lease when the connection ends.
+func (p *pool) dial(ctx context.Context, dial dialFunc, session, engine string) (net.Conn, *lease, error) {
 	if engine != "" {
 		b := p.byID(engine)
 		if b == nil {
@@ -180,8 +266,7 @@ func (p *pool) dial(ctx context.Context, dial dialFunc, session, engine string) 
 			b.down.Store(true)
 			return nil, nil, fmt.Errorf("%w: %s (%s): %w", errEngineGone, b.id, b.path, err)
 		}
-		p.reserve(b)
-		return c, b, nil
+		return c, p.hold(b, session), nil
 	}
 	var errs []error
 	try := func(b *backend) (net.Conn, error) {
@@ -193,17 +278,24 @@ func (p *pool) dial(ctx context.Context, dial dialFunc, session, engine string) 
 		return c, err
 	}
 	if session != "" {
-		for _, b := range p.placement(session) {
-			if c, err := try(b); err == nil {
-				p.reserve(b)
-				return c, b, nil
+		skip := map[*backend]bool{}
+		for {
+			b, l := p.claim(session, skip)
+			if b == nil {
+				break
 			}
+			c, err := try(b)
+			if err == nil {
+				return c, l, nil
+			}
+			l.release()
+			skip[b] = true
 		}
 	} else {
 		skip := map[*backend]bool{}
 		for b := p.pick(skip); b != nil; b = p.pick(skip) {
 			if c, err := try(b); err == nil {
-				return c, b, nil
+				return c, &lease{p: p, b: b}, nil
 			}
 			p.release(b)
 			skip[b] = true
@@ -213,4 +305,41 @@ func (p *pool) dial(ctx context.Context, dial dialFunc, session, engine string) 
 		return nil, nil, errors.New("no backends (all draining)")
 	}
 	return nil, nil, errors.Join(errs...)
+}
+
+// hold reserves b for a connection of session (may be "").
+func (p *pool) hold(b *backend, session string) *lease {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reserveLocked(b)
+	l := &lease{p: p, b: b, session: session}
+	if session != "" {
+		l.newSession = p.joinLocked(session, b)
+	}
+	return l
+}
+
+// claim picks and reserves the engine for a connection of an unpinned
+// session: the session's engine if this replica has it open, else the
+// first of its placement not in skip (engines this connection already
+// failed to reach). nil when none is left.
+func (p *pool) claim(session string, skip map[*backend]bool) (*backend, *lease) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var b *backend
+	if ls := p.sessions[session]; ls != nil && !skip[ls.b] {
+		b = ls.b
+	} else {
+		for _, c := range p.placementLocked(session) {
+			if !skip[c] {
+				b = c
+				break
+			}
+		}
+	}
+	if b == nil {
+		return nil, nil
+	}
+	p.reserveLocked(b)
+	return b, &lease{p: p, b: b, session: session, newSession: p.joinLocked(session, b)}
 }

@@ -135,6 +135,9 @@ type Forwarder struct {
 	// placed it on (set by the first forwarded connection).
 	session string
 	engine  string
+	// placing serialises connections until the session is placed, so the
+	// session is placed exactly once, by one gateway replica.
+	placing sync.Mutex
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	errs    []error
@@ -256,14 +259,8 @@ func (f *Forwarder) accept(ctx context.Context) {
 			defer f.wg.Done()
 			f.track(local, true)
 			defer f.track(local, false)
-			remote, h, err := f.dialer.DialSession(ctx, f.session, f.Engine())
+			remote, h, err := f.dialSession(ctx)
 			if err != nil {
-				local.Close()
-				f.fail(err)
-				return
-			}
-			if err := f.pin(h.Engine); err != nil {
-				remote.Close()
 				local.Close()
 				f.fail(err)
 				return
@@ -317,4 +314,25 @@ func (f *Forwarder) pin(engine string) error {
 		return fmt.Errorf("%w: gateway placed a connection of session %s on engine %s, the session runs on %s", ErrUnavailable, f.session, engine, f.engine)
 	}
 	return nil
+}
+
+// dialSession dials one connection of the session: while the session is
+// not placed yet, one connection at a time (the first one places it);
+// afterwards naming the engine, so the gateway connects there or fails.
+func (f *Forwarder) dialSession(ctx context.Context) (*tls.Conn, ServerHello, error) {
+	engine := f.Engine()
+	if engine == "" {
+		f.placing.Lock()
+		defer f.placing.Unlock()
+		engine = f.Engine()
+	}
+	c, h, err := f.dialer.DialSession(ctx, f.session, engine)
+	if err != nil {
+		return nil, h, err
+	}
+	if err := f.pin(h.Engine); err != nil {
+		c.Close()
+		return nil, h, err
+	}
+	return c, h, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,14 +27,6 @@ type metrics struct {
 	handshake   prometheus.Histogram
 	up          *prometheus.GaugeVec
 	draining    *prometheus.GaugeVec
-
-	mu   sync.Mutex
-	live map[string]*liveSession // session key → open connections
-}
-
-type liveSession struct {
-	tier, engine string
-	conns        int
 }
 
 func newMetrics() *metrics {
@@ -61,7 +52,6 @@ func newMetrics() *metrics {
 			Help: "1 when the engine passed its last health check or dial."}, te),
 		draining: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "pinline_gateway_backend_draining",
 			Help: "1 while an operator drains the engine (no new sessions)."}, te),
-		live: map[string]*liveSession{},
 	}
 	m.reg.MustRegister(m.sessions, m.sessionsAct, m.conns, m.connsAct, m.refusals, m.bytes, m.handshake, m.up, m.draining)
 	return m
@@ -80,37 +70,22 @@ func boolGauge(v bool) float64 {
 	return 0
 }
 
-// opened counts a proxied connection of session (may be "") on engine.
-func (m *metrics) opened(tier, engine, session string) {
+// opened counts a proxied connection on engine; newSession: the first
+// open connection of its session on this replica.
+func (m *metrics) opened(tier, engine string, newSession bool) {
 	m.connsAct.WithLabelValues(tier, engine).Inc()
-	if session == "" {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	ls := m.live[session]
-	if ls == nil {
-		ls = &liveSession{tier: tier, engine: engine}
-		m.live[session] = ls
+	if newSession {
 		m.sessions.WithLabelValues(tier, engine).Inc()
 		m.sessionsAct.WithLabelValues(tier, engine).Inc()
 	}
-	ls.conns++
 }
 
-// closed ends a connection opened with opened.
-func (m *metrics) closed(tier, engine, session string) {
+// closed ends a connection opened with opened; sessionEnded: it was its
+// session's last open connection on this replica.
+func (m *metrics) closed(tier, engine string, sessionEnded bool) {
 	m.connsAct.WithLabelValues(tier, engine).Dec()
-	if session == "" {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if ls := m.live[session]; ls != nil {
-		if ls.conns--; ls.conns == 0 {
-			delete(m.live, session)
-			m.sessionsAct.WithLabelValues(ls.tier, ls.engine).Dec()
-		}
+	if sessionEnded {
+		m.sessionsAct.WithLabelValues(tier, engine).Dec()
 	}
 }
 

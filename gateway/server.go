@@ -217,7 +217,7 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 
 	p := s.pools[as.Tier.Name]
 	dctx, cancel := context.WithDeadline(ctx, deadline)
-	back, b, err := p.dial(dctx, s.dialUnix, hello.Session, hello.Engine)
+	back, l, err := p.dial(dctx, s.dialUnix, hello.Session, hello.Engine)
 	cancel()
 	if err != nil && s.engineGone(conn, rec, p, hello, err) {
 		return
@@ -230,7 +230,9 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 			Detail: fmt.Sprintf("no engine of tier %q answered (%d backend(s) tried; see the gateway audit log)", as.Tier.Name, len(p.backends))})
 		return
 	}
-	defer p.release(b)
+	b := l.b
+	s.metrics.opened(p.tier, b.id, l.newSession)
+	defer s.endLease(l)
 	rec.Backend, rec.Engine, assigned.Engine = "unix://"+b.path, b.id, b.id
 	s.metrics.backendState(p.tier, b)
 	err = writeLine(conn, assigned)
@@ -240,9 +242,7 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 		return
 	}
 	_ = raw.SetDeadline(time.Time{})
-	s.metrics.opened(p.tier, b.id, hello.Session)
 	st := pipe(conn, back, s.cfg.IdleTimeout, s.stop)
-	s.metrics.closed(p.tier, b.id, hello.Session)
 	rec.BytesUp, rec.BytesDown = st.up, st.down
 	rec.Outcome = OutcomeOK
 	if st.idle {

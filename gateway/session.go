@@ -54,3 +54,10 @@ func (s *Server) engineGone(conn net.Conn, rec *AuditRecord, p *pool, hello Clie
 		Detail: fmt.Sprintf("engine %s of tier %q, which this session runs on, is gone; the session cannot move", hello.Engine, p.tier)})
 	return true
 }
+
+// endLease releases a proxied connection's hold on its engine and updates
+// the connection and session gauges.
+func (s *Server) endLease(l *lease) {
+	ended := l.release()
+	s.metrics.closed(l.p.tier, l.b.id, ended)
+}

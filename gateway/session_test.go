@@ -135,12 +135,22 @@ func (f *fleet) dialer(t *testing.T, replica int) *Dialer {
 	return f.replicas[replica].dialer(f.p.clientTLS(t, &cert), "")
 }
 
+// TestSessionAffinityAcrossReplicas: sessions are placed by their first
+// connection and every later one (naming the engine, through either
+// replica) lands on the same engine; with sessions held open, placement
+// through two replicas spreads 12 sessions within ±1 over three engines.
 func TestSessionAffinityAcrossReplicas(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t)
-	d0, d1 := f.dialer(t, 0), f.dialer(t, 1)
+	ds := []*Dialer{f.dialer(t, 0), f.dialer(t, 1)}
 	perEngine := map[string]int{}
-	const sessions = 30
+	const sessions = 12
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
 	for i := range sessions {
 		key, err := NewSessionKey()
 		if err != nil {
@@ -148,35 +158,68 @@ func TestSessionAffinityAcrossReplicas(t *testing.T) {
 		}
 		var engine, name string
 		for j := range 4 { // connections alternate between the replicas
-			d := d0
-			if j%2 == 1 {
-				d = d1
-			}
-			pin := ""
-			if j >= 2 {
-				pin = engine
-			}
-			c, h, err := d.DialSession(context.Background(), key, pin)
+			d := ds[(i+j)%2]
+			c, h, err := d.DialSession(context.Background(), key, engine)
 			if err != nil {
 				t.Fatalf("session %d connection %d: %v", i, j, err)
 			}
 			got := readBackend(t, c)
-			c.Close()
 			if j == 0 {
 				engine, name = h.Engine, got
 				perEngine[got]++
 			} else if h.Engine != engine || got != name {
 				t.Fatalf("session %d connection %d on %s/%s, first on %s/%s", i, j, h.Engine, got, engine, name)
 			}
+			if j < 2 {
+				held = append(held, c) // the session's long-lived connections
+			} else {
+				c.Close()
+			}
 		}
 	}
-	if len(perEngine) != 3 {
-		t.Errorf("30 sessions used engines %v, want all three", perEngine)
+	for _, e := range []string{"E0", "E1", "E2"} {
+		if n := perEngine[e]; n < sessions/3-1 || n > sessions/3+1 {
+			t.Errorf("sessions per engine %v, want %d ±1 each", perEngine, sessions/3)
+			break
+		}
 	}
-	recs := f.replicas[0].audit.waitRecords(t, sessions*2)
-	for _, r := range recs {
+	// An unpinned connection of a session this replica has open joins it
+	// (the same replica never splits a session).
+	for _, r := range f.replicas[0].audit.waitRecords(t, sessions) {
 		if r.Session == "" || r.Engine == "" || r.Outcome != OutcomeOK {
 			t.Errorf("audit record without session/engine: %+v", r)
+		}
+	}
+}
+
+func TestUnpinnedConnectionJoinsOpenSession(t *testing.T) {
+	t.Parallel()
+	f := startFleet(t)
+	d := f.dialer(t, 0)
+	// Load the fleet unevenly so that bounded load would move a new
+	// placement of the key elsewhere.
+	key, _ := NewSessionKey()
+	first, h, err := d.DialSession(context.Background(), key, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	for range 5 {
+		k, _ := NewSessionKey()
+		c, _, err := d.DialSession(context.Background(), k, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	for range 5 {
+		c, h2, err := d.DialSession(context.Background(), key, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		if h2.Engine != h.Engine {
+			t.Fatalf("unpinned connection of an open session went to %s, session on %s", h2.Engine, h.Engine)
 		}
 	}
 }
