@@ -22,6 +22,11 @@ const (
 	// are tier-scoped volumes, and with SnapshotFrom it reads a
 	// copy-on-write snapshot of another tier's caches.
 	CacheShared = "shared"
+	// CacheEngineNative: no gateway; the client reached an engine's own
+	// TLS listener, which accepts any certificate its CA signed and never
+	// authorizes an identity or a tier. Announced by the client, never by
+	// a gateway, and not a valid tier cacheMode.
+	CacheEngineNative = "engine-native"
 )
 
 // Defaults for the gateway's limits.

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // pool holds a tier's engines. Connections that carry a session key are
@@ -23,6 +24,10 @@ type pool struct {
 	backends []*backend
 	tick     uint64
 	sessions map[string]*liveSession
+	now      func() time.Time
+	// forgot is called (under mu) for each session forgotten after its
+	// linger, with its engine id.
+	forgot func(engine string)
 }
 
 type backend struct {
@@ -44,18 +49,26 @@ type backend struct {
 	sessions int
 }
 
-// liveSession is a session with open connections on this replica.
+// liveSession is a session this replica knows: it has open connections
+// here, or had some less than sessionLinger ago (a Dagger session opens
+// and closes connections; its long-lived one may sit on another replica,
+// and the load view must not forget it between connections).
 type liveSession struct {
 	b     *backend
 	conns int
+	idle  time.Time // when conns dropped to 0
 }
+
+// sessionLinger is how long a session without connections still counts
+// as load on its engine.
+const sessionLinger = 30 * time.Second
 
 // eligible reports whether b may take new work.
 func (b *backend) eligible() bool { return !b.down.Load() && !b.draining.Load() }
 
 // newPool builds the pool of tier; ids[i] names paths[i].
 func newPool(tier string, paths, ids []string) *pool {
-	p := &pool{tier: tier, sessions: map[string]*liveSession{}}
+	p := &pool{tier: tier, sessions: map[string]*liveSession{}, now: time.Now}
 	for i, s := range paths {
 		id := fmt.Sprintf("%d", i)
 		if i < len(ids) {
@@ -165,6 +178,7 @@ func (p *pool) placement(session string) []*backend {
 }
 
 func (p *pool) placementLocked(session string) []*backend {
+	p.sweepLocked()
 	var up, down []*backend
 	total := 0
 	for _, b := range p.backends {
@@ -207,42 +221,58 @@ type lease struct {
 	newSession bool
 }
 
-// release ends the hold; it reports whether the session (if any) has no
-// connection left on this replica.
-func (l *lease) release() (sessionEnded bool) {
+// release ends the hold.
+func (l *lease) release() {
 	l.p.mu.Lock()
 	defer l.p.mu.Unlock()
 	l.b.active--
-	if l.session == "" {
-		return false
+	if l.session != "" {
+		l.p.leaveLocked(l.session)
 	}
-	return l.p.leaveLocked(l.session)
 }
 
 // joinLocked counts a connection of session on b; it reports whether the
 // session is new to this replica.
 func (p *pool) joinLocked(session string, b *backend) bool {
+	p.sweepLocked()
 	ls := p.sessions[session]
-	if ls == nil {
+	isNew := ls == nil
+	if isNew {
 		ls = &liveSession{b: b}
 		p.sessions[session] = ls
 		b.sessions++
 	}
 	ls.conns++
-	return ls.conns == 1
+	return isNew
 }
 
-func (p *pool) leaveLocked(session string) bool {
-	ls := p.sessions[session]
-	if ls == nil {
-		return false
+func (p *pool) leaveLocked(session string) {
+	if ls := p.sessions[session]; ls != nil {
+		if ls.conns--; ls.conns == 0 {
+			ls.idle = p.now()
+		}
 	}
-	if ls.conns--; ls.conns > 0 {
-		return false
+}
+
+// sweepLocked forgets sessions idle for longer than sessionLinger.
+func (p *pool) sweepLocked() {
+	cut := p.now().Add(-sessionLinger)
+	for k, ls := range p.sessions {
+		if ls.conns == 0 && ls.idle.Before(cut) {
+			delete(p.sessions, k)
+			ls.b.sessions--
+			if p.forgot != nil {
+				p.forgot(ls.b.id)
+			}
+		}
 	}
-	delete(p.sessions, session)
-	ls.b.sessions--
-	return true
+}
+
+// sweep is sweepLocked for the health loop.
+func (p *pool) sweep() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sweepLocked()
 }
 
 // dial connects a connection to an engine. Without a session it goes to

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -71,8 +73,18 @@ func (d *Dialer) DialSession(ctx context.Context, session, engine string) (*tls.
 // Probe asks the gateway for the assignment only (tier, identity, builder
 // id, cache mode): the gateway answers and closes without dialling an
 // engine, so probing before the policy gate reaches no engine.
+//
+// When the endpoint is an engine's own TLS listener (ALPN other than
+// engineconfig.ALPNGateway), Probe checks that the engine accepts the
+// certificate and answers HTTP/2, and returns an engine-native
+// assignment: the requested tier (nobody verified it), the certificate's
+// own identity (nobody authorized it) and cache mode
+// engineconfig.CacheEngineNative.
 func (d *Dialer) Probe(ctx context.Context) (ServerHello, error) {
 	c, h, err := d.exchange(ctx, ClientHello{Probe: true})
+	if errors.Is(err, errEngineNative) {
+		return d.probeNative(ctx)
+	}
 	if err != nil {
 		return ServerHello{}, err
 	}
@@ -87,15 +99,13 @@ func (d *Dialer) exchange(ctx context.Context, hello ClientHello) (*tls.Conn, Se
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var nd net.Dialer
-	raw, err := nd.DialContext(ctx, "tcp", d.Address)
+	conn, err := d.handshake(ctx)
 	if err != nil {
-		return nil, ServerHello{}, fmt.Errorf("dial gateway %s: %w", d.Address, err)
+		return nil, ServerHello{}, err
 	}
-	conn := tls.Client(newBufConn(raw), d.TLS)
-	if err := conn.HandshakeContext(ctx); err != nil {
+	if p := conn.ConnectionState().NegotiatedProtocol; p != engineconfig.ALPNGateway {
 		conn.Close()
-		return nil, ServerHello{}, fmt.Errorf("dial gateway %s: %w", d.Address, err)
+		return nil, ServerHello{}, fmt.Errorf("%w: %s negotiated ALPN %q", errEngineNative, d.Address, p)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
@@ -121,6 +131,82 @@ func (d *Dialer) exchange(ctx context.Context, hello ClientHello) (*tls.Conn, Se
 	}
 	_ = conn.SetDeadline(time.Time{})
 	return conn, h, nil
+}
+
+// errEngineNative: the endpoint is not a pinline gateway (it negotiated
+// no ALPN engineconfig.ALPNGateway) but an engine's own TLS listener.
+var errEngineNative = errors.New("not a pinline gateway")
+
+// handshake dials the endpoint and completes the TLS handshake.
+func (d *Dialer) handshake(ctx context.Context) (*tls.Conn, error) {
+	var nd net.Dialer
+	raw, err := nd.DialContext(ctx, "tcp", d.Address)
+	if err != nil {
+		return nil, fmt.Errorf("dial gateway %s: %w", d.Address, err)
+	}
+	conn := tls.Client(newBufConn(raw), d.TLS)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("dial gateway %s: %w", d.Address, err)
+	}
+	return conn, nil
+}
+
+// dialNative opens a plain TLS tunnel to an engine's own TLS listener.
+func (d *Dialer) dialNative(ctx context.Context) (*tls.Conn, error) {
+	hctx, cancel := context.WithTimeout(ctx, d.timeout())
+	defer cancel()
+	conn, err := d.handshake(hctx)
+	if err != nil {
+		return nil, err
+	}
+	if p := conn.ConnectionState().NegotiatedProtocol; p == engineconfig.ALPNGateway {
+		conn.Close()
+		return nil, fmt.Errorf("%s became a pinline gateway mid-run", d.Address)
+	}
+	return conn, nil
+}
+
+// probeNative checks that the engine behind an engine-native endpoint
+// accepts the client certificate (with TLS 1.3 a rejected certificate
+// shows only on the first read) and answers HTTP/2.
+func (d *Dialer) probeNative(ctx context.Context) (ServerHello, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout())
+	defer cancel()
+	conn, err := d.handshake(ctx)
+	if err != nil {
+		return ServerHello{}, err
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	if _, err := io.WriteString(conn, h2Preface); err != nil {
+		return ServerHello{}, fmt.Errorf("engine %s (engine-native TLS): %w", d.Address, err)
+	}
+	hdr := make([]byte, 9)
+	if _, err := io.ReadFull(conn, hdr); err != nil {
+		return ServerHello{}, fmt.Errorf("engine %s (engine-native TLS) did not accept the connection: %w", d.Address, err)
+	}
+	if hdr[3] != 0x4 {
+		return ServerHello{}, fmt.Errorf("engine %s (engine-native TLS): first frame type %#x, want HTTP/2 SETTINGS", d.Address, hdr[3])
+	}
+	var leaf *x509.Certificate
+	if cs := d.TLS.Certificates; len(cs) > 0 {
+		leaf = cs[0].Leaf
+	}
+	h := ServerHello{Version: ProtocolVersion, Tier: d.Tier, CacheMode: engineconfig.CacheEngineNative, EngineNative: true}
+	if leaf != nil {
+		h.Identity, h.Fingerprint, h.Serial = engineconfig.CertIdentity(leaf), engineconfig.Fingerprint(leaf), leaf.SerialNumber.Text(16)
+	}
+	return h, nil
+}
+
+func (d *Dialer) timeout() time.Duration {
+	if d.Timeout == 0 {
+		return 15 * time.Second
+	}
+	return d.Timeout
 }
 
 // Forwarder is a private unix socket that forwards every connection to
@@ -259,6 +345,18 @@ func (f *Forwarder) accept(ctx context.Context) {
 			defer f.wg.Done()
 			f.track(local, true)
 			defer f.track(local, false)
+			if f.hello.EngineNative {
+				remote, err := f.dialer.dialNative(ctx)
+				if err != nil {
+					local.Close()
+					f.fail(fmt.Errorf("%w: %w", ErrUnavailable, err))
+					return
+				}
+				f.track(remote, true)
+				defer f.track(remote, false)
+				pipe(local, remote, 0, nil)
+				return
+			}
 			remote, h, err := f.dialSession(ctx)
 			if err != nil {
 				local.Close()

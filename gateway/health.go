@@ -96,6 +96,9 @@ func (s *Server) healthLoop(ctx context.Context) {
 	defer t.Stop()
 	for {
 		s.checkAll(ctx)
+		for _, p := range s.pools {
+			p.sweep()
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -36,7 +36,7 @@ func newMetrics() *metrics {
 		sessions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pinline_gateway_sessions_total",
 			Help: "Sessions placed on an engine (a session key seen with no open connection)."}, te),
 		sessionsAct: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "pinline_gateway_sessions_active",
-			Help: "Sessions with at least one open connection."}, te),
+			Help: "Sessions this replica knows on the engine: open connections, or some in the last 30 s."}, te),
 		conns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pinline_gateway_connections_total",
 			Help: "Connections proxied to an engine, by outcome when they ended."}, []string{"tier", "engine", "outcome"}),
 		connsAct: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "pinline_gateway_connections_active",
@@ -80,13 +80,11 @@ func (m *metrics) opened(tier, engine string, newSession bool) {
 	}
 }
 
-// closed ends a connection opened with opened; sessionEnded: it was its
-// session's last open connection on this replica.
-func (m *metrics) closed(tier, engine string, sessionEnded bool) {
+// closed ends a connection opened with opened. (A session stops being
+// active when the replica forgets it, sessionLinger after its last
+// connection closed: pool.forgot.)
+func (m *metrics) closed(tier, engine string) {
 	m.connsAct.WithLabelValues(tier, engine).Dec()
-	if sessionEnded {
-		m.sessionsAct.WithLabelValues(tier, engine).Dec()
-	}
 }
 
 // ended accounts a connection's audit record.

@@ -75,9 +75,13 @@ type ServerHello struct {
 	// Engine is the engine the connection was placed on (the tier's
 	// backend id, never a socket path); absent for probes and refusals.
 	Engine string `json:"engine,omitempty"`
-	Error  string `json:"error,omitempty"`
-	Reason string `json:"reason,omitempty"`
-	Detail string `json:"detail,omitempty"`
+	// EngineNative (never on the wire) marks an assignment made up by the
+	// client for an engine's own TLS listener: nobody verified the tier
+	// or authorized the identity.
+	EngineNative bool   `json:"-"`
+	Error        string `json:"error,omitempty"`
+	Reason       string `json:"reason,omitempty"`
+	Detail       string `json:"detail,omitempty"`
 }
 
 // engineIDPattern matches engineconfig.Tier.EngineID: "<tier>-<index>".

@@ -21,6 +21,8 @@ func (s *Server) initPools() {
 			ids[j] = t.EngineID(j)
 		}
 		p := newPool(t.Name, paths, ids)
+		tier := t.Name
+		p.forgot = func(engine string) { s.metrics.sessionsAct.WithLabelValues(tier, engine).Dec() }
 		s.pools[t.Name] = p
 		for _, b := range p.backends {
 			s.metrics.backendState(t.Name, b)
@@ -58,6 +60,6 @@ func (s *Server) engineGone(conn net.Conn, rec *AuditRecord, p *pool, hello Clie
 // endLease releases a proxied connection's hold on its engine and updates
 // the connection and session gauges.
 func (s *Server) endLease(l *lease) {
-	ended := l.release()
-	s.metrics.closed(l.p.tier, l.b.id, ended)
+	l.release()
+	s.metrics.closed(l.p.tier, l.b.id)
 }

@@ -420,7 +420,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		fmt.Sprintf(`pinline_gateway_sessions_total{engine="%s",tier="pr"} 1`, h.Engine),
 		fmt.Sprintf(`pinline_gateway_connections_total{engine="%s",outcome="ok",tier="pr"} 1`, h.Engine),
 		fmt.Sprintf(`pinline_gateway_bytes_total{direction="down",engine="%s",tier="pr"} 3`, h.Engine),
-		fmt.Sprintf(`pinline_gateway_sessions_active{engine="%s",tier="pr"} 0`, h.Engine),
+		fmt.Sprintf(`pinline_gateway_sessions_active{engine="%s",tier="pr"} 1`, h.Engine), // known for sessionLinger
 		`pinline_gateway_refusals_total{reason="identity-matches-no-tier"} 1`,
 		`pinline_gateway_backend_up{engine="pr-2",tier="pr"} 0`,
 		`pinline_gateway_backend_up{engine="pr-0",tier="pr"} 1`,

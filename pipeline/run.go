@@ -52,6 +52,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res := &Result{Dir: dir, Record: rec}
 	fail := func(status string, err error) (*Result, error) {
 		rec.Status, rec.Error, rec.FinishedAt = status, err.Error(), o.Now().UTC()
+		noteGatewayEngine(&o, rec)
 		if werr := writeJSON(filepath.Join(dir, record.RunFile), rec); werr != nil {
 			return res, errors.Join(err, werr)
 		}
@@ -163,6 +164,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// a run that was asked for evidence and has none is not a success.
 	rec.FinishedAt = o.Now().UTC()
 	rec.Status = record.StatusSucceeded
+	noteGatewayEngine(&o, rec)
 	if err := writeEvidence(ctx, &o, dir, rec, d.inventory); err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("%w: %w", ErrEvidence, err))
 	}
