@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -66,10 +67,22 @@ type Gateway struct {
 	// AdminSocket is a unix socket (mode 0600) for operators: backend
 	// state, drain and undrain ("": none).
 	AdminSocket string `yaml:"adminSocket" json:"adminSocket"`
+	// BackendTLS is the client certificate the gateway presents to
+	// engines reached over tls://host:port (an engine's own mTLS
+	// listener, e.g. in Kubernetes where the engine runs in another pod),
+	// and the CA that signed their server certificates.
+	BackendTLS *BackendTLS `yaml:"backendTLS" json:"backendTLS"`
 	Tiers       []Tier `yaml:"tiers" json:"tiers"`
 
 	// Path is the file the configuration was read from.
 	Path string `yaml:"-" json:"-"`
+}
+
+// BackendTLS is the gateway's client side toward tls:// engines.
+type BackendTLS struct {
+	Cert string `yaml:"cert" json:"cert"`
+	Key  string `yaml:"key" json:"key"`
+	CA   string `yaml:"ca" json:"ca"`
 }
 
 // GatewayTLS is the gateway's TLS material.
@@ -153,6 +166,9 @@ func ParseGateway(data []byte, dir string) (*Gateway, error) {
 	if g.AdminSocket != "" {
 		g.AdminSocket = resolve(dir, g.AdminSocket)
 	}
+	if b := g.BackendTLS; b != nil {
+		b.Cert, b.Key, b.CA = resolve(dir, b.Cert), resolve(dir, b.Key), resolve(dir, b.CA)
+	}
 	g.TLS.Cert, g.TLS.Key = resolve(dir, g.TLS.Cert), resolve(dir, g.TLS.Key)
 	for i := range g.TLS.ClientCAs {
 		g.TLS.ClientCAs[i] = resolve(dir, g.TLS.ClientCAs[i])
@@ -221,12 +237,12 @@ func (g *Gateway) validate() error {
 			return invalidf("%s.backends: at least one engine socket is required", at)
 		}
 		for j, b := range t.Backends {
-			ep, err := ParseAddress(b)
+			ep, err := parseBackend(b)
 			if err != nil {
 				return invalidf("%s.backends[%d]: %v", at, j, err)
 			}
-			if ep.Scheme != "unix" {
-				return invalidf("%s.backends[%d]: %q: backends are engine unix sockets", at, j, b)
+			if ep.Scheme == "tls" && g.BackendTLS == nil {
+				return invalidf("%s.backends[%d]: %q: a tls:// engine needs backendTLS (the gateway's client certificate and the engines' CA)", at, j, b)
 			}
 			if o := owner[ep.Path]; o == t {
 				return invalidf("%s.backends[%d]: %q listed twice", at, j, b)
@@ -287,6 +303,56 @@ func (g *Gateway) ServerTLS(now time.Time) (*tls.Config, error) {
 		return nil, err
 	}
 	return ServerTLSConfig(cert, pool), nil
+}
+
+// parseBackend parses a backend: unix:///path (an engine socket) or
+// tls://host:port (an engine's own mTLS listener).
+func parseBackend(b string) (Endpoint, error) {
+	if rest, ok := strings.CutPrefix(b, "tls://"); ok {
+		host, port, err := net.SplitHostPort(rest)
+		if err != nil || host == "" || port == "" {
+			return Endpoint{}, fmt.Errorf("%q: want tls://host:port", b)
+		}
+		return Endpoint{Scheme: "tls", Path: rest, Host: host}, nil
+	}
+	ep, err := ParseAddress(b)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	if ep.Scheme != "unix" {
+		return Endpoint{}, fmt.Errorf("%q: backends are engine unix sockets (unix:///path) or engine TLS listeners (tls://host:port)", b)
+	}
+	return ep, nil
+}
+
+// BackendURLs returns t's backends normalised: unix://<socket path> (as
+// the validation parsed it) or tls://host:port.
+func (t *Tier) BackendURLs() []string {
+	out := make([]string, 0, len(t.Backends))
+	for _, b := range t.Backends {
+		ep, _ := parseBackend(b)
+		out = append(out, ep.Scheme+"://"+ep.Path)
+	}
+	return out
+}
+
+// BackendClientTLS loads backendTLS and returns the client *tls.Config
+// for tls:// engines (ServerName set per engine by the caller); nil when
+// backendTLS is not configured.
+func (g *Gateway) BackendClientTLS(now time.Time) (*tls.Config, error) {
+	b := g.BackendTLS
+	if b == nil {
+		return nil, nil
+	}
+	cert, err := LoadKeyPair("backendTLS", b.Cert, b.Key, now)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := LoadCAPool("backendTLS.ca", b.CA)
+	if err != nil {
+		return nil, err
+	}
+	return ClientTLSConfig(pool, cert, ""), nil
 }
 
 // BackendPaths returns the socket paths of t's backends, parsed as the

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,12 +32,14 @@ type pool struct {
 }
 
 type backend struct {
+	// path is the socket path (unix) or host:port (tls).
 	path string
 	// id is the engine's name in announcements, metrics and the admin
 	// socket ("<tier>-<index>"); never the socket path.
 	id string
-	// key is what placement hashes: the backend address, the same on
-	// every gateway replica with this configuration.
+	// key is the backend address, unix:///path or tls://host:port: what
+	// placement hashes (the same on every replica with this
+	// configuration), what is dialled and what the audit log names.
 	key      string
 	active   int
 	lastPick uint64
@@ -66,15 +69,21 @@ const sessionLinger = 30 * time.Second
 // eligible reports whether b may take new work.
 func (b *backend) eligible() bool { return !b.down.Load() && !b.draining.Load() }
 
-// newPool builds the pool of tier; ids[i] names paths[i].
-func newPool(tier string, paths, ids []string) *pool {
+// newPool builds the pool of tier; ids[i] names addrs[i], a backend URL
+// (unix:///path or tls://host:port; a bare path means unix).
+func newPool(tier string, addrs, ids []string) *pool {
 	p := &pool{tier: tier, sessions: map[string]*liveSession{}, now: time.Now}
-	for i, s := range paths {
+	for i, a := range addrs {
 		id := fmt.Sprintf("%d", i)
 		if i < len(ids) {
 			id = ids[i]
 		}
-		p.backends = append(p.backends, &backend{path: s, id: id, key: "unix://" + s})
+		key := a
+		if !strings.Contains(a, "://") {
+			key = "unix://" + a
+		}
+		_, path, _ := strings.Cut(key, "://")
+		p.backends = append(p.backends, &backend{path: path, id: id, key: key})
 	}
 	return p
 }
@@ -206,8 +215,8 @@ func (p *pool) placementLocked(session string) []*backend {
 	return append(ranked, rank(session, down)...)
 }
 
-// dialFunc connects to an engine socket.
-type dialFunc func(ctx context.Context, path string) (net.Conn, error)
+// dialFunc connects to an engine by its backend URL.
+type dialFunc func(ctx context.Context, url string) (net.Conn, error)
 
 // errEngineGone is a pinned session whose engine is down or unknown.
 var errEngineGone = errors.New("the session's engine is gone")
@@ -291,16 +300,16 @@ func (p *pool) dial(ctx context.Context, dial dialFunc, session, engine string) 
 		if b.down.Load() {
 			return nil, nil, fmt.Errorf("%w: engine %s failed its health check", errEngineGone, b.id)
 		}
-		c, err := dial(ctx, b.path)
+		c, err := dial(ctx, b.key)
 		if err != nil {
 			b.down.Store(true)
-			return nil, nil, fmt.Errorf("%w: %s (%s): %w", errEngineGone, b.id, b.path, err)
+			return nil, nil, fmt.Errorf("%w: %s (%s): %w", errEngineGone, b.id, b.key, err)
 		}
 		return c, p.hold(b, session), nil
 	}
 	var errs []error
 	try := func(b *backend) (net.Conn, error) {
-		c, err := dial(ctx, b.path)
+		c, err := dial(ctx, b.key)
 		if err != nil {
 			b.down.Store(true)
 			errs = append(errs, fmt.Errorf("%s: %w", b.path, err))

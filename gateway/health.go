@@ -10,22 +10,16 @@ import (
 	"time"
 )
 
-// healthCheck tells whether the engine at a unix socket answers.
-type healthCheck func(ctx context.Context, path string) error
+// healthCheck tells whether the engine on an open connection answers.
+type healthCheck func(ctx context.Context, c net.Conn) error
 
 // h2Preface is an HTTP/2 client connection preface and an empty SETTINGS
 // frame: an engine (its gRPC server) answers with a SETTINGS frame.
 const h2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00"
 
-// checkEngine is the default health check: dial the socket, send the
-// HTTP/2 preface, expect a SETTINGS frame back within ctx.
-func checkEngine(ctx context.Context, path string) error {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", path)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
+// checkEngine is the default health check: send the HTTP/2 preface,
+// expect a SETTINGS frame back within ctx.
+func checkEngine(ctx context.Context, c net.Conn) error {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.SetDeadline(dl)
 	}
@@ -43,19 +37,13 @@ func checkEngine(ctx context.Context, path string) error {
 }
 
 // checkAnswers is a health check for stand-in backends that speak no
-// HTTP/2: the socket accepts and sends at least one byte.
-func checkAnswers(ctx context.Context, path string) error {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", path)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
+// HTTP/2: the backend sends at least one byte.
+func checkAnswers(ctx context.Context, c net.Conn) error {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.SetDeadline(dl)
 	}
 	var b [1]byte
-	_, err = io.ReadFull(c, b[:])
+	_, err := io.ReadFull(c, b[:])
 	return err
 }
 
@@ -69,7 +57,11 @@ func (s *Server) checkAll(ctx context.Context) {
 			go func() {
 				defer wg.Done()
 				cctx, cancel := context.WithTimeout(ctx, s.cfg.HealthTimeout)
-				err := s.check(cctx, b.path)
+				c, err := s.dialBackend(cctx, b.key)
+				if err == nil {
+					err = s.check(cctx, c)
+					c.Close()
+				}
 				cancel()
 				if ctx.Err() != nil {
 					return

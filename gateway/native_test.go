@@ -128,3 +128,56 @@ func TestGatewayNegotiatesALPN(t *testing.T) {
 		t.Errorf("h2-only client: %v, want a no-application-protocol failure", err)
 	}
 }
+
+// TestTLSBackend: the gateway reaches an engine's own mTLS listener
+// (tls://host:port, as in Kubernetes) with its backendTLS certificate,
+// health-checks it over TLS and proxies the stream.
+func TestTLSBackend(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	addr := nativeEngine(t, p)
+	p.issue(t, "gw-client", p.ca, engineconfig.CertSpec{CN: "pinline-gateway"})
+	y := `listen: 127.0.0.1:0
+tls: {cert: gateway.crt, key: gateway.key, clientCAs: [ca.crt]}
+backendTLS: {cert: gw-client.crt, key: gw-client.key, ca: ca.crt}
+tiers:
+  - name: pr
+    rank: 1
+    builderId: https://pinline.dev/builders/pr/v1
+    cacheMode: strong
+    backends: ["tls://` + addr + `"]
+    identities: [{field: ou, exact: contributors}]
+`
+	cfg, err := engineconfig.ParseGateway([]byte(y), p.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := serveGateway(t, cfg)
+	g.srv.check = checkEngine
+	g.srv.checkAll(context.Background())
+	if st := g.srv.Backends(); len(st) != 1 || !st[0].Healthy || st[0].Backend != "tls://"+addr {
+		t.Fatalf("backends %+v, want one healthy tls:// engine", st)
+	}
+	pr := p.issue(t, "pr", p.ca, engineconfig.CertSpec{OU: []string{"contributors"}})
+	key, _ := NewSessionKey()
+	c, h, err := g.dialer(p.clientTLS(t, &pr), "").DialSession(context.Background(), key, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, h2Preface+"ping"); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 13)
+	if _, err := io.ReadFull(c, got); err != nil || got[3] != 4 || string(got[9:]) != "ping" {
+		t.Fatalf("through the gateway to a tls:// engine: %q, %v", got, err)
+	}
+	if h.Engine != "pr-0" {
+		t.Errorf("engine %q", h.Engine)
+	}
+	// Without backendTLS a tls:// backend is a configuration error.
+	if _, err := engineconfig.ParseGateway([]byte(strings.Replace(y, "backendTLS: {cert: gw-client.crt, key: gw-client.key, ca: ca.crt}\n", "", 1)), p.dir); err == nil || !strings.Contains(err.Error(), "backendTLS") {
+		t.Errorf("tls:// backend without backendTLS: %v", err)
+	}
+}

@@ -34,7 +34,9 @@ type Server struct {
 
 	metrics *metrics
 	check   healthCheck
-	log     io.Writer // operator messages (health changes, draining); nil: none
+	// backendTLS is the client config toward tls:// engines (nil: none).
+	backendTLS *tls.Config
+	log        io.Writer // operator messages (health changes, draining); nil: none
 }
 
 // New loads the gateway's TLS material (checked at now) and returns a
@@ -49,6 +51,9 @@ func New(cfg *engineconfig.Gateway, audit io.Writer, now func() time.Time) (*Ser
 	}
 	s := &Server{cfg: cfg, tls: tc, audit: newAuditLog(audit), pools: map[string]*pool{}, now: now,
 		stop: make(chan struct{}), failed: make(chan struct{}), metrics: newMetrics(), check: checkEngine}
+	if s.backendTLS, err = cfg.BackendClientTLS(now()); err != nil {
+		return nil, err
+	}
 	s.initPools()
 	return s, nil
 }
@@ -217,7 +222,7 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 
 	p := s.pools[as.Tier.Name]
 	dctx, cancel := context.WithDeadline(ctx, deadline)
-	back, l, err := p.dial(dctx, s.dialUnix, hello.Session, hello.Engine)
+	back, l, err := p.dial(dctx, s.dialBackend, hello.Session, hello.Engine)
 	cancel()
 	if err != nil && s.engineGone(conn, rec, p, hello, err) {
 		return
@@ -233,7 +238,7 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 	b := l.b
 	s.metrics.opened(p.tier, b.id, l.newSession)
 	defer s.endLease(l)
-	rec.Backend, rec.Engine, assigned.Engine = "unix://"+b.path, b.id, b.id
+	rec.Backend, rec.Engine, assigned.Engine = b.key, b.id, b.id
 	s.metrics.backendState(p.tier, b)
 	err = writeLine(conn, assigned)
 	if err != nil {

@@ -2,10 +2,12 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"strings"
 
 	engineconfig "github.com/pinline/pinline/engine-config"
 )
@@ -15,7 +17,7 @@ import (
 func (s *Server) initPools() {
 	for i := range s.cfg.Tiers {
 		t := &s.cfg.Tiers[i]
-		paths := t.BackendPaths()
+		paths := t.BackendURLs()
 		ids := make([]string, len(paths))
 		for j := range paths {
 			ids[j] = t.EngineID(j)
@@ -34,8 +36,33 @@ func (s *Server) initPools() {
 // w; the audit log stays one record per connection.
 func (s *Server) SetLog(w io.Writer) { s.log = w }
 
-func (s *Server) dialUnix(ctx context.Context, path string) (net.Conn, error) {
-	return s.dialer.DialContext(ctx, "unix", path)
+// dialBackend connects to an engine: unix:///path, or tls://host:port
+// with the gateway's backendTLS client certificate (the engine's own mTLS
+// listener, verified against backendTLS.ca for host).
+func (s *Server) dialBackend(ctx context.Context, url string) (net.Conn, error) {
+	if path, ok := strings.CutPrefix(url, "unix://"); ok {
+		return s.dialer.DialContext(ctx, "unix", path)
+	}
+	addr, ok := strings.CutPrefix(url, "tls://")
+	if !ok || s.backendTLS == nil {
+		return nil, fmt.Errorf("backend %q: no way to dial it", url)
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := s.dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	cfg := s.backendTLS.Clone()
+	cfg.ServerName = host
+	c := tls.Client(raw, cfg)
+	if err := c.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("tls handshake with %s: %w", addr, err)
+	}
+	return c, nil
 }
 
 // engineGone answers a connection whose session is pinned to an engine

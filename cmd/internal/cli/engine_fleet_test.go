@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -38,6 +39,7 @@ type fleetFixture struct {
 	busybox  string
 	script   string
 	interval time.Duration
+	ended    atomic.Int32 // runs of the current batch that returned
 }
 
 func startFleetFixture(t *testing.T) *fleetFixture {
@@ -136,6 +138,7 @@ type fleetRun struct {
 func (f *fleetFixture) runs(t *testing.T, n int, sh func(i int) string) []fleetRun {
 	t.Helper()
 	out := make([]fleetRun, n)
+	f.ended.Store(0)
 	var wg sync.WaitGroup
 	for i := range n {
 		dir := t.TempDir()
@@ -151,6 +154,7 @@ func (f *fleetFixture) runs(t *testing.T, n int, sh func(i int) string) []fleetR
 			code, _, e := runCLICtx(context.Background(), f.env, "run", "-f", spec, "--engine-config",
 				filepath.Join(f.dir, "engine-ci.json"), "--connect-timeout", "60s")
 			out[i] = fleetRun{code: code, stderr: e, duration: time.Since(start), ended: time.Now()}
+			f.ended.Add(1)
 			recs, _ := filepath.Glob(filepath.Join(dir, ".pinline", "runs", "*", record.RunFile))
 			if len(recs) == 1 {
 				if b, err := os.ReadFile(recs[0]); err == nil {
@@ -242,17 +246,17 @@ func TestFleetSessionAffinity(t *testing.T) {
 	inst := strings.Split(f.inst[2], ",")
 	instDir := filepath.Dir(filepath.Dir(f.socks[2]))
 	t.Cleanup(func() { f.restart(t, inst) })
-	// Each task ends in a sleep of its own length (60+i s), found by a
-	// process scan; the engine is killed once all 12 sleep (or after 90 s:
-	// a session not yet at its task is placed too). Runs that ended before
-	// the kill are not judged.
-	const base = 60
+	// Each task ends in a sleep of its own length (100+i s), found by a
+	// process scan; the engine is killed once every run still going
+	// sleeps (or after 130 s: a session not yet at its task is placed
+	// too). Runs that ended before the kill are not judged.
+	const base = 100
 	killed := make(chan int, 1)
 	var killedAt time.Time
 	go func() {
-		deadline := time.Now().Add(90 * time.Second)
+		deadline := time.Now().Add(130 * time.Second)
 		n := 0
-		for time.Now().Before(deadline) && n < 12 {
+		for time.Now().Before(deadline) && (n == 0 || n+int(f.ended.Load()) < 12) {
 			time.Sleep(200 * time.Millisecond)
 			n = 0
 			for i := range 12 {
