@@ -72,7 +72,7 @@ type Gateway struct {
 	// listener, e.g. in Kubernetes where the engine runs in another pod),
 	// and the CA that signed their server certificates.
 	BackendTLS *BackendTLS `yaml:"backendTLS" json:"backendTLS"`
-	Tiers       []Tier `yaml:"tiers" json:"tiers"`
+	Tiers      []Tier      `yaml:"tiers" json:"tiers"`
 
 	// Path is the file the configuration was read from.
 	Path string `yaml:"-" json:"-"`
