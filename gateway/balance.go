@@ -297,9 +297,8 @@ func (p *pool) dial(ctx context.Context, dial dialFunc, session, engine string) 
 		if b == nil {
 			return nil, nil, fmt.Errorf("%w: tier %q has no engine %q", errEngineGone, p.tier, engine)
 		}
-		if b.down.Load() {
-			return nil, nil, fmt.Errorf("%w: engine %s failed its health check", errEngineGone, b.id)
-		}
+		// Dialled even when marked down: a dead engine refuses at once,
+		// and one that came back (its verdict is stale) keeps its session.
 		c, err := dial(ctx, b.key)
 		if err != nil {
 			b.down.Store(true)
@@ -313,6 +312,10 @@ func (p *pool) dial(ctx context.Context, dial dialFunc, session, engine string) 
 		if err != nil {
 			b.down.Store(true)
 			errs = append(errs, fmt.Errorf("%s: %w", b.path, err))
+		} else {
+			// It answered (the fallback over engines marked down): up
+			// until the next health check says otherwise.
+			b.down.Store(false)
 		}
 		return c, err
 	}

@@ -436,3 +436,32 @@ func TestMetricsEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleDownVerdict: every engine marked down (e.g. checked before it
+// started) is still tried; one that answers takes the session, is up
+// again, and the session's later connections reach it.
+func TestStaleDownVerdict(t *testing.T) {
+	t.Parallel()
+	f := startFleet(t)
+	srv := f.replicas[0].srv
+	for _, b := range srv.pools["pr"].backends {
+		b.down.Store(true)
+	}
+	d := f.dialer(t, 0)
+	key, _ := NewSessionKey()
+	c, h, err := d.DialSession(context.Background(), key, "")
+	if err != nil {
+		t.Fatalf("all engines marked down but alive: %v", err)
+	}
+	c.Close()
+	c, h2, err := d.DialSession(context.Background(), key, h.Engine)
+	if err != nil || h2.Engine != h.Engine {
+		t.Fatalf("pinned connection after a stale verdict: %v (engine %q, want %q)", err, h2.Engine, h.Engine)
+	}
+	c.Close()
+	for _, st := range srv.Backends() {
+		if st.Engine == h.Engine && !st.Healthy {
+			t.Errorf("engine %s answered but is still marked down", st.Engine)
+		}
+	}
+}
