@@ -74,6 +74,8 @@ type SignedProvenance struct {
 	KeyRef string
 	// Version is pinline's version, recorded as the builder version.
 	Version string
+	// Sign are signing options (an RFC 3161 timestamp authority).
+	Sign attest.SignOptions
 }
 
 // Attest implements Attester.
@@ -85,7 +87,7 @@ func (p SignedProvenance) Attest(ctx context.Context, run *record.Run, recordSHA
 	if len(d.Subjects) == 0 && recordSHA256 != "" {
 		d.Subjects = []attest.Subject{{Name: record.RunFile, SHA256: recordSHA256}}
 	}
-	env, bundle, err := attest.SignProvenance(ctx, d, p.Signer)
+	env, bundle, err := attest.SignProvenanceWith(ctx, d, p.Signer, p.Sign)
 	if err != nil {
 		return nil, err
 	}

@@ -69,6 +69,20 @@ type Engine struct {
 	// GatewayCacheMode is the gateway tier's isolation, "strong" (own
 	// engine) or "shared" (recorded as engine.gatewayCacheMode).
 	GatewayCacheMode string
+	// GatewaySession is the session key every forwarded connection
+	// carries (engine.gatewaySession).
+	GatewaySession string
+	// GatewayEngine, when set, names the engine the gateway placed the
+	// session on, once known (engine.gatewayEngine).
+	GatewayEngine func() string
+	// NativeTLS is the tcp address of an engine's own mTLS listener the
+	// run reached without a gateway (engine.nativeTLS; GatewayCacheMode is
+	// then "engine-native"): the engine accepted the certificate but did
+	// not authorize its identity, and the tier was only requested.
+	NativeTLS string
+	// TierUnverified records that nobody verified the run's tier
+	// (engine.tierUnverified).
+	TierUnverified bool
 	// Health, when set, reports why the transport to the engine failed
 	// (e.g. the gateway could not reach an engine of the tier). A run with
 	// a failed task or connection whose Health is non-nil fails with

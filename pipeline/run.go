@@ -57,6 +57,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res := &Result{Dir: dir, Record: rec}
 	fail := func(status string, err error) (*Result, error) {
 		rec.Status, rec.Error, rec.FinishedAt = status, err.Error(), o.Now().UTC()
+		noteGatewayEngine(&o, rec)
 		if werr := rd.writeJSON(record.RunFile, rec); werr != nil {
 			return res, errors.Join(err, werr)
 		}
@@ -168,6 +169,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// a run that was asked for evidence and has none is not a success.
 	rec.FinishedAt = o.Now().UTC()
 	rec.Status = record.StatusSucceeded
+	noteGatewayEngine(&o, rec)
 	final, err := writeEvidence(ctx, &o, rd, rec, d.inventory)
 	if err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("%w: %w", ErrEvidence, err))
