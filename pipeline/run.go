@@ -42,7 +42,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	repo := make(chan record.Repository, 1)
 	go func() {
 		r := record.Repository{Root: o.Root}
-		r.Commit, r.Dirty, r.URI = gitInfo(ctx, o.Root)
+		r.Commit, r.Dirty, r.URI = gitInfo(ctx, o.Root, o.HostEnv)
 		repo <- r
 	}()
 	rd, err := openRunDir(o.Root, o.RunsDir, rec.ID)
