@@ -14,6 +14,7 @@ import (
 
 	"github.com/pinline/pinline/attest"
 	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/pipeline"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/sbom"
@@ -92,6 +93,11 @@ directory only (dest relative, no ..).`,
 }
 
 func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) error {
+	// The spec is repository content: a symlink out of its directory would
+	// have pinline read (and quote in errors) a host file.
+	if real, inside := inventory.ResolveIn(filepath.Dir(o.file), filepath.Base(o.file)); !inside {
+		return usageErr(fmt.Errorf("%s: the spec resolves to %s, outside its repository (a symlink)", o.file, real))
+	}
 	sp, err := spec.Load(o.file)
 	if err != nil {
 		var se *spec.Error
