@@ -105,18 +105,36 @@ type RemoteRef struct {
 	CloneURL string `json:"cloneURL"`
 }
 
-// LockEntry is one line of a dagger.lock (v2) file.
+// LockEntry is one entry of a dagger.lock file (version 1 or 2).
 type LockEntry struct {
 	Pos Position `json:"pos"`
-	// Kind is git-latest, git-sha, oci-latest, oci-sha or vanity-url.
-	Kind string   `json:"kind"`
-	Key  []string `json:"key"`
-	// Params are the [name, value] pairs nested in the key
+	// Version is the lockfile version of the file, "1" or "2".
+	Version string `json:"version"`
+	// Namespace is the entry's first element ("" for the core API).
+	Namespace string `json:"namespace"`
+	// Kind is the operation: container.from or git.ref (what Dagger
+	// writes), git.head/git.branch/git.tag (version 1), git-latest,
+	// git-sha, oci-latest, oci-sha or vanity-url (workspace betas), or any
+	// other operation name, kept as written.
+	Kind string `json:"kind"`
+	// Key holds the string inputs in order (container.from: [ref,
+	// platform]; git.ref: [remote URL, selector]); numbers, booleans and
+	// null keep their JSON text.
+	Key []string `json:"key"`
+	// Params are the [name, value] pairs nested in the inputs
 	// (["github.com/dagger/node", ["version", "v0.2.0"]]).
 	Params map[string]string `json:"params,omitempty"`
-	Value  string            `json:"value"`
-	// Floating is true for git-latest and oci-latest entries, which
-	// resolve a moving name at run time.
+	// Value is the resolved value: a digest, a commit (the sha of a
+	// git.ref {ref, sha} value) or a string.
+	Value string `json:"value"`
+	// Ref is the canonical ref of a git.ref value, when recorded.
+	Ref string `json:"ref,omitempty"`
+	// Policy is the version 1 policy, "pin" or "float"; empty in version 2.
+	Policy string `json:"policy,omitempty"`
+	// Floating is true when the entry does not pin what it names: a
+	// version 1 "float" policy, an image without a digest, a git lookup
+	// without a commit, or a git-latest/oci-latest resolution without its
+	// git-sha/oci-sha entry.
 	Floating bool `json:"floating"`
 }
 

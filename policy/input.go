@@ -97,11 +97,16 @@ type InRemote struct {
 // (["github.com/dagger/node", ["version", "v0.2.0"]] has key
 // ["github.com/dagger/node"] and params {"version": "v0.2.0"}).
 type InLock struct {
-	Pos    Pos               `json:"pos"`
-	Kind   string            `json:"kind"`
-	Key    []any             `json:"key"`
-	Params map[string]string `json:"params"`
-	Value  string            `json:"value"`
+	Pos       Pos               `json:"pos"`
+	Version   string            `json:"version"`
+	Namespace string            `json:"namespace"`
+	Kind      string            `json:"kind"`
+	Key       []any             `json:"key"`
+	Params    map[string]string `json:"params"`
+	Value     string            `json:"value"`
+	Ref       string            `json:"ref"`
+	Policy    string            `json:"policy"`
+	Floating  bool              `json:"floating"`
 }
 
 // InImage is a container image reference from any origin.
@@ -206,7 +211,8 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 		}
 		params := map[string]string{}
 		maps.Copy(params, l.Params)
-		in.Locks = append(in.Locks, InLock{Pos: l.Pos, Kind: l.Kind, Key: key, Params: params, Value: l.Value})
+		in.Locks = append(in.Locks, InLock{Pos: l.Pos, Version: l.Version, Namespace: l.Namespace, Kind: l.Kind,
+			Key: key, Params: params, Value: l.Value, Ref: l.Ref, Policy: l.Policy, Floating: l.Floating})
 	}
 	for _, im := range inv.Images {
 		in.Images = append(in.Images, InImage{Pos: im.Pos, Origin: im.Origin, Via: im.Via, Name: im.Name,

@@ -60,8 +60,10 @@ func (in *Input) Value() ast.Value {
 			for _, k := range slices.Sorted(maps.Keys(l.Params)) {
 				params = append(params, kv{k, s(l.Params[k])})
 			}
-			return b.obj(kv{"pos", b.pos(l.Pos)}, kv{"kind", s(l.Kind)}, kv{"key", ast.ArrayTerm(key...)},
-				kv{"params", b.obj(params...)}, kv{"value", s(l.Value)})
+			return b.obj(kv{"pos", b.pos(l.Pos)}, kv{"version", s(l.Version)}, kv{"namespace", s(l.Namespace)},
+				kv{"kind", s(l.Kind)}, kv{"key", ast.ArrayTerm(key...)}, kv{"params", b.obj(params...)},
+				kv{"value", s(l.Value)}, kv{"ref", s(l.Ref)}, kv{"policy", s(l.Policy)},
+				kv{"floating", ast.BooleanTerm(l.Floating)})
 		})},
 		{"specs", arr(in.Specs, b.spec)},
 		{"unresolved", arr(in.Unresolved, func(u InUnresolved) *ast.Term {

@@ -47,7 +47,7 @@ catalog := {
 	"PL009": {
 		"severity": "deny",
 		"title": "dagger.lock entry floats",
-		"help": "Run `dagger workspace update` (or `pinline pin`) so the lock records commits and digests, and reference tags rather than branches.",
+		"help": "Run `dagger update` (or `pinline pin`) so that every lock entry records a commit or digest; a version 1 entry with policy \"float\" is resolved again at every run.",
 	},
 	"PL010": {
 		"severity": "deny",
