@@ -35,18 +35,21 @@ func (r *resolver) gitResolve(ctx context.Context, cloneURL, ref string) (Resolv
 	return resolveRef(refs, cloneURL, ref)
 }
 
-func (r *resolver) resolve(ctx context.Context, s site) (string, error) {
+// resolve returns the digest or commit s resolves to and, for git, the
+// full ref it came from ("" for images and commits named by the source).
+func (r *resolver) resolve(ctx context.Context, s site) (val, fullRef string, _ error) {
 	if s.kind == "image" {
-		return r.digest(ctx, s)
+		d, err := r.digest(ctx, s)
+		return d, "", err
 	}
 	if s.sourceCommit != "" {
-		return s.sourceCommit, nil
+		return s.sourceCommit, "", nil
 	}
 	res, err := r.gitResolve(ctx, s.cloneURL, s.gitRef)
 	if err != nil {
-		return "", wrapSite(s, err)
+		return "", "", wrapSite(s, err)
 	}
-	return res.Commit, nil
+	return res.Commit, res.FullRef, nil
 }
 
 func (r *resolver) digest(ctx context.Context, s site) (string, error) {
