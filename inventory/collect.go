@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/pinline/pinline/spec"
@@ -27,6 +28,13 @@ type Options struct {
 	// MaxFileSize is the largest file read (default 16 MiB); a larger
 	// file is a *ParseError, never silently skipped.
 	MaxFileSize int64
+	// Env selects a workspace environment overlay (dagger.toml
+	// [env.<name>], Dagger's --env); a name no workspace defines is a
+	// *ParseError.
+	Env string
+	// UserConfig is the user-level Dagger config whose workspace
+	// overrides are reported in Inventory.UserOverrides; nil for none.
+	UserConfig *UserConfigFile
 }
 
 // skipDirs are never descended into.
@@ -84,6 +92,16 @@ func Collect(ctx context.Context, opts Options) (*Inventory, error) {
 		return nil, err
 	}
 	merge(inv, res)
+	if opts.Env != "" {
+		if err := applyEnv(inv, opts.Env); err != nil {
+			return nil, err
+		}
+	}
+	if u := opts.UserConfig; u != nil {
+		if inv.UserOverrides, err = ParseUserConfig(u.Name, u.Data); err != nil {
+			return nil, err
+		}
+	}
 	srcIdx := moduleSourceIndex(inv.Modules)
 	var scan []job
 	for _, j := range sources {
@@ -260,4 +278,37 @@ func merge(inv *Inventory, res []result) {
 		inv.Images = append(inv.Images, r.images...)
 		inv.Unresolved = append(inv.Unresolved, r.unresolved...)
 	}
+}
+
+// applyEnv applies the environment overlay env to every workspace that
+// defines it; no workspace defining it is an error, as in Dagger.
+func applyEnv(inv *Inventory, env string) error {
+	found := false
+	first := ""
+	for i := range inv.Modules {
+		m := &inv.Modules[i]
+		if !IsWorkspace(m.Format) {
+			continue
+		}
+		if first == "" {
+			first = m.Pos.File
+		}
+		ok, err := m.ApplyEnv(env)
+		if err != nil {
+			return err
+		}
+		found = found || ok
+	}
+	if !found {
+		defined := "no envs defined"
+		if names := EnvNames(inv.Modules); len(names) > 0 {
+			defined = "defined envs: " + strings.Join(names, ", ")
+		}
+		if first == "" {
+			return &ParseError{File: "dagger.toml", Msg: "workspace env " + quote(env) + " needs a dagger.toml workspace, and there is none"}
+		}
+		return &ParseError{File: first, Msg: "workspace env " + quote(env) + " is not defined (" + defined + ")"}
+	}
+	inv.Env = env
+	return nil
 }

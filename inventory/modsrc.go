@@ -18,7 +18,7 @@ type sourceIndex struct {
 func moduleSourceIndex(mods []Module) sourceIndex {
 	idx := sourceIndex{moduleDirs: map[string]bool{}, sourceDirs: map[string]bool{}}
 	for _, m := range mods {
-		if m.Format == "config.toml" {
+		if IsWorkspace(m.Format) {
 			continue // a workspace, not a module
 		}
 		idx.moduleDirs[m.Dir] = true

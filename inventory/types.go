@@ -17,7 +17,7 @@ type Inventory struct {
 	// Files lists every file that was read, relative to Root, sorted.
 	Files []string `json:"files"`
 	// Modules are Dagger modules (dagger.json or dagger-module.toml) and
-	// workspaces (.dagger/config.toml).
+	// workspaces (dagger.toml, .dagger/config.toml).
 	Modules []Module `json:"modules"`
 	// Locks are the entries of dagger.lock files.
 	Locks []LockEntry `json:"locks"`
@@ -28,12 +28,19 @@ type Inventory struct {
 	// Unresolved are image references in module source that cannot be
 	// resolved statically.
 	Unresolved []Unresolved `json:"unresolved"`
+	// Env is the workspace environment overlay applied (Options.Env).
+	Env string `json:"env,omitempty"`
+	// UserOverrides are the workspace overrides of the user-level Dagger
+	// config (Options.UserConfig).
+	UserOverrides []UserOverride `json:"userOverrides,omitempty"`
 }
 
 // Module is one Dagger module configuration file.
 type Module struct {
 	Pos Position `json:"pos"`
-	// Format is "dagger.json", "dagger-module.toml" or "config.toml".
+	// Format is "dagger.json", "dagger-module.toml", or a workspace:
+	// "dagger.toml" (Dagger 1.0) or "config.toml" (.dagger/config.toml of
+	// the 1.0 betas).
 	Format string `json:"format"`
 	// Dir is the module directory (the directory of the file), relative to
 	// the inventory root; "." for the root.
@@ -52,6 +59,19 @@ type Module struct {
 	// Unknown lists top-level keys pinline does not interpret (kept, never
 	// an error), sorted.
 	Unknown []string `json:"unknown,omitempty"`
+	// Envs are the environment overlays of a workspace (dagger.toml
+	// [env.<name>]), in file order; the one selected with Options.Env is
+	// already applied to Dependencies.
+	Envs []WorkspaceEnv `json:"envs,omitempty"`
+}
+
+// WorkspaceEnv is one environment overlay of a workspace file. Its
+// Modules hold what the overlay sets: Source is empty for an entry that
+// changes only the pin or settings of an installed module.
+type WorkspaceEnv struct {
+	Pos     Position     `json:"pos"`
+	Name    string       `json:"name"`
+	Modules []Dependency `json:"modules"`
 }
 
 // SDK is the module's SDK: a builtin name or a module source.
@@ -82,6 +102,9 @@ type Dependency struct {
 	Pin    string `json:"pin,omitempty"`
 	// Legacy is true for the string form of dependencies.
 	Legacy bool `json:"legacy,omitempty"`
+	// Env names the workspace environment overlay that set this entry
+	// (selected with Options.Env); empty for the base configuration.
+	Env string `json:"env,omitempty"`
 	// Local is true for sources that are paths in the same repository.
 	Local bool `json:"local"`
 	// Remote is set for remote sources.

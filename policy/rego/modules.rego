@@ -51,7 +51,7 @@ deny contains {"id": "PL004", "msg": msg, "pos": mod.sdk.pos} if {
 # PL005: engineVersion should name an exact engine release.
 warn contains {"id": "PL005", "msg": msg, "pos": mod.pos} if {
 	some mod in input.modules
-	mod.format != "config.toml"
+	not mod.format in {"config.toml", "dagger.toml"}
 	mod.engineVersion == ""
 	msg := sprintf("module %q: engineVersion is missing", [mod.name])
 }
