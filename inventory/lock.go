@@ -239,3 +239,24 @@ func (e LockEntry) GitPin() (remote, selector, commit string, ok bool) {
 	remote = strings.TrimSuffix(strings.TrimSuffix(remote, "/"), ".git")
 	return remote, selector, e.Value, true
 }
+
+// LockAdded returns the entries of after that before does not have (by
+// file, namespace, operation and inputs): what a run wrote to dagger.lock.
+// An entry whose value changed is added too (its new value is what the run
+// recorded).
+func LockAdded(before, after []LockEntry) []LockEntry {
+	key := func(e LockEntry) string {
+		return e.Pos.File + "\x00" + e.Namespace + "\x00" + e.Kind + "\x00" + strings.Join(e.Key, "\x00") + "\x00" + sprintf("%v", e.Params)
+	}
+	had := make(map[string]string, len(before))
+	for _, e := range before {
+		had[key(e)] = e.Value
+	}
+	var out []LockEntry
+	for _, e := range after {
+		if v, ok := had[key(e)]; !ok || v != e.Value {
+			out = append(out, e)
+		}
+	}
+	return out
+}

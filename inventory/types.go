@@ -59,10 +59,21 @@ type Module struct {
 	// Unknown lists top-level keys pinline does not interpret (kept, never
 	// an error), sorted.
 	Unknown []string `json:"unknown,omitempty"`
+	// DuplicateKeys are the keys a dagger.json repeats in one object
+	// (the last one wins, as in encoding/json and Dagger).
+	DuplicateKeys []DuplicateKey `json:"duplicateKeys,omitempty"`
 	// Envs are the environment overlays of a workspace (dagger.toml
 	// [env.<name>]), in file order; the one selected with Options.Env is
 	// already applied to Dependencies.
 	Envs []WorkspaceEnv `json:"envs,omitempty"`
+}
+
+// DuplicateKey is a key repeated in one JSON object: Pos is the
+// occurrence that wins (the last), First the first one.
+type DuplicateKey struct {
+	Pos   Position `json:"pos"`
+	Key   string   `json:"key"` // JSON path: dependencies[1].pin
+	First Position `json:"first"`
 }
 
 // WorkspaceEnv is one environment overlay of a workspace file. Its

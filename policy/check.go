@@ -30,6 +30,11 @@ type CheckOptions struct {
 	ConfigFile string
 	// Now decides waiver expiry (zero: time.Now()).
 	Now time.Time
+	// Env selects a workspace environment overlay (dagger.toml, --env).
+	Env string
+	// UserConfig is the user-level Dagger config (nil: none); its
+	// workspace overrides are PL025.
+	UserConfig *inventory.UserConfigFile
 }
 
 // CheckResult is a decision together with what produced it.
@@ -68,7 +73,7 @@ func Check(ctx context.Context, opts CheckOptions) (*CheckResult, error) {
 		e, err := Load(ctx, Options{UserDirs: opts.UserDirs})
 		ch <- loaded{e, err}
 	}()
-	inv, invErr := inventory.Collect(ctx, inventory.Options{Root: opts.Root, Paths: opts.Paths})
+	inv, invErr := inventory.Collect(ctx, inventory.Options{Root: opts.Root, Paths: opts.Paths, Env: opts.Env, UserConfig: opts.UserConfig})
 	l := <-ch
 	if l.err != nil {
 		return nil, l.err

@@ -74,6 +74,21 @@ catalog := {
 		"title": "waiver expired",
 		"help": "Fix the finding the waiver covered, or renew the waiver with a new reason and expiry date in .pinline/policy.yaml.",
 	},
+	"PL025": {
+		"severity": "deny",
+		"title": "user-level Dagger config overrides workspace modules",
+		"help": "~/.config/dagger/config.toml (or $DAGGER_CONFIG) [workspaces.*] entries replace module sources, pins or settings outside the repository. Remove them on CI machines; in tier local this is a warning.",
+	},
+	"PL026": {
+		"severity": "deny",
+		"title": "run added dagger.lock entries",
+		"help": "Dagger 1.0 resolves lookups missing from dagger.lock and writes them. Commit the new entries after review (or run `dagger update` / `pinline pin` beforehand); with --frozen a run that adds entries is denied.",
+	},
+	"PL027": {
+		"severity": "deny",
+		"title": "duplicate key in dagger.json",
+		"help": "Tools disagree on which of two equal keys wins (Dagger and pinline take the last); remove the duplicate so that every reader sees the same module.",
+	},
 }
 
 # finding builds one result object. Every rule returns these.

@@ -61,3 +61,11 @@ warn contains {"id": "PL005", "msg": msg, "pos": mod.engineVersionPos} if {
 	lower(mod.engineVersion) == "latest"
 	msg := sprintf("module %q: engineVersion is %q, not an exact release", [mod.name, mod.engineVersion])
 }
+
+# PL027: a key repeated in one dagger.json object. Readers disagree on
+# which one wins (pinline and Dagger take the last, some tools the first),
+# so the file can show a reviewer one module and run another.
+deny contains {"id": "PL027", "msg": msg, "pos": d.pos} if {
+	some d in input.duplicateKeys
+	msg := sprintf("%s: key %q appears again (first at line %d); the last one wins", [d.pos.file, d.key, d.first.line])
+}
