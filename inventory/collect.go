@@ -229,7 +229,28 @@ func parseData(j job, data []byte) (r result) {
 	case kindTS:
 		r.images, r.unresolved, r.err = ScanTypeScript(j.rel, data)
 	}
+	if j.kind >= kindGo {
+		r = unparsedSource(r, j.kind)
+	}
 	return r
+}
+
+// unparsedSource turns a module source file that does not parse into an
+// Unresolved entry (PL012) instead of rejecting the repository: the
+// engine cannot build or run code that does not parse, so nothing in it
+// runs, but the gate says that it could not look inside.
+func unparsedSource(r result, kind int) result {
+	var pe *ParseError
+	if r.err == nil || !errors.As(r.err, &pe) {
+		return r
+	}
+	origin := map[int]string{kindGo: "go", kindPython: "python", kindTS: "typescript"}[kind]
+	line, col := pe.Line, pe.Column
+	if line == 0 {
+		line, col = 1, 1
+	}
+	return result{file: r.file, unresolved: []Unresolved{{Pos: Position{File: pe.File, Line: line, Column: col},
+		Origin: origin, Expr: "(file)", Reason: "the file does not parse (" + pe.Msg + "): image references in it cannot be checked"}}}
 }
 
 // readFile reads abs into buf (grown as needed), failing for files over

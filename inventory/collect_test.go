@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -181,5 +182,41 @@ func TestCollectSpecErrorsAreTyped(t *testing.T) {
 	var pe *ParseError
 	if !errors.As(err, &pe) || pe.Line != 3 || !strings.Contains(pe.Msg, "invalid repository component") {
 		t.Errorf("error = %v", err)
+	}
+}
+
+// TestCollectUnparsableSource: a module source file that does not parse
+// (real repositories have them) is an Unresolved entry at the error, not
+// a rejected repository; the other files of the module are still scanned.
+func TestCollectUnparsableSource(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"dagger.json": `{"name": "m", "sdk": {"source": "go"}}`,
+		"main.go":     "package main\n\nfunc f() {\n\tx := g(func() {\n\t})\n\t}, nil,\n}\n",
+		"ok.go":       "package main\n\nfunc h() { dag.Container().From(\"alpine:3.20\") }\n",
+		"broken.py":   "s = 'open\n",
+	}
+	for n, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv, err := Collect(context.Background(), Options{Root: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Images) != 1 || inv.Images[0].Ref != "alpine:3.20" {
+		t.Errorf("images = %+v", inv.Images)
+	}
+	var got []string
+	for _, u := range inv.Unresolved {
+		got = append(got, fmt.Sprintf("%s:%d %s %s", u.Pos.File, u.Pos.Line, u.Origin, u.Expr))
+		if !strings.Contains(u.Reason, "does not parse") {
+			t.Errorf("reason %q", u.Reason)
+		}
+	}
+	if d := cmp.Diff([]string{"broken.py:1 python (file)", "main.go:6 go (file)"}, got); d != "" {
+		t.Errorf("unresolved (-want +got):\n%s", d)
 	}
 }
