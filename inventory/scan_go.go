@@ -205,8 +205,68 @@ func (s *goScan) eval(e ast.Expr) (string, bool) {
 			b, ok2 := s.eval(e.Y)
 			return a + b, ok1 && ok2
 		}
+	case *ast.CallExpr:
+		return s.sprintf(e)
 	}
 	return "", false
+}
+
+// sprintf evaluates fmt.Sprintf with a constant format whose verbs are
+// only %s and %v verbs (and %%) and constant arguments.
+func (s *goScan) sprintf(e *ast.CallExpr) (string, bool) {
+	sel, ok := e.Fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "Sprintf" || len(e.Args) == 0 {
+		return "", false
+	}
+	if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "fmt" {
+		return "", false
+	}
+	format, ok := s.eval(e.Args[0])
+	if !ok {
+		return "", false
+	}
+	var b strings.Builder
+	args := e.Args[1:]
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			b.WriteByte(format[i])
+			continue
+		}
+		if i+1 >= len(format) {
+			return "", false
+		}
+		i++
+		switch format[i] {
+		case '%':
+			b.WriteByte('%')
+		case 's', 'v':
+			if len(args) == 0 {
+				return "", false
+			}
+			v, ok := s.eval(args[0])
+			if !ok {
+				return "", false
+			}
+			b.WriteString(v)
+			args = args[1:]
+		default:
+			return "", false
+		}
+	}
+	return b.String(), len(args) == 0
+}
+
+// markUsed marks the constants an image expression is built from as used,
+// so that they are not reported again on their own.
+func (s *goScan) markUsed(e ast.Expr) {
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if c := s.consts[id.Name]; c != nil {
+				c.used = true
+			}
+		}
+		return true
+	})
 }
 
 func (s *goScan) from(arg ast.Expr) {
@@ -219,16 +279,25 @@ func (s *goScan) from(arg ast.Expr) {
 			Expr: s.text(arg), Reason: s.why(arg)})
 		return
 	}
+	// Reported once per use, where it is used; Name says which constant
+	// it came from.
 	pos, via, name := arg.Pos(), "from", ""
 	if id, isID := arg.(*ast.Ident); isID {
-		pos, via, name = s.consts[id.Name].pos, "const", id.Name
+		via, name = "const", id.Name
 		s.consts[id.Name].used = true
 	}
+	s.markUsed(arg)
 	img, err := newImageRef(s.position(pos), "go", via, name, v)
 	if err != nil {
 		s.unresolved = append(s.unresolved, Unresolved{Pos: s.position(arg.Pos()), Origin: "go",
 			Expr: s.text(arg), Reason: "not a valid image reference: " + err.Error()})
 		return
+	}
+	if name != "" {
+		// The constant's literal, where pin writes the digest.
+		if lit := s.position(s.consts[name].pos); s.literalHolds(s.consts[name].pos, v) {
+			img.Literal = &lit
+		}
 	}
 	s.images = append(s.images, img)
 }
@@ -271,4 +340,14 @@ func (s *goScan) pragmas(c *ast.Comment) {
 			s.images = append(s.images, img)
 		}
 	}
+}
+
+// literalHolds reports whether the string literal at p is exactly v.
+func (s *goScan) literalHolds(p token.Pos, v string) bool {
+	off := s.fset.Position(p).Offset
+	if off < 0 || off >= len(s.data) || (s.data[off] != '"' && s.data[off] != '`') {
+		return false
+	}
+	end := off + 1 + len(v)
+	return end < len(s.data) && string(s.data[off+1:end]) == v && s.data[end] == s.data[off]
 }

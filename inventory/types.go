@@ -194,6 +194,10 @@ type ImageRef struct {
 	Repository string `json:"repository"`
 	Tag        string `json:"tag,omitempty"`
 	Digest     string `json:"digest,omitempty"`
+	// Literal is where the whole reference is written as one string
+	// literal when that is not Pos: the constant an image used at Pos
+	// comes from (Name names it). pin writes digests there.
+	Literal *Position `json:"literal,omitempty"`
 }
 
 // Unresolved is an image reference that cannot be resolved statically.

@@ -70,9 +70,14 @@ func collectSources(ctx context.Context, root string, sources, configs []string)
 		f := newFile(relTo(root, abs), abs, data)
 		seen := map[int]bool{}
 		for _, img := range byFile[rel] {
-			off, ok := literalAt(f, img.Pos, img.Ref)
+			at := img.Pos
+			if img.Literal != nil {
+				at = *img.Literal
+			}
+			off, ok := literalAt(f, at, img.Ref)
 			if !ok {
-				f.note(0, img.Ref, "the reference is not written literally at "+posString(img.Pos)+"; pin it by hand")
+				f.notes = append(f.notes, Note{Pos: img.Pos, Ref: img.Ref,
+					Reason: "the reference is not written literally at " + posString(img.Pos) + "; pin it by hand"})
 				continue
 			}
 			if !seen[off] {
