@@ -239,11 +239,25 @@ func (s *srcScan) add(off int, via, name, ref string) {
 }
 
 // defaultAt reports a string default at i when it looks like an image.
+//
+// A default in parentheses, ("alpine:3.20") or ("alpine:" "3.20") as
+// formatters write long values, is the same value.
 func (s *srcScan) defaultAt(i int, via string) {
-	v, k, ok := s.strings(i)
 	name := ""
 	if via != "default" {
 		name = s.nameBefore(i - 1)
+	}
+	parens := 0
+	for i < len(s.toks) && isOp(s.toks[i], "(") {
+		parens++
+		i++
+	}
+	v, k, ok := s.strings(i)
+	for ; parens > 0 && ok; parens-- {
+		if k >= len(s.toks) || !isOp(s.toks[k], ")") {
+			return // a call or a larger expression
+		}
+		k++
 	}
 	if !ok || !LooksLikeImage(v) || isHostPort(v) {
 		return
