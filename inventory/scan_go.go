@@ -123,6 +123,22 @@ func (s *goScan) collectConsts(f *ast.File) {
 		}
 		c.ok = false
 	}
+	// A function parameter is never a constant, even where the function
+	// assigns it a fallback (if version == "" { version = "latest" }):
+	// names are resolved file-wide, so a parameter name counts as defined
+	// once more.
+	params := func(ft *ast.FuncType) {
+		for _, fl := range []*ast.FieldList{ft.Params, ft.Results} {
+			if fl == nil {
+				continue
+			}
+			for _, f := range fl.List {
+				for _, id := range f.Names {
+					def(id, nil)
+				}
+			}
+		}
+	}
 	var values []struct {
 		id *ast.Ident
 		v  ast.Expr
@@ -137,8 +153,10 @@ func (s *goScan) collectConsts(f *ast.File) {
 			}
 		case *ast.FuncDecl:
 			s.funcs = append(s.funcs, funcNode{n.Type, n.Body})
+			params(n.Type)
 		case *ast.FuncLit:
 			s.funcs = append(s.funcs, funcNode{n.Type, n.Body})
+			params(n.Type)
 		case *ast.StructType:
 			s.structs = append(s.structs, n)
 		case *ast.ValueSpec:

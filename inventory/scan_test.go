@@ -42,6 +42,8 @@ func TestScanGo(t *testing.T) {
 			[]string{"const a:1 @3:19 name=img", "const a:1 @3:32 name=img"}},
 		{"sprintf with literal arguments", "package m\nconst v = \"20\"\nfunc f() { c.From(fmt.Sprintf(\"node:%s-%v\", v, \"alpine\")); c.From(fmt.Sprintf(\"x/docker:cli\")) }",
 			[]string{"from node:20-alpine @3:19", "from x/docker:cli @3:67"}},
+		{"parameter with a fallback is not a constant", "package m\nfunc f(version string) { if version == \"\" { version = \"latest\" }; c.From(fmt.Sprintf(\"%s:%s\", \"golang\", version)) }\nfunc g() { version := \"1\"; _ = version }",
+			[]string{"? fmt.Sprintf(\"%s:%s\", \"golang\", version) @2:74: built at run time by fmt.Sprintf"}},
 		{"bare digest and version@digest constants are not images", "package m\nconst fooImageDigest = \"sha256:" + hex64 + "\"\nconst goVersion = \"11.6.3@sha256:" + hex64 + "\"\n", []string{}},
 		{"name + @ + digest: only the pinned whole", "package m\nconst (\n\timg = \"rust:1.77\"\n\timgDigest = \"sha256:" + hex64 + "\"\n)\nfunc f() { c.From(img + \"@\" + imgDigest) }",
 			[]string{"from rust:1.77@sha256:" + hex64 + " @6:19"}},
