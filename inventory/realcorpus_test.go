@@ -113,13 +113,8 @@ func TestRealCorpusPrecisionRecall(t *testing.T) {
 			"is not available, so precision and recall against testdata/realcorpus/truth.tsv are NOT measured in this run")
 	}
 	truth := readTruth(t)
-	repos := map[string]bool{}
-	for _, r := range truth {
-		repos[r.repo] = true
-	}
+	names := RealCorpusRepos(t, "..")
 	var got []truthRow
-	names := mapsKeys(repos)
-	slices.Sort(names)
 	for _, repo := range names {
 		inv, err := Collect(context.Background(), Options{Root: filepath.Join(dir, repo)})
 		if err != nil {
@@ -201,10 +196,22 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-func mapsKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// RealCorpusRepos returns the directory names (owner+name) of the
+// repositories of testdata/realcorpus/repos.tsv under the repository root
+// top.
+func RealCorpusRepos(t testing.TB, top string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(top, "testdata", "realcorpus", "repos.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
+		repo, _, _ := strings.Cut(line, "\t")
+		out = append(out, strings.ReplaceAll(repo, "/", "+"))
+	}
+	if len(out) < 15 {
+		t.Fatalf("repos.tsv lists %d repositories, want at least 15", len(out))
 	}
 	return out
 }
