@@ -23,6 +23,8 @@ func collectDaggerJSON(f *file) error {
 	}
 	if m := root.get("sdk"); m != nil && m.value.kind == '{' {
 		collectSDK(f, m.value)
+	} else if m != nil && m.value.kind == '"' {
+		collectSourceString(f, m.value) // "sdk": "github.com/o/r/sdk@v1"
 	}
 	if m := root.get("blueprint"); m != nil && m.value.kind == '{' {
 		collectModuleObject(f, m.value)

@@ -133,6 +133,9 @@ func kindOf(path string) string {
 		return "dagger.json"
 	case base == "dagger.lock":
 		return "dagger.lock"
+	case base == "dagger-module.toml" || base == "dagger.toml" ||
+		base == "config.toml" && filepath.Base(filepath.Dir(path)) == ".dagger":
+		return "toml"
 	case base == "pinline.yaml" || base == "pinline.yml":
 		return "spec"
 	case isSource(path):
@@ -172,6 +175,8 @@ func discover(ctx context.Context, root string, paths []string) ([]*file, error)
 			err = collectDaggerJSON(f)
 		case "dagger.lock":
 			err = collectLock(f)
+		case "toml":
+			err = collectTOML(f)
 		case "spec":
 			err = collectSpec(f)
 		}

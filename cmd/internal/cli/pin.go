@@ -34,7 +34,8 @@ func newPinCmd(s *streams) *cobra.Command {
 		Short: "Pin image tags to digests and module refs to commits, in place",
 		Long: `Resolve image tags to manifest digests (registry, docker config auth) and
 remote module refs to commits (git ls-remote), and write the pins into
-pinline.yaml, dagger.lock, dagger.json and Dagger module source, keeping
+pinline.yaml, dagger.lock, dagger.json, dagger-module.toml, dagger.toml and Dagger
+module source, keeping
 formatting and comments. Already pinned entries are not touched; --verify
 re-resolves them. git's url.<base>.insteadOf configuration applies to module
 sources.`,
