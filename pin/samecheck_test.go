@@ -166,10 +166,10 @@ func TestPinMatchesCheckCases(t *testing.T) {
   "dependencies": [{"name": "a", "source": "github.com/acme/a@v1", "pin": "` + c + `"}],
   "dependencies": [{"name": "a", "source": "github.com/acme/a@v2"}]}`},
 		"duplicate pin key, the last wins": {"dagger.json": `{"name": "m", "dependencies": [{"name": "a", "source": "github.com/acme/a@v1", "pin": "` + c + `", "pin": ""}]}`},
-		"string-form remote SDK": {"dagger.json": `{"name": "m", "sdk": "github.com/acme/sdk@main"}`},
-		"object remote SDK":      {"dagger.json": `{"name": "m", "sdk": {"source": "github.com/acme/sdk@main"}}`},
-		"dagger-module.toml": {"dagger-module.toml": "name = \"m\"\n[runtime]\nsource = \"github.com/acme/sdk@v1\"\n[[dependencies]]\nname = \"a\"\nsource = \"github.com/acme/a@v1\"\n"},
-		"dagger.toml workspace": {"dagger.toml": "[modules.a]\nsource = \"github.com/acme/a@main\"\n"},
+		"string-form remote SDK":           {"dagger.json": `{"name": "m", "sdk": "github.com/acme/sdk@main"}`},
+		"object remote SDK":                {"dagger.json": `{"name": "m", "sdk": {"source": "github.com/acme/sdk@main"}}`},
+		"dagger-module.toml":               {"dagger-module.toml": "name = \"m\"\n[runtime]\nsource = \"github.com/acme/sdk@v1\"\n[[dependencies]]\nname = \"a\"\nsource = \"github.com/acme/a@v1\"\n"},
+		"dagger.toml workspace":            {"dagger.toml": "[modules.a]\nsource = \"github.com/acme/a@main\"\n"},
 	}
 	for name, files := range cases {
 		t.Run(name, func(t *testing.T) {
