@@ -63,6 +63,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			}
 			if opts.Offline && opts.Check {
 				rep.Changes = append(rep.Changes, Change{Pos: s.pos, Kind: s.kind, Ref: s.ref})
+				for _, p := range s.alsoAt {
+					rep.Changes = append(rep.Changes, Change{Pos: p, Kind: s.kind, Ref: s.ref})
+				}
 				if !slices.Contains(rep.Files, f.rel) {
 					rep.Files = append(rep.Files, f.rel)
 				}
@@ -92,6 +95,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			}
 			edits = append(edits, s.edit(val))
 			rep.Changes = append(rep.Changes, ch)
+			for _, p := range s.alsoAt {
+				also := ch
+				also.Pos = p
+				rep.Changes = append(rep.Changes, also)
+			}
 		}
 		if len(edits) == 0 {
 			continue
@@ -121,9 +129,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	return rep, nil
 }
 
-// skipDirs are never walked: VCS data, dependencies and generated SDKs.
+// skipDirs are never walked: VCS data and dependencies. testdata is
+// walked, as check walks it: a module there is still a module.
 var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".venv": true,
-	"__pycache__": true, "testdata": true}
+	"__pycache__": true}
 
 // kindOf says which collector reads a file: "dagger.json", "dagger.lock",
 // "spec", "source" or "".
@@ -176,6 +185,9 @@ func discover(ctx context.Context, root string, paths []string) ([]*file, error)
 		case "dagger.lock":
 			err = collectLock(f)
 		case "toml":
+			if filepath.Base(abs) == "dagger-module.toml" {
+				configs = append(configs, abs)
+			}
 			err = collectTOML(f)
 		case "spec":
 			err = collectSpec(f)
