@@ -89,6 +89,12 @@ catalog := {
 		"title": "duplicate key in dagger.json",
 		"help": "Tools disagree on which of two equal keys wins (Dagger and pinline take the last); remove the duplicate so that every reader sees the same module.",
 	},
+	"PL015": {
+		"severity": "deny",
+		"title": "secret source chosen by the repository outside tier local",
+		"help": "Remove `from:` from the secret in pinline.yaml and give the logical name a source for this tier in the operator's secrets file (`pinline run --secrets FILE` or $PINLINE_SECRETS; docs/secrets.md). Not waivable.",
+		"nonWaivable": true,
+	},
 }
 
 # finding builds one result object. Every rule returns these.
