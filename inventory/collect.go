@@ -114,6 +114,7 @@ func Collect(ctx context.Context, opts Options) (*Inventory, error) {
 		return nil, err
 	}
 	merge(inv, res)
+	resolveAcrossFiles(inv, res)
 	sortInventory(inv)
 	return inv, nil
 }
@@ -126,6 +127,7 @@ type result struct {
 	specs      []SpecFile
 	images     []ImageRef
 	unresolved []Unresolved
+	goInfo     *goFileInfo // Go: what other files of the package may resolve
 	err        error
 }
 
@@ -223,7 +225,7 @@ func parseData(j job, data []byte) (r result) {
 		r.specs = []SpecFile{{Path: j.rel, Spec: s}}
 		r.images, r.err = specImages(j.rel, s)
 	case kindGo:
-		r.images, r.unresolved, r.err = ScanGo(j.rel, data)
+		r.images, r.unresolved, r.goInfo, r.err = scanGo(j.rel, data)
 	case kindPython:
 		r.images, r.unresolved, r.err = ScanPython(j.rel, data)
 	case kindTS:
@@ -332,4 +334,27 @@ func applyEnv(inv *Inventory, env string) error {
 	}
 	inv.Env = env
 	return nil
+}
+
+// resolveAcrossFiles resolves the Go From arguments that name constants
+// of another file of the same package; the constants so used are not
+// reported again at their definition.
+func resolveAcrossFiles(inv *Inventory, res []result) {
+	files := map[string]*goFileInfo{}
+	for _, r := range res {
+		if r.goInfo != nil && r.err == nil {
+			files[r.file] = r.goInfo
+		}
+	}
+	if len(files) == 0 {
+		return
+	}
+	imgs, un, used := resolveGoPackages(files)
+	if len(used) > 0 {
+		inv.Images = slices.DeleteFunc(inv.Images, func(im ImageRef) bool {
+			return im.Origin == "go" && im.Via == "const" && im.Literal == nil && used[im.Pos]
+		})
+	}
+	inv.Images = append(inv.Images, imgs...)
+	inv.Unresolved = append(inv.Unresolved, un...)
 }

@@ -220,3 +220,54 @@ func TestCollectUnparsableSource(t *testing.T) {
 		t.Errorf("unresolved (-want +got):\n%s", d)
 	}
 }
+
+// TestCollectGoConstantsAcrossFiles: From arguments naming constants of
+// another file of the same package are resolved and reported once, at the
+// use, naming where the parts come from; a name defined in two files, or
+// in another package, stays unresolved.
+func TestCollectGoConstantsAcrossFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	d := "sha256:" + strings.Repeat("c", 64)
+	files := map[string]string{
+		"dagger.json": `{"name": "m", "sdk": {"source": "go"}}`,
+		"consts.go":   "package main\n\nconst (\n\tgoImage = \"golang:1.22\"\n\trepo = \"postgres\"\n\tpgDigest = \"" + d + "\"\n\tdup = \"a:1\"\n)\n",
+		"other.go":    "package main\n\nconst dup = \"b:2\"\n",
+		"main.go": "package main\n\nfunc f() {\n\tdag.Container().From(goImage)\n\tdag.Container().From(repo + \":16@\" + pgDigest)\n" +
+			"\tdag.Container().From(dup)\n\tdag.Container().From(missing)\n}\n",
+		"sub/x.go": "package sub\n\nconst goImage = \"evil:1\"\n",
+	}
+	for n, c := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv, err := Collect(context.Background(), Options{Root: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, im := range inv.Images {
+		lit := ""
+		if im.Literal != nil {
+			lit = fmt.Sprintf(" literal %s:%d", im.Literal.File, im.Literal.Line)
+		}
+		got = append(got, fmt.Sprintf("%s:%d %s [%s]%s", im.Pos.File, im.Pos.Line, im.Ref, im.Name, lit))
+	}
+	for _, u := range inv.Unresolved {
+		got = append(got, fmt.Sprintf("? %s:%d %s", u.Pos.File, u.Pos.Line, u.Expr))
+	}
+	want := []string{
+		"main.go:4 golang:1.22 [goImage (consts.go:4)] literal consts.go:4",
+		"main.go:5 postgres:16@" + d + " [repo (consts.go:5) + pgDigest (consts.go:6)]",
+		"sub/x.go:3 evil:1 [goImage]",
+		"? main.go:6 dup",
+		"? main.go:7 missing",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"slices"
 	"bytes"
 	"errors"
 	"go/ast"
@@ -28,6 +29,19 @@ type goConst struct {
 // Arguments that cannot be resolved statically are reported as
 // Unresolved. A syntax error is a *ParseError.
 func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
+	imgs, un, info, err := scanGo(file, data)
+	if info != nil {
+		for _, d := range info.deferred {
+			un = append(un, d.un)
+		}
+		slices.SortStableFunc(un, func(a, b Unresolved) int { return cmpPos(a.Pos, b.Pos) })
+	}
+	return imgs, un, err
+}
+
+// scanGo is ScanGo keeping apart what other files of the package may
+// resolve (Collect resolves it with resolveGoPackages).
+func scanGo(file string, data []byte) ([]ImageRef, []Unresolved, *goFileInfo, error) {
 	fset := token.NewFileSet()
 	mode := parser.SkipObjectResolution
 	if bytes.Contains(data, []byte("+default=")) {
@@ -37,10 +51,10 @@ func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 	if err != nil {
 		var list scanner.ErrorList
 		if errors.As(err, &list) && len(list) > 0 {
-			return nil, nil, &ParseError{File: file, Line: list[0].Pos.Line, Column: list[0].Pos.Column,
+			return nil, nil, nil, &ParseError{File: file, Line: list[0].Pos.Line, Column: list[0].Pos.Column,
 				Msg: "invalid Go: " + list[0].Msg}
 		}
-		return nil, nil, &ParseError{File: file, Msg: "invalid Go: " + err.Error()}
+		return nil, nil, nil, &ParseError{File: file, Msg: "invalid Go: " + err.Error()}
 	}
 	s := &goScan{file: file, fset: fset, data: data, consts: map[string]*goConst{}}
 	s.collectConsts(f)
@@ -66,7 +80,9 @@ func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 			}
 		}
 	}
-	return s.images, s.unresolved, nil
+	info := s.packageInfo(f)
+	info.deferred = s.deferredFrom
+	return s.images, s.unresolved, info, nil
 }
 
 type goScan struct {
@@ -85,6 +101,7 @@ type goScan struct {
 	scopes       []scope
 	images       []ImageRef
 	unresolved   []Unresolved
+	deferredFrom []goDeferred // From arguments other files may resolve
 }
 
 func (s *goScan) position(p token.Pos) Position {
@@ -293,8 +310,10 @@ func (s *goScan) from(arg ast.Expr) {
 		return // the +default image is reported where it is written
 	}
 	if !ok {
-		s.unresolved = append(s.unresolved, Unresolved{Pos: s.position(arg.Pos()), Origin: "go",
-			Expr: s.text(arg), Reason: s.why(arg)})
+		un := Unresolved{Pos: s.position(arg.Pos()), Origin: "go", Expr: s.text(arg), Reason: s.why(arg)}
+		if !s.deferFrom(arg, un) {
+			s.unresolved = append(s.unresolved, un)
+		}
 		return
 	}
 	// Reported once per use, where it is used; Name says which constant

@@ -56,8 +56,14 @@ func collectSources(ctx context.Context, root string, sources, configs []string)
 	}
 	byFile := map[string][]inventory.ImageRef{}
 	for _, img := range inv.Images {
-		if sourceOrigins[img.Origin] && wanted[img.Pos.File] {
-			byFile[img.Pos.File] = append(byFile[img.Pos.File], img)
+		// Grouped by the file pin edits: the constant's literal, which
+		// may be in another file of the package than the use.
+		at := img.Pos
+		if img.Literal != nil {
+			at = *img.Literal
+		}
+		if sourceOrigins[img.Origin] && (wanted[at.File] || wanted[img.Pos.File]) {
+			byFile[at.File] = append(byFile[at.File], img)
 		}
 	}
 	var files []*file
