@@ -1,7 +1,6 @@
 package inventory
 
 import (
-	"slices"
 	"bytes"
 	"errors"
 	"go/ast"
@@ -9,6 +8,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
