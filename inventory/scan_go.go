@@ -20,6 +20,12 @@ type goConst struct {
 	defs  int // definitions and assignments; more than one is ambiguous
 	ok    bool
 	used  bool
+	// vals are the values of every definition and assignment; opaque is
+	// set when one of them is not an expression (a parameter, a tuple
+	// assignment). A variable assigned constants on every branch has the
+	// possible values of vals.
+	vals   []ast.Expr
+	opaque bool
 }
 
 // ScanGo finds container image references in Go module source:
@@ -137,8 +143,13 @@ func (s *goScan) collectConsts(f *ast.File) {
 		c.defs++
 		if v != nil {
 			c.pos = v.Pos()
+			c.vals = append(c.vals, v)
 		}
 		c.ok = false
+	}
+	opaque := func(id *ast.Ident) {
+		def(id, nil)
+		s.consts[id.Name].opaque = true
 	}
 	// A function parameter is never a constant, even where the function
 	// assigns it a fallback (if version == "" { version = "latest" }):
@@ -151,7 +162,7 @@ func (s *goScan) collectConsts(f *ast.File) {
 			}
 			for _, f := range fl.List {
 				for _, id := range f.Names {
-					def(id, nil)
+					opaque(id)
 				}
 			}
 		}
@@ -192,10 +203,14 @@ func (s *goScan) collectConsts(f *ast.File) {
 			for i, l := range n.Lhs {
 				if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
 					var v ast.Expr
-					if len(n.Rhs) == len(n.Lhs) {
+					if len(n.Rhs) == len(n.Lhs) && (n.Tok == token.ASSIGN || n.Tok == token.DEFINE) {
 						v = n.Rhs[i]
 					}
-					def(id, v)
+					if v == nil {
+						opaque(id)
+					} else {
+						def(id, v)
+					}
 					values = append(values, struct {
 						id *ast.Ident
 						v  ast.Expr
@@ -309,6 +324,9 @@ func (s *goScan) from(arg ast.Expr) {
 	if !ok && s.hasDefault(arg) {
 		return // the +default image is reported where it is written
 	}
+	if !ok && s.possible(arg) {
+		return
+	}
 	if !ok {
 		un := Unresolved{Pos: s.position(arg.Pos()), Origin: "go", Expr: s.text(arg), Reason: s.why(arg)}
 		if !s.deferFrom(arg, un) {
@@ -387,4 +405,38 @@ func (s *goScan) literalHolds(p token.Pos, v string) bool {
 	}
 	end := off + 1 + len(v)
 	return end < len(s.data) && string(s.data[off+1:end]) == v && s.data[end] == s.data[off]
+}
+
+// possible reports a variable that is assigned a constant on every branch
+// (switch or if arms, a default then overrides) as one image per possible
+// value, at the use. It returns false when any assignment is not a
+// constant of this file, or the variable is a parameter.
+func (s *goScan) possible(arg ast.Expr) bool {
+	id, ok := arg.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	c := s.consts[id.Name]
+	if c == nil || c.opaque || c.defs < 2 || len(c.vals) < 2 {
+		return false
+	}
+	var vals []string
+	for _, v := range c.vals {
+		val, ok := s.eval(v)
+		if !ok || !LooksLikeImage(val) {
+			return false
+		}
+		if !slices.Contains(vals, val) {
+			vals = append(vals, val)
+		}
+	}
+	for _, v := range vals {
+		img, err := newImageRef(s.position(arg.Pos()), "go", "possible", id.Name, v)
+		if err != nil {
+			return false
+		}
+		s.images = append(s.images, img)
+	}
+	c.used = true
+	return true
 }
