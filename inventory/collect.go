@@ -114,7 +114,7 @@ func Collect(ctx context.Context, opts Options) (*Inventory, error) {
 		return nil, err
 	}
 	merge(inv, res)
-	resolveAcrossFiles(inv, res)
+	resolveAcrossFiles(inv, res, srcIdx)
 	sortInventory(inv)
 	return inv, nil
 }
@@ -127,7 +127,8 @@ type result struct {
 	specs      []SpecFile
 	images     []ImageRef
 	unresolved []Unresolved
-	goInfo     *goFileInfo // Go: what other files of the package may resolve
+	goInfo     *goFileInfo  // Go: what other files of the package may resolve
+	srcInfo    *srcFileInfo // Python, TypeScript: likewise for the module
 	err        error
 }
 
@@ -227,9 +228,9 @@ func parseData(j job, data []byte) (r result) {
 	case kindGo:
 		r.images, r.unresolved, r.goInfo, r.err = scanGo(j.rel, data)
 	case kindPython:
-		r.images, r.unresolved, r.err = ScanPython(j.rel, data)
+		r.images, r.unresolved, r.srcInfo, r.err = scanPython(j.rel, data)
 	case kindTS:
-		r.images, r.unresolved, r.err = ScanTypeScript(j.rel, data)
+		r.images, r.unresolved, r.srcInfo, r.err = scanTypeScript(j.rel, data)
 	}
 	if j.kind >= kindGo {
 		r = unparsedSource(r, j.kind)
@@ -339,20 +340,29 @@ func applyEnv(inv *Inventory, env string) error {
 // resolveAcrossFiles resolves the Go From arguments that name constants
 // of another file of the same package; the constants so used are not
 // reported again at their definition.
-func resolveAcrossFiles(inv *Inventory, res []result) {
+func resolveAcrossFiles(inv *Inventory, res []result, idx sourceIndex) {
 	files := map[string]*goFileInfo{}
+	src := map[string]*srcFileInfo{}
 	for _, r := range res {
 		if r.goInfo != nil && r.err == nil {
 			files[r.file] = r.goInfo
 		}
+		if r.srcInfo != nil && r.err == nil {
+			src[r.file] = r.srcInfo
+		}
 	}
-	if len(files) == 0 {
+	if len(files) == 0 && len(src) == 0 {
 		return
 	}
 	imgs, un, used := resolveGoPackages(files)
+	simgs, sun, sused := resolveSrcModules(src, idx.owner)
+	imgs, un = append(imgs, simgs...), append(un, sun...)
+	for p := range sused {
+		used[p] = true
+	}
 	if len(used) > 0 {
 		inv.Images = slices.DeleteFunc(inv.Images, func(im ImageRef) bool {
-			return im.Origin == "go" && im.Via == "const" && im.Literal == nil && used[im.Pos]
+			return im.Via == "const" && im.Literal == nil && used[im.Pos]
 		})
 	}
 	inv.Images = append(inv.Images, imgs...)

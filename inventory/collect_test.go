@@ -271,3 +271,47 @@ func TestCollectGoConstantsAcrossFiles(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestCollectSourceConstantsAcrossFiles: Python and TypeScript from
+// arguments naming a constant of another file of the module (imported
+// from it) are resolved, once, at the use.
+func TestCollectSourceConstantsAcrossFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"py/dagger.json":     `{"name": "p", "sdk": {"source": "python"}}`,
+		"py/src/m/consts.py": "BASE_IMAGE = \"python:3.13-slim\"\n",
+		"py/src/m/main.py":   "from .consts import BASE_IMAGE\n\ndef f():\n    return dag.container().from_(BASE_IMAGE)\n",
+		"ts/dagger.json":     `{"name": "t", "sdk": {"source": "typescript"}}`,
+		"ts/src/consts.ts":   "export const NODE = \"node:22-alpine\"\n",
+		"ts/src/index.ts":    "import { NODE } from \"./consts\"\nexport function f() { return dag.container().from(NODE) }\n",
+		"ts/src/unknown.ts":  "export function g() { return dag.container().from(OTHER) }\n",
+	}
+	for n, c := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv, err := Collect(context.Background(), Options{Root: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, im := range inv.Images {
+		got = append(got, fmt.Sprintf("%s:%d %s [%s]", im.Pos.File, im.Pos.Line, im.Ref, im.Name))
+	}
+	for _, u := range inv.Unresolved {
+		got = append(got, fmt.Sprintf("? %s:%d %s", u.Pos.File, u.Pos.Line, u.Expr))
+	}
+	want := []string{
+		"py/src/m/main.py:4 python:3.13-slim [BASE_IMAGE (py/src/m/consts.py:1)]",
+		"ts/src/index.ts:2 node:22-alpine [NODE (ts/src/consts.ts:1)]",
+		"? ts/src/unknown.ts:1 OTHER",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -148,3 +148,17 @@ func sortInventory(inv *Inventory) {
 		inv.Unresolved = []Unresolved{}
 	}
 }
+
+// owner returns the module source directory that owns file ("" when none).
+func (idx sourceIndex) owner(file string) string {
+	dir := path.Dir(file)
+	for {
+		if idx.sourceDirs[dir] {
+			return dir
+		}
+		if dir == "." || dir == "/" || dir == ".." || idx.moduleDirs[dir] {
+			return ""
+		}
+		dir = path.Dir(dir)
+	}
+}

@@ -103,8 +103,8 @@ func TestScanPython(t *testing.T) {
 		{"parenthesized implicit concat default", "def build(image: Annotated[str, Doc(\"x\")] = (\n    \"python:3.13\"\n    \"-slim\"\n)):\n    pass",
 			[]string{"annotated python:3.13-slim @2:5 name=image"}},
 		{"parenthesized call is not a default", "def build(image: str = (get(\"alpine:3.20\"))):\n    pass", []string{}},
-		{"constant", "IMG = \"node:20\"\nc.from_(IMG)", []string{"const node:20 @1:7 name=IMG"}},
-		{"typed constant", "IMG: str = \"node:20\"\nc.from_(IMG)", []string{"const node:20 @1:12 name=IMG"}},
+		{"constant", "IMG = \"node:20\"\nc.from_(IMG)", []string{"const node:20 @2:9 name=IMG"}},
+		{"typed constant", "IMG: str = \"node:20\"\nc.from_(IMG)", []string{"const node:20 @2:9 name=IMG"}},
 		{"constant redefined", "IMG = \"a:1\"\nIMG = \"b:2\"\nc.from_(IMG)",
 			[]string{"? IMG @3:9: IMG is defined more than once or not as a plain string"}},
 		{"indented is not module constant", "def f():\n    IMG = \"a:1\"\n    c.from_(IMG)",
@@ -147,7 +147,7 @@ func TestScanTypeScript(t *testing.T) {
 	}{
 		{"literal", "dag.container().from(\"alpine:3\")", []string{"from alpine:3 @1:22"}},
 		{"single quote and template", "c.from('a:1'); c.from(`b:2`)", []string{"from a:1 @1:8", "from b:2 @1:23"}},
-		{"const", "const IMG: string = \"node:22\"\nc.from(IMG)", []string{"const node:22 @1:21 name=IMG"}},
+		{"const", "const IMG: string = \"node:22\"\nc.from(IMG)", []string{"const node:22 @2:8 name=IMG"}},
 		{"let reassigned", "let img = \"a:1\"\nimg = \"b:2\"\nc.from(img)",
 			[]string{"? img @3:8: img is defined more than once or not as a plain string"}},
 		{"template", "c.from(`rust:${V.rust}-slim`)", []string{"? `rust:${V.rust}-slim` @1:8: template literal built at run time"}},
@@ -163,7 +163,7 @@ func TestScanTypeScript(t *testing.T) {
 			[]string{"param wolfi:1 @2:20 name=image", "param alpine:3 @3:24 name=base"}},
 		{"optional field default", "@func() image?: string = \"alpine:3.20\"", []string{"param alpine:3.20 @1:26 name=image"}},
 		{"image const unused", "export const BASE_IMAGE = \"wolfi:latest\"", []string{"const wolfi:latest @1:27 name=BASE_IMAGE"}},
-		{"concat", "const I = \"a\" + \":1\"\nc.from(I)", []string{"const a:1 @1:11 name=I"}},
+		{"concat", "const I = \"a\" + \":1\"\nc.from(I)", []string{"const a:1 @2:8 name=I"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
