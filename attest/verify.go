@@ -402,11 +402,13 @@ func matchSourceURI(want, got string) bool {
 }
 
 func normSourceURI(s string) string {
-	s = strings.TrimSuffix(strings.TrimSuffix(trimScheme(s), "/"), ".git")
-	if i := strings.Index(s, "@"); i > strings.LastIndex(s, "/") {
-		s = s[:i] // a trailing @ref or @commit
+	s = trimScheme(s)
+	if slash := strings.Index(s, "/"); slash >= 0 {
+		if at := strings.Index(s[slash:], "@"); at >= 0 {
+			s = s[:slash+at] // a trailing @ref or @commit
+		}
 	}
-	return strings.ToLower(s)
+	return strings.ToLower(strings.TrimSuffix(strings.TrimSuffix(s, "/"), ".git"))
 }
 
 // verifySignatures returns the name of the first trusted key that verifies
