@@ -118,6 +118,8 @@ func TestConstraintMatchers(t *testing.T) {
 		{"github.com/o/r", "https://github.com/o/r2", false},
 		{"github.com/o/r", "https://github.com/o/r/sub", false},
 		{"github.com/o/r", "", false},
+		{"EXAMPLE.test/acme/app", "git+https://example.test/acme/app", true},
+		{"example.test/Acme/app", "git+https://example.test/acme/app", false},
 	} {
 		if got := matchSourceURI(c.want, c.got); got != c.ok {
 			t.Errorf("matchSourceURI(%q, %q) = %v", c.want, c.got, got)

@@ -395,7 +395,8 @@ func matchBuilderID(want, got string) bool {
 }
 
 // matchSourceURI compares source URIs without scheme, "git+" prefix,
-// ".git" suffix and trailing slash ("github.com/o/r" as slsa-verifier
+// ".git" suffix, trailing slash and @ref, host case-insensitively (and the
+// path on github.com) ("github.com/o/r" as slsa-verifier
 // takes it matches "git+https://github.com/o/r.git").
 func matchSourceURI(want, got string) bool {
 	return got != "" && normSourceURI(want) == normSourceURI(got)
@@ -408,7 +409,14 @@ func normSourceURI(s string) string {
 			s = s[:slash+at] // a trailing @ref or @commit
 		}
 	}
-	return strings.ToLower(strings.TrimSuffix(strings.TrimSuffix(s, "/"), ".git"))
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "/"), ".git")
+	// Host names are case-insensitive; paths only on GitHub.
+	host, path, _ := strings.Cut(s, "/")
+	host = strings.ToLower(host)
+	if host == "github.com" {
+		path = strings.ToLower(path)
+	}
+	return host + "/" + path
 }
 
 // verifySignatures returns the name of the first trusted key that verifies
