@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -134,15 +135,20 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 		}
 		blob, err := o.Keyless.verifyKeyless(a, r, o.artifactSHA256s())
 		if err != nil {
+			if errors.Is(err, ErrCertificateIdentity) {
+				r.pass("signature", "keyless, the certificate chains to "+o.Keyless.Root)
+				return r.fail("identity", err)
+			}
 			return r.fail("signature", err)
 		}
 		r.Key = r.Certificate.signerName()
-		r.pass("signature", "keyless, certificate of "+r.Key+" chains to "+o.Keyless.Root)
+		r.pass("signature", "keyless, the certificate chains to "+o.Keyless.Root)
+		r.pass("identity", r.Key)
 		r.pass("signingTime", describeTimes(r.Timestamps))
 		if o.Keyless.IgnoreTlog {
 			r.pass("tlog", "NOT VERIFIED (--insecure-ignore-tlog): dated by an RFC 3161 timestamp only")
 		} else {
-			r.pass("tlog", fmt.Sprintf("%d entr(y/ies) verified and bound to the signature", len(r.LogEntries)))
+			r.pass("tlog", fmt.Sprintf("%d log entr%s verified, bound to this signature", len(r.LogEntries), map[bool]string{true: "y", false: "ies"}[len(r.LogEntries) == 1]))
 		}
 		if env == nil {
 			return o.verifyBlob(ctx, a, r, blob)
