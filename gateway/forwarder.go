@@ -82,7 +82,7 @@ func (d *Dialer) DialSession(ctx context.Context, session, engine string) (*tls.
 // engineconfig.CacheEngineNative.
 func (d *Dialer) Probe(ctx context.Context) (ServerHello, error) {
 	c, h, err := d.exchange(ctx, ClientHello{Probe: true})
-	if errors.Is(err, errEngineNative) {
+	if errors.Is(err, ErrEngineNative) {
 		return d.probeNative(ctx)
 	}
 	if err != nil {
@@ -105,7 +105,7 @@ func (d *Dialer) exchange(ctx context.Context, hello ClientHello) (*tls.Conn, Se
 	}
 	if p := conn.ConnectionState().NegotiatedProtocol; p != engineconfig.ALPNGateway {
 		conn.Close()
-		return nil, ServerHello{}, fmt.Errorf("%w: %s negotiated ALPN %q", errEngineNative, d.Address, p)
+		return nil, ServerHello{}, fmt.Errorf("%w: %s negotiated ALPN %q", ErrEngineNative, d.Address, p)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
@@ -133,9 +133,10 @@ func (d *Dialer) exchange(ctx context.Context, hello ClientHello) (*tls.Conn, Se
 	return conn, h, nil
 }
 
-// errEngineNative: the endpoint is not a pinline gateway (it negotiated
-// no ALPN engineconfig.ALPNGateway) but an engine's own TLS listener.
-var errEngineNative = errors.New("not a pinline gateway")
+// ErrEngineNative: the endpoint is not a pinline gateway (it negotiated
+// no ALPN engineconfig.ALPNGateway) but an engine's own TLS listener;
+// Dial returns it, Probe and StartForwarder handle it.
+var ErrEngineNative = errors.New("not a pinline gateway")
 
 // handshake dials the endpoint and completes the TLS handshake.
 func (d *Dialer) handshake(ctx context.Context) (*tls.Conn, error) {
