@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -179,18 +178,8 @@ func (d *Dialer) probeNative(ctx context.Context) (ServerHello, error) {
 		return ServerHello{}, err
 	}
 	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	if _, err := io.WriteString(conn, h2Preface); err != nil {
-		return ServerHello{}, fmt.Errorf("engine %s (engine-native TLS): %w", d.Address, err)
-	}
-	hdr := make([]byte, 9)
-	if _, err := io.ReadFull(conn, hdr); err != nil {
+	if err := checkEngine(ctx, conn); err != nil {
 		return ServerHello{}, fmt.Errorf("engine %s (engine-native TLS) did not accept the connection: %w", d.Address, err)
-	}
-	if hdr[3] != 0x4 {
-		return ServerHello{}, fmt.Errorf("engine %s (engine-native TLS): first frame type %#x, want HTTP/2 SETTINGS", d.Address, hdr[3])
 	}
 	var leaf *x509.Certificate
 	if cs := d.TLS.Certificates; len(cs) > 0 {
