@@ -218,7 +218,10 @@ type SBOMWriter interface {
 
 // Attester produces signed provenance for a succeeded run.
 type Attester interface {
-	Attest(ctx context.Context, run *record.Run) (*Provenance, error)
+	// recordSHA256 is set when the run has no outputs: the hex SHA-256 of
+	// run.json as written (in its final form) before signing, which is
+	// then the provenance's only subject (docs/buildtype.md).
+	Attest(ctx context.Context, run *record.Run, recordSHA256 string) (*Provenance, error)
 }
 
 // Provenance is what an Attester returns: the DSSE envelope
