@@ -23,6 +23,10 @@ type Options struct {
 	// UserDirs are --policy directories (or files) with Rego modules and
 	// JSON/YAML data files.
 	UserDirs []string
+	// AllBuiltins gives policies OPA's full builtin set, including the
+	// network, the clock and randomness (see Capabilities); the default
+	// is the deterministic set.
+	AllBuiltins bool
 }
 
 // Rule describes a default rule for rendering (SARIF rules, help).
@@ -32,6 +36,9 @@ type Rule struct {
 	Title    string `json:"title"`
 	Help     string `json:"help"`
 	HelpURI  string `json:"helpUri"`
+	// Waivable is false for rules no waiver may suppress (the catalog's
+	// "waivable": false; absent means true).
+	Waivable bool `json:"waivable"`
 }
 
 // HelpURIBase is the documentation page rule ids link into.
@@ -88,6 +95,7 @@ func load(ctx context.Context, opts Options, allowSplit bool) (*Engine, error) {
 		store,
 		rego.StrictBuiltinErrors(true),
 		rego.SetRegoVersion(ast.RegoV1),
+		rego.Capabilities(Capabilities(opts.AllBuiltins)),
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.modules)) {
 		regoOpts = append(regoOpts, rego.ParsedModule(p.modules[name]))
@@ -146,12 +154,17 @@ func loadCatalog(p *parsed) (map[string]Rule, error) {
 			if err != nil {
 				return nil, err
 			}
-			var cat map[string]Rule
+			var cat map[string]struct {
+				Rule
+				Waivable *bool `json:"waivable"`
+			}
 			if err := json.Unmarshal(raw, &cat); err != nil {
 				return nil, &CompileError{File: name, Line: r.Location.Row, Column: r.Location.Col, Msg: "catalog: " + err.Error()}
 			}
-			for id, rule := range cat {
+			for id, c := range cat {
+				rule := c.Rule
 				rule.ID, rule.HelpURI = id, HelpURIBase+id
+				rule.Waivable = c.Waivable == nil || *c.Waivable
 				out[id] = rule
 			}
 		}

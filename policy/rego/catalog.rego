@@ -72,7 +72,14 @@ catalog := {
 	"PL014": {
 		"severity": "deny",
 		"title": "waiver expired",
-		"help": "Fix the finding the waiver covered, or renew the waiver with a new reason and expiry date in .pinline/policy.yaml.",
+		"help": "Fix the finding the waiver covered, or renew the waiver with a new reason and expiry date in the policy data.",
+		"waivable": false,
+	},
+	"PL020": {
+		"severity": "warn",
+		"title": "repository policy data ignored outside tier local",
+		"help": "Outside tier local the repository is data: its .pinline/policy.yaml is never applied. The operator passes waivers and allowlists with --policy-data FILE outside the repository.",
+		"waivable": false,
 	},
 }
 

@@ -3,14 +3,14 @@
 package pinline.gate
 
 # PL006: every image is referenced by digest.
-deny contains {"id": "PL006", "msg": msg, "pos": img.pos} if {
+deny contains {"id": "PL006", "msg": msg, "pos": img.pos, "ref": img.ref} if {
 	some img in input.images
 	not regex.match(`^sha256:[0-9a-f]{64}$`, img.digest)
 	msg := sprintf("%s image %q has no sha256 digest", [img.origin, img.ref])
 }
 
 # PL007: images come from allowed registries when an allowlist is configured.
-deny contains {"id": "PL007", "msg": msg, "pos": img.pos} if {
+deny contains {"id": "PL007", "msg": msg, "pos": img.pos, "ref": img.ref} if {
 	count(input.config.registryAllowlist) > 0
 	some img in input.images
 	not registry_allowed(img)
@@ -23,7 +23,7 @@ registry_allowed(img) if {
 }
 
 # PL008: a digest without a meaningful tag hides what the image is.
-warn contains {"id": "PL008", "msg": msg, "pos": img.pos} if {
+warn contains {"id": "PL008", "msg": msg, "pos": img.pos, "ref": img.ref} if {
 	some img in input.images
 	problem := tag_problem[img.tag]
 	msg := sprintf("%s image %q %s", [img.origin, img.ref, problem])

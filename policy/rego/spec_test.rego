@@ -54,3 +54,10 @@ test_pl013_dagger_backend_anywhere if {
 test_pl014_is_in_the_catalog if {
 	data.pinline.gate.catalog.PL014.severity == "deny"
 }
+
+# PL020 is raised by pinline (not by a rule) when a repository's own policy
+# data is ignored outside tier local; no waiver may hide it.
+test_pl020_is_in_the_catalog if {
+	data.pinline.gate.catalog.PL020.severity == "warn"
+	data.pinline.gate.catalog.PL020.waivable == false
+}

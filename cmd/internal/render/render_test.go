@@ -45,7 +45,7 @@ func report(t *testing.T) Report {
 	}
 	cfg, err := policy.ParseConfig(policy.ConfigPath, []byte(`waivers:
   - {rule: PL006, path: pinline.yaml, reason: vendor image, expires: 2099-01-01}
-  - {rule: PL001, match: nothing, reason: old, expires: 2020-01-01}
+  - {rule: PL001, ref: nothing, reason: old, expires: 2020-01-01}
 `))
 	if err != nil {
 		t.Fatal(err)
