@@ -31,7 +31,7 @@ type VerifyOptions struct {
 	// fails (fail closed).
 	Identity, CacheMode string
 	// Policy, when not nil, is the Rego deploy policy.
-	Policy *DeployPolicy
+	Policy DeployPolicy
 	// Workers verifies that many attestations in parallel (default 1).
 	Workers int
 
@@ -172,10 +172,10 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 	}
 	// 6. deploy policy.
 	if o.Policy != nil {
-		if err := o.Policy.Eval(ctx, policyInput(a, r, o)); err != nil {
+		if err := evalPolicy(ctx, o.Policy, PolicyInput(a, r, o)); err != nil {
 			return r.fail("policy", err)
 		}
-		r.pass("policy", o.Policy.Dir)
+		r.pass("policy", o.Policy.Source())
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/inventory"
@@ -19,11 +20,15 @@ import (
 type PolicyGate struct {
 	UserDirs   []string
 	ConfigFile string
+	// WaiverMaxAge and AllBuiltins are policy.CheckOptions'.
+	WaiverMaxAge time.Duration
+	AllBuiltins  bool
 }
 
 // Evaluate implements Gate.
 func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, error) {
-	res, err := policy.Check(ctx, policy.CheckOptions{Root: in.Root, Tier: in.Tier, UserDirs: g.UserDirs, ConfigFile: g.ConfigFile})
+	res, err := policy.Check(ctx, policy.CheckOptions{Root: in.Root, Tier: in.Tier, UserDirs: g.UserDirs, ConfigFile: g.ConfigFile,
+		WaiverMaxAge: g.WaiverMaxAge, AllBuiltins: g.AllBuiltins})
 	if err != nil {
 		return nil, err
 	}
