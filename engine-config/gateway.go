@@ -29,6 +29,8 @@ const (
 	DefaultIdleTimeout      = 30 * time.Minute
 	DefaultShutdownGrace    = 30 * time.Second
 	DefaultMaxConnections   = 256
+	DefaultMaxHandshakes    = 64
+	DefaultMaxHandshakesPer = 8
 )
 
 // Gateway is the configuration of `pinline engine gateway` (YAML or JSON).
@@ -42,8 +44,15 @@ type Gateway struct {
 	IdleTimeout time.Duration `yaml:"idleTimeout" json:"idleTimeout"`
 	// ShutdownGrace is how long open connections may finish after SIGTERM.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace" json:"shutdownGrace"`
-	// MaxConnections caps concurrent connections; more are refused.
+	// MaxConnections caps concurrent authenticated connections (past the
+	// TLS handshake and the client preface); more are refused.
 	MaxConnections int `yaml:"maxConnections" json:"maxConnections"`
+	// MaxHandshakes caps connections still in the TLS handshake or the
+	// client preface, counted apart from MaxConnections so that idle
+	// unauthenticated sockets cannot lock out real clients;
+	// MaxHandshakesPerSource caps them per source IP address.
+	MaxHandshakes          int `yaml:"maxHandshakes" json:"maxHandshakes"`
+	MaxHandshakesPerSource int `yaml:"maxHandshakesPerSource" json:"maxHandshakesPerSource"`
 	// AuditLog is a file the JSON-line audit log is appended to ("" or
 	// "-": standard error).
 	AuditLog string `yaml:"auditLog" json:"auditLog"`
@@ -125,6 +134,12 @@ func ParseGateway(data []byte, dir string) (*Gateway, error) {
 	if g.MaxConnections == 0 {
 		g.MaxConnections = DefaultMaxConnections
 	}
+	if g.MaxHandshakes == 0 {
+		g.MaxHandshakes = DefaultMaxHandshakes
+	}
+	if g.MaxHandshakesPerSource == 0 {
+		g.MaxHandshakesPerSource = DefaultMaxHandshakesPer
+	}
 	g.TLS.Cert, g.TLS.Key = resolve(dir, g.TLS.Cert), resolve(dir, g.TLS.Key)
 	for i := range g.TLS.ClientCAs {
 		g.TLS.ClientCAs[i] = resolve(dir, g.TLS.ClientCAs[i])
@@ -151,8 +166,9 @@ func (g *Gateway) validate() error {
 	if len(g.TLS.ClientCAs) == 0 {
 		return invalidf("tls.clientCAs: missing (client certificates are always required)")
 	}
-	if g.HandshakeTimeout < 0 || g.IdleTimeout < 0 || g.ShutdownGrace < 0 || g.MaxConnections < 0 {
-		return invalidf("timeouts and maxConnections must not be negative")
+	if g.HandshakeTimeout < 0 || g.IdleTimeout < 0 || g.ShutdownGrace < 0 || g.MaxConnections < 0 ||
+		g.MaxHandshakes < 0 || g.MaxHandshakesPerSource < 0 {
+		return invalidf("timeouts, maxConnections, maxHandshakes and maxHandshakesPerSource must not be negative")
 	}
 	if len(g.Tiers) == 0 {
 		return invalidf("tiers: at least one tier is required")
