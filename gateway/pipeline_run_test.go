@@ -166,7 +166,7 @@ tiers:
 			res, err := pipeline.Run(ctx, pipeline.Options{
 				Spec: s, Root: root, Tier: a.Tier, BuilderID: a.BuilderID, CacheScope: engineconfig.BranchScope("main"),
 				Engine: pipeline.Engine{Address: fwd.Address(), CLI: cli, Env: os.Environ()},
-				Gate:   pipeline.BuiltinGate{},
+				Gate:   pipeline.PolicyGate{},
 				Who:    record.Who{User: "test", Identity: a.Identity, Fingerprint: a.Fingerprint},
 			})
 			if err != nil {

@@ -68,7 +68,7 @@ func (e testEngine) options(t *testing.T, s *spec.Spec, root string) Options {
 	t.Helper()
 	return Options{
 		Spec: s, Root: root, Tier: "test", Backend: BackendDagger, Engine: e.engine(),
-		Gate: Gates{BuiltinGate{}}, LookupEnv: func(string) (string, bool) { return "", false },
+		Gate: PolicyGate{}, LookupEnv: func(string) (string, bool) { return "", false },
 	}
 }
 

@@ -98,6 +98,11 @@ func Check(ctx context.Context, opts CheckOptions) (*CheckResult, error) {
 	if invErr != nil {
 		return nil, invErr
 	}
+	if r := opts.Run; r != nil && r.Spec != nil {
+		if err := inv.AddSpec(r.SpecPath, r.Spec); err != nil {
+			return nil, err
+		}
+	}
 	if err := l.e.CheckWaivers(cfg.Waivers); err != nil {
 		return nil, err
 	}

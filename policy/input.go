@@ -43,6 +43,11 @@ type RunInfo struct {
 	// Backend is "dagger" or "host".
 	Backend string `json:"backend"`
 	Pos     Pos    `json:"pos"`
+	// Spec is the spec being run and SpecPath its path relative to the
+	// root: Check adds it to the input's specs and images when the
+	// repository walk did not find it (a spec not named pinline.yaml).
+	Spec     *spec.Spec `json:"-"`
+	SpecPath string     `json:"-"`
 }
 
 // InputEvaluation is the evaluation time, as RFC 3339 (UTC, seconds) and

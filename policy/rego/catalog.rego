@@ -53,6 +53,7 @@ catalog := {
 		"severity": "deny",
 		"title": "literal secret value in pinline.yaml",
 		"help": "Remove the value from the spec and rotate it; read secrets at run time with `from: {env: ...}`, `from: {file: ...}` or `from: {command: [...]}`.",
+		"waivable": false,
 	},
 	"PL011": {
 		"severity": "deny",
@@ -68,12 +69,24 @@ catalog := {
 		"severity": "deny",
 		"title": "host backend outside tier local",
 		"help": "The host backend runs tasks without container isolation; use it only with --tier local.",
+		"waivable": false,
 	},
 	"PL014": {
 		"severity": "deny",
 		"title": "waiver expired",
 		"help": "Fix the finding the waiver covered, or renew the waiver with a new reason and expiry date in the policy data.",
 		"waivable": false,
+	},
+	"PL021": {
+		"severity": "deny",
+		"title": "pinline.yaml image not pinned by digest",
+		"help": "The executor runs only images pinned by digest: write name:tag@sha256:<64 hex> (`pinline pin` resolves tags to digests).",
+		"waivable": false,
+	},
+	"PL022": {
+		"severity": "deny",
+		"title": "env variable named like a secret has a literal value",
+		"help": "Move the value to secrets (read at run time from the operator's secret sources), or waive the finding if the name is not a secret.",
 	},
 	"PL020": {
 		"severity": "warn",

@@ -8,12 +8,12 @@ test_pl010_literal_secret if {
 	"PL010" in ids(data.pinline.gate.deny) with input as inp
 }
 
-test_pl010_secret_named_env_literal if {
+test_pl022_secret_named_env_literal if {
 	inp := with_task(object.union(task, {"env": [{"name": "NPM_TOKEN", "literal": true}]}))
-	"PL010" in ids(data.pinline.gate.deny) with input as inp
+	ids(data.pinline.gate.deny) == {"PL022"} with input as inp
 }
 
-test_pl010_secret_named_env_without_value if {
+test_pl022_secret_named_env_without_value if {
 	inp := with_task(object.union(task, {"env": [{"name": "NPM_TOKEN", "literal": false}]}))
 	count(data.pinline.gate.deny) == 0 with input as inp
 }
@@ -60,4 +60,11 @@ test_pl014_is_in_the_catalog if {
 test_pl020_is_in_the_catalog if {
 	data.pinline.gate.catalog.PL020.severity == "warn"
 	data.pinline.gate.catalog.PL020.waivable == false
+}
+
+test_pl010_pl013_pl021_not_waivable if {
+	data.pinline.gate.catalog.PL010.waivable == false
+	data.pinline.gate.catalog.PL013.waivable == false
+	data.pinline.gate.catalog.PL021.waivable == false
+	not "waivable" in object.keys(data.pinline.gate.catalog.PL022)
 }

@@ -97,13 +97,14 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		opts.Tier = "local"
 	}
 	opts.BuilderID = "https://pinline.dev/builders/" + opts.Tier
-	// The gate: the executor's own rules and the policies of pinline check.
+	// The gate: the policies of pinline check, whose catalogue holds the
+	// executor's own rules (not waivable).
 	maxAge, err := o.gateTrust.maxAge()
 	if err != nil {
 		return err
 	}
-	opts.Gate = pipeline.Gates{pipeline.BuiltinGate{}, pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}}
+	opts.Gate = pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.key != "" {
 		// Load the key before anything runs: a run asked to sign must
