@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/pinline/pinline/internal/atomicfile"
 	"github.com/pinline/pinline/internal/jsonerr"
 	"github.com/pinline/pinline/record"
 )
@@ -127,14 +126,6 @@ func gitInfo(ctx context.Context, root string) (commit string, dirty bool, uri s
 }
 
 // writeJSON writes v atomically (temporary file, then rename).
-func writeJSON(p string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(p, append(b, '\n'), 0o644)
-}
-
 // ListRuns reads every run.json under runsDir, newest first. Directories
 // without a readable record are returned as errors joined together, after
 // the records that could be read.

@@ -203,7 +203,7 @@ func (e *Engine) applyWaivers(d *Decision, all []Finding, opts EvalOptions) {
 		active = append(active, w)
 	}
 	for _, f := range all {
-		if w, ok := waiverFor(active, f); ok && e.waivable(f) {
+		if w, ok := waiverFor(active, f); ok && !e.catalog[f.RuleID].NonWaivable {
 			d.Waived = append(d.Waived, WaivedFinding{Finding: f, Waiver: w})
 			continue
 		}
@@ -222,16 +222,6 @@ func waiverFor(ws []Waiver, f Finding) (Waiver, bool) {
 		}
 	}
 	return Waiver{}, false
-}
-
-// waivable reports whether the catalog lets a waiver suppress f. Only
-// default rules can be marked not waivable; user rules always can.
-func (e *Engine) waivable(f Finding) bool {
-	if f.Source != "default" {
-		return true
-	}
-	r, ok := e.catalog[f.RuleID]
-	return !ok || r.Waivable
 }
 
 // matches compares structured fields only: the rule id (by the caller),
@@ -261,7 +251,7 @@ func (w Waiver) target() string {
 // (a *ParseError at the waiver: exit 2).
 func (e *Engine) CheckWaivers(ws []Waiver) error {
 	for i, w := range ws {
-		if r, ok := e.catalog[w.Rule]; ok && !r.Waivable {
+		if r, ok := e.catalog[w.Rule]; ok && r.NonWaivable {
 			return &ParseError{File: w.Pos.File, Line: w.Pos.Line, Column: w.Pos.Column,
 				Msg: fmt.Sprintf("waiver %d: rule %s (%s) is not waivable", i+1, w.Rule, r.Title)}
 		}

@@ -36,9 +36,9 @@ type Rule struct {
 	Title    string `json:"title"`
 	Help     string `json:"help"`
 	HelpURI  string `json:"helpUri"`
-	// Waivable is false for rules no waiver may suppress (the catalog's
-	// "waivable": false; absent means true).
-	Waivable bool `json:"waivable"`
+	// NonWaivable rules (catalog "nonWaivable": true) are never
+	// suppressed by a waiver, wherever the waiver comes from.
+	NonWaivable bool `json:"nonWaivable,omitempty"`
 }
 
 // HelpURIBase is the documentation page rule ids link into.
@@ -154,17 +154,12 @@ func loadCatalog(p *parsed) (map[string]Rule, error) {
 			if err != nil {
 				return nil, err
 			}
-			var cat map[string]struct {
-				Rule
-				Waivable *bool `json:"waivable"`
-			}
+			var cat map[string]Rule
 			if err := json.Unmarshal(raw, &cat); err != nil {
 				return nil, &CompileError{File: name, Line: r.Location.Row, Column: r.Location.Col, Msg: "catalog: " + err.Error()}
 			}
-			for id, c := range cat {
-				rule := c.Rule
+			for id, rule := range cat {
 				rule.ID, rule.HelpURI = id, HelpURIBase+id
-				rule.Waivable = c.Waivable == nil || *c.Waivable
 				out[id] = rule
 			}
 		}
