@@ -81,9 +81,18 @@ func (d *runDir) writeFile(name string, data []byte) error {
 }
 
 func (d *runDir) writeJSON(name string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+	b, err := marshalRecord(v)
 	if err != nil {
 		return err
 	}
-	return d.writeFile(name, append(b, '\n'))
+	return d.writeFile(name, b)
+}
+
+// marshalRecord is the encoding of every JSON file of the run directory.
+func marshalRecord(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
 }

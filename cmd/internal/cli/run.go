@@ -33,6 +33,7 @@ type runOptions struct {
 	policyData     string
 	gateTrust      gateTrustOptions
 	sbomSHA512     bool
+	tsa            timestampOptions
 	secrets        string
 }
 
@@ -49,6 +50,7 @@ func (o *runOptions) AddFlags(c *cobra.Command) {
 	f.StringArrayVar(&o.policyDirs, "policy", nil, "directory of user Rego policies and data files for the gate (repeatable)")
 	f.StringVar(&o.policyData, "policy-data", "", policyDataHelp)
 	o.gateTrust.AddFlags(c)
+	o.tsa.AddFlags(c)
 	f.StringVar(&o.secrets, "secrets", "", "operator secrets file: per tier, logical secret name -> {env|file|command} (default $"+EnvSecrets.Name+"; see --help)")
 	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "record SHA-512 besides SHA-256 for outputs in the SBOM (false: hash at SHA-256 speed, about twice as fast)")
 }
@@ -134,6 +136,9 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	opts.Gate = pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
 		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
+	if o.tsa.Server != "" && o.key == "" {
+		return usageErr(errors.New("--timestamp-server needs --key (it timestamps the provenance signature)"))
+	}
 	if o.key != "" {
 		// Load the key before anything runs: a run asked to sign must
 		// never end up succeeded and unsigned.
@@ -141,7 +146,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		if err != nil {
 			return classify(err)
 		}
-		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version}
+		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version, Sign: o.tsa.signOptions()}
 	}
 	if o.backend != pipeline.BackendHost {
 		eng, cfg, err := runEngine(s, o)
