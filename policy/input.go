@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/spec"
@@ -19,16 +20,19 @@ const InputVersion = 1
 // docs/policy-input.md describes every field. Every collected item carries
 // a pos with file, line and column.
 type Input struct {
-	InputVersion int            `json:"inputVersion"`
-	Tier         string         `json:"tier"`
-	Run          *RunInfo       `json:"run,omitempty"`
-	Config       InputConfig    `json:"config"`
-	Files        []string       `json:"files"`
-	Modules      []InModule     `json:"modules"`
-	Locks        []InLock       `json:"locks"`
-	Images       []InImage      `json:"images"`
-	Specs        []InSpec       `json:"specs"`
-	Unresolved   []InUnresolved `json:"unresolved"`
+	InputVersion int    `json:"inputVersion"`
+	Tier         string `json:"tier"`
+	// Evaluation is when the decision is taken: policies read the time
+	// here, never from the clock (time.now_ns is not available to them).
+	Evaluation InputEvaluation `json:"evaluation"`
+	Run        *RunInfo        `json:"run,omitempty"`
+	Config     InputConfig     `json:"config"`
+	Files      []string        `json:"files"`
+	Modules    []InModule      `json:"modules"`
+	Locks      []InLock        `json:"locks"`
+	Images     []InImage       `json:"images"`
+	Specs      []InSpec        `json:"specs"`
+	Unresolved []InUnresolved  `json:"unresolved"`
 	// Env is the workspace environment overlay applied (--env).
 	Env string `json:"env"`
 	// UserOverrides are the workspace overrides of the user-level Dagger
@@ -71,6 +75,23 @@ type RunInfo struct {
 	// Backend is "dagger" or "host".
 	Backend string `json:"backend"`
 	Pos     Pos    `json:"pos"`
+	// Spec is the spec being run and SpecPath its path relative to the
+	// root: Check adds it to the input's specs and images when the
+	// repository walk did not find it (a spec not named pinline.yaml).
+	Spec     *spec.Spec `json:"-"`
+	SpecPath string     `json:"-"`
+}
+
+// InputEvaluation is the evaluation time, as RFC 3339 (UTC, seconds) and
+// as nanoseconds since the Unix epoch (what time.now_ns would return).
+type InputEvaluation struct {
+	Time   string `json:"time"`
+	TimeNs int64  `json:"timeNs"`
+}
+
+// NewInputEvaluation describes the evaluation time t.
+func NewInputEvaluation(t time.Time) InputEvaluation {
+	return InputEvaluation{Time: t.UTC().Format(time.RFC3339), TimeNs: t.UnixNano()}
 }
 
 // InputConfig is the policy data from .pinline/policy.yaml that rules read.
@@ -219,6 +240,8 @@ type InputOptions struct {
 	Run *RunInfo
 	// Config is the parsed .pinline/policy.yaml (nil: none).
 	Config *Config
+	// Now is the evaluation time (zero: the input carries the zero time).
+	Now time.Time
 	// LockAdded are the dagger.lock entries a run added; Frozen denies
 	// them (pinline run --frozen).
 	LockAdded []inventory.LockEntry
@@ -228,7 +251,7 @@ type InputOptions struct {
 // BuildInput turns an inventory into the policy input document.
 func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 	in := &Input{
-		InputVersion: InputVersion, Tier: opts.Tier, Run: opts.Run,
+		InputVersion: InputVersion, Tier: opts.Tier, Run: opts.Run, Evaluation: NewInputEvaluation(opts.Now),
 		Config: InputConfig{ModuleAllowlist: []string{}, RegistryAllowlist: []string{}},
 		Files:  nonNil(inv.Files), Modules: []InModule{}, Locks: []InLock{},
 		Images: []InImage{}, Specs: []InSpec{}, Unresolved: []InUnresolved{},
