@@ -105,7 +105,7 @@ func TestHostTaskNeverSeesSigningMaterial(t *testing.T) {
 	host := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + root, "COSIGN_PASSWORD=cosign-canary",
 		"PINLINE_TIER=pinline-canary", "AWS_SECRET_ACCESS_KEY=aws-canary", "VAULT_TOKEN=vault-canary", "KEEP_ME=visible"}
 	res, err := Run(context.Background(), Options{Spec: s, Root: root, Tier: "local", Backend: BackendHost,
-		Gate: BuiltinGate{}, HostEnv: host})
+		Gate: PolicyGate{}, HostEnv: host})
 	if err != nil {
 		t.Fatal(err)
 	}
