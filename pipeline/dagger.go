@@ -65,6 +65,9 @@ func sharingMode(s string) (dagger.CacheSharingMode, error) {
 
 func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 	t := n.task
+	if t.Call != nil {
+		return b.call(ctx, n)
+	}
 	var ctr *dagger.Container
 	if t.From != "" {
 		p, ok := prev.(*dagger.Container)

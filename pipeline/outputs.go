@@ -18,6 +18,10 @@ import (
 	"github.com/pinline/pinline/spec"
 )
 
+// outputAuto is the output type of a call task's exported result: "dir"
+// or "file", whichever the function returned.
+const outputAuto = "auto"
+
 // exporter places task outputs on the host. Each output is first exported
 // into a staging directory inside the run directory, then moved to its
 // destination. A destination directory that already exists is updated in
@@ -47,6 +51,17 @@ func (e *exporter) export(ctx context.Context, task string, o spec.Output, fetch
 	}
 	if err := fetch(ctx, staging); err != nil {
 		return record.Output{}, fmt.Errorf("export %s: %w", o.Path, err)
+	}
+	if typ == outputAuto {
+		// What a module function returned: a directory or a file.
+		st, err := os.Lstat(staging)
+		if err != nil {
+			return record.Output{}, fmt.Errorf("export %s: %w", o.Path, err)
+		}
+		typ = "file"
+		if st.IsDir() {
+			typ = "dir"
+		}
 	}
 	dest, rel := e.dest(o)
 	if err := e.install(staging, dest, typ); err != nil {

@@ -75,6 +75,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return fail(record.StatusDenied, fmt.Errorf("%w: %d violation(s)", ErrDenied, len(d.Violations)))
 	}
 
+	// Call tasks: the modules they call. A module whose SDK the engine
+	// cannot run stops the run here, gated and with its SBOM, before
+	// anything connects.
+	if err := checkCalls(&o, p, rec); err != nil {
+		if errors.Is(err, ErrUnsupportedSDK) && o.SBOM != nil {
+			rec.Status = record.StatusFailed
+			if werr := writeSBOM(ctx, &o, dir, rec, d.inventory); werr != nil {
+				err = errors.Join(err, werr)
+			}
+		}
+		return fail(record.StatusFailed, err)
+	}
+
 	// 2. Secrets, resolved on the host before anything starts.
 	red := &redactor{}
 	secrets := map[string]map[string]string{}
@@ -149,6 +162,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		// spans say which execs the engine served from its cache.
 		_ = sess.Close()
 		r.markCached(sess.spans)
+		r.collectCalls(sess.spans, rec)
 	}
 	_ = os.RemoveAll(filepath.Join(dir, ".staging"))
 	for _, n := range p.order {
@@ -174,14 +188,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 func writeEvidence(ctx context.Context, o *Options, dir string, rec *record.Run, inv *inventory.Inventory) error {
 	if o.SBOM != nil {
-		var b strings.Builder
-		if err := o.SBOM.WriteSBOM(ctx, rec, dir, inv, &b); err != nil {
-			return fmt.Errorf("sbom: %w", err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, record.SBOMFile), []byte(b.String()), 0o644); err != nil {
+		if err := writeSBOM(ctx, o, dir, rec, inv); err != nil {
 			return err
 		}
-		rec.Evidence.SBOM, rec.Evidence.SBOMSHA256 = record.SBOMFile, sha256Hex([]byte(b.String()))
 	}
 	if o.Attester != nil {
 		pv, err := o.Attester.Attest(ctx, rec)
@@ -203,6 +212,19 @@ func writeEvidence(ctx context.Context, o *Options, dir string, rec *record.Run,
 		}
 		rec.Evidence.Signed, rec.Evidence.KeyRef = true, pv.KeyRef
 	}
+	return nil
+}
+
+// writeSBOM writes sbom.cdx.json of the run and names it in the record.
+func writeSBOM(ctx context.Context, o *Options, dir string, rec *record.Run, inv *inventory.Inventory) error {
+	var b strings.Builder
+	if err := o.SBOM.WriteSBOM(ctx, rec, dir, inv, &b); err != nil {
+		return fmt.Errorf("sbom: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, record.SBOMFile), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	rec.Evidence.SBOM, rec.Evidence.SBOMSHA256 = record.SBOMFile, sha256Hex([]byte(b.String()))
 	return nil
 }
 

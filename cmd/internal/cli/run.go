@@ -148,7 +148,7 @@ func runExit(err error) error {
 		return e
 	}
 	switch {
-	case errors.Is(err, pipeline.ErrEngine), errors.Is(err, pipeline.ErrEvidence):
+	case errors.Is(err, pipeline.ErrEngine), errors.Is(err, pipeline.ErrEvidence), errors.Is(err, pipeline.ErrUnsupportedSDK):
 		return opErr(err)
 	case errors.Is(err, pipeline.ErrTaskFailed), errors.Is(err, pipeline.ErrInterrupted), errors.Is(err, pipeline.ErrExportGuard):
 		return deniedErr(err)
