@@ -22,6 +22,7 @@ import (
 
 type callOptions struct {
 	runOptions
+	root   string
 	module string
 	json   bool
 	output string
@@ -42,8 +43,8 @@ argument that resolves outside the repository (symlinks followed), a host
 socket (unix://), a host service (tcp://) or a host command (cmd:) is denied.
 A denied call never connects to the engine.
 
-Run it from the repository root: MODULE (default ".") and relative
-arguments are taken from there. The call goes through the tier's engine
+MODULE (default ".") and relative arguments are taken from the repository
+root (--root, default the current directory). The call goes through the tier's engine
 (the mTLS gateway when engine.json says so), is recorded in
 .pinline/runs/<run-id>/ like 'pinline run' (run.json with the function,
 arguments (secret ones by name only), the module's dependencies by commit
@@ -61,6 +62,7 @@ result goes to stdout. Modules of SDKs the engine cannot run offline
 	// result flags -o/--output and --json, which callArgs takes out.
 	f.SetInterspersed(false)
 	f.StringVarP(&o.module, "mod", "m", ".", "module directory (holding dagger.json), relative to the repository root")
+	f.StringVarP(&o.root, "root", "C", ".", "repository root: gated, and where MODULE and relative arguments are taken from")
 	f.StringVarP(&o.output, "output", "o", "", "export the result (a file, a directory or a value) to this path")
 	f.BoolVar(&o.json, "json", false, "print the result as JSON")
 	f.StringVar(&o.tier, "tier", "", "trust tier (default $"+EnvTier.Name+", then \"local\")")
@@ -121,9 +123,12 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 	if err != nil {
 		return usageErr(err)
 	}
-	root, err := os.Getwd()
+	root, err := filepath.Abs(o.root)
 	if err != nil {
 		return opErr(err)
+	}
+	if st, err := os.Stat(root); err != nil || !st.IsDir() {
+		return usageErr(fmt.Errorf("--root %s is not a directory", o.root))
 	}
 	c := &spec.Call{Module: o.module, Function: function, Args: args}
 	if o.output != "" {
