@@ -118,7 +118,7 @@ func (m *Gate) Report(
     reason: the tag-only pull is what the test records by digest
     expires: 2099-12-31
 `,
-		".gitignore": ".pinline/runs/\n",
+		".gitignore":  ".pinline/runs/\n",
 		"data/in.txt": "inside\n",
 	}
 	for name, body := range files {
