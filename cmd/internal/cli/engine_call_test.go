@@ -15,6 +15,7 @@ import (
 
 	"github.com/pinline/pinline/internal/gitserver"
 	"github.com/pinline/pinline/internal/testenv"
+	"github.com/pinline/pinline/pipeline"
 	"github.com/pinline/pinline/record"
 )
 
@@ -301,4 +302,60 @@ func TestCallModuleEngine(t *testing.T) {
 			t.Errorf("pinline verify: exit %d %s %s", code, vo, ve)
 		}
 	})
+}
+
+// TestCallDeniedBeforeConnect: what the gate denies never reaches an
+// engine (engine.json names a socket that does not exist: a connection
+// attempt would be exit 3, not 1), and a Python module is gated and SBOM'd,
+// then stops with exit 3 naming what the engine lacks.
+func TestCallDeniedBeforeConnect(t *testing.T) {
+	t.Parallel()
+	cfg := filepath.Join(t.TempDir(), "engine.json")
+	write(t, cfg, fmt.Sprintf(`{"engine": {"address": "unix://%s"}}`, filepath.Join(t.TempDir(), "none.sock")))
+	const bb = "127.0.0.1:5123/pinline/busybox:latest@sha256:9525344fe70aa34fc4ed8bfc69472ac839cfa1ec8d7b06b1f47e961333447185"
+	commit := strings.Repeat("a", 40)
+	pinned := callRepo(t, "http://127.0.0.1/dep.git@v1.0.0", commit, bb, "deny")
+	unpinned := callRepo(t, "http://127.0.0.1/dep.git@main", "", bb, "deny")
+	if err := os.Symlink("/etc", filepath.Join(pinned, "etc-link")); err != nil {
+		t.Fatal(err)
+	}
+	py := t.TempDir()
+	writeFile(t, filepath.Join(py, "dagger.json"), `{"name": "py", "engineVersion": "v0.19.10", "sdk": {"source": "python"}}`+"\n")
+	writeFile(t, filepath.Join(py, "src/py/main.py"), "import dagger\n")
+	env := map[string]string{EnvDaggerCLI.Name: "/bin/false"}
+	for _, tc := range []struct {
+		name, root string
+		args       []string
+		code       int
+		want       string
+	}{
+		{"unpinned dependency", unpinned, []string{"-m", "ci", "hello"}, ExitDenied, "PL001"},
+		{"directory outside the repository", pinned, []string{"-m", "ci", "report", "--src", "/etc"}, ExitDenied, pipeline.RuleCallPath},
+		{"relative escape", pinned, []string{"-m", "ci", "report", "--src=../.."}, ExitDenied, pipeline.RuleCallPath},
+		{"symlink escape", pinned, []string{"-m", "ci", "report", "--src", "etc-link/ssl"}, ExitDenied, pipeline.RuleCallPath},
+		{"file secret outside", pinned, []string{"-m", "ci", "report", "--token", "file:/etc/shadow"}, ExitDenied, pipeline.RuleCallPath},
+		{"host socket", pinned, []string{"-m", "ci", "report", "--sock", "unix:///run/docker.sock"}, ExitDenied, pipeline.RuleCallHost},
+		{"host command", pinned, []string{"-m", "ci", "report", "--token", "cmd:cat /etc/shadow"}, ExitDenied, pipeline.RuleCallHost},
+		{"module outside", pinned, []string{"-m", "etc-link", "hello"}, ExitDenied, pipeline.RuleCallPath},
+		{"python module", py, []string{"hello"}, ExitOperational, "no offline Python SDK runtime"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, e := runCLICtx(context.Background(), env, append([]string{"call", "--root", tc.root, "--engine-config", cfg}, tc.args...)...)
+			if code != tc.code || !strings.Contains(out+e, tc.want) {
+				t.Fatalf("exit %d (want %d), want %q in\n%s%s", code, tc.code, tc.want, out, e)
+			}
+			if strings.Contains(out+e, "none.sock") {
+				t.Errorf("a gated call tried the engine:\n%s", e)
+			}
+			if tc.name == "python module" {
+				dir, rec := lastRun(t, tc.root)
+				if rec.Evidence.SBOM == "" || rec.Tasks[0].Call == nil || rec.Tasks[0].Call.SDK != "python" {
+					t.Errorf("python call: evidence %+v call %+v", rec.Evidence, rec.Tasks[0].Call)
+				}
+				if _, err := os.Stat(filepath.Join(dir, record.SBOMFile)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
 }
