@@ -259,6 +259,32 @@ func TestCallModuleEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("pinline.yaml mixes a container task and a call task", func(t *testing.T) {
+		y := fmt.Sprintf(`version: 1
+name: mixed
+images:
+  bb: %s
+tasks:
+  prep:
+    image: bb
+    run: [echo, prep]
+  report:
+    call: {module: ci, function: report, args: [--name, spec], output: outputs/report.txt}
+    dependsOn: [prep]
+`, env["PINLINE_IMAGE_BUSYBOX"])
+		writeFile(t, filepath.Join(root, "pinline.yaml"), y)
+		defer os.Remove(filepath.Join(root, "pinline.yaml"))
+		code, out, e := runCLICtx(context.Background(), cliEnv, "run", "-f", filepath.Join(root, "pinline.yaml"), "--engine-config", cfg)
+		if code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", code, out, e)
+		}
+		dir, rec := lastRun(t, root)
+		b, err := os.ReadFile(filepath.Join(dir, "outputs", "report.txt"))
+		if err != nil || string(b) != "report for spec\n" || len(rec.Tasks) != 2 || rec.Tasks[1].Call == nil {
+			t.Errorf("report %q %v, tasks %+v", b, err, rec.Tasks)
+		}
+	})
+
 	t.Run("signed through the gateway, verified by cosign and pinline", func(t *testing.T) {
 		f := startGatewayFixtureWith(t, env["PINLINE_MODULE_ENGINE_SOCK"])
 		prefix := filepath.Join(t.TempDir(), "pl")
