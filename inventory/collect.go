@@ -108,6 +108,7 @@ type result struct {
 	specs      []SpecFile
 	images     []ImageRef
 	unresolved []Unresolved
+	lints      []SourceLint
 	err        error
 }
 
@@ -206,10 +207,13 @@ func parseData(j job, data []byte) (r result) {
 		r.images, r.err = specImages(j.rel, s)
 	case kindGo:
 		r.images, r.unresolved, r.err = ScanGo(j.rel, data)
+		r.lints = LintSource(j.rel, "go", data)
 	case kindPython:
 		r.images, r.unresolved, r.err = ScanPython(j.rel, data)
+		r.lints = LintSource(j.rel, "python", data)
 	case kindTS:
 		r.images, r.unresolved, r.err = ScanTypeScript(j.rel, data)
+		r.lints = LintSource(j.rel, "typescript", data)
 	}
 	return r
 }
@@ -259,5 +263,6 @@ func merge(inv *Inventory, res []result) {
 		inv.Specs = append(inv.Specs, r.specs...)
 		inv.Images = append(inv.Images, r.images...)
 		inv.Unresolved = append(inv.Unresolved, r.unresolved...)
+		inv.Lints = append(inv.Lints, r.lints...)
 	}
 }

@@ -28,6 +28,7 @@ type Input struct {
 	Images       []InImage      `json:"images"`
 	Specs        []InSpec       `json:"specs"`
 	Unresolved   []InUnresolved `json:"unresolved"`
+	Lints        []InLint       `json:"lints"`
 }
 
 // Pos is a position in the input document: file relative to the root,
@@ -164,6 +165,16 @@ type InEnv struct {
 	Literal bool   `json:"literal"`
 }
 
+// InLint is a module-source pattern that reaches the host
+// (inventory.SourceLint; rules PL035–PL039).
+type InLint struct {
+	Pos    Pos    `json:"pos"`
+	Origin string `json:"origin"`
+	Kind   string `json:"kind"`
+	Expr   string `json:"expr"`
+	Name   string `json:"name,omitempty"`
+}
+
 // InUnresolved is an image reference in module source that cannot be
 // resolved statically.
 type InUnresolved struct {
@@ -190,7 +201,7 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 		InputVersion: InputVersion, Tier: opts.Tier, Run: opts.Run,
 		Config: InputConfig{ModuleAllowlist: []string{}, RegistryAllowlist: []string{}},
 		Files:  nonNil(inv.Files), Modules: []InModule{}, Locks: []InLock{},
-		Images: []InImage{}, Specs: []InSpec{}, Unresolved: []InUnresolved{},
+		Images: []InImage{}, Specs: []InSpec{}, Unresolved: []InUnresolved{}, Lints: []InLint{},
 	}
 	if c := opts.Config; c != nil {
 		in.Config.ModuleAllowlist = nonNil(c.ModuleAllowlist)
@@ -217,6 +228,9 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 	}
 	for _, u := range inv.Unresolved {
 		in.Unresolved = append(in.Unresolved, InUnresolved(u))
+	}
+	for _, l := range inv.Lints {
+		in.Lints = append(in.Lints, InLint(l))
 	}
 	return in
 }
