@@ -330,10 +330,11 @@ func (b *daggerBackend) call(ctx context.Context, n *node) outcome {
 	}
 	if t.Call.Output != "" {
 		o := spec.Output{Path: "<" + t.Call.Function + ">", Dest: t.Call.Output, Type: outputAuto}
-		out, err := b.out.export(ctx, t.Name, o, func(ctx context.Context, staging string) error {
+		out, err := b.out.export(ctx, t.Name, o, func(ctx context.Context, st staging) error {
+			// dagger call writes st.abs, a fresh entry under .staging.
 			var code int
 			var err error
-			res.stdout, res.stderr, code, err = run(ctx, "-o", staging)
+			res.stdout, res.stderr, code, err = run(ctx, "-o", st.abs)
 			if err != nil {
 				res.exitCode = code
 			}
@@ -345,7 +346,7 @@ func (b *daggerBackend) call(ctx context.Context, n *node) outcome {
 		res.outputs = append(res.outputs, out)
 	} else {
 		o := spec.Output{Path: "<" + t.Call.Function + ">", Dest: filepath.Join("outputs", t.Name+".json"), Type: "file"}
-		out, err := b.out.export(ctx, t.Name, o, func(ctx context.Context, staging string) error {
+		out, err := b.out.export(ctx, t.Name, o, func(ctx context.Context, st staging) error {
 			var code int
 			var err error
 			res.stdout, res.stderr, code, err = run(ctx, "--json")
@@ -353,7 +354,7 @@ func (b *daggerBackend) call(ctx context.Context, n *node) outcome {
 				res.exitCode = code
 				return err
 			}
-			return os.WriteFile(staging, []byte(res.stdout), 0o644)
+			return st.root.WriteFile(st.rel, []byte(res.stdout), 0o644)
 		})
 		if err != nil {
 			return b.callFailure(ctx, res, err)

@@ -21,7 +21,7 @@ func (failingSBOM) WriteSBOM(context.Context, *record.Run, string, *inventory.In
 
 type failingAttester struct{}
 
-func (failingAttester) Attest(context.Context, *record.Run) (*Provenance, error) {
+func (failingAttester) Attest(context.Context, *record.Run, string) (*Provenance, error) {
 	return nil, errors.New("signer broke")
 }
 
