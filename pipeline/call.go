@@ -311,11 +311,23 @@ func (b *daggerBackend) call(ctx context.Context, n *node) outcome {
 	}
 	rc := callRecord(m, t.Call)
 	res := outcome{call: rc}
-	if err := resolveModule(ctx, b.c, m, rc); err != nil {
+	// The engine resolves the module's dependencies (no module code runs)
+	// while the call runs; a call whose module cannot be resolved fails.
+	resolved := make(chan error, 1)
+	go func() { resolved <- resolveModule(ctx, b.c, m, rc) }()
+	res = b.callFunction(ctx, n, m, res)
+	if err := <-resolved; err != nil && res.status == record.StatusSucceeded {
 		f := b.failure(ctx, err)
-		f.call = rc
+		f.call, f.outputs = rc, nil
 		return f
 	}
+	return res
+}
+
+// callFunction runs the dagger CLI's call of a call task and exports its
+// result.
+func (b *daggerBackend) callFunction(ctx context.Context, n *node, m *callModule, res outcome) outcome {
+	t := n.task
 	var tid trace.TraceID
 	var traceparent string
 	if b.s != nil && b.s.spans != nil {
