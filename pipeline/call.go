@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -314,14 +315,47 @@ func (b *daggerBackend) call(ctx context.Context, n *node) outcome {
 	// The engine resolves the module's dependencies (no module code runs)
 	// while the call runs; a call whose module cannot be resolved fails.
 	resolved := make(chan error, 1)
-	go func() { resolved <- resolveModule(ctx, b.c, m, rc) }()
+	go func() {
+		c := b.c
+		if b.calls != nil {
+			s, err := b.calls.session(ctx)
+			if err != nil {
+				resolved <- err
+				return
+			}
+			c = s.client
+		}
+		resolved <- resolveModule(ctx, c, m, rc)
+	}()
 	res = b.callFunction(ctx, n, m, res)
 	if err := <-resolved; err != nil && res.status == record.StatusSucceeded {
-		f := b.failure(ctx, err)
-		f.call, f.outputs = rc, nil
-		return f
+		res.outputs = nil
+		return b.callFailure(ctx, res, err)
 	}
 	return res
+}
+
+// callSpans is the receiver the call's dagger CLI exports its spans to.
+func (b *daggerBackend) callSpans() *spanSink {
+	if b.calls != nil {
+		return b.calls.spans
+	}
+	if b.s != nil {
+		return b.s.spans
+	}
+	return nil
+}
+
+// engineAlive reports whether the engine still answers (see session.alive).
+func (b *daggerBackend) engineAlive(ctx context.Context) bool {
+	s := b.s
+	if b.calls != nil {
+		var err error
+		if s, err = b.calls.session(ctx); err != nil {
+			return false
+		}
+	}
+	return s != nil && s.alive(ctx, b.o.Engine.Address)
 }
 
 // callFunction runs the dagger CLI's call of a call task and exports its
@@ -330,8 +364,8 @@ func (b *daggerBackend) callFunction(ctx context.Context, n *node, m *callModule
 	t := n.task
 	var tid trace.TraceID
 	var traceparent string
-	if b.s != nil && b.s.spans != nil {
-		if tctx, id, err := b.s.spans.newTrace(ctx); err == nil {
+	if sink := b.callSpans(); sink != nil {
+		if tctx, id, err := sink.newTrace(ctx); err == nil {
 			tid = id
 			traceparent = fmt.Sprintf("00-%s-%s-01", id, trace.SpanContextFromContext(tctx).SpanID())
 		}
@@ -384,7 +418,7 @@ func (b *daggerBackend) callFailure(ctx context.Context, res outcome, err error)
 	if res.exitCode == 0 {
 		res.exitCode = -1
 	}
-	if ctx.Err() == nil && !b.s.alive(ctx, b.o.Engine.Address) && ctx.Err() == nil {
+	if ctx.Err() == nil && !b.engineAlive(ctx) && ctx.Err() == nil {
 		res.engineGone = true
 		res.err = fmt.Errorf("engine went away: %w", err)
 	}
@@ -405,8 +439,8 @@ func (b *daggerBackend) runCall(ctx context.Context, m *callModule, c *spec.Call
 			strings.HasPrefix(kv, "DAGGER_SESSION_") || strings.HasPrefix(kv, "_EXPERIMENTAL_DAGGER_")
 	})
 	env = append(env, "_EXPERIMENTAL_DAGGER_RUNNER_HOST="+b.o.Engine.Address, "DO_NOT_TRACK=1", "DAGGER_NO_NAG=1")
-	if b.s != nil && b.s.spans != nil && traceparent != "" {
-		env = append(append(env, b.s.spans.Env()...), "TRACEPARENT="+traceparent)
+	if sink := b.callSpans(); sink != nil && traceparent != "" {
+		env = append(append(env, sink.Env()...), "TRACEPARENT="+traceparent)
 	}
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -538,5 +572,85 @@ func (r *runner) collectCalls(spans *spanSink, rec *record.Run) {
 				rec.Modules = append(rec.Modules, record.Module{Name: d.Name, Source: d.Source, Pin: pin})
 			}
 		}
+	}
+}
+
+// callOnly reports whether every task of the plan is a call task.
+func callOnly(p *plan) bool {
+	for _, n := range p.order {
+		if n.task.Call == nil {
+			return false
+		}
+	}
+	return len(p.order) > 0
+}
+
+// callSession is the engine side of a run of module calls only. The
+// calls' telemetry receiver starts at once (the dagger call children export
+// to it); pinline's own session connects in the background and is waited
+// for only by what needs it (moduleSource, liveness, the engine version).
+type callSession struct {
+	address string
+	spans   *spanSink
+	done    chan struct{}
+	s       *session
+	err     error
+}
+
+// connectCalls probes the engine (a missing engine fails at once, as for
+// any run) and starts the background connect.
+func connectCalls(ctx context.Context, e Engine, log io.Writer) (*callSession, error) {
+	timeout := e.ConnectTimeout
+	if timeout <= 0 {
+		timeout = DefaultConnectTimeout
+	}
+	if err := probe(ctx, e.Address, min(timeout, 5*time.Second)); err != nil {
+		if e.Health != nil {
+			if herr := e.Health(); herr != nil {
+				return nil, fmt.Errorf("%w: %w", ErrEngine, herr)
+			}
+		}
+		return nil, fmt.Errorf("%w: %s: %w", ErrEngine, e.Address, err)
+	}
+	cs := &callSession{address: e.Address, done: make(chan struct{})}
+	if sp, err := newSpanSink(); err == nil {
+		cs.spans = sp
+	}
+	go func() {
+		defer close(cs.done)
+		cs.s, cs.err = connect(ctx, e, log)
+	}()
+	return cs, nil
+}
+
+// session waits for pinline's session.
+func (cs *callSession) session(ctx context.Context) (*session, error) {
+	select {
+	case <-cs.done:
+		return cs.s, cs.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// finish waits for the session, asks it for the engine version and closes
+// it and the receiver. The spans stay readable.
+func (cs *callSession) finish(ctx context.Context) string {
+	<-cs.done
+	v := ""
+	if cs.s != nil {
+		v, _ = cs.s.client.Version(ctx)
+	}
+	cs.close()
+	return v
+}
+
+func (cs *callSession) close() {
+	<-cs.done
+	if cs.s != nil {
+		_ = cs.s.Close()
+	}
+	if cs.spans != nil {
+		_ = cs.spans.Close()
 	}
 }

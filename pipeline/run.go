@@ -124,9 +124,25 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	var be backend
 	var version chan string
 	var sess *session
+	var calls *callSession
 	switch o.Backend {
 	case BackendHost:
 		be = &hostBackend{o: &o, secrets: secrets, out: ex}
+	case BackendDagger:
+		if callOnly(p) {
+			// Only module calls: their dagger CLI children need no
+			// session of pinline's, so the session (for moduleSource
+			// and the engine version) connects while they run.
+			cs, err := connectCalls(rctx, o.Engine, scrubWriter{r: red, w: o.Log})
+			if err != nil {
+				return fail(record.StatusFailed, err)
+			}
+			defer cs.close()
+			calls = cs
+			be = &daggerBackend{o: &o, secrets: secrets, out: ex, calls: cs}
+			break
+		}
+		fallthrough
 	default:
 		s, err := connect(rctx, o.Engine, scrubWriter{r: red, w: o.Log})
 		if err != nil {
@@ -166,6 +182,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		_ = sess.Close()
 		r.markCached(sess.spans)
 		r.collectCalls(sess.spans, rec)
+	}
+	if calls != nil {
+		rec.Engine.Version = calls.finish(rctx)
+		r.collectCalls(calls.spans, rec)
 	}
 	_ = rd.root.RemoveAll(stagingDir)
 	for _, n := range p.order {
