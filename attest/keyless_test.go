@@ -41,10 +41,9 @@ func builderIdentity() sigstoretest.Identity {
 
 // keylessEnv is one instance with its roots on disk.
 type keylessEnv struct {
-	ss                    *sigstoretest.Sigstore
-	root, virtualRoot     string
-	tsaChain, otherRoot   string
-	good, goodTSA, goodV2 []byte
+	ss                  *sigstoretest.Sigstore
+	root, virtualRoot   string
+	tsaChain, otherRoot string
 }
 
 func newKeylessEnv(t *testing.T) *keylessEnv {
@@ -285,6 +284,12 @@ func TestKeylessIdentityRequired(t *testing.T) {
 	}
 	if _, err := LoadTrustedRoot(filepath.Join(t.TempDir(), "missing.json"), ""); !errors.Is(err, ErrBadInput) {
 		t.Errorf("missing root: %v", err)
+	}
+	if tm, err := LoadTrustedRoot(e.root, e.tsaChain); err != nil || len(tm.TimestampingAuthorities()) != 2 {
+		t.Errorf("root and TSA chain: %v", err)
+	}
+	if _, err := LoadTrustedRoot("", e.root); !errors.Is(err, ErrBadInput) {
+		t.Errorf("a JSON file as TSA chain: %v", err)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	_ = os.WriteFile(bad, []byte(`{"mediaType":"nope"}`), 0o644)

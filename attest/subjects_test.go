@@ -89,3 +89,40 @@ func TestSubjectsAnyAlgorithm(t *testing.T) {
 		}
 	}
 }
+
+func TestConstraintMatchers(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		want, got string
+		ok        bool
+	}{
+		{"https://github.com/o/r/.github/workflows/b.yml", "https://github.com/o/r/.github/workflows/b.yml@refs/tags/v1", true},
+		{"https://github.com/o/r/.github/workflows/b.yml@refs/tags/v1", "https://github.com/o/r/.github/workflows/b.yml@refs/tags/v1", true},
+		{"https://github.com/o/r/.github/workflows/b.yml@refs/tags/v2", "https://github.com/o/r/.github/workflows/b.yml@refs/tags/v1", false},
+		{"https://github.com/o/r/.github/workflows/b.yml", "https://github.com/o/r/.github/workflows/b.yml2@refs/tags/v1", false},
+		{"https://github.com/o/r/.github/workflows/b", "https://github.com/o/r/.github/workflows/b.yml@v1", false},
+	} {
+		if got := matchBuilderID(c.want, c.got); got != c.ok {
+			t.Errorf("matchBuilderID(%q, %q) = %v", c.want, c.got, got)
+		}
+	}
+	for _, c := range []struct {
+		want, got string
+		ok        bool
+	}{
+		{"github.com/o/r", "https://github.com/o/r", true},
+		{"github.com/o/r", "git+https://github.com/o/r.git", true},
+		{"github.com/O/R", "https://github.com/o/r/", true},
+		{"git+https://example.test/acme/app", "git+https://example.test/acme/app", true},
+		{"github.com/o/r", "https://github.com/o/r@refs/heads/main", true},
+		{"github.com/o/r", "https://github.com/o/r2", false},
+		{"github.com/o/r", "https://github.com/o/r/sub", false},
+		{"github.com/o/r", "", false},
+		{"EXAMPLE.test/acme/app", "git+https://example.test/acme/app", true},
+		{"example.test/Acme/app", "git+https://example.test/acme/app", false},
+	} {
+		if got := matchSourceURI(c.want, c.got); got != c.ok {
+			t.Errorf("matchSourceURI(%q, %q) = %v", c.want, c.got, got)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -134,15 +135,20 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 		}
 		blob, err := o.Keyless.verifyKeyless(a, r, o.artifactSHA256s())
 		if err != nil {
+			if errors.Is(err, ErrCertificateIdentity) {
+				r.pass("signature", "keyless, the certificate chains to "+o.Keyless.Root)
+				return r.fail("identity", err)
+			}
 			return r.fail("signature", err)
 		}
 		r.Key = r.Certificate.signerName()
-		r.pass("signature", "keyless, certificate of "+r.Key+" chains to "+o.Keyless.Root)
+		r.pass("signature", "keyless, the certificate chains to "+o.Keyless.Root)
+		r.pass("identity", r.Key)
 		r.pass("signingTime", describeTimes(r.Timestamps))
 		if o.Keyless.IgnoreTlog {
 			r.pass("tlog", "NOT VERIFIED (--insecure-ignore-tlog): dated by an RFC 3161 timestamp only")
 		} else {
-			r.pass("tlog", fmt.Sprintf("%d entr(y/ies) verified and bound to the signature", len(r.LogEntries)))
+			r.pass("tlog", fmt.Sprintf("%d log entr%s verified, bound to this signature", len(r.LogEntries), map[bool]string{true: "y", false: "ies"}[len(r.LogEntries) == 1]))
 		}
 		if env == nil {
 			return o.verifyBlob(ctx, a, r, blob)
@@ -395,18 +401,28 @@ func matchBuilderID(want, got string) bool {
 }
 
 // matchSourceURI compares source URIs without scheme, "git+" prefix,
-// ".git" suffix and trailing slash ("github.com/o/r" as slsa-verifier
+// ".git" suffix, trailing slash and @ref, host case-insensitively (and the
+// path on github.com) ("github.com/o/r" as slsa-verifier
 // takes it matches "git+https://github.com/o/r.git").
 func matchSourceURI(want, got string) bool {
 	return got != "" && normSourceURI(want) == normSourceURI(got)
 }
 
 func normSourceURI(s string) string {
-	s = strings.TrimSuffix(strings.TrimSuffix(trimScheme(s), "/"), ".git")
-	if i := strings.Index(s, "@"); i > strings.LastIndex(s, "/") {
-		s = s[:i] // a trailing @ref or @commit
+	s = trimScheme(s)
+	if slash := strings.Index(s, "/"); slash >= 0 {
+		if at := strings.Index(s[slash:], "@"); at >= 0 {
+			s = s[:slash+at] // a trailing @ref or @commit
+		}
 	}
-	return strings.ToLower(s)
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "/"), ".git")
+	// Host names are case-insensitive; paths only on GitHub.
+	host, path, _ := strings.Cut(s, "/")
+	host = strings.ToLower(host)
+	if host == "github.com" {
+		path = strings.ToLower(path)
+	}
+	return host + "/" + path
 }
 
 // verifySignatures returns the name of the first trusted key that verifies

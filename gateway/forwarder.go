@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -82,7 +81,7 @@ func (d *Dialer) DialSession(ctx context.Context, session, engine string) (*tls.
 // engineconfig.CacheEngineNative.
 func (d *Dialer) Probe(ctx context.Context) (ServerHello, error) {
 	c, h, err := d.exchange(ctx, ClientHello{Probe: true})
-	if errors.Is(err, errEngineNative) {
+	if errors.Is(err, ErrEngineNative) {
 		return d.probeNative(ctx)
 	}
 	if err != nil {
@@ -105,7 +104,7 @@ func (d *Dialer) exchange(ctx context.Context, hello ClientHello) (*tls.Conn, Se
 	}
 	if p := conn.ConnectionState().NegotiatedProtocol; p != engineconfig.ALPNGateway {
 		conn.Close()
-		return nil, ServerHello{}, fmt.Errorf("%w: %s negotiated ALPN %q", errEngineNative, d.Address, p)
+		return nil, ServerHello{}, fmt.Errorf("%w: %s negotiated ALPN %q", ErrEngineNative, d.Address, p)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
@@ -133,9 +132,10 @@ func (d *Dialer) exchange(ctx context.Context, hello ClientHello) (*tls.Conn, Se
 	return conn, h, nil
 }
 
-// errEngineNative: the endpoint is not a pinline gateway (it negotiated
-// no ALPN engineconfig.ALPNGateway) but an engine's own TLS listener.
-var errEngineNative = errors.New("not a pinline gateway")
+// ErrEngineNative: the endpoint is not a pinline gateway (it negotiated
+// no ALPN engineconfig.ALPNGateway) but an engine's own TLS listener;
+// Dial returns it, Probe and StartForwarder handle it.
+var ErrEngineNative = errors.New("not a pinline gateway")
 
 // handshake dials the endpoint and completes the TLS handshake.
 func (d *Dialer) handshake(ctx context.Context) (*tls.Conn, error) {
@@ -178,18 +178,8 @@ func (d *Dialer) probeNative(ctx context.Context) (ServerHello, error) {
 		return ServerHello{}, err
 	}
 	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	if _, err := io.WriteString(conn, h2Preface); err != nil {
-		return ServerHello{}, fmt.Errorf("engine %s (engine-native TLS): %w", d.Address, err)
-	}
-	hdr := make([]byte, 9)
-	if _, err := io.ReadFull(conn, hdr); err != nil {
+	if err := checkEngine(ctx, conn); err != nil {
 		return ServerHello{}, fmt.Errorf("engine %s (engine-native TLS) did not accept the connection: %w", d.Address, err)
-	}
-	if hdr[3] != 0x4 {
-		return ServerHello{}, fmt.Errorf("engine %s (engine-native TLS): first frame type %#x, want HTTP/2 SETTINGS", d.Address, hdr[3])
 	}
 	var leaf *x509.Certificate
 	if cs := d.TLS.Certificates; len(cs) > 0 {

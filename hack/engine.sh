@@ -23,6 +23,11 @@
 #                           builtin content dir /usr/local/share/dagger/content: makes Go SDK
 #                           modules (`dagger call`) work; needs PINLINE_ENGINE_GO_SDK_DIGEST,
 #                           the layout's manifest digest
+#   PINLINE_ENGINE_ISOLATE  1: task containers of this engine cannot reach the host (the gateway,
+#                           the server, engine listeners, anything bound to 0.0.0.0) through the
+#                           bridge, nor 169.254.0.0/16 / fd00:ec2::254 (iptables chains
+#                           PLI-<network> and PLF-<network>; `clean` removes them). For engines of
+#                           non-local tiers; docs/threat-model.md "Network reach".
 #   PINLINE_ENGINE_TLS_ADDR optional extra listener tcp://127.0.0.1:PORT with the
 #                           engine's own mTLS (--tlscert/--tlskey/--tlscacert from
 #                           PINLINE_ENGINE_TLS_DIR: server.crt, server.key, ca.crt)
@@ -40,6 +45,7 @@ WAIT=${PINLINE_ENGINE_WAIT:-60}
 CONTENT=${PINLINE_ENGINE_CONTENT:-}
 GOSDK_DIGEST=${PINLINE_ENGINE_GO_SDK_DIGEST:-}
 CONTENT_KEY=${CONTENT:+$CONTENT $GOSDK_DIGEST}   # empty for a plain engine
+ISOLATE=${PINLINE_ENGINE_ISOLATE:-0}
 TLS_ADDR=${PINLINE_ENGINE_TLS_ADDR:-}
 TLS_DIR=${PINLINE_ENGINE_TLS_DIR:-}
 PIDFILE=$I/engine.pid
@@ -173,7 +179,9 @@ cmd_start() {
   fi
   # a running engine started with other content is restarted
   if running && ready && [ "$(cat "$I/content" 2>/dev/null)" = "$CONTENT_KEY" ]; then
-    log "already running (pid $(cat "$PIDFILE"))"; return 0
+    log "already running (pid $(cat "$PIDFILE"))"
+    if [ "$ISOLATE" = 1 ]; then isolate; fi
+    return 0
   fi
   running && cmd_stop
   [ -x "$E/sys/usr-local-bin/dagger-engine" ] || cmd_build
@@ -238,6 +246,57 @@ EOF
     sleep 0.1
   done
   log "ready (pid $(cat "$PIDFILE"))"
+  if [ "$ISOLATE" = 1 ]; then isolate; else unisolate; fi
+}
+
+# The chains that confine this engine's task network (PINLINE_ENGINE_ISOLATE=1).
+ichain() { echo "PLI-$NET"; }
+fchain() { echo "PLF-$NET"; }
+bridge_ip() { # the bridge plugin's gateway: the first address of the CIDR
+  local base=${CIDR%/*}
+  echo "${base%.*}.$(( ${base##*.} + 1 ))"
+}
+
+# isolate installs (idempotently) the rules: from the bridge to the host only
+# replies to connections the host opened and DNS to the bridge's dnsmasq; no
+# forwarding from the bridge to link-local / cloud-metadata addresses.
+isolate() {
+  local br ic fc ip
+  br=$(bridge_name); ic=$(ichain); fc=$(fchain); ip=$(bridge_ip)
+  command -v iptables >/dev/null || die "PINLINE_ENGINE_ISOLATE=1 needs iptables"
+  unisolate
+  iptables -N "$ic"
+  iptables -A "$ic" -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
+  iptables -A "$ic" -d "$ip" -p udp --dport 53 -j RETURN
+  iptables -A "$ic" -d "$ip" -p tcp --dport 53 -j RETURN
+  iptables -A "$ic" -p tcp -j REJECT --reject-with tcp-reset
+  iptables -A "$ic" -j REJECT --reject-with icmp-port-unreachable
+  iptables -I INPUT 1 -i "$br" -j "$ic"
+  iptables -N "$fc"
+  iptables -A "$fc" -d 169.254.0.0/16 -p tcp -j REJECT --reject-with tcp-reset
+  iptables -A "$fc" -d 169.254.0.0/16 -j REJECT --reject-with icmp-port-unreachable
+  iptables -I FORWARD 1 -i "$br" -j "$fc"
+  if command -v ip6tables >/dev/null && ip6tables -S >/dev/null 2>&1; then
+    ip6tables -N "$ic" && ip6tables -A "$ic" -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN &&
+      ip6tables -A "$ic" -j REJECT && ip6tables -I INPUT 1 -i "$br" -j "$ic" || true
+    ip6tables -N "$fc" && ip6tables -A "$fc" -d fd00:ec2::254 -j REJECT &&
+      ip6tables -A "$fc" -d fe80::/10 -j REJECT && ip6tables -I FORWARD 1 -i "$br" -j "$fc" || true
+  fi
+  log "isolated: $br -> host rejected but DNS at $ip:53; $br -> 169.254.0.0/16, fd00:ec2::254 rejected ($ic, $fc)"
+}
+
+# unisolate removes this instance's chains and the jumps to them (idempotent).
+unisolate() {
+  local br ic fc t
+  br=$(bridge_name); ic=$(ichain); fc=$(fchain)
+  for t in iptables ip6tables; do
+    command -v "$t" >/dev/null || continue
+    "$t" -S >/dev/null 2>&1 || continue
+    while "$t" -D INPUT -i "$br" -j "$ic" 2>/dev/null; do :; done
+    while "$t" -D FORWARD -i "$br" -j "$fc" 2>/dev/null; do :; done
+    "$t" -F "$ic" 2>/dev/null || true; "$t" -X "$ic" 2>/dev/null || true
+    "$t" -F "$fc" 2>/dev/null || true; "$t" -X "$fc" 2>/dev/null || true
+  done
 }
 
 # Containers of an engine that died hard (SIGKILL, crash) keep running under
@@ -279,6 +338,7 @@ bridge_name() { # the engine names its bridge after the network: "dagger" -> dag
 
 cmd_clean() {
   cmd_stop
+  unisolate
   local br; br=$(bridge_name)
   if ip link show "$br" >/dev/null 2>&1; then log "removing bridge $br"; ip link del "$br" || true; fi
   # CNI chains of this network: the firewall plugin adds CNI-FORWARD/CNI-ADMIN,
@@ -329,6 +389,8 @@ cmd_env() {
   echo "PINLINE_DAGGER_CLI=$BIN/dagger"
   echo "_EXPERIMENTAL_DAGGER_RUNNER_HOST=unix://$SOCK"
   echo "_EXPERIMENTAL_DAGGER_CLI_BIN=$BIN/dagger"
+  [ "$ISOLATE" = 1 ] && echo "PINLINE_ENGINE_BRIDGE_IP=$(bridge_ip)"
+  return 0
 }
 
 case "${1:-}" in

@@ -47,6 +47,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}()
 	rd, err := openRunDir(o.Root, o.RunsDir, rec.ID)
 	if err != nil {
+		if errors.Is(err, ErrInvalid) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("create run directory: %w", err)
 	}
 	defer rd.Close()

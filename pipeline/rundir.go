@@ -9,6 +9,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/pinline/pinline/inventory"
 )
 
 // runDir is the run directory .pinline/runs/<id>/ opened as an os.Root:
@@ -27,6 +29,10 @@ type runDir struct {
 func openRunDir(repoRoot, runsDir, id string) (*runDir, error) {
 	base, rel := runsDir, "."
 	if r, err := filepath.Rel(repoRoot, runsDir); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		// Said clearly (bad input) rather than as os.Root's refusal below.
+		if real, inside := inventory.ResolveIn(repoRoot, r); !inside {
+			return nil, fmt.Errorf("%w: run directory %s resolves to %s, outside the repository (a symlink in the repository)", ErrInvalid, runsDir, real)
+		}
 		base, rel = repoRoot, r
 	} else if err := os.MkdirAll(runsDir, 0o755); err != nil {
 		return nil, err

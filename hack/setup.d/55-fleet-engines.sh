@@ -41,9 +41,12 @@ if [ ! -f "$tls/.complete" ]; then
   sign server "/CN=f14-tls engine" "$(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth')"
   sign client "/CN=ci-native/OU=contributors" "$(printf 'subjectAltName=URI:spiffe://example.org/ci/native\nextendedKeyUsage=clientAuth')"
   chmod 600 "$tls"/*.key
-  # a free loopback port, fixed for this cache
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' >"$tls/port"
   touch "$tls/.complete"
+fi
+# A free loopback port for the TLS listener, picked anew unless the engine
+# already runs with one.
+if ! PINLINE_ENGINE_NAME=f14-tls PINLINE_ENGINE_NETWORK=pf14t bash hack/engine.sh status >/dev/null 2>&1 || [ ! -f "$tls/port" ]; then
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' >"$tls/port"
 fi
 port=$(cat "$tls/port")
 PINLINE_ENGINE_TLS_ADDR=tcp://127.0.0.1:$port PINLINE_ENGINE_TLS_DIR=$tls start f14-tls pf14t 10.113.0.0/16

@@ -69,6 +69,15 @@ func TestRunEngineNativeTLS(t *testing.T) {
 		}
 	})
 
+	t.Run("engine check names the engine-native path", func(t *testing.T) {
+		cfg := engineJSON("check", filepath.Join(tlsDir, "client.crt"), filepath.Join(tlsDir, "client.key"))
+		code, out, e := runCLICtx(context.Background(), cliEnv, "engine", "check", "--engine-config", cfg, "--json")
+		if code != 0 || !strings.Contains(out, `"cacheMode": "engine-native"`) || !strings.Contains(out, `"version": "v0.19.10"`) ||
+			!strings.Contains(out, NativeBuilderID) {
+			t.Errorf("engine check: exit %d\n%s\n%s", code, out, e)
+		}
+	})
+
 	t.Run("certificate of another CA fails fast", func(t *testing.T) {
 		ca, err := engineconfig.NewCA("stranger CA", time.Now(), time.Hour)
 		if err != nil {

@@ -111,6 +111,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		LookupEnv: s.env,
 		HostEnv:   os.Environ(),
 	}
+	opts.Home, _ = s.env("HOME")
 	if opts.Tier == "" {
 		opts.Tier, _ = EnvTier.Lookup(s.env)
 	}

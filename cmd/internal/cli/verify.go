@@ -60,7 +60,7 @@ func (o *verifyOptions) AddFlags(c *cobra.Command) {
 func newVerifyCmd(s *streams) *cobra.Command {
 	var o verifyOptions
 	c := &cobra.Command{
-		Use:   "verify (--key KEY | --trusted-root FILE --certificate-identity ID --certificate-oidc-issuer URL) (--attestation FILE (--artifact FILE... | --digest sha256:HEX) | --pack FILE.tar.gz)",
+		Use:   "verify (--key KEY | --trusted-root FILE --certificate-identity ID --certificate-oidc-issuer URL) (--attestation FILE (--artifact FILE... | --digest ALG:HEX) | --pack FILE.tar.gz)",
 		Short: "Verify signed attestations before deploy (exit 0 verified, 1 failed, 2 bad input, 3 operational)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -82,7 +82,7 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 		return nil, usageErr(errors.New("--attestation FILE or --attestations DIR is required"))
 	}
 	if len(o.Artifacts) == 0 && len(o.Digests) == 0 {
-		return nil, usageErr(errors.New("--artifact FILE or --digest sha256:HEX is required"))
+		return nil, usageErr(errors.New("--artifact FILE or --digest ALG:HEX is required"))
 	}
 	if o.CacheMode != "" && o.CacheMode != "strong" && o.CacheMode != "shared" {
 		return nil, usageErr(fmt.Errorf("unknown --cache-mode %q, valid modes are %q", o.CacheMode, []string{"strong", "shared"}))
