@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -511,6 +512,9 @@ func checkCalls(o *Options, p *plan, rec *record.Run) error {
 	return nil
 }
 
+// imageDigest is a sha256 manifest digest.
+var imageDigest = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
 // resolvedImages are the images a trace's spans say the engine resolved:
 // span names "resolving <ref>@sha256:<hex>", deduplicated in span order.
 func (s *spanSink) resolvedImages(tid trace.TraceID) []record.Image {
@@ -526,7 +530,7 @@ func (s *spanSink) resolvedImages(tid trace.TraceID) []record.Image {
 		}
 		ref = strings.TrimSpace(ref)
 		name, dg, ok := strings.Cut(ref, "@")
-		if !ok || !digestRef.MatchString("@"+dg) || seen[ref] {
+		if !ok || !imageDigest.MatchString(dg) || seen[ref] {
 			continue
 		}
 		seen[ref] = true

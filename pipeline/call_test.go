@@ -49,7 +49,7 @@ func TestCallGate(t *testing.T) {
 			if tc.fromFile {
 				sp.Path = "pinline.yaml"
 			}
-			d, err := BuiltinGate{}.Evaluate(context.Background(), GateInput{Root: root, Spec: sp, Tier: tc.tier, Backend: BackendDagger})
+			d, err := CallGate{}.Evaluate(context.Background(), GateInput{Root: root, Spec: sp, Tier: tc.tier, Backend: BackendDagger})
 			if err != nil {
 				t.Fatal(err)
 			}

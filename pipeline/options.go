@@ -183,8 +183,8 @@ type GateInput struct {
 // fields and their JSON shapes are policy.Decision's (allow, violations,
 // warnings, waived, inputDigest, bundleDigest) plus gates, so one reader
 // serves `pinline check --format json` decisions and run records alike.
-// Built-in findings use the same Finding shape (see BuiltinGate for their
-// rule ids). See docs/run-record.md "decision.json".
+// The executor's own rules are catalogue rules (PL010, PL013, PL021; see
+// PolicyGate). See docs/run-record.md "decision.json".
 type Decision struct {
 	Allow      bool                   `json:"allow"`
 	Violations []policy.Finding       `json:"violations"`

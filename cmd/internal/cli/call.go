@@ -73,6 +73,7 @@ result goes to stdout. Modules of SDKs the engine cannot run offline
 	f.StringArrayVar(&o.policyDirs, "policy", nil, "directory of user Rego policies and data files for the gate (repeatable)")
 	f.StringVar(&o.policyData, "policy-data", "", "policy data file (default .pinline/policy.yaml when present)")
 	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "record SHA-512 besides SHA-256 for outputs in the SBOM")
+	o.gateTrust.AddFlags(c)
 	return c
 }
 
@@ -149,7 +150,14 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 		opts.Tier = "local"
 	}
 	opts.BuilderID = "https://pinline.dev/builders/" + opts.Tier
-	opts.Gate = pipeline.Gates{pipeline.BuiltinGate{}, pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData}}
+	// The gate: the policies of pinline check (their catalogue holds the
+	// executor's own rules) and the call rules that resolve paths.
+	maxAge, err := o.gateTrust.maxAge()
+	if err != nil {
+		return err
+	}
+	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}, pipeline.CallGate{}}
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.key != "" {
 		signer, err := attest.LoadSigner(ctx, o.key, passwordFunc(s, false))
