@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pinline/pinline/internal/gitserver"
 	"github.com/pinline/pinline/internal/testenv"
@@ -112,13 +113,13 @@ func (m *Gate) Report(
 	return dag.Directory().WithNewFile("report.txt", "report for "+name+"\n").File("report.txt")
 }
 `, marker, busybox, tagged),
-		".pinline/policy.yaml": `waivers:
+		".pinline/policy.yaml": fmt.Sprintf(`waivers:
   - rule: PL006
     path: ci/main.go
-    match: busybox:latest"
+    ref: %q
     reason: the tag-only pull is what the test records by digest
-    expires: 2099-12-31
-`,
+    expires: %s
+`, tagged, time.Now().UTC().AddDate(0, 0, 30).Format("2006-01-02")),
 		".gitignore":  ".pinline/runs/\n",
 		"data/in.txt": "inside\n",
 	}
@@ -293,8 +294,16 @@ tasks:
 		}
 		t.Setenv("PINLINE_TEST_TOKEN", "s3cret-value")
 		genv := map[string]string{EnvDaggerCLI.Name: env["PINLINE_MODULE_DAGGER_CLI"], EnvCosignPassword.Name: f.env[EnvCosignPassword.Name]}
+		// Outside tier local the repository's waivers do not apply: the
+		// operator's policy data (the same waiver) is passed instead.
+		b, err := os.ReadFile(filepath.Join(root, ".pinline", "policy.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opData := filepath.Join(t.TempDir(), "policy.yaml")
+		writeFile(t, opData, string(b))
 		code, out, e := runCLICtx(context.Background(), genv, "call", "--root", root, "--engine-config", filepath.Join(f.dir, "engine-extra.json"),
-			"--key", prefix+".key", "-m", "ci", "report", "--name", "signed", "--token", "env:PINLINE_TEST_TOKEN")
+			"--policy-data", opData, "--key", prefix+".key", "-m", "ci", "report", "--name", "signed", "--token", "env:PINLINE_TEST_TOKEN")
 		if code != 0 {
 			t.Fatalf("exit %d %s\n%s", code, out, e)
 		}
@@ -312,7 +321,7 @@ tasks:
 		if c["module"] != "git+https://example.test/acme/mods//ci@"+head || c["function"] != "report" {
 			t.Errorf("call %v", c)
 		}
-		b, _ := json.Marshal(c["args"])
+		b, _ = json.Marshal(c["args"])
 		if !strings.Contains(string(b), `{"name":"token","secret":true}`) || strings.Contains(string(b), "PINLINE_TEST_TOKEN") {
 			t.Errorf("secret argument recorded as %s", b)
 		}
