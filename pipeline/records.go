@@ -56,7 +56,9 @@ func newRecord(o *Options, p *plan) *record.Run {
 		t := n.task
 		rt := record.Task{Name: t.Name, Status: record.StatusSkipped, ExitCode: -1, From: t.From,
 			Command: command(t), Workdir: t.Workdir, Caches: []record.CacheUse{}, DependsOn: append([]string{}, n.deps...)}
-		if t.From == "" {
+		if t.Call != nil {
+			rt.Command = callCommand(t.Call)
+		} else if t.From == "" {
 			rt.Image = n.image
 			if !seen[n.image] {
 				seen[n.image] = true

@@ -140,8 +140,8 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	if err != nil {
 		return err
 	}
-	opts.Gate = pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}
+	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}, pipeline.CallGate{}}
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.tsa.Server != "" && o.key == "" {
 		return usageErr(errors.New("--timestamp-server needs --key (it timestamps the provenance signature)"))
@@ -206,7 +206,7 @@ func runExit(err error) error {
 		return e
 	}
 	switch {
-	case errors.Is(err, pipeline.ErrEngine), errors.Is(err, pipeline.ErrEvidence):
+	case errors.Is(err, pipeline.ErrEngine), errors.Is(err, pipeline.ErrEvidence), errors.Is(err, pipeline.ErrUnsupportedSDK):
 		return opErr(err)
 	case errors.Is(err, pipeline.ErrTaskFailed), errors.Is(err, pipeline.ErrInterrupted), errors.Is(err, pipeline.ErrExportGuard):
 		return deniedErr(err)
