@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pinline/pinline/policy"
+	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
 
@@ -16,7 +17,7 @@ import (
 // images pinned by digest, no literal secret values. It is combined with the
 // policy gate (see Gates); it never replaces it.
 //
-// Its findings are policy.Finding values with severity "deny", source
+// Its findings are record.Finding values with severity "deny", source
 // "builtin" and one of the stable rule ids below (waivers never apply).
 type BuiltinGate struct{}
 
@@ -41,8 +42,8 @@ var digestRef = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
 
 // Evaluate implements Gate.
 func (BuiltinGate) Evaluate(_ context.Context, in GateInput) (*Decision, error) {
-	d := &Decision{Gates: []string{SourceBuiltin}, Violations: []policy.Finding{}, Warnings: []policy.Finding{},
-		Waived: []policy.WaivedFinding{}}
+	d := &Decision{Decision: record.Decision{Gates: []string{SourceBuiltin}, Violations: []record.Finding{},
+		Warnings: []record.Finding{}, Waived: []record.WaivedFinding{}}}
 	file := in.Spec.Path
 	if in.Backend == BackendHost && in.Tier != "local" {
 		d.Violations = append(d.Violations, finding("", spec.Pos{}, RuleHostBackend,
@@ -78,9 +79,9 @@ func (BuiltinGate) Evaluate(_ context.Context, in GateInput) (*Decision, error) 
 	return d, nil
 }
 
-func finding(file string, pos spec.Pos, rule, msg string) policy.Finding {
-	return policy.Finding{RuleID: rule, Severity: policy.SeverityDeny, Message: msg, Help: builtinHelp[rule],
-		Source: SourceBuiltin, Pos: policy.Pos{File: file, Line: pos.Line, Column: pos.Column}}
+func finding(file string, pos spec.Pos, rule, msg string) record.Finding {
+	return record.Finding{RuleID: rule, Severity: policy.SeverityDeny, Message: msg, Help: builtinHelp[rule],
+		Source: SourceBuiltin, Pos: record.Pos{File: file, Line: pos.Line, Column: pos.Column}}
 }
 
 // Gates combines gates: every gate is asked, findings are merged, and the
@@ -93,8 +94,8 @@ func (gs Gates) Evaluate(ctx context.Context, in GateInput) (*Decision, error) {
 	if len(gs) == 0 {
 		return nil, fmt.Errorf("no gate configured")
 	}
-	out := &Decision{Allow: true, Violations: []policy.Finding{}, Warnings: []policy.Finding{},
-		Waived: []policy.WaivedFinding{}}
+	out := &Decision{Decision: record.Decision{Allow: true, Violations: []record.Finding{},
+		Warnings: []record.Finding{}, Waived: []record.WaivedFinding{}}}
 	var inputs, bundles []string
 	for _, g := range gs {
 		d, err := g.Evaluate(ctx, in)

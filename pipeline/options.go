@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/pinline/pinline/inventory"
-	"github.com/pinline/pinline/policy"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
@@ -46,9 +45,6 @@ var (
 	ErrExportGuard = errors.New("export would delete files")
 	// ErrEvidence: the SBOM or the provenance could not be produced.
 	ErrEvidence = errors.New("evidence error")
-	// ErrMalformedRecord is a run.json that is not valid JSON of a run
-	// record (bad input, exit 2).
-	ErrMalformedRecord = errors.New("malformed run record")
 )
 
 // Engine says how to reach the Dagger engine.
@@ -155,34 +151,14 @@ type GateInput struct {
 	Backend string
 }
 
-// Decision is the gate's answer; it is written as decision.json. The
-// fields and their JSON shapes are policy.Decision's (allow, violations,
-// warnings, waived, inputDigest, bundleDigest) plus gates, so one reader
-// serves `pinline check --format json` decisions and run records alike.
-// Built-in findings use the same Finding shape (see BuiltinGate for their
-// rule ids). See docs/run-record.md "decision.json".
+// Decision is the gate's answer: record.Decision, written as decision.json,
+// plus what the policy gate collected for the SBOM. Built-in findings use
+// the same Finding shape (see BuiltinGate for their rule ids).
 type Decision struct {
-	Allow      bool                   `json:"allow"`
-	Violations []policy.Finding       `json:"violations"`
-	Warnings   []policy.Finding       `json:"warnings"`
-	Waived     []policy.WaivedFinding `json:"waived"`
-	// InputDigest and BundleDigest are "sha256:<hex>" of the policy gate
-	// ("" without one; comma-joined when several gates report one).
-	InputDigest  string `json:"inputDigest"`
-	BundleDigest string `json:"bundleDigest"`
-	// Gates names the gates that contributed.
-	Gates []string `json:"gates"`
+	record.Decision
 
 	// inventory is what the policy gate collected, reused for the SBOM.
 	inventory *inventory.Inventory
-}
-
-// Ref is the run.json summary of d (counts and hex digests). Allow is false
-// whenever a violation is present, whatever d.Allow says (fail closed).
-func (d *Decision) Ref() record.DecisionRef {
-	return record.DecisionRef{Allow: d.Allow && len(d.Violations) == 0, Violations: len(d.Violations),
-		Warnings: len(d.Warnings), Waived: len(d.Waived),
-		InputSHA256: trimSHA(d.InputDigest), BundleSHA256: trimSHA(d.BundleDigest)}
 }
 
 // SBOMWriter writes the SBOM of a finished run. runDir holds the exported

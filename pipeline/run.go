@@ -52,7 +52,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res := &Result{Dir: dir, Record: rec}
 	fail := func(status string, err error) (*Result, error) {
 		rec.Status, rec.Error, rec.FinishedAt = status, err.Error(), o.Now().UTC()
-		if werr := writeJSON(filepath.Join(dir, record.RunFile), rec); werr != nil {
+		if werr := record.WriteRun(dir, rec); werr != nil {
 			return res, errors.Join(err, werr)
 		}
 		return res, err
@@ -67,7 +67,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("policy gate: %w", err))
 	}
-	if err := writeJSON(filepath.Join(dir, record.DecisionFile), d); err != nil {
+	if err := record.WriteDecision(dir, &d.Decision); err != nil {
 		return fail(record.StatusFailed, err)
 	}
 	rec.Decision = d.Ref()
@@ -93,7 +93,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// rec.Status is still "running" (newRecord); fail is the only change.
-	if err := writeJSON(filepath.Join(dir, record.RunFile), rec); err != nil {
+	if err := record.WriteRun(dir, rec); err != nil {
 		return fail(record.StatusFailed, err)
 	}
 	rctx := ctx
@@ -166,7 +166,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := writeEvidence(ctx, &o, dir, rec, d.inventory); err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("%w: %w", ErrEvidence, err))
 	}
-	if err := writeJSON(filepath.Join(dir, record.RunFile), rec); err != nil {
+	if err := record.WriteRun(dir, rec); err != nil {
 		return res, err
 	}
 	return res, nil

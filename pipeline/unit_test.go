@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
 
@@ -234,7 +235,7 @@ func TestDirDigestRegularFilesOnly(t *testing.T) {
 func TestDecisionRefDigests(t *testing.T) {
 	t.Parallel()
 	a, b := strings.Repeat("a", 64), strings.Repeat("b", 64)
-	d := &Decision{Allow: true, InputDigest: "sha256:" + a + ",sha256:" + b, BundleDigest: "sha256:" + a}
+	d := &Decision{Decision: record.Decision{Allow: true, InputDigest: "sha256:" + a + ",sha256:" + b, BundleDigest: "sha256:" + a}}
 	ref := d.Ref()
 	if ref.InputSHA256 != a+","+b || ref.BundleSHA256 != a {
 		t.Errorf("input %q bundle %q", ref.InputSHA256, ref.BundleSHA256)

@@ -56,12 +56,12 @@ func (o *verifyOptions) AddFlags(c *cobra.Command) {
 func newVerifyCmd(s *streams) *cobra.Command {
 	var o verifyOptions
 	c := &cobra.Command{
-		Use:   "verify --key KEY (--attestation FILE (--artifact FILE... | --digest sha256:HEX) | --pack FILE.tar.gz)",
+		Use:   "verify --key KEY (--attestation FILE (--artifact FILE... | --digest sha256:HEX) | --pack FILE.tar.gz --pack-key PACK_KEY)",
 		Short: "Verify signed attestations before deploy (exit 0 verified, 1 failed, 2 bad input, 3 operational)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.pack.Pack != "" {
-				return runVerifyPack(cmd.Context(), s, o.pack.Pack, o.key.Keys)
+				return runVerifyPack(cmd.Context(), s, o.pack.Pack, o.pack.PackKeys, o.key.Keys)
 			}
 			return runVerify(cmd, s, &o)
 		},

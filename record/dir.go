@@ -1,0 +1,156 @@
+package record
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+
+	"github.com/pinline/pinline/internal/atomicfile"
+	"github.com/pinline/pinline/internal/jsonerr"
+)
+
+// ErrMalformed is wrapped by every error about a run.json or decision.json
+// that was read but is not a record: invalid JSON, wrong types, a missing or
+// invalid id, an id that is not its directory's name.
+var ErrMalformed = errors.New("malformed run record")
+
+// ErrNoRunsDir means the runs directory does not exist.
+var ErrNoRunsDir = errors.New("runs directory not found")
+
+// runIDPattern is the charset of run ids: what pipeline's ids use
+// (20261122T163255Z-1a2b3c4d) and nothing that could act as a path
+// separator, a parent reference or a hidden file in an archive.
+var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
+
+// ValidRunID reports whether id is a safe run id: 1 to 128 characters of
+// [A-Za-z0-9_-], starting with a letter or digit. Run ids name directories
+// and archive entries, so nothing else is accepted.
+func ValidRunID(id string) bool { return runIDPattern.MatchString(id) }
+
+// ReadRun reads dir/run.json. The record must decode as a Run, carry a
+// valid id, and that id must be the directory's name (a record never speaks
+// for another run). Errors name the file; decoding errors wrap ErrMalformed
+// and give line and column. A missing file is an os.ErrNotExist error.
+func ReadRun(dir string) (*Run, error) {
+	p := filepath.Join(dir, RunFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var run Run
+	if err := json.Unmarshal(b, &run); err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", p, ErrMalformed, jsonerr.Describe(b, err, -1))
+	}
+	switch {
+	case run.ID == "":
+		return nil, fmt.Errorf("%s: %w: missing \"id\"", p, ErrMalformed)
+	case !ValidRunID(run.ID):
+		return nil, fmt.Errorf("%s: %w: invalid id %.80q (want [A-Za-z0-9_-], at most 128)", p, ErrMalformed, run.ID)
+	case run.ID != filepath.Base(dir):
+		return nil, fmt.Errorf("%s: %w: id %q is not the directory's name %q", p, ErrMalformed, run.ID, filepath.Base(dir))
+	}
+	return &run, nil
+}
+
+// WriteRun writes dir/run.json atomically.
+func WriteRun(dir string, run *Run) error { return writeJSON(filepath.Join(dir, RunFile), run) }
+
+// ReadDecision reads dir/decision.json strictly: unknown members, wrong
+// types and trailing data are errors wrapping ErrMalformed (the file is
+// ours; anything else in it was not written by pinline).
+func ReadDecision(dir string) (*Decision, error) {
+	p := filepath.Join(dir, DecisionFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var d Decision
+	if err := jsonerr.DecodeStrict(b, &d); err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", p, ErrMalformed, err)
+	}
+	return &d, nil
+}
+
+// WriteDecision writes dir/decision.json atomically. Nil lists are written
+// as [] so readers never see null.
+func WriteDecision(dir string, d *Decision) error {
+	c := *d
+	c.Violations = append([]Finding{}, c.Violations...)
+	c.Warnings = append([]Finding{}, c.Warnings...)
+	c.Waived = append([]WaivedFinding{}, c.Waived...)
+	c.Gates = append([]string{}, c.Gates...)
+	return writeJSON(filepath.Join(dir, DecisionFile), &c)
+}
+
+func writeJSON(p string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(p, append(b, '\n'), 0o644)
+}
+
+// RunDirs lists the run directories under runsDir, sorted by name. A
+// missing runsDir is an error wrapping ErrNoRunsDir.
+func RunDirs(runsDir string) ([]string, error) {
+	ents, err := os.ReadDir(runsDir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s", ErrNoRunsDir, runsDir)
+		}
+		return nil, fmt.Errorf("read runs directory: %w", err)
+	}
+	var dirs []string
+	for _, e := range ents {
+		if e.IsDir() {
+			dirs = append(dirs, filepath.Join(runsDir, e.Name()))
+		}
+	}
+	return dirs, nil
+}
+
+// ListRuns reads every run.json under runsDir (ReadRun), newest first. A
+// missing runsDir lists nothing. Directories without a readable record are
+// returned as errors joined together, after the records that could be read.
+func ListRuns(runsDir string) ([]Run, error) {
+	dirs, err := RunDirs(runsDir)
+	if errors.Is(err, ErrNoRunsDir) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var runs []Run
+	var errs []error
+	for _, d := range dirs {
+		r, err := ReadRun(d)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		runs = append(runs, *r)
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].ID > runs[j].ID })
+	return runs, errors.Join(errs...)
+}
+
+// SBOMName is the run's SBOM file relative to its directory: the name
+// run.json gives when it stays inside the directory, else SBOMFile.
+func (r *Run) SBOMName() string { return localOr(r.Evidence.SBOM, SBOMFile) }
+
+// ProvenanceName is the run's DSSE provenance file (see SBOMName).
+func (r *Run) ProvenanceName() string { return localOr(r.Evidence.Provenance, ProvenanceFile) }
+
+// BundleName is the run's sigstore bundle file (see SBOMName).
+func (r *Run) BundleName() string { return localOr(r.Evidence.Bundle, BundleFile) }
+
+func localOr(name, def string) string {
+	if name != "" && filepath.IsLocal(name) {
+		return name
+	}
+	return def
+}
