@@ -49,10 +49,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := os.MkdirAll(filepath.Join(dir, record.LogDir), 0o755); err != nil {
 		return nil, fmt.Errorf("create run directory: %w", err)
 	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open run directory: %w", err)
+	}
+	defer root.Close()
 	res := &Result{Dir: dir, Record: rec}
 	fail := func(status string, err error) (*Result, error) {
 		rec.Status, rec.Error, rec.FinishedAt = status, err.Error(), o.Now().UTC()
-		if werr := record.WriteRun(dir, rec); werr != nil {
+		if werr := record.WriteRun(root, rec); werr != nil {
 			return res, errors.Join(err, werr)
 		}
 		return res, err
@@ -67,7 +72,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("policy gate: %w", err))
 	}
-	if err := record.WriteDecision(dir, &d.Decision); err != nil {
+	if err := record.WriteDecision(root, &d.Decision); err != nil {
 		return fail(record.StatusFailed, err)
 	}
 	rec.Decision = d.Ref()
@@ -93,7 +98,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// rec.Status is still "running" (newRecord); fail is the only change.
-	if err := record.WriteRun(dir, rec); err != nil {
+	if err := record.WriteRun(root, rec); err != nil {
 		return fail(record.StatusFailed, err)
 	}
 	rctx := ctx
@@ -166,7 +171,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := writeEvidence(ctx, &o, dir, rec, d.inventory); err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("%w: %w", ErrEvidence, err))
 	}
-	if err := record.WriteRun(dir, rec); err != nil {
+	if err := record.WriteRun(root, rec); err != nil {
 		return res, err
 	}
 	return res, nil

@@ -1,15 +1,17 @@
 package record
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
 
-	"github.com/pinline/pinline/internal/atomicfile"
 	"github.com/pinline/pinline/internal/jsonerr"
 )
 
@@ -56,8 +58,8 @@ func ReadRun(dir string) (*Run, error) {
 	return &run, nil
 }
 
-// WriteRun writes dir/run.json atomically.
-func WriteRun(dir string, run *Run) error { return writeJSON(filepath.Join(dir, RunFile), run) }
+// WriteRun writes run.json into the run directory opened as root.
+func WriteRun(root *os.Root, run *Run) error { return writeJSON(root, RunFile, run) }
 
 // ReadDecision reads dir/decision.json strictly: unknown members, wrong
 // types and trailing data are errors wrapping ErrMalformed (the file is
@@ -75,23 +77,57 @@ func ReadDecision(dir string) (*Decision, error) {
 	return &d, nil
 }
 
-// WriteDecision writes dir/decision.json atomically. Nil lists are written
-// as [] so readers never see null.
-func WriteDecision(dir string, d *Decision) error {
+// WriteDecision writes decision.json into the run directory opened as
+// root. Nil lists are written as [] so readers never see null.
+func WriteDecision(root *os.Root, d *Decision) error {
 	c := *d
 	c.Violations = append([]Finding{}, c.Violations...)
 	c.Warnings = append([]Finding{}, c.Warnings...)
 	c.Waived = append([]WaivedFinding{}, c.Waived...)
 	c.Gates = append([]string{}, c.Gates...)
-	return writeJSON(filepath.Join(dir, DecisionFile), &c)
+	return writeJSON(root, DecisionFile, &c)
 }
 
-func writeJSON(p string, v any) error {
+func writeJSON(root *os.Root, name string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(p, append(b, '\n'), 0o644)
+	return WriteFile(root, name, append(b, '\n'))
+}
+
+// WriteFile replaces name (slash-separated, relative to the run directory
+// opened as root) with data: a temporary file in the same directory,
+// synced, then renamed, all inside the root, which refuses any path or
+// symlink leading out of it. Readers never see a partial file.
+func WriteFile(root *os.Root, name string, data []byte) error {
+	if dir := path.Dir(name); dir != "." {
+		if err := root.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := path.Join(path.Dir(name), "."+path.Base(name)+".pinline-"+hex.EncodeToString(rnd[:]))
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = root.Rename(tmp, name)
+	}
+	if werr != nil {
+		_ = root.Remove(tmp)
+		return fmt.Errorf("write %s: %w", name, werr)
+	}
+	return nil
 }
 
 // RunDirs lists the run directories under runsDir, sorted by name. A

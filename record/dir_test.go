@@ -35,13 +35,10 @@ func TestReadRunAndListRuns(t *testing.T) {
 		}
 	}
 	put("r1", `{"id":"r1","status":"succeeded"}`)
-	if err := WriteRun(filepath.Join(runs, "r2"), &Run{ID: "r2", Status: StatusFailed}); err == nil {
-		t.Fatal("WriteRun into a missing directory succeeded")
-	}
 	if err := os.Mkdir(filepath.Join(runs, "r2"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteRun(filepath.Join(runs, "r2"), &Run{ID: "r2", Status: StatusFailed}); err != nil {
+	if err := WriteRun(openRoot(t, filepath.Join(runs, "r2")), &Run{ID: "r2", Status: StatusFailed}); err != nil {
 		t.Fatal(err)
 	}
 	tests := map[string]struct{ body, want string }{
@@ -80,7 +77,7 @@ func TestDecisionRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	d := &Decision{Allow: true, InputDigest: "sha256:aa,sha256:bb", Gates: []string{"policy"},
 		Waived: []WaivedFinding{{Finding: Finding{RuleID: "PL001", Pos: Pos{File: "dagger.json", Line: 3}}, Waiver: Waiver{Rule: "PL001", Expires: "2999-01-01"}}}}
-	if err := WriteDecision(dir, d); err != nil {
+	if err := WriteDecision(openRoot(t, dir), d); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, DecisionFile))
@@ -103,5 +100,49 @@ func TestDecisionRoundTrip(t *testing.T) {
 	}
 	if _, err := ReadDecision(dir); !errors.Is(err, ErrMalformed) {
 		t.Errorf("a waived count (a shape nothing writes): %v, want ErrMalformed", err)
+	}
+}
+
+func openRoot(t *testing.T, dir string) *os.Root {
+	t.Helper()
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// WriteFile stays inside the root: a symlink committed or created in the
+// run directory cannot send a record elsewhere, and no temporary file is
+// left behind.
+func TestWriteFileStaysInRoot(t *testing.T) {
+	t.Parallel()
+	dir, outside := t.TempDir(), t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(dir, "logs")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "victim"), filepath.Join(dir, RunFile)); err != nil {
+		t.Fatal(err)
+	}
+	root := openRoot(t, dir)
+	if err := WriteFile(root, "logs/a.log", []byte("x")); err == nil {
+		t.Error("wrote through a symlinked directory")
+	}
+	// run.json as a symlink is replaced by the rename, never followed.
+	if err := WriteRun(root, &Run{ID: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+		t.Errorf("files written outside the run directory: %v", ents)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, RunFile)); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("run.json is %v, %v; want a regular file", fi, err)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".pinline-") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
 	}
 }

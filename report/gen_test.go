@@ -169,7 +169,7 @@ func writeRun(t testing.TB, root string, rs runSpec, key *ecdsaKey) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := record.WriteDecision(dir, dec); err != nil {
+	if err := record.WriteDecision(openRoot(t, dir), dec); err != nil {
 		t.Fatal(err)
 	}
 	run.Decision = dec.Ref()

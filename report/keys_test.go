@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -47,4 +48,15 @@ func fixtureVerifiers(t testing.TB) []attest.Verifier {
 		t.Fatal(err)
 	}
 	return vs
+}
+
+// openRoot opens a run directory as record's writers take it.
+func openRoot(t testing.TB, dir string) *os.Root {
+	t.Helper()
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }

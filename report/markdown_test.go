@@ -79,10 +79,10 @@ func hostileRuns(t *testing.T) string {
 		t.Fatal(err)
 	}
 	run.Decision = dec.Ref()
-	if err := record.WriteDecision(dir, dec); err != nil {
+	if err := record.WriteDecision(openRoot(t, dir), dec); err != nil {
 		t.Fatal(err)
 	}
-	if err := record.WriteRun(dir, run); err != nil {
+	if err := record.WriteRun(openRoot(t, dir), run); err != nil {
 		t.Fatal(err)
 	}
 	return root
@@ -98,6 +98,7 @@ func TestMarkdownHostile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rep.RunsDir = "runs" // the golden must not name the temporary directory
 	var out bytes.Buffer
 	if err := Render(&out, rep, "md"); err != nil {
 		t.Fatal(err)
