@@ -109,7 +109,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// 3. The backend.
-	ex := &exporter{runDir: dir, budget: o.AllowDelete}
+	ex := &exporter{runDir: dir, budget: o.AllowDelete, skip512: o.SkipSHA512}
 	var be backend
 	var version chan string
 	var sess *session

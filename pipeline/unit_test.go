@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"os"
@@ -210,16 +211,20 @@ func TestDirDigestRegularFilesOnly(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	want, wantSize, err := dirDigest(dir)
+	want, wantSize, wantFiles, err := dirDigest(context.Background(), dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(outside, filepath.Join(dir, "link")); err != nil {
 		t.Fatal(err)
 	}
-	got, size, err := dirDigest(dir)
+	got, size, files, err := dirDigest(context.Background(), dir, false)
 	if err != nil {
 		t.Fatal(err)
+	}
+	a512 := sha512.Sum512([]byte("a\n"))
+	if len(files) != 1 || files[0].Path != "a.txt" || files[0].Size != 2 || files[0].SHA512 != hex.EncodeToString(a512[:]) || len(wantFiles) != 1 {
+		t.Errorf("files = %+v, want a.txt with both digests", files)
 	}
 	if got != want || size != wantSize || size != 2 {
 		t.Errorf("with a symlink: digest %s size %d, want %s size %d", got, size, want, wantSize)
