@@ -155,12 +155,15 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 		return b.failure(ctx, err)
 	}
 	for _, o := range t.Outputs {
-		out, err := b.out.export(ctx, t.Name, o, func(ctx context.Context, staging string) error {
+		out, err := b.out.export(ctx, t.Name, o, func(ctx context.Context, st staging) error {
+			// The engine's export writes st.abs, a fresh directory
+			// entry under .staging (created through the run directory's
+			// root, never an output's destination).
 			var err error
 			if o.Type == "dir" {
-				_, err = synced.Directory(o.Path).Export(ctx, staging)
+				_, err = synced.Directory(o.Path).Export(ctx, st.abs)
 			} else {
-				_, err = synced.File(o.Path).Export(ctx, staging)
+				_, err = synced.File(o.Path).Export(ctx, st.abs)
 			}
 			return err
 		})

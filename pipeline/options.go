@@ -118,11 +118,21 @@ type Options struct {
 	// Attester, when set, writes signed provenance after a successful run.
 	Attester Attester
 
-	// LookupEnv resolves secrets `from: {env: NAME}`; nil resolves nothing.
+	// Secrets is the operator's secrets file (nil: none): per tier, the
+	// source of each logical secret. Outside tier local it is the only
+	// source; it must not lie inside the repository then.
+	Secrets *spec.SecretsFile
+	// LookupEnv resolves env sources (`{env: NAME}`); nil resolves nothing.
+	// Sensitive names (COSIGN_*, PINLINE_*, cloud credentials) are never
+	// looked up.
 	LookupEnv func(string) (string, bool)
-	// HostEnv is the base environment of tasks on the host backend and of
-	// secret commands.
+	// HostEnv is the environment tasks on the host backend and secret
+	// commands derive theirs from: host tasks get it without the sensitive
+	// variables, secret commands only PATH, HOME, USER, locale and TMPDIR.
 	HostEnv []string
+	// Home is the directory besides Root that tier-local secret files may
+	// be read from (default os.UserHomeDir; "" after that: none).
+	Home string
 	// Progress receives task events as they happen (may be nil). Calls are
 	// serialised.
 	Progress func(Event)

@@ -45,19 +45,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		r.Commit, r.Dirty, r.URI = gitInfo(ctx, o.Root)
 		repo <- r
 	}()
-	dir := filepath.Join(o.RunsDir, rec.ID)
-	if err := os.MkdirAll(filepath.Join(dir, record.LogDir), 0o755); err != nil {
+	rd, err := openRunDir(o.Root, o.RunsDir, rec.ID)
+	if err != nil {
 		return nil, fmt.Errorf("create run directory: %w", err)
 	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, fmt.Errorf("open run directory: %w", err)
-	}
-	defer root.Close()
+	defer rd.Close()
+	dir := rd.path
 	res := &Result{Dir: dir, Record: rec}
 	fail := func(status string, err error) (*Result, error) {
 		rec.Status, rec.Error, rec.FinishedAt = status, err.Error(), o.Now().UTC()
-		if werr := record.WriteRun(root, rec); werr != nil {
+		if werr := record.WriteRun(rd.root, rec); werr != nil {
 			return res, errors.Join(err, werr)
 		}
 		return res, err
@@ -72,7 +69,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("policy gate: %w", err))
 	}
-	if err := record.WriteDecision(root, &d.Decision); err != nil {
+	if err := record.WriteDecision(rd.root, &d.Decision); err != nil {
 		return fail(record.StatusFailed, err)
 	}
 	rec.Decision = d.Ref()
@@ -98,7 +95,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// rec.Status is still "running" (newRecord); fail is the only change.
-	if err := record.WriteRun(root, rec); err != nil {
+	if err := record.WriteRun(rd.root, rec); err != nil {
 		return fail(record.StatusFailed, err)
 	}
 	rctx := ctx
@@ -109,7 +106,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// 3. The backend.
-	ex := &exporter{runDir: dir, budget: o.AllowDelete, skip512: o.SkipSHA512}
+	ex := &exporter{runDir: dir, root: rd.root, budget: o.AllowDelete, skip512: o.SkipSHA512}
 	var be backend
 	var version chan string
 	var sess *session
@@ -141,7 +138,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// 4. The tasks.
-	r := &runner{o: &o, p: p, be: be, red: red, dir: dir, results: map[string]*outcome{}, tasks: map[string]*record.Task{}}
+	r := &runner{o: &o, p: p, be: be, red: red, rd: rd, results: map[string]*outcome{}, tasks: map[string]*record.Task{}}
 	for i := range rec.Tasks {
 		r.tasks[rec.Tasks[i].Name] = &rec.Tasks[i]
 	}
@@ -155,7 +152,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		_ = sess.Close()
 		r.markCached(sess.spans)
 	}
-	_ = os.RemoveAll(filepath.Join(dir, ".staging"))
+	_ = rd.root.RemoveAll(stagingDir)
 	for _, n := range p.order {
 		rec.Outputs = append(rec.Outputs, r.results[n.task.Name].outputs...)
 	}
@@ -168,22 +165,22 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// a run that was asked for evidence and has none is not a success.
 	rec.FinishedAt = o.Now().UTC()
 	rec.Status = record.StatusSucceeded
-	if err := writeEvidence(ctx, &o, dir, rec, d.inventory); err != nil {
+	if err := writeEvidence(ctx, &o, rd, rec, d.inventory); err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("%w: %w", ErrEvidence, err))
 	}
-	if err := record.WriteRun(root, rec); err != nil {
+	if err := record.WriteRun(rd.root, rec); err != nil {
 		return res, err
 	}
 	return res, nil
 }
 
-func writeEvidence(ctx context.Context, o *Options, dir string, rec *record.Run, inv *inventory.Inventory) error {
+func writeEvidence(ctx context.Context, o *Options, rd *runDir, rec *record.Run, inv *inventory.Inventory) error {
 	if o.SBOM != nil {
 		var b strings.Builder
-		if err := o.SBOM.WriteSBOM(ctx, rec, dir, inv, &b); err != nil {
+		if err := o.SBOM.WriteSBOM(ctx, rec, rd.path, inv, &b); err != nil {
 			return fmt.Errorf("sbom: %w", err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, record.SBOMFile), []byte(b.String()), 0o644); err != nil {
+		if err := rd.writeFile(record.SBOMFile, []byte(b.String())); err != nil {
 			return err
 		}
 		rec.Evidence.SBOM, rec.Evidence.SBOMSHA256 = record.SBOMFile, sha256Hex([]byte(b.String()))
@@ -196,17 +193,37 @@ func writeEvidence(ctx context.Context, o *Options, dir string, rec *record.Run,
 		if len(pv.Envelope) == 0 {
 			return fmt.Errorf("provenance: attester returned no envelope")
 		}
-		if err := os.WriteFile(filepath.Join(dir, record.ProvenanceFile), pv.Envelope, 0o644); err != nil {
+		if err := rd.writeFile(record.ProvenanceFile, pv.Envelope); err != nil {
 			return err
 		}
 		rec.Evidence.Provenance, rec.Evidence.ProvenanceSHA256 = record.ProvenanceFile, sha256Hex(pv.Envelope)
 		if len(pv.Bundle) > 0 {
-			if err := os.WriteFile(filepath.Join(dir, record.BundleFile), pv.Bundle, 0o644); err != nil {
+			if err := rd.writeFile(record.BundleFile, pv.Bundle); err != nil {
 				return err
 			}
 			rec.Evidence.Bundle = record.BundleFile
 		}
 		rec.Evidence.Signed, rec.Evidence.KeyRef = true, pv.KeyRef
+	}
+	return nil
+}
+
+// checkSecretsFile refuses, outside tier local, a secrets file the
+// repository could have written: one whose real path is inside the root.
+func checkSecretsFile(o *Options) error {
+	if o.Secrets == nil || o.Tier == "local" {
+		return nil
+	}
+	abs, err := filepath.Abs(o.Secrets.Path)
+	if err != nil {
+		return fmt.Errorf("%w: secrets file: %w", ErrInvalid, err)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	rootReal, _ := inventory.ResolveIn(o.Root, ".")
+	if rel, err := filepath.Rel(rootReal, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("%w: secrets file %s is inside the repository; outside tier local secret sources must come from the operator, not from repository content", ErrInvalid, o.Secrets.Path)
 	}
 	return nil
 }
@@ -252,6 +269,12 @@ func (o *Options) defaults() error {
 	}
 	if o.AllowDelete < 0 {
 		return fmt.Errorf("%w: --allow-delete must not be negative", ErrInvalid)
+	}
+	if o.Home == "" {
+		o.Home, _ = os.UserHomeDir()
+	}
+	if err := checkSecretsFile(o); err != nil {
+		return err
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -187,7 +187,7 @@ func (e *Engine) applyWaivers(d *Decision, all []Finding, opts EvalOptions) {
 		active = append(active, w)
 	}
 	for _, f := range all {
-		if w, ok := waiverFor(active, f); ok {
+		if w, ok := waiverFor(active, f); ok && !e.catalog[f.RuleID].NonWaivable {
 			d.Waived = append(d.Waived, WaivedFinding{Finding: f, Waiver: w})
 			continue
 		}

@@ -32,6 +32,9 @@ type Rule struct {
 	Title    string `json:"title"`
 	Help     string `json:"help"`
 	HelpURI  string `json:"helpUri"`
+	// NonWaivable rules (catalog "nonWaivable": true) are never
+	// suppressed by a waiver, wherever the waiver comes from.
+	NonWaivable bool `json:"nonWaivable,omitempty"`
 }
 
 // HelpURIBase is the documentation page rule ids link into.

@@ -3,6 +3,7 @@ package policy
 import (
 	"maps"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -213,7 +214,7 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 			Ref: im.Ref, Registry: im.Registry, Repository: im.Repository, Tag: im.Tag, Digest: im.Digest})
 	}
 	for _, sf := range inv.Specs {
-		in.Specs = append(in.Specs, inSpec(sf))
+		in.Specs = append(in.Specs, inSpec(inv.Root, sf))
 	}
 	for _, u := range inv.Unresolved {
 		in.Unresolved = append(in.Unresolved, InUnresolved(u))
@@ -248,7 +249,7 @@ func inRemote(r *inventory.RemoteRef) *InRemote {
 	return &InRemote{Module: mod, Host: r.Host, Repo: r.Repo, Subpath: r.Subpath, Ref: r.Ref, RefKind: r.RefKind}
 }
 
-func inSpec(sf inventory.SpecFile) InSpec {
+func inSpec(root string, sf inventory.SpecFile) InSpec {
 	out := InSpec{Path: sf.Path, Tasks: []InTask{}}
 	s := sf.Spec
 	if s == nil {
@@ -262,7 +263,7 @@ func inSpec(sf inventory.SpecFile) InSpec {
 			Mounts: []InMount{}, Secrets: []InSecret{}, Env: []InEnv{}}
 		for _, m := range t.Mounts {
 			it.Mounts = append(it.Mounts, InMount{Pos: at(m.Pos), Source: m.Source, Target: m.Target,
-				Resolved: resolveMount(dir, m.Source), ReadOnly: m.ReadOnly})
+				Resolved: realMount(root, resolveMount(dir, m.Source)), ReadOnly: m.ReadOnly})
 		}
 		for _, sec := range t.Secrets {
 			it.Secrets = append(it.Secrets, InSecret{Pos: at(sec.Pos), Name: sec.Name, Literal: sec.Value != "",
@@ -292,6 +293,31 @@ func resolveMount(specDir, src string) string {
 		return path.Clean("/" + strings.TrimPrefix(src, "/"))
 	}
 	return path.Clean(path.Join(specDir, src))
+}
+
+// realMount follows the symlinks of a lexically resolved mount source on
+// the host (inventory.ResolveIn): a source inside the root stays relative
+// (its real path), one that leads out becomes the absolute real path, which
+// PL011 denies. Sources that escape lexically are returned unchanged.
+func realMount(root, lexical string) string {
+	if lexical == ".." || strings.HasPrefix(lexical, "../") || path.IsAbs(lexical) {
+		return lexical
+	}
+	if root == "" {
+		root = "."
+	}
+	real, inside := inventory.ResolveIn(root, filepath.FromSlash(lexical))
+	if !inside {
+		return filepath.ToSlash(real)
+	}
+	// real is under the root's real path, which is what ResolveIn of "."
+	// returns.
+	rootReal, _ := inventory.ResolveIn(root, ".")
+	rel, err := filepath.Rel(rootReal, real)
+	if err != nil {
+		return filepath.ToSlash(real)
+	}
+	return filepath.ToSlash(rel)
 }
 
 func nonNil[T any](s []T) []T {

@@ -127,6 +127,11 @@ func TestDefaultRules(t *testing.T) {
 			want: []got{{"PL013", "deny", Pos{}}}},
 		{name: "PL013 host backend in local", tier: "local", run: &RunInfo{Backend: "host"}},
 		{name: "PL013 dagger backend in trusted", tier: "trusted", run: &RunInfo{Backend: "dagger"}},
+		{name: "PL015 spec secret source in untrusted", tier: "untrusted",
+			tweak: func(i *inventory.Inventory) { task(i).Secrets[0].From = spec.SecretSource{Command: []string{"id"}} },
+			want:  []got{{"PL015", "deny", Pos{File: "pinline.yaml", Line: 9, Column: 7}}}},
+		{name: "PL015 spec secret source in local", tier: "local",
+			tweak: func(i *inventory.Inventory) { task(i).Secrets[0].From = spec.SecretSource{File: "k"} }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,8 +177,8 @@ func hasDeny(gs []got) bool {
 func TestCatalogCoversEveryRule(t *testing.T) {
 	t.Parallel()
 	rules := loadDefault(t).Rules()
-	if len(rules) != 14 {
-		t.Fatalf("catalog has %d rules, want 14", len(rules))
+	if len(rules) != 15 {
+		t.Fatalf("catalog has %d rules, want 15", len(rules))
 	}
 	for _, r := range rules {
 		if r.Severity != SeverityDeny && r.Severity != SeverityWarn || r.Title == "" || r.Help == "" {

@@ -74,6 +74,12 @@ catalog := {
 		"title": "waiver expired",
 		"help": "Fix the finding the waiver covered, or renew the waiver with a new reason and expiry date in .pinline/policy.yaml.",
 	},
+	"PL015": {
+		"severity": "deny",
+		"title": "secret source chosen by the repository outside tier local",
+		"help": "Remove `from:` from the secret in pinline.yaml and give the logical name a source for this tier in the operator's secrets file (`pinline run --secrets FILE` or $PINLINE_SECRETS; docs/secrets.md). Not waivable.",
+		"nonWaivable": true,
+	},
 }
 
 # finding builds one result object. Every rule returns these.

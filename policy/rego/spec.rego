@@ -42,3 +42,20 @@ deny contains finding("PL013", msg, object.get(input.run, "pos", {})) if {
 	input.tier != "local"
 	msg := sprintf("backend host is not allowed in tier %q", [input.tier])
 }
+
+# PL015: outside tier local the repository never chooses where a secret comes
+# from: sources are the operator's (--secrets FILE). Never waivable.
+deny contains {"id": "PL015", "msg": msg, "pos": sec.pos} if {
+	input.tier != "local"
+	some sp in input.specs
+	some task in sp.tasks
+	some sec in task.secrets
+	kind := spec_secret_source(sec)
+	msg := sprintf("task %q: secret %q names its own source (from.%s); secret sources outside tier local (here %q) come only from the operator's secrets file", [task.name, sec.name, kind, input.tier])
+}
+
+spec_secret_source(sec) := "env" if sec.fromEnv != ""
+
+spec_secret_source(sec) := "file" if sec.fromFile != ""
+
+spec_secret_source(sec) := "command" if sec.fromCommand

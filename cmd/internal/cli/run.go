@@ -32,6 +32,7 @@ type runOptions struct {
 	policyDirs     []string
 	policyData     string
 	sbomSHA512     bool
+	secrets        string
 }
 
 func (o *runOptions) AddFlags(c *cobra.Command) {
@@ -46,6 +47,7 @@ func (o *runOptions) AddFlags(c *cobra.Command) {
 	f.StringVar(&o.backend, "backend", pipeline.BackendDagger, "where tasks run: dagger, or host (debugging; denied outside tier local)")
 	f.StringArrayVar(&o.policyDirs, "policy", nil, "directory of user Rego policies and data files for the gate (repeatable)")
 	f.StringVar(&o.policyData, "policy-data", "", "policy data file (default .pinline/policy.yaml when present)")
+	f.StringVar(&o.secrets, "secrets", "", "operator secrets file: per tier, logical secret name -> {env|file|command} (default $"+EnvSecrets.Name+"; see --help)")
 	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "hash outputs with SHA-512 besides SHA-256 (one pass, recorded in run.json and the SBOM; false: SHA-256 only, about twice as fast)")
 }
 
@@ -59,7 +61,26 @@ allows opens one session on the Dagger engine and runs the selected tasks (all
 when none are named, plus their dependencies) as a DAG. Everything is recorded
 in .pinline/runs/<run-id>/: run.json, decision.json, logs/<task>.log, exported
 outputs with SHA-256, and, for a succeeded run, the SBOM and (with --key) the
-signed provenance. A denied run never connects to the engine.`,
+signed provenance. A denied run never connects to the engine.
+
+Secrets: a spec names logical secrets and where they go in the container
+(env or path). Their values come from the operator's secrets file
+(--secrets FILE or $PINLINE_SECRETS), kept outside the repository:
+
+  version: 1
+  tiers:
+    untrusted:
+      npm-token: {env: PR_NPM_TOKEN}          # a variable of pinline's environment
+    trusted:
+      npm-token: {file: /etc/pinline/npm}     # a file (relative: to the secrets file)
+      deploy: {command: [fetch-secret, deploy]} # stdout of a command (minimal environment)
+
+Outside tier local that file is the only source: a spec's own from: is
+denied by PL015 (never waivable). In tier local a spec's from: is honoured:
+env (never COSIGN_*, PINLINE_* or cloud credentials), a file inside the
+repository or $HOME (no symlink or .. out of them), a command run with
+PATH, HOME, USER and locale only. Outputs are written under the run
+directory only (dest relative, no ..).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd.Context(), s, o, args)
 		},
@@ -93,6 +114,13 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	}
 	if opts.Tier == "" {
 		opts.Tier = "local"
+	}
+	if p := secretsPath(s, o.secrets); p != "" {
+		sf, err := spec.LoadSecretsFile(p)
+		if err != nil {
+			return usageErr(err)
+		}
+		opts.Secrets = sf
 	}
 	opts.BuilderID = "https://pinline.dev/builders/" + opts.Tier
 	// The gate: the executor's own rules and the policies of pinline check.
@@ -133,6 +161,16 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		}
 	}
 	return runExit(err)
+}
+
+// secretsPath is the operator secrets file: the flag, else
+// $PINLINE_SECRETS ("" when neither is set).
+func secretsPath(s *streams, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	p, _ := EnvSecrets.Lookup(s.env)
+	return p
 }
 
 // runExit maps pipeline errors to exit codes.
