@@ -27,9 +27,9 @@ func signerOf(t testing.TB, k *ecdsa.PrivateKey) attest.Signer {
 }
 
 // verifiersOf are attest verifiers of the keys' public halves.
-func verifiersOf(t testing.TB, ks ...*ecdsa.PrivateKey) []attest.Verifier {
+func verifiersOf(t testing.TB, ks ...*ecdsa.PrivateKey) []Verifier {
 	t.Helper()
-	vs := make([]attest.Verifier, 0, len(ks))
+	vs := make([]Verifier, 0, len(ks))
 	for i, k := range ks {
 		v, err := attest.NewVerifier(k.Public(), fmt.Sprintf("key%d.pub", i))
 		if err != nil {
@@ -41,13 +41,13 @@ func verifiersOf(t testing.TB, ks ...*ecdsa.PrivateKey) []attest.Verifier {
 }
 
 // fixtureVerifiers load testdata/keys/fixture.pub as the CLI loads --key.
-func fixtureVerifiers(t testing.TB) []attest.Verifier {
+func fixtureVerifiers(t testing.TB) []Verifier {
 	t.Helper()
 	vs, err := attest.LoadVerifiers(t.Context(), []string{filepath.Join("testdata", "keys", "fixture.pub")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return vs
+	return Verifiers(vs)
 }
 
 // openRoot opens a run directory as record's writers take it.

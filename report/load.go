@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/record"
 )
 
@@ -23,7 +22,7 @@ type Options struct {
 	Since time.Time
 	// Verifiers re-check provenance signatures (attest.LoadVerifiers);
 	// none means "not checked".
-	Verifiers []attest.Verifier
+	Verifiers []Verifier
 	// Now is the report time (waiver expiry); zero means time.Now().
 	Now time.Time
 	// Progress, when set, is called after each run directory is read.

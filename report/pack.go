@@ -41,7 +41,7 @@ type PackOptions struct {
 	// Signer signs the manifest with the pack-signing key; required (an
 	// unsigned pack proves nothing). It should not be a build key: verify
 	// checks the manifest against --pack-key only.
-	Signer attest.Signer
+	Signer Signer
 	// GatewayLog is an optional JSON-lines audit log of the mTLS gateway;
 	// lines whose time falls in a packed run's window are included.
 	GatewayLog string

@@ -38,7 +38,7 @@ type statement struct {
 
 // readProvenance parses the provenance envelope and re-checks its
 // signature with verifiers (attest). The verdict never comes from run.json.
-func readProvenance(ctx context.Context, dir string, run *record.Run, verifiers []attest.Verifier, problems *[]string) ProvInfo {
+func readProvenance(ctx context.Context, dir string, run *record.Run, verifiers []Verifier, problems *[]string) ProvInfo {
 	pi := ProvInfo{Verdict: VerdictUnsigned, Subjects: []Subject{}}
 	if _, err := os.Stat(filepath.Join(dir, run.BundleName())); err == nil {
 		pi.Bundle = true
@@ -66,7 +66,7 @@ func readProvenance(ctx context.Context, dir string, run *record.Run, verifiers 
 	case len(verifiers) == 0:
 		pi.Verdict = VerdictUnchecked
 	default:
-		_, err := env.Verify(ctx, verifiers)
+		_, err := env.Verify(ctx, toAttest(verifiers))
 		switch {
 		case err != nil:
 			pi.Verdict, pi.VerdictDetail = VerdictInvalid, err.Error()

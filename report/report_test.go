@@ -9,11 +9,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/record"
 )
 
-func buildFixtureReport(t *testing.T, verifiers []attest.Verifier) *Report {
+func buildFixtureReport(t *testing.T, verifiers []Verifier) *Report {
 	t.Helper()
 	rep, err := Build(t.Context(), Options{RunsDir: filepath.Join("testdata", "runs"), Verifiers: verifiers, Now: fixtureNow, Workers: 2})
 	if err != nil {
@@ -58,7 +57,7 @@ func TestVerdicts(t *testing.T) {
 	}
 	tests := []struct {
 		name      string
-		verifiers []attest.Verifier
+		verifiers []Verifier
 		want      map[string]string
 	}{
 		{"fixture key", fixtureVerifiers(t), map[string]string{

@@ -81,8 +81,8 @@ type PackResult struct {
 // each run's provenance (the build keys, `--key`). A build key is never a
 // pack key: a pack signed with one is refused.
 type PackKeys struct {
-	Manifest   []attest.Verifier
-	Provenance []attest.Verifier
+	Manifest   []Verifier
+	Provenance []Verifier
 }
 
 // packRun is what VerifyPack keeps of a packed run.json.
@@ -223,7 +223,7 @@ func (v *packVerifier) manifest(ctx context.Context, r io.Reader, size int64) er
 	if err != nil {
 		return &PackError{File: PackManifest, Problem: ProblemSignature, Detail: err.Error()}
 	}
-	if _, err := env.Verify(ctx, v.keys.Manifest); err != nil {
+	if _, err := env.Verify(ctx, toAttest(v.keys.Manifest)); err != nil {
 		return &PackError{File: PackManifest, Problem: ProblemSignature, Detail: "not signed by a pack key (--pack-key): " + err.Error()}
 	}
 	if env.PayloadType != attest.PayloadTypeInToto {
@@ -334,7 +334,7 @@ func (v *packVerifier) checkEnvelope(ctx context.Context, name string, b []byte)
 	if len(env.Signatures) == 0 {
 		return &PackError{File: name, Problem: ProblemSignature, Detail: unsignedDetail}
 	}
-	if _, err := env.Verify(ctx, v.keys.Provenance); err != nil {
+	if _, err := env.Verify(ctx, toAttest(v.keys.Provenance)); err != nil {
 		return &PackError{File: name, Problem: ProblemSignature, Detail: err.Error()}
 	}
 	return nil

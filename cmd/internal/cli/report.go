@@ -96,7 +96,7 @@ func runReport(ctx context.Context, s *streams, o *reportOptions) error {
 		if err != nil {
 			return keyErr("--key", err)
 		}
-		opts.Verifiers = vs
+		opts.Verifiers = report.Verifiers(vs)
 	}
 	var signer attest.Signer
 	if o.Pack != "" {

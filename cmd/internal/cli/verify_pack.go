@@ -40,14 +40,15 @@ func runVerifyPack(ctx context.Context, s *streams, pack string, packKeys, build
 	if err := distinctKeyRoles(packKeys, buildKeys); err != nil {
 		return usageErr(err)
 	}
-	var keys report.PackKeys
-	var err error
-	if keys.Manifest, err = attest.LoadVerifiers(ctx, packKeys); err != nil {
+	manifest, err := attest.LoadVerifiers(ctx, packKeys)
+	if err != nil {
 		return keyErr("--pack-key", err)
 	}
-	if keys.Provenance, err = attest.LoadVerifiers(ctx, buildKeys); err != nil {
+	provenance, err := attest.LoadVerifiers(ctx, buildKeys)
+	if err != nil {
 		return keyErr("--key", err)
 	}
+	keys := report.PackKeys{Manifest: report.Verifiers(manifest), Provenance: report.Verifiers(provenance)}
 	f, err := os.Open(pack)
 	if err != nil {
 		return usageErr(fmt.Errorf("--pack: %w", err))
