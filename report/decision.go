@@ -1,13 +1,8 @@
 package report
 
 import (
-	"strings"
-
 	"github.com/pinline/pinline/record"
 )
-
-// digestHex strips a "sha256:" prefix.
-func digestHex(s string) string { return strings.TrimPrefix(s, "sha256:") }
 
 // Finding is a policy violation, warning or waived violation as the report
 // shows it (a record.Finding flattened, with its waiver's expiry and reason).

@@ -111,10 +111,3 @@ func readDecision(dir string, run *record.Run, problems *[]string) PolicyInfo {
 	}
 	return pi
 }
-
-func nonNil(f []Finding) []Finding {
-	if f == nil {
-		return []Finding{}
-	}
-	return f
-}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"text/tabwriter"
@@ -61,5 +60,3 @@ func newRunsCmd(s *streams) *cobra.Command {
 	o.AddFlags(c)
 	return c
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
