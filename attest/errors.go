@@ -37,6 +37,7 @@ var (
 	ErrSubjectMismatch    = errors.New("artifact is not a subject of the attestation")
 	ErrBuilderID          = errors.New("builder id does not match")
 	ErrSourceURI          = errors.New("source URI does not match")
+	ErrSourceRef          = errors.New("source ref does not match")
 	ErrTier               = errors.New("tier does not match")
 	ErrIdentity           = errors.New("gateway identity does not match")
 	ErrCacheMode          = errors.New("gateway cache mode does not match")

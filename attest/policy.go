@@ -123,35 +123,68 @@ func (p *DeployPolicy) Eval(ctx context.Context, input map[string]any) error {
 }
 
 // policyInput is the documented input document of deploy policies
-// (docs/verify.md): the whole statement plus the verification facts.
+// (docs/verify.md): the whole statement plus the verification facts. Only
+// verified facts are there: log entries and timestamps that verified, the
+// identity of a certificate that chained to the trusted root.
 func policyInput(a *Attestation, r *Result, o *VerifyOptions) map[string]any {
 	var st any
-	_ = json.Unmarshal(r.statement, &st) // parsed successfully before
+	if r.statement != nil {
+		_ = json.Unmarshal(r.statement, &st) // parsed successfully before
+	}
 	arts := make([]any, 0, len(o.Artifacts))
 	for _, art := range o.Artifacts {
-		arts = append(arts, map[string]any{"name": art.Name, "sha256": art.SHA256, "isSubject": hasDigest(r.Subjects, art.SHA256)})
+		m := map[string]any{"name": art.Name, "sha256": art.SHA256, "isSubject": art.coveredBy(r.subjects)}
+		if len(art.Digests) > 0 {
+			m["digests"] = jsonValue(art.Digests)
+		}
+		arts = append(arts, m)
+	}
+	payloadType := ""
+	if a.Envelope != nil {
+		payloadType = a.Envelope.PayloadType
 	}
 	facts := map[string]any{
 		"attestation":   a.Source,
 		"index":         a.Index,
 		"format":        a.Format,
-		"payloadType":   a.Envelope.PayloadType,
+		"payloadType":   payloadType,
 		"key":           r.Key,
+		"keyless":       r.Certificate != nil,
 		"statementType": r.StatementType,
 		"predicateType": r.PredicateType,
 		"artifacts":     arts,
 		"builderId":     r.BuilderID,
 		"sourceUri":     r.SourceURI,
+		"sourceRef":     r.SourceRef,
 		"tier":          r.Tier,
 		"identity":      r.Identity,
 		"cacheMode":     r.CacheMode,
-		"constraints": map[string]any{"builderId": o.BuilderID, "sourceUri": o.SourceURI, "tier": o.Tier,
+		"constraints": map[string]any{"builderId": o.BuilderID, "sourceUri": o.SourceURI, "sourceRef": o.SourceRef, "tier": o.Tier,
 			"identity": o.Identity, "cacheMode": o.CacheMode},
-		"tlogEntries": 0,
+		"certificate": jsonValue(r.Certificate),
+		"tlogEntries": jsonValue(orEmpty(r.LogEntries)),
+		"timestamps":  jsonValue(orEmpty(r.Timestamps)),
 	}
 	if a.Bundle != nil {
-		facts["tlogEntries"] = a.Bundle.TlogEntries
 		facts["bundleMediaType"] = a.Bundle.MediaType
 	}
 	return map[string]any{"statement": st, "verification": facts}
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// jsonValue is v as the JSON value Rego reads (nil stays null).
+func jsonValue(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
 }

@@ -181,3 +181,21 @@ func describe(c *x509.Certificate) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// ReasonEngineGone: a connection of a session whose engine is down or no
+// longer configured; the session fails (outcome error), it never moves.
+const ReasonEngineGone = "session-engine-gone"
+
+// CertIdentity names a certificate by what it claims, for records of
+// connections nobody authorized (an engine's own TLS listener accepts any
+// certificate its CA signed): the first SPIFFE ID, else the first SAN URI,
+// else the first SAN DNS name, else the subject CN, as "field:value"; ""
+// when it has none of them.
+func CertIdentity(c *x509.Certificate) string {
+	for _, f := range []string{FieldSPIFFE, FieldURI, FieldDNS, FieldCN} {
+		if v := (IdentityRule{Field: f}).values(c); len(v) > 0 {
+			return f + ":" + v[0]
+		}
+	}
+	return ""
+}

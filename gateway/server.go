@@ -31,6 +31,12 @@ type Server struct {
 	auditErr atomic.Pointer[error]
 	failed   chan struct{}
 	failOnce sync.Once
+
+	metrics *metrics
+	check   healthCheck
+	// backendTLS is the client config toward tls:// engines (nil: none).
+	backendTLS *tls.Config
+	log        io.Writer // operator messages (health changes, draining); nil: none
 }
 
 // New loads the gateway's TLS material (checked at now) and returns a
@@ -44,11 +50,11 @@ func New(cfg *engineconfig.Gateway, audit io.Writer, now func() time.Time) (*Ser
 		return nil, err
 	}
 	s := &Server{cfg: cfg, tls: tc, audit: newAuditLog(audit), pools: map[string]*pool{}, now: now,
-		stop: make(chan struct{}), failed: make(chan struct{})}
-	for i := range cfg.Tiers {
-		t := &cfg.Tiers[i]
-		s.pools[t.Name] = newPool(t.BackendPaths())
+		stop: make(chan struct{}), failed: make(chan struct{}), metrics: newMetrics(), check: checkEngine}
+	if s.backendTLS, err = cfg.BackendClientTLS(now()); err != nil {
+		return nil, err
 	}
+	s.initPools()
 	return s, nil
 }
 
@@ -80,6 +86,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		ln.Close()
 	}()
+	go s.healthLoop(ctx)
 	var acceptErr error
 	for {
 		c, err := ln.Accept()
@@ -130,6 +137,7 @@ func (s *Server) drain() {
 }
 
 func (s *Server) record(r *AuditRecord) {
+	s.metrics.ended(r)
 	if err := s.audit.write(r); err != nil {
 		s.auditErr.CompareAndSwap(nil, &err)
 		s.failOnce.Do(func() { close(s.failed) })
@@ -187,7 +195,8 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 		_ = writeLine(conn, ServerHello{Version: ProtocolVersion, Error: OutcomeRefused, Reason: rec.Reason, Detail: err.Error()})
 		return
 	}
-	rec.RequestedTier = hello.Tier
+	s.metrics.handshake.Observe(s.now().Sub(start).Seconds())
+	rec.RequestedTier, rec.Session = hello.Tier, hello.Session
 	as, err := s.cfg.Assign(leaf, hello.Tier)
 	if err != nil {
 		var re *engineconfig.RefusedError
@@ -213,8 +222,11 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 
 	p := s.pools[as.Tier.Name]
 	dctx, cancel := context.WithDeadline(ctx, deadline)
-	back, b, err := p.dial(dctx, &s.dialer)
+	back, l, err := p.dial(dctx, s.dialBackend, hello.Session, hello.Engine)
 	cancel()
+	if err != nil && s.engineGone(conn, rec, p, hello, err) {
+		return
+	}
 	if err != nil {
 		// The audit log gets the dial errors (socket paths); the client
 		// gets the tier and how many engines were tried.
@@ -223,8 +235,11 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 			Detail: fmt.Sprintf("no engine of tier %q answered (%d backend(s) tried; see the gateway audit log)", as.Tier.Name, len(p.backends))})
 		return
 	}
-	defer p.release(b)
-	rec.Backend = "unix://" + b.path
+	b := l.b
+	s.metrics.opened(p.tier, b.id, l.newSession)
+	defer s.endLease(l)
+	rec.Backend, rec.Engine, assigned.Engine = b.key, b.id, b.id
+	s.metrics.backendState(p.tier, b)
 	err = writeLine(conn, assigned)
 	if err != nil {
 		back.Close()

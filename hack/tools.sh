@@ -16,6 +16,7 @@ declare -A pkg=(
   [conftest]=github.com/open-policy-agent/conftest
   [opa]=github.com/open-policy-agent/opa
   [syft]=github.com/anchore/syft/cmd/syft
+  [helm]=helm.sh/helm/v3/cmd/helm
 )
 
 for name in "$@"; do

@@ -112,7 +112,7 @@ type recordingAttester struct {
 	calls int
 }
 
-func (a *recordingAttester) Attest(_ context.Context, r *record.Run) (*Provenance, error) {
+func (a *recordingAttester) Attest(_ context.Context, r *record.Run, _ string) (*Provenance, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.calls++

@@ -82,22 +82,32 @@ type SignedProvenance struct {
 	KeyRef string
 	// Version is pinline's version, recorded as the builder version.
 	Version string
+	// Sign are signing options (an RFC 3161 timestamp authority).
+	Sign attest.SignOptions
 }
 
 // Attest implements Attester.
-func (p SignedProvenance) Attest(ctx context.Context, run *record.Run) (*Provenance, error) {
+func (p SignedProvenance) Attest(ctx context.Context, run *record.Run, recordSHA256 string) (*Provenance, error) {
 	if p.Signer == nil {
 		return nil, fmt.Errorf("no signer")
 	}
-	env, bundle, err := attest.SignProvenance(ctx, BuildDescription(run, p.Version), p.Signer)
+	d := BuildDescription(run, p.Version)
+	if len(d.Subjects) == 0 && recordSHA256 != "" {
+		d.Subjects = []attest.Subject{{Name: record.RunFile, SHA256: recordSHA256}}
+	}
+	env, bundle, err := attest.SignProvenanceWith(ctx, d, p.Signer, p.Sign)
 	if err != nil {
 		return nil, err
 	}
 	return &Provenance{Envelope: env, Bundle: bundle, KeyRef: p.KeyRef}, nil
 }
 
+func (p SignedProvenance) keyRef() string { return p.KeyRef }
+
 // BuildDescription maps a run record to what the provenance states. The
-// subjects are the exported outputs; nothing secret is in a run record.
+// subjects are the exported outputs (a run without outputs is attested
+// with its run.json as the subject: see SignedProvenance.Attest); nothing
+// secret is in a run record.
 func BuildDescription(run *record.Run, version string) attest.BuildDescription {
 	d := attest.BuildDescription{
 		External: attest.ExternalParameters{

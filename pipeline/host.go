@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/record"
 )
 
@@ -107,7 +108,11 @@ func (h *hostBackend) hostPath(n *node, p string) (string, error) {
 	for _, m := range h.mounts(n) {
 		rel, err := filepath.Rel(m.Target, p)
 		if err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
-			return filepath.Join(h.o.Root, m.Source, rel), nil
+			src, inside := inventory.ResolveIn(h.o.Root, m.Source)
+			if !inside {
+				return "", fmt.Errorf("mount source %q resolves to %q, outside the repository", m.Source, src)
+			}
+			return filepath.Join(src, rel), nil
 		}
 	}
 	return "", fmt.Errorf("%s is not under a mount; the host backend only sees mounted directories", p)

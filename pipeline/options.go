@@ -65,6 +65,20 @@ type Engine struct {
 	// GatewayCacheMode is the gateway tier's isolation, "strong" (own
 	// engine) or "shared" (recorded as engine.gatewayCacheMode).
 	GatewayCacheMode string
+	// GatewaySession is the session key every forwarded connection
+	// carries (engine.gatewaySession).
+	GatewaySession string
+	// GatewayEngine, when set, names the engine the gateway placed the
+	// session on, once known (engine.gatewayEngine).
+	GatewayEngine func() string
+	// NativeTLS is the tcp address of an engine's own mTLS listener the
+	// run reached without a gateway (engine.nativeTLS; GatewayCacheMode is
+	// then "engine-native"): the engine accepted the certificate but did
+	// not authorize its identity, and the tier was only requested.
+	NativeTLS string
+	// TierUnverified records that nobody verified the run's tier
+	// (engine.tierUnverified).
+	TierUnverified bool
 	// Health, when set, reports why the transport to the engine failed
 	// (e.g. the gateway could not reach an engine of the tier). A run with
 	// a failed task or connection whose Health is non-nil fails with
@@ -184,7 +198,10 @@ type SBOMWriter interface {
 
 // Attester produces signed provenance for a succeeded run.
 type Attester interface {
-	Attest(ctx context.Context, run *record.Run) (*Provenance, error)
+	// recordSHA256 is set when the run has no outputs: the hex SHA-256 of
+	// run.json as written (in its final form) before signing, which is
+	// then the provenance's only subject (docs/buildtype.md).
+	Attest(ctx context.Context, run *record.Run, recordSHA256 string) (*Provenance, error)
 }
 
 // Provenance is what an Attester returns: the DSSE envelope

@@ -40,6 +40,8 @@ func newRecord(o *Options, p *plan) *record.Run {
 		rec.Engine.Address = o.Engine.Address
 		rec.Engine.Gateway = o.Engine.Gateway
 		rec.Engine.GatewayCacheMode = o.Engine.GatewayCacheMode
+		rec.Engine.GatewaySession = o.Engine.GatewaySession
+		rec.Engine.NativeTLS, rec.Engine.TierUnverified = o.Engine.NativeTLS, o.Engine.TierUnverified
 	}
 	if b, err := os.ReadFile(o.Spec.Path); err == nil {
 		rec.Spec = record.SpecRef{Path: relTo(o.Root, o.Spec.Path), SHA256: sha256Hex(b)}
@@ -118,4 +120,12 @@ func gitInfo(ctx context.Context, root string) (commit string, dirty bool, uri s
 	dirty = err != nil || st != ""
 	uri, _ = git("config", "--get", "remote.origin.url")
 	return c, dirty, uri
+}
+
+// noteGatewayEngine records the engine the gateway placed the run's
+// session on, once the forwarder knows it.
+func noteGatewayEngine(o *Options, rec *record.Run) {
+	if o.Engine.GatewayEngine != nil {
+		rec.Engine.GatewayEngine = o.Engine.GatewayEngine()
+	}
 }

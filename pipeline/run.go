@@ -47,6 +47,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}()
 	rd, err := openRunDir(o.Root, o.RunsDir, rec.ID)
 	if err != nil {
+		if errors.Is(err, ErrInvalid) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("create run directory: %w", err)
 	}
 	defer rd.Close()
@@ -54,6 +57,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res := &Result{Dir: dir, Record: rec}
 	fail := func(status string, err error) (*Result, error) {
 		rec.Status, rec.Error, rec.FinishedAt = status, err.Error(), o.Now().UTC()
+		noteGatewayEngine(&o, rec)
 		if werr := record.WriteRun(rd.root, rec); werr != nil {
 			return res, errors.Join(err, werr)
 		}
@@ -165,47 +169,85 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// a run that was asked for evidence and has none is not a success.
 	rec.FinishedAt = o.Now().UTC()
 	rec.Status = record.StatusSucceeded
-	if err := writeEvidence(ctx, &o, rd, rec, d.inventory); err != nil {
+	noteGatewayEngine(&o, rec)
+	final, err := writeEvidence(ctx, &o, rd, rec, d.inventory)
+	if err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("%w: %w", ErrEvidence, err))
 	}
-	if err := record.WriteRun(rd.root, rec); err != nil {
-		return res, err
+	if !final {
+		if err := record.WriteRun(rd.root, rec); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }
 
-func writeEvidence(ctx context.Context, o *Options, rd *runDir, rec *record.Run, inv *inventory.Inventory) error {
+// writeEvidence writes the SBOM and the signed provenance. final is true
+// when it wrote run.json itself: a run without outputs is attested with
+// run.json as the subject, so the record is written in its final form
+// before signing (naming the provenance files that follow, without their
+// digest) and is not rewritten after.
+func writeEvidence(ctx context.Context, o *Options, rd *runDir, rec *record.Run, inv *inventory.Inventory) (final bool, err error) {
 	if o.SBOM != nil {
 		var b strings.Builder
 		if err := o.SBOM.WriteSBOM(ctx, rec, rd.path, inv, &b); err != nil {
-			return fmt.Errorf("sbom: %w", err)
+			return false, fmt.Errorf("sbom: %w", err)
 		}
 		if err := rd.writeFile(record.SBOMFile, []byte(b.String())); err != nil {
-			return err
+			return false, err
 		}
 		rec.Evidence.SBOM, rec.Evidence.SBOMSHA256 = record.SBOMFile, sha256Hex([]byte(b.String()))
 	}
-	if o.Attester != nil {
-		pv, err := o.Attester.Attest(ctx, rec)
+	if o.Attester == nil {
+		return false, nil
+	}
+	defer func() {
+		if err != nil { // the record written on failure claims no provenance
+			rec.Evidence.Provenance, rec.Evidence.ProvenanceSHA256, rec.Evidence.Bundle = "", "", ""
+			rec.Evidence.Signed, rec.Evidence.KeyRef = false, ""
+		}
+	}()
+	var recordSHA string
+	if len(rec.Outputs) == 0 {
+		rec.Evidence.Provenance, rec.Evidence.Bundle, rec.Evidence.Signed = record.ProvenanceFile, record.BundleFile, true
+		if k, ok := o.Attester.(interface{ keyRef() string }); ok {
+			rec.Evidence.KeyRef = k.keyRef()
+		}
+		b, err := record.MarshalRun(rec)
 		if err != nil {
-			return fmt.Errorf("provenance: %w", err)
+			return false, err
 		}
-		if len(pv.Envelope) == 0 {
-			return fmt.Errorf("provenance: attester returned no envelope")
+		if err := rd.writeFile(record.RunFile, b); err != nil {
+			return false, err
 		}
-		if err := rd.writeFile(record.ProvenanceFile, pv.Envelope); err != nil {
-			return err
+		recordSHA, final = sha256Hex(b), true
+	}
+	pv, err := o.Attester.Attest(ctx, rec, recordSHA)
+	if err != nil {
+		return false, fmt.Errorf("provenance: %w", err)
+	}
+	if len(pv.Envelope) == 0 {
+		return false, fmt.Errorf("provenance: attester returned no envelope")
+	}
+	if final && (len(pv.Bundle) == 0 || pv.KeyRef != rec.Evidence.KeyRef) {
+		return false, fmt.Errorf("provenance: the attester's bundle or key reference differs from the record written before signing")
+	}
+	if err := rd.writeFile(record.ProvenanceFile, pv.Envelope); err != nil {
+		return false, err
+	}
+	if len(pv.Bundle) > 0 {
+		if err := rd.writeFile(record.BundleFile, pv.Bundle); err != nil {
+			return false, err
 		}
+	}
+	if !final {
 		rec.Evidence.Provenance, rec.Evidence.ProvenanceSHA256 = record.ProvenanceFile, sha256Hex(pv.Envelope)
 		if len(pv.Bundle) > 0 {
-			if err := rd.writeFile(record.BundleFile, pv.Bundle); err != nil {
-				return err
-			}
 			rec.Evidence.Bundle = record.BundleFile
 		}
 		rec.Evidence.Signed, rec.Evidence.KeyRef = true, pv.KeyRef
 	}
-	return nil
+	return final, nil
 }
 
 // checkSecretsFile refuses, outside tier local, a secrets file the

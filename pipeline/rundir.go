@@ -1,10 +1,12 @@
 package pipeline
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/record"
 )
 
@@ -24,6 +26,10 @@ type runDir struct {
 func openRunDir(repoRoot, runsDir, id string) (*runDir, error) {
 	base, rel := runsDir, "."
 	if r, err := filepath.Rel(repoRoot, runsDir); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		// Said clearly (bad input) rather than as os.Root's refusal below.
+		if real, inside := inventory.ResolveIn(repoRoot, r); !inside {
+			return nil, fmt.Errorf("%w: run directory %s resolves to %s, outside the repository (a symlink in the repository)", ErrInvalid, runsDir, real)
+		}
 		base, rel = repoRoot, r
 	} else if err := os.MkdirAll(runsDir, 0o755); err != nil {
 		return nil, err

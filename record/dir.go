@@ -59,7 +59,18 @@ func ReadRun(dir string) (*Run, error) {
 }
 
 // WriteRun writes run.json into the run directory opened as root.
-func WriteRun(root *os.Root, run *Run) error { return writeJSON(root, RunFile, run) }
+func WriteRun(root *os.Root, run *Run) error {
+	b, err := MarshalRun(run)
+	if err != nil {
+		return err
+	}
+	return WriteFile(root, RunFile, b)
+}
+
+// MarshalRun is run.json exactly as WriteRun writes it (indented JSON and a
+// newline), for a caller that needs its digest (run.json as the provenance
+// subject of a run without outputs) before writing it with WriteFile.
+func MarshalRun(run *Run) ([]byte, error) { return marshal(run) }
 
 // ReadDecision reads dir/decision.json strictly: unknown members, wrong
 // types and trailing data are errors wrapping ErrMalformed (the file is
@@ -89,11 +100,19 @@ func WriteDecision(root *os.Root, d *Decision) error {
 }
 
 func writeJSON(root *os.Root, name string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+	b, err := marshal(v)
 	if err != nil {
 		return err
 	}
-	return WriteFile(root, name, append(b, '\n'))
+	return WriteFile(root, name, b)
+}
+
+func marshal(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
 }
 
 // WriteFile replaces name (slash-separated, relative to the run directory

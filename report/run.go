@@ -33,6 +33,9 @@ func newRunReport(dir string, run *record.Run) *RunReport {
 		Tasks:      []TaskInfo{},
 		Problems:   []string{},
 	}
+	if run.Engine.NativeTLS != "" {
+		rr.Engine.Unauthorized = nativeNote(run)
+	}
 	if !run.FinishedAt.IsZero() && !run.StartedAt.IsZero() {
 		rr.DurationMS = run.FinishedAt.Sub(run.StartedAt).Milliseconds()
 	}
@@ -110,4 +113,10 @@ func readDecision(dir string, run *record.Run, problems *[]string) PolicyInfo {
 		*problems = append(*problems, "decision.json allows with unwaived violations; treated as deny")
 	}
 	return pi
+}
+
+// nativeNote says what an engine-native run's engine did not check.
+func nativeNote(run *record.Run) string {
+	return fmt.Sprintf("engine-native TLS to %s: the engine accepted the client certificate but did not authorize identity %q; tier %q is unverified",
+		run.Engine.NativeTLS, run.Who.Identity, run.Tier)
 }

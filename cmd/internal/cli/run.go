@@ -32,6 +32,7 @@ type runOptions struct {
 	policyDirs     []string
 	policyData     string
 	sbomSHA512     bool
+	tsa            timestampOptions
 	secrets        string
 }
 
@@ -47,6 +48,7 @@ func (o *runOptions) AddFlags(c *cobra.Command) {
 	f.StringVar(&o.backend, "backend", pipeline.BackendDagger, "where tasks run: dagger, or host (debugging; denied outside tier local)")
 	f.StringArrayVar(&o.policyDirs, "policy", nil, "directory of user Rego policies and data files for the gate (repeatable)")
 	f.StringVar(&o.policyData, "policy-data", "", "policy data file (default .pinline/policy.yaml when present)")
+	o.tsa.AddFlags(c)
 	f.StringVar(&o.secrets, "secrets", "", "operator secrets file: per tier, logical secret name -> {env|file|command} (default $"+EnvSecrets.Name+"; see --help)")
 	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "hash outputs with SHA-512 besides SHA-256 (one pass, recorded in run.json and the SBOM; false: SHA-256 only, about twice as fast)")
 }
@@ -109,6 +111,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		LookupEnv: s.env,
 		HostEnv:   os.Environ(),
 	}
+	opts.Home, _ = s.env("HOME")
 	if opts.Tier == "" {
 		opts.Tier, _ = EnvTier.Lookup(s.env)
 	}
@@ -127,6 +130,9 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	opts.Gate = pipeline.Gates{pipeline.BuiltinGate{}, pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData}}
 	opts.SkipSHA512 = !o.sbomSHA512
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
+	if o.tsa.Server != "" && o.key == "" {
+		return usageErr(errors.New("--timestamp-server needs --key (it timestamps the provenance signature)"))
+	}
 	if o.key != "" {
 		// Load the key before anything runs: a run asked to sign must
 		// never end up succeeded and unsigned.
@@ -134,7 +140,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		if err != nil {
 			return classify(err)
 		}
-		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version}
+		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version, Sign: o.tsa.signOptions()}
 	}
 	if o.backend != pipeline.BackendHost {
 		eng, cfg, err := runEngine(s, o)
