@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/pinline/pinline/internal/sigstoretest"
+	"github.com/pinline/pinline/policy"
 )
 
 const (
@@ -311,13 +312,13 @@ func TestKeylessPolicyInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := LoadDeployPolicy(ctx, writePolicy(t, `package pinline.deploy
+	p, err := policy.LoadDeploy(ctx, writePolicy(t, `package pinline.deploy
 deny contains "not keyless" if not input.verification.keyless
 deny contains "no verified log entry" if count([e | some e in input.verification.tlogEntries; e.verified; e.integratedTime != ""]) == 0
 deny contains "wrong repository" if input.verification.certificate.sourceRepositoryURI != "https://github.com/acme/app"
 deny contains "wrong signer" if input.verification.certificate.subjectAlternativeName != "`+gh.SAN+`"
 deny contains "no TSA time" if count([t | some t in input.verification.timestamps; t.type == "TimestampAuthority"]) == 0
-`))
+`), policy.DeployOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,16 +328,16 @@ deny contains "no TSA time" if count([t | some t in input.verification.timestamp
 		t.Fatalf("policy on verified facts: %v", err)
 	}
 	// The negative control: the same facts deny when the policy says so.
-	if o.Policy, err = LoadDeployPolicy(ctx, writePolicy(t, `package pinline.deploy
+	if o.Policy, err = policy.LoadDeploy(ctx, writePolicy(t, `package pinline.deploy
 deny contains "acme" if input.verification.certificate.sourceRepositoryOwnerURI == "https://github.com/acme"
-`)); err != nil {
+`), policy.DeployOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Verify(ctx, o, atts); !errors.Is(err, ErrPolicyDenied) {
 		t.Fatalf("policy on the certificate owner: %v", err)
 	}
 	r := &Result{}
-	in := policyInput(&atts[0], r, o) // nothing verified yet: no facts
+	in := PolicyInput(&atts[0], r, o) // nothing verified yet: no facts
 	v := in["verification"].(map[string]any)
 	if v["certificate"] != nil || len(v["tlogEntries"].([]any)) != 0 || len(v["timestamps"].([]any)) != 0 || v["keyless"] != false {
 		t.Fatalf("unverified facts reached the policy input: %+v", v)

@@ -50,7 +50,7 @@ type VerifyOptions struct {
 	// uses Keyless's trusted material.
 	TimestampAuthorities root.TrustedMaterial
 	// Policy, when not nil, is the Rego deploy policy.
-	Policy *DeployPolicy
+	Policy DeployPolicy
 	// Workers verifies that many attestations in parallel (default 1).
 	Workers int
 
@@ -224,10 +224,10 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 
 func (o *VerifyOptions) evalPolicy(ctx context.Context, a *Attestation, r *Result) error {
 	if o.Policy != nil {
-		if err := o.Policy.Eval(ctx, policyInput(a, r, o)); err != nil {
+		if err := evalPolicy(ctx, o.Policy, PolicyInput(a, r, o)); err != nil {
 			return r.fail("policy", err)
 		}
-		r.pass("policy", o.Policy.Dir)
+		r.pass("policy", o.Policy.Source())
 	}
 	return nil
 }

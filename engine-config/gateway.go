@@ -36,6 +36,8 @@ const (
 	DefaultIdleTimeout      = 30 * time.Minute
 	DefaultShutdownGrace    = 30 * time.Second
 	DefaultMaxConnections   = 256
+	DefaultMaxHandshakes    = 64
+	DefaultMaxHandshakesPer = 8
 	DefaultHealthInterval   = 5 * time.Second
 	DefaultHealthTimeout    = 2 * time.Second
 )
@@ -51,8 +53,15 @@ type Gateway struct {
 	IdleTimeout time.Duration `yaml:"idleTimeout" json:"idleTimeout"`
 	// ShutdownGrace is how long open connections may finish after SIGTERM.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace" json:"shutdownGrace"`
-	// MaxConnections caps concurrent connections; more are refused.
+	// MaxConnections caps concurrent authenticated connections (past the
+	// TLS handshake and the client preface); more are refused.
 	MaxConnections int `yaml:"maxConnections" json:"maxConnections"`
+	// MaxHandshakes caps connections still in the TLS handshake or the
+	// client preface, counted apart from MaxConnections so that idle
+	// unauthenticated sockets cannot lock out real clients;
+	// MaxHandshakesPerSource caps them per source IP address.
+	MaxHandshakes          int `yaml:"maxHandshakes" json:"maxHandshakes"`
+	MaxHandshakesPerSource int `yaml:"maxHandshakesPerSource" json:"maxHandshakesPerSource"`
 	// AuditLog is a file the JSON-line audit log is appended to ("" or
 	// "-": standard error).
 	AuditLog string `yaml:"auditLog" json:"auditLog"`
@@ -157,6 +166,12 @@ func ParseGateway(data []byte, dir string) (*Gateway, error) {
 	if g.MaxConnections == 0 {
 		g.MaxConnections = DefaultMaxConnections
 	}
+	if g.MaxHandshakes == 0 {
+		g.MaxHandshakes = DefaultMaxHandshakes
+	}
+	if g.MaxHandshakesPerSource == 0 {
+		g.MaxHandshakesPerSource = DefaultMaxHandshakesPer
+	}
 	if g.HealthInterval == 0 {
 		g.HealthInterval = DefaultHealthInterval
 	}
@@ -195,8 +210,9 @@ func (g *Gateway) validate() error {
 	if len(g.TLS.ClientCAs) == 0 {
 		return invalidf("tls.clientCAs: missing (client certificates are always required)")
 	}
-	if g.HandshakeTimeout < 0 || g.IdleTimeout < 0 || g.ShutdownGrace < 0 || g.MaxConnections < 0 || g.HealthInterval < 0 || g.HealthTimeout < 0 {
-		return invalidf("timeouts, intervals and maxConnections must not be negative")
+	if g.HandshakeTimeout < 0 || g.IdleTimeout < 0 || g.ShutdownGrace < 0 || g.MaxConnections < 0 || g.HealthInterval < 0 || g.HealthTimeout < 0 ||
+		g.MaxHandshakes < 0 || g.MaxHandshakesPerSource < 0 {
+		return invalidf("timeouts, intervals, maxConnections, maxHandshakes and maxHandshakesPerSource must not be negative")
 	}
 	if g.MetricsListen != "" {
 		if _, _, err := net.SplitHostPort(g.MetricsListen); err != nil {

@@ -87,16 +87,17 @@ func (r IdentityRule) Match(c *x509.Certificate) string {
 
 // Refusal reasons, as they appear in the audit log and the gateway preface.
 const (
-	ReasonNoTier        = "identity-matches-no-tier"
-	ReasonUnknownTier   = "unknown-tier"
-	ReasonAboveCert     = "tier-above-certificate"
-	ReasonTierNotGiven  = "tier-not-admitted"
-	ReasonNoClientCert  = "no-client-certificate"
-	ReasonHandshake     = "tls-handshake-failed"
-	ReasonBadPreface    = "bad-client-preface"
-	ReasonConnLimit     = "connection-limit"
-	ReasonBackendDown   = "backend-unavailable"
-	ReasonClientTimeout = "handshake-timeout"
+	ReasonNoTier         = "identity-matches-no-tier"
+	ReasonUnknownTier    = "unknown-tier"
+	ReasonAboveCert      = "tier-above-certificate"
+	ReasonTierNotGiven   = "tier-not-admitted"
+	ReasonNoClientCert   = "no-client-certificate"
+	ReasonHandshake      = "tls-handshake-failed"
+	ReasonBadPreface     = "bad-client-preface"
+	ReasonConnLimit      = "connection-limit"
+	ReasonHandshakeLimit = "handshake-limit"
+	ReasonBackendDown    = "backend-unavailable"
+	ReasonClientTimeout  = "handshake-timeout"
 )
 
 // RefusedError is a refusal with a stable reason code.

@@ -321,7 +321,7 @@ func BenchmarkEngineRun(b *testing.B) {
 				{Name: "sum", From: "gen", Sh: "sha256sum /o/data", Outputs: []spec.Output{{Path: "/o/data"}}},
 				{Name: "lint", Env: map[string]string{"N": n}, Sh: `echo "lint $N"; seq 1 5000 | wc -l`},
 			}}
-		o := Options{Spec: s, Root: root, Tier: "bench", Engine: e.engine(), Gate: BuiltinGate{}}
+		o := Options{Spec: s, Root: root, Tier: "bench", Engine: e.engine(), Gate: PolicyGate{}}
 		if _, err := Run(context.Background(), o); err != nil {
 			b.Fatal(err)
 		}

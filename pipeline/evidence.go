@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
+	"time"
 
 	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/inventory"
@@ -13,16 +15,35 @@ import (
 )
 
 // PolicyGate is the OPA gate of `pinline check`, run on the repository
-// root before anything executes. The inventory it collected is kept on the
-// decision for the SBOM.
+// root before anything executes, with the run's facts (the backend, and
+// the spec being run even when it is not named pinline.yaml). The
+// executor's own rules are rules of its catalogue, not waivable: the host
+// backend only in tier local (PL013), pinline.yaml images pinned by digest
+// (PL021), no literal secret values (PL010). The inventory it collected is
+// kept on the decision for the SBOM.
 type PolicyGate struct {
 	UserDirs   []string
 	ConfigFile string
+	// WaiverMaxAge and AllBuiltins are policy.CheckOptions'.
+	WaiverMaxAge time.Duration
+	AllBuiltins  bool
 }
 
 // Evaluate implements Gate.
 func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, error) {
-	res, err := policy.Check(ctx, policy.CheckOptions{Root: in.Root, Tier: in.Tier, UserDirs: g.UserDirs, ConfigFile: g.ConfigFile})
+	run := &policy.RunInfo{Backend: in.Backend}
+	if run.Backend == "" {
+		run.Backend = BackendDagger
+	}
+	if in.Spec != nil {
+		rel, err := specPath(in.Root, in.Spec.Path)
+		if err != nil {
+			return nil, err
+		}
+		run.Spec, run.SpecPath = in.Spec, rel
+	}
+	res, err := policy.Check(ctx, policy.CheckOptions{Root: in.Root, Tier: in.Tier, Run: run, UserDirs: g.UserDirs, ConfigFile: g.ConfigFile,
+		WaiverMaxAge: g.WaiverMaxAge, AllBuiltins: g.AllBuiltins})
 	if err != nil {
 		return nil, err
 	}
@@ -31,11 +52,27 @@ func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, erro
 		Gates: []string{"policy"}, Violations: recordFindings(pd.Violations), Warnings: recordFindings(pd.Warnings),
 		Waived: make([]record.WaivedFinding, 0, len(pd.Waived))}, inventory: res.Inventory}
 	for _, w := range pd.Waived {
-		d.Waived = append(d.Waived, record.WaivedFinding{Finding: recordFinding(w.Finding), Waiver: record.Waiver{
-			Rule: w.Waiver.Rule, Path: w.Waiver.Path, Match: w.Waiver.Match, Reason: w.Waiver.Reason,
-			Expires: w.Waiver.Expires, Pos: recordPos(w.Waiver.Pos)}})
+		d.Waived = append(d.Waived, record.WaivedFinding{Finding: recordFinding(w.Finding), Waiver: recordWaiver(w.Waiver)})
 	}
 	return d, nil
+}
+
+// specPath is the spec's path relative to the repository root, with
+// forward slashes (the file of its findings).
+func specPath(root, file string) (string, error) {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(absRoot, abs)
+	if err != nil {
+		return "", fmt.Errorf("spec %s: %w", file, err)
+	}
+	return filepath.ToSlash(rel), nil
 }
 
 // recordFindings converts the policy engine's findings to the run record's
@@ -49,8 +86,12 @@ func recordFindings(fs []policy.Finding) []record.Finding {
 }
 
 func recordFinding(f policy.Finding) record.Finding {
-	return record.Finding{RuleID: f.RuleID, Severity: f.Severity, Message: f.Message, Help: f.Help,
+	return record.Finding{RuleID: f.RuleID, Severity: f.Severity, Message: f.Message, Ref: f.Ref, Help: f.Help,
 		HelpURI: f.HelpURI, Pos: recordPos(f.Pos), Source: f.Source}
+}
+
+func recordWaiver(w policy.Waiver) record.Waiver {
+	return record.Waiver{Rule: w.Rule, Path: w.Path, Ref: w.Ref, Reason: w.Reason, Expires: w.Expires, Pos: recordPos(w.Pos)}
 }
 
 func recordPos(p policy.Pos) record.Pos {

@@ -29,7 +29,7 @@ func (failingAttester) Attest(context.Context, *record.Run, string) (*Provenance
 // hostSpec is a one-task pipeline for the host backend that exports a file.
 func hostSpec(t *testing.T, root string) *spec.Spec {
 	t.Helper()
-	p := filepath.Join(root, "pinline.yaml")
+	p := filepath.Join(root, "host.yaml") // the in-memory spec is the one that runs
 	if err := os.WriteFile(p, []byte("# host\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestEvidenceFailureFailsTheRun(t *testing.T) {
 			t.Parallel()
 			root := t.TempDir()
 			res, err := Run(context.Background(), Options{Spec: hostSpec(t, root), Root: root, Tier: "local",
-				Backend: BackendHost, Gate: BuiltinGate{}, SBOM: tc.sbom, Attester: tc.att})
+				Backend: BackendHost, Gate: PolicyGate{}, SBOM: tc.sbom, Attester: tc.att})
 			if !errors.Is(err, ErrEvidence) {
 				t.Fatalf("err = %v, want ErrEvidence", err)
 			}
@@ -81,7 +81,7 @@ func TestHostBackendRecordsAndSigns(t *testing.T) {
 	root := t.TempDir()
 	att := &recordingAttester{}
 	res, err := Run(context.Background(), Options{Spec: hostSpec(t, root), Root: root, Tier: "local",
-		Backend: BackendHost, Gate: BuiltinGate{}, Attester: att})
+		Backend: BackendHost, Gate: PolicyGate{}, Attester: att})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestHostTaskNeverSeesSigningMaterial(t *testing.T) {
 	host := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + root, "COSIGN_PASSWORD=cosign-canary",
 		"PINLINE_TIER=pinline-canary", "AWS_SECRET_ACCESS_KEY=aws-canary", "VAULT_TOKEN=vault-canary", "KEEP_ME=visible"}
 	res, err := Run(context.Background(), Options{Spec: s, Root: root, Tier: "local", Backend: BackendHost,
-		Gate: BuiltinGate{}, HostEnv: host})
+		Gate: PolicyGate{}, HostEnv: host})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,9 @@ var (
 	ErrExportGuard = errors.New("export would delete files")
 	// ErrEvidence: the SBOM or the provenance could not be produced.
 	ErrEvidence = errors.New("evidence error")
+	// ErrMalformedRecord is a run.json that is not valid JSON of a run
+	// record (bad input, exit 2).
+	ErrMalformedRecord = errors.New("malformed run record")
 )
 
 // Engine says how to reach the Dagger engine.
@@ -179,9 +182,11 @@ type GateInput struct {
 	Backend string
 }
 
-// Decision is the gate's answer: record.Decision, written as decision.json,
-// plus what the policy gate collected for the SBOM. Built-in findings use
-// the same Finding shape (see BuiltinGate for their rule ids).
+// Decision is the gate's answer: record.Decision, written as decision.json
+// (the fields and JSON shapes of policy.Decision plus gates), and what the
+// policy gate collected for the SBOM. The executor's own rules are
+// catalogue rules (PL010, PL013, PL021; see PolicyGate). See
+// docs/run-record.md "decision.json".
 type Decision struct {
 	record.Decision
 

@@ -12,7 +12,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pinline/pinline/policy"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
@@ -334,43 +336,68 @@ func mustSymlink(t *testing.T, target, link string) {
 	}
 }
 
-func TestBuiltinGate(t *testing.T) {
+// The executor's own rules are rules of the policy catalogue, evaluated
+// by the one gate on the spec being run (also when it is not named
+// pinline.yaml), each problem reported once, and not waivable.
+func TestPolicyGateExecutorRules(t *testing.T) {
 	t.Parallel()
 	pinned := testSpec(task("a"))
 	unpinned := testSpec(task("a"))
-	unpinned.Images = map[string]spec.Image{"bb": {Ref: "busybox:latest"}}
-	inline := testSpec(spec.Task{Name: "a", Image: "busybox:1.36", Run: []string{"true"}})
+	unpinned.Images = map[string]spec.Image{"bb": {Name: "bb", Ref: "busybox:latest", Pos: spec.Pos{Line: 2, Column: 3}}}
+	inline := testSpec(spec.Task{Name: "a", Image: "busybox:1.36", Run: []string{"true"}, Pos: spec.Pos{Line: 3, Column: 3}})
 	literal := testSpec(task("a"))
-	literal.Tasks[0].Secrets = []spec.Secret{{Name: "s", Env: "S", Value: "x"}}
+	literal.Tasks[0].Secrets = []spec.Secret{{Name: "s", Env: "S", Value: "x", Pos: spec.Pos{Line: 4, Column: 7}}}
 	tests := []struct {
 		name    string
 		s       *spec.Spec
 		tier    string
 		backend string
-		allow   bool
-		rule    string
+		rules   []string
 	}{
-		{"pinned dagger ci", pinned, "ci", BackendDagger, true, ""},
-		{"host in local", pinned, "local", BackendHost, true, ""},
-		{"host outside local", pinned, "ci", BackendHost, false, "pinline.exec.host_backend"},
-		{"unpinned image", unpinned, "local", BackendDagger, false, "pinline.exec.image_digest"},
-		{"unpinned inline image", inline, "local", BackendDagger, false, "pinline.exec.image_digest"},
-		{"literal secret", literal, "local", BackendDagger, false, "pinline.exec.secret_literal"},
+		{"pinned dagger ci", pinned, "ci", BackendDagger, nil},
+		{"host in local", pinned, "local", BackendHost, nil},
+		{"host outside local", pinned, "ci", BackendHost, []string{"PL013"}},
+		{"unpinned image", unpinned, "local", BackendDagger, []string{"PL021"}},
+		{"unpinned inline image", inline, "local", BackendDagger, []string{"PL021"}},
+		{"literal secret", literal, "local", BackendDagger, []string{"PL010"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			d, err := Gates{BuiltinGate{}}.Evaluate(context.Background(), GateInput{Spec: tc.s, Tier: tc.tier, Backend: tc.backend})
+			root := t.TempDir()
+			s := *tc.s
+			s.Path = filepath.Join(root, "ci", "build.yaml") // not found by the repository walk
+			d, err := Gates{PolicyGate{}}.Evaluate(context.Background(), GateInput{Root: root, Spec: &s, Tier: tc.tier, Backend: tc.backend})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.Allow != tc.allow {
-				t.Fatalf("allow = %v, want %v (%+v)", d.Allow, tc.allow, d.Violations)
+			var got []string
+			for _, v := range d.Violations {
+				got = append(got, v.RuleID)
+				if v.Pos.File != "ci/build.yaml" && v.RuleID != "PL013" {
+					t.Errorf("finding file %q, want ci/build.yaml", v.Pos.File)
+				}
 			}
-			if tc.rule != "" && (len(d.Violations) == 0 || d.Violations[0].RuleID != tc.rule) {
-				t.Errorf("violations %+v, want rule %s", d.Violations, tc.rule)
+			if d.Allow != (len(tc.rules) == 0) || !slices.Equal(got, tc.rules) {
+				t.Fatalf("allow %v, violations %v; want %v", d.Allow, got, tc.rules)
 			}
 		})
+	}
+	// A waiver of an executor rule is bad policy data, even in tier local.
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, ".pinline"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, ".pinline", "policy.yaml"),
+		[]byte("waivers:\n  - {rule: PL021, path: \"**\", reason: r, expires: "+time.Now().AddDate(0, 0, 7).Format(time.DateOnly)+"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := *unpinned
+	s.Path = filepath.Join(root, "pinline.yaml")
+	_, err := PolicyGate{}.Evaluate(context.Background(), GateInput{Root: root, Spec: &s, Tier: "local", Backend: BackendDagger})
+	var pe *policy.ParseError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Msg, "not waivable") {
+		t.Errorf("waiver of PL021: %v, want a not-waivable error", err)
 	}
 	if _, err := (Gates{}).Evaluate(context.Background(), GateInput{Spec: pinned}); err == nil {
 		t.Error("an empty gate list must fail closed")

@@ -23,6 +23,10 @@ type Options struct {
 	// UserDirs are --policy directories (or files) with Rego modules and
 	// JSON/YAML data files.
 	UserDirs []string
+	// AllBuiltins gives policies OPA's full builtin set, including the
+	// network, the clock and randomness (see Capabilities); the default
+	// is the deterministic set.
+	AllBuiltins bool
 }
 
 // Rule describes a default rule for rendering (SARIF rules, help).
@@ -91,6 +95,7 @@ func load(ctx context.Context, opts Options, allowSplit bool) (*Engine, error) {
 		store,
 		rego.StrictBuiltinErrors(true),
 		rego.SetRegoVersion(ast.RegoV1),
+		rego.Capabilities(Capabilities(opts.AllBuiltins)),
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.modules)) {
 		regoOpts = append(regoOpts, rego.ParsedModule(p.modules[name]))

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/spec"
@@ -19,16 +20,50 @@ const InputVersion = 1
 // docs/policy-input.md describes every field. Every collected item carries
 // a pos with file, line and column.
 type Input struct {
-	InputVersion int            `json:"inputVersion"`
-	Tier         string         `json:"tier"`
-	Run          *RunInfo       `json:"run,omitempty"`
-	Config       InputConfig    `json:"config"`
-	Files        []string       `json:"files"`
-	Modules      []InModule     `json:"modules"`
-	Locks        []InLock       `json:"locks"`
-	Images       []InImage      `json:"images"`
-	Specs        []InSpec       `json:"specs"`
-	Unresolved   []InUnresolved `json:"unresolved"`
+	InputVersion int    `json:"inputVersion"`
+	Tier         string `json:"tier"`
+	// Evaluation is when the decision is taken: policies read the time
+	// here, never from the clock (time.now_ns is not available to them).
+	Evaluation InputEvaluation `json:"evaluation"`
+	Run        *RunInfo        `json:"run,omitempty"`
+	Config     InputConfig     `json:"config"`
+	Files      []string        `json:"files"`
+	Modules    []InModule      `json:"modules"`
+	Locks      []InLock        `json:"locks"`
+	Images     []InImage       `json:"images"`
+	Specs      []InSpec        `json:"specs"`
+	Unresolved []InUnresolved  `json:"unresolved"`
+	// Env is the workspace environment overlay applied (--env).
+	Env string `json:"env"`
+	// UserOverrides are the workspace overrides of the user-level Dagger
+	// config (~/.config/dagger/config.toml or $DAGGER_CONFIG).
+	UserOverrides []InUserOverride `json:"userOverrides"`
+	// LockAdded are the dagger.lock entries a run added (after pinline
+	// run/call; empty for check), and Frozen whether that is denied.
+	LockAdded []InLock `json:"lockAdded"`
+	Frozen    bool     `json:"frozen"`
+	// DuplicateKeys are keys a dagger.json repeats in one object.
+	DuplicateKeys []InDuplicateKey `json:"duplicateKeys"`
+}
+
+// InDuplicateKey is a repeated JSON key: pos is the occurrence that wins
+// (the last), first the first one.
+type InDuplicateKey struct {
+	Pos   Pos    `json:"pos"`
+	Key   string `json:"key"`
+	First Pos    `json:"first"`
+}
+
+// InUserOverride is one workspace override of the user-level Dagger
+// config (inventory.UserOverride, every field present).
+type InUserOverride struct {
+	Pos       Pos    `json:"pos"`
+	Workspace string `json:"workspace"`
+	Env       string `json:"env"`
+	Module    string `json:"module"`
+	Source    string `json:"source"`
+	Pin       string `json:"pin"`
+	Settings  bool   `json:"settings"`
 }
 
 // Pos is a position in the input document: file relative to the root,
@@ -40,6 +75,23 @@ type RunInfo struct {
 	// Backend is "dagger" or "host".
 	Backend string `json:"backend"`
 	Pos     Pos    `json:"pos"`
+	// Spec is the spec being run and SpecPath its path relative to the
+	// root: Check adds it to the input's specs and images when the
+	// repository walk did not find it (a spec not named pinline.yaml).
+	Spec     *spec.Spec `json:"-"`
+	SpecPath string     `json:"-"`
+}
+
+// InputEvaluation is the evaluation time, as RFC 3339 (UTC, seconds) and
+// as nanoseconds since the Unix epoch (what time.now_ns would return).
+type InputEvaluation struct {
+	Time   string `json:"time"`
+	TimeNs int64  `json:"timeNs"`
+}
+
+// NewInputEvaluation describes the evaluation time t.
+func NewInputEvaluation(t time.Time) InputEvaluation {
+	return InputEvaluation{Time: t.UTC().Format(time.RFC3339), TimeNs: t.UnixNano()}
 }
 
 // InputConfig is the policy data from .pinline/policy.yaml that rules read.
@@ -98,11 +150,16 @@ type InRemote struct {
 // (["github.com/dagger/node", ["version", "v0.2.0"]] has key
 // ["github.com/dagger/node"] and params {"version": "v0.2.0"}).
 type InLock struct {
-	Pos    Pos               `json:"pos"`
-	Kind   string            `json:"kind"`
-	Key    []any             `json:"key"`
-	Params map[string]string `json:"params"`
-	Value  string            `json:"value"`
+	Pos       Pos               `json:"pos"`
+	Version   string            `json:"version"`
+	Namespace string            `json:"namespace"`
+	Kind      string            `json:"kind"`
+	Key       []any             `json:"key"`
+	Params    map[string]string `json:"params"`
+	Value     string            `json:"value"`
+	Ref       string            `json:"ref"`
+	Policy    string            `json:"policy"`
+	Floating  bool              `json:"floating"`
 }
 
 // InImage is a container image reference from any origin.
@@ -183,31 +240,42 @@ type InputOptions struct {
 	Run *RunInfo
 	// Config is the parsed .pinline/policy.yaml (nil: none).
 	Config *Config
+	// Now is the evaluation time (zero: the input carries the zero time).
+	Now time.Time
+	// LockAdded are the dagger.lock entries a run added; Frozen denies
+	// them (pinline run --frozen).
+	LockAdded []inventory.LockEntry
+	Frozen    bool
 }
 
 // BuildInput turns an inventory into the policy input document.
 func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 	in := &Input{
-		InputVersion: InputVersion, Tier: opts.Tier, Run: opts.Run,
+		InputVersion: InputVersion, Tier: opts.Tier, Run: opts.Run, Evaluation: NewInputEvaluation(opts.Now),
 		Config: InputConfig{ModuleAllowlist: []string{}, RegistryAllowlist: []string{}},
 		Files:  nonNil(inv.Files), Modules: []InModule{}, Locks: []InLock{},
 		Images: []InImage{}, Specs: []InSpec{}, Unresolved: []InUnresolved{},
+		Env: inv.Env, UserOverrides: []InUserOverride{}, LockAdded: []InLock{}, Frozen: opts.Frozen,
+	}
+	for _, u := range inv.UserOverrides {
+		in.UserOverrides = append(in.UserOverrides, InUserOverride(u))
+	}
+	for _, l := range opts.LockAdded {
+		in.LockAdded = append(in.LockAdded, inLock(l))
 	}
 	if c := opts.Config; c != nil {
 		in.Config.ModuleAllowlist = nonNil(c.ModuleAllowlist)
 		in.Config.RegistryAllowlist = nonNil(c.RegistryAllowlist)
 	}
+	in.DuplicateKeys = []InDuplicateKey{}
 	for _, m := range inv.Modules {
 		in.Modules = append(in.Modules, inModule(m))
+		for _, d := range m.DuplicateKeys {
+			in.DuplicateKeys = append(in.DuplicateKeys, InDuplicateKey(d))
+		}
 	}
 	for _, l := range inv.Locks {
-		key := make([]any, 0, len(l.Key))
-		for _, k := range l.Key {
-			key = append(key, k)
-		}
-		params := map[string]string{}
-		maps.Copy(params, l.Params)
-		in.Locks = append(in.Locks, InLock{Pos: l.Pos, Kind: l.Kind, Key: key, Params: params, Value: l.Value})
+		in.Locks = append(in.Locks, inLock(l))
 	}
 	for _, im := range inv.Images {
 		in.Images = append(in.Images, InImage{Pos: im.Pos, Origin: im.Origin, Via: im.Via, Name: im.Name,
@@ -325,4 +393,15 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+func inLock(l inventory.LockEntry) InLock {
+	key := make([]any, 0, len(l.Key))
+	for _, k := range l.Key {
+		key = append(key, k)
+	}
+	params := map[string]string{}
+	maps.Copy(params, l.Params)
+	return InLock{Pos: l.Pos, Version: l.Version, Namespace: l.Namespace, Kind: l.Kind,
+		Key: key, Params: params, Value: l.Value, Ref: l.Ref, Policy: l.Policy, Floating: l.Floating}
 }

@@ -27,9 +27,12 @@ type Finding struct {
 	RuleID   string `json:"ruleId"`
 	Severity string `json:"severity"`
 	Message  string `json:"message"`
-	Help     string `json:"help,omitempty"`
-	HelpURI  string `json:"helpUri,omitempty"`
-	Pos      Pos    `json:"pos"`
+	// Ref is the exact reference the finding is about (an image
+	// reference, a module source), when the rule names one.
+	Ref     string `json:"ref,omitempty"`
+	Help    string `json:"help,omitempty"`
+	HelpURI string `json:"helpUri,omitempty"`
+	Pos     Pos    `json:"pos"`
 	// Source is "default" for the embedded rules, "builtin" for the
 	// executor's own checks, otherwise the user policy package.
 	Source string `json:"source"`
@@ -61,11 +64,12 @@ type WaivedFinding struct {
 	Waiver Waiver `json:"waiver"`
 }
 
-// Waiver is the waiver that applied, as the operator wrote it.
+// Waiver is the waiver that applied, as the operator wrote it: a rule id
+// with a path glob or an exact reference.
 type Waiver struct {
 	Rule    string `json:"rule"`
 	Path    string `json:"path,omitempty"`
-	Match   string `json:"match,omitempty"`
+	Ref     string `json:"ref,omitempty"`
 	Reason  string `json:"reason"`
 	Expires string `json:"expires"`
 	Pos     Pos    `json:"pos"`

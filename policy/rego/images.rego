@@ -2,15 +2,32 @@
 # dagger.lock, dagger.json and module source code.
 package pinline.gate
 
-# PL006: every image is referenced by digest.
-deny contains {"id": "PL006", "msg": msg, "pos": img.pos} if {
+# PL006: every image of the module configuration and source is referenced
+# by digest (pinline.yaml images are PL021's).
+deny contains {"id": "PL006", "msg": msg, "pos": img.pos, "ref": img.ref} if {
 	some img in input.images
-	not regex.match(`^sha256:[0-9a-f]{64}$`, img.digest)
+	img.origin != "spec"
+	not is_digest(img.digest)
 	msg := sprintf("%s image %q has no sha256 digest", [img.origin, img.ref])
 }
 
+# PL021: the images pinline itself runs (pinline.yaml) are pinned by digest;
+# not waivable, the executor never pulls a moving tag.
+deny contains {"id": "PL021", "msg": msg, "pos": img.pos, "ref": img.ref} if {
+	some img in input.images
+	img.origin == "spec"
+	not is_digest(img.digest)
+	msg := sprintf("%s: image %q is not pinned by digest (name:tag@sha256:<64 hex>)", [spec_image_what(img), img.ref])
+}
+
+default spec_image_what(_) := "defaultImage"
+
+spec_image_what(img) := sprintf("images.%s", [img.name]) if img.via == "image"
+
+spec_image_what(img) := sprintf("task %q", [img.name]) if img.via == "task"
+
 # PL007: images come from allowed registries when an allowlist is configured.
-deny contains {"id": "PL007", "msg": msg, "pos": img.pos} if {
+deny contains {"id": "PL007", "msg": msg, "pos": img.pos, "ref": img.ref} if {
 	count(input.config.registryAllowlist) > 0
 	some img in input.images
 	not registry_allowed(img)
@@ -23,58 +40,13 @@ registry_allowed(img) if {
 }
 
 # PL008: a digest without a meaningful tag hides what the image is.
-warn contains {"id": "PL008", "msg": msg, "pos": img.pos} if {
+warn contains {"id": "PL008", "msg": msg, "pos": img.pos, "ref": img.ref} if {
 	some img in input.images
 	problem := tag_problem[img.tag]
 	msg := sprintf("%s image %q %s", [img.origin, img.ref, problem])
 }
 
 tag_problem := {"latest": "uses the latest tag", "": "has no tag"}
-
-# PL009: dagger.lock entries must not float.
-deny contains {"id": "PL009", "msg": msg, "pos": e.pos} if {
-	some e in input.locks
-	floating_lock(e)
-	msg := sprintf("dagger.lock %s entry %s resolves to %q, which floats", [e.kind, concat(" ", [sprintf("%v", [k]) | some k in e.key]), e.value])
-}
-
-# A "latest" entry records what a branch or tag resolved to; it floats unless
-# the lock also has the matching "sha" entry that pins that resolution.
-floating_lock(e) if {
-	e.kind == "git-latest"
-	startswith(e.value, "refs/heads/")
-	not git_sha_pinned(e)
-}
-
-floating_lock(e) if {
-	e.kind == "oci-latest"
-	not oci_sha_pinned(e)
-}
-
-git_sha_pinned(e) if {
-	some s in input.locks
-	s.kind == "git-sha"
-	s.key[0] == e.key[0]
-	s.key[1] == e.value
-	is_commit(s.value)
-}
-
-oci_sha_pinned(e) if {
-	some s in input.locks
-	s.kind == "oci-sha"
-	s.key[0] == concat(":", [e.key[0], e.value])
-	startswith(s.value, "sha256:")
-}
-
-floating_lock(e) if {
-	e.kind == "git-sha"
-	not is_commit(e.value)
-}
-
-floating_lock(e) if {
-	e.kind == "oci-sha"
-	not is_digest(e.value)
-}
 
 # PL012: what the gate cannot see, it reports.
 warn contains {"id": "PL012", "msg": msg, "pos": u.pos} if {

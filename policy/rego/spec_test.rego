@@ -8,12 +8,12 @@ test_pl010_literal_secret if {
 	"PL010" in ids(data.pinline.gate.deny) with input as inp
 }
 
-test_pl010_secret_named_env_literal if {
+test_pl022_secret_named_env_literal if {
 	inp := with_task(object.union(task, {"env": [{"name": "NPM_TOKEN", "literal": true}]}))
-	"PL010" in ids(data.pinline.gate.deny) with input as inp
+	ids(data.pinline.gate.deny) == {"PL022"} with input as inp
 }
 
-test_pl010_secret_named_env_without_value if {
+test_pl022_secret_named_env_without_value if {
 	inp := with_task(object.union(task, {"env": [{"name": "NPM_TOKEN", "literal": false}]}))
 	count(data.pinline.gate.deny) == 0 with input as inp
 }
@@ -80,4 +80,18 @@ test_pl015_logical_secret_outside_local_is_allowed if {
 
 test_pl015_is_not_waivable if {
 	data.pinline.gate.catalog.PL015.nonWaivable
+}
+
+# PL020 is raised by pinline (not by a rule) when a repository's own policy
+# data is ignored outside tier local; no waiver may hide it.
+test_pl020_is_in_the_catalog if {
+	data.pinline.gate.catalog.PL020.severity == "warn"
+	data.pinline.gate.catalog.PL020.nonWaivable
+}
+
+test_pl010_pl013_pl021_not_waivable if {
+	data.pinline.gate.catalog.PL010.nonWaivable
+	data.pinline.gate.catalog.PL013.nonWaivable
+	data.pinline.gate.catalog.PL021.nonWaivable
+	not "nonWaivable" in object.keys(data.pinline.gate.catalog.PL022)
 }

@@ -31,6 +31,7 @@ type runOptions struct {
 	backend        string
 	policyDirs     []string
 	policyData     string
+	gateTrust      gateTrustOptions
 	sbomSHA512     bool
 	tsa            timestampOptions
 	secrets        string
@@ -47,10 +48,11 @@ func (o *runOptions) AddFlags(c *cobra.Command) {
 	f.IntVar(&o.allowDelete, "allow-delete", 0, "how many existing files exporting outputs may delete")
 	f.StringVar(&o.backend, "backend", pipeline.BackendDagger, "where tasks run: dagger, or host (debugging; denied outside tier local)")
 	f.StringArrayVar(&o.policyDirs, "policy", nil, "directory of user Rego policies and data files for the gate (repeatable)")
-	f.StringVar(&o.policyData, "policy-data", "", "policy data file (default .pinline/policy.yaml when present)")
+	f.StringVar(&o.policyData, "policy-data", "", policyDataHelp)
+	o.gateTrust.AddFlags(c)
 	o.tsa.AddFlags(c)
 	f.StringVar(&o.secrets, "secrets", "", "operator secrets file: per tier, logical secret name -> {env|file|command} (default $"+EnvSecrets.Name+"; see --help)")
-	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "hash outputs with SHA-512 besides SHA-256 (one pass, recorded in run.json and the SBOM; false: SHA-256 only, about twice as fast)")
+	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "record SHA-512 besides SHA-256 for outputs in the SBOM (false: hash at SHA-256 speed, about twice as fast)")
 }
 
 func newRunCmd(s *streams) *cobra.Command {
@@ -126,8 +128,14 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		opts.Secrets = sf
 	}
 	opts.BuilderID = "https://pinline.dev/builders/" + opts.Tier
-	// The gate: the executor's own rules and the policies of pinline check.
-	opts.Gate = pipeline.Gates{pipeline.BuiltinGate{}, pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData}}
+	// The gate: the policies of pinline check, whose catalogue holds the
+	// executor's own rules (not waivable).
+	maxAge, err := o.gateTrust.maxAge()
+	if err != nil {
+		return err
+	}
+	opts.Gate = pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}
 	opts.SkipSHA512 = !o.sbomSHA512
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.tsa.Server != "" && o.key == "" {

@@ -50,7 +50,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"unknown task", good, []string{"nope"}, ExitUsage, `unknown task "nope"`, time.Second},
 		{"bad backend", good, []string{"--backend", "vm"}, ExitUsage, "unknown backend", time.Second},
 		{"denied by the gate", unpinned, nil, ExitDenied, "not pinned by digest", time.Second},
-		{"host backend outside local", good, []string{"--backend", "host", "--tier", "ci"}, ExitDenied, "pinline.exec.host_backend", time.Second},
+		{"host backend outside local", good, []string{"--backend", "host", "--tier", "ci"}, ExitDenied, "PL013", time.Second},
 		{"unreachable engine", good, nil, ExitOperational, "engine error", 5 * time.Second},
 		{"missing signing key", good, []string{"--key", "/nonexistent/cosign.key"}, ExitUsage, "cannot load key", time.Second},
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/pinline/pinline/attest"
+	"github.com/pinline/pinline/policy"
 	"github.com/spf13/cobra"
 )
 
@@ -32,6 +33,7 @@ type verifyOptions struct {
 	Identity     string
 	CacheMode    string
 	Policy       string
+	AllBuiltins  bool
 	Format       string
 	Jobs         int
 }
@@ -52,7 +54,8 @@ func (o *verifyOptions) AddFlags(c *cobra.Command) {
 	f.StringVar(&o.Tier, "tier", "", "required externalParameters.tier")
 	f.StringVar(&o.Identity, "identity", "", "required gateway identity (internalParameters.gateway.identity); provenance without a gateway fails")
 	f.StringVar(&o.CacheMode, "cache-mode", "", "required gateway cache mode, strong or shared (internalParameters.gateway.cacheMode)")
-	f.StringVar(&o.Policy, "policy", "", "directory of Rego deploy policies (package pinline.deploy, rules deny)")
+	f.StringVar(&o.Policy, "policy", "", "directory of Rego deploy policies (package pinline.deploy, rules deny; deterministic builtins, input.evaluation is the time; a builtin error fails verification)")
+	f.BoolVar(&o.AllBuiltins, "policy-all-builtins", false, "give deploy policies OPA's full builtin set (http.send, net.*, opa.runtime, rand.*, time.now_ns)")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	f.IntVar(&o.Jobs, "jobs", runtime.GOMAXPROCS(0), "attestations verified in parallel")
 }
@@ -125,9 +128,11 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 		}
 	}
 	if o.Policy != "" {
-		if vo.Policy, err = attest.LoadDeployPolicy(cmd.Context(), o.Policy); err != nil {
-			return nil, classify(err)
+		p, err := policy.LoadDeploy(cmd.Context(), o.Policy, policy.DeployOptions{AllBuiltins: o.AllBuiltins})
+		if err != nil {
+			return nil, classifyPolicyErr(err)
 		}
+		vo.Policy = p
 	}
 	return vo, nil
 }
