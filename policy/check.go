@@ -153,6 +153,12 @@ func readConfig(opts CheckOptions) (*Config, []Finding, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Config{}, nil, nil
 	}
+	if err != nil && !repoConfigExists(opts.Root) {
+		// A link out of the repository (.pinline -> elsewhere) with no
+		// policy data behind it: there is nothing to refuse, and nothing
+		// is read.
+		return &Config{}, nil, nil
+	}
 	if err != nil {
 		return nil, nil, &ParseError{File: ConfigPath, Msg: "policy data: " + err.Error()}
 	}
