@@ -28,7 +28,7 @@ var allowed = map[string][]string{
 	"sbom":          {"inventory", "spec", "record"},
 	"hooks":         {"policy", "inventory", "spec"},
 	"pin":           {"inventory", "spec"},
-	"report":        {"record", "attest", "sbom", "inventory", "spec"},
+	"report":        {"record", "attest"},
 	"pipeline":      {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom"},
 	"deploy":        {"engine-config"},
 }

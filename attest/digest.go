@@ -13,8 +13,10 @@ import (
 
 // FileSHA256 streams the file at path through SHA-256 and returns the hex
 // digest (the form subjects carry) and the number of bytes read. It is the
-// one place pinline hashes artifacts for subjects: attest --subject,
-// verify --artifact and the outputs of a run.
+// one place pinline hashes artifacts for subjects given on the command line
+// (attest --subject, verify --artifact); a run's outputs are hashed once by
+// the exporter (SHA-256 and SHA-512, sbom.HashFile) and their subjects come
+// from run.json.
 func FileSHA256(path string) (hexDigest string, size int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {

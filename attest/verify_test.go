@@ -343,3 +343,29 @@ func TestMalformedAttestationPositions(t *testing.T) {
 		})
 	}
 }
+
+func TestEnvelopeVerify(t *testing.T) {
+	t.Parallel()
+	good, other := newTestKey(t, "good.pub"), newTestKey(t, "other.pub")
+	env, err := SignEnvelope(t.Context(), good, PayloadTypeInToto, []byte(`{"_type":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, err := env.Verify(t.Context(), []Verifier{other.verifier, good.verifier}); err != nil || name != "good.pub" {
+		t.Errorf("Verify = %q, %v; want good.pub", name, err)
+	}
+	if _, err := env.Verify(t.Context(), []Verifier{other.verifier}); !errors.Is(err, ErrSignatureMismatch) || !errors.Is(err, ErrVerificationFailed) {
+		t.Errorf("wrong key: %v, want ErrSignatureMismatch", err)
+	}
+	tampered := *env
+	tampered.Payload = []byte(`{"_type":"y"}`)
+	if _, err := tampered.Verify(t.Context(), []Verifier{good.verifier}); !errors.Is(err, ErrSignatureMismatch) {
+		t.Errorf("tampered payload: %v, want ErrSignatureMismatch", err)
+	}
+	if _, err := (&Envelope{PayloadType: PayloadTypeInToto}).Verify(t.Context(), []Verifier{good.verifier}); !errors.Is(err, ErrNoSignatures) {
+		t.Errorf("no signatures: %v, want ErrNoSignatures", err)
+	}
+	if _, err := env.Verify(t.Context(), nil); !errors.Is(err, ErrBadInput) {
+		t.Errorf("no keys: %v, want ErrBadInput", err)
+	}
+}

@@ -58,6 +58,8 @@ step "2. pinline check (the gate)"
 step "3. pinline run (on the engine, signed with a throwaway key)"
 export COSIGN_PASSWORD=${COSIGN_PASSWORD:-demo-password}
 "$PL" keys generate --output-key-prefix "$OUT/cosign" >/dev/null
+# The evidence pack has a key role of its own (never a build key).
+"$PL" keys generate --output-key-prefix "$OUT/pack" >/dev/null
 "$PL" run -f "$W/pinline.yaml" --engine-config "$OUT/engine.json" --key "$OUT/cosign.key"
 RUN=$(ls -d "$W"/.pinline/runs/* | tail -1)
 BIN=$RUN/outputs/hello
@@ -75,8 +77,8 @@ step "5. pinline verify (before deploy)"
 step "6. pinline report (for the auditor)"
 "$PL" report --runs "$W/.pinline/runs" --key "$OUT/cosign.pub" -o "$OUT/report.html"
 "$PL" report --runs "$W/.pinline/runs" --key "$OUT/cosign.pub" -o "$OUT/report.md"
-"$PL" report --runs "$W/.pinline/runs" --key "$OUT/cosign.pub" --pack "$OUT/evidence.tar.gz" --sign-key "$OUT/cosign.key" -o "$OUT/report.json"
-"$PL" verify --pack "$OUT/evidence.tar.gz" --key "$OUT/cosign.pub"
+"$PL" report --runs "$W/.pinline/runs" --key "$OUT/cosign.pub" --pack "$OUT/evidence.tar.gz" --sign-key "$OUT/pack.key" -o "$OUT/report.json"
+"$PL" verify --pack "$OUT/evidence.tar.gz" --pack-key "$OUT/pack.pub" --key "$OUT/cosign.pub"
 
 step "where everything went"
 cat <<EOF

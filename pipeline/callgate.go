@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pinline/pinline/policy"
+	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
 
@@ -41,12 +42,12 @@ var callHelp = map[string]string{
 
 // Evaluate implements Gate.
 func (CallGate) Evaluate(_ context.Context, in GateInput) (*Decision, error) {
-	d := &Decision{Gates: []string{SourceCall}, Violations: []policy.Finding{}, Warnings: []policy.Finding{},
-		Waived: []policy.WaivedFinding{}}
+	d := &Decision{Decision: record.Decision{Gates: []string{SourceCall}, Violations: []record.Finding{},
+		Warnings: []record.Finding{}, Waived: []record.WaivedFinding{}}}
 	if in.Spec != nil {
 		for _, t := range in.Spec.Tasks {
 			if t.Call != nil {
-				d.Violations = append(d.Violations, callFindings(in, t)...)
+				d.Violations = append(d.Violations, recordFindings(callFindings(in, t))...)
 			}
 		}
 	}

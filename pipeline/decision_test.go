@@ -18,11 +18,11 @@ func (g fixedGate) Evaluate(context.Context, GateInput) (*Decision, error) { ret
 
 func TestGatesMergeFullDecision(t *testing.T) {
 	t.Parallel()
-	w := policy.WaivedFinding{Finding: policy.Finding{RuleID: "PL001", Severity: policy.SeverityDeny, Message: "m"},
-		Waiver: policy.Waiver{Rule: "PL001", Reason: "r", Expires: "2999-01-01"}}
-	warn := policy.Finding{RuleID: "PL009", Severity: policy.SeverityWarn, Message: "w"}
-	pol := &Decision{Allow: true, Gates: []string{"policy"}, InputDigest: "sha256:aa", BundleDigest: "sha256:bb",
-		Violations: []policy.Finding{}, Warnings: []policy.Finding{warn}, Waived: []policy.WaivedFinding{w}}
+	w := record.WaivedFinding{Finding: record.Finding{RuleID: "PL001", Severity: policy.SeverityDeny, Message: "m"},
+		Waiver: record.Waiver{Rule: "PL001", Reason: "r", Expires: "2999-01-01"}}
+	warn := record.Finding{RuleID: "PL009", Severity: policy.SeverityWarn, Message: "w"}
+	pol := &Decision{Decision: record.Decision{Allow: true, Gates: []string{"policy"}, InputDigest: "sha256:aa", BundleDigest: "sha256:bb",
+		Violations: []record.Finding{}, Warnings: []record.Finding{warn}, Waived: []record.WaivedFinding{w}}}
 	tests := []struct {
 		name  string
 		gates Gates
@@ -31,11 +31,11 @@ func TestGatesMergeFullDecision(t *testing.T) {
 	}{
 		{"policy only", Gates{fixedGate{pol}}, true,
 			record.DecisionRef{Allow: true, Warnings: 1, Waived: 1, InputSHA256: "aa", BundleSHA256: "bb"}},
-		{"one gate denies, waivers kept", Gates{fixedGate{&Decision{Violations: []policy.Finding{{RuleID: "PL013", Severity: policy.SeverityDeny}},
-			Warnings: []policy.Finding{}, Waived: []policy.WaivedFinding{}}}, fixedGate{pol}}, false,
+		{"one gate denies, waivers kept", Gates{fixedGate{&Decision{Decision: record.Decision{Violations: []record.Finding{{RuleID: "PL013", Severity: policy.SeverityDeny}},
+			Warnings: []record.Finding{}, Waived: []record.WaivedFinding{}}}}, fixedGate{pol}}, false,
 			record.DecisionRef{Violations: 1, Warnings: 1, Waived: 1, InputSHA256: "aa", BundleSHA256: "bb"}},
 		// A gate that says allow with a violation is a deny (fail closed).
-		{"allow with a violation", Gates{fixedGate{&Decision{Allow: true, Violations: []policy.Finding{warn}}}}, false,
+		{"allow with a violation", Gates{fixedGate{&Decision{Decision: record.Decision{Allow: true, Violations: []record.Finding{warn}}}}}, false,
 			record.DecisionRef{Violations: 1}},
 	}
 	for _, tc := range tests {
@@ -49,7 +49,7 @@ func TestGatesMergeFullDecision(t *testing.T) {
 			if d.Allow != tc.allow {
 				t.Errorf("allow = %v, want %v", d.Allow, tc.allow)
 			}
-			if diff := cmp.Diff([]policy.WaivedFinding{w}, d.Waived, cmpopts.IgnoreUnexported(policy.Waiver{}), cmpopts.EquateEmpty()); diff != "" && tc.ref.Waived == 1 {
+			if diff := cmp.Diff([]record.WaivedFinding{w}, d.Waived, cmpopts.EquateEmpty()); diff != "" && tc.ref.Waived == 1 {
 				t.Errorf("waived (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tc.ref, d.Ref()); diff != "" {

@@ -49,10 +49,12 @@ func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, erro
 		return nil, err
 	}
 	pd := res.Decision
-	d := &Decision{Allow: pd.Allow, InputDigest: pd.InputDigest, BundleDigest: pd.BundleDigest,
-		Gates: []string{"policy"}, inventory: res.Inventory,
-		Violations: nonNilFindings(pd.Violations), Warnings: nonNilFindings(pd.Warnings),
-		Waived: append([]policy.WaivedFinding{}, pd.Waived...)}
+	d := &Decision{Decision: record.Decision{Allow: pd.Allow, InputDigest: pd.InputDigest, BundleDigest: pd.BundleDigest,
+		Gates: []string{"policy"}, Violations: recordFindings(pd.Violations), Warnings: recordFindings(pd.Warnings),
+		Waived: make([]record.WaivedFinding, 0, len(pd.Waived))}, inventory: res.Inventory}
+	for _, w := range pd.Waived {
+		d.Waived = append(d.Waived, record.WaivedFinding{Finding: recordFinding(w.Finding), Waiver: recordWaiver(w.Waiver)})
+	}
 	return d, nil
 }
 
@@ -74,18 +76,27 @@ func specPath(root, file string) (string, error) {
 	return filepath.ToSlash(rel), nil
 }
 
-func nonNilFindings(fs []policy.Finding) []policy.Finding {
-	return append([]policy.Finding{}, fs...)
+// recordFindings converts the policy engine's findings to the run record's
+// (the same JSON shape; record imports no pinline package).
+func recordFindings(fs []policy.Finding) []record.Finding {
+	out := make([]record.Finding, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, recordFinding(f))
+	}
+	return out
 }
 
-// trimSHA drops the "sha256:" prefix of each digest of a comma-joined list
-// (Gates joins one per gate that reports one).
-func trimSHA(s string) string {
-	parts := strings.Split(s, ",")
-	for i, p := range parts {
-		parts[i] = strings.TrimPrefix(p, "sha256:")
-	}
-	return strings.Join(parts, ",")
+func recordFinding(f policy.Finding) record.Finding {
+	return record.Finding{RuleID: f.RuleID, Severity: f.Severity, Message: f.Message, Ref: f.Ref, Help: f.Help,
+		HelpURI: f.HelpURI, Pos: recordPos(f.Pos), Source: f.Source}
+}
+
+func recordWaiver(w policy.Waiver) record.Waiver {
+	return record.Waiver{Rule: w.Rule, Path: w.Path, Ref: w.Ref, Reason: w.Reason, Expires: w.Expires, Pos: recordPos(w.Pos)}
+}
+
+func recordPos(p policy.Pos) record.Pos {
+	return record.Pos{File: p.File, Line: p.Line, Column: p.Column}
 }
 
 // CycloneDX writes the run's CycloneDX 1.6 JSON SBOM with package sbom.

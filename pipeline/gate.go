@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pinline/pinline/policy"
+	"github.com/pinline/pinline/record"
 )
 
 // Gates combines gates: every gate is asked, findings are merged, and the
@@ -18,8 +18,8 @@ func (gs Gates) Evaluate(ctx context.Context, in GateInput) (*Decision, error) {
 	if len(gs) == 0 {
 		return nil, fmt.Errorf("no gate configured")
 	}
-	out := &Decision{Allow: true, Violations: []policy.Finding{}, Warnings: []policy.Finding{},
-		Waived: []policy.WaivedFinding{}}
+	out := &Decision{Decision: record.Decision{Allow: true, Violations: []record.Finding{},
+		Warnings: []record.Finding{}, Waived: []record.WaivedFinding{}}}
 	var inputs, bundles []string
 	for _, g := range gs {
 		d, err := g.Evaluate(ctx, in)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/pinline/pinline/inventory"
-	"github.com/pinline/pinline/policy"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
@@ -121,6 +120,10 @@ type Options struct {
 	Timeout time.Duration
 	// AllowDelete is how many existing files exporting outputs may delete.
 	AllowDelete int
+	// SkipSHA512 hashes outputs with SHA-256 only (about twice as fast
+	// without SHA-512 instructions); by default run.json records SHA-256
+	// and SHA-512 of every output, computed in one pass.
+	SkipSHA512 bool
 
 	Who record.Who
 
@@ -179,34 +182,16 @@ type GateInput struct {
 	Backend string
 }
 
-// Decision is the gate's answer; it is written as decision.json. The
-// fields and their JSON shapes are policy.Decision's (allow, violations,
-// warnings, waived, inputDigest, bundleDigest) plus gates, so one reader
-// serves `pinline check --format json` decisions and run records alike.
-// The executor's own rules are catalogue rules (PL010, PL013, PL021; see
-// PolicyGate). See docs/run-record.md "decision.json".
+// Decision is the gate's answer: record.Decision, written as decision.json
+// (the fields and JSON shapes of policy.Decision plus gates), and what the
+// policy gate collected for the SBOM. The executor's own rules are
+// catalogue rules (PL010, PL013, PL021; see PolicyGate). See
+// docs/run-record.md "decision.json".
 type Decision struct {
-	Allow      bool                   `json:"allow"`
-	Violations []policy.Finding       `json:"violations"`
-	Warnings   []policy.Finding       `json:"warnings"`
-	Waived     []policy.WaivedFinding `json:"waived"`
-	// InputDigest and BundleDigest are "sha256:<hex>" of the policy gate
-	// ("" without one; comma-joined when several gates report one).
-	InputDigest  string `json:"inputDigest"`
-	BundleDigest string `json:"bundleDigest"`
-	// Gates names the gates that contributed.
-	Gates []string `json:"gates"`
+	record.Decision
 
 	// inventory is what the policy gate collected, reused for the SBOM.
 	inventory *inventory.Inventory
-}
-
-// Ref is the run.json summary of d (counts and hex digests). Allow is false
-// whenever a violation is present, whatever d.Allow says (fail closed).
-func (d *Decision) Ref() record.DecisionRef {
-	return record.DecisionRef{Allow: d.Allow && len(d.Violations) == 0, Violations: len(d.Violations),
-		Warnings: len(d.Warnings), Waived: len(d.Waived),
-		InputSHA256: trimSHA(d.InputDigest), BundleSHA256: trimSHA(d.BundleDigest)}
 }
 
 // SBOMWriter writes the SBOM of a finished run. runDir holds the exported

@@ -17,8 +17,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/sbom"
 	"github.com/pinline/pinline/spec"
 )
 
@@ -38,10 +38,12 @@ const outputAuto = "auto"
 // out of the run directory is an error, never a write outside it.
 type exporter struct {
 	runDir string
-	root   *os.Root
-	mu     sync.Mutex
-	budget int // deletions still allowed
-	seq    int
+	// skip512 hashes outputs with SHA-256 only (--sbom-sha512=false).
+	skip512 bool
+	root    *os.Root
+	mu      sync.Mutex
+	budget  int // deletions still allowed
+	seq     int
 }
 
 // stagingDir is where outputs land before they are installed; it is
@@ -95,11 +97,23 @@ func (e *exporter) export(ctx context.Context, task string, o spec.Output, fetch
 	dest := filepath.Join(e.runDir, filepath.FromSlash(rel))
 	out := record.Output{Task: task, Path: o.Path, File: rel, Type: typ}
 	if typ == "dir" {
-		out.SHA256, out.Size, err = dirDigest(dest)
-	} else {
-		out.SHA256, out.Size, err = attest.FileSHA256(dest)
+		var err error
+		out.SHA256, out.Size, out.Files, err = dirDigest(ctx, dest, e.skip512)
+		return out, err
 	}
+	d, err := hashOutput(ctx, dest, e.skip512)
+	out.SHA256, out.SHA512, out.Size = d.SHA256, d.SHA512, d.Size
 	return out, err
+}
+
+// hashOutput reads a file once for its SHA-256 and SHA-512 (one goroutine
+// per hash over the same buffers), or SHA-256 alone with skip512. run.json
+// records both and the SBOM takes them from there.
+func hashOutput(ctx context.Context, p string, skip512 bool) (sbom.Digests, error) {
+	if skip512 {
+		return sbom.HashFileSHA256(ctx, p)
+	}
+	return sbom.HashFile(ctx, p)
 }
 
 // dest is where an output goes, relative to the run directory (as run.json
@@ -232,11 +246,12 @@ func listFiles(dir string) (map[string]bool, error) {
 // dirDigest is the SHA-256 of the directory's manifest: one line
 // "<sha256 hex>  <relative path>\n" per regular file, sorted by path (the
 // format of `sha256sum`), so `find . -type f | sort | xargs sha256sum`
-// reproduces it. Size is the sum of the file sizes.
-func dirDigest(dir string) (string, int64, error) {
+// reproduces it. Size is the sum of the file sizes; files are each file's
+// digests (hashed once, as hashOutput).
+func dirDigest(ctx context.Context, dir string, skip512 bool) (string, int64, []record.OutputFile, error) {
 	files, err := listFiles(dir)
 	if err != nil {
-		return "", 0, err
+		return "", 0, nil, err
 	}
 	names := make([]string, 0, len(files))
 	for f, regular := range files {
@@ -249,15 +264,17 @@ func dirDigest(dir string) (string, int64, error) {
 	sort.Strings(names)
 	var b strings.Builder
 	var total int64
+	out := make([]record.OutputFile, 0, len(names))
 	for _, f := range names {
-		sum, n, err := attest.FileSHA256(filepath.Join(dir, f))
+		d, err := hashOutput(ctx, filepath.Join(dir, f), skip512)
 		if err != nil {
-			return "", 0, err
+			return "", 0, nil, err
 		}
-		total += n
-		fmt.Fprintf(&b, "%s  %s\n", sum, filepath.ToSlash(f))
+		total += d.Size
+		fmt.Fprintf(&b, "%s  %s\n", d.SHA256, filepath.ToSlash(f))
+		out = append(out, record.OutputFile{Path: filepath.ToSlash(f), Size: d.Size, SHA256: d.SHA256, SHA512: d.SHA512})
 	}
-	return sha256Hex([]byte(b.String())), total, nil
+	return sha256Hex([]byte(b.String())), total, out, nil
 }
 
 func sha256Hex(b []byte) string {

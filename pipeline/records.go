@@ -4,18 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
-	"github.com/pinline/pinline/internal/jsonerr"
 	"github.com/pinline/pinline/record"
 )
 
@@ -138,40 +133,6 @@ func gitInfo(ctx context.Context, root string, hostEnv []string) (commit string,
 	dirty = err != nil || st != ""
 	uri, _ = git("config", "--get", "remote.origin.url")
 	return c, dirty, uri
-}
-
-// ListRuns reads every run.json under runsDir, newest first. Directories
-// without a readable record are returned as errors joined together, after
-// the records that could be read.
-func ListRuns(runsDir string) ([]record.Run, error) {
-	entries, err := os.ReadDir(runsDir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var runs []record.Run
-	var errs []error
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		p := filepath.Join(runsDir, e.Name(), record.RunFile)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		var r record.Run
-		if err := json.Unmarshal(b, &r); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w: %w", p, ErrMalformedRecord, jsonerr.Describe(b, err, -1)))
-			continue
-		}
-		runs = append(runs, r)
-	}
-	sort.Slice(runs, func(i, j int) bool { return runs[i].ID > runs[j].ID })
-	return runs, errors.Join(errs...)
 }
 
 // noteGatewayEngine records the engine the gateway placed the run's

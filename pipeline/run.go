@@ -58,7 +58,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	fail := func(status string, err error) (*Result, error) {
 		rec.Status, rec.Error, rec.FinishedAt = status, err.Error(), o.Now().UTC()
 		noteGatewayEngine(&o, rec)
-		if werr := rd.writeJSON(record.RunFile, rec); werr != nil {
+		if werr := record.WriteRun(rd.root, rec); werr != nil {
 			return res, errors.Join(err, werr)
 		}
 		return res, err
@@ -73,7 +73,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("policy gate: %w", err))
 	}
-	if err := rd.writeJSON(record.DecisionFile, d); err != nil {
+	if err := record.WriteDecision(rd.root, &d.Decision); err != nil {
 		return fail(record.StatusFailed, err)
 	}
 	rec.Decision = d.Ref()
@@ -112,7 +112,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// rec.Status is still "running" (newRecord); fail is the only change.
-	if err := rd.writeJSON(record.RunFile, rec); err != nil {
+	if err := record.WriteRun(rd.root, rec); err != nil {
 		return fail(record.StatusFailed, err)
 	}
 	rctx := ctx
@@ -123,7 +123,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// 3. The backend.
-	ex := &exporter{runDir: dir, root: rd.root, budget: o.AllowDelete}
+	ex := &exporter{runDir: dir, root: rd.root, budget: o.AllowDelete, skip512: o.SkipSHA512}
 	var be backend
 	var version chan string
 	var sess *session
@@ -209,7 +209,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return fail(record.StatusFailed, fmt.Errorf("%w: %w", ErrEvidence, err))
 	}
 	if !final {
-		if err := rd.writeJSON(record.RunFile, rec); err != nil {
+		if err := record.WriteRun(rd.root, rec); err != nil {
 			return res, err
 		}
 	}
@@ -242,7 +242,7 @@ func writeEvidence(ctx context.Context, o *Options, rd *runDir, rec *record.Run,
 		if k, ok := o.Attester.(interface{ keyRef() string }); ok {
 			rec.Evidence.KeyRef = k.keyRef()
 		}
-		b, err := marshalRecord(rec)
+		b, err := record.MarshalRun(rec)
 		if err != nil {
 			return false, err
 		}

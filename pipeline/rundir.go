@@ -1,16 +1,13 @@
 package pipeline
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/pinline/pinline/inventory"
+	"github.com/pinline/pinline/record"
 )
 
 // runDir is the run directory .pinline/runs/<id>/ opened as an os.Root:
@@ -56,49 +53,7 @@ func openRunDir(repoRoot, runsDir, id string) (*runDir, error) {
 func (d *runDir) Close() error { return d.root.Close() }
 
 // writeFile replaces name (slash-separated, relative to the run directory)
-// with data: a temporary file in the same directory, synced, then renamed,
-// all inside the root.
+// with data, atomically and inside the root (record.WriteFile).
 func (d *runDir) writeFile(name string, data []byte) error {
-	if err := d.root.MkdirAll(path.Dir(name), 0o755); err != nil {
-		return err
-	}
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := path.Join(path.Dir(name), "."+path.Base(name)+".pinline-"+hex.EncodeToString(rnd[:]))
-	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = d.root.Rename(tmp, name)
-	}
-	if werr != nil {
-		_ = d.root.Remove(tmp)
-		return fmt.Errorf("write %s: %w", name, werr)
-	}
-	return nil
-}
-
-func (d *runDir) writeJSON(name string, v any) error {
-	b, err := marshalRecord(v)
-	if err != nil {
-		return err
-	}
-	return d.writeFile(name, b)
-}
-
-// marshalRecord is the encoding of every JSON file of the run directory.
-func marshalRecord(v any) ([]byte, error) {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
+	return record.WriteFile(d.root, name, data)
 }

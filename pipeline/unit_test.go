@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pinline/pinline/policy"
+	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
 
@@ -414,16 +416,20 @@ func TestDirDigestRegularFilesOnly(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	want, wantSize, err := dirDigest(dir)
+	want, wantSize, wantFiles, err := dirDigest(context.Background(), dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(outside, filepath.Join(dir, "link")); err != nil {
 		t.Fatal(err)
 	}
-	got, size, err := dirDigest(dir)
+	got, size, files, err := dirDigest(context.Background(), dir, false)
 	if err != nil {
 		t.Fatal(err)
+	}
+	a512 := sha512.Sum512([]byte("a\n"))
+	if len(files) != 1 || files[0].Path != "a.txt" || files[0].Size != 2 || files[0].SHA512 != hex.EncodeToString(a512[:]) || len(wantFiles) != 1 {
+		t.Errorf("files = %+v, want a.txt with both digests", files)
 	}
 	if got != want || size != wantSize || size != 2 {
 		t.Errorf("with a symlink: digest %s size %d, want %s size %d", got, size, want, wantSize)
@@ -439,7 +445,7 @@ func TestDirDigestRegularFilesOnly(t *testing.T) {
 func TestDecisionRefDigests(t *testing.T) {
 	t.Parallel()
 	a, b := strings.Repeat("a", 64), strings.Repeat("b", 64)
-	d := &Decision{Allow: true, InputDigest: "sha256:" + a + ",sha256:" + b, BundleDigest: "sha256:" + a}
+	d := &Decision{Decision: record.Decision{Allow: true, InputDigest: "sha256:" + a + ",sha256:" + b, BundleDigest: "sha256:" + a}}
 	ref := d.Ref()
 	if ref.InputSHA256 != a+","+b || ref.BundleSHA256 != a {
 		t.Errorf("input %q bundle %q", ref.InputSHA256, ref.BundleSHA256)
@@ -476,7 +482,7 @@ func TestOpenRunDirRefusesRepositorySymlinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rd.Close()
-	if err := rd.writeJSON("run.json", map[string]string{"a": "b"}); err != nil {
+	if err := record.WriteRun(rd.root, &record.Run{ID: "r1"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(repo, ".pinline", "runs", "r1", "logs")); err != nil {

@@ -193,13 +193,27 @@ type CacheUse struct {
 	Mode    string `json:"mode"` // "rw" or "snapshot"
 }
 
-// Output is an exported artifact.
+// Output is an exported artifact. The exporter hashes each file once,
+// SHA-256 and SHA-512 in one pass (SHA512 is empty with
+// --sbom-sha512=false); the SBOM takes the digests from here instead of
+// reading the outputs again.
 type Output struct {
 	Task string `json:"task"`
 	// Path inside the container; File is relative to the run directory.
 	Path   string `json:"path"`
 	File   string `json:"file"`
 	Type   string `json:"type"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	SHA512 string `json:"sha512,omitempty"`
+	// Files are the regular files of a directory output, sorted by path.
+	Files []OutputFile `json:"files,omitempty"`
+}
+
+// OutputFile is one regular file of a directory output; Path is relative to
+// the directory, slash-separated.
+type OutputFile struct {
+	Path   string `json:"path"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
 	SHA512 string `json:"sha512,omitempty"`

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"crypto"
 	"fmt"
 	"io"
 	"os"
@@ -27,10 +26,10 @@ func BenchmarkReport1000(b *testing.B) {
 	root := b.TempDir()
 	key := newKey(b)
 	writeManyRuns(b, root, 1000, key)
-	checker := KeyChecker{Keys: []crypto.PublicKey{&key.PublicKey}}
+	vs := verifiersOf(b, key)
 	b.ResetTimer()
 	for b.Loop() {
-		rep, err := Build(b.Context(), Options{RunsDir: root, Checker: checker, Now: fixtureNow})
+		rep, err := Build(b.Context(), Options{RunsDir: root, Verifiers: vs, Now: fixtureNow})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -61,7 +60,7 @@ func TestWriteBenchRuns(t *testing.T) {
 // every signed provenance.
 func BenchmarkVerifyPack1000(b *testing.B) {
 	root := b.TempDir()
-	key := newKey(b)
+	key, packKey := newKey(b), newKey(b)
 	specs := fixtureSpecs()
 	for i := range 1000 {
 		rs := specs[i%len(specs)]
@@ -76,13 +75,13 @@ func BenchmarkVerifyPack1000(b *testing.B) {
 		b.Fatal(err)
 	}
 	var pack bytes.Buffer
-	if err := WritePack(b.Context(), &pack, rep, PackOptions{Signer: ECDSASigner{Key: key}, Now: fixtureNow}); err != nil {
+	if err := WritePack(b.Context(), &pack, rep, PackOptions{Signer: signerOf(b, packKey), Now: fixtureNow}); err != nil {
 		b.Fatal(err)
 	}
-	checker := KeyChecker{Keys: []crypto.PublicKey{&key.PublicKey}}
+	keys := PackKeys{Manifest: verifiersOf(b, packKey), Provenance: verifiersOf(b, key)}
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := VerifyPack(b.Context(), bytes.NewReader(pack.Bytes()), checker); err != nil {
+		if _, err := VerifyPack(b.Context(), bytes.NewReader(pack.Bytes()), keys); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,21 +2,29 @@ package report
 
 import (
 	"bytes"
-	"crypto"
-	"encoding/json"
 	"errors"
+	"path/filepath"
 	"testing"
+
+	"github.com/pinline/pinline/record"
 )
 
-// FuzzFinding: decision.json findings from any producer never panic.
-func FuzzFinding(f *testing.F) {
-	f.Add([]byte(`{"ruleId":"PL001","severity":"error","message":"m","pos":{"file":"pinline.yaml","line":3,"column":1}}`))
-	f.Add([]byte(`{"rule":"X","msg":"m","position":{"file":"f"},"waiver":{"expiry":"2026-01-01","reason":"r"}}`))
-	f.Add([]byte(`{"id":1}`))
+// FuzzReadDecision: any decision.json is read without panicking, and a
+// decision that reads as allowed never carries a violation.
+func FuzzReadDecision(f *testing.F) {
+	f.Add([]byte(`{"allow":true,"violations":[],"warnings":[],"waived":[],"inputDigest":"sha256:aa","bundleDigest":"","gates":["policy"]}`))
+	f.Add([]byte(`{"allow":true,"violations":[{"ruleId":"X","pos":{"file":"f","line":1}}]}`))
+	f.Add([]byte(`{"allow":1}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var fd Finding
-		if err := json.Unmarshal(b, &fd); err == nil {
-			_ = fd.Where()
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, record.DecisionFile), b)
+		var problems []string
+		pi := readDecision(dir, &record.Run{}, &problems)
+		if pi.Allow && len(pi.Violations) > 0 {
+			t.Fatalf("allowed with violations: %s", b)
+		}
+		for _, v := range pi.Violations {
+			_ = v.Where()
 		}
 	})
 }
@@ -24,7 +32,7 @@ func FuzzFinding(f *testing.F) {
 // FuzzVerifyPack: arbitrary archives are rejected without panicking, and
 // nothing unsigned is ever accepted.
 func FuzzVerifyPack(f *testing.F) {
-	k := newKey(f)
+	k, pk := newKey(f), newKey(f)
 	root := f.TempDir()
 	writeRun(f, root, fixtureSpecs()[2], k)
 	rep, err := Build(f.Context(), Options{RunsDir: root, Now: fixtureNow})
@@ -32,14 +40,14 @@ func FuzzVerifyPack(f *testing.F) {
 		f.Fatal(err)
 	}
 	var pack bytes.Buffer
-	if err := WritePack(f.Context(), &pack, rep, PackOptions{Signer: ECDSASigner{Key: k}, Now: fixtureNow}); err != nil {
+	if err := WritePack(f.Context(), &pack, rep, PackOptions{Signer: signerOf(f, pk), Now: fixtureNow}); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(pack.Bytes())
 	f.Add([]byte{0x1f, 0x8b})
-	checker := KeyChecker{Keys: []crypto.PublicKey{&k.PublicKey}}
+	keys := PackKeys{Manifest: verifiersOf(f, pk), Provenance: verifiersOf(f, k)}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		res, err := VerifyPack(t.Context(), bytes.NewReader(b), checker)
+		res, err := VerifyPack(t.Context(), bytes.NewReader(b), keys)
 		if err == nil && !bytes.Equal(b, pack.Bytes()) && res.Files == 0 {
 			t.Fatal("accepted an empty pack")
 		}

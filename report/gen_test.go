@@ -1,8 +1,6 @@
 package report
 
 import (
-	"context"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -18,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinline/pinline/policy"
 	"github.com/pinline/pinline/record"
 )
 
@@ -31,29 +30,27 @@ var fixtureNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
 // runSpec describes one generated run directory.
 type runSpec struct {
-	id        string
-	day       int // days after fixtureBase
-	status    string
-	tier      string
-	host      bool   // engine backend "host" instead of dagger behind a gateway
-	failTask  bool   // the second task exits 2
-	deny      bool   // the gate denied: no tasks, no SBOM, no provenance
-	unsigned  bool   // provenance without signatures
-	tamper    bool   // provenance payload changed after signing
-	waiver    string // expiry of a waiver, "" for none
-	floating  bool   // an image without digest and an unpinned module
-	corrupt   bool   // run.json is not JSON
-	pipeDec   bool   // decision.json as pipeline.Decision writes it (rule/file/line, waived count)
-	policyDec bool   // decision.json as policy.Decision writes it (inputDigest, waiver objects)
+	id       string
+	day      int // days after fixtureBase
+	status   string
+	tier     string
+	host     bool   // engine backend "host" instead of dagger behind a gateway
+	failTask bool   // the second task exits 2
+	deny     bool   // the gate denied: no tasks, no SBOM, no provenance
+	unsigned bool   // provenance without signatures
+	tamper   bool   // provenance payload changed after signing
+	waiver   string // expiry of a waiver, "" for none
+	floating bool   // an image without digest and an unpinned module
+	corrupt  bool   // run.json is not JSON
 }
 
 func fixtureSpecs() []runSpec {
 	return []runSpec{
-		{id: "20261102T090000Z-a1b2c3", day: 0, status: record.StatusSucceeded, tier: "trusted", waiver: "2026-12-31", policyDec: true},
+		{id: "20261102T090000Z-a1b2c3", day: 0, status: record.StatusSucceeded, tier: "trusted", waiver: "2026-12-31"},
 		{id: "20261103T090000Z-b2c3d4", day: 1, status: record.StatusFailed, tier: "untrusted", failTask: true, floating: true, waiver: "2026-11-15"},
 		{id: "20261104T090000Z-c3d4e5", day: 2, status: record.StatusDenied, tier: "untrusted", deny: true, floating: true},
 		{id: "20261105T090000Z-d4e5f6", day: 3, status: record.StatusSucceeded, tier: "trusted", tamper: true},
-		{id: "20261106T090000Z-e5f6a7", day: 4, status: record.StatusSucceeded, tier: "local", host: true, unsigned: true, pipeDec: true},
+		{id: "20261106T090000Z-e5f6a7", day: 4, status: record.StatusSucceeded, tier: "local", host: true, unsigned: true},
 		{id: "20261107T090000Z-f6a7b8", day: 5, corrupt: true},
 	}
 }
@@ -145,47 +142,37 @@ func writeRun(t testing.TB, root string, rs runSpec, key *ecdsaKey) {
 		run.Images = append(run.Images, record.Image{Name: "node", Ref: floating})
 		run.Modules = append(run.Modules, record.Module{Name: "deploy", Source: "github.com/acme/daggerverse/deploy@main"})
 	}
-	dec := map[string]any{
-		"allow": !rs.deny, "inputSha256": sha([]byte("input" + rs.id)), "bundleSha256": sha([]byte("policy-bundle-v3")),
-		"violations": []any{}, "warnings": []any{}, "waived": []any{},
+	// decision.json is a record.Decision written by record.WriteDecision,
+	// as pipeline.Run writes it (both gates; digests "sha256:<hex>").
+	dec := &record.Decision{
+		Allow: !rs.deny, Gates: []string{"builtin", "policy"},
+		InputDigest: "sha256:" + sha([]byte("input"+rs.id)), BundleDigest: "sha256:" + sha([]byte("policy-bundle-v3")),
 	}
 	if rs.deny {
-		dec["violations"] = []any{
-			map[string]any{"ruleId": "PL001", "severity": "error", "message": `image "docker.io/library/node:22" is not pinned by digest`, "pos": map[string]any{"file": "pinline.yaml", "line": 14, "column": 12}},
-			map[string]any{"ruleId": "PL004", "severity": "error", "message": `module source "github.com/acme/daggerverse/deploy@main" has no pin`, "pos": map[string]any{"file": "dagger.json", "line": 9, "column": 7}},
+		dec.Violations = []record.Finding{
+			{RuleID: "PL001", Severity: policy.SeverityDeny, Message: `image "docker.io/library/node:22" is not pinned by digest`, Source: "default", Pos: record.Pos{File: "pinline.yaml", Line: 14, Column: 12}},
+			{RuleID: "PL004", Severity: policy.SeverityDeny, Message: `module source "github.com/acme/daggerverse/deploy@main" has no pin`, Source: "default", Pos: record.Pos{File: "dagger.json", Line: 9, Column: 7}},
 		}
 	}
 	if rs.floating && !rs.deny {
-		dec["warnings"] = []any{map[string]any{"ruleId": "PL010", "severity": "warning", "message": "cache \"gomod\" shared read-write across tasks", "pos": map[string]any{"file": "pinline.yaml", "line": 22}}}
+		dec.Warnings = []record.Finding{{RuleID: "PL010", Severity: policy.SeverityWarn, Message: "cache \"gomod\" shared read-write across tasks", Source: "default", Pos: record.Pos{File: "pinline.yaml", Line: 22}}}
 	}
 	if rs.waiver != "" {
-		dec["waived"] = []any{map[string]any{"ruleId": "PL002", "severity": "error", "message": `registry "ghcr.io" is not on the allowlist`, "pos": map[string]any{"file": "pinline.yaml", "line": 8, "column": 5}, "waiver": map[string]any{"expires": rs.waiver, "reason": "migration to the internal mirror, ticket SEC-412"}}}
+		dec.Waived = []record.WaivedFinding{{
+			Finding: record.Finding{RuleID: "PL002", Severity: policy.SeverityDeny, Message: `registry "ghcr.io" is not on the allowlist`, Source: "default", Pos: record.Pos{File: "pinline.yaml", Line: 8, Column: 5}},
+			Waiver:  record.Waiver{Rule: "PL002", Path: "pinline.yaml", Expires: rs.waiver, Reason: "migration to the internal mirror, ticket SEC-412", Pos: record.Pos{File: ".pinline/policy.yaml", Line: 3, Column: 5}},
+		}}
 	}
-	vs, _ := dec["violations"].([]any)
-	ws, _ := dec["warnings"].([]any)
-	wv, _ := dec["waived"].([]any)
-	run.Decision = record.DecisionRef{Allow: !rs.deny, Violations: len(vs), Warnings: len(ws), Waived: len(wv), InputSHA256: dec["inputSha256"].(string), BundleSHA256: dec["bundleSha256"].(string)}
-	switch {
-	case rs.pipeDec:
-		run.Decision.Warnings, run.Decision.Waived = 1, 1
-		writeJSON(t, filepath.Join(dir, record.DecisionFile), map[string]any{
-			"allow": true, "violations": []any{}, "waived": 1, "gates": []string{"builtin"},
-			"warnings":    []any{map[string]any{"rule": "pinline.exec.cache_shared", "message": `cache "gobuild" is shared read-write by build and test`, "file": "pinline.yaml", "line": 31, "column": 9}},
-			"inputSha256": dec["inputSha256"], "bundleSha256": dec["bundleSha256"],
-		})
-	case rs.policyDec:
-		for _, w := range wv {
-			w := w.(map[string]any)
-			w["source"] = "default"
-			w["waiver"].(map[string]any)["rule"] = w["ruleId"]
-		}
-		dec["inputDigest"], dec["bundleDigest"] = "sha256:"+dec["inputSha256"].(string), "sha256:"+dec["bundleSha256"].(string)
-		delete(dec, "inputSha256")
-		delete(dec, "bundleSha256")
-		writeJSON(t, filepath.Join(dir, record.DecisionFile), dec)
-	default:
-		writeJSON(t, filepath.Join(dir, record.DecisionFile), dec)
+	if rs.host {
+		dec.Warnings = append(dec.Warnings, record.Finding{RuleID: "PL009", Severity: policy.SeverityWarn, Message: `cache "gobuild" is shared read-write by build and test`, Source: "default", Pos: record.Pos{File: "pinline.yaml", Line: 31, Column: 9}})
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := record.WriteDecision(openRoot(t, dir), dec); err != nil {
+		t.Fatal(err)
+	}
+	run.Decision = dec.Ref()
 	if rs.deny {
 		run.Error = "policy denied: 2 violations"
 		run.FinishedAt = start.Add(800 * time.Millisecond)
@@ -262,20 +249,5 @@ func TestGenerateFixtures(t *testing.T) {
 	}
 	writeFile(t, filepath.Join("testdata", "keys", "fixture.pub"), pubPEM(t, &key.PublicKey))
 }
-
-func fixtureChecker(t testing.TB) SignatureChecker {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "keys", "fixture.pub"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := ParsePublicKey(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return KeyChecker{Keys: []crypto.PublicKey{k}}
-}
-
-var _ = context.Background
 
 type ecdsaKey = ecdsa.PrivateKey

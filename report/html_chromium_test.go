@@ -50,7 +50,7 @@ func TestHTMLInChromium(t *testing.T) {
 	t.Parallel()
 	bin := chromium(t)
 	var page bytes.Buffer
-	if err := Render(&page, buildFixtureReport(t, fixtureChecker(t)), "html"); err != nil {
+	if err := Render(&page, buildFixtureReport(t, fixtureVerifiers(t)), "html"); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex

@@ -2,9 +2,7 @@ package report
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pinline/pinline/internal/jsonerr"
 	"github.com/pinline/pinline/record"
 )
 
@@ -23,10 +20,9 @@ type Options struct {
 	RunsDir string
 	// Since drops runs started before it (zero: keep all).
 	Since time.Time
-	// Checker re-checks provenance signatures; nil means "not checked".
-	Checker SignatureChecker
-	// KeysChecked is the number of keys behind Checker, for the report.
-	KeysChecked int
+	// Verifiers re-check provenance signatures (attest.LoadVerifiers);
+	// none means "not checked".
+	Verifiers []Verifier
 	// Now is the report time (waiver expiry); zero means time.Now().
 	Now time.Time
 	// Progress, when set, is called after each run directory is read.
@@ -35,10 +31,6 @@ type Options struct {
 	Workers int
 }
 
-// ErrNoRunsDir means the runs directory does not exist or is not a
-// directory.
-var ErrNoRunsDir = errors.New("runs directory not found")
-
 // Build reads every run under opts.RunsDir and aggregates the report.
 // Unreadable runs are listed in Report.Errors, never fatal; only a missing
 // runs directory is an error.
@@ -46,7 +38,7 @@ func Build(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now().UTC()
 	}
-	dirs, err := runDirs(opts.RunsDir)
+	dirs, err := record.RunDirs(opts.RunsDir)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +90,7 @@ feed:
 		Schema:      Schema,
 		GeneratedAt: opts.Now,
 		RunsDir:     opts.RunsDir,
-		KeysChecked: opts.KeysChecked,
+		KeysChecked: len(opts.Verifiers),
 		Runs:        []RunReport{},
 		Errors:      []LoadError{},
 	}
@@ -126,43 +118,8 @@ feed:
 	return rep, nil
 }
 
-// runDirs lists the run directories, sorted by name.
-func runDirs(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s", ErrNoRunsDir, dir)
-		}
-		return nil, fmt.Errorf("read runs directory: %w", err)
-	}
-	var dirs []string
-	for _, e := range ents {
-		if e.IsDir() {
-			dirs = append(dirs, filepath.Join(dir, e.Name()))
-		}
-	}
-	return dirs, nil
-}
-
-// ReadRun reads and decodes run.json in dir.
-func ReadRun(dir string) (*record.Run, error) {
-	p := filepath.Join(dir, record.RunFile)
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return nil, err
-	}
-	var run record.Run
-	if err := json.Unmarshal(b, &run); err != nil {
-		return nil, fmt.Errorf("%s: %w", p, jsonerr.Describe(b, err, -1))
-	}
-	if run.ID == "" {
-		return nil, fmt.Errorf("%s: missing \"id\"", p)
-	}
-	return &run, nil
-}
-
 func loadRun(ctx context.Context, dir string, opts Options) (*RunReport, *LoadError) {
-	run, err := ReadRun(dir)
+	run, err := record.ReadRun(dir)
 	if err != nil {
 		p := filepath.Join(dir, record.RunFile)
 		msg := strings.TrimPrefix(err.Error(), p+": ")
@@ -176,15 +133,8 @@ func loadRun(ctx context.Context, dir string, opts Options) (*RunReport, *LoadEr
 	}
 	rr := newRunReport(dir, run)
 	rr.Policy = readDecision(dir, run, &rr.Problems)
-	rr.SBOM = readSBOM(filepath.Join(dir, sbomName(run)))
-	rr.Provenance = readProvenance(ctx, dir, run, opts.Checker, &rr.Problems)
+	rr.SBOM = readSBOM(filepath.Join(dir, run.SBOMName()))
+	rr.Provenance = readProvenance(ctx, dir, run, opts.Verifiers, &rr.Problems)
 	rr.SLSA = slsaChecklist(run, rr)
 	return rr, nil
-}
-
-func sbomName(run *record.Run) string {
-	if n := run.Evidence.SBOM; n != "" && filepath.IsLocal(n) {
-		return n
-	}
-	return record.SBOMFile
 }

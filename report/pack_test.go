@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"crypto"
 	"encoding/json"
 	"errors"
 	"io"
@@ -37,7 +36,7 @@ func makePack(t *testing.T, runsDir string, signer *ecdsaKey, gatewayLog string)
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WritePack(t.Context(), &buf, rep, PackOptions{Signer: ECDSASigner{Key: signer}, GatewayLog: gatewayLog, Now: fixtureNow}); err != nil {
+	if err := WritePack(t.Context(), &buf, rep, PackOptions{Signer: signerOf(t, signer), GatewayLog: gatewayLog, Now: fixtureNow}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -105,7 +104,7 @@ func TestVerifyPack(t *testing.T) {
 {"time":"2025-01-01T00:00:00Z","identity":"old","tier":"trusted"}
 `))
 	pack := makePack(t, runs, packKey, gw)
-	keys := KeyChecker{Keys: []crypto.PublicKey{&buildKey.PublicKey, &packKey.PublicKey}}
+	keys := PackKeys{Manifest: verifiersOf(t, packKey), Provenance: verifiersOf(t, buildKey)}
 	const run1 = "runs/20261102T090000Z-a1b2c3/"
 
 	res, err := VerifyPack(t.Context(), bytes.NewReader(pack), keys)
@@ -119,7 +118,7 @@ func TestVerifyPack(t *testing.T) {
 	tests := []struct {
 		name    string
 		pack    []byte
-		checker SignatureChecker
+		keys    PackKeys
 		file    string
 		problem PackProblem
 	}{
@@ -141,8 +140,12 @@ func TestVerifyPack(t *testing.T) {
 		}), keys, run1 + "extra.txt", ProblemAdded},
 		{"changed manifest", rewrite(t, pack, flipByte(PackManifest)), keys, PackManifest, ProblemSignature},
 		{"removed manifest", rewrite(t, pack, func(es []entry) []entry { return es[1:] }), keys, PackManifest, ProblemMissing},
-		{"wrong key", pack, KeyChecker{Keys: []crypto.PublicKey{&otherKey.PublicKey}}, PackManifest, ProblemSignature},
-		{"build key missing", pack, KeyChecker{Keys: []crypto.PublicKey{&packKey.PublicKey}}, run1 + "provenance.intoto.json", ProblemSignature},
+		{"wrong key", pack, PackKeys{Manifest: verifiersOf(t, otherKey), Provenance: keys.Provenance}, PackManifest, ProblemSignature},
+		{"build key missing", pack, PackKeys{Manifest: keys.Manifest, Provenance: verifiersOf(t, packKey)}, run1 + "provenance.intoto.json", ProblemSignature},
+		// Key roles: a build key is never a pack key, even when passed as
+		// both (the CLI refuses that; the library checks the roles given).
+		{"pack signed with a build key", makePack(t, runs, buildKey, gw), keys, PackManifest, ProblemSignature},
+		{"entry before the manifest", rewrite(t, pack, func(es []entry) []entry { return append(es[1:2:2], append([]entry{es[0]}, es[2:]...)...) }), keys, PackManifest, ProblemMissing},
 		{"symlink entry", rewrite(t, pack, func(es []entry) []entry {
 			return append(es, entry{&tar.Header{Name: "evil", Linkname: "/etc/passwd", Typeflag: tar.TypeSymlink}, nil})
 		}), keys, "evil", ProblemMalformed},
@@ -154,7 +157,7 @@ func TestVerifyPack(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res, err := VerifyPack(t.Context(), bytes.NewReader(tt.pack), tt.checker)
+			res, err := VerifyPack(t.Context(), bytes.NewReader(tt.pack), tt.keys)
 			if !errors.Is(err, ErrPackInvalid) {
 				t.Fatalf("err = %v, want ErrPackInvalid", err)
 			}
@@ -173,9 +176,9 @@ func TestVerifyPack(t *testing.T) {
 // single change must fail.
 func TestVerifyPackEveryByte(t *testing.T) {
 	t.Parallel()
-	k := newKey(t)
-	pack := makePack(t, goodRuns(t, k), k, "")
-	keys := KeyChecker{Keys: []crypto.PublicKey{&k.PublicKey}}
+	k, pk := newKey(t), newKey(t)
+	pack := makePack(t, goodRuns(t, k), pk, "")
+	keys := PackKeys{Manifest: verifiersOf(t, pk), Provenance: verifiersOf(t, k)}
 	name := "runs/20261104T090000Z-c3d4e5/decision.json"
 	var size int
 	rewrite(t, pack, func(es []entry) []entry {
@@ -208,12 +211,7 @@ func TestPackOfFixturesFailsOnForgedProvenance(t *testing.T) {
 	t.Parallel()
 	k := newKey(t)
 	pack := makePack(t, filepath.Join("testdata", "runs"), k, "")
-	b, _ := os.ReadFile(filepath.Join("testdata", "keys", "fixture.pub"))
-	fk, err := ParsePublicKey(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := VerifyPack(t.Context(), bytes.NewReader(pack), KeyChecker{Keys: []crypto.PublicKey{fk, &k.PublicKey}})
+	res, err := VerifyPack(t.Context(), bytes.NewReader(pack), PackKeys{Manifest: verifiersOf(t, k), Provenance: fixtureVerifiers(t)})
 	want := "runs/20261105T090000Z-d4e5f6/provenance.intoto.json"
 	if err == nil || len(res.Problems) != 1 || res.Problems[0].File != want || res.Problems[0].Problem != ProblemSignature {
 		t.Errorf("err = %v, problems = %v; want one signature problem on %s", err, res.Problems, want)
@@ -228,8 +226,11 @@ func TestWritePackNeedsSigner(t *testing.T) {
 	if err := WritePack(t.Context(), io.Discard, &Report{}, PackOptions{}); err == nil {
 		t.Error("WritePack without signer succeeded")
 	}
-	if _, err := VerifyPack(t.Context(), bytes.NewReader(nil), nil); err == nil || errors.Is(err, ErrPackInvalid) {
-		t.Errorf("VerifyPack without key: %v", err)
+	vs := verifiersOf(t, newKey(t))
+	for _, keys := range []PackKeys{{}, {Manifest: vs}, {Provenance: vs}} {
+		if _, err := VerifyPack(t.Context(), bytes.NewReader(nil), keys); err == nil || errors.Is(err, ErrPackInvalid) {
+			t.Errorf("VerifyPack with keys %+v: %v, want a usage error", keys, err)
+		}
 	}
 }
 
@@ -243,7 +244,7 @@ func TestVerifyPackEvidenceNameEscapes(t *testing.T) {
 		other  = "20261102T090000Z-a1b2c3"
 	)
 	k := newKey(t)
-	keys := KeyChecker{Keys: []crypto.PublicKey{&k.PublicKey}}
+	keys := PackKeys{Manifest: verifiersOf(t, k), Provenance: verifiersOf(t, k)}
 	otherSBOM, err := os.ReadFile(filepath.Join(goodRuns(t, k), other, record.SBOMFile))
 	if err != nil {
 		t.Fatal(err)

@@ -111,7 +111,7 @@ func TestPipelineDecisionCarriesWaivers(t *testing.T) {
 		t.Errorf("waived finding = %+v", w)
 	}
 
-	run, err := report.ReadRun(dir)
+	run, err := record.ReadRun(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

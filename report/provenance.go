@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/record"
 )
 
@@ -35,25 +36,14 @@ type statement struct {
 	} `json:"predicate"`
 }
 
-func provName(run *record.Run) string {
-	if n := run.Evidence.Provenance; n != "" && filepath.IsLocal(n) {
-		return n
-	}
-	return record.ProvenanceFile
-}
-
 // readProvenance parses the provenance envelope and re-checks its
-// signature with checker. The verdict never comes from run.json.
-func readProvenance(ctx context.Context, dir string, run *record.Run, checker SignatureChecker, problems *[]string) ProvInfo {
+// signature with verifiers (attest). The verdict never comes from run.json.
+func readProvenance(ctx context.Context, dir string, run *record.Run, verifiers []Verifier, problems *[]string) ProvInfo {
 	pi := ProvInfo{Verdict: VerdictUnsigned, Subjects: []Subject{}}
-	bundle := record.BundleFile
-	if n := run.Evidence.Bundle; n != "" && filepath.IsLocal(n) {
-		bundle = n
-	}
-	if _, err := os.Stat(filepath.Join(dir, bundle)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, run.BundleName())); err == nil {
 		pi.Bundle = true
 	}
-	b, err := os.ReadFile(filepath.Join(dir, provName(run)))
+	b, err := os.ReadFile(filepath.Join(dir, run.ProvenanceName()))
 	if errors.Is(err, os.ErrNotExist) {
 		if run.Evidence.Signed {
 			*problems = append(*problems, "run.json says signed but the provenance file is missing")
@@ -65,7 +55,7 @@ func readProvenance(ctx context.Context, dir string, run *record.Run, checker Si
 		pi.Verdict, pi.VerdictDetail = VerdictMalformed, err.Error()
 		return pi
 	}
-	env, payload, err := ParseEnvelope(b)
+	env, err := attest.ParseEnvelope(b)
 	if err != nil {
 		pi.Verdict, pi.VerdictDetail = VerdictMalformed, err.Error()
 		return pi
@@ -73,27 +63,27 @@ func readProvenance(ctx context.Context, dir string, run *record.Run, checker Si
 	switch {
 	case len(env.Signatures) == 0:
 		pi.Verdict = VerdictUnsigned
-	case checker == nil:
+	case len(verifiers) == 0:
 		pi.Verdict = VerdictUnchecked
 	default:
-		pt, verified, err := checker.VerifyDSSE(ctx, b)
+		_, err := env.Verify(ctx, toAttest(verifiers))
 		switch {
 		case err != nil:
 			pi.Verdict, pi.VerdictDetail = VerdictInvalid, err.Error()
-		case pt != InTotoPayloadType:
-			pi.Verdict, pi.VerdictDetail = VerdictInvalid, fmt.Sprintf("payloadType %q, want %q", pt, InTotoPayloadType)
+		case env.PayloadType != attest.PayloadTypeInToto:
+			pi.Verdict, pi.VerdictDetail = VerdictInvalid, fmt.Sprintf("payloadType %q, want %q", env.PayloadType, attest.PayloadTypeInToto)
 		default:
-			pi.Verdict, payload = VerdictVerified, verified
+			pi.Verdict = VerdictVerified
 		}
 	}
-	if env.PayloadType != InTotoPayloadType {
+	if env.PayloadType != attest.PayloadTypeInToto {
 		*problems = append(*problems, fmt.Sprintf("provenance payloadType %q", env.PayloadType))
 	}
 	if pi.Verdict != VerdictVerified {
 		*problems = append(*problems, "provenance contents below are unverified ("+pi.Verdict+")")
 	}
 	var st statement
-	if err := json.Unmarshal(payload, &st); err != nil {
+	if err := json.Unmarshal(env.Payload, &st); err != nil {
 		*problems = append(*problems, fmt.Sprintf("provenance statement: %v", err))
 		if pi.Verdict == VerdictVerified {
 			pi.Verdict, pi.VerdictDetail = VerdictMalformed, "signed payload is not an in-toto statement"

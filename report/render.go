@@ -50,7 +50,9 @@ var funcs = map[string]any{
 	},
 	"join":         strings.Join,
 	"lower":        strings.ToLower,
-	"mdcell":       mdCell,
+	"md":           md,
+	"code":         code,
+	"codecell":     codecell,
 	"add":          func(a, b int) int { return a + b },
 	"slug":         func(s string) string { return strings.Map(slugRune, s) },
 	"verdictClass": func(v string) string { return "v-" + strings.ReplaceAll(v, " ", "-") },
@@ -60,16 +62,19 @@ var funcs = map[string]any{
 	"permille":     permille,
 	"permilleMin":  func(a, total int64) int64 { return max(permille(a, total), 4) },
 	"sign":         func(b bool) string { return map[bool]string{true: "yes", false: "no"}[b] },
-	"counts": func(cs []Count) string {
-		parts := make([]string, len(cs))
-		for i, c := range cs {
-			parts[i] = fmt.Sprintf("%s %d", c.Key, c.Count)
-		}
-		if len(parts) == 0 {
-			return "none"
-		}
-		return strings.Join(parts, ", ")
-	},
+	"counts":       countsText,
+}
+
+// countsText is "key n, key n" or "none".
+func countsText(cs []Count) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmt.Sprintf("%s %d", c.Key, c.Count)
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // The templates are parsed on first use, not at package init: every
@@ -145,12 +150,6 @@ func shortHex(s string, n int) string {
 		return p + ":" + h
 	}
 	return h
-}
-
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return s
 }
 
 func slugRune(r rune) rune {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"crypto"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,9 +12,9 @@ import (
 	"github.com/pinline/pinline/record"
 )
 
-func buildFixtureReport(t *testing.T, checker SignatureChecker) *Report {
+func buildFixtureReport(t *testing.T, verifiers []Verifier) *Report {
 	t.Helper()
-	rep, err := Build(t.Context(), Options{RunsDir: filepath.Join("testdata", "runs"), Checker: checker, KeysChecked: 1, Now: fixtureNow, Workers: 2})
+	rep, err := Build(t.Context(), Options{RunsDir: filepath.Join("testdata", "runs"), Verifiers: verifiers, Now: fixtureNow, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +23,7 @@ func buildFixtureReport(t *testing.T, checker SignatureChecker) *Report {
 
 func TestGolden(t *testing.T) {
 	t.Parallel()
-	rep := buildFixtureReport(t, fixtureChecker(t))
+	rep := buildFixtureReport(t, fixtureVerifiers(t))
 	for _, format := range []string{"md", "json", "html"} {
 		t.Run(format, func(t *testing.T) {
 			t.Parallel()
@@ -57,11 +56,11 @@ func TestVerdicts(t *testing.T) {
 		return m
 	}
 	tests := []struct {
-		name    string
-		checker SignatureChecker
-		want    map[string]string
+		name      string
+		verifiers []Verifier
+		want      map[string]string
 	}{
-		{"fixture key", fixtureChecker(t), map[string]string{
+		{"fixture key", fixtureVerifiers(t), map[string]string{
 			"20261102T090000Z-a1b2c3": VerdictVerified,
 			"20261103T090000Z-b2c3d4": VerdictUnsigned, // failed run: no provenance
 			"20261104T090000Z-c3d4e5": VerdictUnsigned, // denied
@@ -72,7 +71,7 @@ func TestVerdicts(t *testing.T) {
 			"20261102T090000Z-a1b2c3": VerdictUnchecked,
 			"20261105T090000Z-d4e5f6": VerdictUnchecked,
 		}},
-		{"wrong key", KeyChecker{Keys: []crypto.PublicKey{&newKey(t).PublicKey}}, map[string]string{
+		{"wrong key", verifiersOf(t, newKey(t)), map[string]string{
 			"20261102T090000Z-a1b2c3": VerdictInvalid,
 			"20261105T090000Z-d4e5f6": VerdictInvalid,
 		}},
@@ -80,7 +79,7 @@ func TestVerdicts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := byID(buildFixtureReport(t, tt.checker))
+			got := byID(buildFixtureReport(t, tt.verifiers))
 			for id, want := range tt.want {
 				if v := got[id].Provenance.Verdict; v != want {
 					t.Errorf("%s: verdict %q, want %q", id, v, want)
@@ -92,7 +91,7 @@ func TestVerdicts(t *testing.T) {
 
 func TestSLSA(t *testing.T) {
 	t.Parallel()
-	rep := buildFixtureReport(t, fixtureChecker(t))
+	rep := buildFixtureReport(t, fixtureVerifiers(t))
 	want := map[string][3]string{
 		"20261102T090000Z-a1b2c3": {SLSAMet, SLSAMet, SLSANotMet},
 		"20261104T090000Z-c3d4e5": {SLSANotMet, SLSANotMet, SLSANotMet},
@@ -130,7 +129,7 @@ func TestCorruptRunReported(t *testing.T) {
 func TestBuildErrors(t *testing.T) {
 	t.Parallel()
 	_, err := Build(t.Context(), Options{RunsDir: filepath.Join(t.TempDir(), "nope")})
-	if !errors.Is(err, ErrNoRunsDir) {
+	if !errors.Is(err, record.ErrNoRunsDir) {
 		t.Errorf("err = %v, want ErrNoRunsDir", err)
 	}
 	if err := Render(&bytes.Buffer{}, &Report{}, "pdf"); err == nil || !strings.Contains(err.Error(), `"html"`) {

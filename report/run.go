@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/pinline/pinline/internal/jsonerr"
 	"github.com/pinline/pinline/record"
 )
 
@@ -77,7 +75,8 @@ func newRunReport(dir string, run *record.Run) *RunReport {
 	return rr
 }
 
-// readDecision reads decision.json, falling back to the run.json summary.
+// readDecision reads decision.json (record.ReadDecision), falling back to
+// the run.json summary when it is missing.
 func readDecision(dir string, run *record.Run, problems *[]string) PolicyInfo {
 	pi := PolicyInfo{
 		Source: "none", Allow: run.Decision.Allow,
@@ -85,8 +84,7 @@ func readDecision(dir string, run *record.Run, problems *[]string) PolicyInfo {
 		Violations: []Finding{}, Warnings: []Finding{}, Waived: []Finding{},
 		WaivedCount: run.Decision.Waived,
 	}
-	p := filepath.Join(dir, record.DecisionFile)
-	b, err := os.ReadFile(p)
+	d, err := record.ReadDecision(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		if run.Decision != (record.DecisionRef{}) {
 			pi.Source = "run.json"
@@ -97,45 +95,24 @@ func readDecision(dir string, run *record.Run, problems *[]string) PolicyInfo {
 		return pi
 	}
 	if err != nil {
-		*problems = append(*problems, fmt.Sprintf("%s: %v", record.DecisionFile, err))
-		return pi
-	}
-	var d decisionFile
-	if err := json.Unmarshal(b, &d); err != nil {
-		*problems = append(*problems, fmt.Sprintf("%s: %v", record.DecisionFile, jsonerr.Describe(b, err, -1)))
+		*problems = append(*problems, fmt.Sprintf("%s: %v", record.DecisionFile, strings.TrimPrefix(err.Error(), filepath.Join(dir, record.DecisionFile)+": ")))
 		return pi
 	}
 	pi.Source = record.DecisionFile
-	if d.Allow != nil {
-		pi.Allow = *d.Allow
-	} else {
-		// Fail closed: a decision without "allow" is a deny.
-		pi.Allow = false
-		*problems = append(*problems, "decision.json: no \"allow\" field; treated as deny")
-	}
-	pi.InputSHA256 = digestHex(first(d.InputSHA256, d.InputDigest, pi.InputSHA256))
-	pi.BundleSHA256 = digestHex(first(d.BundleSHA256, d.BundleDigest, pi.BundleSHA256))
-	pi.Violations = nonNil(d.Violations)
-	pi.Warnings = nonNil(d.Warnings)
-	waived, n, err := d.waived()
-	if err != nil {
-		*problems = append(*problems, fmt.Sprintf("%s: %v", record.DecisionFile, err))
-	}
-	pi.Waived, pi.WaivedCount = nonNil(waived), n
+	ref := d.Ref() // Allow only without violations (fail closed)
+	pi.Allow = ref.Allow
+	pi.InputSHA256 = first(ref.InputSHA256, pi.InputSHA256)
+	pi.BundleSHA256 = first(ref.BundleSHA256, pi.BundleSHA256)
+	pi.Violations = findingsOf(d.Violations)
+	pi.Warnings = findingsOf(d.Warnings)
+	pi.Waived, pi.WaivedCount = waivedOf(d.Waived), len(d.Waived)
 	if pi.Allow != run.Decision.Allow && run.Decision != (record.DecisionRef{}) {
 		*problems = append(*problems, "decision.json and run.json disagree on allow")
 	}
-	if pi.Allow && len(pi.Violations) > 0 {
-		*problems = append(*problems, "decision.json allows with unwaived violations")
+	if d.Allow && len(d.Violations) > 0 {
+		*problems = append(*problems, "decision.json allows with unwaived violations; treated as deny")
 	}
 	return pi
-}
-
-func nonNil(f []Finding) []Finding {
-	if f == nil {
-		return []Finding{}
-	}
-	return f
 }
 
 // nativeNote says what an engine-native run's engine did not check.

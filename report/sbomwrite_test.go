@@ -2,7 +2,7 @@ package report
 
 import (
 	"bytes"
-	"encoding/base64"
+
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -10,6 +10,7 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
+	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/record"
 )
 
@@ -91,31 +92,28 @@ func writeProvenance(t testing.TB, dir string, run *record.Run, rs runSpec, key 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var envb []byte
-	if rs.unsigned {
-		envb, _ = json.MarshalIndent(Envelope{PayloadType: InTotoPayloadType, Payload: base64.StdEncoding.EncodeToString(payload), Signatures: []Signature{}}, "", "  ")
-	} else {
-		envb, err = ECDSASigner{Key: key}.SignDSSE(t.Context(), InTotoPayloadType, payload)
+	env := &attest.Envelope{PayloadType: attest.PayloadTypeInToto, Payload: payload}
+	if !rs.unsigned {
+		env, err = attest.SignEnvelope(t.Context(), signerOf(t, key), attest.PayloadTypeInToto, payload)
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
 	if rs.tamper {
-		var env Envelope
-		_ = json.Unmarshal(envb, &env)
-		p, _ := base64.StdEncoding.DecodeString(env.Payload)
-		p = bytes.Replace(p, []byte(run.BuilderID), []byte(run.BuilderID+"-forged"), 1)
-		env.Payload = base64.StdEncoding.EncodeToString(p)
-		envb, _ = json.MarshalIndent(env, "", "  ")
+		env.Payload = bytes.Replace(env.Payload, []byte(run.BuilderID), []byte(run.BuilderID+"-forged"), 1)
+	}
+	envb, err := json.MarshalIndent(env, "", "  ")
+	if err != nil {
+		t.Fatal(err)
 	}
 	envb = append(envb, '\n')
 	writeFile(t, filepath.Join(dir, record.ProvenanceFile), envb)
-	var env map[string]any
-	_ = json.Unmarshal(envb, &env)
+	var envMap map[string]any
+	_ = json.Unmarshal(envb, &envMap)
 	writeJSON(t, filepath.Join(dir, record.BundleFile), map[string]any{
 		"mediaType":            "application/vnd.dev.sigstore.bundle.v0.3+json",
 		"verificationMaterial": map[string]any{"publicKey": map[string]any{"hint": "cosign.pub"}},
-		"dsseEnvelope":         env,
+		"dsseEnvelope":         envMap,
 	})
 	return envb
 }

@@ -13,7 +13,7 @@ func slsaChecklist(run *record.Run, rr *RunReport) []SLSALevel {
 	p := rr.Provenance
 	// L1: provenance exists, in the SLSA v1 format, describing the build.
 	l1 := []SLSAItem{
-		item("Provenance exists", p.Present, ifElse(p.Present, provName(run)+" present", "no provenance file (a run that was denied or failed before attestation has none)")),
+		item("Provenance exists", p.Present, ifElse(p.Present, run.ProvenanceName()+" present", "no provenance file (a run that was denied or failed before attestation has none)")),
 		item("Provenance is SLSA v1 in-toto", p.PredicateType == SLSAProvenanceV1,
 			fmt.Sprintf("predicateType %q, buildType %q", p.PredicateType, p.BuildType)),
 		item("Provenance names the outputs", p.SubjectsMatchOutputs,

@@ -2,24 +2,32 @@ package report
 
 import (
 	"archive/tar"
+	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path"
-	"sort"
 	"strings"
 
+	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/record"
 )
 
-// Limits on what VerifyPack reads from an untrusted archive.
+// Limits on what VerifyPack reads from an untrusted archive. Entries are
+// hashed as streams; only the manifest (first), run.json and provenance
+// envelopes are held in memory, each up to its limit and one at a time, so
+// a pack of any size verifies in well under 64 MiB (docs/report.md).
 const (
-	maxPackEntries   = 200_000
-	maxPackFileBytes = 512 << 20
-	maxPackBytes     = 4 << 30
+	maxPackEntries    = 100_000
+	maxManifestBytes  = 16 << 20
+	maxBufferedBytes  = 8 << 20 // a run.json or a provenance envelope
+	maxPackEntryBytes = 8 << 30
+	maxPackBytes      = 64 << 30
 )
 
 // ErrPackInvalid is wrapped by every verification failure of a pack
@@ -68,48 +76,158 @@ type PackResult struct {
 	Problems []*PackError `json:"problems"`
 }
 
-// VerifyPack checks a pack written by WritePack: the manifest signature,
-// every file's SHA-256 against the manifest, no file missing or added,
-// every run provenance signature and run.json's evidence digests. It
-// returns an error wrapping ErrPackInvalid (and each *PackError) when
-// anything fails; the result lists every problem found.
-func VerifyPack(ctx context.Context, r io.Reader, checker SignatureChecker) (*PackResult, error) {
-	if checker == nil {
-		return nil, errors.New("verify pack: a verification key is required")
+// PackKeys are the two key roles of a pack. Manifest verifies the pack
+// manifest (the pack-signing key, `verify --pack-key`); Provenance verifies
+// each run's provenance (the build keys, `--key`). A build key is never a
+// pack key: a pack signed with one is refused.
+type PackKeys struct {
+	Manifest   []Verifier
+	Provenance []Verifier
+}
+
+// packRun is what VerifyPack keeps of a packed run.json.
+type packRun struct {
+	dir string
+	run record.Run
+}
+
+// VerifyPack checks a pack written by WritePack. The first entry must be
+// the manifest; its signature is checked with keys.Manifest before anything
+// else in the archive is read. Then every entry is hashed as a stream
+// against the manifest (none missing, none added), each run's provenance
+// signature is checked with keys.Provenance and run.json's evidence digests
+// against the manifest. Only files whose digest matches the signed manifest
+// are parsed. It returns an error wrapping ErrPackInvalid (and each
+// *PackError) when anything fails; the result lists every problem found.
+func VerifyPack(ctx context.Context, r io.Reader, keys PackKeys) (*PackResult, error) {
+	if len(keys.Manifest) == 0 {
+		return nil, errors.New("verify pack: a pack-signing key (--pack-key) is required")
 	}
-	res := &PackResult{Runs: []string{}, Signed: []string{}, Unsigned: []string{}, Problems: []*PackError{}}
-	files, err := readPack(r)
-	if err != nil {
+	if len(keys.Provenance) == 0 {
+		return nil, errors.New("verify pack: a build key (--key) is required to check the runs' provenance")
+	}
+	v := &packVerifier{keys: keys, res: &PackResult{Runs: []string{}, Signed: []string{}, Unsigned: []string{}, Problems: []*PackError{}}}
+	if err := v.read(ctx, r); err != nil {
 		var pe *PackError
-		if errors.As(err, &pe) {
-			res.Problems = append(res.Problems, pe)
-			return res, err
+		if !errors.As(err, &pe) {
+			return nil, err
 		}
-		return nil, err
+		v.res.Problems = append(v.res.Problems, pe)
+		return v.done()
 	}
-	res.Files = len(files)
-	fail := func(file string, p PackProblem, detail string) {
-		res.Problems = append(res.Problems, &PackError{File: file, Problem: p, Detail: detail})
+	return v.done()
+}
+
+type packVerifier struct {
+	keys PackKeys
+	res  *PackResult
+	// subjects are the manifest's names and SHA-256 (hex); seen marks the
+	// entries read.
+	subjects map[string]string
+	order    []string
+	seen     map[string]bool
+	runs     []packRun
+	// provenance holds the verdict of each provenance-shaped entry:
+	// "signed", "unsigned" or the problem.
+	provenance map[string]*PackError
+}
+
+func (v *packVerifier) fail(file string, p PackProblem, detail string) {
+	v.res.Problems = append(v.res.Problems, &PackError{File: file, Problem: p, Detail: detail})
+}
+
+func (v *packVerifier) done() (*PackResult, error) {
+	if len(v.res.Problems) == 0 {
+		return v.res, nil
 	}
-	done := func() (*PackResult, error) {
-		if len(res.Problems) == 0 {
-			return res, nil
-		}
-		errs := make([]error, len(res.Problems))
-		for i, p := range res.Problems {
-			errs[i] = p
-		}
-		return res, errors.Join(errs...)
+	errs := make([]error, len(v.res.Problems))
+	for i, p := range v.res.Problems {
+		errs[i] = p
 	}
-	env, ok := files[PackManifest]
-	if !ok {
-		fail(PackManifest, ProblemMissing, "no signed manifest")
-		return done()
-	}
-	pt, payload, err := checker.VerifyDSSE(ctx, env)
+	return v.res, errors.Join(errs...)
+}
+
+// read walks the archive. A *PackError return is structural (the archive
+// cannot be read on) and ends verification.
+func (v *packVerifier) read(ctx context.Context, r io.Reader) error {
+	gz, err := gzip.NewReader(r)
 	if err != nil {
-		fail(PackManifest, ProblemSignature, err.Error())
-		return done()
+		return &PackError{File: "(archive)", Problem: ProblemMalformed, Detail: err.Error()}
+	}
+	defer gz.Close()
+	tr := tar.NewReader(gz)
+	var total int64
+	for n := 0; ; n++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			if n == 0 {
+				return &PackError{File: PackManifest, Problem: ProblemMissing, Detail: "empty archive, no signed manifest"}
+			}
+			break
+		}
+		if err != nil {
+			return &PackError{File: "(archive)", Problem: ProblemMalformed, Detail: err.Error()}
+		}
+		name := hdr.Name
+		switch {
+		case hdr.Typeflag == tar.TypeDir && n > 0:
+			continue
+		case hdr.Typeflag != tar.TypeReg:
+			return &PackError{File: name, Problem: ProblemMalformed, Detail: "not a regular file"}
+		case !isCleanName(name):
+			return &PackError{File: name, Problem: ProblemMalformed, Detail: "unsafe path"}
+		case n >= maxPackEntries:
+			return &PackError{File: name, Problem: ProblemMalformed, Detail: fmt.Sprintf("more than %d entries", maxPackEntries)}
+		case hdr.Size < 0 || hdr.Size > maxPackEntryBytes || total+hdr.Size > maxPackBytes:
+			return &PackError{File: name, Problem: ProblemMalformed, Detail: fmt.Sprintf("entry of %d bytes is too large", hdr.Size)}
+		}
+		total += hdr.Size
+		if n == 0 {
+			if name != PackManifest {
+				return &PackError{File: PackManifest, Problem: ProblemMissing, Detail: fmt.Sprintf("the first entry is %q, not the signed manifest", name)}
+			}
+			if err := v.manifest(ctx, tr, hdr.Size); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := v.entry(ctx, tr, name, hdr.Size); err != nil {
+			return err
+		}
+	}
+	v.res.Files = len(v.seen) + 1
+	for _, name := range v.order {
+		if !v.seen[name] {
+			v.fail(name, ProblemMissing, "")
+		}
+	}
+	for _, pr := range v.runs {
+		v.checkRun(pr)
+	}
+	return nil
+}
+
+// manifest reads and verifies the first entry, the signed manifest.
+func (v *packVerifier) manifest(ctx context.Context, r io.Reader, size int64) error {
+	if size > maxManifestBytes {
+		return &PackError{File: PackManifest, Problem: ProblemMalformed, Detail: fmt.Sprintf("manifest of %d bytes exceeds %d", size, maxManifestBytes)}
+	}
+	b, err := io.ReadAll(io.LimitReader(r, size))
+	if err != nil {
+		return &PackError{File: PackManifest, Problem: ProblemMalformed, Detail: err.Error()}
+	}
+	env, err := attest.ParseEnvelope(b)
+	if err != nil {
+		return &PackError{File: PackManifest, Problem: ProblemSignature, Detail: err.Error()}
+	}
+	if _, err := env.Verify(ctx, toAttest(v.keys.Manifest)); err != nil {
+		return &PackError{File: PackManifest, Problem: ProblemSignature, Detail: "not signed by a pack key (--pack-key): " + err.Error()}
+	}
+	if env.PayloadType != attest.PayloadTypeInToto {
+		return &PackError{File: PackManifest, Problem: ProblemMalformed, Detail: fmt.Sprintf("payloadType %q", env.PayloadType)}
 	}
 	var st struct {
 		Subject []struct {
@@ -119,151 +237,184 @@ func VerifyPack(ctx context.Context, r io.Reader, checker SignatureChecker) (*Pa
 		PredicateType string        `json:"predicateType"`
 		Predicate     PackPredicate `json:"predicate"`
 	}
-	if pt != InTotoPayloadType {
-		fail(PackManifest, ProblemMalformed, fmt.Sprintf("payloadType %q", pt))
-		return done()
+	if err := json.Unmarshal(env.Payload, &st); err != nil || st.PredicateType != PackPredicateType {
+		return &PackError{File: PackManifest, Problem: ProblemMalformed, Detail: fmt.Sprintf("not an evidence-pack statement (predicateType %q, %v)", st.PredicateType, err)}
 	}
-	if err := json.Unmarshal(payload, &st); err != nil || st.PredicateType != PackPredicateType {
-		fail(PackManifest, ProblemMalformed, fmt.Sprintf("not an evidence-pack statement (predicateType %q, %v)", st.PredicateType, err))
-		return done()
+	for _, id := range st.Predicate.Runs {
+		if !record.ValidRunID(id) {
+			return &PackError{File: PackManifest, Problem: ProblemMalformed, Detail: fmt.Sprintf("invalid run id %.80q", id)}
+		}
 	}
-	res.Predicate = st.Predicate
-	res.Runs = append(res.Runs, st.Predicate.Runs...)
-	listed := map[string]bool{PackManifest: true}
+	v.subjects = make(map[string]string, len(st.Subject))
+	v.seen = make(map[string]bool, len(st.Subject))
+	v.provenance = map[string]*PackError{}
 	for _, s := range st.Subject {
-		listed[s.Name] = true
-		b, ok := files[s.Name]
-		if !ok {
-			fail(s.Name, ProblemMissing, "")
-			continue
+		d := s.Digest["sha256"]
+		switch {
+		case !isCleanName(s.Name) || s.Name == PackManifest:
+			return &PackError{File: PackManifest, Problem: ProblemMalformed, Detail: fmt.Sprintf("subject %.80q is not a pack entry name", s.Name)}
+		case v.subjects[s.Name] != "":
+			return &PackError{File: PackManifest, Problem: ProblemMalformed, Detail: fmt.Sprintf("subject %q listed twice", s.Name)}
+		case len(d) != 64:
+			return &PackError{File: PackManifest, Problem: ProblemMalformed, Detail: fmt.Sprintf("subject %q has no sha256", s.Name)}
 		}
-		if got := sha256Hex(b); got != s.Digest["sha256"] {
-			fail(s.Name, ProblemChanged, fmt.Sprintf("sha256 %s, manifest says %s", got, s.Digest["sha256"]))
-		}
+		v.subjects[s.Name] = d
+		v.order = append(v.order, s.Name)
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if !listed[n] {
-			fail(n, ProblemAdded, "")
-		}
-	}
-	for _, n := range names {
-		if listed[n] && path.Base(n) == record.RunFile && strings.HasPrefix(n, packRuns+"/") {
-			checkPackedRun(ctx, path.Dir(n), files, checker, res, fail)
-		}
-	}
-	return done()
+	v.res.Predicate = st.Predicate
+	v.res.Runs = append(v.res.Runs, st.Predicate.Runs...)
+	return nil
 }
 
-// checkPackedRun re-checks one run's provenance signature and run.json's
-// evidence digests inside the pack.
-func checkPackedRun(ctx context.Context, dir string, files map[string][]byte, checker SignatureChecker, res *PackResult, fail func(string, PackProblem, string)) {
-	runPath := path.Join(dir, record.RunFile)
-	var run record.Run
-	if err := json.Unmarshal(files[runPath], &run); err != nil {
-		fail(runPath, ProblemMalformed, err.Error())
-		return
+// entry hashes one entry as a stream against the manifest; run.json and
+// provenance envelopes (bounded) are kept for the run checks, and parsed
+// only when their digest matches.
+func (v *packVerifier) entry(ctx context.Context, r io.Reader, name string, size int64) error {
+	if v.seen[name] {
+		return &PackError{File: name, Problem: ProblemMalformed, Detail: "duplicate entry"}
 	}
+	want, listed := v.subjects[name]
+	if !listed {
+		v.fail(name, ProblemAdded, "")
+		return nil // tar.Reader skips the content
+	}
+	v.seen[name] = true
+	runDir, isRunFile := runEntryDir(name)
+	if strings.HasPrefix(name, packRuns+"/") && !isRunFile {
+		return &PackError{File: name, Problem: ProblemMalformed, Detail: "not under runs/<run-id>/ with a valid run id"}
+	}
+	keep := isRunFile && (name == path.Join(runDir, record.RunFile) || strings.HasSuffix(name, ".intoto.json"))
+	h := sha256.New()
+	var buf *bytes.Buffer
+	w := io.Writer(h)
+	if keep {
+		if size > maxBufferedBytes {
+			v.fail(name, ProblemMalformed, fmt.Sprintf("%d bytes exceeds %d for a record or envelope", size, maxBufferedBytes))
+			return nil
+		}
+		buf = bytes.NewBuffer(make([]byte, 0, size))
+		w = io.MultiWriter(h, buf)
+	}
+	n, err := io.Copy(w, io.LimitReader(r, size))
+	if err != nil || n != size {
+		return &PackError{File: name, Problem: ProblemMalformed, Detail: fmt.Sprintf("read %d of %d bytes: %v", n, size, err)}
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		v.fail(name, ProblemChanged, fmt.Sprintf("sha256 %s, manifest says %s", got, want))
+		return nil
+	}
+	if buf == nil {
+		return nil
+	}
+	if path.Base(name) == record.RunFile {
+		var run record.Run
+		if err := json.Unmarshal(buf.Bytes(), &run); err != nil {
+			v.fail(name, ProblemMalformed, err.Error())
+			return nil
+		}
+		if run.ID != path.Base(runDir) {
+			v.fail(name, ProblemMalformed, fmt.Sprintf("id %.80q is not its directory %q", run.ID, path.Base(runDir)))
+			return nil
+		}
+		v.runs = append(v.runs, packRun{dir: runDir, run: run})
+		return nil
+	}
+	v.provenance[name] = v.checkEnvelope(ctx, name, buf.Bytes())
+	return nil
+}
+
+// checkEnvelope verifies a run's provenance envelope with the build keys;
+// nil means signed and verified, a ProblemSignature with Detail "unsigned"
+// an envelope without signatures.
+func (v *packVerifier) checkEnvelope(ctx context.Context, name string, b []byte) *PackError {
+	env, err := attest.ParseEnvelope(b)
+	if err != nil {
+		return &PackError{File: name, Problem: ProblemMalformed, Detail: err.Error()}
+	}
+	if len(env.Signatures) == 0 {
+		return &PackError{File: name, Problem: ProblemSignature, Detail: unsignedDetail}
+	}
+	if _, err := env.Verify(ctx, toAttest(v.keys.Provenance)); err != nil {
+		return &PackError{File: name, Problem: ProblemSignature, Detail: err.Error()}
+	}
+	return nil
+}
+
+const unsignedDetail = "envelope has no signatures"
+
+// checkRun re-checks one run's provenance verdict and run.json's evidence
+// digests against the manifest.
+func (v *packVerifier) checkRun(pr packRun) {
+	runPath := path.Join(pr.dir, record.RunFile)
+	run := &pr.run
 	digest := func(name, want string) {
 		if name == "" {
 			return
 		}
 		if !inRunDir(name) {
-			fail(runPath, ProblemMalformed, fmt.Sprintf("evidence name %q escapes the run directory", name))
+			v.fail(runPath, ProblemMalformed, fmt.Sprintf("evidence name %q escapes the run directory", name))
 			return
 		}
 		if want == "" {
 			return
 		}
-		p := path.Join(dir, name)
-		b, ok := files[p]
+		p := path.Join(pr.dir, name)
+		got, ok := v.subjects[p]
 		if !ok {
-			fail(p, ProblemMissing, "named by run.json")
+			v.fail(p, ProblemMissing, "named by run.json")
 			return
 		}
-		if got := sha256Hex(b); got != strings.TrimPrefix(want, "sha256:") {
-			fail(p, ProblemEvidence, fmt.Sprintf("sha256 %s, run.json says %s", got, want))
+		if got != strings.TrimPrefix(want, "sha256:") {
+			v.fail(p, ProblemEvidence, fmt.Sprintf("sha256 %s, run.json says %s", got, want))
 		}
 	}
 	digest(run.Evidence.SBOM, run.Evidence.SBOMSHA256)
 	digest(run.Evidence.Provenance, run.Evidence.ProvenanceSHA256)
-	prov := path.Join(dir, provName(&run))
-	b, ok := files[prov]
-	if !ok {
+	prov := path.Join(pr.dir, run.ProvenanceName())
+	if _, ok := v.subjects[prov]; !ok {
 		if run.Evidence.Signed {
-			fail(prov, ProblemMissing, "run.json says signed")
+			v.fail(prov, ProblemMissing, "run.json says signed")
 		}
 		return
 	}
-	env, _, err := ParseEnvelope(b)
-	if err != nil {
-		fail(prov, ProblemMalformed, err.Error())
-		return
+	if !v.seen[prov] {
+		return // reported missing
 	}
-	if len(env.Signatures) == 0 {
-		if run.Evidence.Signed {
-			fail(prov, ProblemSignature, "run.json says signed, envelope has no signatures")
-			return
+	verdict, checked := v.provenance[prov]
+	switch {
+	case !checked:
+		// A digest mismatch was reported, or the name is not one
+		// VerifyPack buffers (*.intoto.json).
+		if !strings.HasSuffix(prov, ".intoto.json") {
+			v.fail(prov, ProblemMalformed, "provenance name must end in .intoto.json")
 		}
-		res.Unsigned = append(res.Unsigned, prov)
-		return
+	case verdict == nil:
+		v.res.Signed = append(v.res.Signed, prov)
+	case verdict.Problem == ProblemSignature && verdict.Detail == unsignedDetail && !run.Evidence.Signed:
+		v.res.Unsigned = append(v.res.Unsigned, prov)
+	case verdict.Detail == unsignedDetail:
+		v.fail(prov, ProblemSignature, "run.json says signed, envelope has no signatures")
+	default:
+		v.res.Problems = append(v.res.Problems, verdict)
 	}
-	if _, _, err := checker.VerifyDSSE(ctx, b); err != nil {
-		fail(prov, ProblemSignature, err.Error())
-		return
-	}
-	res.Signed = append(res.Signed, prov)
 }
 
-// readPack reads every regular file of the gzipped tar into memory,
-// rejecting unsafe names, duplicates, links and oversized entries.
-func readPack(r io.Reader) (map[string][]byte, error) {
-	gz, err := gzip.NewReader(r)
-	if err != nil {
-		return nil, &PackError{File: "(archive)", Problem: ProblemMalformed, Detail: err.Error()}
+// runEntryDir returns "runs/<id>" for an entry under a valid run id.
+func runEntryDir(name string) (string, bool) {
+	rest, ok := strings.CutPrefix(name, packRuns+"/")
+	if !ok {
+		return "", false
 	}
-	defer gz.Close()
-	tr := tar.NewReader(gz)
-	files := map[string][]byte{}
-	var total int64
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return files, nil
-		}
-		if err != nil {
-			return nil, &PackError{File: "(archive)", Problem: ProblemMalformed, Detail: err.Error()}
-		}
-		name := hdr.Name
-		switch {
-		case hdr.Typeflag == tar.TypeDir:
-			continue
-		case hdr.Typeflag != tar.TypeReg:
-			return nil, &PackError{File: name, Problem: ProblemMalformed, Detail: "not a regular file"}
-		case !isCleanName(name):
-			return nil, &PackError{File: name, Problem: ProblemMalformed, Detail: "unsafe path"}
-		case hasKey(files, name):
-			return nil, &PackError{File: name, Problem: ProblemMalformed, Detail: "duplicate entry"}
-		case len(files) >= maxPackEntries:
-			return nil, &PackError{File: name, Problem: ProblemMalformed, Detail: "too many entries"}
-		case hdr.Size > maxPackFileBytes || total+hdr.Size > maxPackBytes:
-			return nil, &PackError{File: name, Problem: ProblemMalformed, Detail: "too large"}
-		}
-		b, err := io.ReadAll(io.LimitReader(tr, hdr.Size))
-		if err != nil {
-			return nil, &PackError{File: name, Problem: ProblemMalformed, Detail: err.Error()}
-		}
-		total += int64(len(b))
-		files[name] = b
+	id, _, ok := strings.Cut(rest, "/")
+	if !ok || !record.ValidRunID(id) {
+		return "", false
 	}
+	return packRuns + "/" + id, true
 }
 
 func isCleanName(n string) bool {
-	return n != "" && !strings.HasPrefix(n, "/") && path.Clean(n) == n && n != "." && !strings.HasPrefix(n, "../") && n != ".."
+	return n != "" && !strings.HasPrefix(n, "/") && path.Clean(n) == n && n != "." && !strings.HasPrefix(n, "../") && n != ".." &&
+		!strings.ContainsAny(n, "\\\x00")
 }
 
 // inRunDir reports whether a name read from run.json stays inside the
@@ -275,5 +426,3 @@ func inRunDir(name string) bool {
 	c := path.Clean(name)
 	return c != "." && c != ".." && !strings.HasPrefix(c, "../")
 }
-
-func hasKey(m map[string][]byte, k string) bool { _, ok := m[k]; return ok }

@@ -174,7 +174,7 @@ func (b *builder) addOutputs(ctx context.Context, outs []record.Output, runDir s
 		if fi.IsDir() {
 			c, err = b.directoryOutput(ctx, o, full)
 		} else {
-			c, err = b.fileOutput(ctx, "output:"+o.File, o.File, full, o.SHA256)
+			c, err = b.fileOutput(ctx, "output:"+o.File, o.File, full, Digests{Size: o.Size, SHA256: o.SHA256, SHA512: o.SHA512})
 		}
 		if err != nil {
 			return nil, err
@@ -190,9 +190,12 @@ func (b *builder) addOutputs(ctx context.Context, outs []record.Output, runDir s
 	return refs, nil
 }
 
-// fileOutput hashes one regular file and, for Go executables, lists the
-// modules compiled into it.
-func (b *builder) fileOutput(ctx context.Context, ref, name, full, want string) (*cdx.Component, error) {
+// fileOutput describes one regular file and, for Go executables, lists the
+// modules compiled into it. The digests come from the run record (rec),
+// which the exporter computed in one pass: the file is not read again. Only
+// a record without them (older runs, or SHA-512 asked for and not recorded)
+// makes it hash the file, and then the SHA-256 must match the record.
+func (b *builder) fileOutput(ctx context.Context, ref, name, full string, rec Digests) (*cdx.Component, error) {
 	fi, err := os.Lstat(full)
 	if err != nil {
 		return nil, fmt.Errorf("sbom: output %s: %w", name, err)
@@ -200,16 +203,21 @@ func (b *builder) fileOutput(ctx context.Context, ref, name, full, want string) 
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("sbom: output %s: not a regular file (%s)", name, fi.Mode().Type())
 	}
-	hashFn := HashFile
+	d := rec
 	if b.opts.SkipSHA512 {
-		hashFn = HashFileSHA256
+		d.SHA512 = ""
 	}
-	d, err := hashFn(ctx, full)
-	if err != nil {
-		return nil, fmt.Errorf("sbom: output %s: %w", name, err)
-	}
-	if want != "" && !strings.EqualFold(strings.TrimPrefix(want, "sha256:"), d.SHA256) {
-		return nil, fmt.Errorf("sbom: output %s: sha256 %s, run record says %s: %w", name, d.SHA256, want, ErrDigestMismatch)
+	if d.SHA256 == "" || d.SHA512 == "" && !b.opts.SkipSHA512 {
+		hashFn := HashFile
+		if b.opts.SkipSHA512 {
+			hashFn = HashFileSHA256
+		}
+		if d, err = hashFn(ctx, full); err != nil {
+			return nil, fmt.Errorf("sbom: output %s: %w", name, err)
+		}
+		if want := rec.SHA256; want != "" && !strings.EqualFold(strings.TrimPrefix(want, "sha256:"), d.SHA256) {
+			return nil, fmt.Errorf("sbom: output %s: sha256 %s, run record says %s: %w", name, d.SHA256, want, ErrDigestMismatch)
+		}
 	}
 	c := &cdx.Component{
 		BOMRef: ref, Type: cdx.ComponentTypeFile, Name: path.Base(name),
@@ -259,23 +267,39 @@ func (b *builder) directoryOutput(ctx context.Context, o record.Output, full str
 	c := &cdx.Component{BOMRef: ref, Type: cdx.ComponentTypeFile, Name: path.Base(o.File)}
 	addProp(c, "output:type", "directory")
 	var nested []cdx.Component
-	err := filepath.WalkDir(full, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !d.Type().IsRegular() {
-			return err
-		}
-		rel, err := filepath.Rel(full, p)
-		if err != nil {
-			return err
-		}
-		name := o.File + "/" + filepath.ToSlash(rel)
-		fc, err := b.fileOutput(ctx, "output:"+name, name, p, "")
+	add := func(rel string, p string, d Digests) error {
+		name := o.File + "/" + rel
+		fc, err := b.fileOutput(ctx, "output:"+name, name, p, d)
 		if err != nil {
 			return err
 		}
 		addProp(fc, "output:file", name)
 		nested = append(nested, *fc)
 		return nil
-	})
+	}
+	var err error
+	if len(o.Files) > 0 {
+		// The exporter's per-file digests: nothing is hashed again.
+		for _, f := range o.Files {
+			if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+				return nil, fmt.Errorf("sbom: output %s: file %q is not inside the directory", o.File, f.Path)
+			}
+			if err = add(f.Path, filepath.Join(full, filepath.FromSlash(f.Path)), Digests{Size: f.Size, SHA256: f.SHA256, SHA512: f.SHA512}); err != nil {
+				break
+			}
+		}
+	} else {
+		err = filepath.WalkDir(full, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !d.Type().IsRegular() {
+				return err
+			}
+			rel, err := filepath.Rel(full, p)
+			if err != nil {
+				return err
+			}
+			return add(filepath.ToSlash(rel), p, Digests{})
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sbom: output %s: %w", o.File, err)
 	}

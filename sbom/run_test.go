@@ -331,3 +331,40 @@ func taskProp(t cdx.Task, name string) string {
 	}
 	return "<none>"
 }
+
+// Outputs are hashed once, by the exporter: when run.json carries both
+// digests (a file's, and each file of a directory's), the SBOM takes them
+// from the record and does not read the outputs again. Proved by records
+// whose digests are not the files' current content: they appear as
+// recorded, with no mismatch error (a re-read would have found one).
+func TestForRunTakesRecordedDigests(t *testing.T) {
+	t.Parallel()
+	dir, run := fixtureRunDir(t)
+	h256 := strings.Repeat("a", 64)
+	h512 := strings.Repeat("b", 128)
+	run.Outputs[0].SHA256, run.Outputs[0].SHA512, run.Outputs[0].Size = h256, h512, 6
+	run.Outputs[1].Files = []record.OutputFile{
+		{Path: "a.txt", Size: 2, SHA256: strings.Repeat("c", 64), SHA512: strings.Repeat("d", 128)},
+		{Path: "sub/b.txt", Size: 2, SHA256: strings.Repeat("e", 64), SHA512: strings.Repeat("f", 128)},
+	}
+	bom, err := ForRun(context.Background(), run, dir, nil, fixedOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comps := componentsByRef(bom)
+	for ref, want := range map[string][]cdx.Hash{
+		"output:outputs/build/hello.txt":      {{Algorithm: cdx.HashAlgoSHA256, Value: h256}, {Algorithm: cdx.HashAlgoSHA512, Value: h512}},
+		"output:outputs/build/dist/a.txt":     {{Algorithm: cdx.HashAlgoSHA256, Value: strings.Repeat("c", 64)}, {Algorithm: cdx.HashAlgoSHA512, Value: strings.Repeat("d", 128)}},
+		"output:outputs/build/dist/sub/b.txt": {{Algorithm: cdx.HashAlgoSHA256, Value: strings.Repeat("e", 64)}, {Algorithm: cdx.HashAlgoSHA512, Value: strings.Repeat("f", 128)}},
+	} {
+		c, ok := comps[ref]
+		if !ok || c.Hashes == nil || !cmp.Equal(*c.Hashes, want) {
+			t.Errorf("%s hashes = %v, want the recorded %v", ref, c.Hashes, want)
+		}
+	}
+	// A recorded file name that leaves its directory is refused.
+	run.Outputs[1].Files[0].Path = "../../../etc/passwd"
+	if _, err := ForRun(context.Background(), run, dir, nil, fixedOpts); err == nil || !strings.Contains(err.Error(), "not inside the directory") {
+		t.Errorf("escaping file name: %v", err)
+	}
+}

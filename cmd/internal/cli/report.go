@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/pinline/pinline/attest"
+	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/report"
 )
 
@@ -37,7 +38,7 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.Keys, "key", nil, "public key, certificate or KMS URI to re-check provenance signatures; repeatable")
 	fs.StringVarP(&o.Output, "output", "o", "", "write the report to FILE instead of stdout")
 	fs.StringVar(&o.Pack, "pack", "", "also write a signed evidence pack (tar.gz) to FILE")
-	fs.StringVar(&o.SignKey, "sign-key", "", "key signing the pack manifest: cosign.key (password from COSIGN_PASSWORD) or a KMS URI")
+	fs.StringVar(&o.SignKey, "sign-key", "", "key signing the pack manifest, distinct from the build keys: cosign.key (password from COSIGN_PASSWORD) or a KMS URI")
 	fs.StringVar(&o.GatewayLog, "gateway-log", "", "gateway audit log (JSON lines) to include in the pack")
 }
 
@@ -52,7 +53,8 @@ expiry, pinning over time, and per run the identity, tasks, policy decision,
 SBOM summary, provenance subjects, the signature verdict re-checked now with
 --key, and a SLSA Build track checklist. --pack also writes a tar.gz evidence
 pack whose manifest of SHA-256 digests is a signed in-toto attestation; check
-it with 'pinline verify --pack FILE --key KEY'.`,
+it with 'pinline verify --pack FILE --pack-key PACK_KEY.pub --key BUILD_KEY.pub':
+the pack-signing key (--sign-key) is a key of its own, never a build key.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runReport(cmd.Context(), s, o)
@@ -88,15 +90,15 @@ func runReport(ctx context.Context, s *streams, o *reportOptions) error {
 	if o.Pack != "" && o.SignKey == "" {
 		return usageErr(errors.New("--pack needs --sign-key to sign the pack manifest"))
 	}
-	opts := report.Options{RunsDir: o.Runs, Since: since, KeysChecked: len(o.Keys), Progress: progress(s.errOut)}
+	opts := report.Options{RunsDir: o.Runs, Since: since, Progress: progress(s.errOut)}
 	if len(o.Keys) > 0 {
-		kc, err := loadChecker(ctx, o.Keys)
+		vs, err := attest.LoadVerifiers(ctx, o.Keys)
 		if err != nil {
-			return err
+			return keyErr("--key", err)
 		}
-		opts.Checker = kc
+		opts.Verifiers = report.Verifiers(vs)
 	}
-	var signer report.Signer
+	var signer attest.Signer
 	if o.Pack != "" {
 		sg, err := loadSigner(ctx, s, o.SignKey)
 		if err != nil {
@@ -105,7 +107,7 @@ func runReport(ctx context.Context, s *streams, o *reportOptions) error {
 		signer = sg
 	}
 	rep, err := report.Build(ctx, opts)
-	if errors.Is(err, report.ErrNoRunsDir) {
+	if errors.Is(err, record.ErrNoRunsDir) {
 		return usageErr(err)
 	}
 	if err != nil {
@@ -122,11 +124,11 @@ func runReport(ctx context.Context, s *streams, o *reportOptions) error {
 		return opErr(err)
 	}
 	if o.Pack != "" {
-		var pb bytes.Buffer
-		if err := report.WritePack(ctx, &pb, rep, report.PackOptions{Signer: signer, GatewayLog: o.GatewayLog}); err != nil {
-			return opErr(err)
-		}
-		if err := writeOut(nil, o.Pack, pb.Bytes()); err != nil {
+		// Streamed into a temporary file renamed into place: never held
+		// in memory, never left half-written.
+		if err := writeFileAtomic(o.Pack, func(w io.Writer) error {
+			return report.WritePack(ctx, w, rep, report.PackOptions{Signer: signer, GatewayLog: o.GatewayLog})
+		}); err != nil {
 			return opErr(err)
 		}
 		fmt.Fprintf(s.errOut, "pinline: evidence pack %s: %s\n", o.Pack, count(len(rep.Runs), "run"))
@@ -173,19 +175,9 @@ func writeOut(w io.Writer, path string, b []byte) error {
 	})
 }
 
-// loadChecker loads --key references through attest (public key or
-// certificate PEM files, KMS URIs).
-func loadChecker(ctx context.Context, refs []string) (report.SignatureChecker, error) {
-	vs, err := attest.LoadVerifiers(ctx, refs)
-	if err != nil {
-		return nil, keyErr("--key", err)
-	}
-	return attestChecker{Verifiers: vs}, nil
-}
-
 // loadSigner loads the pack-signing key through attest: an encrypted
 // cosign key (password from COSIGN_PASSWORD) or a KMS URI.
-func loadSigner(ctx context.Context, s *streams, ref string) (report.Signer, error) {
+func loadSigner(ctx context.Context, s *streams, ref string) (attest.Signer, error) {
 	pass := func() ([]byte, error) {
 		p, ok := EnvCosignPassword.Lookup(s.env)
 		if !ok {
@@ -197,7 +189,7 @@ func loadSigner(ctx context.Context, s *streams, ref string) (report.Signer, err
 	if err != nil {
 		return nil, keyErr("--sign-key", fmt.Errorf("%w (the password comes from %s)", err, EnvCosignPassword.Name))
 	}
-	return attestSigner{Signer: sg}, nil
+	return sg, nil
 }
 
 // keyErr maps attest's key errors, named by flag, as classify does: bad

@@ -105,22 +105,49 @@ func TestReportPackAndVerify(t *testing.T) {
 		t.Errorf("-o r.html is not HTML: %.40q", b)
 	}
 	s := &streams{out: &bytes.Buffer{}, errOut: &bytes.Buffer{}, env: func(string) (string, bool) { return "", false }}
-	if err := runVerifyPack(t.Context(), s, pack, []string{fixturePub, pub}); err != nil {
+	if err := runVerifyPack(t.Context(), s, pack, []string{pub}, []string{fixturePub}); err != nil {
 		t.Fatalf("verify pack: %v (%s)", err, s.errOut)
 	}
-	err := runVerifyPack(t.Context(), s, pack, []string{fixturePub, otherPub})
+	err := runVerifyPack(t.Context(), s, pack, []string{otherPub}, []string{fixturePub})
 	if code, _ := exitCode(err); code != ExitDenied || !strings.Contains(s.errOut.(*bytes.Buffer).String(), "manifest.intoto.json") {
 		t.Errorf("wrong key: exit %d, err %v, stderr %q", code, err, s.errOut)
 	}
-	if code, _ := exitCode(runVerifyPack(t.Context(), s, filepath.Join(dir, "missing.tgz"), []string{pub})); code != ExitUsage {
+	if code, _ := exitCode(runVerifyPack(t.Context(), s, filepath.Join(dir, "missing.tgz"), []string{pub}, []string{fixturePub})); code != ExitUsage {
 		t.Errorf("missing pack: exit %d, want 2", code)
 	}
 	// The same through the command line.
-	if code, out, e := runCLI(t, "verify", "--pack", pack, "--key", fixturePub, "--key", pub); code != 0 || !strings.Contains(out, "Verified evidence pack") {
+	if code, out, e := runCLI(t, "verify", "--pack", pack, "--pack-key", pub, "--key", fixturePub); code != 0 || !strings.Contains(out, "Verified evidence pack") {
 		t.Errorf("verify --pack: exit %d, stdout %q, stderr %q", code, out, e)
 	}
-	if code, out, e := runCLI(t, "verify", "--pack", pack, "--key", fixturePub, "--key", otherPub); code != ExitDenied || strings.Contains(out, "Verified") || !strings.Contains(e, "manifest.intoto.json") {
+	if code, out, e := runCLI(t, "verify", "--pack", pack, "--pack-key", otherPub, "--key", fixturePub); code != ExitDenied || strings.Contains(out, "Verified") || !strings.Contains(e, "manifest.intoto.json") {
 		t.Errorf("verify --pack with the wrong key: exit %d, stdout %q, stderr %q", code, out, e)
+	}
+	// Key roles. The manifest key is never taken from --key: a pack key
+	// given only as --key (the old, shared role) is refused as usage, and
+	// the same key in both roles too (by file and by public key).
+	copyPub := filepath.Join(t.TempDir(), "copy.pub")
+	if b, err := os.ReadFile(pub); err != nil || os.WriteFile(copyPub, b, 0o644) != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--key", fixturePub, "--key", pub},
+		{"--pack-key", pub},
+		{"--pack-key", pub, "--key", fixturePub, "--key", pub},
+		{"--pack-key", copyPub, "--key", fixturePub, "--key", pub},
+	} {
+		if code, out, e := runCLI(t, append([]string{"verify", "--pack", pack}, args...)...); code != ExitUsage || strings.Contains(out, "Verified") {
+			t.Errorf("verify --pack %q: exit %d, stdout %q, stderr %q; want 2", args, code, out, e)
+		}
+	}
+	// A pack whose manifest a build key signed is refused, whatever the
+	// runs: here the build keys are the fixture key and otherPub's.
+	otherPriv := strings.TrimSuffix(otherPub, ".pub") + ".key"
+	forged := filepath.Join(dir, "forged.tar.gz")
+	if code, _, e := runCLIEnv(t, map[string]string{"COSIGN_PASSWORD": "x"}, "report", "--runs", runs, "--pack", forged, "--sign-key", otherPriv); code != 0 {
+		t.Fatalf("report --pack with a build key: exit %d: %s", code, e)
+	}
+	if code, out, e := runCLI(t, "verify", "--pack", forged, "--pack-key", pub, "--key", fixturePub, "--key", otherPub); code != ExitDenied || strings.Contains(out, "Verified") || !strings.Contains(e, "manifest.intoto.json: signature") {
+		t.Errorf("pack signed with a build key: exit %d, stdout %q, stderr %q; want 1 on the manifest", code, out, e)
 	}
 }
 

@@ -113,12 +113,8 @@ func (r *runRenderer) failedTail(dir string, t record.Task) {
 }
 
 func printDecision(w io.Writer, dir string) {
-	b, err := os.ReadFile(filepath.Join(dir, record.DecisionFile))
+	d, err := record.ReadDecision(dir)
 	if err != nil {
-		return
-	}
-	var d pipeline.Decision
-	if jsonUnmarshal(b, &d) != nil {
 		return
 	}
 	fmt.Fprintln(w, "denied by policy:")

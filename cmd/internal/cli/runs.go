@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"text/tabwriter"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pinline/pinline/pipeline"
 	"github.com/pinline/pinline/record"
 )
 
@@ -30,9 +28,9 @@ func newRunsCmd(s *streams) *cobra.Command {
 		Short: "List run records, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			runs, err := pipeline.ListRuns(o.dir)
+			runs, err := record.ListRuns(o.dir)
 			if err != nil && len(runs) == 0 {
-				if errors.Is(err, pipeline.ErrMalformedRecord) {
+				if errors.Is(err, record.ErrMalformed) {
 					return usageErr(err)
 				}
 				return opErr(err)
@@ -62,5 +60,3 @@ func newRunsCmd(s *streams) *cobra.Command {
 	o.AddFlags(c)
 	return c
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -63,12 +63,12 @@ func (o *verifyOptions) AddFlags(c *cobra.Command) {
 func newVerifyCmd(s *streams) *cobra.Command {
 	var o verifyOptions
 	c := &cobra.Command{
-		Use:   "verify (--key KEY | --trusted-root FILE --certificate-identity ID --certificate-oidc-issuer URL) (--attestation FILE (--artifact FILE... | --digest ALG:HEX) | --pack FILE.tar.gz)",
+		Use:   "verify (--key KEY | --trusted-root FILE --certificate-identity ID --certificate-oidc-issuer URL) (--attestation FILE (--artifact FILE... | --digest ALG:HEX) | --pack FILE.tar.gz --pack-key PACK_KEY --key KEY)",
 		Short: "Verify signed attestations before deploy (exit 0 verified, 1 failed, 2 bad input, 3 operational)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.pack.Pack != "" {
-				return runVerifyPack(cmd.Context(), s, o.pack.Pack, o.key.Keys)
+				return runVerifyPack(cmd.Context(), s, o.pack.Pack, o.pack.PackKeys, o.key.Keys)
 			}
 			return runVerify(cmd, s, &o)
 		},
