@@ -37,6 +37,7 @@ var allowed = map[string][]string{
 var sharedLeaves = map[string]bool{
 	module + "/internal/jsonerr":    true,
 	module + "/internal/atomicfile": true,
+	module + "/internal/errclass":   true,
 }
 
 // onlyIn names external modules that only some packages may link

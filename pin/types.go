@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/pinline/pinline/internal/errclass"
 	"github.com/pinline/pinline/inventory"
 )
 
@@ -119,6 +120,9 @@ func (e *NetworkError) Error() string {
 
 func (e *NetworkError) Unwrap() error { return e.Err }
 
+// Is makes a NetworkError operational (errclass.ErrOperational, exit 3).
+func (e *NetworkError) Is(target error) bool { return target == errclass.ErrOperational }
+
 // ErrNotFound is wrapped by errors for tags and refs that do not exist.
 var ErrNotFound = errors.New("not found")
 
@@ -137,3 +141,6 @@ func (e *InputError) Error() string {
 }
 
 func (e *InputError) Unwrap() error { return e.Err }
+
+// Is makes an InputError bad input (errclass.ErrBadInput, exit 2).
+func (e *InputError) Is(target error) bool { return target == errclass.ErrBadInput }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/pinline/pinline/cmd/internal/render"
 	"github.com/pinline/pinline/policy"
-	"github.com/pinline/pinline/spec"
 )
 
 // policyOptions are the flags shared by commands that evaluate policies.
@@ -83,7 +81,7 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 		Root: root, Paths: paths, Tier: o.policy.resolveTier(s), UserDirs: o.policy.dirs, ConfigFile: o.policy.data,
 	})
 	if err != nil {
-		return classifyPolicyErr(err)
+		return err
 	}
 	rep := render.Report{Decision: res.Decision, Rules: res.Rules, ToolVersion: versionInfo().Version, FailOnWarn: o.failOnWarn}
 	var w io.Writer = s.out
@@ -130,34 +128,4 @@ func checkRoot(args []string) (string, []string) {
 		return ".", args
 	}
 	return args[0], nil
-}
-
-// classifyPolicyErr maps gate errors to exit codes: malformed input and
-// broken policies are exit 2, evaluation failures exit 3. Nothing here is
-// ever an allow.
-func classifyPolicyErr(err error) error {
-	if e, ok := policyErr(err); ok {
-		return e
-	}
-	return opErr(err)
-}
-
-// policyErr classifies the gate's own errors (bad input, a policy that
-// does not compile, a failed or undefined evaluation); ok is false for any
-// other error.
-func policyErr(err error) (_ error, ok bool) {
-	var (
-		pe *spec.Error // also inventory.ParseError and policy.ParseError
-		ce *policy.CompileError
-		ee *policy.EvalError
-	)
-	switch {
-	case errors.As(err, &pe):
-		return usageErr(fmt.Errorf("bad input: %w", err)), true
-	case errors.As(err, &ce):
-		return usageErr(fmt.Errorf("policy does not compile: %w", err)), true
-	case errors.As(err, &ee), errors.Is(err, policy.ErrUndefined):
-		return opErr(fmt.Errorf("policy evaluation failed, refusing to allow: %w", err)), true
-	}
-	return nil, false
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/pinline/pinline/spec"
 )
 
-func TestClassifyPolicyErr(t *testing.T) {
+func TestExitCodeOfGateErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		err  error
@@ -26,7 +26,7 @@ func TestClassifyPolicyErr(t *testing.T) {
 		{errors.New("disk on fire"), ExitOperational},
 	}
 	for _, tc := range tests {
-		if code, _ := exitCode(classifyPolicyErr(tc.err)); code != tc.code {
+		if code, _ := exitCode(tc.err); code != tc.code {
 			t.Errorf("%v: exit %d, want %d", tc.err, code, tc.code)
 		}
 	}

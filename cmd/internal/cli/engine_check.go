@@ -89,7 +89,7 @@ func newEngineCheckCmd(s *streams) *cobra.Command {
 func engineCheck(ctx context.Context, o *engineCheckOptions, cli string) (*EngineCheck, error) {
 	cfg, err := engineconfig.LoadClient(o.engineConfig)
 	if err != nil {
-		return nil, configErr(err)
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()

@@ -50,7 +50,7 @@ shutdownGrace. See docs/gateway.md.`,
 func runEngineGateway(cmd *cobra.Command, s *streams, o *engineGatewayOptions) error {
 	cfg, err := engineconfig.LoadGateway(o.config)
 	if err != nil {
-		return configErr(err)
+		return err
 	}
 	dest := cfg.AuditLog
 	if o.auditLog != "" {
@@ -67,7 +67,7 @@ func runEngineGateway(cmd *cobra.Command, s *streams, o *engineGatewayOptions) e
 	}
 	srv, err := gateway.New(cfg, audit, nil)
 	if err != nil {
-		return configErr(err)
+		return err
 	}
 	err = srv.ListenAndServe(cmd.Context(), func(a net.Addr) {
 		fmt.Fprintf(s.errOut, "pinline gateway listening on %s (%d tiers)\n", a, len(cfg.Tiers))

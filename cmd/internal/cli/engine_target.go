@@ -50,7 +50,7 @@ func (e *engineTarget) Close() error {
 func openEngine(ctx context.Context, path, tier string, now time.Time) (*engineTarget, error) {
 	cfg, err := engineconfig.LoadClient(path)
 	if err != nil {
-		return nil, configErr(err)
+		return nil, err
 	}
 	return openClient(ctx, cfg, tier, now)
 }
@@ -120,7 +120,7 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, cfg *engineconfi
 func newDialer(cfg *engineconfig.Client, tier string, now time.Time) (*gateway.Dialer, error) {
 	d, err := gateway.NewDialer(cfg, now)
 	if err != nil {
-		return nil, configErr(err)
+		return nil, err
 	}
 	if tier != "" {
 		d.Tier = tier

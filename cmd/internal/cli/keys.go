@@ -51,7 +51,7 @@ func runKeysGenerate(cmd *cobra.Command, s *streams, o keysGenerateOptions) erro
 		if errors.Is(err, attest.ErrEmptyPassword) {
 			return usageErr(fmt.Errorf("%w (--allow-empty-password)", err))
 		}
-		return classify(err)
+		return err
 	}
 	if err := os.WriteFile(keyPath, priv, 0o600); err != nil {
 		return opErr(err)

@@ -71,11 +71,7 @@ signed provenance. A denied run never connects to the engine.`,
 func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) error {
 	sp, err := spec.Load(o.file)
 	if err != nil {
-		var se *spec.Error
-		if errors.As(err, &se) || errors.Is(err, os.ErrNotExist) {
-			return usageErr(err)
-		}
-		return opErr(err)
+		return err // bad or missing spec: bad input; anything else operational
 	}
 	root, err := filepath.Abs(filepath.Dir(o.file))
 	if err != nil {
@@ -103,7 +99,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		// never end up succeeded and unsigned.
 		signer, err := attest.LoadSigner(ctx, o.key, passwordFunc(s, false))
 		if err != nil {
-			return classify(err)
+			return err
 		}
 		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version}
 	}
@@ -131,29 +127,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 			fmt.Fprintf(s.errOut, "pinline: warning: gateway forwarder: %v\n", herr)
 		}
 	}
-	return runExit(err)
-}
-
-// runExit maps pipeline errors to exit codes.
-func runExit(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, pipeline.ErrDenied):
-		return deniedErr(err)
-	case errors.Is(err, pipeline.ErrInvalid):
-		return usageErr(err)
-	}
-	if e, ok := policyErr(err); ok {
-		return e
-	}
-	switch {
-	case errors.Is(err, pipeline.ErrEngine), errors.Is(err, pipeline.ErrEvidence):
-		return opErr(err)
-	case errors.Is(err, pipeline.ErrTaskFailed), errors.Is(err, pipeline.ErrInterrupted), errors.Is(err, pipeline.ErrExportGuard):
-		return deniedErr(err)
-	}
-	return opErr(err)
+	return err // pipeline classes its errors (internal/errclass)
 }
 
 // runEngine loads engine.json (returned for viaGateway) and resolves the
@@ -165,7 +139,7 @@ func runEngine(s *streams, o *runOptions) (pipeline.Engine, *engineconfig.Client
 	}
 	cfg, err := engineconfig.LoadClient(path)
 	if err != nil {
-		return pipeline.Engine{}, nil, configErr(err)
+		return pipeline.Engine{}, nil, err
 	}
 	// An mTLS endpoint (engine.tls) goes through the gateway: viaGateway
 	// replaces Address with the forwarder's socket.

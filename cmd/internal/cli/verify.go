@@ -104,11 +104,11 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 		vo.Artifacts = append(vo.Artifacts, attest.Artifact{Name: d, SHA256: hexd})
 	}
 	if vo.Verifiers, err = attest.LoadVerifiers(cmd.Context(), o.key.Keys); err != nil {
-		return nil, classify(err)
+		return nil, err
 	}
 	if o.Policy != "" {
 		if vo.Policy, err = attest.LoadDeployPolicy(cmd.Context(), o.Policy); err != nil {
-			return nil, classify(err)
+			return nil, err
 		}
 	}
 	return vo, nil
@@ -165,7 +165,7 @@ func runVerify(cmd *cobra.Command, s *streams, o *verifyOptions) error {
 		}
 		a, err := attest.ParseAttestations(f, data)
 		if err != nil {
-			return classify(err)
+			return err
 		}
 		atts = append(atts, a...)
 	}
@@ -183,7 +183,7 @@ func runVerify(cmd *cobra.Command, s *streams, o *verifyOptions) error {
 		if errors.Is(verr, attest.ErrVerificationFailed) {
 			return silentExit(ExitDenied)
 		}
-		return classify(verr)
+		return verr
 	}
 	return nil
 }
