@@ -246,23 +246,6 @@ func writeRun(t testing.TB, root string, rs runSpec, key *ecdsaKey) {
 	writeJSON(t, filepath.Join(dir, record.RunFile), run)
 }
 
-// TestGenerateFixtures rewrites testdata/runs and testdata/keys/fixture.pub
-// with -update; the private key is thrown away.
-func TestGenerateFixtures(t *testing.T) {
-	if !*update {
-		t.Skip("run with -update to regenerate fixtures")
-	}
-	root := filepath.Join("testdata", "runs")
-	if err := os.RemoveAll(root); err != nil {
-		t.Fatal(err)
-	}
-	key := newKey(t)
-	for _, rs := range fixtureSpecs() {
-		writeRun(t, root, rs, key)
-	}
-	writeFile(t, filepath.Join("testdata", "keys", "fixture.pub"), pubPEM(t, &key.PublicKey))
-}
-
 func fixtureChecker(t testing.TB) SignatureChecker {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "keys", "fixture.pub"))
