@@ -9,6 +9,9 @@
 package report
 
 import (
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,4 +41,13 @@ func TestWriteBenchRuns(t *testing.T) {
 	key := newKey(t)
 	writeManyRuns(t, dir, 1000, key)
 	writeFile(t, dir+".pub", pubPEM(t, &key.PublicKey))
+}
+
+func pubPEM(t testing.TB, k *ecdsa.PublicKey) []byte {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
