@@ -26,9 +26,9 @@ var allowed = map[string][]string{
 	"inventory":     {"spec"},
 	"policy":        {"inventory", "spec"},
 	"sbom":          {"inventory", "spec", "record"},
-	"hooks":         {"policy", "inventory", "spec"},
+	"hooks":         {},
 	"pin":           {"inventory", "spec"},
-	"report":        {"record", "attest", "sbom", "inventory", "spec"},
+	"report":        {"record", "attest"},
 	"pipeline":      {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom"},
 }
 
