@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 	"pin":           {"inventory", "spec"},
 	"report":        {"record", "attest"},
 	"pipeline":      {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom"},
+	"deploy":        {"engine-config"},
 }
 
 // sharedLeaves are internal helper packages every library package may

@@ -37,9 +37,15 @@ func Verify(ctx context.Context, o *VerifyOptions, atts []Attestation) (*Report,
 	}
 	opts := *o
 	opts.requireAll = len(atts) == 1
-	opts.artSet = make(map[string]bool, len(o.Artifacts))
-	for _, a := range o.Artifacts {
-		opts.artSet[a.SHA256] = true
+	opts.artIndex = make(map[string][]int, len(o.Artifacts))
+	for i := range o.Artifacts {
+		keys := o.Artifacts[i].keys()
+		if len(keys) == 0 {
+			return rep, fmt.Errorf("%w: artifact %q has no digest", ErrBadInput, o.Artifacts[i].Name)
+		}
+		for _, k := range keys {
+			opts.artIndex[k] = append(opts.artIndex[k], i)
+		}
 	}
 	rep.Attestations = rep.Attestations[:len(atts)]
 	workers := min(o.Workers, len(atts))
@@ -88,23 +94,25 @@ func finish(rep *Report, o *VerifyOptions) (*Report, error) {
 			first = r.err
 		}
 	}
-	covered := map[string][]string{}
+	covered := make([][]string, len(o.Artifacts))
+	var idx []int
 	for _, r := range rep.Attestations {
 		if r.err != nil {
 			continue
 		}
-		for _, d := range r.Subjects {
-			covered[d] = append(covered[d], r.File+"#"+strconv.Itoa(r.Index))
+		idx = o.coveredArtifacts(r.subjects, idx[:0])
+		for _, i := range idx {
+			covered[i] = append(covered[i], r.File+"#"+strconv.Itoa(r.Index))
 		}
 	}
-	for _, art := range o.Artifacts {
-		ar := ArtifactResult{Artifact: art, CoveredBy: covered[art.SHA256]}
+	for i, art := range o.Artifacts {
+		ar := ArtifactResult{Artifact: art, CoveredBy: covered[i]}
 		if ar.CoveredBy == nil {
 			ar.CoveredBy = []string{}
 		}
 		rep.Artifacts = append(rep.Artifacts, ar)
 		if len(ar.CoveredBy) == 0 && first == nil {
-			first = failed(ErrSubjectMismatch, "%s (sha256:%s) is not a subject of any attestation", art.Name, art.SHA256)
+			first = failed(ErrSubjectMismatch, "%s is not a subject of any attestation", art.label())
 		}
 	}
 	if first != nil {

@@ -3,9 +3,12 @@ package attest
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/pinline/pinline/internal/sigstoretest"
 	"github.com/pinline/pinline/internal/testenv"
 )
 
@@ -66,4 +69,49 @@ func BenchmarkECDSAVerifyFloor(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/(testenv.CPUTime()-c0).Seconds(), "verifies/cpu-s")
+}
+
+// BenchmarkVerifyKeyless measures parse + full keyless verification
+// (sigstore-go: certificate chain at the log's integrated time, SCT, SET
+// and inclusion proof with checkpoint, entry bound to the envelope;
+// identity; statement, subjects, builder/source/ref against certificate
+// and payload) of generated bundles, on one goroutine (-cpu 1 for the
+// per-core figure).
+func BenchmarkVerifyKeyless(b *testing.B) {
+	ss := sigstoretest.New(b)
+	rootPath := filepath.Join(b.TempDir(), "trusted_root.json")
+	if err := os.WriteFile(rootPath, ss.TrustedRoot(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	tm, err := LoadTrustedRoot(rootPath, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
+	k, err := NewKeyless(tm, rootPath, CertificateIdentity{Repo: testRepo}, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 64
+	files := make([][]byte, n)
+	for i := range files {
+		files[i] = ss.SignDSSE(id, keylessStatement(b, id.SAN), sigstoretest.Options{})
+	}
+	o := &VerifyOptions{Keyless: k, Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}},
+		SourceURI: "github.com/" + testRepo, SourceRef: testRef}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := testenv.CPUTime()
+	for i := 0; i < b.N; i++ {
+		atts, err := ParseAttestations("bench", files[i%n])
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Verify(ctx, o, atts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/(testenv.CPUTime()-c0).Seconds(), "bundles/cpu-s")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bundles/s")
 }

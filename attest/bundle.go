@@ -18,11 +18,24 @@ const BundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
 // verification material is a publicKey hint (cosign's: base64 sha256 of the
 // PKIX public key). No transparency log entry: pinline signs offline.
 func MarshalBundle(env *Envelope, pub crypto.PublicKey) ([]byte, error) {
+	return marshalBundle(env, pub, nil)
+}
+
+// marshalBundle is MarshalBundle with RFC 3161 timestamps (authority
+// responses) in the verification material.
+func marshalBundle(env *Envelope, pub crypto.PublicKey, timestamps [][]byte) ([]byte, error) {
 	hint, err := KeyHint(pub)
 	if err != nil {
 		return nil, err
 	}
 	b := protoBundle(env, hint)
+	if len(timestamps) > 0 {
+		tvd := &protobundle.TimestampVerificationData{}
+		for _, ts := range timestamps {
+			tvd.Rfc3161Timestamps = append(tvd.Rfc3161Timestamps, &protocommon.RFC3161SignedTimestamp{SignedTimestamp: ts})
+		}
+		b.VerificationMaterial.TimestampVerificationData = tvd
+	}
 	// Validate what we write with the same rules readers apply.
 	if _, err := sgbundle.NewBundle(b); err != nil {
 		return nil, fmt.Errorf("%w: bundle: %w", ErrOperational, err)
@@ -50,32 +63,43 @@ func protoBundle(env *Envelope, hint string) *protobundle.Bundle {
 type BundleInfo struct {
 	MediaType   string
 	KeyHint     string // publicKey hint, if any
-	Certificate bool   // verification material is a certificate
-	TlogEntries int    // transparency log entries (not checked offline)
+	Certificate bool   // verification material is a certificate (chain): keyless
+	TlogEntries int    // transparency log entries (verified only on the keyless path)
+	Timestamps  int    // RFC 3161 timestamps (verified only on the keyless path)
+	// MessageSignature is set for a bundle signing a blob's digest (no
+	// envelope: Attestation.Envelope is nil).
+	MessageSignature bool
+	sg               *sgbundle.Bundle // the parsed bundle, for sigstore-go verification
 }
 
 // ParseBundle parses a sigstore bundle (v0.1 to v0.3, validated by
-// sigstore-go) holding a DSSE envelope. Bundles with a plain message
-// signature are rejected: they are not attestations.
+// sigstore-go). The envelope is nil for a message-signature bundle (a blob
+// signature, info.MessageSignature).
 func ParseBundle(data []byte) (*Envelope, *BundleInfo, error) {
-	var b sgbundle.Bundle
+	b := &sgbundle.Bundle{}
 	if err := b.UnmarshalJSON(data); err != nil {
 		return nil, nil, badInput(ErrMalformedBundle, "%v", err)
-	}
-	pe := b.GetDsseEnvelope()
-	if pe == nil {
-		return nil, nil, badInput(ErrMalformedBundle, "bundle holds no DSSE envelope (a blob signature is not an attestation)")
-	}
-	env := &Envelope{PayloadType: pe.GetPayloadType(), Payload: pe.GetPayload()}
-	for _, s := range pe.GetSignatures() {
-		env.Signatures = append(env.Signatures, EnvelopeSignature{KeyID: s.GetKeyid(), Sig: s.GetSig()})
 	}
 	vm := b.GetVerificationMaterial()
 	info := &BundleInfo{
 		MediaType:   b.GetMediaType(),
 		KeyHint:     vm.GetPublicKey().GetHint(),
-		Certificate: vm.GetCertificate() != nil,
+		Certificate: vm.GetCertificate() != nil || vm.GetX509CertificateChain() != nil,
 		TlogEntries: len(vm.GetTlogEntries()),
+		Timestamps:  len(vm.GetTimestampVerificationData().GetRfc3161Timestamps()),
+		sg:          b,
+	}
+	pe := b.GetDsseEnvelope()
+	if pe == nil {
+		if b.GetMessageSignature() == nil {
+			return nil, nil, badInput(ErrMalformedBundle, "bundle holds neither a DSSE envelope nor a message signature")
+		}
+		info.MessageSignature = true
+		return nil, info, nil
+	}
+	env := &Envelope{PayloadType: pe.GetPayloadType(), Payload: pe.GetPayload()}
+	for _, s := range pe.GetSignatures() {
+		env.Signatures = append(env.Signatures, EnvelopeSignature{KeyID: s.GetKeyid(), Sig: s.GetSig()})
 	}
 	return env, info, nil
 }

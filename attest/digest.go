@@ -2,7 +2,10 @@ package attest
 
 import (
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
+	"fmt"
+	"hash"
 	"io"
 	"os"
 	"sync"
@@ -31,3 +34,42 @@ func FileSHA256(path string) (hexDigest string, size int64, err error) {
 }
 
 var hashBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// FileDigests hashes the file at path with sha256 and each of extra (see
+// ExtraAlgorithms) in one pass: the Artifact for verification.
+func FileDigests(name, path string, extra []string) (Artifact, error) {
+	if len(extra) == 0 {
+		d, _, err := FileSHA256(path)
+		return Artifact{Name: name, SHA256: d}, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return Artifact{}, err
+	}
+	defer f.Close()
+	hs := map[string]hash.Hash{"sha256": sha256.New()}
+	ws := []io.Writer{hs["sha256"]}
+	for _, alg := range extra {
+		var h hash.Hash
+		switch alg {
+		case "sha384":
+			h = sha512.New384()
+		case "sha512":
+			h = sha512.New()
+		default:
+			return Artifact{}, fmt.Errorf("%w: unsupported digest algorithm %q", ErrBadInput, alg)
+		}
+		hs[alg] = h
+		ws = append(ws, h)
+	}
+	buf := hashBufs.Get().(*[]byte)
+	defer hashBufs.Put(buf)
+	if _, err := io.CopyBuffer(io.MultiWriter(ws...), struct{ io.Reader }{f}, *buf); err != nil {
+		return Artifact{}, err
+	}
+	a := Artifact{Name: name, SHA256: hex.EncodeToString(hs["sha256"].Sum(nil)), Digests: map[string]string{}}
+	for _, alg := range extra {
+		a.Digests[alg] = hex.EncodeToString(hs[alg].Sum(nil))
+	}
+	return a, nil
+}

@@ -15,6 +15,13 @@
 //	atts, err := attest.ParseAttestations(path, data)
 //	report, err := attest.Verify(ctx, &attest.VerifyOptions{Verifiers: verifiers, Artifacts: arts}, atts)
 //
+// Keyless evidence (Fulcio certificates) is verified offline through
+// sigstore-go against a trusted_root.json:
+//
+//	tm, err := attest.LoadTrustedRoot("trusted_root.json", "")
+//	k, err := attest.NewKeyless(tm, "trusted_root.json", attest.CertificateIdentity{Repo: "o/r"}, false)
+//	report, err := attest.Verify(ctx, &attest.VerifyOptions{Keyless: k, Artifacts: arts}, atts)
+//
 // Every error wraps one class (ErrVerificationFailed, ErrBadInput,
 // ErrOperational) and a specific reason (ErrSignatureMismatch,
 // ErrSubjectMismatch, ErrPolicyDenied, ...). The package reads no

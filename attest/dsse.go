@@ -28,6 +28,10 @@ type Envelope struct {
 type EnvelopeSignature struct {
 	KeyID string
 	Sig   []byte
+	// Cert is the PEM signing certificate some producers put beside the
+	// signature (slsa-github-generator v1 .intoto.jsonl); it makes the
+	// envelope keyless evidence.
+	Cert string
 }
 
 type wireEnvelope struct {
@@ -39,6 +43,7 @@ type wireEnvelope struct {
 type wireSignature struct {
 	KeyID string    `json:"keyid"`
 	Sig   *b64Field `json:"sig"`
+	Cert  string    `json:"cert"`
 }
 
 // b64Field is a base64 JSON string decoded straight from the JSON text
@@ -93,6 +98,7 @@ func (e *Envelope) MarshalJSON() ([]byte, error) {
 	type sig struct {
 		KeyID string `json:"keyid"`
 		Sig   string `json:"sig"`
+		Cert  string `json:"cert,omitempty"`
 	}
 	w := struct {
 		PayloadType string `json:"payloadType"`
@@ -100,7 +106,7 @@ func (e *Envelope) MarshalJSON() ([]byte, error) {
 		Signatures  []sig  `json:"signatures"`
 	}{PayloadType: e.PayloadType, Payload: base64.StdEncoding.EncodeToString(e.Payload), Signatures: []sig{}}
 	for _, s := range e.Signatures {
-		w.Signatures = append(w.Signatures, sig{KeyID: s.KeyID, Sig: base64.StdEncoding.EncodeToString(s.Sig)})
+		w.Signatures = append(w.Signatures, sig{KeyID: s.KeyID, Sig: base64.StdEncoding.EncodeToString(s.Sig), Cert: s.Cert})
 	}
 	return json.Marshal(w)
 }
@@ -134,7 +140,7 @@ func envelopeFromWire(w *wireEnvelope) (*Envelope, error) {
 		if s.Sig.Err != nil {
 			return nil, badInput(ErrInvalidBase64, "signature %d: %v", i, s.Sig.Err)
 		}
-		env.Signatures = append(env.Signatures, EnvelopeSignature{KeyID: s.KeyID, Sig: s.Sig.Data})
+		env.Signatures = append(env.Signatures, EnvelopeSignature{KeyID: s.KeyID, Sig: s.Sig.Data, Cert: s.Cert})
 	}
 	return env, nil
 }

@@ -40,14 +40,15 @@ var (
 	ErrSubjectMismatch    = errors.New("artifact is not a subject of the attestation")
 	ErrBuilderID          = errors.New("builder id does not match")
 	ErrSourceURI          = errors.New("source URI does not match")
+	ErrSourceRef          = errors.New("source ref does not match")
 	ErrTier               = errors.New("tier does not match")
 	ErrIdentity           = errors.New("gateway identity does not match")
 	ErrCacheMode          = errors.New("gateway cache mode does not match")
 
 	// Deploy policy.
-	ErrPolicyDenied    = errors.New("deploy policy denied")       // ErrVerificationFailed
-	ErrPolicyUndefined = errors.New("deploy policy is undefined") // ErrVerificationFailed
-	ErrPolicyCompile   = errors.New("deploy policy does not compile")
+	ErrPolicyDenied    = errors.New("deploy policy denied")            // ErrVerificationFailed
+	ErrPolicyUndefined = errors.New("deploy policy is undefined")      // ErrVerificationFailed
+	ErrPolicyEval      = errors.New("deploy policy evaluation failed") // ErrVerificationFailed
 
 	// Keys (class ErrBadInput or ErrOperational for KMS).
 	ErrKey = errors.New("cannot load key")
@@ -93,19 +94,4 @@ func (e *PolicyError) Error() string {
 // Is makes a PolicyError match ErrPolicyDenied and its class.
 func (e *PolicyError) Is(target error) bool {
 	return target == ErrPolicyDenied || errors.Is(ErrVerificationFailed, target)
-}
-
-// PolicyCompileError is Rego that does not parse or compile. Locations are
-// "file:line: message".
-type PolicyCompileError struct {
-	Locations []string
-}
-
-func (e *PolicyCompileError) Error() string {
-	return "deploy policy does not compile: " + strings.Join(e.Locations, "; ")
-}
-
-// Is makes a PolicyCompileError match ErrPolicyCompile and ErrBadInput.
-func (e *PolicyCompileError) Is(target error) bool {
-	return target == ErrPolicyCompile || errors.Is(ErrBadInput, target)
 }

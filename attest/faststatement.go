@@ -7,17 +7,18 @@ package attest
 // mismatches), leaving that to encoding/json.
 
 var (
-	stmtMembers  = []string{"_type", "subject", "predicateType", "predicate"}
-	subjMembers  = []string{"name", "digest"}
-	predMembers  = []string{"buildDefinition", "runDetails"}
-	bdMembers    = []string{"buildType", "externalParameters", "internalParameters"}
-	intMembers   = []string{"gateway"}
-	gwMembers    = []string{"identity", "cacheMode"}
-	extMembers   = []string{"source", "tier"}
-	uriMembers   = []string{"uri"}
-	rdMembers    = []string{"builder"}
-	idMembers    = []string{"id"}
-	sha256Member = []string{"sha256"}
+	stmtMembers   = []string{"_type", "subject", "predicateType", "predicate"}
+	subjMembers   = []string{"name", "digest"}
+	predMembers   = []string{"buildDefinition", "runDetails"}
+	bdMembers     = []string{"buildType", "externalParameters", "internalParameters"}
+	intMembers    = []string{"gateway"}
+	gwMembers     = []string{"identity", "cacheMode"}
+	extMembers    = []string{"source", "tier", "workflow"}
+	wfMembers     = []string{"ref", "repository", "path"}
+	uriMembers    = []string{"uri"}
+	rdMembers     = []string{"builder"}
+	idMembers     = []string{"id"}
+	digestMembers = []string{"sha256", "sha384", "sha512"}
 )
 
 func fastStatement(payload []byte) (*statementDoc, bool) {
@@ -91,21 +92,23 @@ func (s *jsonScan) subjects(st *statementDoc) bool {
 	})
 }
 
-// digest reads a digest map. Only the sha256 entry is kept (it is the only
-// one verification reads); every other value must still be a string.
+// digest reads a digest map. Only the entries of DigestAlgorithms are kept
+// (the ones verification reads); every other value must still be a string.
 func (s *jsonScan) digest(subj *statementSubj) bool {
-	var seen bool
+	var seen [3]bool
 	subj.Digest = map[string]string{}
 	return s.object(func(k []byte) bool {
-		if member(k, sha256Member) == 0 {
-			if seen {
+		if m := member(k, digestMembers); m >= 0 {
+			if seen[m] {
 				return false
 			}
-			seen = true
+			seen[m] = true
 			var v string
 			ok := s.str(&v)
-			subj.Digest["sha256"] = v
+			subj.Digest[digestMembers[m]] = v
 			return ok
+		} else if m == -2 {
+			return false
 		}
 		return s.peek() == '"' && s.skipString()
 	})
@@ -124,10 +127,16 @@ func (s *jsonScan) predicate(p *provenanceDoc) bool {
 				}
 				ext := &bd.ExternalParameters
 				return s.fields(extMembers, func(m int) bool {
-					if m == 0 {
+					switch m {
+					case 0:
 						return s.fields(uriMembers, func(int) bool { return s.str(&ext.Source.URI) })
+					case 1:
+						return s.str(&ext.Tier)
 					}
-					return s.str(&ext.Tier)
+					wf := &ext.Workflow
+					return s.fields(wfMembers, func(m int) bool {
+						return s.str([]*string{&wf.Ref, &wf.Repository, &wf.Path}[m])
+					})
 				})
 			})
 		}

@@ -50,7 +50,7 @@ func FuzzParseBundle(f *testing.F) {
 			}
 			return
 		}
-		if env == nil || info == nil {
+		if info == nil || (env == nil) != info.MessageSignature {
 			t.Fatal("nil envelope without error")
 		}
 	})

@@ -15,16 +15,33 @@ import (
 // sigstore bundle v0.3 (provenance.sigstore.json). Both carry the same
 // signature over the same payload.
 func SignProvenance(ctx context.Context, desc BuildDescription, s Signer) (envelopeJSON, bundleJSON []byte, err error) {
+	return SignProvenanceWith(ctx, desc, s, SignOptions{})
+}
+
+// SignProvenanceWith is SignProvenance with options.
+func SignProvenanceWith(ctx context.Context, desc BuildDescription, s Signer, o SignOptions) (envelopeJSON, bundleJSON []byte, err error) {
 	payload, err := StatementJSON(desc)
 	if err != nil {
 		return nil, nil, err
 	}
-	return SignStatement(ctx, payload, s)
+	return SignStatementWith(ctx, payload, s, o)
+}
+
+// SignOptions are optional parts of signing.
+type SignOptions struct {
+	// Timestamper, when not nil, adds an RFC 3161 timestamp over the
+	// signature to the bundle (the envelope cannot carry one).
+	Timestamper Timestamper
 }
 
 // SignStatement signs an in-toto statement payload into a DSSE envelope and
 // a sigstore bundle.
 func SignStatement(ctx context.Context, payload []byte, s Signer) (envelopeJSON, bundleJSON []byte, err error) {
+	return SignStatementWith(ctx, payload, s, SignOptions{})
+}
+
+// SignStatementWith is SignStatement with options.
+func SignStatementWith(ctx context.Context, payload []byte, s Signer, o SignOptions) (envelopeJSON, bundleJSON []byte, err error) {
 	if s == nil {
 		return nil, nil, fmt.Errorf("%w: %w: no signer", ErrBadInput, ErrKey)
 	}
@@ -36,7 +53,15 @@ func SignStatement(ctx context.Context, payload []byte, s Signer) (envelopeJSON,
 	if err != nil {
 		return nil, nil, fmt.Errorf("marshal envelope: %w", err)
 	}
-	bundleJSON, err = MarshalBundle(env, s.PublicKey())
+	var timestamps [][]byte
+	if o.Timestamper != nil {
+		ts, err := o.Timestamper.Timestamp(ctx, env.Signatures[0].Sig)
+		if err != nil {
+			return nil, nil, err
+		}
+		timestamps = append(timestamps, ts)
+	}
+	bundleJSON, err = marshalBundle(env, s.PublicKey(), timestamps)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -22,6 +21,10 @@ func PredicateTypeFor(name string) (string, error) {
 	}
 	return "", fmt.Errorf("%w: unknown predicate type %q, valid types are %q or a URI", ErrBadInput, name, []string{"slsaprovenance1", "cyclonedx"})
 }
+
+// TypeBlob is the --type of message-signature bundles: a signed blob
+// digest, no statement (cosign verify-blob --bundle).
+const TypeBlob = "blob"
 
 // statementDoc is the part of an in-toto statement verification reads.
 type statementDoc struct {
@@ -49,6 +52,13 @@ type provenanceDoc struct {
 				URI string `json:"uri"`
 			} `json:"source"`
 			Tier string `json:"tier"`
+			// Workflow is the GitHub Actions build type's
+			// (slsa-github-generator, GitHub artifact attestations).
+			Workflow struct {
+				Ref        string `json:"ref"`
+				Repository string `json:"repository"`
+				Path       string `json:"path"`
+			} `json:"workflow"`
 		} `json:"externalParameters"`
 		InternalParameters struct {
 			// Gateway is nil when the run did not go through the
@@ -96,22 +106,3 @@ func (st *statementDoc) checkType() error {
 	}
 	return nil
 }
-
-// subjectSHA256s lists the sha256 digests of the subjects; a subject without
-// one is an error (it could never match).
-func (st *statementDoc) subjectSHA256s() ([]string, error) {
-	if len(st.Subject) == 0 {
-		return nil, failed(ErrNoSubjects, "the statement lists no subjects")
-	}
-	out := make([]string, 0, len(st.Subject))
-	for i, s := range st.Subject {
-		d := strings.ToLower(s.Digest["sha256"])
-		if !isSHA256Hex(d) {
-			return nil, failed(ErrNoSubjects, "subject %d (%q) has no valid sha256 digest", i, s.Name)
-		}
-		out = append(out, d)
-	}
-	return out, nil
-}
-
-func hasDigest(list []string, d string) bool { return slices.Contains(list, d) }

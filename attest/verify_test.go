@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pinline/pinline/policy"
 )
 
 // verifyData parses and verifies one attestation file's bytes.
@@ -94,8 +96,8 @@ func TestVerifyRejections(t *testing.T) {
 	clone := func() map[string]any { return statementMap(t, env) }
 	_ = st
 
-	mustPolicy := func(src string) *DeployPolicy {
-		p, err := LoadDeployPolicy(ctx, writePolicy(t, src))
+	mustPolicy := func(src string) DeployPolicy {
+		p, err := policy.LoadDeploy(ctx, writePolicy(t, src), policy.DeployOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,6 +105,9 @@ func TestVerifyRejections(t *testing.T) {
 	}
 	denyPolicy := mustPolicy("package pinline.deploy\ndeny contains \"tier must be release\" if input.verification.tier != \"release\"\n")
 	undefinedPolicy := mustPolicy("package pinline.other\ndeny contains \"x\" if false\n")
+	// A deny rule whose builtin errors (the tier is not a date) must fail
+	// verification, not leave the deny undefined and pass.
+	builtinErrPolicy := mustPolicy("package pinline.deploy\ndeny contains \"too old\" if time.parse_rfc3339_ns(input.verification.tier) < 0\n")
 
 	tests := []struct {
 		name  string
@@ -144,6 +149,7 @@ func TestVerifyRejections(t *testing.T) {
 		{"tier mismatch", env, with(func(o *VerifyOptions) { o.Tier = "untrusted" }), []error{ErrTier}, ErrVerificationFailed},
 		{"rego deny", env, with(func(o *VerifyOptions) { o.Policy = denyPolicy }), []error{ErrPolicyDenied}, ErrVerificationFailed},
 		{"rego undefined", env, with(func(o *VerifyOptions) { o.Policy = undefinedPolicy }), []error{ErrPolicyUndefined}, ErrVerificationFailed},
+		{"rego builtin error", env, with(func(o *VerifyOptions) { o.Policy = builtinErrPolicy }), []error{ErrPolicyEval}, ErrVerificationFailed},
 		{"bundle payload changed", editJSON(t, bundle, func(m map[string]any) {
 			d := m["dsseEnvelope"].(map[string]any)
 			raw, _ := base64.StdEncoding.DecodeString(d["payload"].(string))
@@ -179,7 +185,7 @@ func TestVerifyAccepts(t *testing.T) {
 	other := newTestKey(t, "other.pub")
 	desc := sampleDescription(time.Now())
 	env, bundle := signedProvenance(t, trusted, desc)
-	allow, err := LoadDeployPolicy(ctx, writePolicy(t, "package pinline.deploy\ndeny contains msg if { input.verification.tier != \"trusted\"; msg := \"no\" }\n"))
+	allow, err := policy.LoadDeploy(ctx, writePolicy(t, "package pinline.deploy\ndeny contains msg if { input.verification.tier != \"trusted\"; msg := \"no\" }\n"), policy.DeployOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,34 +236,13 @@ func mustB64(s string) []byte {
 	return b
 }
 
-func TestPolicyCompileErrorNamesFileAndLine(t *testing.T) {
-	t.Parallel()
-	for name, tc := range map[string]struct{ src, line string }{
-		"parse":   {"package pinline.deploy\n\ndeny contains msg if {\n  msg := \n}\n", ":5"},
-		"compile": {"package pinline.deploy\n\ndeny contains msg if {\n  msg := undefined_fn(1)\n}\n", ":4"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			dir := writePolicy(t, tc.src)
-			_, err := LoadDeployPolicy(context.Background(), dir)
-			var pe *PolicyCompileError
-			if !errors.As(err, &pe) || !errors.Is(err, ErrPolicyCompile) || !errors.Is(err, ErrBadInput) {
-				t.Fatalf("err = %v, want *PolicyCompileError", err)
-			}
-			if !strings.Contains(pe.Locations[0], filepath.Join(dir, "deploy.rego")+tc.line) {
-				t.Errorf("locations %q do not name deploy.rego:4", pe.Locations)
-			}
-		})
-	}
-}
-
 func TestPolicyDenyIsTyped(t *testing.T) {
 	t.Parallel()
-	p, err := LoadDeployPolicy(context.Background(), writePolicy(t, "package pinline.deploy\ndeny contains \"b\" if true\ndeny contains \"a\" if true\n"))
+	p, err := policy.LoadDeploy(context.Background(), writePolicy(t, "package pinline.deploy\ndeny contains \"b\" if true\ndeny contains \"a\" if true\n"), policy.DeployOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = p.Eval(context.Background(), map[string]any{})
+	err = evalPolicy(context.Background(), p, map[string]any{})
 	var pe *PolicyError
 	if !errors.As(err, &pe) || len(pe.Violations) != 2 || pe.Violations[0] != "a" {
 		t.Fatalf("err = %#v", err)

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -21,6 +23,11 @@ const (
 	// are tier-scoped volumes, and with SnapshotFrom it reads a
 	// copy-on-write snapshot of another tier's caches.
 	CacheShared = "shared"
+	// CacheEngineNative: no gateway; the client reached an engine's own
+	// TLS listener, which accepts any certificate its CA signed and never
+	// authorizes an identity or a tier. Announced by the client, never by
+	// a gateway, and not a valid tier cacheMode.
+	CacheEngineNative = "engine-native"
 )
 
 // Defaults for the gateway's limits.
@@ -29,6 +36,10 @@ const (
 	DefaultIdleTimeout      = 30 * time.Minute
 	DefaultShutdownGrace    = 30 * time.Second
 	DefaultMaxConnections   = 256
+	DefaultMaxHandshakes    = 64
+	DefaultMaxHandshakesPer = 8
+	DefaultHealthInterval   = 5 * time.Second
+	DefaultHealthTimeout    = 2 * time.Second
 )
 
 // Gateway is the configuration of `pinline engine gateway` (YAML or JSON).
@@ -42,15 +53,45 @@ type Gateway struct {
 	IdleTimeout time.Duration `yaml:"idleTimeout" json:"idleTimeout"`
 	// ShutdownGrace is how long open connections may finish after SIGTERM.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace" json:"shutdownGrace"`
-	// MaxConnections caps concurrent connections; more are refused.
+	// MaxConnections caps concurrent authenticated connections (past the
+	// TLS handshake and the client preface); more are refused.
 	MaxConnections int `yaml:"maxConnections" json:"maxConnections"`
+	// MaxHandshakes caps connections still in the TLS handshake or the
+	// client preface, counted apart from MaxConnections so that idle
+	// unauthenticated sockets cannot lock out real clients;
+	// MaxHandshakesPerSource caps them per source IP address.
+	MaxHandshakes          int `yaml:"maxHandshakes" json:"maxHandshakes"`
+	MaxHandshakesPerSource int `yaml:"maxHandshakesPerSource" json:"maxHandshakesPerSource"`
 	// AuditLog is a file the JSON-line audit log is appended to ("" or
 	// "-": standard error).
 	AuditLog string `yaml:"auditLog" json:"auditLog"`
-	Tiers    []Tier `yaml:"tiers" json:"tiers"`
+	// HealthInterval is how often every backend is checked (the engine
+	// answers an HTTP/2 preface); a failing backend gets no new sessions.
+	HealthInterval time.Duration `yaml:"healthInterval" json:"healthInterval"`
+	// HealthTimeout bounds one check.
+	HealthTimeout time.Duration `yaml:"healthTimeout" json:"healthTimeout"`
+	// MetricsListen is host:port of the plain-HTTP Prometheus /metrics
+	// listener ("": none).
+	MetricsListen string `yaml:"metricsListen" json:"metricsListen"`
+	// AdminSocket is a unix socket (mode 0600) for operators: backend
+	// state, drain and undrain ("": none).
+	AdminSocket string `yaml:"adminSocket" json:"adminSocket"`
+	// BackendTLS is the client certificate the gateway presents to
+	// engines reached over tls://host:port (an engine's own mTLS
+	// listener, e.g. in Kubernetes where the engine runs in another pod),
+	// and the CA that signed their server certificates.
+	BackendTLS *BackendTLS `yaml:"backendTLS" json:"backendTLS"`
+	Tiers      []Tier      `yaml:"tiers" json:"tiers"`
 
 	// Path is the file the configuration was read from.
 	Path string `yaml:"-" json:"-"`
+}
+
+// BackendTLS is the gateway's client side toward tls:// engines.
+type BackendTLS struct {
+	Cert string `yaml:"cert" json:"cert"`
+	Key  string `yaml:"key" json:"key"`
+	CA   string `yaml:"ca" json:"ca"`
 }
 
 // GatewayTLS is the gateway's TLS material.
@@ -125,6 +166,24 @@ func ParseGateway(data []byte, dir string) (*Gateway, error) {
 	if g.MaxConnections == 0 {
 		g.MaxConnections = DefaultMaxConnections
 	}
+	if g.MaxHandshakes == 0 {
+		g.MaxHandshakes = DefaultMaxHandshakes
+	}
+	if g.MaxHandshakesPerSource == 0 {
+		g.MaxHandshakesPerSource = DefaultMaxHandshakesPer
+	}
+	if g.HealthInterval == 0 {
+		g.HealthInterval = DefaultHealthInterval
+	}
+	if g.HealthTimeout == 0 {
+		g.HealthTimeout = DefaultHealthTimeout
+	}
+	if g.AdminSocket != "" {
+		g.AdminSocket = resolve(dir, g.AdminSocket)
+	}
+	if b := g.BackendTLS; b != nil {
+		b.Cert, b.Key, b.CA = resolve(dir, b.Cert), resolve(dir, b.Key), resolve(dir, b.CA)
+	}
 	g.TLS.Cert, g.TLS.Key = resolve(dir, g.TLS.Cert), resolve(dir, g.TLS.Key)
 	for i := range g.TLS.ClientCAs {
 		g.TLS.ClientCAs[i] = resolve(dir, g.TLS.ClientCAs[i])
@@ -151,8 +210,17 @@ func (g *Gateway) validate() error {
 	if len(g.TLS.ClientCAs) == 0 {
 		return invalidf("tls.clientCAs: missing (client certificates are always required)")
 	}
-	if g.HandshakeTimeout < 0 || g.IdleTimeout < 0 || g.ShutdownGrace < 0 || g.MaxConnections < 0 {
-		return invalidf("timeouts and maxConnections must not be negative")
+	if g.HandshakeTimeout < 0 || g.IdleTimeout < 0 || g.ShutdownGrace < 0 || g.MaxConnections < 0 || g.HealthInterval < 0 || g.HealthTimeout < 0 ||
+		g.MaxHandshakes < 0 || g.MaxHandshakesPerSource < 0 {
+		return invalidf("timeouts, intervals, maxConnections, maxHandshakes and maxHandshakesPerSource must not be negative")
+	}
+	if g.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(g.MetricsListen); err != nil {
+			return invalidf("metricsListen: %q: want host:port", g.MetricsListen)
+		}
+		if g.MetricsListen == g.Listen {
+			return invalidf("metricsListen: must differ from listen (metrics are plain HTTP on their own listener)")
+		}
 	}
 	if len(g.Tiers) == 0 {
 		return invalidf("tiers: at least one tier is required")
@@ -185,12 +253,12 @@ func (g *Gateway) validate() error {
 			return invalidf("%s.backends: at least one engine socket is required", at)
 		}
 		for j, b := range t.Backends {
-			ep, err := ParseAddress(b)
+			ep, err := parseBackend(b)
 			if err != nil {
 				return invalidf("%s.backends[%d]: %v", at, j, err)
 			}
-			if ep.Scheme != "unix" {
-				return invalidf("%s.backends[%d]: %q: backends are engine unix sockets", at, j, b)
+			if ep.Scheme == "tls" && g.BackendTLS == nil {
+				return invalidf("%s.backends[%d]: %q: a tls:// engine needs backendTLS (the gateway's client certificate and the engines' CA)", at, j, b)
 			}
 			if o := owner[ep.Path]; o == t {
 				return invalidf("%s.backends[%d]: %q listed twice", at, j, b)
@@ -253,6 +321,56 @@ func (g *Gateway) ServerTLS(now time.Time) (*tls.Config, error) {
 	return ServerTLSConfig(cert, pool), nil
 }
 
+// parseBackend parses a backend: unix:///path (an engine socket) or
+// tls://host:port (an engine's own mTLS listener).
+func parseBackend(b string) (Endpoint, error) {
+	if rest, ok := strings.CutPrefix(b, "tls://"); ok {
+		host, port, err := net.SplitHostPort(rest)
+		if err != nil || host == "" || port == "" {
+			return Endpoint{}, fmt.Errorf("%q: want tls://host:port", b)
+		}
+		return Endpoint{Scheme: "tls", Path: rest, Host: host}, nil
+	}
+	ep, err := ParseAddress(b)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	if ep.Scheme != "unix" {
+		return Endpoint{}, fmt.Errorf("%q: backends are engine unix sockets (unix:///path) or engine TLS listeners (tls://host:port)", b)
+	}
+	return ep, nil
+}
+
+// BackendURLs returns t's backends normalised: unix://<socket path> (as
+// the validation parsed it) or tls://host:port.
+func (t *Tier) BackendURLs() []string {
+	out := make([]string, 0, len(t.Backends))
+	for _, b := range t.Backends {
+		ep, _ := parseBackend(b)
+		out = append(out, ep.Scheme+"://"+ep.Path)
+	}
+	return out
+}
+
+// BackendClientTLS loads backendTLS and returns the client *tls.Config
+// for tls:// engines (ServerName set per engine by the caller); nil when
+// backendTLS is not configured.
+func (g *Gateway) BackendClientTLS(now time.Time) (*tls.Config, error) {
+	b := g.BackendTLS
+	if b == nil {
+		return nil, nil
+	}
+	cert, err := LoadKeyPair("backendTLS", b.Cert, b.Key, now)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := LoadCAPool("backendTLS.ca", b.CA)
+	if err != nil {
+		return nil, err
+	}
+	return ClientTLSConfig(pool, cert, ""), nil
+}
+
 // BackendPaths returns the socket paths of t's backends, parsed as the
 // validation parsed them (so unix:///a%20b.sock is the socket "/a b.sock").
 // Backends of a validated config always parse.
@@ -264,3 +382,9 @@ func (t *Tier) BackendPaths() []string {
 	}
 	return out
 }
+
+// EngineID is the name of t's i-th backend in announcements, metrics, the
+// audit log and the admin socket: "<tier>-<i>". Placement hashes the
+// backend address instead, so replicas with the same configuration agree
+// even if they list backends in another order.
+func (t *Tier) EngineID(i int) string { return fmt.Sprintf("%s-%d", t.Name, i) }

@@ -38,7 +38,8 @@ func TestParseGateway(t *testing.T) {
 	if g.TLS.Cert != "/etc/pinline/gw.crt" || g.TLS.ClientCAs[0] != "/etc/pinline/ca.crt" {
 		t.Errorf("paths not resolved: %+v", g.TLS)
 	}
-	if g.HandshakeTimeout != DefaultHandshakeTimeout || g.MaxConnections != DefaultMaxConnections || g.IdleTimeout != DefaultIdleTimeout {
+	if g.HandshakeTimeout != DefaultHandshakeTimeout || g.MaxConnections != DefaultMaxConnections || g.IdleTimeout != DefaultIdleTimeout ||
+		g.MaxHandshakes != DefaultMaxHandshakes || g.MaxHandshakesPerSource != DefaultMaxHandshakesPer {
 		t.Errorf("defaults not applied: %+v", g)
 	}
 	js := `{"listen":"127.0.0.1:1","handshakeTimeout":"3s","tls":{"cert":"a","key":"b","clientCAs":["c"]},"tiers":[{"name":"x","rank":1,"builderId":"b","cacheMode":"shared","backends":["unix:///s"],"identities":[{"field":"cn","exact":"x"}]}]}`
@@ -70,6 +71,7 @@ func TestParseGatewayErrors(t *testing.T) {
 		{"uri prefix without slash", `"spiffe://example.org/ci/pr/"`, `"spiffe://example.org/ci/pr"`, "must end in \"/\""},
 		{"no builder", "builderId: https://pinline.dev/builders/untrusted/v1", "", "builderId: missing"},
 		{"unknown key", "listen:", "lisen:", "not found"},
+		{"negative handshake limit", "listen: 127.0.0.1:8443", "listen: 127.0.0.1:8443\nmaxHandshakesPerSource: -1", "must not be negative"},
 		{"snapshot in strong", "cacheMode: strong\n    backends: [unix:///run/u.sock]", "cacheMode: strong\n    snapshotFrom: trusted\n    backends: [unix:///run/u.sock]", "only valid with cacheMode"},
 	}
 	for _, tc := range tests {

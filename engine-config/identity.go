@@ -87,16 +87,17 @@ func (r IdentityRule) Match(c *x509.Certificate) string {
 
 // Refusal reasons, as they appear in the audit log and the gateway preface.
 const (
-	ReasonNoTier        = "identity-matches-no-tier"
-	ReasonUnknownTier   = "unknown-tier"
-	ReasonAboveCert     = "tier-above-certificate"
-	ReasonTierNotGiven  = "tier-not-admitted"
-	ReasonNoClientCert  = "no-client-certificate"
-	ReasonHandshake     = "tls-handshake-failed"
-	ReasonBadPreface    = "bad-client-preface"
-	ReasonConnLimit     = "connection-limit"
-	ReasonBackendDown   = "backend-unavailable"
-	ReasonClientTimeout = "handshake-timeout"
+	ReasonNoTier         = "identity-matches-no-tier"
+	ReasonUnknownTier    = "unknown-tier"
+	ReasonAboveCert      = "tier-above-certificate"
+	ReasonTierNotGiven   = "tier-not-admitted"
+	ReasonNoClientCert   = "no-client-certificate"
+	ReasonHandshake      = "tls-handshake-failed"
+	ReasonBadPreface     = "bad-client-preface"
+	ReasonConnLimit      = "connection-limit"
+	ReasonHandshakeLimit = "handshake-limit"
+	ReasonBackendDown    = "backend-unavailable"
+	ReasonClientTimeout  = "handshake-timeout"
 )
 
 // RefusedError is a refusal with a stable reason code.
@@ -180,4 +181,22 @@ func describe(c *x509.Certificate) string {
 		parts = append(parts, "uri="+u.String())
 	}
 	return strings.Join(parts, " ")
+}
+
+// ReasonEngineGone: a connection of a session whose engine is down or no
+// longer configured; the session fails (outcome error), it never moves.
+const ReasonEngineGone = "session-engine-gone"
+
+// CertIdentity names a certificate by what it claims, for records of
+// connections nobody authorized (an engine's own TLS listener accepts any
+// certificate its CA signed): the first SPIFFE ID, else the first SAN URI,
+// else the first SAN DNS name, else the subject CN, as "field:value"; ""
+// when it has none of them.
+func CertIdentity(c *x509.Certificate) string {
+	for _, f := range []string{FieldSPIFFE, FieldURI, FieldDNS, FieldCN} {
+		if v := (IdentityRule{Field: f}).values(c); len(v) > 0 {
+			return f + ":" + v[0]
+		}
+	}
+	return ""
 }

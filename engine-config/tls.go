@@ -15,11 +15,24 @@ import (
 // sides require TLS 1.2 or newer; the server requires and verifies client
 // certificates against the configured client CAs.
 
+// ALPN protocols. The pinline gateway answers ALPNGateway and then speaks
+// the preface; a Dagger engine's own TLS listener (v0.19.10: a plain
+// tls.NewListener) negotiates no protocol, and an engine that advertises
+// one answers ALPNH2. Both of those get a plain TLS tunnel carrying the
+// engine's HTTP/2 stream.
+const (
+	ALPNGateway = "pinline-gateway/1"
+	ALPNH2      = "h2"
+)
+
 // ServerTLSConfig returns the gateway's TLS configuration: its certificate,
-// client certificates required and verified against clientCAs.
+// client certificates required and verified against clientCAs, ALPN
+// ALPNGateway (a client offering only other protocols fails the
+// handshake; one offering none is accepted).
 func ServerTLSConfig(cert tls.Certificate, clientCAs *x509.CertPool) *tls.Config {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
+		NextProtos:   []string{ALPNGateway},
 		Certificates: []tls.Certificate{cert},
 		ClientAuth:   tls.RequireAndVerifyClientCert,
 		ClientCAs:    clientCAs,
@@ -27,10 +40,13 @@ func ServerTLSConfig(cert tls.Certificate, clientCAs *x509.CertPool) *tls.Config
 }
 
 // ClientTLSConfig returns a client TLS configuration presenting cert and
-// verifying the server against roots and serverName.
+// verifying the server against roots and serverName. It offers ALPN
+// ALPNGateway and ALPNH2: the server's answer tells a pinline gateway from
+// an engine's own TLS listener.
 func ClientTLSConfig(roots *x509.CertPool, cert tls.Certificate, serverName string) *tls.Config {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
+		NextProtos:   []string{ALPNGateway, ALPNH2},
 		RootCAs:      roots,
 		Certificates: []tls.Certificate{cert},
 		ServerName:   serverName,

@@ -35,12 +35,16 @@ type AuditRecord struct {
 	RequestedTier string `json:"requestedTier,omitempty"`
 	Tier          string `json:"tier,omitempty"`
 	Backend       string `json:"backend,omitempty"`
-	BytesUp       int64  `json:"bytesUp"`
-	BytesDown     int64  `json:"bytesDown"`
-	DurationMS    int64  `json:"durationMs"`
-	Outcome       string `json:"outcome"`
-	Reason        string `json:"reason,omitempty"`
-	Detail        string `json:"detail,omitempty"`
+	// Engine is the backend's id ("<tier>-<index>"); Session the
+	// connection's session key (all connections of one run share it).
+	Engine     string `json:"engine,omitempty"`
+	Session    string `json:"session,omitempty"`
+	BytesUp    int64  `json:"bytesUp"`
+	BytesDown  int64  `json:"bytesDown"`
+	DurationMS int64  `json:"durationMs"`
+	Outcome    string `json:"outcome"`
+	Reason     string `json:"reason,omitempty"`
+	Detail     string `json:"detail,omitempty"`
 }
 
 // auditLog serialises records to w, one JSON object per line.

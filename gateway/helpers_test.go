@@ -177,6 +177,7 @@ type testGateway struct {
 	addr  string
 	audit *syncBuf
 	cfg   *engineconfig.Gateway
+	srv   *Server
 	stop  context.CancelFunc
 	done  chan error
 }
@@ -220,17 +221,25 @@ func startGateway(t testing.TB, p *pki, mutate func(*engineconfig.Gateway)) *tes
 	if mutate != nil {
 		mutate(cfg)
 	}
+	return serveGateway(t, cfg)
+}
+
+// serveGateway runs a gateway with cfg (several calls with one cfg are
+// replicas) whose health check suits the stand-in backends.
+func serveGateway(t testing.TB, cfg *engineconfig.Gateway) *testGateway {
+	t.Helper()
 	audit := &syncBuf{}
 	srv, err := New(cfg, audit, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.check = checkAnswers
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	g := &testGateway{addr: ln.Addr().String(), audit: audit, cfg: cfg, stop: cancel, done: make(chan error, 1)}
+	g := &testGateway{addr: ln.Addr().String(), audit: audit, cfg: cfg, srv: srv, stop: cancel, done: make(chan error, 1)}
 	go func() { g.done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()

@@ -157,7 +157,9 @@ tiers:
 			defer fwd.Close()
 			a := fwd.Announced()
 			root := t.TempDir()
-			sp := filepath.Join(root, "pinline.yaml")
+			// The in-memory spec is the one that runs (and that the gate
+			// adds to what it collects); the file only gives it a path.
+			sp := filepath.Join(root, "gw.yaml")
 			if err := os.WriteFile(sp, []byte("version: 1\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -166,7 +168,7 @@ tiers:
 			res, err := pipeline.Run(ctx, pipeline.Options{
 				Spec: s, Root: root, Tier: a.Tier, BuilderID: a.BuilderID, CacheScope: engineconfig.BranchScope("main"),
 				Engine: pipeline.Engine{Address: fwd.Address(), CLI: cli, Env: os.Environ()},
-				Gate:   pipeline.BuiltinGate{},
+				Gate:   pipeline.PolicyGate{},
 				Who:    record.Who{User: "test", Identity: a.Identity, Fingerprint: a.Fingerprint},
 			})
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 
 	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/internal/jsonerr"
@@ -43,7 +44,18 @@ type ClientHello struct {
 	// tier, identity and builder id and closes the connection without
 	// dialling a backend (audit outcome "probe").
 	Probe bool `json:"probe,omitempty"`
+	// Session is the run's session key (SessionKeyLen lowercase hex,
+	// random per run, chosen by the forwarder): every connection of one
+	// run carries it, and the gateway places all of them on one engine.
+	Session string `json:"session,omitempty"`
+	// Engine (with Session) is the engine the session was placed on, as
+	// the gateway announced it on the session's first connection: later
+	// connections go there or fail (session-engine-gone), never elsewhere.
+	Engine string `json:"engine,omitempty"`
 }
+
+// SessionKeyLen is the length of a session key: 128 random bits in hex.
+const SessionKeyLen = 32
 
 // ServerHello is the gateway's preface: the tier and identity the client
 // was given, or a refusal.
@@ -60,9 +72,31 @@ type ServerHello struct {
 	SnapshotImage string `json:"snapshotImage,omitempty"`
 	Fingerprint   string `json:"fingerprint,omitempty"`
 	Serial        string `json:"serial,omitempty"`
-	Error         string `json:"error,omitempty"`
-	Reason        string `json:"reason,omitempty"`
-	Detail        string `json:"detail,omitempty"`
+	// Engine is the engine the connection was placed on (the tier's
+	// backend id, never a socket path); absent for probes and refusals.
+	Engine string `json:"engine,omitempty"`
+	// EngineNative (never on the wire) marks an assignment made up by the
+	// client for an engine's own TLS listener: nobody verified the tier
+	// or authorized the identity.
+	EngineNative bool   `json:"-"`
+	Error        string `json:"error,omitempty"`
+	Reason       string `json:"reason,omitempty"`
+	Detail       string `json:"detail,omitempty"`
+}
+
+// engineIDPattern matches engineconfig.Tier.EngineID: "<tier>-<index>".
+var engineIDPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}-[0-9]{1,4}$`)
+
+func validSessionKey(s string) bool {
+	if len(s) != SessionKeyLen {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrPreface marks a malformed preface line.
@@ -116,6 +150,15 @@ func ParseClientHello(line []byte) (ClientHello, error) {
 	}
 	if h.Tier != "" && !engineconfig.ValidTierName(h.Tier) {
 		return ClientHello{}, fmt.Errorf("%w: tier %q is not a tier name", ErrPreface, h.Tier)
+	}
+	if h.Session != "" && !validSessionKey(h.Session) {
+		return ClientHello{}, fmt.Errorf("%w: session must be %d lowercase hex characters", ErrPreface, SessionKeyLen)
+	}
+	if h.Engine != "" && (h.Session == "" || !engineIDPattern.MatchString(h.Engine)) {
+		return ClientHello{}, fmt.Errorf("%w: engine %q needs a session and must be an engine id", ErrPreface, h.Engine)
+	}
+	if h.Probe && (h.Session != "" || h.Engine != "") {
+		return ClientHello{}, fmt.Errorf("%w: a probe carries no session", ErrPreface)
 	}
 	return h, nil
 }

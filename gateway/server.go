@@ -25,12 +25,19 @@ type Server struct {
 	now    func() time.Time
 	dialer net.Dialer
 
-	active   atomic.Int64
+	active   atomic.Int64 // authenticated connections
+	shaking  handshakes   // connections in the TLS handshake or preface
 	wg       sync.WaitGroup
 	stop     chan struct{} // closed when the shutdown grace is over
 	auditErr atomic.Pointer[error]
 	failed   chan struct{}
 	failOnce sync.Once
+
+	metrics *metrics
+	check   healthCheck
+	// backendTLS is the client config toward tls:// engines (nil: none).
+	backendTLS *tls.Config
+	log        io.Writer // operator messages (health changes, draining); nil: none
 }
 
 // New loads the gateway's TLS material (checked at now) and returns a
@@ -44,11 +51,12 @@ func New(cfg *engineconfig.Gateway, audit io.Writer, now func() time.Time) (*Ser
 		return nil, err
 	}
 	s := &Server{cfg: cfg, tls: tc, audit: newAuditLog(audit), pools: map[string]*pool{}, now: now,
-		stop: make(chan struct{}), failed: make(chan struct{})}
-	for i := range cfg.Tiers {
-		t := &cfg.Tiers[i]
-		s.pools[t.Name] = newPool(t.BackendPaths())
+		stop: make(chan struct{}), failed: make(chan struct{}), metrics: newMetrics(), check: checkEngine,
+		shaking: handshakes{max: cfg.MaxHandshakes, maxPer: cfg.MaxHandshakesPerSource, per: map[string]int{}}}
+	if s.backendTLS, err = cfg.BackendClientTLS(now()); err != nil {
+		return nil, err
 	}
+	s.initPools()
 	return s, nil
 }
 
@@ -80,6 +88,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		ln.Close()
 	}()
+	go s.healthLoop(ctx)
 	var acceptErr error
 	for {
 		c, err := ln.Accept()
@@ -93,18 +102,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 			break
 		}
-		if s.active.Add(1) > int64(s.cfg.MaxConnections) {
-			s.active.Add(-1)
+		// Unauthenticated connections are bounded apart from established
+		// ones, in total and per source address: idle sockets that never
+		// finish a handshake use up only their own source's share.
+		src := sourceOf(c.RemoteAddr())
+		if detail, ok := s.shaking.acquire(src); !ok {
 			c.Close()
 			s.record(&AuditRecord{Time: s.now().UTC(), Remote: c.RemoteAddr().String(), Outcome: OutcomeRefused,
-				Reason: engineconfig.ReasonConnLimit, Detail: fmt.Sprintf("limit %d", s.cfg.MaxConnections)})
+				Reason: engineconfig.ReasonHandshakeLimit, Detail: detail})
 			continue
 		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			defer s.active.Add(-1)
-			s.handle(ctx, c)
+			s.handle(ctx, c, src)
 		}()
 	}
 	s.drain()
@@ -130,14 +141,20 @@ func (s *Server) drain() {
 }
 
 func (s *Server) record(r *AuditRecord) {
+	s.metrics.ended(r)
 	if err := s.audit.write(r); err != nil {
 		s.auditErr.CompareAndSwap(nil, &err)
 		s.failOnce.Do(func() { close(s.failed) })
 	}
 }
 
-// handle serves one connection and writes its audit record.
-func (s *Server) handle(ctx context.Context, raw net.Conn) {
+// handle serves one connection and writes its audit record. It holds a
+// handshake slot of src until the client is authenticated and assigned a
+// tier, then an established slot (MaxConnections) while it is served.
+func (s *Server) handle(ctx context.Context, raw net.Conn, src string) {
+	var once sync.Once
+	doneShaking := func() { once.Do(func() { s.shaking.release(src) }) }
+	defer doneShaking()
 	start := s.now()
 	rec := &AuditRecord{Time: start.UTC(), Remote: raw.RemoteAddr().String(), Outcome: OutcomeError}
 	defer func() {
@@ -187,7 +204,8 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 		_ = writeLine(conn, ServerHello{Version: ProtocolVersion, Error: OutcomeRefused, Reason: rec.Reason, Detail: err.Error()})
 		return
 	}
-	rec.RequestedTier = hello.Tier
+	s.metrics.handshake.Observe(s.now().Sub(start).Seconds())
+	rec.RequestedTier, rec.Session = hello.Tier, hello.Session
 	as, err := s.cfg.Assign(leaf, hello.Tier)
 	if err != nil {
 		var re *engineconfig.RefusedError
@@ -199,6 +217,14 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 		return
 	}
 	rec.Tier, rec.Identity = as.Tier.Name, as.Identity
+	doneShaking()
+	if s.active.Add(1) > int64(s.cfg.MaxConnections) {
+		s.active.Add(-1)
+		refuse(engineconfig.ReasonConnLimit, fmt.Sprintf("limit %d", s.cfg.MaxConnections))
+		_ = writeLine(conn, ServerHello{Version: ProtocolVersion, Error: OutcomeRefused, Reason: rec.Reason, Detail: rec.Detail})
+		return
+	}
+	defer s.active.Add(-1)
 	assigned := ServerHello{Version: ProtocolVersion, Tier: as.Tier.Name, Identity: as.Identity,
 		BuilderID: as.Tier.BuilderID, CacheMode: as.Tier.CacheMode, SnapshotFrom: as.Tier.SnapshotFrom, SnapshotImage: as.Tier.SnapshotImage, Fingerprint: rec.Fingerprint, Serial: rec.Serial}
 	if hello.Probe {
@@ -213,8 +239,11 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 
 	p := s.pools[as.Tier.Name]
 	dctx, cancel := context.WithDeadline(ctx, deadline)
-	back, b, err := p.dial(dctx, &s.dialer)
+	back, l, err := p.dial(dctx, s.dialBackend, hello.Session, hello.Engine)
 	cancel()
+	if err != nil && s.engineGone(conn, rec, p, hello, err) {
+		return
+	}
 	if err != nil {
 		// The audit log gets the dial errors (socket paths); the client
 		// gets the tier and how many engines were tried.
@@ -223,8 +252,11 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 			Detail: fmt.Sprintf("no engine of tier %q answered (%d backend(s) tried; see the gateway audit log)", as.Tier.Name, len(p.backends))})
 		return
 	}
-	defer p.release(b)
-	rec.Backend = "unix://" + b.path
+	b := l.b
+	s.metrics.opened(p.tier, b.id, l.newSession)
+	defer s.endLease(l)
+	rec.Backend, rec.Engine, assigned.Engine = b.key, b.id, b.id
+	s.metrics.backendState(p.tier, b)
 	err = writeLine(conn, assigned)
 	if err != nil {
 		back.Close()
@@ -264,4 +296,50 @@ func classifyHandshake(err error) string {
 		return engineconfig.ReasonClientTimeout
 	}
 	return engineconfig.ReasonHandshake
+}
+
+// handshakes counts connections that have not authenticated yet, in total
+// and per source address.
+type handshakes struct {
+	mu          sync.Mutex
+	max, maxPer int
+	total       int
+	per         map[string]int
+}
+
+// acquire takes a slot for src, or says which limit is reached.
+func (h *handshakes) acquire(src string) (string, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.per[src] >= h.maxPer:
+		return fmt.Sprintf("%d connections from %s still in the handshake (maxHandshakesPerSource)", h.per[src], src), false
+	case h.total >= h.max:
+		return fmt.Sprintf("%d connections still in the handshake (maxHandshakes)", h.total), false
+	}
+	h.total++
+	h.per[src]++
+	return "", true
+}
+
+func (h *handshakes) release(src string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.total--
+	if h.per[src]--; h.per[src] <= 0 {
+		delete(h.per, src)
+	}
+}
+
+// sourceOf is the source IP address of a connection (the port is not
+// part of it).
+func sourceOf(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.String()
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
 }

@@ -130,12 +130,15 @@ func TestAssignmentAndRefusals(t *testing.T) {
 				t.Fatalf("backend %q is none of tier %q's sockets %v", name, tc.wantTier, want.BackendPaths())
 			}
 			wantRec := AuditRecord{Identity: tc.wantID, Fingerprint: h.Fingerprint, Serial: tc.cert.Leaf.SerialNumber.Text(16),
-				RequestedTier: tc.tier, Tier: tc.wantTier, Backend: wantBackend, BytesUp: int64(len(msg)),
+				RequestedTier: tc.tier, Tier: tc.wantTier, Backend: wantBackend, Engine: h.Engine, BytesUp: int64(len(msg)),
 				BytesDown: int64(len(name) + 1 + len(msg)), Outcome: OutcomeOK, Subject: tc.cert.Leaf.Subject.String()}
 			got := r
 			got.Time, got.Remote, got.DurationMS = time.Time{}, "", 0
 			if diff := cmp.Diff(wantRec, got); diff != "" {
 				t.Errorf("audit record (-want +got):\n%s", diff)
+			}
+			if wantEngine := map[string]string{"T": "trusted-0", "U1": "untrusted-0", "U2": "untrusted-1"}[name]; h.Engine != wantEngine {
+				t.Errorf("announced engine %q for backend %s, want %q", h.Engine, name, wantEngine)
 			}
 			if !strings.HasSuffix(r.Backend, "/"+name+".sock") {
 				t.Errorf("audit backend %q does not name %s", r.Backend, name)
@@ -185,7 +188,7 @@ func TestLeastConnections(t *testing.T) {
 
 func TestPoolPick(t *testing.T) {
 	t.Parallel()
-	p := newPool([]string{"a", "b", "c"})
+	p := newPool("t", []string{"a", "b", "c"}, nil)
 	var got []string
 	var held []*backend
 	for range 5 {

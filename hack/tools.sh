@@ -17,6 +17,7 @@ declare -A pkg=(
   [opa]=github.com/open-policy-agent/opa
   [syft]=github.com/anchore/syft/cmd/syft
   [staticcheck]=honnef.co/go/tools/cmd/staticcheck
+  [helm]=helm.sh/helm/v3/cmd/helm
 )
 
 for name in "$@"; do

@@ -64,7 +64,7 @@ func TestDeniedRunNeverConnects(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := Run(context.Background(), Options{Spec: tc.s, Root: root, Tier: tc.tier, Backend: tc.backend,
-				Engine: Engine{Address: addr, CLI: "/nonexistent/dagger"}, Gate: Gates{BuiltinGate{}}, Attester: &recordingAttester{}})
+				Engine: Engine{Address: addr, CLI: "/nonexistent/dagger"}, Gate: PolicyGate{}, Attester: &recordingAttester{}})
 			if !errors.Is(err, ErrDenied) {
 				t.Fatalf("err = %v, want ErrDenied", err)
 			}
@@ -127,7 +127,7 @@ func TestUnreachableEngineFailsFast(t *testing.T) {
 			start := time.Now()
 			res, err := Run(context.Background(), Options{Spec: testSpec(task("a")), Root: root, Tier: "local",
 				Engine: Engine{Address: tc.addr, CLI: bin, Env: os.Environ(), ConnectTimeout: 3 * time.Second},
-				Gate:   Gates{BuiltinGate{}}})
+				Gate:   PolicyGate{}})
 			took := time.Since(start)
 			if !errors.Is(err, ErrEngine) {
 				t.Fatalf("err = %v, want ErrEngine", err)

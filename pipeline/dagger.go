@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 
 	"dagger.io/dagger"
 	"go.opentelemetry.io/otel/trace"
 
 	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
@@ -76,7 +76,15 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 		ctr = b.c.Container().From(n.image)
 	}
 	for _, m := range t.Mounts {
-		dir := b.c.Host().Directory(filepath.Join(b.o.Root, m.Source), dagger.HostDirectoryOpts{Include: m.Include, Exclude: m.Exclude})
+		// The path the gate approved (PL011 follows symlinks the same
+		// way), resolved again now: the upload reads the real path, and
+		// never one outside the repository.
+		src, inside := inventory.ResolveIn(b.o.Root, m.Source)
+		if !inside {
+			return outcome{status: record.StatusFailed, exitCode: -1,
+				err: fmt.Errorf("mount %s: source %q resolves to %q, outside the repository", m.Target, m.Source, src)}
+		}
+		dir := b.c.Host().Directory(src, dagger.HostDirectoryOpts{Include: m.Include, Exclude: m.Exclude})
 		ctr = ctr.WithMountedDirectory(m.Target, dir)
 	}
 	for _, c := range t.Cache {
@@ -155,12 +163,15 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 		return b.failure(ctx, err)
 	}
 	for _, o := range t.Outputs {
-		out, err := b.out.export(ctx, t.Name, o, func(ctx context.Context, staging string) error {
+		out, err := b.out.export(ctx, t.Name, o, func(ctx context.Context, st staging) error {
+			// The engine's export writes st.abs, a fresh directory
+			// entry under .staging (created through the run directory's
+			// root, never an output's destination).
 			var err error
 			if o.Type == "dir" {
-				_, err = synced.Directory(o.Path).Export(ctx, staging)
+				_, err = synced.Directory(o.Path).Export(ctx, st.abs)
 			} else {
-				_, err = synced.File(o.Path).Export(ctx, staging)
+				_, err = synced.File(o.Path).Export(ctx, st.abs)
 			}
 			return err
 		})

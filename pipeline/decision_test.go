@@ -31,7 +31,8 @@ func TestGatesMergeFullDecision(t *testing.T) {
 	}{
 		{"policy only", Gates{fixedGate{pol}}, true,
 			record.DecisionRef{Allow: true, Warnings: 1, Waived: 1, InputSHA256: "aa", BundleSHA256: "bb"}},
-		{"builtin denies, waivers kept", Gates{BuiltinGate{}, fixedGate{pol}}, false,
+		{"one gate denies, waivers kept", Gates{fixedGate{&Decision{Violations: []policy.Finding{{RuleID: "PL013", Severity: policy.SeverityDeny}},
+			Warnings: []policy.Finding{}, Waived: []policy.WaivedFinding{}}}, fixedGate{pol}}, false,
 			record.DecisionRef{Violations: 1, Warnings: 1, Waived: 1, InputSHA256: "aa", BundleSHA256: "bb"}},
 		// A gate that says allow with a violation is a deny (fail closed).
 		{"allow with a violation", Gates{fixedGate{&Decision{Allow: true, Violations: []policy.Finding{warn}}}}, false,

@@ -3,7 +3,8 @@
 // It is the only package that imports the Dagger SDK.
 //
 // Run is the entry point: plan (validated DAG of the selected tasks) → gate
-// (Gate; BuiltinGate and PolicyGate, combined with Gates) → secrets → one
+// (Gate: PolicyGate, whose catalogue holds the executor's own rules; Gates
+// combines gates) → secrets → one
 // engine session (a `dagger session` child pinline starts and bounds itself,
 // handed to the SDK with dagger.WithConn) → tasks with bounded parallelism →
 // outputs exported with SHA-256 behind the --allow-delete guard → evidence

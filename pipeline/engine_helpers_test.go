@@ -52,7 +52,9 @@ func nonce(t *testing.T) string {
 // root so that the record can digest it.
 func (e testEngine) bbSpec(t *testing.T, root string, tasks ...spec.Task) *spec.Spec {
 	t.Helper()
-	p := filepath.Join(root, "pinline.yaml")
+	// Not named pinline.yaml: the repository walk would parse the stub;
+	// the gate evaluates the in-memory spec that runs.
+	p := filepath.Join(root, "e2e.yaml")
 	if err := os.WriteFile(p, []byte("# test spec\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +70,7 @@ func (e testEngine) options(t *testing.T, s *spec.Spec, root string) Options {
 	t.Helper()
 	return Options{
 		Spec: s, Root: root, Tier: "test", Backend: BackendDagger, Engine: e.engine(),
-		Gate: Gates{BuiltinGate{}}, LookupEnv: func(string) (string, bool) { return "", false },
+		Gate: PolicyGate{}, LookupEnv: func(string) (string, bool) { return "", false },
 	}
 }
 
@@ -112,7 +114,7 @@ type recordingAttester struct {
 	calls int
 }
 
-func (a *recordingAttester) Attest(_ context.Context, r *record.Run) (*Provenance, error) {
+func (a *recordingAttester) Attest(_ context.Context, r *record.Run, _ string) (*Provenance, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.calls++

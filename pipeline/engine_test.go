@@ -91,6 +91,7 @@ func TestEngineFromChainingAndUser(t *testing.T) {
 			Sh: `cat /state/n; id -un; echo "tok=${TOK:-unset}"`},
 	)
 	o := e.options(t, s, root)
+	o.Tier = "local" // the spec's own from: sources are honoured in tier local only
 	o.LookupEnv = lookup
 	res, err := Run(context.Background(), o)
 	if err != nil {
@@ -162,6 +163,7 @@ func TestEngineSecretsScrubbed(t *testing.T) {
 		Outputs: []spec.Output{{Path: "/o.txt"}},
 	})
 	o := e.options(t, s, root)
+	o.Tier = "local" // the spec's own from: sources are honoured in tier local only
 	o.LookupEnv = func(k string) (string, bool) { return canary, k == "CANARY" }
 	var diag, events bytes.Buffer
 	o.Log = &diag
@@ -319,7 +321,7 @@ func BenchmarkEngineRun(b *testing.B) {
 				{Name: "sum", From: "gen", Sh: "sha256sum /o/data", Outputs: []spec.Output{{Path: "/o/data"}}},
 				{Name: "lint", Env: map[string]string{"N": n}, Sh: `echo "lint $N"; seq 1 5000 | wc -l`},
 			}}
-		o := Options{Spec: s, Root: root, Tier: "bench", Engine: e.engine(), Gate: BuiltinGate{}}
+		o := Options{Spec: s, Root: root, Tier: "bench", Engine: e.engine(), Gate: PolicyGate{}}
 		if _, err := Run(context.Background(), o); err != nil {
 			b.Fatal(err)
 		}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/inventory"
@@ -14,16 +16,35 @@ import (
 )
 
 // PolicyGate is the OPA gate of `pinline check`, run on the repository
-// root before anything executes. The inventory it collected is kept on the
-// decision for the SBOM.
+// root before anything executes, with the run's facts (the backend, and
+// the spec being run even when it is not named pinline.yaml). The
+// executor's own rules are rules of its catalogue, not waivable: the host
+// backend only in tier local (PL013), pinline.yaml images pinned by digest
+// (PL021), no literal secret values (PL010). The inventory it collected is
+// kept on the decision for the SBOM.
 type PolicyGate struct {
 	UserDirs   []string
 	ConfigFile string
+	// WaiverMaxAge and AllBuiltins are policy.CheckOptions'.
+	WaiverMaxAge time.Duration
+	AllBuiltins  bool
 }
 
 // Evaluate implements Gate.
 func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, error) {
-	res, err := policy.Check(ctx, policy.CheckOptions{Root: in.Root, Tier: in.Tier, UserDirs: g.UserDirs, ConfigFile: g.ConfigFile})
+	run := &policy.RunInfo{Backend: in.Backend}
+	if run.Backend == "" {
+		run.Backend = BackendDagger
+	}
+	if in.Spec != nil {
+		rel, err := specPath(in.Root, in.Spec.Path)
+		if err != nil {
+			return nil, err
+		}
+		run.Spec, run.SpecPath = in.Spec, rel
+	}
+	res, err := policy.Check(ctx, policy.CheckOptions{Root: in.Root, Tier: in.Tier, Run: run, UserDirs: g.UserDirs, ConfigFile: g.ConfigFile,
+		WaiverMaxAge: g.WaiverMaxAge, AllBuiltins: g.AllBuiltins})
 	if err != nil {
 		return nil, err
 	}
@@ -33,6 +54,24 @@ func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, erro
 		Violations: nonNilFindings(pd.Violations), Warnings: nonNilFindings(pd.Warnings),
 		Waived: append([]policy.WaivedFinding{}, pd.Waived...)}
 	return d, nil
+}
+
+// specPath is the spec's path relative to the repository root, with
+// forward slashes (the file of its findings).
+func specPath(root, file string) (string, error) {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(absRoot, abs)
+	if err != nil {
+		return "", fmt.Errorf("spec %s: %w", file, err)
+	}
+	return filepath.ToSlash(rel), nil
 }
 
 func nonNilFindings(fs []policy.Finding) []policy.Finding {
@@ -74,22 +113,32 @@ type SignedProvenance struct {
 	KeyRef string
 	// Version is pinline's version, recorded as the builder version.
 	Version string
+	// Sign are signing options (an RFC 3161 timestamp authority).
+	Sign attest.SignOptions
 }
 
 // Attest implements Attester.
-func (p SignedProvenance) Attest(ctx context.Context, run *record.Run) (*Provenance, error) {
+func (p SignedProvenance) Attest(ctx context.Context, run *record.Run, recordSHA256 string) (*Provenance, error) {
 	if p.Signer == nil {
 		return nil, fmt.Errorf("no signer")
 	}
-	env, bundle, err := attest.SignProvenance(ctx, BuildDescription(run, p.Version), p.Signer)
+	d := BuildDescription(run, p.Version)
+	if len(d.Subjects) == 0 && recordSHA256 != "" {
+		d.Subjects = []attest.Subject{{Name: record.RunFile, SHA256: recordSHA256}}
+	}
+	env, bundle, err := attest.SignProvenanceWith(ctx, d, p.Signer, p.Sign)
 	if err != nil {
 		return nil, err
 	}
 	return &Provenance{Envelope: env, Bundle: bundle, KeyRef: p.KeyRef}, nil
 }
 
+func (p SignedProvenance) keyRef() string { return p.KeyRef }
+
 // BuildDescription maps a run record to what the provenance states. The
-// subjects are the exported outputs; nothing secret is in a run record.
+// subjects are the exported outputs (a run without outputs is attested
+// with its run.json as the subject: see SignedProvenance.Attest); nothing
+// secret is in a run record.
 func BuildDescription(run *record.Run, version string) attest.BuildDescription {
 	d := attest.BuildDescription{
 		External: attest.ExternalParameters{

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pinline/pinline/inventory"
@@ -21,14 +22,14 @@ func (failingSBOM) WriteSBOM(context.Context, *record.Run, string, *inventory.In
 
 type failingAttester struct{}
 
-func (failingAttester) Attest(context.Context, *record.Run) (*Provenance, error) {
+func (failingAttester) Attest(context.Context, *record.Run, string) (*Provenance, error) {
 	return nil, errors.New("signer broke")
 }
 
 // hostSpec is a one-task pipeline for the host backend that exports a file.
 func hostSpec(t *testing.T, root string) *spec.Spec {
 	t.Helper()
-	p := filepath.Join(root, "pinline.yaml")
+	p := filepath.Join(root, "host.yaml") // the in-memory spec is the one that runs
 	if err := os.WriteFile(p, []byte("# host\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func TestEvidenceFailureFailsTheRun(t *testing.T) {
 			t.Parallel()
 			root := t.TempDir()
 			res, err := Run(context.Background(), Options{Spec: hostSpec(t, root), Root: root, Tier: "local",
-				Backend: BackendHost, Gate: BuiltinGate{}, SBOM: tc.sbom, Attester: tc.att})
+				Backend: BackendHost, Gate: PolicyGate{}, SBOM: tc.sbom, Attester: tc.att})
 			if !errors.Is(err, ErrEvidence) {
 				t.Fatalf("err = %v, want ErrEvidence", err)
 			}
@@ -80,7 +81,7 @@ func TestHostBackendRecordsAndSigns(t *testing.T) {
 	root := t.TempDir()
 	att := &recordingAttester{}
 	res, err := Run(context.Background(), Options{Spec: hostSpec(t, root), Root: root, Tier: "local",
-		Backend: BackendHost, Gate: BuiltinGate{}, Attester: att})
+		Backend: BackendHost, Gate: PolicyGate{}, Attester: att})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,5 +91,31 @@ func TestHostBackendRecordsAndSigns(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(res.Dir, r.Outputs[0].File)); err != nil || string(b) != "built\n" {
 		t.Errorf("output %q %v", b, err)
+	}
+}
+
+// A host-backend task (tier local) prints its environment: pinline's
+// HostEnv holds the key password, pinline's variables and cloud
+// credentials, and none of them reaches the task or its log.
+func TestHostTaskNeverSeesSigningMaterial(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	s := hostSpec(t, root)
+	s.Tasks[0].Sh, s.Tasks[0].Outputs = "env", nil
+	host := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + root, "COSIGN_PASSWORD=cosign-canary",
+		"PINLINE_TIER=pinline-canary", "AWS_SECRET_ACCESS_KEY=aws-canary", "VAULT_TOKEN=vault-canary", "KEEP_ME=visible"}
+	res, err := Run(context.Background(), Options{Spec: s, Root: root, Tier: "local", Backend: BackendHost,
+		Gate: PolicyGate{}, HostEnv: host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := readLog(t, res.Dir, "make")
+	if !strings.Contains(log, "KEEP_ME=visible") {
+		t.Fatalf("the task did not print its environment:\n%s", log)
+	}
+	for _, c := range []string{"cosign-canary", "pinline-canary", "aws-canary", "vault-canary"} {
+		if strings.Contains(log, c) {
+			t.Errorf("%s reached the host task", c)
+		}
 	}
 }

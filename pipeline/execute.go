@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -47,7 +46,7 @@ type runner struct {
 	p       *plan
 	be      backend
 	red     *redactor
-	dir     string
+	rd      *runDir
 	emitMu  sync.Mutex
 	mu      sync.Mutex
 	results map[string]*outcome
@@ -205,11 +204,7 @@ func (r *runner) writeLog(task string, out *outcome) (string, string, error) {
 		b.WriteString(r.red.scrub(out.stderr))
 	}
 	rel := filepath.ToSlash(filepath.Join(record.LogDir, task+".log"))
-	p := filepath.Join(r.dir, rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return "", "", err
-	}
-	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+	if err := r.rd.writeFile(rel, []byte(b.String())); err != nil {
 		return "", "", err
 	}
 	return rel, sha256Hex([]byte(b.String())), nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/record"
 )
 
@@ -41,7 +43,7 @@ func (h *hostBackend) exec(ctx context.Context, n *node, _ any) outcome {
 	argv := command(t)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = wd
-	env := append([]string{}, h.o.HostEnv...)
+	env := childEnv(h.o.HostEnv)
 	for _, k := range slices.Sorted(maps.Keys(t.Env)) {
 		env = append(env, k+"="+t.Env[k])
 	}
@@ -85,8 +87,8 @@ func (h *hostBackend) exec(ctx context.Context, n *node, _ any) outcome {
 			res.status, res.err = record.StatusFailed, fmt.Errorf("output %s: %w", o.Path, err)
 			return res
 		}
-		out, err := h.out.export(ctx, t.Name, o, func(_ context.Context, staging string) error {
-			return copyTree(src, staging)
+		out, err := h.out.export(ctx, t.Name, o, func(_ context.Context, st staging) error {
+			return copyTree(src, st)
 		})
 		if err != nil {
 			res.status, res.err = record.StatusFailed, err
@@ -106,7 +108,11 @@ func (h *hostBackend) hostPath(n *node, p string) (string, error) {
 	for _, m := range h.mounts(n) {
 		rel, err := filepath.Rel(m.Target, p)
 		if err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
-			return filepath.Join(h.o.Root, m.Source, rel), nil
+			src, inside := inventory.ResolveIn(h.o.Root, m.Source)
+			if !inside {
+				return "", fmt.Errorf("mount source %q resolves to %q, outside the repository", m.Source, src)
+			}
+			return filepath.Join(src, rel), nil
 		}
 	}
 	return "", fmt.Errorf("%s is not under a mount; the host backend only sees mounted directories", p)
@@ -127,35 +133,50 @@ func (h *hostBackend) mounts(n *node) []mountRef {
 
 type mountRef struct{ Source, Target string }
 
-// copyTree copies a file or a directory tree.
-func copyTree(src, dst string) error {
-	st, err := os.Stat(src)
+// copyTree copies a file or a directory tree (symlinks as symlinks, never
+// followed) into st, writing through the run directory's root.
+func copyTree(src string, st staging) error {
+	info, err := os.Lstat(src)
 	if err != nil {
 		return err
 	}
-	if !st.IsDir() {
-		return copyFile(src, dst, st.Mode())
+	if !info.IsDir() {
+		return copyEntry(src, st.root, st.rel, info)
 	}
-	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(to, 0o755)
+		to := path.Join(st.rel, filepath.ToSlash(rel))
+		info, err := d.Info()
+		if err != nil {
+			return err
 		}
-		return copyFile(p, to, info.Mode())
+		if d.IsDir() {
+			return st.root.MkdirAll(to, 0o755)
+		}
+		return copyEntry(p, st.root, to, info)
 	})
 }
 
-func copyFile(src, dst string, mode os.FileMode) error {
+func copyEntry(src string, root *os.Root, dst string, info fs.FileInfo) error {
+	if info.Mode()&fs.ModeSymlink != 0 {
+		target, err := os.Readlink(src)
+		if err != nil {
+			return err
+		}
+		return root.Symlink(target, dst)
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", src)
+	}
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode.Perm())
+	out, err := root.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, info.Mode().Perm())
 	if err != nil {
 		return err
 	}

@@ -70,6 +70,20 @@ type Engine struct {
 	// GatewayCacheMode is the gateway tier's isolation, "strong" (own
 	// engine) or "shared" (recorded as engine.gatewayCacheMode).
 	GatewayCacheMode string
+	// GatewaySession is the session key every forwarded connection
+	// carries (engine.gatewaySession).
+	GatewaySession string
+	// GatewayEngine, when set, names the engine the gateway placed the
+	// session on, once known (engine.gatewayEngine).
+	GatewayEngine func() string
+	// NativeTLS is the tcp address of an engine's own mTLS listener the
+	// run reached without a gateway (engine.nativeTLS; GatewayCacheMode is
+	// then "engine-native"): the engine accepted the certificate but did
+	// not authorize its identity, and the tier was only requested.
+	NativeTLS string
+	// TierUnverified records that nobody verified the run's tier
+	// (engine.tierUnverified).
+	TierUnverified bool
 	// Health, when set, reports why the transport to the engine failed
 	// (e.g. the gateway could not reach an engine of the tier). A run with
 	// a failed task or connection whose Health is non-nil fails with
@@ -119,11 +133,21 @@ type Options struct {
 	// Attester, when set, writes signed provenance after a successful run.
 	Attester Attester
 
-	// LookupEnv resolves secrets `from: {env: NAME}`; nil resolves nothing.
+	// Secrets is the operator's secrets file (nil: none): per tier, the
+	// source of each logical secret. Outside tier local it is the only
+	// source; it must not lie inside the repository then.
+	Secrets *spec.SecretsFile
+	// LookupEnv resolves env sources (`{env: NAME}`); nil resolves nothing.
+	// Sensitive names (COSIGN_*, PINLINE_*, cloud credentials) are never
+	// looked up.
 	LookupEnv func(string) (string, bool)
-	// HostEnv is the base environment of tasks on the host backend and of
-	// secret commands.
+	// HostEnv is the environment tasks on the host backend and secret
+	// commands derive theirs from: host tasks get it without the sensitive
+	// variables, secret commands only PATH, HOME, USER, locale and TMPDIR.
 	HostEnv []string
+	// Home is the directory besides Root that tier-local secret files may
+	// be read from (default os.UserHomeDir; "" after that: none).
+	Home string
 	// Progress receives task events as they happen (may be nil). Calls are
 	// serialised.
 	Progress func(Event)
@@ -160,8 +184,8 @@ type GateInput struct {
 // fields and their JSON shapes are policy.Decision's (allow, violations,
 // warnings, waived, inputDigest, bundleDigest) plus gates, so one reader
 // serves `pinline check --format json` decisions and run records alike.
-// Built-in findings use the same Finding shape (see BuiltinGate for their
-// rule ids). See docs/run-record.md "decision.json".
+// The executor's own rules are catalogue rules (PL010, PL013, PL021; see
+// PolicyGate). See docs/run-record.md "decision.json".
 type Decision struct {
 	Allow      bool                   `json:"allow"`
 	Violations []policy.Finding       `json:"violations"`
@@ -195,7 +219,10 @@ type SBOMWriter interface {
 
 // Attester produces signed provenance for a succeeded run.
 type Attester interface {
-	Attest(ctx context.Context, run *record.Run) (*Provenance, error)
+	// recordSHA256 is set when the run has no outputs: the hex SHA-256 of
+	// run.json as written (in its final form) before signing, which is
+	// then the provenance's only subject (docs/buildtype.md).
+	Attest(ctx context.Context, run *record.Run, recordSHA256 string) (*Provenance, error)
 }
 
 // Provenance is what an Attester returns: the DSSE envelope

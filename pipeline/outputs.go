@@ -4,12 +4,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -24,36 +28,57 @@ import (
 // place, and files it has that the new output lacks are deleted only while
 // the run's deletion budget (--allow-delete) lasts; otherwise the export
 // fails and the destination is left untouched.
+//
+// Every write goes through root, the run directory's os.Root: a dest or a
+// symlink (one an earlier output of the same run exported, say) that leads
+// out of the run directory is an error, never a write outside it.
 type exporter struct {
 	runDir string
+	root   *os.Root
 	mu     sync.Mutex
 	budget int // deletions still allowed
 	seq    int
 }
 
+// stagingDir is where outputs land before they are installed; it is
+// removed when the run ends.
+const stagingDir = ".staging"
+
+// staging is the directory (or file path) one output is exported to: abs
+// for the engine's export, rel (to the run directory) for writes through
+// root.
+type staging struct {
+	abs, rel string
+	root     *os.Root
+}
+
 // export runs fetch into a staging path and installs the result.
-func (e *exporter) export(ctx context.Context, task string, o spec.Output, fetch func(ctx context.Context, staging string) error) (record.Output, error) {
+func (e *exporter) export(ctx context.Context, task string, o spec.Output, fetch func(ctx context.Context, st staging) error) (record.Output, error) {
 	typ := o.Type
 	if typ == "" {
 		typ = "file"
 	}
-	e.mu.Lock()
-	e.seq++
-	staging := filepath.Join(e.runDir, ".staging", fmt.Sprintf("%d", e.seq))
-	e.mu.Unlock()
-	defer os.RemoveAll(staging)
-	if err := os.MkdirAll(filepath.Dir(staging), 0o755); err != nil {
-		return record.Output{}, err
-	}
-	if err := fetch(ctx, staging); err != nil {
+	rel, err := e.dest(o)
+	if err != nil {
 		return record.Output{}, fmt.Errorf("export %s: %w", o.Path, err)
 	}
-	dest, rel := e.dest(o)
-	if err := e.install(staging, dest, typ); err != nil {
-		return record.Output{}, fmt.Errorf("export %s to %s: %w", o.Path, dest, err)
+	e.mu.Lock()
+	e.seq++
+	st := staging{rel: path.Join(stagingDir, strconv.Itoa(e.seq)), root: e.root}
+	e.mu.Unlock()
+	st.abs = filepath.Join(e.runDir, filepath.FromSlash(st.rel))
+	defer e.root.RemoveAll(st.rel)
+	if err := e.root.MkdirAll(stagingDir, 0o755); err != nil {
+		return record.Output{}, err
 	}
+	if err := fetch(ctx, st); err != nil {
+		return record.Output{}, fmt.Errorf("export %s: %w", o.Path, err)
+	}
+	if err := e.install(st.rel, rel, typ); err != nil {
+		return record.Output{}, fmt.Errorf("export %s to %s: %w", o.Path, rel, err)
+	}
+	dest := filepath.Join(e.runDir, filepath.FromSlash(rel))
 	out := record.Output{Task: task, Path: o.Path, File: rel, Type: typ}
-	var err error
 	if typ == "dir" {
 		out.SHA256, out.Size, err = dirDigest(dest)
 	} else {
@@ -62,44 +87,64 @@ func (e *exporter) export(ctx context.Context, task string, o spec.Output, fetch
 	return out, err
 }
 
-// dest is the host path of an output and how run.json names it: relative
-// to the run directory, or absolute for a declared host path.
-func (e *exporter) dest(o spec.Output) (abs, rel string) {
-	switch {
-	case o.Dest == "":
-		rel = path.Join(record.OutputDir, path.Base(o.Path))
-	case filepath.IsAbs(o.Dest):
-		return filepath.Clean(o.Dest), filepath.Clean(o.Dest)
-	default:
-		rel = filepath.ToSlash(filepath.Clean(o.Dest))
+// dest is where an output goes, relative to the run directory (as run.json
+// names it): dest as written, or outputs/<base name of path>.
+func (e *exporter) dest(o spec.Output) (string, error) {
+	if o.Dest == "" {
+		base := path.Base(o.Path)
+		if base == "/" || base == "." {
+			base = "root"
+		}
+		return path.Join(record.OutputDir, base), nil
 	}
-	return filepath.Join(e.runDir, filepath.FromSlash(rel)), rel
+	if msg := spec.CheckDest(o.Dest); msg != "" {
+		return "", fmt.Errorf("output dest %q %s", o.Dest, msg)
+	}
+	if reservedDest(o.Dest) {
+		return "", fmt.Errorf("output dest %q would overwrite the run record", o.Dest)
+	}
+	return path.Clean(o.Dest), nil
 }
 
-func (e *exporter) install(staging, dest, typ string) error {
-	st, err := os.Lstat(dest)
+// reservedDest reports whether dest names (or is under) a file pinline
+// writes into the run directory itself.
+func reservedDest(dest string) bool {
+	first, _, _ := strings.Cut(path.Clean(dest), "/")
+	switch first {
+	case record.RunFile, record.DecisionFile, record.SBOMFile, record.ProvenanceFile, record.BundleFile,
+		record.LogDir, stagingDir:
+		return true
+	}
+	return false
+}
+
+// install moves the staged output (st, relative to root) to dest, through
+// root.
+func (e *exporter) install(st, dest, typ string) error {
+	info, err := e.root.Lstat(dest)
 	switch {
-	case os.IsNotExist(err):
-		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := e.root.MkdirAll(path.Dir(dest), 0o755); err != nil {
 			return err
 		}
-		return os.Rename(staging, dest)
+		return e.root.Rename(st, dest)
 	case err != nil:
 		return err
 	case typ == "file":
-		if st.IsDir() {
+		if info.IsDir() {
 			return fmt.Errorf("%w: %s is a directory", ErrExportGuard, dest)
 		}
-		return os.Rename(staging, dest)
-	case !st.IsDir():
+		// A rename replaces a symlink at dest itself, never its target.
+		return e.root.Rename(st, dest)
+	case !info.IsDir():
 		return fmt.Errorf("%w: %s exists and is not a directory", ErrExportGuard, dest)
 	}
 	// Directory into an existing directory: count what a mirror deletes.
-	newFiles, err := listFiles(staging)
+	newFiles, err := listRootFiles(e.root, st)
 	if err != nil {
 		return err
 	}
-	old, err := listFiles(dest)
+	old, err := listRootFiles(e.root, dest)
 	if err != nil {
 		return err
 	}
@@ -119,20 +164,37 @@ func (e *exporter) install(staging, dest, typ string) error {
 	e.budget -= len(gone)
 	e.mu.Unlock()
 	for _, f := range gone {
-		if err := os.Remove(filepath.Join(dest, f)); err != nil {
+		if err := e.root.Remove(path.Join(dest, f)); err != nil {
 			return err
 		}
 	}
-	for f := range newFiles {
-		to := filepath.Join(dest, f)
-		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+	for _, f := range slices.Sorted(maps.Keys(newFiles)) {
+		to := path.Join(dest, f)
+		if err := e.root.MkdirAll(path.Dir(to), 0o755); err != nil {
 			return err
 		}
-		if err := os.Rename(filepath.Join(staging, f), to); err != nil {
+		if err := e.root.Rename(path.Join(st, f), to); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// listRootFiles is listFiles through root: the non-directory entries
+// under dir (relative to root), relative to dir, slash-separated. Symlinks
+// are listed, never followed.
+func listRootFiles(root *os.Root, dir string) (map[string]bool, error) {
+	files := map[string]bool{}
+	err := fs.WalkDir(root.FS(), dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			files[strings.TrimPrefix(p, dir+"/")] = d.Type().IsRegular()
+		}
+		return nil
+	})
+	return files, err
 }
 
 // listFiles returns the non-directory entries under dir, relative, each

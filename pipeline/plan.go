@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
 
@@ -171,9 +172,15 @@ func validateTask(s *spec.Spec, n *node, all map[string]*node) error {
 		if o.Type != "" && o.Type != "file" && o.Type != "dir" {
 			return specErr(s, o.Pos, "output %q: type must be file or dir", o.Path)
 		}
-		if o.Dest != "" && !filepath.IsAbs(o.Dest) {
-			if err := checkRel(o.Dest); err != nil {
-				return specErr(s, o.Pos, "output dest %q: %v", o.Dest, err)
+		if o.Dest != "" {
+			// The parser refuses these too; a Spec built in code is
+			// checked here, and the run directory's own files are never
+			// an output's destination.
+			if msg := spec.CheckDest(o.Dest); msg != "" {
+				return specErr(s, o.Pos, "output dest %q %s", o.Dest, msg)
+			}
+			if reservedDest(o.Dest) {
+				return specErr(s, o.Pos, "output dest %q would overwrite the run record; use a path under %s/", o.Dest, record.OutputDir)
 			}
 		}
 	}

@@ -94,7 +94,7 @@ func TestPlanRejects(t *testing.T) {
 		{"unknown image", testSpec(unknownImage), nil, `unknown image "nope"`},
 		{"mount escapes", testSpec(escMount), nil, "escapes"},
 		{"relative target", testSpec(relTarget), nil, "absolute"},
-		{"output dest escapes", testSpec(badOut), nil, "escapes"},
+		{"output dest escapes", testSpec(badOut), nil, "must stay inside the run directory"},
 		{"secret env and path", testSpec(badSecret), nil, "exactly one of env and path"},
 		{"sharing", testSpec(badSharing), nil, "sharing must be"},
 	}

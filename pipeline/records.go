@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/pinline/pinline/internal/atomicfile"
 	"github.com/pinline/pinline/internal/jsonerr"
 	"github.com/pinline/pinline/record"
 )
@@ -46,6 +45,8 @@ func newRecord(o *Options, p *plan) *record.Run {
 		rec.Engine.Address = o.Engine.Address
 		rec.Engine.Gateway = o.Engine.Gateway
 		rec.Engine.GatewayCacheMode = o.Engine.GatewayCacheMode
+		rec.Engine.GatewaySession = o.Engine.GatewaySession
+		rec.Engine.NativeTLS, rec.Engine.TierUnverified = o.Engine.NativeTLS, o.Engine.TierUnverified
 	}
 	if b, err := os.ReadFile(o.Spec.Path); err == nil {
 		rec.Spec = record.SpecRef{Path: relTo(o.Root, o.Spec.Path), SHA256: sha256Hex(b)}
@@ -127,14 +128,6 @@ func gitInfo(ctx context.Context, root string) (commit string, dirty bool, uri s
 }
 
 // writeJSON writes v atomically (temporary file, then rename).
-func writeJSON(p string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(p, append(b, '\n'), 0o644)
-}
-
 // ListRuns reads every run.json under runsDir, newest first. Directories
 // without a readable record are returned as errors joined together, after
 // the records that could be read.
@@ -167,4 +160,12 @@ func ListRuns(runsDir string) ([]record.Run, error) {
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].ID > runs[j].ID })
 	return runs, errors.Join(errs...)
+}
+
+// noteGatewayEngine records the engine the gateway placed the run's
+// session on, once the forwarder knows it.
+func noteGatewayEngine(o *Options, rec *record.Run) {
+	if o.Engine.GatewayEngine != nil {
+		rec.Engine.GatewayEngine = o.Engine.GatewayEngine()
+	}
 }

@@ -45,14 +45,20 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		r.Commit, r.Dirty, r.URI = gitInfo(ctx, o.Root)
 		repo <- r
 	}()
-	dir := filepath.Join(o.RunsDir, rec.ID)
-	if err := os.MkdirAll(filepath.Join(dir, record.LogDir), 0o755); err != nil {
+	rd, err := openRunDir(o.Root, o.RunsDir, rec.ID)
+	if err != nil {
+		if errors.Is(err, ErrInvalid) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("create run directory: %w", err)
 	}
+	defer rd.Close()
+	dir := rd.path
 	res := &Result{Dir: dir, Record: rec}
 	fail := func(status string, err error) (*Result, error) {
 		rec.Status, rec.Error, rec.FinishedAt = status, err.Error(), o.Now().UTC()
-		if werr := writeJSON(filepath.Join(dir, record.RunFile), rec); werr != nil {
+		noteGatewayEngine(&o, rec)
+		if werr := rd.writeJSON(record.RunFile, rec); werr != nil {
 			return res, errors.Join(err, werr)
 		}
 		return res, err
@@ -67,7 +73,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("policy gate: %w", err))
 	}
-	if err := writeJSON(filepath.Join(dir, record.DecisionFile), d); err != nil {
+	if err := rd.writeJSON(record.DecisionFile, d); err != nil {
 		return fail(record.StatusFailed, err)
 	}
 	rec.Decision = d.Ref()
@@ -93,7 +99,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// rec.Status is still "running" (newRecord); fail is the only change.
-	if err := writeJSON(filepath.Join(dir, record.RunFile), rec); err != nil {
+	if err := rd.writeJSON(record.RunFile, rec); err != nil {
 		return fail(record.StatusFailed, err)
 	}
 	rctx := ctx
@@ -104,7 +110,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// 3. The backend.
-	ex := &exporter{runDir: dir, budget: o.AllowDelete}
+	ex := &exporter{runDir: dir, root: rd.root, budget: o.AllowDelete}
 	var be backend
 	var version chan string
 	var sess *session
@@ -136,7 +142,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// 4. The tasks.
-	r := &runner{o: &o, p: p, be: be, red: red, dir: dir, results: map[string]*outcome{}, tasks: map[string]*record.Task{}}
+	r := &runner{o: &o, p: p, be: be, red: red, rd: rd, results: map[string]*outcome{}, tasks: map[string]*record.Task{}}
 	for i := range rec.Tasks {
 		r.tasks[rec.Tasks[i].Name] = &rec.Tasks[i]
 	}
@@ -150,7 +156,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		_ = sess.Close()
 		r.markCached(sess.spans)
 	}
-	_ = os.RemoveAll(filepath.Join(dir, ".staging"))
+	_ = rd.root.RemoveAll(stagingDir)
 	for _, n := range p.order {
 		rec.Outputs = append(rec.Outputs, r.results[n.task.Name].outputs...)
 	}
@@ -163,45 +169,103 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// a run that was asked for evidence and has none is not a success.
 	rec.FinishedAt = o.Now().UTC()
 	rec.Status = record.StatusSucceeded
-	if err := writeEvidence(ctx, &o, dir, rec, d.inventory); err != nil {
+	noteGatewayEngine(&o, rec)
+	final, err := writeEvidence(ctx, &o, rd, rec, d.inventory)
+	if err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("%w: %w", ErrEvidence, err))
 	}
-	if err := writeJSON(filepath.Join(dir, record.RunFile), rec); err != nil {
-		return res, err
+	if !final {
+		if err := rd.writeJSON(record.RunFile, rec); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }
 
-func writeEvidence(ctx context.Context, o *Options, dir string, rec *record.Run, inv *inventory.Inventory) error {
+// writeEvidence writes the SBOM and the signed provenance. final is true
+// when it wrote run.json itself: a run without outputs is attested with
+// run.json as the subject, so the record is written in its final form
+// before signing (naming the provenance files that follow, without their
+// digest) and is not rewritten after.
+func writeEvidence(ctx context.Context, o *Options, rd *runDir, rec *record.Run, inv *inventory.Inventory) (final bool, err error) {
 	if o.SBOM != nil {
 		var b strings.Builder
-		if err := o.SBOM.WriteSBOM(ctx, rec, dir, inv, &b); err != nil {
-			return fmt.Errorf("sbom: %w", err)
+		if err := o.SBOM.WriteSBOM(ctx, rec, rd.path, inv, &b); err != nil {
+			return false, fmt.Errorf("sbom: %w", err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, record.SBOMFile), []byte(b.String()), 0o644); err != nil {
-			return err
+		if err := rd.writeFile(record.SBOMFile, []byte(b.String())); err != nil {
+			return false, err
 		}
 		rec.Evidence.SBOM, rec.Evidence.SBOMSHA256 = record.SBOMFile, sha256Hex([]byte(b.String()))
 	}
-	if o.Attester != nil {
-		pv, err := o.Attester.Attest(ctx, rec)
+	if o.Attester == nil {
+		return false, nil
+	}
+	defer func() {
+		if err != nil { // the record written on failure claims no provenance
+			rec.Evidence.Provenance, rec.Evidence.ProvenanceSHA256, rec.Evidence.Bundle = "", "", ""
+			rec.Evidence.Signed, rec.Evidence.KeyRef = false, ""
+		}
+	}()
+	var recordSHA string
+	if len(rec.Outputs) == 0 {
+		rec.Evidence.Provenance, rec.Evidence.Bundle, rec.Evidence.Signed = record.ProvenanceFile, record.BundleFile, true
+		if k, ok := o.Attester.(interface{ keyRef() string }); ok {
+			rec.Evidence.KeyRef = k.keyRef()
+		}
+		b, err := marshalRecord(rec)
 		if err != nil {
-			return fmt.Errorf("provenance: %w", err)
+			return false, err
 		}
-		if len(pv.Envelope) == 0 {
-			return fmt.Errorf("provenance: attester returned no envelope")
+		if err := rd.writeFile(record.RunFile, b); err != nil {
+			return false, err
 		}
-		if err := os.WriteFile(filepath.Join(dir, record.ProvenanceFile), pv.Envelope, 0o644); err != nil {
-			return err
+		recordSHA, final = sha256Hex(b), true
+	}
+	pv, err := o.Attester.Attest(ctx, rec, recordSHA)
+	if err != nil {
+		return false, fmt.Errorf("provenance: %w", err)
+	}
+	if len(pv.Envelope) == 0 {
+		return false, fmt.Errorf("provenance: attester returned no envelope")
+	}
+	if final && (len(pv.Bundle) == 0 || pv.KeyRef != rec.Evidence.KeyRef) {
+		return false, fmt.Errorf("provenance: the attester's bundle or key reference differs from the record written before signing")
+	}
+	if err := rd.writeFile(record.ProvenanceFile, pv.Envelope); err != nil {
+		return false, err
+	}
+	if len(pv.Bundle) > 0 {
+		if err := rd.writeFile(record.BundleFile, pv.Bundle); err != nil {
+			return false, err
 		}
+	}
+	if !final {
 		rec.Evidence.Provenance, rec.Evidence.ProvenanceSHA256 = record.ProvenanceFile, sha256Hex(pv.Envelope)
 		if len(pv.Bundle) > 0 {
-			if err := os.WriteFile(filepath.Join(dir, record.BundleFile), pv.Bundle, 0o644); err != nil {
-				return err
-			}
 			rec.Evidence.Bundle = record.BundleFile
 		}
 		rec.Evidence.Signed, rec.Evidence.KeyRef = true, pv.KeyRef
+	}
+	return final, nil
+}
+
+// checkSecretsFile refuses, outside tier local, a secrets file the
+// repository could have written: one whose real path is inside the root.
+func checkSecretsFile(o *Options) error {
+	if o.Secrets == nil || o.Tier == "local" {
+		return nil
+	}
+	abs, err := filepath.Abs(o.Secrets.Path)
+	if err != nil {
+		return fmt.Errorf("%w: secrets file: %w", ErrInvalid, err)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	rootReal, _ := inventory.ResolveIn(o.Root, ".")
+	if rel, err := filepath.Rel(rootReal, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("%w: secrets file %s is inside the repository; outside tier local secret sources must come from the operator, not from repository content", ErrInvalid, o.Secrets.Path)
 	}
 	return nil
 }
@@ -247,6 +311,12 @@ func (o *Options) defaults() error {
 	}
 	if o.AllowDelete < 0 {
 		return fmt.Errorf("%w: --allow-delete must not be negative", ErrInvalid)
+	}
+	if o.Home == "" {
+		o.Home, _ = os.UserHomeDir()
+	}
+	if err := checkSecretsFile(o); err != nil {
+		return err
 	}
 	if o.Now == nil {
 		o.Now = time.Now

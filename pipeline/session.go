@@ -56,7 +56,9 @@ func connect(ctx context.Context, e Engine, log io.Writer) (*session, error) {
 	}
 
 	cmd := exec.Command(e.CLI, "session", "--label", "dagger.io/sdk.name:go", "--label", "dev.pinline.client:run")
-	cmd.Env = append(append([]string{}, e.Env...),
+	// Never signing material or credentials: the child is a separate
+	// program talking to a remote engine (childenv.go).
+	cmd.Env = append(childEnv(e.Env),
 		"_EXPERIMENTAL_DAGGER_RUNNER_HOST="+e.Address, "DO_NOT_TRACK=1", "DAGGER_NO_NAG=1")
 	// Telemetry is best effort: without the receiver, runs record no
 	// exec cache hits and are otherwise the same.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/pinline/pinline/inventory"
@@ -25,12 +26,30 @@ type CheckOptions struct {
 	Run *RunInfo
 	// UserDirs are --policy directories.
 	UserDirs []string
-	// ConfigFile is the policy data file; "" means Root/.pinline/policy.yaml
-	// when it exists.
+	// ConfigFile is the operator's policy data file (--policy-data). In
+	// tier local "" means Root/.pinline/policy.yaml when it exists. In
+	// every other tier the repository is data: its own policy data is
+	// reported (PL020) and never applied, and ConfigFile must resolve
+	// (after symlinks) to a file outside Root.
 	ConfigFile string
-	// Now decides waiver expiry (zero: time.Now()).
+	// WaiverMaxAge caps how far after Now a waiver may expire (zero:
+	// DefaultWaiverMaxAge).
+	WaiverMaxAge time.Duration
+	// AllBuiltins gives user policies the full OPA builtin set (see
+	// Options.AllBuiltins).
+	AllBuiltins bool
+	// Now is the evaluation time: it decides waiver expiry and is the
+	// input's evaluation field (zero: time.Now()).
 	Now time.Time
 }
+
+// TierLocal is the developer's own machine: the only tier in which the
+// repository may configure the gate.
+const TierLocal = "local"
+
+// RuleRepoPolicyIgnored is the id of the notice that a repository's own
+// policy data was ignored outside tier local.
+const RuleRepoPolicyIgnored = "PL020"
 
 // CheckResult is a decision together with what produced it.
 type CheckResult struct {
@@ -54,8 +73,11 @@ func Check(ctx context.Context, opts CheckOptions) (*CheckResult, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	cfg, err := readConfig(opts)
+	cfg, notices, err := readConfig(opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := cfg.CheckExpiry(opts.Now, opts.WaiverMaxAge); err != nil {
 		return nil, err
 	}
 	// Compile the policies while the repository is walked.
@@ -65,7 +87,7 @@ func Check(ctx context.Context, opts CheckOptions) (*CheckResult, error) {
 	}
 	ch := make(chan loaded, 1)
 	go func() {
-		e, err := Load(ctx, Options{UserDirs: opts.UserDirs})
+		e, err := Load(ctx, Options{UserDirs: opts.UserDirs, AllBuiltins: opts.AllBuiltins})
 		ch <- loaded{e, err}
 	}()
 	inv, invErr := inventory.Collect(ctx, inventory.Options{Root: opts.Root, Paths: opts.Paths})
@@ -76,28 +98,105 @@ func Check(ctx context.Context, opts CheckOptions) (*CheckResult, error) {
 	if invErr != nil {
 		return nil, invErr
 	}
-	in := BuildInput(inv, InputOptions{Tier: opts.Tier, Run: opts.Run, Config: cfg})
-	d, err := l.e.Evaluate(ctx, in, EvalOptions{Waivers: cfg.Waivers, Now: opts.Now})
+	if r := opts.Run; r != nil && r.Spec != nil {
+		if err := inv.AddSpec(r.SpecPath, r.Spec); err != nil {
+			return nil, err
+		}
+	}
+	if err := l.e.CheckWaivers(cfg.Waivers); err != nil {
+		return nil, err
+	}
+	in := BuildInput(inv, InputOptions{Tier: opts.Tier, Run: opts.Run, Config: cfg, Now: opts.Now})
+	d, err := l.e.Evaluate(ctx, in, EvalOptions{Waivers: cfg.Waivers, Now: opts.Now, Notices: notices})
 	if err != nil {
 		return nil, err
 	}
 	return &CheckResult{Decision: d, Rules: l.e.Rules(), Inventory: inv, Input: in}, nil
 }
 
-func readConfig(opts CheckOptions) (*Config, error) {
-	file, name := opts.ConfigFile, opts.ConfigFile
-	if file == "" {
-		file, name = filepath.Join(opts.Root, ConfigPath), ConfigPath
+// readConfig reads the policy data that applies to opts.Tier, and the
+// notices about policy data that does not apply.
+func readConfig(opts CheckOptions) (*Config, []Finding, error) {
+	if opts.Tier != TierLocal {
+		var notices []Finding
+		if repoConfigExists(opts.Root) {
+			notices = append(notices, Finding{RuleID: RuleRepoPolicyIgnored, Severity: SeverityWarn, Source: "default",
+				Pos:     Pos{File: ConfigPath, Line: 1, Column: 1},
+				Message: fmt.Sprintf("%s is ignored outside tier local (tier %q): waivers and allowlists come only from --policy-data outside the repository", ConfigPath, opts.Tier)})
+		}
+		if opts.ConfigFile == "" {
+			return &Config{}, notices, nil
+		}
+		if err := outsideRoot(opts.Root, opts.ConfigFile); err != nil {
+			return nil, nil, err
+		}
+		cfg, err := readConfigFile(opts.ConfigFile)
+		return cfg, notices, err
 	}
-	raw, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) && opts.ConfigFile == "" {
-		return &Config{}, nil
+	if opts.ConfigFile != "" {
+		cfg, err := readConfigFile(opts.ConfigFile)
+		return cfg, nil, err
 	}
+	// The repository's own file, read through os.Root: a symlink out of
+	// the repository is not followed.
+	r, err := os.OpenRoot(opts.Root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read policy data: %w", err)
+	}
+	defer r.Close()
+	raw, err := r.ReadFile(ConfigPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &ParseError{File: filepath.ToSlash(name), Msg: "policy data file does not exist"}
+		return &Config{}, nil, nil
+	}
+	if err != nil {
+		return nil, nil, &ParseError{File: ConfigPath, Msg: "policy data: " + err.Error()}
+	}
+	cfg, err := ParseConfig(ConfigPath, raw)
+	return cfg, nil, err
+}
+
+// repoConfigExists reports whether the repository has its own policy data
+// (a file, a link, anything at ConfigPath).
+func repoConfigExists(root string) bool {
+	_, err := os.Lstat(filepath.Join(root, ConfigPath))
+	return err == nil
+}
+
+// outsideRoot requires the operator's policy data file to resolve, after
+// symlinks, to a path outside the repository root.
+func outsideRoot(root, file string) error {
+	name := filepath.ToSlash(file)
+	real, err := filepath.EvalSymlinks(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &ParseError{File: name, Msg: "policy data file does not exist"}
+	}
+	if err != nil {
+		return &ParseError{File: name, Msg: "policy data: " + err.Error()}
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Errorf("resolve repository root: %w", err)
+	}
+	absFile, err1 := filepath.Abs(real)
+	absRoot, err2 := filepath.Abs(realRoot)
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("resolve policy data path: %w", errors.Join(err1, err2))
+	}
+	rel, err := filepath.Rel(absRoot, absFile)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil
+	}
+	return &ParseError{File: name, Msg: fmt.Sprintf("policy data resolves to %s, inside the repository: outside tier local it must come from an operator location outside the repository", filepath.ToSlash(absFile))}
+}
+
+func readConfigFile(file string) (*Config, error) {
+	name := filepath.ToSlash(file)
+	raw, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &ParseError{File: name, Msg: "policy data file does not exist"}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read policy data: %w", err)
 	}
-	return ParseConfig(filepath.ToSlash(name), raw)
+	return ParseConfig(name, raw)
 }

@@ -34,15 +34,21 @@ type Config struct {
 	Waivers           []Waiver `yaml:"waivers" json:"waivers"`
 }
 
-// Waiver suppresses findings of one rule, selected by file path and/or a
-// message substring, until it expires.
+// Waiver suppresses findings of one rule, selected by structured fields
+// (the finding's file and/or its exact reference, never its message text),
+// until it expires.
 type Waiver struct {
 	Rule string `yaml:"rule" json:"rule"`
-	// Path is a file path, a directory ("dir/" or "dir/**") or a glob
-	// (path.Match) of the finding's file.
+	// Path is a glob over the finding's file, matched segment by segment
+	// on "/" boundaries: "*" and "?" never cross a "/", a "**" segment
+	// matches any number of segments, and "dir/" means "dir/**".
 	Path string `yaml:"path" json:"path,omitempty"`
-	// Match is a substring of the finding's message.
-	Match  string `yaml:"match" json:"match,omitempty"`
+	// Ref is the exact reference the finding is about (an image reference,
+	// a module source), compared byte for byte with the finding's ref.
+	Ref string `yaml:"ref" json:"ref,omitempty"`
+	// Match was a message substring; it is rejected (a look-alike
+	// reference contains the waived one) and kept only to say so.
+	Match  string `yaml:"match" json:"-"`
 	Reason string `yaml:"reason" json:"reason"`
 	// Expires is a date (2006-01-02, valid through that day, UTC) or an
 	// RFC 3339 time.
@@ -73,7 +79,7 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlErr(file, err)
 	}
-	items := waiverNodes(&root)
+	items := seqNodes(&root, "waivers")
 	for i := range cfg.Waivers {
 		w := &cfg.Waivers[i]
 		w.Pos = Pos{File: file}
@@ -84,10 +90,19 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 			return nil, &ParseError{File: file, Line: w.Pos.Line, Column: w.Pos.Column, Msg: fmt.Sprintf("waiver %d: %v", i+1, err)}
 		}
 	}
-	for _, l := range [][]string{cfg.ModuleAllowlist, cfg.RegistryAllowlist} {
-		for _, p := range l {
+	for _, al := range []struct {
+		key  string
+		list []string
+	}{{"moduleAllowlist", cfg.ModuleAllowlist}, {"registryAllowlist", cfg.RegistryAllowlist}} {
+		key, l := al.key, al.list
+		nodes := seqNodes(&root, key)
+		for i, p := range l {
 			if strings.TrimSpace(p) == "" {
-				return nil, &ParseError{File: file, Msg: "empty allowlist entry"}
+				pe := &ParseError{File: file, Msg: key + ": empty allowlist entry"}
+				if i < len(nodes) {
+					pe.Line, pe.Column = nodes[i].Line, nodes[i].Column
+				}
+				return nil, pe
 			}
 		}
 	}
@@ -109,14 +124,14 @@ func yamlErr(file string, err error) error {
 	return pe
 }
 
-// waiverNodes returns the sequence items of the top-level waivers key.
-func waiverNodes(root *yaml.Node) []*yaml.Node {
+// seqNodes returns the sequence items of a top-level key.
+func seqNodes(root *yaml.Node, key string) []*yaml.Node {
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return nil
 	}
 	m := root.Content[0]
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == "waivers" && m.Content[i+1].Kind == yaml.SequenceNode {
+		if m.Content[i].Value == key && m.Content[i+1].Kind == yaml.SequenceNode {
 			return m.Content[i+1].Content
 		}
 	}
@@ -127,12 +142,17 @@ func (w *Waiver) validate() error {
 	switch {
 	case w.Rule == "":
 		return errors.New("rule is required")
-	case w.Path == "" && w.Match == "":
-		return errors.New("path or match is required")
+	case w.Match != "":
+		return errors.New("match (a message substring) is not supported: waive by path (a glob of the file) or ref (the exact reference)")
+	case w.Path == "" && w.Ref == "":
+		return errors.New("path or ref is required")
 	case strings.TrimSpace(w.Reason) == "":
 		return errors.New("reason is required")
 	case w.Expires == "":
 		return errors.New("expires is required")
+	}
+	if err := validGlob(w.Path); err != nil {
+		return err
 	}
 	if d, err := time.Parse(time.DateOnly, w.Expires); err == nil {
 		w.until = d.AddDate(0, 0, 1)
@@ -148,3 +168,50 @@ func (w *Waiver) validate() error {
 
 // Expired reports whether the waiver no longer applies at now.
 func (w *Waiver) Expired(now time.Time) bool { return !now.Before(w.until) }
+
+// DefaultWaiverMaxAge caps how far after the evaluation time a waiver may
+// expire (operators change it with --waiver-max-age).
+const DefaultWaiverMaxAge = 90 * 24 * time.Hour
+
+// CheckExpiry rejects waivers that expire more than maxAge after now: a
+// waiver "until 9999-12-31" is a permanent exemption, not a waiver. The
+// error is a *ParseError at the waiver (exit 2).
+func (c *Config) CheckExpiry(now time.Time, maxAge time.Duration) error {
+	if maxAge <= 0 {
+		maxAge = DefaultWaiverMaxAge
+	}
+	limit := now.Add(maxAge)
+	for i, w := range c.Waivers {
+		if w.until.After(limit) {
+			return &ParseError{File: w.Pos.File, Line: w.Pos.Line, Column: w.Pos.Column,
+				Msg: fmt.Sprintf("waiver %d: expires %s is more than %s after the evaluation time %s (cap: --waiver-max-age)",
+					i+1, w.Expires, FormatAge(maxAge), now.UTC().Format(time.RFC3339))}
+		}
+	}
+	return nil
+}
+
+// ParseAge parses a waiver age: a number of days ("90d") or a Go duration
+// ("2160h").
+func ParseAge(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err != nil || d <= 0 {
+			return 0, fmt.Errorf("waiver max age %q: want a positive number of days (90d) or a duration (2160h)", s)
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("waiver max age %q: want a positive number of days (90d) or a duration (2160h)", s)
+	}
+	return d, nil
+}
+
+// FormatAge renders an age in days when it is whole days.
+func FormatAge(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
+}

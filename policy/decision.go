@@ -3,9 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
-	"path"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -25,9 +23,13 @@ type Finding struct {
 	RuleID   string `json:"ruleId"`
 	Severity string `json:"severity"`
 	Message  string `json:"message"`
-	Help     string `json:"help,omitempty"`
-	HelpURI  string `json:"helpUri,omitempty"`
-	Pos      Pos    `json:"pos"`
+	// Ref is the exact reference the finding is about (an image
+	// reference, a module source), when the rule names one; waivers with
+	// ref match it byte for byte.
+	Ref     string `json:"ref,omitempty"`
+	Help    string `json:"help,omitempty"`
+	HelpURI string `json:"helpUri,omitempty"`
+	Pos     Pos    `json:"pos"`
 	// Source is "default" for the embedded rules, otherwise the user
 	// package that produced the finding (data.pinline.user.<name>).
 	Source string `json:"source"`
@@ -56,6 +58,9 @@ type EvalOptions struct {
 	Waivers []Waiver
 	// Now decides which waivers have expired.
 	Now time.Time
+	// Notices are findings pinline itself raises (for example PL020);
+	// they are reported like rule findings and no waiver applies.
+	Notices []Finding
 }
 
 // Evaluate runs the prepared query on in and applies waivers. An
@@ -109,6 +114,16 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input, opts EvalOptions) (*De
 	d := &Decision{InputDigest: digest, BundleDigest: e.bundleDigest,
 		Violations: []Finding{}, Warnings: []Finding{}, Waived: []WaivedFinding{}}
 	e.applyWaivers(d, all, opts)
+	for _, f := range opts.Notices {
+		if r, ok := e.catalog[f.RuleID]; ok {
+			f.Help, f.HelpURI = r.Help, r.HelpURI
+		}
+		if f.Severity == SeverityDeny {
+			d.Violations = append(d.Violations, f)
+		} else {
+			d.Warnings = append(d.Warnings, f)
+		}
+	}
 	SortFindings(d.Violations)
 	SortFindings(d.Warnings)
 	sort.SliceStable(d.Waived, func(i, j int) bool { return findingLess(d.Waived[i].Finding, d.Waived[j].Finding) })
@@ -121,6 +136,7 @@ func (e *Engine) defaultFinding(sev string, t *ast.Term) Finding {
 	if obj, ok := t.Value.(ast.Object); ok {
 		f.RuleID = termString(obj.Get(ast.InternedTerm("id")))
 		f.Message = termString(obj.Get(ast.InternedTerm("msg")))
+		f.Ref = termString(obj.Get(ast.InternedTerm("ref")))
 		if p, ok := termObject(obj.Get(ast.InternedTerm("pos"))); ok {
 			f.Pos = Pos{File: termString(p.Get(ast.InternedTerm("file"))),
 				Line: termInt(p.Get(ast.InternedTerm("line"))), Column: termInt(p.Get(ast.InternedTerm("column")))}
@@ -187,7 +203,7 @@ func (e *Engine) applyWaivers(d *Decision, all []Finding, opts EvalOptions) {
 		active = append(active, w)
 	}
 	for _, f := range all {
-		if w, ok := waiverFor(active, f); ok {
+		if w, ok := waiverFor(active, f); ok && !e.catalog[f.RuleID].NonWaivable {
 			d.Waived = append(d.Waived, WaivedFinding{Finding: f, Waiver: w})
 			continue
 		}
@@ -208,35 +224,39 @@ func waiverFor(ws []Waiver, f Finding) (Waiver, bool) {
 	return Waiver{}, false
 }
 
+// matches compares structured fields only: the rule id (by the caller),
+// the file by segment glob, and the reference exactly. The message text
+// never decides.
 func (w Waiver) matches(f Finding) bool {
-	if w.Match != "" && !strings.Contains(f.Message, w.Match) {
+	if w.Path == "" && w.Ref == "" {
+		return false
+	}
+	if w.Ref != "" && w.Ref != f.Ref {
 		return false
 	}
 	return w.Path == "" || pathMatches(w.Path, f.Pos.File)
 }
 
-func pathMatches(pattern, file string) bool {
-	if pattern == file {
-		return true
-	}
-	if dir, ok := strings.CutSuffix(pattern, "**"); ok {
-		return strings.HasPrefix(file, dir)
-	}
-	if strings.HasSuffix(pattern, "/") {
-		return strings.HasPrefix(file, pattern)
-	}
-	ok, _ := path.Match(pattern, file)
-	return ok
-}
-
 func (w Waiver) target() string {
 	switch {
-	case w.Path != "" && w.Match != "":
-		return fmt.Sprintf("path %q, match %q", w.Path, w.Match)
+	case w.Path != "" && w.Ref != "":
+		return fmt.Sprintf("path %q, ref %q", w.Path, w.Ref)
 	case w.Path != "":
 		return fmt.Sprintf("path %q", w.Path)
 	}
-	return fmt.Sprintf("match %q", w.Match)
+	return fmt.Sprintf("ref %q", w.Ref)
+}
+
+// CheckWaivers rejects waivers of rules the catalog marks not waivable
+// (a *ParseError at the waiver: exit 2).
+func (e *Engine) CheckWaivers(ws []Waiver) error {
+	for i, w := range ws {
+		if r, ok := e.catalog[w.Rule]; ok && r.NonWaivable {
+			return &ParseError{File: w.Pos.File, Line: w.Pos.Line, Column: w.Pos.Column,
+				Msg: fmt.Sprintf("waiver %d: rule %s (%s) is not waivable", i+1, w.Rule, r.Title)}
+		}
+	}
+	return nil
 }
 
 // SortFindings orders findings by file, line, column, rule and message:

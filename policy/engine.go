@@ -23,6 +23,10 @@ type Options struct {
 	// UserDirs are --policy directories (or files) with Rego modules and
 	// JSON/YAML data files.
 	UserDirs []string
+	// AllBuiltins gives policies OPA's full builtin set, including the
+	// network, the clock and randomness (see Capabilities); the default
+	// is the deterministic set.
+	AllBuiltins bool
 }
 
 // Rule describes a default rule for rendering (SARIF rules, help).
@@ -32,6 +36,9 @@ type Rule struct {
 	Title    string `json:"title"`
 	Help     string `json:"help"`
 	HelpURI  string `json:"helpUri"`
+	// NonWaivable rules (catalog "nonWaivable": true) are never
+	// suppressed by a waiver, wherever the waiver comes from.
+	NonWaivable bool `json:"nonWaivable,omitempty"`
 }
 
 // HelpURIBase is the documentation page rule ids link into.
@@ -88,6 +95,7 @@ func load(ctx context.Context, opts Options, allowSplit bool) (*Engine, error) {
 		store,
 		rego.StrictBuiltinErrors(true),
 		rego.SetRegoVersion(ast.RegoV1),
+		rego.Capabilities(Capabilities(opts.AllBuiltins)),
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.modules)) {
 		regoOpts = append(regoOpts, rego.ParsedModule(p.modules[name]))

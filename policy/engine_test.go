@@ -63,7 +63,7 @@ func cleanInventory() *inventory.Inventory {
 		Specs: []inventory.SpecFile{{Path: "pinline.yaml", Spec: &spec.Spec{Name: "app", Pos: spec.Pos{Line: 1, Column: 1},
 			Tasks: []spec.Task{{Name: "test", Image: "go", Pos: spec.Pos{Line: 6, Column: 3},
 				Mounts:  []spec.Mount{{Source: ".", Target: "/src", Pos: spec.Pos{Line: 8, Column: 7}}},
-				Secrets: []spec.Secret{{Name: "tok", Env: "TOKEN", From: spec.SecretSource{Env: "CI_TOKEN"}, Pos: spec.Pos{Line: 9, Column: 7}}},
+				Secrets: []spec.Secret{{Name: "tok", Env: "TOKEN", Pos: spec.Pos{Line: 9, Column: 7}}},
 				Env:     map[string]string{"GOFLAGS": "-mod=mod"},
 			}}}}},
 	}

@@ -3,8 +3,10 @@ package policy
 import (
 	"maps"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/spec"
@@ -18,16 +20,19 @@ const InputVersion = 1
 // docs/policy-input.md describes every field. Every collected item carries
 // a pos with file, line and column.
 type Input struct {
-	InputVersion int            `json:"inputVersion"`
-	Tier         string         `json:"tier"`
-	Run          *RunInfo       `json:"run,omitempty"`
-	Config       InputConfig    `json:"config"`
-	Files        []string       `json:"files"`
-	Modules      []InModule     `json:"modules"`
-	Locks        []InLock       `json:"locks"`
-	Images       []InImage      `json:"images"`
-	Specs        []InSpec       `json:"specs"`
-	Unresolved   []InUnresolved `json:"unresolved"`
+	InputVersion int    `json:"inputVersion"`
+	Tier         string `json:"tier"`
+	// Evaluation is when the decision is taken: policies read the time
+	// here, never from the clock (time.now_ns is not available to them).
+	Evaluation InputEvaluation `json:"evaluation"`
+	Run        *RunInfo        `json:"run,omitempty"`
+	Config     InputConfig     `json:"config"`
+	Files      []string        `json:"files"`
+	Modules    []InModule      `json:"modules"`
+	Locks      []InLock        `json:"locks"`
+	Images     []InImage       `json:"images"`
+	Specs      []InSpec        `json:"specs"`
+	Unresolved []InUnresolved  `json:"unresolved"`
 }
 
 // Pos is a position in the input document: file relative to the root,
@@ -39,6 +44,23 @@ type RunInfo struct {
 	// Backend is "dagger" or "host".
 	Backend string `json:"backend"`
 	Pos     Pos    `json:"pos"`
+	// Spec is the spec being run and SpecPath its path relative to the
+	// root: Check adds it to the input's specs and images when the
+	// repository walk did not find it (a spec not named pinline.yaml).
+	Spec     *spec.Spec `json:"-"`
+	SpecPath string     `json:"-"`
+}
+
+// InputEvaluation is the evaluation time, as RFC 3339 (UTC, seconds) and
+// as nanoseconds since the Unix epoch (what time.now_ns would return).
+type InputEvaluation struct {
+	Time   string `json:"time"`
+	TimeNs int64  `json:"timeNs"`
+}
+
+// NewInputEvaluation describes the evaluation time t.
+func NewInputEvaluation(t time.Time) InputEvaluation {
+	return InputEvaluation{Time: t.UTC().Format(time.RFC3339), TimeNs: t.UnixNano()}
 }
 
 // InputConfig is the policy data from .pinline/policy.yaml that rules read.
@@ -182,12 +204,14 @@ type InputOptions struct {
 	Run *RunInfo
 	// Config is the parsed .pinline/policy.yaml (nil: none).
 	Config *Config
+	// Now is the evaluation time (zero: the input carries the zero time).
+	Now time.Time
 }
 
 // BuildInput turns an inventory into the policy input document.
 func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 	in := &Input{
-		InputVersion: InputVersion, Tier: opts.Tier, Run: opts.Run,
+		InputVersion: InputVersion, Tier: opts.Tier, Run: opts.Run, Evaluation: NewInputEvaluation(opts.Now),
 		Config: InputConfig{ModuleAllowlist: []string{}, RegistryAllowlist: []string{}},
 		Files:  nonNil(inv.Files), Modules: []InModule{}, Locks: []InLock{},
 		Images: []InImage{}, Specs: []InSpec{}, Unresolved: []InUnresolved{},
@@ -213,7 +237,7 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 			Ref: im.Ref, Registry: im.Registry, Repository: im.Repository, Tag: im.Tag, Digest: im.Digest})
 	}
 	for _, sf := range inv.Specs {
-		in.Specs = append(in.Specs, inSpec(sf))
+		in.Specs = append(in.Specs, inSpec(inv.Root, sf))
 	}
 	for _, u := range inv.Unresolved {
 		in.Unresolved = append(in.Unresolved, InUnresolved(u))
@@ -248,7 +272,7 @@ func inRemote(r *inventory.RemoteRef) *InRemote {
 	return &InRemote{Module: mod, Host: r.Host, Repo: r.Repo, Subpath: r.Subpath, Ref: r.Ref, RefKind: r.RefKind}
 }
 
-func inSpec(sf inventory.SpecFile) InSpec {
+func inSpec(root string, sf inventory.SpecFile) InSpec {
 	out := InSpec{Path: sf.Path, Tasks: []InTask{}}
 	s := sf.Spec
 	if s == nil {
@@ -262,7 +286,7 @@ func inSpec(sf inventory.SpecFile) InSpec {
 			Mounts: []InMount{}, Secrets: []InSecret{}, Env: []InEnv{}}
 		for _, m := range t.Mounts {
 			it.Mounts = append(it.Mounts, InMount{Pos: at(m.Pos), Source: m.Source, Target: m.Target,
-				Resolved: resolveMount(dir, m.Source), ReadOnly: m.ReadOnly})
+				Resolved: realMount(root, resolveMount(dir, m.Source)), ReadOnly: m.ReadOnly})
 		}
 		for _, sec := range t.Secrets {
 			it.Secrets = append(it.Secrets, InSecret{Pos: at(sec.Pos), Name: sec.Name, Literal: sec.Value != "",
@@ -292,6 +316,31 @@ func resolveMount(specDir, src string) string {
 		return path.Clean("/" + strings.TrimPrefix(src, "/"))
 	}
 	return path.Clean(path.Join(specDir, src))
+}
+
+// realMount follows the symlinks of a lexically resolved mount source on
+// the host (inventory.ResolveIn): a source inside the root stays relative
+// (its real path), one that leads out becomes the absolute real path, which
+// PL011 denies. Sources that escape lexically are returned unchanged.
+func realMount(root, lexical string) string {
+	if lexical == ".." || strings.HasPrefix(lexical, "../") || path.IsAbs(lexical) {
+		return lexical
+	}
+	if root == "" {
+		root = "."
+	}
+	real, inside := inventory.ResolveIn(root, filepath.FromSlash(lexical))
+	if !inside {
+		return filepath.ToSlash(real)
+	}
+	// real is under the root's real path, which is what ResolveIn of "."
+	// returns.
+	rootReal, _ := inventory.ResolveIn(root, ".")
+	rel, err := filepath.Rel(rootReal, real)
+	if err != nil {
+		return filepath.ToSlash(real)
+	}
+	return filepath.ToSlash(rel)
 }
 
 func nonNil[T any](s []T) []T {

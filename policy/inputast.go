@@ -3,6 +3,7 @@ package policy
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -46,6 +47,7 @@ func (in *Input) Value() ast.Value {
 	items := []kv{
 		{"inputVersion", num(in.InputVersion)},
 		{"tier", s(in.Tier)},
+		{"evaluation", b.obj(kv{"time", s(in.Evaluation.Time)}, kv{"timeNs", ast.NewTerm(ast.Number(strconv.FormatInt(in.Evaluation.TimeNs, 10)))})},
 		{"config", b.obj(
 			kv{"moduleAllowlist", strs(in.Config.ModuleAllowlist)},
 			kv{"registryAllowlist", strs(in.Config.RegistryAllowlist)})},
@@ -72,7 +74,7 @@ func (in *Input) Value() ast.Value {
 		items = append(items, kv{"run", b.obj(kv{"backend", s(in.Run.Backend)}, kv{"pos", b.pos(in.Run.Pos)})})
 	}
 	wg.Wait()
-	items[4].v = ast.ArrayTerm(modules...)
+	items[5].v = ast.ArrayTerm(modules...)
 	items = append(items, kv{"images", images})
 	return b.obj(items...).Value
 }

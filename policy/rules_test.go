@@ -76,10 +76,13 @@ func TestDefaultRules(t *testing.T) {
 		{name: "PL005 workspace config needs none", tweak: func(i *inventory.Inventory) {
 			i.Modules[0].EngineVersion, i.Modules[0].Format = "", "config.toml"
 		}},
-		{name: "PL006 tag only", tweak: func(i *inventory.Inventory) { img(i).Digest, img(i).Ref = "", "golang:1.26" },
-			want: []got{{"PL006", "deny", pos("pinline.yaml", 4)}}},
-		{name: "PL006 malformed digest", tweak: func(i *inventory.Inventory) { img(i).Digest = "sha256:abc" },
-			want: []got{{"PL006", "deny", pos("pinline.yaml", 4)}}},
+		{name: "PL021 spec image tag only", tweak: func(i *inventory.Inventory) { img(i).Digest, img(i).Ref = "", "golang:1.26" },
+			want: []got{{"PL021", "deny", pos("pinline.yaml", 4)}}},
+		{name: "PL021 spec image malformed digest", tweak: func(i *inventory.Inventory) { img(i).Digest = "sha256:abc" },
+			want: []got{{"PL021", "deny", pos("pinline.yaml", 4)}}},
+		{name: "PL006 module source tag only", tweak: func(i *inventory.Inventory) {
+			img(i).Origin, img(i).Pos, img(i).Digest, img(i).Ref = "go", pos("main.go", 9), "", "golang:1.26"
+		}, want: []got{{"PL006", "deny", pos("main.go", 9)}}},
 		{name: "PL007 registry not allowed", cfg: &Config{RegistryAllowlist: []string{"ghcr.io"}},
 			want: []got{{"PL007", "deny", pos("pinline.yaml", 4)}}},
 		{name: "PL007 registry/repository prefix allowed", cfg: &Config{RegistryAllowlist: []string{"docker.io/library"}}},
@@ -89,8 +92,8 @@ func TestDefaultRules(t *testing.T) {
 			want: []got{{"PL008", "warn", pos("pinline.yaml", 4)}}},
 		{name: "PL008 untagged with digest", tweak: func(i *inventory.Inventory) { img(i).Tag = "" },
 			want: []got{{"PL008", "warn", pos("pinline.yaml", 4)}}},
-		{name: "PL006 and PL008 untagged without digest", tweak: func(i *inventory.Inventory) { img(i).Tag, img(i).Digest = "", "" },
-			want: []got{{"PL006", "deny", pos("pinline.yaml", 4)}, {"PL008", "warn", pos("pinline.yaml", 4)}}},
+		{name: "PL021 and PL008 untagged without digest", tweak: func(i *inventory.Inventory) { img(i).Tag, img(i).Digest = "", "" },
+			want: []got{{"PL021", "deny", pos("pinline.yaml", 4)}, {"PL008", "warn", pos("pinline.yaml", 4)}}},
 		{name: "PL009 git-latest on a branch", tweak: func(i *inventory.Inventory) {
 			i.Locks = append(i.Locks, inventory.LockEntry{Pos: pos("dagger.lock", 7), Kind: "git-latest", Key: []string{"github.com/a/b"}, Value: "refs/heads/main"})
 		}, want: []got{{"PL009", "deny", pos("dagger.lock", 7)}}},
@@ -106,8 +109,8 @@ func TestDefaultRules(t *testing.T) {
 			want: []got{{"PL009", "deny", pos("dagger.lock", 6)}}},
 		{name: "PL010 literal secret", tweak: func(i *inventory.Inventory) { task(i).Secrets[0].Value = "hunter2" },
 			want: []got{{"PL010", "deny", Pos{File: "pinline.yaml", Line: 9, Column: 7}}}},
-		{name: "PL010 secret-looking env literal", tweak: func(i *inventory.Inventory) { task(i).Env["NPM_TOKEN"] = "abc" },
-			want: []got{{"PL010", "deny", Pos{File: "pinline.yaml", Line: 6, Column: 3}}}},
+		{name: "PL022 secret-looking env literal", tweak: func(i *inventory.Inventory) { task(i).Env["NPM_TOKEN"] = "abc" },
+			want: []got{{"PL022", "deny", Pos{File: "pinline.yaml", Line: 6, Column: 3}}}},
 		{name: "PL011 parent mount", tweak: func(i *inventory.Inventory) { task(i).Mounts[0].Source = "sub/../../etc" },
 			want: []got{{"PL011", "deny", Pos{File: "pinline.yaml", Line: 8, Column: 7}}}},
 		{name: "PL011 absolute mount", tweak: func(i *inventory.Inventory) { task(i).Mounts[0].Source = "/var/run" },
@@ -127,6 +130,11 @@ func TestDefaultRules(t *testing.T) {
 			want: []got{{"PL013", "deny", Pos{}}}},
 		{name: "PL013 host backend in local", tier: "local", run: &RunInfo{Backend: "host"}},
 		{name: "PL013 dagger backend in trusted", tier: "trusted", run: &RunInfo{Backend: "dagger"}},
+		{name: "PL015 spec secret source in untrusted", tier: "untrusted",
+			tweak: func(i *inventory.Inventory) { task(i).Secrets[0].From = spec.SecretSource{Command: []string{"id"}} },
+			want:  []got{{"PL015", "deny", Pos{File: "pinline.yaml", Line: 9, Column: 7}}}},
+		{name: "PL015 spec secret source in local", tier: "local",
+			tweak: func(i *inventory.Inventory) { task(i).Secrets[0].From = spec.SecretSource{File: "k"} }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,8 +180,8 @@ func hasDeny(gs []got) bool {
 func TestCatalogCoversEveryRule(t *testing.T) {
 	t.Parallel()
 	rules := loadDefault(t).Rules()
-	if len(rules) != 14 {
-		t.Fatalf("catalog has %d rules, want 14", len(rules))
+	if len(rules) != 18 {
+		t.Fatalf("catalog has %d rules, want 18", len(rules))
 	}
 	for _, r := range rules {
 		if r.Severity != SeverityDeny && r.Severity != SeverityWarn || r.Title == "" || r.Help == "" {

@@ -80,7 +80,7 @@ func TestSplitMatchesDecisionQuery(t *testing.T) {
 		invs = append(invs, inv)
 	}
 	cfg, err := ParseConfig(ConfigPath, []byte("moduleAllowlist: [github.com/dagger/]\nregistryAllowlist: [docker.io/library]\n"+
-		"waivers:\n  - {rule: PL001, match: helm, reason: r, expires: 2099-01-01}\n  - {rule: PL005, path: \"**\", reason: r, expires: 2000-01-01}\n"))
+		"waivers:\n  - {rule: PL001, path: \"**/dagger.json\", reason: r, expires: 2099-01-01}\n  - {rule: PL005, path: \"**\", reason: r, expires: 2000-01-01}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,8 @@ type TestOptions struct {
 	Bundle fs.FS
 	// Filter is a regular expression on test names (like opa test --run).
 	Filter string
+	// AllBuiltins is Options.AllBuiltins for the policies under test.
+	AllBuiltins bool
 }
 
 // TestResult is the outcome of one Rego test rule.
@@ -84,6 +86,7 @@ func RunTests(ctx context.Context, opts TestOptions) (*TestReport, error) {
 	}
 	runner := tester.NewRunner().
 		SetDefaultRegoVersion(ast.RegoV1).
+		SetCompiler(ast.NewCompiler().WithCapabilities(Capabilities(opts.AllBuiltins)).WithEnablePrintStatements(true)).
 		SetModules(mods).
 		SetStore(inmem.NewFromObject(p.data)).
 		Filter(opts.Filter)

@@ -122,7 +122,9 @@ func TestWaivers(t *testing.T) {
 	t.Parallel()
 	e := loadDefault(t)
 	inv := cleanInventory()
-	inv.Images[0].Digest = ""
+	// A module-source image (PL006, waivable; a pinline.yaml image would
+	// be PL021, which is not).
+	inv.Images[0].Origin, inv.Images[0].Digest = "go", ""
 	inv.Modules[0].Dependencies[0].Pin = ""
 	in := BuildInput(inv, InputOptions{Tier: "local"})
 	cfg, err := ParseConfig(ConfigPath, []byte(`
@@ -132,7 +134,7 @@ waivers:
     reason: vendor image, SEC-12
     expires: 2026-12-31
   - rule: PL001
-    match: acme/lint
+    ref: github.com/acme/lint@v1.0.0
     reason: pending upstream tag
     expires: "2026-05-31"
 `))
@@ -180,10 +182,77 @@ func TestWaiverPathForms(t *testing.T) {
 		{"ci/*.yaml", "ci/a/pinline.yaml", false},
 		{"dagger.json", "sub/dagger.json", false},
 		{"dagger.json", "dagger.json", true},
+		// "/" boundaries: a prefix of a directory name is not that directory.
+		{"ci/legacy/**", "ci/legacy-evil/pinline.yaml", false},
+		{"ci/legacy/", "ci/legacy-evil/pinline.yaml", false},
+		{"ci/legacy/**", "ci/legacy/pinline.yaml", true},
+		{"ci/legacy/**", "ci/legacy", true},
+		{"**/dagger.json", "dagger.json", true},
+		{"**/dagger.json", "a/b/dagger.json", true},
+		{"**/dagger.json", "a/b/dagger.jsonx", false},
+		{"a/**/b/*.json", "a/x/y/b/c.json", true},
+		{"a/**/b/*.json", "a/b/c.json", true},
+		{"a/**/b/*.json", "a/b/c/d.json", false},
+		{"*", "a/b", false},
+		{"**", "a/b", true},
+		{"ci/*", "", false},
 	}
 	for _, tc := range tests {
 		if got := pathMatches(tc.pattern, tc.file); got != tc.want {
 			t.Errorf("pathMatches(%q, %q) = %v, want %v", tc.pattern, tc.file, got, tc.want)
+		}
+	}
+}
+
+// A waiver never matches on message text: a look-alike reference that
+// contains the waived one stays denied, and only the exact ref is waived.
+func TestWaiverRefIsExact(t *testing.T) {
+	t.Parallel()
+	e := loadDefault(t)
+	inv := cleanInventory()
+	good := "docker.io/library/golang:1.26"
+	evil := "docker.io/library/golang:1.26-evil"
+	inv.Images[0].Origin, inv.Images[0].Ref, inv.Images[0].Digest = "go", good, ""
+	look := inv.Images[0]
+	look.Ref, look.Pos = evil, pos("pinline.yaml", 5)
+	inv.Images = append(inv.Images, look)
+	cfg, err := ParseConfig("operator.yaml", []byte("waivers:\n  - {rule: PL006, ref: \""+good+"\", reason: vendor, expires: 2026-06-30}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Evaluate(context.Background(), BuildInput(inv, InputOptions{Tier: "untrusted"}), EvalOptions{Waivers: cfg.Waivers, Now: now(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Waived) != 1 || d.Waived[0].Ref != good {
+		t.Errorf("waived = %+v, want only %s", d.Waived, good)
+	}
+	if d.Allow || len(d.Violations) != 1 || d.Violations[0].RuleID != "PL006" || d.Violations[0].Ref != evil {
+		t.Errorf("violations = %+v, want PL006 on %s", d.Violations, evil)
+	}
+}
+
+// Rules the catalog marks not waivable cannot be waived: the waiver is bad
+// policy data, and the finding stays even if a waiver slips through.
+func TestNotWaivable(t *testing.T) {
+	t.Parallel()
+	e := loadDefault(t)
+	ws := []Waiver{{Rule: RuleExpiredWaiver, Path: "**", Pos: Pos{File: "op.yaml", Line: 3, Column: 5}}}
+	var pe *ParseError
+	if err := e.CheckWaivers(ws); !errors.As(err, &pe) || pe.Line != 3 || !strings.Contains(pe.Msg, "not waivable") {
+		t.Fatalf("CheckWaivers = %v, want a positioned not-waivable error", err)
+	}
+	notice := Finding{RuleID: RuleRepoPolicyIgnored, Severity: SeverityWarn, Source: "default", Pos: Pos{File: ConfigPath, Line: 1, Column: 1}}
+	waiver := Waiver{Rule: RuleRepoPolicyIgnored, Path: "**", until: now(t).AddDate(0, 0, 1)}
+	d := &Decision{}
+	e.applyWaivers(d, []Finding{notice}, EvalOptions{Waivers: []Waiver{waiver}, Now: now(t)})
+	if len(d.Waived) != 0 || len(d.Warnings) != 1 {
+		t.Errorf("non-waivable finding waived: %+v", d)
+	}
+	for _, r := range e.Rules() {
+		notWaivable := map[string]bool{"PL010": true, "PL013": true, RuleExpiredWaiver: true, "PL015": true, RuleRepoPolicyIgnored: true, "PL021": true}
+		if want := notWaivable[r.ID]; r.NonWaivable != want && (r.ID <= "PL015" || r.ID >= "PL020" && r.ID <= "PL024") {
+			t.Errorf("%s nonWaivable = %v, want %v", r.ID, r.NonWaivable, want)
 		}
 	}
 }

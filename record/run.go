@@ -89,6 +89,20 @@ type Engine struct {
 	// (an engine of its own) or "shared" (an engine shared with other
 	// tiers; caches separated by volume names and snapshots only).
 	GatewayCacheMode string `json:"gatewayCacheMode,omitempty"`
+	// GatewaySession is the run's session key: every connection of the
+	// run carried it, and the gateway kept them on one engine.
+	GatewaySession string `json:"gatewaySession,omitempty"`
+	// GatewayEngine is the engine of the tier the gateway placed the
+	// session on (its id, e.g. "pr-1"; empty if no connection got one).
+	GatewayEngine string `json:"gatewayEngine,omitempty"`
+	// NativeTLS is the address of an engine's own mTLS listener reached
+	// without a gateway; GatewayCacheMode is then "engine-native". The
+	// engine accepted the client certificate (any its CA signed) but did
+	// not authorize the identity in Who.Identity.
+	NativeTLS string `json:"nativeTLS,omitempty"`
+	// TierUnverified: the run's tier was requested, and nobody checked the
+	// certificate may use it.
+	TierUnverified bool `json:"tierUnverified,omitempty"`
 }
 
 // DecisionRef summarises the gate decision stored in decision.json.

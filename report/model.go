@@ -113,6 +113,10 @@ type EngineInfo struct {
 	Address string `json:"address,omitempty"`
 	Version string `json:"version,omitempty"`
 	Gateway string `json:"gateway,omitempty"`
+	// Unauthorized is set for a run on an engine's own TLS listener
+	// (engine-native): the engine accepted the certificate but did not
+	// authorize the identity, and the tier was only requested.
+	Unauthorized string `json:"unauthorized,omitempty"`
 }
 
 // RepoInfo is the built source.

@@ -21,11 +21,17 @@ import (
 )
 
 // A denied run never reaches the engine, so this is a real pipeline run
-// without one: the OPA gate waives PL001 on dagger.json and the built-in
-// gate denies an image without a digest.
+// without one (tier local, whose repository policy data applies): the gate
+// waives PL001 on dagger.json and denies a pinline.yaml image without a
+// digest (PL021, an executor rule no waiver can suppress).
+var (
+	// waiverExpires is within the 90-day cap of the evaluation time.
+	waiverExpires = time.Now().AddDate(0, 0, 30).Format(time.DateOnly)
+	waiverYAML    = "waivers:\n  - rule: PL001\n    path: dagger.json\n    reason: upstream has no tags yet\n    expires: " + waiverExpires + "\n"
+)
+
 const (
 	deniedSpec = "version: 1\nname: w\nimages:\n  bb: busybox:1.36\ndefaultImage: bb\ntasks:\n  a:\n    run: [\"true\"]\n"
-	waiverYAML = "waivers:\n  - rule: PL001\n    path: dagger.json\n    reason: upstream has no tags yet\n    expires: 2999-01-01\n"
 	unpinned   = `{"name": "w", "engineVersion": "v0.19.10", "sdk": "go",
   "dependencies": [{"name": "lint", "source": "github.com/acme/lint@v1.0.0"}]}
 `
@@ -49,11 +55,11 @@ func deniedRun(t *testing.T) (runsDir, runDir string) {
 	}
 	runsDir = filepath.Join(root, ".pinline", "runs")
 	res, err := pipeline.Run(context.Background(), pipeline.Options{
-		Spec: s, Root: root, RunsDir: runsDir, Tier: "ci", Backend: pipeline.BackendDagger,
+		Spec: s, Root: root, RunsDir: runsDir, Tier: "local", Backend: pipeline.BackendDagger,
 		// An engine that does not exist: a run that got past the gate
 		// would fail with an engine error, not a denial.
 		Engine: pipeline.Engine{Address: "unix://" + filepath.Join(root, "no-engine.sock"), CLI: filepath.Join(root, "no-dagger")},
-		Gate:   pipeline.Gates{pipeline.BuiltinGate{}, pipeline.PolicyGate{}},
+		Gate:   pipeline.PolicyGate{},
 		Now:    func() time.Time { return time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC) },
 	})
 	if !errors.Is(err, pipeline.ErrDenied) {
@@ -83,16 +89,16 @@ func TestPipelineDecisionCarriesWaivers(t *testing.T) {
 	if d.Allow || !strings.HasPrefix(d.InputDigest, "sha256:") || !strings.HasPrefix(d.BundleDigest, "sha256:") {
 		t.Errorf("allow %v, digests %q %q", d.Allow, d.InputDigest, d.BundleDigest)
 	}
-	if diff := cmp.Diff([]string{"builtin", "policy"}, d.Gates); diff != "" {
+	if diff := cmp.Diff([]string{"policy"}, d.Gates); diff != "" {
 		t.Errorf("gates (-want +got):\n%s", diff)
 	}
 	var builtin *policy.Finding
 	for i, v := range d.Violations {
-		if v.RuleID == pipeline.RuleImageDigest {
+		if v.RuleID == "PL021" {
 			builtin = &d.Violations[i]
 		}
 	}
-	if builtin == nil || builtin.Severity != policy.SeverityDeny || builtin.Source != pipeline.SourceBuiltin ||
+	if builtin == nil || builtin.Severity != policy.SeverityDeny || builtin.Source != "default" ||
 		builtin.Help == "" || builtin.Pos.File != "pinline.yaml" || builtin.Pos.Line != 4 {
 		t.Errorf("built-in violation = %+v, in %+v", builtin, d.Violations)
 	}
@@ -101,7 +107,7 @@ func TestPipelineDecisionCarriesWaivers(t *testing.T) {
 	}
 	w := d.Waived[0]
 	if w.RuleID != "PL001" || w.Pos.File != "dagger.json" || w.Waiver.Reason != "upstream has no tags yet" ||
-		w.Waiver.Expires != "2999-01-01" || w.Waiver.Pos.File != policy.ConfigPath || w.Waiver.Pos.Line != 2 {
+		w.Waiver.Expires != waiverExpires || w.Waiver.Pos.File != policy.ConfigPath || w.Waiver.Pos.Line != 2 {
 		t.Errorf("waived finding = %+v", w)
 	}
 
@@ -127,7 +133,7 @@ func TestPipelineDecisionCarriesWaivers(t *testing.T) {
 	}
 	pi := rep.Runs[0].Policy
 	wantWaived := []report.Finding{{RuleID: "PL001", Severity: policy.SeverityDeny, Message: w.Message, File: "dagger.json",
-		Line: w.Pos.Line, Column: w.Pos.Column, Expires: "2999-01-01", Reason: "upstream has no tags yet"}}
+		Line: w.Pos.Line, Column: w.Pos.Column, Expires: waiverExpires, Reason: "upstream has no tags yet"}}
 	if diff := cmp.Diff(wantWaived, pi.Waived); diff != "" {
 		t.Errorf("report waived (-want +got):\n%s", diff)
 	}
@@ -141,7 +147,7 @@ func TestPipelineDecisionCarriesWaivers(t *testing.T) {
 	if err := report.Render(&md, rep, "md"); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(md.String(), "upstream has no tags yet") || !strings.Contains(md.String(), "2999-01-01") {
+	if !strings.Contains(md.String(), "upstream has no tags yet") || !strings.Contains(md.String(), waiverExpires) {
 		t.Errorf("markdown report does not list the waiver:\n%s", md.String())
 	}
 }

@@ -35,6 +35,9 @@ func newRunReport(dir string, run *record.Run) *RunReport {
 		Tasks:      []TaskInfo{},
 		Problems:   []string{},
 	}
+	if run.Engine.NativeTLS != "" {
+		rr.Engine.Unauthorized = nativeNote(run)
+	}
 	if !run.FinishedAt.IsZero() && !run.StartedAt.IsZero() {
 		rr.DurationMS = run.FinishedAt.Sub(run.StartedAt).Milliseconds()
 	}
@@ -133,4 +136,10 @@ func nonNil(f []Finding) []Finding {
 		return []Finding{}
 	}
 	return f
+}
+
+// nativeNote says what an engine-native run's engine did not check.
+func nativeNote(run *record.Run) string {
+	return fmt.Sprintf("engine-native TLS to %s: the engine accepted the client certificate but did not authorize identity %q; tier %q is unverified",
+		run.Engine.NativeTLS, run.Who.Identity, run.Tier)
 }

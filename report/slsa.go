@@ -25,6 +25,9 @@ func slsaChecklist(run *record.Run, rr *RunReport) []SLSALevel {
 	if run.Engine.Gateway != "" {
 		hostedEv += fmt.Sprintf(" via mTLS gateway %s (identity %q)", run.Engine.Gateway, run.Who.Identity)
 	}
+	if run.Engine.NativeTLS != "" {
+		hostedEv += "; " + nativeNote(run)
+	}
 	sig := SLSAItem{Requirement: "Provenance is authentic (signature re-checked now)", Evidence: "verdict: " + p.Verdict}
 	switch p.Verdict {
 	case VerdictVerified:

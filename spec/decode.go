@@ -203,7 +203,6 @@ func (p *parser) cache(n *yaml.Node, what string) Cache {
 func (p *parser) secret(n *yaml.Node, what string) Secret {
 	s := Secret{Pos: posOf(n)}
 	var from *yaml.Node
-	hasValue := false
 	p.fields(n, what+" secret", []string{"name", "env", "path", "from", "value"}, func(key string, _, v *yaml.Node) {
 		switch key {
 		case "name":
@@ -214,25 +213,12 @@ func (p *parser) secret(n *yaml.Node, what string) Secret {
 			s.Path = p.str(v, "secret path")
 		case "value":
 			// A literal value is parsed so that the gate can deny it.
-			hasValue = true
 			if p.kind(v, yaml.ScalarNode, "secret value", "a string") {
 				s.Value = v.Value
 			}
 		case "from":
 			from = v
-			p.fields(v, "secret from", []string{"env", "file", "command"}, func(key string, _, v *yaml.Node) {
-				switch key {
-				case "env":
-					s.From.Env = p.str(v, "secret from.env")
-				case "file":
-					s.From.File = p.str(v, "secret from.file")
-				case "command":
-					s.From.Command = p.strs(v, "secret from.command")
-					if p.err == nil && len(s.From.Command) == 0 {
-						p.fail(v, "secret from.command must not be empty")
-					}
-				}
-			})
+			s.From = p.source(v, "secret from")
 		}
 	})
 	if p.err != nil {
@@ -243,13 +229,34 @@ func (p *parser) secret(n *yaml.Node, what string) Secret {
 		p.fail(n, "%s: a secret needs a name", what)
 	case (s.Env == "") == (s.Path == ""):
 		p.fail(n, "%s: secret %s needs exactly one of env and path", what, s.Name)
-	case from == nil && !hasValue:
-		p.fail(n, "%s: secret %s needs from (env, file or command)", what, s.Name)
 	case from != nil && count(s.From.Env != "", s.From.File != "", s.From.Command != nil) != 1:
 		p.fail(from, "%s: secret %s from needs exactly one of env, file and command", what, s.Name)
 	}
 	return s
 }
+
+// source parses {env: NAME} | {file: PATH} | {command: [ARGV...]}; the
+// caller checks that exactly one is set.
+func (p *parser) source(n *yaml.Node, what string) SecretSource {
+	var src SecretSource
+	p.fields(n, what, []string{"env", "file", "command"}, func(key string, _, v *yaml.Node) {
+		switch key {
+		case "env":
+			src.Env = p.str(v, what+".env")
+		case "file":
+			src.File = p.str(v, what+".file")
+		case "command":
+			src.Command = p.strs(v, what+".command")
+			if p.err == nil && len(src.Command) == 0 {
+				p.fail(v, "%s.command must not be empty", what)
+			}
+		}
+	})
+	return src
+}
+
+// Set reports whether any source is named.
+func (s SecretSource) Set() bool { return s.Env != "" || s.File != "" || len(s.Command) > 0 }
 
 func (p *parser) output(n *yaml.Node, what string) Output {
 	o := Output{Pos: posOf(n)}
@@ -259,6 +266,11 @@ func (p *parser) output(n *yaml.Node, what string) Output {
 			o.Path = p.str(v, "output path")
 		case "dest":
 			o.Dest = p.str(v, "output dest")
+			if p.err == nil {
+				if msg := CheckDest(o.Dest); msg != "" {
+					p.fail(v, "%s output dest %q %s", what, o.Dest, msg)
+				}
+			}
 		case "type":
 			o.Type = p.str(v, "output type")
 			if p.err == nil && o.Type != "file" && o.Type != "dir" {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pinline/pinline/internal/errclass"
@@ -184,6 +185,10 @@ func (p *parser) str(n *yaml.Node, what string) string {
 	}
 	if n.Tag == "!!null" {
 		p.fail(n, "%s must not be empty", what)
+		return ""
+	}
+	if strings.IndexByte(n.Value, 0) >= 0 {
+		p.fail(n, "%s must not contain a NUL byte", what)
 		return ""
 	}
 	return n.Value

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/owenrumney/go-sarif/v2/sarif"
 )
@@ -243,7 +244,7 @@ func TestCheckWaivers(t *testing.T) {
 	t.Parallel()
 	applied := writeRepo(t, map[string]string{
 		"dagger.json":          unpinnedDagger,
-		".pinline/policy.yaml": "waivers:\n  - rule: PL001\n    path: dagger.json\n    reason: upstream has no tags yet\n    expires: 2999-01-01\n",
+		".pinline/policy.yaml": "waivers:\n  - rule: PL001\n    path: dagger.json\n    reason: upstream has no tags yet\n    expires: " + inDays(30) + "\n",
 	})
 	r := pinline(t, applied, "check", "--format", "json")
 	j := decodeJSON(t, r.stdout)
@@ -265,6 +266,44 @@ func TestCheckWaivers(t *testing.T) {
 	})
 	if r := pinline(t, bad, "check"); r.code != 2 || !strings.Contains(r.stderr, ".pinline/policy.yaml:2:5") {
 		t.Errorf("waiver without reason: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+// inDays is the date n days from now (waivers expire at most 90 days after
+// the evaluation time).
+func inDays(n int) string { return time.Now().AddDate(0, 0, n).Format(time.DateOnly) }
+
+// Outside tier local the repository's own policy data is never applied and
+// is reported (PL020) in every output format; the operator's file applies
+// only from outside the repository; the expiry cap is the operator's.
+func TestCheckPolicyDataTrust(t *testing.T) {
+	t.Parallel()
+	waiver := "waivers:\n  - rule: PL001\n    path: dagger.json\n    reason: upstream has no tags yet\n    expires: " + inDays(30) + "\n"
+	repo := writeRepo(t, map[string]string{"dagger.json": unpinnedDagger, ".pinline/policy.yaml": waiver})
+	for _, format := range []string{"text", "json", "sarif", "junit"} {
+		r := pinline(t, repo, "check", "--tier", "untrusted", "--format", format)
+		if r.code != 1 || !strings.Contains(r.stdout, "PL001") || !strings.Contains(r.stdout, "PL020") ||
+			!strings.Contains(r.stdout, "ignored outside tier local") {
+			t.Errorf("%s, tier untrusted: exit %d, want 1 with PL001 and the PL020 notice\n%s%s", format, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := pinline(t, repo, "check", "--tier", "untrusted", "--policy-data", ".pinline/policy.yaml"); r.code != 2 ||
+		!strings.Contains(r.stderr, "inside the repository") {
+		t.Errorf("--policy-data inside the repository: exit %d, %s", r.code, r.stderr)
+	}
+	op := filepath.Join(t.TempDir(), "operator.yaml")
+	if err := os.WriteFile(op, []byte(waiver), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := pinline(t, repo, "check", "--tier", "untrusted", "--policy-data", op, "--format", "json"); r.code != 0 || len(decodeJSON(t, r.stdout).Waived) != 1 {
+		t.Errorf("operator policy data: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := pinline(t, repo, "check", "--waiver-max-age", "7d"); r.code != 2 || !strings.Contains(r.stderr, ".pinline/policy.yaml:2:5") ||
+		!strings.Contains(r.stderr, "more than 7d after") {
+		t.Errorf("waiver beyond --waiver-max-age: exit %d, %s", r.code, r.stderr)
+	}
+	if r := pinline(t, repo, "check", "--waiver-max-age", "soon"); r.code != 2 || !strings.Contains(r.stderr, "--waiver-max-age") {
+		t.Errorf("bad --waiver-max-age: exit %d, %s", r.code, r.stderr)
 	}
 }
 

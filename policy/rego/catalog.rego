@@ -53,6 +53,7 @@ catalog := {
 		"severity": "deny",
 		"title": "literal secret value in pinline.yaml",
 		"help": "Remove the value from the spec and rotate it; read secrets at run time with `from: {env: ...}`, `from: {file: ...}` or `from: {command: [...]}`.",
+		"nonWaivable": true,
 	},
 	"PL011": {
 		"severity": "deny",
@@ -68,11 +69,36 @@ catalog := {
 		"severity": "deny",
 		"title": "host backend outside tier local",
 		"help": "The host backend runs tasks without container isolation; use it only with --tier local.",
+		"nonWaivable": true,
 	},
 	"PL014": {
 		"severity": "deny",
 		"title": "waiver expired",
-		"help": "Fix the finding the waiver covered, or renew the waiver with a new reason and expiry date in .pinline/policy.yaml.",
+		"help": "Fix the finding the waiver covered, or renew the waiver with a new reason and expiry date in the policy data.",
+		"nonWaivable": true,
+	},
+	"PL021": {
+		"severity": "deny",
+		"title": "pinline.yaml image not pinned by digest",
+		"help": "The executor runs only images pinned by digest: write name:tag@sha256:<64 hex> (`pinline pin` resolves tags to digests).",
+		"nonWaivable": true,
+	},
+	"PL022": {
+		"severity": "deny",
+		"title": "env variable named like a secret has a literal value",
+		"help": "Move the value to secrets (read at run time from the operator's secret sources), or waive the finding if the name is not a secret.",
+	},
+	"PL020": {
+		"severity": "warn",
+		"title": "repository policy data ignored outside tier local",
+		"help": "Outside tier local the repository is data: its .pinline/policy.yaml is never applied. The operator passes waivers and allowlists with --policy-data FILE outside the repository.",
+		"nonWaivable": true,
+	},
+	"PL015": {
+		"severity": "deny",
+		"title": "secret source chosen by the repository outside tier local",
+		"help": "Remove `from:` from the secret in pinline.yaml and give the logical name a source for this tier in the operator's secrets file (`pinline run --secrets FILE` or $PINLINE_SECRETS; docs/secrets.md). Not waivable.",
+		"nonWaivable": true,
 	},
 }
 

@@ -2,15 +2,32 @@
 # dagger.lock, dagger.json and module source code.
 package pinline.gate
 
-# PL006: every image is referenced by digest.
-deny contains {"id": "PL006", "msg": msg, "pos": img.pos} if {
+# PL006: every image of the module configuration and source is referenced
+# by digest (pinline.yaml images are PL021's).
+deny contains {"id": "PL006", "msg": msg, "pos": img.pos, "ref": img.ref} if {
 	some img in input.images
-	not regex.match(`^sha256:[0-9a-f]{64}$`, img.digest)
+	img.origin != "spec"
+	not is_digest(img.digest)
 	msg := sprintf("%s image %q has no sha256 digest", [img.origin, img.ref])
 }
 
+# PL021: the images pinline itself runs (pinline.yaml) are pinned by digest;
+# not waivable, the executor never pulls a moving tag.
+deny contains {"id": "PL021", "msg": msg, "pos": img.pos, "ref": img.ref} if {
+	some img in input.images
+	img.origin == "spec"
+	not is_digest(img.digest)
+	msg := sprintf("%s: image %q is not pinned by digest (name:tag@sha256:<64 hex>)", [spec_image_what(img), img.ref])
+}
+
+default spec_image_what(_) := "defaultImage"
+
+spec_image_what(img) := sprintf("images.%s", [img.name]) if img.via == "image"
+
+spec_image_what(img) := sprintf("task %q", [img.name]) if img.via == "task"
+
 # PL007: images come from allowed registries when an allowlist is configured.
-deny contains {"id": "PL007", "msg": msg, "pos": img.pos} if {
+deny contains {"id": "PL007", "msg": msg, "pos": img.pos, "ref": img.ref} if {
 	count(input.config.registryAllowlist) > 0
 	some img in input.images
 	not registry_allowed(img)
@@ -23,7 +40,7 @@ registry_allowed(img) if {
 }
 
 # PL008: a digest without a meaningful tag hides what the image is.
-warn contains {"id": "PL008", "msg": msg, "pos": img.pos} if {
+warn contains {"id": "PL008", "msg": msg, "pos": img.pos, "ref": img.ref} if {
 	some img in input.images
 	problem := tag_problem[img.tag]
 	msg := sprintf("%s image %q %s", [img.origin, img.ref, problem])

@@ -7,13 +7,24 @@ lock := {"pos": p("dagger.lock", 5), "key": ["k"]}
 with_lock(e) := object.union(clean, {"locks": [object.union(lock, e)]})
 
 test_pl006_no_digest if {
-	inp := with_image(object.union(image, {"digest": "", "ref": "golang:1.26"}))
-	"PL006" in ids(data.pinline.gate.deny) with input as inp
+	inp := with_image(object.union(image, {"origin": "dagger.json", "digest": "", "ref": "golang:1.26"}))
+	ids(data.pinline.gate.deny) == {"PL006"} with input as inp
 }
 
 test_pl006_short_digest if {
-	inp := with_image(object.union(image, {"digest": "sha256:abc"}))
-	"PL006" in ids(data.pinline.gate.deny) with input as inp
+	inp := with_image(object.union(image, {"origin": "go", "digest": "sha256:abc"}))
+	ids(data.pinline.gate.deny) == {"PL006"} with input as inp
+}
+
+# A pinline.yaml image is PL021's (not waivable), reported once.
+test_pl021_spec_image_no_digest if {
+	inp := with_image(object.union(image, {"digest": "", "ref": "golang:1.26"}))
+	ids(data.pinline.gate.deny) == {"PL021"} with input as inp
+}
+
+test_pl021_task_image_short_digest if {
+	inp := with_image(object.union(image, {"via": "task", "name": "build", "digest": "sha256:abc"}))
+	ids(data.pinline.gate.deny) == {"PL021"} with input as inp
 }
 
 test_pl007_registry_not_allowed if {

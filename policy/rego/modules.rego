@@ -3,7 +3,7 @@
 package pinline.gate
 
 # PL001: a remote dependency, toolchain or workspace module needs a commit pin.
-deny contains {"id": "PL001", "msg": msg, "pos": dep.pos} if {
+deny contains {"id": "PL001", "msg": msg, "pos": dep.pos, "ref": dep.source} if {
 	some mod in input.modules
 	some dep in mod.dependencies
 	dep.remote.refKind != "commit"
@@ -12,7 +12,7 @@ deny contains {"id": "PL001", "msg": msg, "pos": dep.pos} if {
 }
 
 # PL002: a commit pin on a source that names a branch floats on update.
-warn contains {"id": "PL002", "msg": msg, "pos": dep.pos} if {
+warn contains {"id": "PL002", "msg": msg, "pos": dep.pos, "ref": dep.source} if {
 	some mod in input.modules
 	some dep in mod.dependencies
 	dep.remote.refKind == "branch"
@@ -20,7 +20,7 @@ warn contains {"id": "PL002", "msg": msg, "pos": dep.pos} if {
 	msg := sprintf("module %q: %s %q pins a commit of branch %q; the next update moves it", [mod.name, dep.kind, dep.source, dep.remote.ref])
 }
 
-warn contains {"id": "PL002", "msg": msg, "pos": mod.sdk.pos} if {
+warn contains {"id": "PL002", "msg": msg, "pos": mod.sdk.pos, "ref": mod.sdk.source} if {
 	some mod in input.modules
 	mod.sdk.remote.refKind == "branch"
 	is_commit(mod.sdk.pin)
@@ -28,7 +28,7 @@ warn contains {"id": "PL002", "msg": msg, "pos": mod.sdk.pos} if {
 }
 
 # PL003: module sources must come from the allowlist when one is configured.
-deny contains {"id": "PL003", "msg": msg, "pos": s.src.pos} if {
+deny contains {"id": "PL003", "msg": msg, "pos": s.src.pos, "ref": s.src.source} if {
 	count(input.config.moduleAllowlist) > 0
 	some s in remote_sources
 	not module_allowed(s.src.remote.module)
@@ -41,7 +41,7 @@ module_allowed(name) if {
 }
 
 # PL004: a remote SDK is code the engine runs; it needs a commit pin.
-deny contains {"id": "PL004", "msg": msg, "pos": mod.sdk.pos} if {
+deny contains {"id": "PL004", "msg": msg, "pos": mod.sdk.pos, "ref": mod.sdk.source} if {
 	some mod in input.modules
 	mod.sdk.remote
 	not commit_pinned(mod.sdk)

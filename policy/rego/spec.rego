@@ -1,7 +1,8 @@
 # Rules over pinline.yaml specs and the run request.
 package pinline.gate
 
-# PL010: secrets are read at run time, never written into the spec.
+# PL010: secrets are read at run time, never written into the spec (not
+# waivable: the executor refuses a literal secret whatever the waivers).
 deny contains {"id": "PL010", "msg": msg, "pos": sec.pos} if {
 	some sp in input.specs
 	some task in sp.tasks
@@ -10,7 +11,9 @@ deny contains {"id": "PL010", "msg": msg, "pos": sec.pos} if {
 	msg := sprintf("task %q: secret %q has a literal value in the spec", [task.name, sec.name])
 }
 
-deny contains {"id": "PL010", "msg": msg, "pos": task.pos} if {
+# PL022: an env variable named like a secret with a literal value (a
+# heuristic, so waivable).
+deny contains {"id": "PL022", "msg": msg, "pos": task.pos} if {
 	some sp in input.specs
 	some task in sp.tasks
 	some env in task.env
@@ -42,3 +45,20 @@ deny contains finding("PL013", msg, object.get(input.run, "pos", {})) if {
 	input.tier != "local"
 	msg := sprintf("backend host is not allowed in tier %q", [input.tier])
 }
+
+# PL015: outside tier local the repository never chooses where a secret comes
+# from: sources are the operator's (--secrets FILE). Never waivable.
+deny contains {"id": "PL015", "msg": msg, "pos": sec.pos} if {
+	input.tier != "local"
+	some sp in input.specs
+	some task in sp.tasks
+	some sec in task.secrets
+	kind := spec_secret_source(sec)
+	msg := sprintf("task %q: secret %q names its own source (from.%s); secret sources outside tier local (here %q) come only from the operator's secrets file", [task.name, sec.name, kind, input.tier])
+}
+
+spec_secret_source(sec) := "env" if sec.fromEnv != ""
+
+spec_secret_source(sec) := "file" if sec.fromFile != ""
+
+spec_secret_source(sec) := "command" if sec.fromCommand

@@ -8,12 +8,12 @@ test_pl010_literal_secret if {
 	"PL010" in ids(data.pinline.gate.deny) with input as inp
 }
 
-test_pl010_secret_named_env_literal if {
+test_pl022_secret_named_env_literal if {
 	inp := with_task(object.union(task, {"env": [{"name": "NPM_TOKEN", "literal": true}]}))
-	"PL010" in ids(data.pinline.gate.deny) with input as inp
+	ids(data.pinline.gate.deny) == {"PL022"} with input as inp
 }
 
-test_pl010_secret_named_env_without_value if {
+test_pl022_secret_named_env_without_value if {
 	inp := with_task(object.union(task, {"env": [{"name": "NPM_TOKEN", "literal": false}]}))
 	count(data.pinline.gate.deny) == 0 with input as inp
 }
@@ -53,4 +53,45 @@ test_pl013_dagger_backend_anywhere if {
 
 test_pl014_is_in_the_catalog if {
 	data.pinline.gate.catalog.PL014.severity == "deny"
+}
+
+spec_sourced := object.union(task, {"secrets": [object.union(task.secrets[0], {"fromEnv": "CI_TOKEN"})]})
+
+test_pl015_spec_source_outside_local if {
+	inp := object.union(with_task(spec_sourced), {"tier": "untrusted"})
+	"PL015" in ids(data.pinline.gate.deny) with input as inp
+}
+
+test_pl015_file_and_command_sources if {
+	f := object.union(task.secrets[0], {"fromEnv": "", "fromFile": "../../etc/shadow"})
+	c := object.union(task.secrets[0], {"name": "c", "fromEnv": "", "fromCommand": true})
+	inp := object.union(with_task(object.union(task, {"secrets": [f, c]})), {"tier": "trusted"})
+	count([x | some x in data.pinline.gate.deny; x.id == "PL015"]) == 2 with input as inp
+}
+
+test_pl015_spec_source_in_local_is_allowed if {
+	count(data.pinline.gate.deny) == 0 with input as with_task(spec_sourced)
+}
+
+test_pl015_logical_secret_outside_local_is_allowed if {
+	inp := object.union(with_task(task), {"tier": "untrusted"})
+	count(data.pinline.gate.deny) == 0 with input as inp
+}
+
+test_pl015_is_not_waivable if {
+	data.pinline.gate.catalog.PL015.nonWaivable
+}
+
+# PL020 is raised by pinline (not by a rule) when a repository's own policy
+# data is ignored outside tier local; no waiver may hide it.
+test_pl020_is_in_the_catalog if {
+	data.pinline.gate.catalog.PL020.severity == "warn"
+	data.pinline.gate.catalog.PL020.nonWaivable
+}
+
+test_pl010_pl013_pl021_not_waivable if {
+	data.pinline.gate.catalog.PL010.nonWaivable
+	data.pinline.gate.catalog.PL013.nonWaivable
+	data.pinline.gate.catalog.PL021.nonWaivable
+	not "nonWaivable" in object.keys(data.pinline.gate.catalog.PL022)
 }

@@ -29,7 +29,7 @@ image := {
 task := {
 	"name": "test", "pos": p("pinline.yaml", 6), "image": "go", "from": "",
 	"mounts": [{"pos": p("pinline.yaml", 8), "source": ".", "target": "/src", "resolved": ".", "readOnly": true}],
-	"secrets": [{"pos": p("pinline.yaml", 9), "name": "tok", "literal": false, "fromEnv": "CI_TOKEN", "fromFile": "", "fromCommand": false}],
+	"secrets": [{"pos": p("pinline.yaml", 9), "name": "tok", "literal": false, "fromEnv": "", "fromFile": "", "fromCommand": false}],
 	"env": [{"name": "GOFLAGS", "literal": true}],
 }
 

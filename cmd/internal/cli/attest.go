@@ -18,6 +18,7 @@ type attestOptions struct {
 	Bundle     bool
 	Output     string
 	TlogUpload bool
+	tsa        timestampOptions
 }
 
 func (o *attestOptions) AddFlags(c *cobra.Command) {
@@ -28,6 +29,7 @@ func (o *attestOptions) AddFlags(c *cobra.Command) {
 	c.Flags().BoolVar(&o.Bundle, "bundle", false, "write a sigstore bundle v0.3 instead of a DSSE envelope")
 	c.Flags().StringVarP(&o.Output, "output", "o", "", "output file (default stdout)")
 	c.Flags().BoolVar(&o.TlogUpload, "tlog-upload", false, "upload to a transparency log (not implemented: pinline signs offline)")
+	o.tsa.AddFlags(c)
 }
 
 func newAttestCmd(s *streams) *cobra.Command {
@@ -54,6 +56,8 @@ func runAttest(cmd *cobra.Command, s *streams, o *attestOptions) error {
 		return usageErr(errors.New("at least one --subject is required"))
 	case o.key.Keys[0] == "":
 		return usageErr(errors.New("--key is required"))
+	case o.tsa.Server != "" && !o.Bundle:
+		return usageErr(errors.New("--timestamp-server needs --bundle (a DSSE envelope has no place for the timestamp)"))
 	}
 	ptype, err := attest.PredicateTypeFor(o.Type)
 	if err != nil {
@@ -79,7 +83,7 @@ func runAttest(cmd *cobra.Command, s *streams, o *attestOptions) error {
 	if err != nil {
 		return err
 	}
-	env, bundle, err := attest.SignStatement(cmd.Context(), payload, signer)
+	env, bundle, err := attest.SignStatementWith(cmd.Context(), payload, signer, o.tsa.signOptions())
 	if err != nil {
 		return err
 	}
@@ -105,4 +109,20 @@ func fileSHA256(path string) (string, error) {
 		return "", fmt.Errorf("%s: %w", path, err)
 	}
 	return d, nil
+}
+
+// timestampOptions is --timestamp-server, shared by attest and run.
+type timestampOptions struct {
+	Server string
+}
+
+func (o *timestampOptions) AddFlags(c *cobra.Command) {
+	c.Flags().StringVar(&o.Server, "timestamp-server", "", "RFC 3161 timestamp authority URL: its timestamp over the signature goes into the sigstore bundle")
+}
+
+func (o *timestampOptions) signOptions() attest.SignOptions {
+	if o.Server == "" {
+		return attest.SignOptions{}
+	}
+	return attest.SignOptions{Timestamper: &attest.TSAClient{URL: o.Server}}
 }

@@ -50,6 +50,12 @@ func TestVerifyCLIExitCodes(t *testing.T) {
 	os.MkdirAll(p("broken"), 0o755)
 	write(t, p("broken/x.rego"), "package pinline.deploy\n\ndeny contains msg if {\n")
 	write(t, p("garbage.json"), "{not json")
+	// A deny rule whose builtin errors on the attestation (the tier is not
+	// a date) fails verification; it never lets the deploy pass.
+	os.MkdirAll(p("baddate"), 0o755)
+	write(t, p("baddate/d.rego"), "package pinline.deploy\ndeny contains \"too old\" if time.parse_rfc3339_ns(input.verification.tier) < input.evaluation.timeNs - 1\n")
+	os.MkdirAll(p("net"), 0o755)
+	write(t, p("net/n.rego"), "package pinline.deploy\n\ndeny contains msg if {\n\tmsg := http.send({\"method\": \"GET\", \"url\": \"http://127.0.0.1:9\"}).body\n}\n")
 	base := []string{"verify", "--key", p("pl.pub"), "--artifact", p("artifact.bin")}
 	tests := []struct {
 		name     string
@@ -69,6 +75,8 @@ func TestVerifyCLIExitCodes(t *testing.T) {
 		{"wrong type", []string{"--attestation", p("pl.intoto.json"), "--type", "cyclonedx"}, nil, 1, "unexpected predicate type"},
 		{"policy deny", []string{"--attestation", p("pl.intoto.json"), "--policy", p("deny")}, nil, 1, "not on fridays"},
 		{"policy broken", []string{"--attestation", p("pl.intoto.json"), "--policy", p("broken")}, nil, 2, "x.rego:"},
+		{"policy builtin error", []string{"--attestation", p("pl.intoto.json"), "--policy", p("baddate")}, nil, 1, "time.parse_rfc3339_ns"},
+		{"policy http.send", []string{"--attestation", p("pl.intoto.json"), "--policy", p("net")}, nil, 2, "n.rego:4:"},
 		{"garbage attestation", []string{"--attestation", p("garbage.json")}, nil, 2, "garbage.json"},
 		{"no artifact", []string{"--attestation", p("pl.intoto.json"), "--artifact", p("missing")}, nil, 2, "missing"},
 		{"bad digest", []string{"--attestation", p("pl.intoto.json"), "--digest", "md5:abc"}, nil, 2, "sha256"},

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,12 +19,40 @@ type policyOptions struct {
 	dirs []string
 	tier string
 	data string
+	gateTrustOptions
 }
+
+// policyDataHelp is the --policy-data help of check and run.
+const policyDataHelp = "operator policy data file (waivers, allowlists); outside tier local it must be outside the repository, " +
+	"and the repository's .pinline/policy.yaml is ignored (default in tier local: .pinline/policy.yaml when present)"
 
 func (o *policyOptions) AddFlags(c *cobra.Command) {
 	c.Flags().StringArrayVar(&o.dirs, "policy", nil, "directory of user Rego policies and data files (repeatable)")
 	c.Flags().StringVar(&o.tier, "tier", "", "trust tier (default $PINLINE_TIER, else local)")
-	c.Flags().StringVar(&o.data, "policy-data", "", "policy data file (default .pinline/policy.yaml when present)")
+	c.Flags().StringVar(&o.data, "policy-data", "", policyDataHelp)
+	o.gateTrustOptions.AddFlags(c)
+}
+
+// gateTrustOptions are the operator's knobs of the gate's trust rules.
+type gateTrustOptions struct {
+	waiverMaxAge string
+	allBuiltins  bool
+}
+
+func (o *gateTrustOptions) AddFlags(c *cobra.Command) {
+	c.Flags().StringVar(&o.waiverMaxAge, "waiver-max-age", policy.FormatAge(policy.DefaultWaiverMaxAge),
+		"a waiver may expire at most this long after the evaluation time (days: 90d, or a duration: 2160h)")
+	c.Flags().BoolVar(&o.allBuiltins, "policy-all-builtins", false,
+		"give policies OPA's full builtin set (http.send, net.*, opa.runtime, rand.*, time.now_ns); default: deterministic builtins only")
+}
+
+// maxAge parses --waiver-max-age (a usage error when malformed).
+func (o *gateTrustOptions) maxAge() (time.Duration, error) {
+	d, err := policy.ParseAge(o.waiverMaxAge)
+	if err != nil {
+		return 0, usageErr(fmt.Errorf("--waiver-max-age: %w", err))
+	}
+	return d, nil
 }
 
 // resolveTier applies the --tier > PINLINE_TIER > local order.
@@ -61,8 +90,16 @@ pinline.yaml and image references in Dagger module source under PATH (default .)
 and evaluates the embedded policies (docs/policies.md) plus any --policy
 directories against them. Run it at the repository root: positions are
 relative to it and host mounts must stay inside it (a single PATH outside the
-working directory is taken as the repository root instead). Policy data (allowlists,
-waivers) is read from .pinline/policy.yaml.`,
+working directory is taken as the repository root instead).
+
+Policy data (allowlists, waivers) belongs to the operator. In tier local it is
+read from .pinline/policy.yaml (or --policy-data). In every other tier the
+repository is data: its .pinline/policy.yaml is reported (PL020) and never
+applied, and --policy-data must name a file outside the repository (after
+resolving symlinks). Waivers expire at most --waiver-max-age (90d) after the
+evaluation time. Policies see only deterministic builtins (no http.send,
+net.*, opa.runtime, rand.*, time.now_ns; input.evaluation holds the time)
+unless --policy-all-builtins.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCheck(cmd, s, o, args)
 		},
@@ -75,10 +112,15 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 	if err := render.CheckFormat(o.format); err != nil {
 		return usageErr(err)
 	}
+	maxAge, err := o.policy.maxAge()
+	if err != nil {
+		return err
+	}
 	defer tuneGCForCheck()()
 	root, paths := checkRoot(args)
 	res, err := policy.Check(cmd.Context(), policy.CheckOptions{
 		Root: root, Paths: paths, Tier: o.policy.resolveTier(s), UserDirs: o.policy.dirs, ConfigFile: o.policy.data,
+		WaiverMaxAge: maxAge, AllBuiltins: o.policy.allBuiltins,
 	})
 	if err != nil {
 		return err

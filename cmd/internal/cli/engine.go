@@ -11,6 +11,6 @@ func newEngineCmd(s *streams) *cobra.Command {
 		Short: "mTLS gateway in front of Dagger engines, development certificates, endpoint probe",
 		Args:  cobra.NoArgs,
 	}
-	c.AddCommand(newEngineGatewayCmd(s), newEngineCertsCmd(s), newEngineCheckCmd(s))
+	c.AddCommand(newEngineGatewayCmd(s), newEngineCertsCmd(s), newEngineCheckCmd(s), newEngineAdminCmd(s))
 	return c
 }

@@ -75,6 +75,9 @@ func newEngineCheckCmd(s *streams) *cobra.Command {
 			if res.MTLS {
 				fmt.Fprintf(s.out, "tier      %s\nidentity  %s\nbuilder   %s\ncache     %s\ncert      sha256:%s\n",
 					res.Tier, res.Identity, res.BuilderID, res.CacheMode, res.Fingerprint)
+				if res.CacheMode == engineconfig.CacheEngineNative {
+					fmt.Fprintln(s.out, "note      engine-native TLS: the engine authorizes nobody; the tier is only requested")
+				}
 			}
 			return nil
 		},
@@ -115,13 +118,19 @@ func engineCheck(ctx context.Context, o *engineCheckOptions, cli string) (*Engin
 	}
 	d.Timeout = o.timeout
 	c, h, err := d.Dial(ctx)
+	if errors.Is(err, gateway.ErrEngineNative) {
+		// An engine's own TLS listener: the probe checks it accepts the
+		// certificate and answers HTTP/2.
+		h, err = d.Probe(ctx)
+	} else if err == nil {
+		c.Close()
+	}
 	if errors.Is(err, gateway.ErrRefused) {
 		return nil, deniedErr(err)
 	}
 	if err != nil {
 		return nil, opErr(err)
 	}
-	c.Close()
 	res.Reachable = true
 	if cli != "" {
 		tgt, err := openClient(ctx, cfg, d.Tier, time.Now())
@@ -137,6 +146,9 @@ func engineCheck(ctx context.Context, o *engineCheckOptions, cli string) (*Engin
 		}
 	}
 	res.Tier, res.Identity, res.BuilderID, res.CacheMode, res.Fingerprint = h.Tier, h.Identity, h.BuilderID, h.CacheMode, h.Fingerprint
+	if h.EngineNative {
+		res.BuilderID = NativeBuilderID
+	}
 	return res, nil
 }
 

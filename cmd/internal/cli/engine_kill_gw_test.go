@@ -97,10 +97,13 @@ func TestRunGatewayEngineKilledMidRun(t *testing.T) {
 		t.Errorf("noticing the dead engine took %s", d)
 	}
 	_, rec = onlyRun(t, sp)
-	// The SDK reconnects through the forwarder and the gateway answers
-	// backend-unavailable; without a reconnect the pipeline notices the
-	// engine went away. Both are engine errors, never a task failure.
-	named := strings.Contains(rec.Error, `backend-unavailable: no engine of tier "extra"`) ||
+	// The SDK reconnects through the forwarder, naming the session's
+	// engine, and the gateway answers session-engine-gone (or, before the
+	// session was placed, backend-unavailable); without a reconnect the
+	// pipeline notices the engine went away. All are engine errors, never
+	// a task failure.
+	named := strings.Contains(rec.Error, `session-engine-gone: engine extra-0 of tier "extra"`) ||
+		strings.Contains(rec.Error, `backend-unavailable: no engine of tier "extra"`) ||
 		strings.Contains(rec.Error, "the engine went away")
 	if rec.Status != record.StatusFailed || !named || rec.Evidence.Signed || rec.Tier != "extra" {
 		t.Errorf("record: status %q error %q signed %v tier %q", rec.Status, rec.Error, rec.Evidence.Signed, rec.Tier)

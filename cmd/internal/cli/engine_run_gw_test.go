@@ -197,7 +197,7 @@ func TestRunGatewayBehaviour(t *testing.T) {
 	})
 
 	t.Run("denied run reaches no engine", func(t *testing.T) {
-		// An image without a digest: the gate denies (PL006).
+		// An image without a digest: the gate denies (PL021).
 		sp := f.spec(t, "version: 1\nname: gwdeny\nimages:\n  bb: "+strings.Split(f.busybox, "@")[0]+
 			"\ntasks:\n  hello:\n    image: bb\n    run: [echo, x]\n")
 		code, out, e := f.run(t, "pr", sp)

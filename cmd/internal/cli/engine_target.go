@@ -29,6 +29,10 @@ type engineTarget struct {
 	// snapshots (pipeline.CacheModeSnapshot).
 	SnapshotFrom  string
 	SnapshotImage string
+	// Native is the address of an engine's own TLS listener reached
+	// without a gateway (engine-native mode: the tier is only requested
+	// and the identity was never authorized); "" otherwise.
+	Native string
 
 	fwd *gateway.Forwarder
 }
@@ -72,6 +76,10 @@ func openClient(ctx context.Context, cfg *engineconfig.Client, tier string, now 
 		return nil, opErr(err)
 	}
 	a := fwd.Announced()
+	if a.EngineNative {
+		return &engineTarget{Address: fwd.Address(), Native: d.Address, Tier: a.Tier, Identity: a.Identity,
+			Fingerprint: a.Fingerprint, CacheMode: a.CacheMode, fwd: fwd}, nil
+	}
 	return &engineTarget{Address: fwd.Address(), Gateway: d.Address, Tier: a.Tier, Identity: a.Identity,
 		Fingerprint: a.Fingerprint, BuilderID: a.BuilderID, CacheMode: a.CacheMode, SnapshotFrom: a.SnapshotFrom, SnapshotImage: a.SnapshotImage, fwd: fwd}, nil
 }
@@ -100,7 +108,19 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, cfg *engineconfi
 	// The gateway cannot reach an engine of the tier, or refused a later
 	// connection: the run fails as operational (exit 3), not as a task.
 	opts.Engine.Health = tgt.fwd.Err
-	opts.Tier, opts.BuilderID = tgt.Tier, tgt.BuilderID
+	if tgt.Native == "" {
+		opts.Engine.GatewaySession, opts.Engine.GatewayEngine = tgt.fwd.Session(), tgt.fwd.Engine
+		opts.Tier, opts.BuilderID = tgt.Tier, tgt.BuilderID
+	} else {
+		// An engine's own TLS listener: nobody checked the tier or who
+		// the certificate names; the record says so, and the builder id
+		// is one no gateway tier has.
+		opts.Engine.NativeTLS, opts.Engine.TierUnverified = tgt.Native, true
+		if tgt.Tier != "" {
+			opts.Tier = tgt.Tier
+		}
+		opts.BuilderID = NativeBuilderID
+	}
 	opts.Who.Identity, opts.Who.Fingerprint = tgt.Identity, tgt.Fingerprint
 	opts.CacheMode = pipeline.CacheModeRW
 	if tgt.SnapshotFrom != "" {
@@ -114,6 +134,10 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, cfg *engineconfi
 		}
 	}, nil
 }
+
+// NativeBuilderID is the builder id of runs on an engine's own TLS
+// listener: the engine authorized nobody, so no tier's builder id applies.
+const NativeBuilderID = "https://pinline.dev/builders/engine-native"
 
 // newDialer is the gateway dialer of cfg, asking for tier when it is set
 // (a non-empty tier overrides engine.json's).

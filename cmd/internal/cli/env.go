@@ -19,13 +19,14 @@ var (
 	EnvTier           = EnvVar{"PINLINE_TIER", "default trust tier for check and run (--tier wins)"}
 	EnvEngineConfig   = EnvVar{"PINLINE_ENGINE_CONFIG", "path of the client engine.json (--engine-config wins)"}
 	EnvNoColor        = EnvVar{"NO_COLOR", "disable colour in text output when set to any value"}
+	EnvSecrets        = EnvVar{"PINLINE_SECRETS", "operator secrets file for run: per tier, where each logical secret comes from (--secrets wins; docs/secrets.md)"}
 	EnvDaggerCLI      = EnvVar{"PINLINE_DAGGER_CLI", "dagger CLI binary (v0.19.10) run uses to open engine sessions (default: _EXPERIMENTAL_DAGGER_CLI_BIN, then dagger on PATH)"}
 	EnvDaggerCLIBin   = EnvVar{"_EXPERIMENTAL_DAGGER_CLI_BIN", "fallback for PINLINE_DAGGER_CLI (the Dagger SDK's own variable)"}
 )
 
 // envVars lists every variable, for --help.
 func envVars() []EnvVar {
-	return []EnvVar{EnvCosignPassword, EnvTier, EnvEngineConfig, EnvNoColor, EnvDaggerCLI, EnvDaggerCLIBin}
+	return []EnvVar{EnvCosignPassword, EnvTier, EnvEngineConfig, EnvSecrets, EnvNoColor, EnvDaggerCLI, EnvDaggerCLIBin}
 }
 
 // Lookup returns the variable's value from the given environment.

@@ -10,6 +10,7 @@ import (
 	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/pin"
 	"github.com/pinline/pinline/pipeline"
+	"github.com/pinline/pinline/policy"
 )
 
 // TestExitCode covers what the former per-command classifiers decided: the
@@ -29,7 +30,7 @@ func TestExitCode(t *testing.T) {
 		{"verification class", fmt.Errorf("%w: %w", attest.ErrVerificationFailed, attest.ErrSubjectMismatch), ExitDenied, false},
 		{"signature error", &attest.SignatureError{Signatures: 1, Keys: 1}, ExitDenied, false},
 		{"deploy policy deny", &attest.PolicyError{Violations: []string{"x"}}, ExitDenied, false},
-		{"deploy policy compile", &attest.PolicyCompileError{}, ExitUsage, false},
+		{"deploy policy compile", fmt.Errorf("--policy: %w", &policy.CompileError{File: "deploy.rego", Line: 1, Msg: "x"}), ExitUsage, false},
 		{"key bad input", fmt.Errorf("--key: %w: %w", attest.ErrBadInput, attest.ErrKey), ExitUsage, false},
 		{"kms", fmt.Errorf("%w: %w", attest.ErrOperational, attest.ErrKMS), ExitOperational, false},
 		{"pin input", &pin.InputError{Err: errors.New("x")}, ExitUsage, false},

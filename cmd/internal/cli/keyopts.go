@@ -21,7 +21,7 @@ func (o *keyOptions) addSignFlag(c *cobra.Command) {
 }
 
 func (o *keyOptions) addVerifyFlag(c *cobra.Command) {
-	c.Flags().StringArrayVar(&o.Keys, "key", nil, "trusted key (repeatable): public key PEM, certificate PEM or KMS URI")
+	c.Flags().StringArrayVar(&o.Keys, "key", nil, "trusted key (repeatable): public key PEM, certificate PEM (its key only; keyless evidence needs --trusted-root) or KMS URI")
 }
 
 // passwordFunc returns the password of an encrypted key: COSIGN_PASSWORD

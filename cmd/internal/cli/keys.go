@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/pinline/pinline/attest"
+	"github.com/pinline/pinline/internal/atomicfile"
 	"github.com/spf13/cobra"
 )
 
@@ -39,11 +40,15 @@ func newKeysCmd(s *streams) *cobra.Command {
 
 func runKeysGenerate(cmd *cobra.Command, s *streams, o keysGenerateOptions) error {
 	keyPath, pubPath := o.Prefix+".key", o.Prefix+".pub"
-	if !o.Force {
-		for _, p := range []string{keyPath, pubPath} {
-			if _, err := os.Stat(p); err == nil {
-				return usageErr(fmt.Errorf("%s exists; pass --force to overwrite", p))
-			}
+	// Lstat: a symlink (dangling or not) is an existing entry, never a
+	// path to write through.
+	for _, p := range []string{keyPath, pubPath} {
+		st, err := os.Lstat(p)
+		switch {
+		case err == nil && st.IsDir():
+			return usageErr(fmt.Errorf("%s is a directory", p))
+		case err == nil && !o.Force:
+			return usageErr(fmt.Errorf("%s exists; pass --force to overwrite", p))
 		}
 	}
 	priv, pub, err := attest.GenerateKeyPair(cmd.Context(), passwordFunc(s, true), o.AllowEmpty)
@@ -53,10 +58,13 @@ func runKeysGenerate(cmd *cobra.Command, s *streams, o keysGenerateOptions) erro
 		}
 		return err
 	}
-	if err := os.WriteFile(keyPath, priv, 0o600); err != nil {
+	// A new file each (temp file + rename): the mode is exactly 0600 /
+	// 0644 whatever an overwritten file had, and a symlink at the path is
+	// replaced, not followed.
+	if err := atomicfile.Write(keyPath, priv, 0o600); err != nil {
 		return opErr(err)
 	}
-	if err := os.WriteFile(pubPath, pub, 0o644); err != nil {
+	if err := atomicfile.Write(pubPath, pub, 0o644); err != nil {
 		return opErr(err)
 	}
 	fmt.Fprintf(s.errOut, "Private key written to %s\nPublic key written to %s\n", keyPath, pubPath)

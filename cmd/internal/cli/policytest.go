@@ -9,13 +9,15 @@ import (
 )
 
 type policyTestOptions struct {
-	run     string
-	verbose bool
+	run         string
+	verbose     bool
+	allBuiltins bool
 }
 
 func (o *policyTestOptions) AddFlags(c *cobra.Command) {
 	c.Flags().StringVar(&o.run, "run", "", "only run tests whose names match this regular expression")
 	c.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "print every test, not only failures")
+	c.Flags().BoolVar(&o.allBuiltins, "policy-all-builtins", false, "give the policies under test OPA's full builtin set (as check --policy-all-builtins)")
 }
 
 func newPolicyCmd(s *streams) *cobra.Command {
@@ -33,7 +35,7 @@ func newPolicyTestCmd(s *streams) *cobra.Command {
 		Use:   "test [DIR...]",
 		Short: "Run Rego unit tests (same semantics as opa test); default: the embedded policies",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rep, err := policy.RunTests(cmd.Context(), policy.TestOptions{Dirs: args, Filter: o.run})
+			rep, err := policy.RunTests(cmd.Context(), policy.TestOptions{Dirs: args, Filter: o.run, AllBuiltins: o.allBuiltins})
 			if err != nil {
 				return err
 			}

@@ -31,7 +31,10 @@ type runOptions struct {
 	backend        string
 	policyDirs     []string
 	policyData     string
+	gateTrust      gateTrustOptions
 	sbomSHA512     bool
+	tsa            timestampOptions
+	secrets        string
 }
 
 func (o *runOptions) AddFlags(c *cobra.Command) {
@@ -45,7 +48,10 @@ func (o *runOptions) AddFlags(c *cobra.Command) {
 	f.IntVar(&o.allowDelete, "allow-delete", 0, "how many existing files exporting outputs may delete")
 	f.StringVar(&o.backend, "backend", pipeline.BackendDagger, "where tasks run: dagger, or host (debugging; denied outside tier local)")
 	f.StringArrayVar(&o.policyDirs, "policy", nil, "directory of user Rego policies and data files for the gate (repeatable)")
-	f.StringVar(&o.policyData, "policy-data", "", "policy data file (default .pinline/policy.yaml when present)")
+	f.StringVar(&o.policyData, "policy-data", "", policyDataHelp)
+	o.gateTrust.AddFlags(c)
+	o.tsa.AddFlags(c)
+	f.StringVar(&o.secrets, "secrets", "", "operator secrets file: per tier, logical secret name -> {env|file|command} (default $"+EnvSecrets.Name+"; see --help)")
 	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "record SHA-512 besides SHA-256 for outputs in the SBOM (false: hash at SHA-256 speed, about twice as fast)")
 }
 
@@ -59,7 +65,26 @@ allows opens one session on the Dagger engine and runs the selected tasks (all
 when none are named, plus their dependencies) as a DAG. Everything is recorded
 in .pinline/runs/<run-id>/: run.json, decision.json, logs/<task>.log, exported
 outputs with SHA-256, and, for a succeeded run, the SBOM and (with --key) the
-signed provenance. A denied run never connects to the engine.`,
+signed provenance. A denied run never connects to the engine.
+
+Secrets: a spec names logical secrets and where they go in the container
+(env or path). Their values come from the operator's secrets file
+(--secrets FILE or $PINLINE_SECRETS), kept outside the repository:
+
+  version: 1
+  tiers:
+    untrusted:
+      npm-token: {env: PR_NPM_TOKEN}          # a variable of pinline's environment
+    trusted:
+      npm-token: {file: /etc/pinline/npm}     # a file (relative: to the secrets file)
+      deploy: {command: [fetch-secret, deploy]} # stdout of a command (minimal environment)
+
+Outside tier local that file is the only source: a spec's own from: is
+denied by PL015 (never waivable). In tier local a spec's from: is honoured:
+env (never COSIGN_*, PINLINE_* or cloud credentials), a file inside the
+repository or $HOME (no symlink or .. out of them), a command run with
+PATH, HOME, USER and locale only. Outputs are written under the run
+directory only (dest relative, no ..).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd.Context(), s, o, args)
 		},
@@ -84,16 +109,33 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		LookupEnv: s.env,
 		HostEnv:   os.Environ(),
 	}
+	opts.Home, _ = s.env("HOME")
 	if opts.Tier == "" {
 		opts.Tier, _ = EnvTier.Lookup(s.env)
 	}
 	if opts.Tier == "" {
 		opts.Tier = "local"
 	}
+	if p := secretsPath(s, o.secrets); p != "" {
+		sf, err := spec.LoadSecretsFile(p)
+		if err != nil {
+			return usageErr(err)
+		}
+		opts.Secrets = sf
+	}
 	opts.BuilderID = "https://pinline.dev/builders/" + opts.Tier
-	// The gate: the executor's own rules and the policies of pinline check.
-	opts.Gate = pipeline.Gates{pipeline.BuiltinGate{}, pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData}}
+	// The gate: the policies of pinline check, whose catalogue holds the
+	// executor's own rules (not waivable).
+	maxAge, err := o.gateTrust.maxAge()
+	if err != nil {
+		return err
+	}
+	opts.Gate = pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
+	if o.tsa.Server != "" && o.key == "" {
+		return usageErr(errors.New("--timestamp-server needs --key (it timestamps the provenance signature)"))
+	}
 	if o.key != "" {
 		// Load the key before anything runs: a run asked to sign must
 		// never end up succeeded and unsigned.
@@ -101,7 +143,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		if err != nil {
 			return err
 		}
-		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version}
+		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version, Sign: o.tsa.signOptions()}
 	}
 	if o.backend != pipeline.BackendHost {
 		eng, cfg, err := runEngine(s, o)
@@ -128,6 +170,16 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		}
 	}
 	return err // pipeline classes its errors (internal/errclass)
+}
+
+// secretsPath is the operator secrets file: the flag, else
+// $PINLINE_SECRETS ("" when neither is set).
+func secretsPath(s *streams, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	p, _ := EnvSecrets.Lookup(s.env)
+	return p
 }
 
 // runEngine loads engine.json (returned for viaGateway) and resolves the

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinline/pinline/internal/sigstoretest"
 	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/record"
 )
@@ -48,7 +49,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"unknown task", good, []string{"nope"}, ExitUsage, `unknown task "nope"`},
 		{"bad backend", good, []string{"--backend", "vm"}, ExitUsage, "unknown backend"},
 		{"denied by the gate", unpinned, nil, ExitDenied, "not pinned by digest"},
-		{"host backend outside local", good, []string{"--backend", "host", "--tier", "ci"}, ExitDenied, "pinline.exec.host_backend"},
+		{"host backend outside local", good, []string{"--backend", "host", "--tier", "ci"}, ExitDenied, "PL013"},
 		{"unreachable engine", good, nil, ExitOperational, "engine error"},
 		{"missing signing key", good, []string{"--key", "/nonexistent/cosign.key"}, ExitUsage, "cannot load key"},
 	}
@@ -177,7 +178,14 @@ tasks:
 	if code, out, errOut := runCLICtx(context.Background(), env, "keys", "generate", "--output-key-prefix", prefix); code != 0 {
 		t.Fatalf("keys generate: %d %s %s", code, out, errOut)
 	}
-	code, out, errOut := runCLICtx(context.Background(), env, "run", "-f", spec, "--engine-config", eng, "--key", prefix+".key")
+	// The provenance bundle gets an RFC 3161 timestamp from a TSA on
+	// 127.0.0.1.
+	tsa := sigstoretest.NewTSA(t)
+	chain := filepath.Join(dir, "tsa.pem")
+	if err := os.WriteFile(chain, tsa.Chain(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLICtx(context.Background(), env, "run", "-f", spec, "--engine-config", eng, "--key", prefix+".key", "--timestamp-server", tsa.URL)
 	if code != 0 {
 		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -205,6 +213,11 @@ tasks:
 	att := filepath.Join(runs[0], record.ProvenanceFile)
 	if code, out, errOut := runCLICtx(context.Background(), env, "verify", "--key", prefix+".pub", "--attestation", att, "--artifact", artifact); code != 0 {
 		t.Fatalf("verify: exit %d\n%s\n%s", code, out, errOut)
+	}
+	bundle := filepath.Join(runs[0], record.BundleFile)
+	if code, out, errOut := runCLICtx(context.Background(), env, "verify", "--key", prefix+".pub", "--attestation", bundle, "--artifact", artifact,
+		"--timestamp-certificate-chain", chain); code != 0 || !strings.Contains(out, "ok   timestamps") {
+		t.Fatalf("verify the timestamped bundle: exit %d\n%s\n%s", code, out, errOut)
 	}
 	tampered := filepath.Join(dir, "tampered")
 	if err := os.WriteFile(tampered, []byte(n+"x\n"), 0o644); err != nil {

@@ -13,11 +13,13 @@ import (
 	"strings"
 
 	"github.com/pinline/pinline/attest"
+	"github.com/pinline/pinline/policy"
 	"github.com/spf13/cobra"
 )
 
 type verifyOptions struct {
 	key          keyOptions
+	keyless      keylessOptions
 	pack         packVerifyOptions
 	Attestation  []string
 	Attestations string
@@ -26,10 +28,12 @@ type verifyOptions struct {
 	Type         string
 	BuilderID    string
 	SourceURI    string
+	SourceRef    string
 	Tier         string
 	Identity     string
 	CacheMode    string
 	Policy       string
+	AllBuiltins  bool
 	Format       string
 	Jobs         int
 }
@@ -38,17 +42,20 @@ func (o *verifyOptions) AddFlags(c *cobra.Command) {
 	o.key.addVerifyFlag(c)
 	f := c.Flags()
 	o.pack.AddFlags(f)
+	o.keyless.AddFlags(f)
 	f.StringArrayVar(&o.Attestation, "attestation", nil, "DSSE envelope, JSON lines of envelopes, or sigstore bundle (repeatable)")
 	f.StringVar(&o.Attestations, "attestations", "", "directory of attestations (*.intoto.json, *.intoto.jsonl, *.sigstore.json, *.dsse.json, *.bundle.json)")
 	f.StringArrayVar(&o.Artifacts, "artifact", nil, "artifact file that must be a subject (repeatable)")
-	f.StringArrayVar(&o.Digests, "digest", nil, "artifact digest sha256:HEX that must be a subject (repeatable)")
-	f.StringVar(&o.Type, "type", "slsaprovenance1", "expected predicate type: slsaprovenance1, cyclonedx or a URI")
-	f.StringVar(&o.BuilderID, "builder-id", "", "required runDetails.builder.id")
-	f.StringVar(&o.SourceURI, "source-uri", "", "required externalParameters.source.uri")
+	f.StringArrayVar(&o.Digests, "digest", nil, "artifact digest ALG:HEX (sha256, sha384, sha512) that must be a subject (repeatable)")
+	f.StringVar(&o.Type, "type", "slsaprovenance1", "expected predicate type: slsaprovenance1, cyclonedx, a URI, or blob (message-signature bundles, like cosign verify-blob --bundle)")
+	f.StringVar(&o.BuilderID, "builder-id", "", "required runDetails.builder.id (keyless: also the certificate's build signer; without @REF any ref)")
+	f.StringVar(&o.SourceURI, "source-uri", "", "required source: externalParameters.source.uri or .workflow.repository (keyless: also the certificate's); scheme and .git ignored")
+	f.StringVar(&o.SourceRef, "source-ref", "", "required source ref, e.g. refs/tags/v1 (externalParameters.workflow.ref and, keyless, the certificate's)")
 	f.StringVar(&o.Tier, "tier", "", "required externalParameters.tier")
 	f.StringVar(&o.Identity, "identity", "", "required gateway identity (internalParameters.gateway.identity); provenance without a gateway fails")
 	f.StringVar(&o.CacheMode, "cache-mode", "", "required gateway cache mode, strong or shared (internalParameters.gateway.cacheMode)")
-	f.StringVar(&o.Policy, "policy", "", "directory of Rego deploy policies (package pinline.deploy, rules deny)")
+	f.StringVar(&o.Policy, "policy", "", "directory of Rego deploy policies (package pinline.deploy, rules deny; deterministic builtins, input.evaluation is the time; a builtin error fails verification)")
+	f.BoolVar(&o.AllBuiltins, "policy-all-builtins", false, "give deploy policies OPA's full builtin set (http.send, net.*, opa.runtime, rand.*, time.now_ns)")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	f.IntVar(&o.Jobs, "jobs", runtime.GOMAXPROCS(0), "attestations verified in parallel")
 }
@@ -56,7 +63,7 @@ func (o *verifyOptions) AddFlags(c *cobra.Command) {
 func newVerifyCmd(s *streams) *cobra.Command {
 	var o verifyOptions
 	c := &cobra.Command{
-		Use:   "verify --key KEY (--attestation FILE (--artifact FILE... | --digest sha256:HEX) | --pack FILE.tar.gz)",
+		Use:   "verify (--key KEY | --trusted-root FILE --certificate-identity ID --certificate-oidc-issuer URL) (--attestation FILE (--artifact FILE... | --digest ALG:HEX) | --pack FILE.tar.gz)",
 		Short: "Verify signed attestations before deploy (exit 0 verified, 1 failed, 2 bad input, 3 operational)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -78,38 +85,54 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 		return nil, usageErr(errors.New("--attestation FILE or --attestations DIR is required"))
 	}
 	if len(o.Artifacts) == 0 && len(o.Digests) == 0 {
-		return nil, usageErr(errors.New("--artifact FILE or --digest sha256:HEX is required"))
+		return nil, usageErr(errors.New("--artifact FILE or --digest ALG:HEX is required"))
 	}
 	if o.CacheMode != "" && o.CacheMode != "strong" && o.CacheMode != "shared" {
 		return nil, usageErr(fmt.Errorf("unknown --cache-mode %q, valid modes are %q", o.CacheMode, []string{"strong", "shared"}))
 	}
-	ptype, err := attest.PredicateTypeFor(o.Type)
+	ptype := attest.TypeBlob
+	if o.Type != attest.TypeBlob {
+		var err error
+		if ptype, err = attest.PredicateTypeFor(o.Type); err != nil {
+			return nil, usageErr(err)
+		}
+	}
+	ref, err := o.keyless.sourceRef(o.SourceRef)
 	if err != nil {
-		return nil, usageErr(err)
-	}
-	vo := &attest.VerifyOptions{PredicateType: ptype, BuilderID: o.BuilderID, SourceURI: o.SourceURI, Tier: o.Tier,
-		Identity: o.Identity, CacheMode: o.CacheMode, Workers: o.Jobs}
-	for _, a := range o.Artifacts {
-		d, err := fileSHA256(a)
-		if err != nil {
-			return nil, usageErr(err)
-		}
-		vo.Artifacts = append(vo.Artifacts, attest.Artifact{Name: a, SHA256: d})
-	}
-	for _, d := range o.Digests {
-		hexd, err := attest.ParseDigest(d)
-		if err != nil {
-			return nil, usageErr(err)
-		}
-		vo.Artifacts = append(vo.Artifacts, attest.Artifact{Name: d, SHA256: hexd})
-	}
-	if vo.Verifiers, err = attest.LoadVerifiers(cmd.Context(), o.key.Keys); err != nil {
 		return nil, err
 	}
-	if o.Policy != "" {
-		if vo.Policy, err = attest.LoadDeployPolicy(cmd.Context(), o.Policy); err != nil {
+	vo := &attest.VerifyOptions{PredicateType: ptype, BuilderID: o.BuilderID, SourceURI: o.SourceURI, SourceRef: ref, Tier: o.Tier,
+		Identity: o.Identity, CacheMode: o.CacheMode, Workers: o.Jobs}
+	for _, d := range o.Digests {
+		alg, hexd, err := attest.ParseArtifactDigest(d)
+		if err != nil {
+			return nil, usageErr(err)
+		}
+		a := attest.Artifact{Name: d}
+		if alg == "sha256" {
+			a.SHA256 = hexd
+		} else {
+			a.Digests = map[string]string{alg: hexd}
+		}
+		vo.Artifacts = append(vo.Artifacts, a)
+	}
+	if err := o.keyless.apply(vo, cmd.ErrOrStderr()); err != nil {
+		return nil, err
+	}
+	if len(o.key.Keys) > 0 || vo.Keyless == nil {
+		if vo.Verifiers, err = attest.LoadVerifiers(cmd.Context(), o.key.Keys); err != nil {
+			if len(o.key.Keys) == 0 {
+				return nil, usageErr(errors.New("pass --key KEY (key-signed evidence) or --trusted-root FILE with --certificate-identity and --certificate-oidc-issuer (keyless evidence)"))
+			}
 			return nil, err
 		}
+	}
+	if o.Policy != "" {
+		p, err := policy.LoadDeploy(cmd.Context(), o.Policy, policy.DeployOptions{AllBuiltins: o.AllBuiltins})
+		if err != nil {
+			return nil, err
+		}
+		vo.Policy = p
 	}
 	return vo, nil
 }
@@ -169,6 +192,16 @@ func runVerify(cmd *cobra.Command, s *streams, o *verifyOptions) error {
 		}
 		atts = append(atts, a...)
 	}
+	// Artifact files are hashed with sha256 and every other algorithm the
+	// statements' subjects use.
+	extra := attest.ExtraAlgorithms(atts)
+	for _, f := range o.Artifacts {
+		a, err := attest.FileDigests(f, f, extra)
+		if err != nil {
+			return usageErr(fmt.Errorf("%s: %w", f, err))
+		}
+		vo.Artifacts = append(vo.Artifacts, a)
+	}
 	rep, verr := attest.Verify(cmd.Context(), vo, atts)
 	if o.Format == "json" {
 		if err := printJSON(s.out, rep); err != nil {
@@ -204,7 +237,7 @@ func renderVerifyText(out io.Writer, rep *attest.Report, verr error) {
 	}
 	for _, a := range rep.Artifacts {
 		if len(a.CoveredBy) > 0 {
-			fmt.Fprintf(w, "artifact %s sha256:%s is a subject of %s\n", a.Name, a.SHA256, strings.Join(a.CoveredBy, ", "))
+			fmt.Fprintf(w, "artifact %s is a subject of %s\n", artifactLabel(a.Artifact), strings.Join(a.CoveredBy, ", "))
 		}
 	}
 	if verr == nil && rep.Verified {
@@ -212,4 +245,17 @@ func renderVerifyText(out io.Writer, rep *attest.Report, verr error) {
 		return
 	}
 	fmt.Fprintf(w, "Verification failed: %v\n", verr)
+}
+
+// artifactLabel is "NAME sha256:HEX" (or the first other digest).
+func artifactLabel(a attest.Artifact) string {
+	if a.SHA256 != "" {
+		return a.Name + " sha256:" + a.SHA256
+	}
+	for _, alg := range attest.DigestAlgorithms {
+		if d := a.Digests[alg]; d != "" {
+			return a.Name + " " + alg + ":" + d
+		}
+	}
+	return a.Name
 }

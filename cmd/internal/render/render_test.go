@@ -38,12 +38,12 @@ func report(t *testing.T) Report {
 				Source: "github.com/acme/lint@main", Remote: &inventory.RemoteRef{Host: "github.com", Repo: "acme/lint", Ref: "main", RefKind: "branch"}}}}},
 		Images: []inventory.ImageRef{
 			{Pos: p("ci/main.go", 12, 14), Origin: "go", Via: "from", Ref: "alpine", Registry: "docker.io", Repository: "library/alpine"},
-			{Pos: p("pinline.yaml", 4, 7), Origin: "spec", Ref: "golang:1.26", Registry: "docker.io", Repository: "library/golang", Tag: "1.26"},
+			{Pos: p("ci/legacy.py", 4, 7), Origin: "python", Ref: "golang:1.26", Registry: "docker.io", Repository: "library/golang", Tag: "1.26"},
 		},
 	}
 	cfg, err := policy.ParseConfig(policy.ConfigPath, []byte(`waivers:
-  - {rule: PL006, path: pinline.yaml, reason: vendor image, expires: 2099-01-01}
-  - {rule: PL001, match: nothing, reason: old, expires: 2020-01-01}
+  - {rule: PL006, path: ci/legacy.py, reason: vendor image, expires: 2026-07-01}
+  - {rule: PL001, ref: nothing, reason: old, expires: 2020-01-01}
 `))
 	if err != nil {
 		t.Fatal(err)

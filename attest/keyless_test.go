@@ -1,0 +1,410 @@
+package attest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/pinline/pinline/internal/sigstoretest"
+	"github.com/pinline/pinline/policy"
+)
+
+const (
+	testRepo     = "acme/app"
+	testWorkflow = ".github/workflows/release.yml"
+	testRef      = "refs/tags/v1"
+	// testBuilder is a reusable builder workflow (slsa-github-generator style).
+	testBuilder = "https://github.com/builders/slsa/.github/workflows/builder.yml"
+)
+
+// keylessStatement is SLSA v1 provenance about "app" built by builderID.
+func keylessStatement(t testing.TB, builderID string) []byte {
+	return sigstoretest.Provenance(t, "app", sha("app"), builderID, testRepo, testWorkflow, testRef)
+}
+
+// builderIdentity is the certificate of testBuilder called by acme/app.
+func builderIdentity() sigstoretest.Identity {
+	id := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
+	id.SAN = testBuilder + "@refs/tags/v2.0.0"
+	id.BuildSignerURI = id.SAN
+	return id
+}
+
+// keylessEnv is one instance with its roots on disk.
+type keylessEnv struct {
+	ss                  *sigstoretest.Sigstore
+	root, virtualRoot   string
+	tsaChain, otherRoot string
+}
+
+func newKeylessEnv(t *testing.T) *keylessEnv {
+	t.Helper()
+	dir := t.TempDir()
+	e := &keylessEnv{ss: sigstoretest.New(t)}
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	e.root = write("trusted_root.json", e.ss.TrustedRoot())
+	e.virtualRoot = write("virtual_root.json", e.ss.VirtualRoot())
+	e.tsaChain = write("tsa.pem", e.ss.TSAChain())
+	e.otherRoot = write("other_root.json", sigstoretest.New(t).TrustedRoot())
+	return e
+}
+
+func (e *keylessEnv) keyless(t *testing.T, rootPath string, id CertificateIdentity, ignoreTlog bool) *Keyless {
+	t.Helper()
+	tm, err := LoadTrustedRoot(rootPath, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := NewKeyless(tm, rootPath, id, ignoreTlog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func mutateBundle(t *testing.T, data []byte, f func(b *protobundle.Bundle)) []byte {
+	return sigstoretest.Mutate(t, data, f)
+}
+
+// keylessCase is one vector: how it was made, how it is verified, the
+// verdict (nil = verified) and the error class.
+type keylessCase struct {
+	name       string
+	bundle     []byte
+	root       string // trusted root (default e.root)
+	id         CertificateIdentity
+	ignoreTlog bool
+	typ        string
+	artifact   string // default "app"
+	opts       func(o *VerifyOptions)
+	want       error // reason, nil = verified
+	class      error // ErrVerificationFailed or ErrBadInput
+}
+
+// keylessCases is the table the attest test and the CLI's cosign
+// differential test share.
+func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
+	ss := e.ss
+	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
+	ghID := CertificateIdentity{SubjectAlternativeName: gh.SAN, Issuer: sigstoretest.GitHubIssuer}
+	payload := keylessStatement(t, gh.SAN)
+	good := ss.SignDSSE(gh, payload, sigstoretest.Options{})
+	other := ss.SignDSSE(gh, keylessStatement(t, gh.SAN+"x"), sigstoretest.Options{})
+	otherEntries := mutateBundle(t, other, func(*protobundle.Bundle) {})
+	var swapped []byte
+	{
+		var ob protobundle.Bundle
+		_ = protojson.Unmarshal(otherEntries, &ob)
+		swapped = mutateBundle(t, good, func(b *protobundle.Bundle) { b.VerificationMaterial.TlogEntries = ob.VerificationMaterial.TlogEntries })
+	}
+	now := time.Now()
+	builder := builderIdentity()
+	evil := sigstoretest.GitHubWorkflow("mallory/tools", ".github/workflows/evil.yml", "refs/heads/main")
+	anyGitHub := CertificateIdentity{SubjectAlternativeNameRegexp: `^https://github\.com/`, Issuer: sigstoretest.GitHubIssuer}
+	builderOpts := func(o *VerifyOptions) {
+		o.BuilderID = testBuilder
+		o.SourceURI = "github.com/" + testRepo
+		o.SourceRef = testRef
+	}
+	return []keylessCase{
+		{name: "v0.3 dsse, SET and inclusion proof", bundle: good, id: ghID},
+		{name: "v0.2 dsse (certificate chain)", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{Version: "v0.2"}), id: ghID},
+		{name: "v0.1 dsse (SET only)", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{Version: "v0.1", NoProof: true}), id: ghID},
+		{name: "v0.3 dsse with RFC 3161 timestamp", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{TSA: true}), id: ghID},
+		{name: "rekor v2 entry with timestamp", bundle: ss.RekorV2DSSE("dev@example.test", payload), root: e.virtualRoot,
+			id: CertificateIdentity{SubjectAlternativeName: "dev@example.test", Issuer: "https://issuer.test"}},
+		{name: "message signature (blob)", bundle: ss.SignBlob(gh, []byte("app"), sigstoretest.Options{}), id: ghID, typ: TypeBlob},
+		{name: "github shortcut --repo", bundle: good, id: CertificateIdentity{Repo: testRepo}},
+		{name: "github shortcut --owner", bundle: good, id: CertificateIdentity{Owner: "acme"}},
+		{name: "builder, source and ref agree", bundle: ss.SignDSSE(builder, keylessStatement(t, testBuilder+"@refs/tags/v2.0.0"), sigstoretest.Options{}),
+			id: anyGitHub, opts: builderOpts},
+		{name: "no tlog, timestamp, --insecure-ignore-tlog", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{NoTlog: true, TSA: true}), id: ghID, ignoreTlog: true},
+
+		{name: "no tlog entry", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{NoTlog: true, TSA: true}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "no tlog, no timestamp, --insecure-ignore-tlog", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{NoTlog: true}), id: ghID, ignoreTlog: true, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "certificate expired at signing", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{SignedAt: now.Add(-2 * time.Hour), IntegratedAt: now.Add(-time.Hour)}),
+			id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "signed before the certificate", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{SignedAt: now.Add(-time.Minute), IntegratedAt: now.Add(-time.Hour)}),
+			id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "SET flipped", bundle: mutateBundle(t, good, func(b *protobundle.Bundle) {
+			b.VerificationMaterial.TlogEntries[0].InclusionPromise.SignedEntryTimestamp[10] ^= 1
+		}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "inclusion proof root hash wrong", bundle: mutateBundle(t, good, func(b *protobundle.Bundle) {
+			b.VerificationMaterial.TlogEntries[0].InclusionProof.RootHash[0] ^= 1
+		}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "integrated time moved", bundle: mutateBundle(t, good, func(b *protobundle.Bundle) {
+			b.VerificationMaterial.TlogEntries[0].IntegratedTime -= 30
+		}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "timestamp corrupted (log entry valid)", bundle: mutateBundle(t, ss.SignDSSE(gh, payload, sigstoretest.Options{TSA: true}), func(b *protobundle.Bundle) {
+			ts := b.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps[0].SignedTimestamp
+			ts[len(ts)-5] ^= 1
+		}), id: ghID, want: ErrTimestamp, class: ErrVerificationFailed},
+		{name: "integrated time in the future", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{SignedAt: now.Add(time.Hour), IntegratedAt: now.Add(time.Hour + time.Minute)}),
+			id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "checkpoint signature invalid", bundle: mutateBundle(t, good, func(b *protobundle.Bundle) {
+			cp := b.VerificationMaterial.TlogEntries[0].InclusionProof.Checkpoint
+			cp.Envelope = strings.Replace(cp.Envelope, "\n\u2014 ", "\n\u2014 x", 1)
+			i := strings.LastIndex(cp.Envelope, " ")
+			sig := []byte(cp.Envelope[i+1:])
+			sig[len(sig)/2] ^= 1
+			cp.Envelope = cp.Envelope[:i+1] + string(sig)
+		}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "timestamp outside the certificate's validity", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{SignedAt: now.Add(-2 * time.Hour), IntegratedAt: now.Add(-2*time.Hour + time.Minute), TSA: true}),
+			id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "rekor v2 entry without timestamp", bundle: mutateBundle(t, ss.RekorV2DSSE("dev@example.test", payload), func(b *protobundle.Bundle) {
+			b.VerificationMaterial.TimestampVerificationData = nil
+		}), root: e.virtualRoot, id: CertificateIdentity{SubjectAlternativeName: "dev@example.test", Issuer: "https://issuer.test"}, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "dsse signature flipped", bundle: mutateBundle(t, good, func(b *protobundle.Bundle) {
+			b.GetDsseEnvelope().Signatures[0].Sig[8] ^= 1
+		}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "message digest changed", bundle: mutateBundle(t, ss.SignBlob(gh, []byte("app"), sigstoretest.Options{}), func(b *protobundle.Bundle) {
+			b.GetMessageSignature().MessageDigest.Digest[0] ^= 1
+		}), id: ghID, typ: TypeBlob, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "hashedrekord entry swapped from another blob", bundle: func() []byte {
+			var ob protobundle.Bundle
+			_ = protojson.Unmarshal(ss.SignBlob(gh, []byte("other"), sigstoretest.Options{}), &ob)
+			return mutateBundle(t, ss.SignBlob(gh, []byte("app"), sigstoretest.Options{}), func(b *protobundle.Bundle) {
+				b.VerificationMaterial.TlogEntries = ob.VerificationMaterial.TlogEntries
+			})
+		}(), id: ghID, typ: TypeBlob, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "log entry swapped from another bundle", bundle: swapped, id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "payload changed after signing", bundle: mutateBundle(t, good, func(b *protobundle.Bundle) {
+			b.GetDsseEnvelope().Payload = bytes.Replace(b.GetDsseEnvelope().Payload, []byte(testRef), []byte("refs/tags/v9"), 1)
+		}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "certificate without SCT", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{NoSCT: true}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "untrusted CA (other root)", bundle: good, root: e.otherRoot, id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "wrong identity", bundle: good, id: CertificateIdentity{SubjectAlternativeName: evil.SAN, Issuer: sigstoretest.GitHubIssuer},
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "wrong issuer", bundle: good, id: CertificateIdentity{SubjectAlternativeName: gh.SAN, Issuer: "https://accounts.example.test"},
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "github shortcut, other owner", bundle: ss.SignDSSE(evil, payload, sigstoretest.Options{}), id: CertificateIdentity{Owner: "acme"},
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "unrelated workflow claims the builder", bundle: ss.SignDSSE(evil, keylessStatement(t, testBuilder+"@refs/tags/v2.0.0"), sigstoretest.Options{}),
+			id: anyGitHub, opts: builderOpts, want: ErrBuilderID, class: ErrVerificationFailed},
+		{name: "certificate and payload disagree on the ref", bundle: ss.SignDSSE(builder, bytes.Replace(keylessStatement(t, testBuilder+"@refs/tags/v2.0.0"), []byte(testRef), []byte("refs/heads/dev"), 1), sigstoretest.Options{}),
+			id: anyGitHub, opts: builderOpts, want: ErrSourceRef, class: ErrVerificationFailed},
+		{name: "message signature, other blob", bundle: ss.SignBlob(gh, []byte("other"), sigstoretest.Options{}), id: ghID, typ: TypeBlob, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "message signature as provenance", bundle: ss.SignBlob(gh, []byte("app"), sigstoretest.Options{}), id: ghID, want: ErrPredicateType, class: ErrVerificationFailed},
+		{name: "attestation as blob", bundle: good, id: ghID, typ: TypeBlob, want: ErrPredicateType, class: ErrVerificationFailed},
+		{name: "slsa-github-generator v1 envelope with cert (no log entry offline)", bundle: ss.Envelope(gh, payload), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+	}
+}
+
+func TestKeylessVerification(t *testing.T) {
+	t.Parallel()
+	e := newKeylessEnv(t)
+	for _, c := range keylessCases(t, e) {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			root := c.root
+			if root == "" {
+				root = e.root
+			}
+			atts, err := ParseAttestations(c.name, c.bundle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			art := c.artifact
+			if art == "" {
+				art = "app"
+			}
+			o := &VerifyOptions{Keyless: e.keyless(t, root, c.id, c.ignoreTlog), PredicateType: c.typ, Artifacts: []Artifact{{Name: art, SHA256: sha(art)}}}
+			if c.opts != nil {
+				c.opts(o)
+			}
+			rep, err := Verify(context.Background(), o, atts)
+			if c.want == nil {
+				if err != nil {
+					t.Fatalf("want verified, got %v", err)
+				}
+				r := rep.Attestations[0]
+				if r.Certificate == nil || len(r.Timestamps) == 0 {
+					t.Fatalf("verified keyless result without certificate or signing time: %+v", r)
+				}
+				if !c.ignoreTlog && (len(r.LogEntries) == 0 || !r.LogEntries[0].Verified) {
+					t.Fatalf("no verified log entry: %+v", r.LogEntries)
+				}
+				return
+			}
+			if !errors.Is(err, c.want) || !errors.Is(err, c.class) {
+				t.Fatalf("want %v (%v), got %v", c.want, c.class, err)
+			}
+		})
+	}
+}
+
+// TestKeylessNeedsTrustedRoot: keyless evidence with only --key (even the
+// bundle's own leaf certificate) is refused as bad input, whatever its log
+// entry says; the message names what is missing.
+func TestKeylessNeedsTrustedRoot(t *testing.T) {
+	t.Parallel()
+	e := newKeylessEnv(t)
+	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
+	b := e.ss.SignDSSE(gh, keylessStatement(t, gh.SAN), sigstoretest.Options{})
+	atts, err := ParseAttestations("b.sigstore.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newTestKey(t, "unrelated")
+	_, err = Verify(context.Background(), &VerifyOptions{Verifiers: []Verifier{k.verifier}, Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}, atts)
+	if !errors.Is(err, ErrKeyless) || !errors.Is(err, ErrBadInput) {
+		t.Fatalf("got %v", err)
+	}
+	if want := "pass --trusted-root and --certificate-identity"; !bytes.Contains([]byte(err.Error()), []byte(want)) {
+		t.Fatalf("error does not say what is missing: %v", err)
+	}
+}
+
+func TestKeylessIdentityRequired(t *testing.T) {
+	t.Parallel()
+	e := newKeylessEnv(t)
+	tm, err := LoadTrustedRoot(e.root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []CertificateIdentity{{}, {SubjectAlternativeName: "x"}, {Issuer: "y"}, {SubjectAlternativeNameRegexp: "(", Issuer: "y"}, {Repo: "noslash"}} {
+		if _, err := NewKeyless(tm, "r", id, false); !errors.Is(err, ErrBadInput) || !errors.Is(err, ErrKeyless) {
+			t.Errorf("%+v: got %v", id, err)
+		}
+	}
+	if _, err := LoadTrustedRoot(filepath.Join(t.TempDir(), "missing.json"), ""); !errors.Is(err, ErrBadInput) {
+		t.Errorf("missing root: %v", err)
+	}
+	if tm, err := LoadTrustedRoot(e.root, e.tsaChain); err != nil || len(tm.TimestampingAuthorities()) != 2 {
+		t.Errorf("root and TSA chain: %v", err)
+	}
+	if _, err := LoadTrustedRoot("", e.root); !errors.Is(err, ErrBadInput) {
+		t.Errorf("a JSON file as TSA chain: %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	_ = os.WriteFile(bad, []byte(`{"mediaType":"nope"}`), 0o644)
+	if _, err := LoadTrustedRoot(bad, ""); !errors.Is(err, ErrBadInput) {
+		t.Errorf("bad root: %v", err)
+	}
+}
+
+// TestKeylessPolicyInput: the deploy policy sees only verified facts: the
+// verified log entries with their integrated time, the certificate's
+// identity, the verified timestamps; key-signed evidence has none.
+func TestKeylessPolicyInput(t *testing.T) {
+	t.Parallel()
+	e := newKeylessEnv(t)
+	ctx := context.Background()
+	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
+	b := e.ss.SignDSSE(gh, keylessStatement(t, gh.SAN), sigstoretest.Options{TSA: true})
+	atts, err := ParseAttestations("b.sigstore.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := policy.LoadDeploy(ctx, writePolicy(t, `package pinline.deploy
+deny contains "not keyless" if not input.verification.keyless
+deny contains "no verified log entry" if count([e | some e in input.verification.tlogEntries; e.verified; e.integratedTime != ""]) == 0
+deny contains "wrong repository" if input.verification.certificate.sourceRepositoryURI != "https://github.com/acme/app"
+deny contains "wrong signer" if input.verification.certificate.subjectAlternativeName != "`+gh.SAN+`"
+deny contains "no TSA time" if count([t | some t in input.verification.timestamps; t.type == "TimestampAuthority"]) == 0
+`), policy.DeployOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Policy: p,
+		Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
+	if _, err := Verify(ctx, o, atts); err != nil {
+		t.Fatalf("policy on verified facts: %v", err)
+	}
+	// The negative control: the same facts deny when the policy says so.
+	if o.Policy, err = policy.LoadDeploy(ctx, writePolicy(t, `package pinline.deploy
+deny contains "acme" if input.verification.certificate.sourceRepositoryOwnerURI == "https://github.com/acme"
+`), policy.DeployOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(ctx, o, atts); !errors.Is(err, ErrPolicyDenied) {
+		t.Fatalf("policy on the certificate owner: %v", err)
+	}
+	r := &Result{}
+	in := PolicyInput(&atts[0], r, o) // nothing verified yet: no facts
+	v := in["verification"].(map[string]any)
+	if v["certificate"] != nil || len(v["tlogEntries"].([]any)) != 0 || len(v["timestamps"].([]any)) != 0 || v["keyless"] != false {
+		t.Fatalf("unverified facts reached the policy input: %+v", v)
+	}
+}
+
+// TestKeylessJSONLines: JSON lines of keyless bundles verify each line.
+func TestKeylessJSONLines(t *testing.T) {
+	t.Parallel()
+	e := newKeylessEnv(t)
+	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
+	st := keylessStatement(t, gh.SAN)
+	lines := bytes.Join([][]byte{e.ss.SignDSSE(gh, st, sigstoretest.Options{}), e.ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.2"}), nil}, []byte("\n"))
+	atts, err := ParseAttestations("b.sigstore.jsonl", lines)
+	if err != nil || len(atts) != 2 {
+		t.Fatalf("%d attestations, %v", len(atts), err)
+	}
+	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
+	rep, err := Verify(context.Background(), o, atts)
+	if err != nil || len(rep.Artifacts[0].CoveredBy) != 2 {
+		t.Fatalf("%v %+v", err, rep.Artifacts)
+	}
+}
+
+// TestKeylessOnlyRejectsKeySigned: with keyless verification only, a
+// key-signed attestation fails (the conformance suite's
+// managed-key-and-client-identity case).
+func TestKeylessOnlyRejectsKeySigned(t *testing.T) {
+	t.Parallel()
+	e := newKeylessEnv(t)
+	k := newTestKey(t, "k")
+	_, b := signedProvenance(t, k, sampleDescription(time.Unix(0, 0)))
+	atts, err := ParseAttestations("k.sigstore.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
+	if _, err := Verify(context.Background(), o, atts); !errors.Is(err, ErrSignatureMismatch) || !errors.Is(err, ErrVerificationFailed) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestKeylessListsOnlyVerifiedEntries: sigstore-go accepts a bundle when
+// one entry verifies and skips the others; only verified entries reach the
+// result and the policy input.
+func TestKeylessListsOnlyVerifiedEntries(t *testing.T) {
+	t.Parallel()
+	e := newKeylessEnv(t)
+	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
+	st := keylessStatement(t, gh.SAN)
+	good := e.ss.SignDSSE(gh, st, sigstoretest.Options{})
+	b := mutateBundle(t, good, func(b *protobundle.Bundle) {
+		bad := proto.Clone(b.VerificationMaterial.TlogEntries[0]).(*protorekor.TransparencyLogEntry)
+		bad.LogIndex++
+		bad.InclusionPromise.SignedEntryTimestamp[10] ^= 1
+		b.VerificationMaterial.TlogEntries = append(b.VerificationMaterial.TlogEntries, bad)
+	})
+	atts, err := ParseAttestations("b.sigstore.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
+	rep, err := Verify(context.Background(), o, atts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Attestations[0].LogEntries; len(got) != 1 || !got[0].Verified {
+		t.Fatalf("log entries %+v, want only the verified one", got)
+	}
+}

@@ -1,0 +1,243 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+
+	"github.com/pinline/pinline/internal/sigstoretest"
+)
+
+// keylessVector is one generated keyless bundle and the verdict both
+// pinline and cosign must reach.
+type keylessVector struct {
+	name   string
+	bundle []byte
+	blob   bool     // message signature (cosign verify-blob)
+	root   string   // trusted root file name (default trusted_root.json)
+	flags  []string // identity flags (default the good workflow's)
+	ok     bool
+	code   int // pinline's exit code when !ok
+	// cosignFlags are extra flags cosign v2.6.5 needs for the same check.
+	cosignFlags []string
+	// cosignDiffers says why cosign v2.6.5 reaches the other verdict.
+	cosignDiffers string
+}
+
+const (
+	kRepo = "acme/app"
+	kPath = ".github/workflows/release.yml"
+	kRef  = "refs/tags/v1"
+)
+
+// keylessVectors writes the trusted roots and the artifact into dir and
+// returns the vectors.
+func keylessVectors(t *testing.T, dir string) []keylessVector {
+	t.Helper()
+	ss := sigstoretest.New(t)
+	write(t, filepath.Join(dir, "trusted_root.json"), string(ss.TrustedRoot()))
+	write(t, filepath.Join(dir, "virtual_root.json"), string(ss.VirtualRoot()))
+	write(t, filepath.Join(dir, "other_root.json"), string(sigstoretest.New(t).TrustedRoot()))
+	write(t, filepath.Join(dir, "app"), "app contents\n")
+	sum := sha256.Sum256([]byte("app contents\n"))
+	gh := sigstoretest.GitHubWorkflow(kRepo, kPath, kRef)
+	evil := sigstoretest.GitHubWorkflow("mallory/tools", ".github/workflows/evil.yml", "refs/heads/main")
+	st := sigstoretest.Provenance(t, "app", hex.EncodeToString(sum[:]), gh.SAN, kRepo, kPath, kRef)
+	good := ss.SignDSSE(gh, st, sigstoretest.Options{})
+	other := ss.SignDSSE(gh, sigstoretest.Provenance(t, "app", hex.EncodeToString(sum[:]), gh.SAN+"x", kRepo, kPath, kRef), sigstoretest.Options{})
+	var otherEntries *protobundle.Bundle
+	sigstoretest.Mutate(t, other, func(b *protobundle.Bundle) { otherEntries = b })
+	now := time.Now()
+	return []keylessVector{
+		{name: "valid v0.3", bundle: good, ok: true},
+		{name: "valid v0.2", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.2"}), ok: true},
+		{name: "valid v0.1", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.1", NoProof: true}), ok: true},
+		{name: "valid with timestamp", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{TSA: true}), ok: true},
+		{name: "valid message signature", bundle: ss.SignBlob(gh, []byte("app contents\n"), sigstoretest.Options{}), blob: true, ok: true},
+		{name: "valid rekor v2", bundle: ss.RekorV2DSSE("dev@example.test", st), root: "virtual_root.json",
+			flags: []string{"--certificate-identity", "dev@example.test", "--certificate-oidc-issuer", "https://issuer.test"}, ok: true,
+			// Rekor v2 entries carry no integrated time: cosign counts the
+			// RFC 3161 timestamp only when told to (pinline always does).
+			// VirtualSigstore embeds no SCT and its root lists no CT log:
+			// pinline then requires none, cosign must be told.
+			cosignFlags: []string{"--use-signed-timestamps", "--insecure-ignore-sct"}},
+		{name: "log entry swapped from another bundle", bundle: sigstoretest.Mutate(t, good, func(b *protobundle.Bundle) {
+			b.VerificationMaterial.TlogEntries = otherEntries.VerificationMaterial.TlogEntries
+		}), code: 1},
+		{name: "certificate expired at signing", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{SignedAt: now.Add(-2 * time.Hour), IntegratedAt: now.Add(-time.Hour)}), code: 1},
+		{name: "wrong identity", bundle: good, flags: []string{"--certificate-identity", evil.SAN, "--certificate-oidc-issuer", sigstoretest.GitHubIssuer}, code: 1},
+		{name: "wrong issuer", bundle: good, flags: []string{"--certificate-identity", gh.SAN, "--certificate-oidc-issuer", "https://accounts.example.test"}, code: 1},
+		{name: "SET flipped", bundle: sigstoretest.Mutate(t, good, func(b *protobundle.Bundle) {
+			b.VerificationMaterial.TlogEntries[0].InclusionPromise.SignedEntryTimestamp[10] ^= 1
+		}), code: 1},
+		{name: "inclusion proof wrong", bundle: sigstoretest.Mutate(t, good, func(b *protobundle.Bundle) {
+			b.VerificationMaterial.TlogEntries[0].InclusionProof.RootHash[0] ^= 1
+		}), code: 1},
+		{name: "missing tlog entry", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{NoTlog: true, TSA: true}), code: 1},
+		{name: "no SCT", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{NoSCT: true}), code: 1},
+		{name: "untrusted root", bundle: good, root: "other_root.json", code: 1},
+		{name: "payload changed", bundle: sigstoretest.Mutate(t, good, func(b *protobundle.Bundle) {
+			b.GetDsseEnvelope().Payload = []byte(strings.Replace(string(b.GetDsseEnvelope().Payload), kRef, "refs/tags/v9", 1))
+		}), code: 1},
+		{name: "timestamp corrupted, log entry valid", bundle: sigstoretest.Mutate(t, ss.SignDSSE(gh, st, sigstoretest.Options{TSA: true}), func(b *protobundle.Bundle) {
+			ts := b.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps[0].SignedTimestamp
+			ts[len(ts)-5] ^= 1
+		}), code: 1, cosignDiffers: "cosign (sigstore-go) skips a timestamp that does not verify when the log entry gives the signing time; pinline requires every timestamp present to verify"},
+		{name: "integrated time in the future", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{SignedAt: now.Add(time.Hour), IntegratedAt: now.Add(time.Hour + time.Minute)}), code: 1,
+			cosignDiffers: "sigstore-go accepts a log integrated time in the future inside the certificate's validity; pinline rejects signing times more than 5 minutes ahead"},
+		{name: "timestamp outside the certificate's validity", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{SignedAt: now.Add(-2 * time.Hour), IntegratedAt: now.Add(-2*time.Hour + time.Minute), TSA: true}), code: 1,
+			// cosign ignores RFC 3161 timestamps unless told to use them.
+			cosignFlags: []string{"--use-signed-timestamps"}},
+		{name: "dsse signature flipped", bundle: sigstoretest.Mutate(t, good, func(b *protobundle.Bundle) { b.GetDsseEnvelope().Signatures[0].Sig[8] ^= 1 }), code: 1},
+		{name: "message digest changed", bundle: sigstoretest.Mutate(t, ss.SignBlob(gh, []byte("app contents\n"), sigstoretest.Options{}), func(b *protobundle.Bundle) {
+			b.GetMessageSignature().MessageDigest.Digest[0] ^= 1
+		}), blob: true, code: 1,
+			cosignDiffers: "cosign verify-blob hashes the artifact itself and ignores the bundle's messageDigest; pinline (sigstore-go) requires it to match (the conformance suite's message-digest-mismatch_fail)"},
+		{name: "message signature of another blob", bundle: ss.SignBlob(gh, []byte("other\n"), sigstoretest.Options{}), blob: true, code: 1},
+	}
+}
+
+func (v *keylessVector) files(t *testing.T, dir string) (bundle, root string, flags []string) {
+	bundle = filepath.Join(dir, strings.ReplaceAll(v.name, " ", "_")+".sigstore.json")
+	if err := os.WriteFile(bundle, v.bundle, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root = v.root
+	if root == "" {
+		root = "trusted_root.json"
+	}
+	flags = v.flags
+	if flags == nil {
+		flags = []string{"--certificate-identity", sigstoretest.GitHubWorkflow(kRepo, kPath, kRef).SAN, "--certificate-oidc-issuer", sigstoretest.GitHubIssuer}
+	}
+	return bundle, filepath.Join(dir, root), flags
+}
+
+func TestVerifyKeylessCLI(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, v := range keylessVectors(t, dir) {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			bundle, root, flags := v.files(t, dir)
+			args := append([]string{"verify", "--attestation", bundle, "--artifact", filepath.Join(dir, "app"), "--trusted-root", root}, flags...)
+			if v.blob {
+				args = append(args, "--type", "blob")
+			}
+			code, out, errOut := runCLI(t, args...)
+			want := 0
+			if !v.ok {
+				want = v.code
+			}
+			if code != want {
+				t.Fatalf("exit %d, want %d\n%s%s", code, want, out, errOut)
+			}
+		})
+	}
+}
+
+// TestVerifyKeylessCLIUsage: keyless evidence without the keyless flags,
+// or a trusted root without an identity, is exit 2 with what is missing.
+func TestVerifyKeylessCLIUsage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	vs := keylessVectors(t, dir)
+	bundle, root, _ := vs[0].files(t, dir)
+	pub := filepath.Join(fixture(t), "pl.pub")
+	art := filepath.Join(dir, "app")
+	for name, c := range map[string]struct {
+		args []string
+		want string
+	}{
+		"key only":            {[]string{"--key", pub}, "pass --trusted-root and --certificate-identity"},
+		"nothing":             {nil, "--trusted-root FILE with --certificate-identity"},
+		"root, no identity":   {[]string{"--trusted-root", root}, "--certificate-identity"},
+		"root, no issuer":     {[]string{"--trusted-root", root, "--certificate-identity", "x"}, "--certificate-oidc-issuer"},
+		"identity, no root":   {[]string{"--certificate-identity", "x", "--certificate-oidc-issuer", "y"}, "--trusted-root"},
+		"not a trusted root":  {[]string{"--trusted-root", pub, "--certificate-identity", "x", "--certificate-oidc-issuer", "y"}, "not a sigstore trusted root"},
+		"tag and branch both": {[]string{"--trusted-root", root, "--repo", kRepo, "--source-tag", "v1", "--source-branch", "main"}, "exclusive"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"verify", "--attestation", bundle, "--artifact", art}, c.args...)
+			code, out, errOut := runCLI(t, args...)
+			if code != 2 || !strings.Contains(out+errOut, c.want) {
+				t.Fatalf("exit %d, want 2 with %q\n%s%s", code, c.want, out, errOut)
+			}
+		})
+	}
+	// --insecure-ignore-tlog is announced.
+	_, _, errOut := runCLI(t, "verify", "--attestation", bundle, "--artifact", art, "--trusted-root", root, "--repo", kRepo, "--insecure-ignore-tlog")
+	if !strings.Contains(errOut, "WARNING: --insecure-ignore-tlog") {
+		t.Fatalf("no warning for --insecure-ignore-tlog:\n%s", errOut)
+	}
+}
+
+// TestVerifyKeylessSLSAProfile: slsa-verifier's flags on a builder's
+// bundle; an unrelated workflow claiming the builder fails.
+func TestVerifyKeylessSLSAProfile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ss := sigstoretest.New(t)
+	root := filepath.Join(dir, "trusted_root.json")
+	write(t, root, string(ss.TrustedRoot()))
+	write(t, filepath.Join(dir, "app"), "app\n")
+	sum := sha256.Sum256([]byte("app\n"))
+	const builder = "https://github.com/builders/slsa/.github/workflows/builder.yml"
+	id := sigstoretest.GitHubWorkflow(kRepo, kPath, kRef)
+	id.SAN, id.BuildSignerURI = builder+"@refs/tags/v2.0.0", builder+"@refs/tags/v2.0.0"
+	evil := sigstoretest.GitHubWorkflow("mallory/tools", ".github/workflows/evil.yml", "refs/heads/main")
+	st := sigstoretest.Provenance(t, "app", hex.EncodeToString(sum[:]), builder+"@refs/tags/v2.0.0", kRepo, kPath, kRef)
+	write(t, filepath.Join(dir, "good.sigstore.json"), string(ss.SignDSSE(id, st, sigstoretest.Options{})))
+	write(t, filepath.Join(dir, "evil.sigstore.json"), string(ss.SignDSSE(evil, st, sigstoretest.Options{})))
+	base := []string{"verify", "--artifact", filepath.Join(dir, "app"), "--trusted-root", root, "--builder-id", builder,
+		"--certificate-identity-regexp", `^https://github\.com/`, "--certificate-oidc-issuer", sigstoretest.GitHubIssuer,
+		"--source-uri", "github.com/" + kRepo, "--source-tag", "v1"}
+	if code, out, e := runCLI(t, append(base, "--attestation", filepath.Join(dir, "good.sigstore.json"))...); code != 0 {
+		t.Fatalf("builder bundle: exit %d\n%s%s", code, out, e)
+	}
+	if code, out, _ := runCLI(t, append(base, "--attestation", filepath.Join(dir, "evil.sigstore.json"))...); code != 1 || !strings.Contains(out, "builder id does not match") {
+		t.Fatalf("unrelated workflow: exit %d\n%s", code, out)
+	}
+	if code, out, _ := runCLI(t, append(base[:len(base)-1], "v9", "--attestation", filepath.Join(dir, "good.sigstore.json"))...); code != 1 || !strings.Contains(out, "source ref does not match") {
+		t.Fatalf("other tag: exit %d\n%s", code, out)
+	}
+}
+
+// TestCosignKeylessDifferential runs cosign v2.6.5 on the same vectors:
+// both accept the valid ones and reject every tampered one.
+func TestCosignKeylessDifferential(t *testing.T) {
+	t.Parallel()
+	bin := cosignBin(t)
+	dir := t.TempDir()
+	for _, v := range keylessVectors(t, dir) {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			bundle, root, flags := v.files(t, dir)
+			args := []string{"verify-blob-attestation", "--type", "slsaprovenance1"}
+			if v.blob {
+				args = []string{"verify-blob"}
+			}
+			args = append(append(args, "--bundle", bundle, "--new-bundle-format", "--trusted-root", root), v.cosignFlags...)
+			args = append(append(args, flags...), filepath.Join(dir, "app"))
+			out, err := cosign(t, bin, dir, args...)
+			cosignOK := err == nil
+			if v.cosignDiffers != "" {
+				if cosignOK == v.ok {
+					t.Fatalf("cosign now agrees (verdict %v); drop cosignDiffers:\n%s", cosignOK, out)
+				}
+				t.Logf("known difference: %s", v.cosignDiffers)
+				return
+			}
+			if cosignOK != v.ok {
+				t.Fatalf("cosign verdict %v, want %v:\n%s", cosignOK, v.ok, out)
+			}
+		})
+	}
+}
