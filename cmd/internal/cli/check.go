@@ -4,13 +4,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pinline/pinline/cmd/internal/render"
+	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/policy"
 )
 
@@ -117,7 +116,7 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 		return err
 	}
 	defer tuneGCForCheck()()
-	root, paths := checkRoot(args)
+	root, paths := inventory.RepositoryRoot(args)
 	res, err := policy.Check(cmd.Context(), policy.CheckOptions{
 		Root: root, Paths: paths, Tier: o.policy.resolveTier(s), UserDirs: o.policy.dirs, ConfigFile: o.policy.data,
 		WaiverMaxAge: maxAge, AllBuiltins: o.policy.allBuiltins,
@@ -146,28 +145,4 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 		return silentExit(ExitDenied)
 	}
 	return nil
-}
-
-// checkRoot decides the repository root. It is the working directory,
-// unless the only PATH is a directory outside it (pinline check ../other):
-// then that directory is the root, so that positions and mount checks are
-// relative to the repository being checked.
-func checkRoot(args []string) (string, []string) {
-	if len(args) != 1 {
-		return ".", args
-	}
-	st, err := os.Stat(args[0])
-	if err != nil || !st.IsDir() {
-		return ".", args
-	}
-	wd, err1 := filepath.Abs(".")
-	dir, err2 := filepath.Abs(args[0])
-	if err1 != nil || err2 != nil {
-		return ".", args
-	}
-	rel, err := filepath.Rel(wd, dir)
-	if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return ".", args
-	}
-	return args[0], nil
 }

@@ -66,23 +66,3 @@ func TestResolveTier(t *testing.T) {
 		t.Errorf("default tier = %q", got)
 	}
 }
-
-func TestCheckRoot(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		args  []string
-		root  string
-		paths []string
-	}{
-		{nil, ".", nil},
-		{[]string{"."}, ".", []string{"."}},
-		{[]string{"testdata-nonexistent"}, ".", []string{"testdata-nonexistent"}},
-		{[]string{"../../../testdata/repos/clean"}, "../../../testdata/repos/clean", nil},
-		{[]string{"../../../testdata/repos/clean", "."}, ".", []string{"../../../testdata/repos/clean", "."}},
-	} {
-		root, paths := checkRoot(tc.args)
-		if root != tc.root || fmt.Sprint(paths) != fmt.Sprint(tc.paths) {
-			t.Errorf("checkRoot(%q) = %q, %q; want %q, %q", tc.args, root, paths, tc.root, tc.paths)
-		}
-	}
-}

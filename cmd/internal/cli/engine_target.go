@@ -119,7 +119,7 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, cfg *engineconfi
 		if tgt.Tier != "" {
 			opts.Tier = tgt.Tier
 		}
-		opts.BuilderID = NativeBuilderID
+		opts.BuilderID = pipeline.NativeBuilderID
 	}
 	opts.Who.Identity, opts.Who.Fingerprint = tgt.Identity, tgt.Fingerprint
 	opts.CacheMode = pipeline.CacheModeRW
@@ -134,10 +134,6 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, cfg *engineconfi
 		}
 	}, nil
 }
-
-// NativeBuilderID is the builder id of runs on an engine's own TLS
-// listener: the engine authorized nobody, so no tier's builder id applies.
-const NativeBuilderID = "https://pinline.dev/builders/engine-native"
 
 // newDialer is the gateway dialer of cfg, asking for tier when it is set
 // (a non-empty tier overrides engine.json's).

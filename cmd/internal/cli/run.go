@@ -123,7 +123,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		}
 		opts.Secrets = sf
 	}
-	opts.BuilderID = "https://pinline.dev/builders/" + opts.Tier
+	opts.BuilderID = pipeline.BuilderID(opts.Tier)
 	// The gate: the policies of pinline check, whose catalogue holds the
 	// executor's own rules (not waivable).
 	maxAge, err := o.gateTrust.maxAge()
