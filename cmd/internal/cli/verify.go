@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 
 	"github.com/pinline/pinline/attest"
@@ -137,38 +134,18 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 	return vo, nil
 }
 
+// attestationFiles is --attestation FILE... followed by what
+// attest.FindAttestations finds under --attestations DIR.
 func (o *verifyOptions) attestationFiles() ([]string, error) {
 	files := append([]string(nil), o.Attestation...)
 	if o.Attestations == "" {
 		return files, nil
 	}
-	var found []string
-	err := filepath.WalkDir(o.Attestations, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && isAttestationName(d.Name()) {
-			found = append(found, p)
-		}
-		return nil
-	})
+	found, err := attest.FindAttestations(o.Attestations)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, err
 	}
-	if len(found) == 0 {
-		return nil, usageErr(fmt.Errorf("%s: no attestation files", o.Attestations))
-	}
-	sort.Strings(found)
 	return append(files, found...), nil
-}
-
-func isAttestationName(n string) bool {
-	for _, suf := range []string{".intoto.json", ".intoto.jsonl", ".sigstore.json", ".dsse.json", ".bundle.json"} {
-		if strings.HasSuffix(n, suf) {
-			return true
-		}
-	}
-	return false
 }
 
 func runVerify(cmd *cobra.Command, s *streams, o *verifyOptions) error {
