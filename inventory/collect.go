@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/pinline/pinline/spec"
@@ -28,6 +29,13 @@ type Options struct {
 	// MaxFileSize is the largest file read (default 16 MiB); a larger
 	// file is a *ParseError, never silently skipped.
 	MaxFileSize int64
+	// Env selects a workspace environment overlay (dagger.toml
+	// [env.<name>], Dagger's --env); a name no workspace defines is a
+	// *ParseError.
+	Env string
+	// UserConfig is the user-level Dagger config whose workspace
+	// overrides are reported in Inventory.UserOverrides; nil for none.
+	UserConfig *UserConfigFile
 }
 
 // skipDirs are never descended into.
@@ -85,6 +93,16 @@ func Collect(ctx context.Context, opts Options) (*Inventory, error) {
 		return nil, err
 	}
 	merge(inv, res)
+	if opts.Env != "" {
+		if err := applyEnv(inv, opts.Env); err != nil {
+			return nil, err
+		}
+	}
+	if u := opts.UserConfig; u != nil {
+		if inv.UserOverrides, err = ParseUserConfig(u.Name, u.Data); err != nil {
+			return nil, err
+		}
+	}
 	srcIdx := moduleSourceIndex(inv.Modules)
 	var scan []job
 	for _, j := range sources {
@@ -97,6 +115,7 @@ func Collect(ctx context.Context, opts Options) (*Inventory, error) {
 		return nil, err
 	}
 	merge(inv, res)
+	resolveAcrossFiles(inv, res, srcIdx)
 	sortInventory(inv)
 	return inv, nil
 }
@@ -109,6 +128,8 @@ type result struct {
 	specs      []SpecFile
 	images     []ImageRef
 	unresolved []Unresolved
+	goInfo     *goFileInfo  // Go: what other files of the package may resolve
+	srcInfo    *srcFileInfo // Python, TypeScript: likewise for the module
 	err        error
 }
 
@@ -200,13 +221,34 @@ func parseData(j job, data []byte) (r result) {
 		r.specs = []SpecFile{{Path: j.rel, Spec: s}}
 		r.images, r.err = specImages(j.rel, s)
 	case kindGo:
-		r.images, r.unresolved, r.err = ScanGo(j.rel, data)
+		r.images, r.unresolved, r.goInfo, r.err = scanGo(j.rel, data)
 	case kindPython:
-		r.images, r.unresolved, r.err = ScanPython(j.rel, data)
+		r.images, r.unresolved, r.srcInfo, r.err = scanPython(j.rel, data)
 	case kindTS:
-		r.images, r.unresolved, r.err = ScanTypeScript(j.rel, data)
+		r.images, r.unresolved, r.srcInfo, r.err = scanTypeScript(j.rel, data)
+	}
+	if j.kind >= kindGo {
+		r = unparsedSource(r, j.kind)
 	}
 	return r
+}
+
+// unparsedSource turns a module source file that does not parse into an
+// Unresolved entry (PL012) instead of rejecting the repository: the
+// engine cannot build or run code that does not parse, so nothing in it
+// runs, but the gate says that it could not look inside.
+func unparsedSource(r result, kind int) result {
+	var pe *ParseError
+	if r.err == nil || !errors.As(r.err, &pe) {
+		return r
+	}
+	origin := map[int]string{kindGo: "go", kindPython: "python", kindTS: "typescript"}[kind]
+	line, col := pe.Line, pe.Column
+	if line == 0 {
+		line, col = 1, 1
+	}
+	return result{file: r.file, unresolved: []Unresolved{{Pos: Position{File: pe.File, Line: line, Column: col},
+		Origin: origin, Expr: "(file)", Reason: "the file does not parse (" + pe.Msg + "): image references in it cannot be checked"}}}
 }
 
 // readFile reads abs into buf (grown as needed), failing for files over
@@ -255,4 +297,69 @@ func merge(inv *Inventory, res []result) {
 		inv.Images = append(inv.Images, r.images...)
 		inv.Unresolved = append(inv.Unresolved, r.unresolved...)
 	}
+}
+
+// applyEnv applies the environment overlay env to every workspace that
+// defines it; no workspace defining it is an error, as in Dagger.
+func applyEnv(inv *Inventory, env string) error {
+	found := false
+	first := ""
+	for i := range inv.Modules {
+		m := &inv.Modules[i]
+		if !IsWorkspace(m.Format) {
+			continue
+		}
+		if first == "" {
+			first = m.Pos.File
+		}
+		ok, err := m.ApplyEnv(env)
+		if err != nil {
+			return err
+		}
+		found = found || ok
+	}
+	if !found {
+		defined := "no envs defined"
+		if names := EnvNames(inv.Modules); len(names) > 0 {
+			defined = "defined envs: " + strings.Join(names, ", ")
+		}
+		if first == "" {
+			return &ParseError{File: "dagger.toml", Msg: "workspace env " + quote(env) + " needs a dagger.toml workspace, and there is none"}
+		}
+		return &ParseError{File: first, Msg: "workspace env " + quote(env) + " is not defined (" + defined + ")"}
+	}
+	inv.Env = env
+	return nil
+}
+
+// resolveAcrossFiles resolves the Go From arguments that name constants
+// of another file of the same package; the constants so used are not
+// reported again at their definition.
+func resolveAcrossFiles(inv *Inventory, res []result, idx sourceIndex) {
+	files := map[string]*goFileInfo{}
+	src := map[string]*srcFileInfo{}
+	for _, r := range res {
+		if r.goInfo != nil && r.err == nil {
+			files[r.file] = r.goInfo
+		}
+		if r.srcInfo != nil && r.err == nil {
+			src[r.file] = r.srcInfo
+		}
+	}
+	if len(files) == 0 && len(src) == 0 {
+		return
+	}
+	imgs, un, used := resolveGoPackages(files)
+	simgs, sun, sused := resolveSrcModules(src, idx.owner)
+	imgs, un = append(imgs, simgs...), append(un, sun...)
+	for p := range sused {
+		used[p] = true
+	}
+	if len(used) > 0 {
+		inv.Images = slices.DeleteFunc(inv.Images, func(im ImageRef) bool {
+			return im.Via == "const" && im.Literal == nil && used[im.Pos]
+		})
+	}
+	inv.Images = append(inv.Images, imgs...)
+	inv.Unresolved = append(inv.Unresolved, un...)
 }

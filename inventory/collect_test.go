@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -181,5 +182,136 @@ func TestCollectSpecErrorsAreTyped(t *testing.T) {
 	var pe *ParseError
 	if !errors.As(err, &pe) || pe.Line != 3 || !strings.Contains(pe.Msg, "invalid repository component") {
 		t.Errorf("error = %v", err)
+	}
+}
+
+// TestCollectUnparsableSource: a module source file that does not parse
+// (real repositories have them) is an Unresolved entry at the error, not
+// a rejected repository; the other files of the module are still scanned.
+func TestCollectUnparsableSource(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"dagger.json": `{"name": "m", "sdk": {"source": "go"}}`,
+		"main.go":     "package main\n\nfunc f() {\n\tx := g(func() {\n\t})\n\t}, nil,\n}\n",
+		"ok.go":       "package main\n\nfunc h() { dag.Container().From(\"alpine:3.20\") }\n",
+		"broken.py":   "s = 'open\n",
+	}
+	for n, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv, err := Collect(context.Background(), Options{Root: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Images) != 1 || inv.Images[0].Ref != "alpine:3.20" {
+		t.Errorf("images = %+v", inv.Images)
+	}
+	var got []string
+	for _, u := range inv.Unresolved {
+		got = append(got, fmt.Sprintf("%s:%d %s %s", u.Pos.File, u.Pos.Line, u.Origin, u.Expr))
+		if !strings.Contains(u.Reason, "does not parse") {
+			t.Errorf("reason %q", u.Reason)
+		}
+	}
+	if d := cmp.Diff([]string{"broken.py:1 python (file)", "main.go:6 go (file)"}, got); d != "" {
+		t.Errorf("unresolved (-want +got):\n%s", d)
+	}
+}
+
+// TestCollectGoConstantsAcrossFiles: From arguments naming constants of
+// another file of the same package are resolved and reported once, at the
+// use, naming where the parts come from; a name defined in two files, or
+// in another package, stays unresolved.
+func TestCollectGoConstantsAcrossFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	d := "sha256:" + strings.Repeat("c", 64)
+	files := map[string]string{
+		"dagger.json": `{"name": "m", "sdk": {"source": "go"}}`,
+		"consts.go":   "package main\n\nconst (\n\tgoImage = \"golang:1.22\"\n\trepo = \"postgres\"\n\tpgDigest = \"" + d + "\"\n\tdup = \"a:1\"\n)\n",
+		"other.go":    "package main\n\nconst dup = \"b:2\"\n",
+		"main.go": "package main\n\nfunc f() {\n\tdag.Container().From(goImage)\n\tdag.Container().From(repo + \":16@\" + pgDigest)\n" +
+			"\tdag.Container().From(dup)\n\tdag.Container().From(missing)\n}\n",
+		"sub/x.go": "package sub\n\nconst goImage = \"evil:1\"\n",
+	}
+	for n, c := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv, err := Collect(context.Background(), Options{Root: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, im := range inv.Images {
+		lit := ""
+		if im.Literal != nil {
+			lit = fmt.Sprintf(" literal %s:%d", im.Literal.File, im.Literal.Line)
+		}
+		got = append(got, fmt.Sprintf("%s:%d %s [%s]%s", im.Pos.File, im.Pos.Line, im.Ref, im.Name, lit))
+	}
+	for _, u := range inv.Unresolved {
+		got = append(got, fmt.Sprintf("? %s:%d %s", u.Pos.File, u.Pos.Line, u.Expr))
+	}
+	want := []string{
+		"main.go:4 golang:1.22 [goImage (consts.go:4)] literal consts.go:4",
+		"main.go:5 postgres:16@" + d + " [repo (consts.go:5) + pgDigest (consts.go:6)]",
+		"sub/x.go:3 evil:1 [goImage]",
+		"? main.go:6 dup",
+		"? main.go:7 missing",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestCollectSourceConstantsAcrossFiles: Python and TypeScript from
+// arguments naming a constant of another file of the module (imported
+// from it) are resolved, once, at the use.
+func TestCollectSourceConstantsAcrossFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"py/dagger.json":     `{"name": "p", "sdk": {"source": "python"}}`,
+		"py/src/m/consts.py": "BASE_IMAGE = \"python:3.13-slim\"\n",
+		"py/src/m/main.py":   "from .consts import BASE_IMAGE\n\ndef f():\n    return dag.container().from_(BASE_IMAGE)\n",
+		"ts/dagger.json":     `{"name": "t", "sdk": {"source": "typescript"}}`,
+		"ts/src/consts.ts":   "export const NODE = \"node:22-alpine\"\n",
+		"ts/src/index.ts":    "import { NODE } from \"./consts\"\nexport function f() { return dag.container().from(NODE) }\n",
+		"ts/src/unknown.ts":  "export function g() { return dag.container().from(OTHER) }\n",
+	}
+	for n, c := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv, err := Collect(context.Background(), Options{Root: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, im := range inv.Images {
+		got = append(got, fmt.Sprintf("%s:%d %s [%s]", im.Pos.File, im.Pos.Line, im.Ref, im.Name))
+	}
+	for _, u := range inv.Unresolved {
+		got = append(got, fmt.Sprintf("? %s:%d %s", u.Pos.File, u.Pos.Line, u.Expr))
+	}
+	want := []string{
+		"py/src/m/main.py:4 python:3.13-slim [BASE_IMAGE (py/src/m/consts.py:1)]",
+		"ts/src/index.ts:2 node:22-alpine [NODE (ts/src/consts.ts:1)]",
+		"? ts/src/unknown.ts:1 OTHER",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

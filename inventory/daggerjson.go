@@ -31,10 +31,15 @@ func ParseDaggerJSON(file string, data []byte) (*Module, []ImageRef, error) {
 	m := &Module{Format: "dagger.json", Dir: path.Dir(file), Dependencies: []Dependency{},
 		Pos: Position{File: file, Line: root.line, Column: root.col}}
 	var images []ImageRef
+	m.DuplicateKeys = duplicateKeys(file, root, "", nil)
+	last := make(map[string]int, len(root.keys))
+	for i, k := range root.keys {
+		last[k.name] = i
+	}
 	for i, k := range root.keys {
 		v := root.vals[i]
-		if v.kind == 'z' {
-			continue
+		if v.kind == 'z' || last[k.name] != i {
+			continue // the last of duplicate keys wins, as in encoding/json
 		}
 		switch k.name {
 		case "name":
@@ -195,4 +200,30 @@ func (d *jdecoder) dep(n *jnode, kind string) Dependency {
 	}
 	d.fail(n, "%s entry must be a string or an object, not %s", kind, n.typeName())
 	return Dependency{}
+}
+
+// duplicateKeys lists every key that an object of the tree repeats, at
+// the later occurrence (the one that wins), with its JSON path.
+func duplicateKeys(file string, n *jnode, path string, out []DuplicateKey) []DuplicateKey {
+	switch n.kind {
+	case 'o':
+		seen := make(map[string]jkey, len(n.keys))
+		for i, k := range n.keys {
+			p := k.name
+			if path != "" {
+				p = path + "." + k.name
+			}
+			if f, dup := seen[k.name]; dup {
+				out = append(out, DuplicateKey{Pos: Position{File: file, Line: k.line, Column: k.col}, Key: p,
+					First: Position{File: file, Line: f.line, Column: f.col}})
+			}
+			seen[k.name] = k
+			out = duplicateKeys(file, n.vals[i], p, out)
+		}
+	case 'a':
+		for i, v := range n.vals {
+			out = duplicateKeys(file, v, sprintf("%s[%d]", path, i), out)
+		}
+	}
+	return out
 }

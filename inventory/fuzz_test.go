@@ -77,6 +77,7 @@ func FuzzDaggerJSON(f *testing.F) {
 
 func FuzzLock(f *testing.F) {
 	addFiles(f, "testdata/corpus/dagger-lock-and-toml/*.lock")
+	addFiles(f, "testdata/lock/*.lock")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		entries, imgs, err := ParseLock("f", data)
 		checkErr(t, data, err)
@@ -86,9 +87,16 @@ func FuzzLock(f *testing.F) {
 				t.Fatal("entry without key")
 			}
 		}
+		floating := map[int]bool{}
+		for _, e := range entries {
+			floating[e.Pos.Line] = e.Floating
+		}
 		for _, i := range imgs {
-			if i.Digest == "" {
-				t.Fatal("oci-sha image without digest")
+			if i.Digest == "" && !floating[i.Pos.Line] {
+				t.Fatal("pinned lock image without digest")
+			}
+			if _, err := ParseImageRef(i.Ref); err != nil {
+				t.Fatalf("lock image %q does not parse: %v", i.Ref, err)
 			}
 		}
 	})
@@ -96,6 +104,8 @@ func FuzzLock(f *testing.F) {
 
 func FuzzModuleTOML(f *testing.F) {
 	addFiles(f, "testdata/corpus/dagger-lock-and-toml/*.toml")
+	addFiles(f, "testdata/repos/workspace/dagger.toml")
+	addFiles(f, "testdata/userconfig.toml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ParseModuleTOML("f", data)
 		checkErr(t, data, err)
@@ -110,6 +120,20 @@ func FuzzModuleTOML(f *testing.F) {
 			for _, d := range m.Dependencies {
 				checkPos(t, data, d.Pos)
 			}
+			for _, e := range m.Envs {
+				checkPos(t, data, e.Pos)
+				for _, d := range e.Modules {
+					checkPos(t, data, d.Pos)
+				}
+				if _, err := m.ApplyEnv(e.Name); err != nil {
+					checkErr(t, data, err)
+				}
+			}
+		}
+		ov, err := ParseUserConfig("f", data)
+		checkErr(t, data, err)
+		for _, o := range ov {
+			checkPos(t, data, o.Pos)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 )
 
@@ -156,13 +157,27 @@ func validComponent(c string) bool {
 // reference that names a tag or a digest. It filters out enum values
 // ("alpine"), versions ("1.22") and push targets without a tag, which
 // appear in +default pragmas and parameter defaults.
+//
+// Strings that are not image references by context are not images
+// either: a bare digest (fooImageDigest = "sha256:...", which parses as
+// repository "sha256" with a tag) and a version pinned to a digest
+// ("11.6.3@sha256:...", the version half of name + ":" + version).
 func LooksLikeImage(s string) bool {
+	if strings.HasPrefix(s, "sha256:") {
+		return false
+	}
 	n, err := ParseImageRef(s)
 	if err != nil {
 		return false
 	}
+	if reVersionName.MatchString(strings.TrimPrefix(n.Repository, "library/")) && n.Registry == DefaultRegistry {
+		return false
+	}
 	return n.Tag != "" || n.Digest != ""
 }
+
+// reVersionName matches a repository name that is a version number.
+var reVersionName = regexp.MustCompile(`^v?[0-9]+(?:\.[0-9]+)*(?:[-+_][0-9a-z.]+)?$`)
 
 // newImageRef builds an ImageRef from a raw reference. It returns false
 // when the reference does not parse.

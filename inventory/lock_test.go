@@ -1,9 +1,103 @@
 package inventory
 
 import (
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
+
+// TestParseLockGolden parses lockfiles of every format (version 2 as
+// Dagger writes it, version 1 with policies, the workspace-beta kinds) and
+// compares entries and images with testdata/lock/<name>.json (-update
+// rewrites).
+func TestParseLockGolden(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("testdata/lock/*.lock")
+	if len(files) < 3 {
+		t.Fatalf("lock goldens missing: %v", files)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries, imgs, err := ParseLock("dagger.lock", data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		got, _ := json.MarshalIndent(map[string]any{"entries": entries, "images": imgs}, "", "  ")
+		got = append(got, '\n')
+		golden := strings.TrimSuffix(f, ".lock") + ".json"
+		if *update {
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(string(want), string(got)); d != "" {
+			t.Errorf("%s differs from %s (-want +got):\n%s", f, golden, d)
+		}
+	}
+}
+
+func TestParseLockFloating(t *testing.T) {
+	t.Parallel()
+	floating := map[string][]string{
+		"v2.lock":   {"registry.example.invalid/tools/lint:latest", "https://github.com/example/tagged"},
+		"v1.lock":   {"docker.io/library/nginx:1.27", "https://github.com/example/mod"},
+		"beta.lock": {"github.com/example/tagonly"},
+	}
+	for name, want := range floating {
+		data, err := os.ReadFile(filepath.Join("testdata/lock", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries, _, err := ParseLock("dagger.lock", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range entries {
+			if e.Floating {
+				got = append(got, e.Key[0])
+			}
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%s floating entries (-want +got):\n%s", name, d)
+		}
+	}
+}
+
+func TestLockGitPin(t *testing.T) {
+	t.Parallel()
+	c := strings.Repeat("ab", 20)
+	tests := []struct {
+		e                      LockEntry
+		remote, selector, want string
+	}{
+		{LockEntry{Kind: "git.ref", Key: []string{"https://github.com/a/b.git", "refs/tags/v1"}, Value: c}, "github.com/a/b", "refs/tags/v1", c},
+		{LockEntry{Kind: "git.head", Key: []string{"https://github.com/a/b"}, Value: c}, "github.com/a/b", "HEAD", c},
+		{LockEntry{Kind: "git.branch", Key: []string{"ssh://git@github.com/a/b", "main"}, Value: c}, "github.com/a/b", "refs/heads/main", c},
+		{LockEntry{Kind: "git.tag", Key: []string{"https://github.com/a/b/", "v2"}, Value: c}, "github.com/a/b", "refs/tags/v2", c},
+		{LockEntry{Kind: "git-sha", Key: []string{"github.com/a/b", "refs/heads/x"}, Value: c}, "github.com/a/b", "refs/heads/x", c},
+		{LockEntry{Kind: "git.ref", Key: []string{"https://github.com/a/b", "main"}, Value: "main"}, "", "", ""},
+		{LockEntry{Kind: "container.from", Key: []string{"alpine", "linux/amd64"}, Value: c}, "", "", ""},
+	}
+	for _, tt := range tests {
+		r, s, got, ok := tt.e.GitPin()
+		if r != tt.remote || s != tt.selector || got != tt.want || ok != (tt.want != "") {
+			t.Errorf("%+v: GitPin() = %q %q %q %v", tt.e, r, s, got, ok)
+		}
+	}
+}
 
 func TestParseLockCorpus(t *testing.T) {
 	t.Parallel()
@@ -11,7 +105,7 @@ func TestParseLockCorpus(t *testing.T) {
 		file                                 string
 		entries, floating, images, withParam int
 	}{
-		{"kpenfound__greetings-api__dagger.lock", 31, 8, 8, 2},
+		{"kpenfound__greetings-api__dagger.lock", 31, 0, 8, 2},
 		{"DensoSVIC__carla__dagger.lock", 3, 0, 3, 0},
 	}
 	for _, tt := range tests {
@@ -63,14 +157,20 @@ func TestParseLockErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"", `dagger.lock:1:1: dagger.lock has no [["version","2"]] header`},
 		{"# only a comment\n", `dagger.lock:1:1: dagger.lock has no [["version","2"]] header`},
-		{"[[\"version\",\"3\"]]\n", "dagger.lock:1:13: unsupported dagger.lock version 3 (want 2)"},
+		{"[[\"version\",\"3\"]]\n", "dagger.lock:1:13: unsupported dagger.lock version 3 (want 1 or 2)"},
 		{"[\"\",\"oci-sha\",[\"x\"],\"y\"]\n", `dagger.lock:1:1: dagger.lock must start with [["version","2"]]`},
-		{h + "[\"\",\"oci-sha\",[\"x\"]]\n", "dagger.lock:2:1: lock entry must be a 4-element array [scope, kind, key, value]"},
-		{h + "[\"\",\"npm-sha\",[\"x\"],\"y\"]\n", `dagger.lock:2:5: unknown lock entry kind "npm-sha"`},
-		{h + "[\"\",\"git-sha\",\"x\",\"y\"]\n", "dagger.lock:2:15: lock entry key must be a non-empty array"},
-		{h + "[\"\",\"git-sha\",[\"x\"],1]\n", "dagger.lock:2:21: lock entry value must be a string"},
-		{h + "[\"\",\"git-sha\",[1],\"y\"]\n", "dagger.lock:2:16: lock entry key elements must be strings or [name, value] pairs"},
-		{h + "[\"\",\"oci-sha\",[\"alpine:3\"],\"sha256:abc\"]\n", `dagger.lock:2:28: oci-sha entry: digest "sha256:abc" is not sha256 with lower-case hex`},
+		{h + "[\"\",\"oci-sha\",[\"x\"]]\n", "dagger.lock:2:1: lock entry must be a 4-element array [namespace, operation, inputs, value]"},
+		{"[[\"version\",\"1\"]]\n[\"\",\"git.ref\",[\"x\",\"y\"],\"z\"]\n", "dagger.lock:2:1: version 1 lock entry must be a 5-element array [namespace, operation, inputs, value, policy]"},
+		{"[[\"version\",\"1\"]]\n[\"\",\"git.ref\",[\"x\",\"y\"],\"z\",\"always\"]\n", `dagger.lock:2:29: lock entry policy must be "pin" or "float"`},
+		{h + "[\"\",\"\",[\"x\"],\"y\"]\n", "dagger.lock:2:5: lock entry operation must be a non-empty string"},
+		{h + "[1,\"git.ref\",[\"x\"],\"y\"]\n", "dagger.lock:2:2: lock entry namespace must be a string"},
+		{h + "[\"\",\"git-sha\",\"x\",\"y\"]\n", "dagger.lock:2:15: lock entry inputs must be an array"},
+		{h + "[\"\",\"git.ref\",[],\"y\"]\n", "dagger.lock:2:15: git.ref entry needs the remote as its first input"},
+		{h + "[\"\",\"container.from\",[],\"y\"]\n", "dagger.lock:2:22: container.from entry needs the image reference as its first input"},
+		{h + "[\"\",\"git-sha\",[\"x\"],1]\n", "dagger.lock:2:21: lock entry value must be a string or a {sha, ref} object"},
+		{h + "[\"\",\"git.ref\",[\"x\",\"y\"],{\"ref\":\"m\"}]\n", "dagger.lock:2:25: lock entry value object must be {\"sha\": string, \"ref\": string}"},
+		{h + "[\"\",\"git-sha\",[{\"a\":1}],\"y\"]\n", "dagger.lock:2:16: lock entry inputs must not hold objects (their order is undefined)"},
+		{h + "[\"\",\"container.from\",[\"Alpine:3\",\"linux/amd64\"],\"sha256:abc\"]\n", `dagger.lock:2:22: container.from entry: invalid repository component "Alpine"`},
 		{h + "\n[\"\",\"git-sha\",[\"x\"],\"y\"\n", "dagger.lock:3:24: invalid JSON: unexpected end of input"},
 	}
 	for _, tt := range tests {

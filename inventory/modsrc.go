@@ -18,7 +18,7 @@ type sourceIndex struct {
 func moduleSourceIndex(mods []Module) sourceIndex {
 	idx := sourceIndex{moduleDirs: map[string]bool{}, sourceDirs: map[string]bool{}}
 	for _, m := range mods {
-		if m.Format == "config.toml" {
+		if IsWorkspace(m.Format) {
 			continue // a workspace, not a module
 		}
 		idx.moduleDirs[m.Dir] = true
@@ -146,5 +146,19 @@ func sortInventory(inv *Inventory) {
 	}
 	if inv.Unresolved == nil {
 		inv.Unresolved = []Unresolved{}
+	}
+}
+
+// owner returns the module source directory that owns file ("" when none).
+func (idx sourceIndex) owner(file string) string {
+	dir := path.Dir(file)
+	for {
+		if idx.sourceDirs[dir] {
+			return dir
+		}
+		if dir == "." || dir == "/" || dir == ".." || idx.moduleDirs[dir] {
+			return ""
+		}
+		dir = path.Dir(dir)
 	}
 }

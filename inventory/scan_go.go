@@ -8,6 +8,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -19,6 +20,12 @@ type goConst struct {
 	defs  int // definitions and assignments; more than one is ambiguous
 	ok    bool
 	used  bool
+	// vals are the values of every definition and assignment; opaque is
+	// set when one of them is not an expression (a parameter, a tuple
+	// assignment). A variable assigned constants on every branch has the
+	// possible values of vals.
+	vals   []ast.Expr
+	opaque bool
 }
 
 // ScanGo finds container image references in Go module source:
@@ -28,6 +35,19 @@ type goConst struct {
 // Arguments that cannot be resolved statically are reported as
 // Unresolved. A syntax error is a *ParseError.
 func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
+	imgs, un, info, err := scanGo(file, data)
+	if info != nil {
+		for _, d := range info.deferred {
+			un = append(un, d.un)
+		}
+		slices.SortStableFunc(un, func(a, b Unresolved) int { return cmpPos(a.Pos, b.Pos) })
+	}
+	return imgs, un, err
+}
+
+// scanGo is ScanGo keeping apart what other files of the package may
+// resolve (Collect resolves it with resolveGoPackages).
+func scanGo(file string, data []byte) ([]ImageRef, []Unresolved, *goFileInfo, error) {
 	fset := token.NewFileSet()
 	mode := parser.SkipObjectResolution
 	if bytes.Contains(data, []byte("+default=")) {
@@ -37,10 +57,10 @@ func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 	if err != nil {
 		var list scanner.ErrorList
 		if errors.As(err, &list) && len(list) > 0 {
-			return nil, nil, &ParseError{File: file, Line: list[0].Pos.Line, Column: list[0].Pos.Column,
+			return nil, nil, nil, &ParseError{File: file, Line: list[0].Pos.Line, Column: list[0].Pos.Column,
 				Msg: "invalid Go: " + list[0].Msg}
 		}
-		return nil, nil, &ParseError{File: file, Msg: "invalid Go: " + err.Error()}
+		return nil, nil, nil, &ParseError{File: file, Msg: "invalid Go: " + err.Error()}
 	}
 	s := &goScan{file: file, fset: fset, data: data, consts: map[string]*goConst{}}
 	s.collectConsts(f)
@@ -66,7 +86,9 @@ func ScanGo(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 			}
 		}
 	}
-	return s.images, s.unresolved, nil
+	info := s.packageInfo(f)
+	info.deferred = s.deferredFrom
+	return s.images, s.unresolved, info, nil
 }
 
 type goScan struct {
@@ -85,6 +107,7 @@ type goScan struct {
 	scopes       []scope
 	images       []ImageRef
 	unresolved   []Unresolved
+	deferredFrom []goDeferred // From arguments other files may resolve
 }
 
 func (s *goScan) position(p token.Pos) Position {
@@ -120,8 +143,29 @@ func (s *goScan) collectConsts(f *ast.File) {
 		c.defs++
 		if v != nil {
 			c.pos = v.Pos()
+			c.vals = append(c.vals, v)
 		}
 		c.ok = false
+	}
+	opaque := func(id *ast.Ident) {
+		def(id, nil)
+		s.consts[id.Name].opaque = true
+	}
+	// A function parameter is never a constant, even where the function
+	// assigns it a fallback (if version == "" { version = "latest" }):
+	// names are resolved file-wide, so a parameter name counts as defined
+	// once more.
+	params := func(ft *ast.FuncType) {
+		for _, fl := range []*ast.FieldList{ft.Params, ft.Results} {
+			if fl == nil {
+				continue
+			}
+			for _, f := range fl.List {
+				for _, id := range f.Names {
+					opaque(id)
+				}
+			}
+		}
 	}
 	var values []struct {
 		id *ast.Ident
@@ -137,8 +181,10 @@ func (s *goScan) collectConsts(f *ast.File) {
 			}
 		case *ast.FuncDecl:
 			s.funcs = append(s.funcs, funcNode{n.Type, n.Body})
+			params(n.Type)
 		case *ast.FuncLit:
 			s.funcs = append(s.funcs, funcNode{n.Type, n.Body})
+			params(n.Type)
 		case *ast.StructType:
 			s.structs = append(s.structs, n)
 		case *ast.ValueSpec:
@@ -157,10 +203,14 @@ func (s *goScan) collectConsts(f *ast.File) {
 			for i, l := range n.Lhs {
 				if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
 					var v ast.Expr
-					if len(n.Rhs) == len(n.Lhs) {
+					if len(n.Rhs) == len(n.Lhs) && (n.Tok == token.ASSIGN || n.Tok == token.DEFINE) {
 						v = n.Rhs[i]
 					}
-					def(id, v)
+					if v == nil {
+						opaque(id)
+					} else {
+						def(id, v)
+					}
 					values = append(values, struct {
 						id *ast.Ident
 						v  ast.Expr
@@ -205,8 +255,68 @@ func (s *goScan) eval(e ast.Expr) (string, bool) {
 			b, ok2 := s.eval(e.Y)
 			return a + b, ok1 && ok2
 		}
+	case *ast.CallExpr:
+		return s.sprintf(e)
 	}
 	return "", false
+}
+
+// sprintf evaluates fmt.Sprintf with a constant format whose verbs are
+// only %s and %v verbs (and %%) and constant arguments.
+func (s *goScan) sprintf(e *ast.CallExpr) (string, bool) {
+	sel, ok := e.Fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "Sprintf" || len(e.Args) == 0 {
+		return "", false
+	}
+	if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "fmt" {
+		return "", false
+	}
+	format, ok := s.eval(e.Args[0])
+	if !ok {
+		return "", false
+	}
+	var b strings.Builder
+	args := e.Args[1:]
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			b.WriteByte(format[i])
+			continue
+		}
+		if i+1 >= len(format) {
+			return "", false
+		}
+		i++
+		switch format[i] {
+		case '%':
+			b.WriteByte('%')
+		case 's', 'v':
+			if len(args) == 0 {
+				return "", false
+			}
+			v, ok := s.eval(args[0])
+			if !ok {
+				return "", false
+			}
+			b.WriteString(v)
+			args = args[1:]
+		default:
+			return "", false
+		}
+	}
+	return b.String(), len(args) == 0
+}
+
+// markUsed marks the constants an image expression is built from as used,
+// so that they are not reported again on their own.
+func (s *goScan) markUsed(e ast.Expr) {
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if c := s.consts[id.Name]; c != nil {
+				c.used = true
+			}
+		}
+		return true
+	})
 }
 
 func (s *goScan) from(arg ast.Expr) {
@@ -214,21 +324,35 @@ func (s *goScan) from(arg ast.Expr) {
 	if !ok && s.hasDefault(arg) {
 		return // the +default image is reported where it is written
 	}
-	if !ok {
-		s.unresolved = append(s.unresolved, Unresolved{Pos: s.position(arg.Pos()), Origin: "go",
-			Expr: s.text(arg), Reason: s.why(arg)})
+	if !ok && s.possible(arg) {
 		return
 	}
+	if !ok {
+		un := Unresolved{Pos: s.position(arg.Pos()), Origin: "go", Expr: s.text(arg), Reason: s.why(arg)}
+		if !s.deferFrom(arg, un) {
+			s.unresolved = append(s.unresolved, un)
+		}
+		return
+	}
+	// Reported once per use, where it is used; Name says which constant
+	// it came from.
 	pos, via, name := arg.Pos(), "from", ""
 	if id, isID := arg.(*ast.Ident); isID {
-		pos, via, name = s.consts[id.Name].pos, "const", id.Name
+		via, name = "const", id.Name
 		s.consts[id.Name].used = true
 	}
+	s.markUsed(arg)
 	img, err := newImageRef(s.position(pos), "go", via, name, v)
 	if err != nil {
 		s.unresolved = append(s.unresolved, Unresolved{Pos: s.position(arg.Pos()), Origin: "go",
 			Expr: s.text(arg), Reason: "not a valid image reference: " + err.Error()})
 		return
+	}
+	if name != "" {
+		// The constant's literal, where pin writes the digest.
+		if lit := s.position(s.consts[name].pos); s.literalHolds(s.consts[name].pos, v) {
+			img.Literal = &lit
+		}
 	}
 	s.images = append(s.images, img)
 }
@@ -271,4 +395,48 @@ func (s *goScan) pragmas(c *ast.Comment) {
 			s.images = append(s.images, img)
 		}
 	}
+}
+
+// literalHolds reports whether the string literal at p is exactly v.
+func (s *goScan) literalHolds(p token.Pos, v string) bool {
+	off := s.fset.Position(p).Offset
+	if off < 0 || off >= len(s.data) || (s.data[off] != '"' && s.data[off] != '`') {
+		return false
+	}
+	end := off + 1 + len(v)
+	return end < len(s.data) && string(s.data[off+1:end]) == v && s.data[end] == s.data[off]
+}
+
+// possible reports a variable that is assigned a constant on every branch
+// (switch or if arms, a default then overrides) as one image per possible
+// value, at the use. It returns false when any assignment is not a
+// constant of this file, or the variable is a parameter.
+func (s *goScan) possible(arg ast.Expr) bool {
+	id, ok := arg.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	c := s.consts[id.Name]
+	if c == nil || c.opaque || c.defs < 2 || len(c.vals) < 2 {
+		return false
+	}
+	var vals []string
+	for _, v := range c.vals {
+		val, ok := s.eval(v)
+		if !ok || !LooksLikeImage(val) {
+			return false
+		}
+		if !slices.Contains(vals, val) {
+			vals = append(vals, val)
+		}
+	}
+	for _, v := range vals {
+		img, err := newImageRef(s.position(arg.Pos()), "go", "possible", id.Name, v)
+		if err != nil {
+			return false
+		}
+		s.images = append(s.images, img)
+	}
+	c.used = true
+	return true
 }

@@ -1,6 +1,10 @@
 package inventory
 
-import "strings"
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
 
 // ScanPython finds container image references in Python module source:
 // .from_("...") calls (positional or address=...), their arguments
@@ -10,9 +14,20 @@ import "strings"
 // mentions an image. f-strings and other expressions are Unresolved.
 // An unterminated string is a *ParseError.
 func ScanPython(file string, data []byte) ([]ImageRef, []Unresolved, error) {
+	imgs, un, info, err := scanPython(file, data)
+	if info != nil {
+		for _, d := range info.deferred {
+			un = append(un, d.un)
+		}
+		slices.SortStableFunc(un, func(a, b Unresolved) int { return cmpPos(a.Pos, b.Pos) })
+	}
+	return imgs, un, err
+}
+
+func scanPython(file string, data []byte) ([]ImageRef, []Unresolved, *srcFileInfo, error) {
 	l, perr := lexPython(file, data)
 	if perr != nil {
-		return nil, nil, perr
+		return nil, nil, nil, perr
 	}
 	toks := l.toks
 	s := &srcScan{origin: "python", l: l, toks: toks, consts: map[string]*srcConst{},
@@ -52,7 +67,7 @@ func ScanPython(file string, data []byte) ([]ImageRef, []Unresolved, error) {
 		}
 	}
 	s.unusedConsts()
-	return s.images, s.unresolved, nil
+	return s.images, s.unresolved, s.fileInfo(), nil
 }
 
 func isOp(t tok, op string) bool { return t.kind == tOp && t.text == op }
@@ -80,8 +95,16 @@ type srcConst struct {
 	used  bool
 }
 
+// srcDeferred is a from argument naming a constant the file does not
+// define.
+type srcDeferred struct {
+	name string
+	un   Unresolved
+}
+
 // srcScan holds the state shared by the Python and TypeScript scanners.
 type srcScan struct {
+	deferred   []srcDeferred
 	origin     string
 	l          *lexer
 	toks       []tok
@@ -190,8 +213,22 @@ func (s *srcScan) resolve(arg []tok, via string) {
 	}
 	if len(arg) == 1 && arg[0].kind == tName {
 		if c := s.consts[arg[0].text]; c != nil && c.ok {
+			// Reported at the use; Literal is the constant, where pin
+			// writes the digest.
 			c.used = true
-			s.add(c.off, "const", arg[0].text, c.value)
+			n := len(s.images)
+			s.add(arg[0].off, "const", arg[0].text, c.value)
+			if len(s.images) > n {
+				lit := s.l.position(c.off)
+				s.images[n].Literal = &lit
+			}
+			return
+		}
+	}
+	if len(arg) == 1 && arg[0].kind == tTemplate {
+		if v, ok := s.template(arg[0].text); ok {
+			s.markTemplateUsed(arg[0].text)
+			s.add(arg[0].off, "template", "", v)
 			return
 		}
 	}
@@ -207,6 +244,11 @@ func (s *srcScan) resolve(arg []tok, via string) {
 			reason = arg[0].text + " is defined more than once or not as a plain string"
 		} else {
 			reason = arg[0].text + " is not a constant of this file (a parameter, field or import)"
+			// Another file of the module may define it (Collect resolves
+			// it against their module-level constants).
+			s.deferred = append(s.deferred, srcDeferred{name: arg[0].text,
+				un: Unresolved{Pos: s.l.position(arg[0].off), Origin: s.origin, Expr: s.text(arg), Reason: reason}})
+			return
 		}
 	case len(arg) > 1 && isOp(arg[len(arg)-1], ")"):
 		reason = "built at run time by a call"
@@ -239,11 +281,25 @@ func (s *srcScan) add(off int, via, name, ref string) {
 }
 
 // defaultAt reports a string default at i when it looks like an image.
+//
+// A default in parentheses, ("alpine:3.20") or ("alpine:" "3.20") as
+// formatters write long values, is the same value.
 func (s *srcScan) defaultAt(i int, via string) {
-	v, k, ok := s.strings(i)
 	name := ""
 	if via != "default" {
 		name = s.nameBefore(i - 1)
+	}
+	parens := 0
+	for i < len(s.toks) && isOp(s.toks[i], "(") {
+		parens++
+		i++
+	}
+	v, k, ok := s.strings(i)
+	for ; parens > 0 && ok; parens-- {
+		if k >= len(s.toks) || !isOp(s.toks[k], ")") {
+			return // a call or a larger expression
+		}
+		k++
 	}
 	if !ok || !LooksLikeImage(v) || isHostPort(v) {
 		return
@@ -330,4 +386,67 @@ func isHostPort(v string) bool {
 func (s *srcScan) line(off int) int {
 	l, _ := s.l.li.Pos(off)
 	return l
+}
+
+// reTemplateName matches a substitution that is a bare name: {NAME} in an
+// f-string, ${NAME} in a template literal.
+var reTemplateName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// template evaluates an f-string or template literal whose substitutions
+// are all constants of this file: f"python:{PY_VERSION}-slim",
+// `node:${NODE_VERSION}`. Anything else (expressions, format specs,
+// escapes, triple quotes) is not evaluated.
+func (s *srcScan) template(raw string) (string, bool) {
+	var body string
+	var open string
+	switch {
+	case strings.HasPrefix(raw, "`") && strings.HasSuffix(raw, "`") && len(raw) >= 2:
+		body, open = raw[1:len(raw)-1], "${"
+	default:
+		i := strings.IndexAny(raw, "\"'")
+		if i < 0 || i > 2 || !strings.ContainsAny(raw[:i], "fF") || strings.ContainsAny(raw[:i], "rRbB") {
+			return "", false
+		}
+		q := raw[i]
+		if len(raw) < i+2 || raw[len(raw)-1] != q || strings.HasPrefix(raw[i:], string([]byte{q, q, q})) {
+			return "", false
+		}
+		body, open = raw[i+1:len(raw)-1], "{"
+	}
+	if strings.Contains(body, "\\") || strings.Contains(body, "{{") || strings.Contains(body, "}}") && open == "{" {
+		return "", false
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(body, open)
+		if i < 0 {
+			if open == "{" && strings.Contains(body, "}") {
+				return "", false
+			}
+			b.WriteString(body)
+			return b.String(), true
+		}
+		b.WriteString(body[:i])
+		rest := body[i+len(open):]
+		j := strings.IndexByte(rest, '}')
+		if j < 0 {
+			return "", false
+		}
+		name := strings.TrimSpace(rest[:j])
+		c := s.consts[name]
+		if !reTemplateName.MatchString(name) || c == nil || !c.ok {
+			return "", false
+		}
+		b.WriteString(c.value)
+		body = rest[j+1:]
+	}
+}
+
+// markTemplateUsed marks the constants a resolved template names as used.
+func (s *srcScan) markTemplateUsed(raw string) {
+	for n, c := range s.consts {
+		if strings.Contains(raw, "{"+n+"}") {
+			c.used = true
+		}
+	}
 }

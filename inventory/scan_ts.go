@@ -1,6 +1,9 @@
 package inventory
 
-import "unicode"
+import (
+	"slices"
+	"unicode"
+)
 
 // ScanTypeScript finds container image references in TypeScript module
 // source: .from("...") calls (not static methods such as Array.from),
@@ -10,9 +13,20 @@ import "unicode"
 // an image. Template literals with substitutions and other expressions
 // are Unresolved. An unterminated string or comment is a *ParseError.
 func ScanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, error) {
+	imgs, un, info, err := scanTypeScript(file, data)
+	if info != nil {
+		for _, d := range info.deferred {
+			un = append(un, d.un)
+		}
+		slices.SortStableFunc(un, func(a, b Unresolved) int { return cmpPos(a.Pos, b.Pos) })
+	}
+	return imgs, un, err
+}
+
+func scanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, *srcFileInfo, error) {
 	l, perr := lexTS(file, data)
 	if perr != nil {
-		return nil, nil, perr
+		return nil, nil, nil, perr
 	}
 	toks := l.toks
 	s := &srcScan{origin: "typescript", l: l, toks: toks, consts: map[string]*srcConst{},
@@ -71,7 +85,7 @@ func ScanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, error) 
 		}
 	}
 	s.unusedConsts()
-	return s.images, s.unresolved, nil
+	return s.images, s.unresolved, s.fileInfo(), nil
 }
 
 func startsUpper(s string) bool {

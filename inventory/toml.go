@@ -18,10 +18,27 @@ type tomlDoc struct {
 	file string
 	root map[string]any
 	pos  map[string]Position
+	// first is, for every proper prefix of a key path in pos, the first
+	// position under it (tables only defined through sub-tables or dotted
+	// keys: [a.b.c] without [a.b]).
+	first map[string]Position
+}
+
+// setPos records the position of a key path and of its prefixes' first
+// descendant.
+func (d *tomlDoc) setPos(keys []string, p Position) {
+	d.pos[strings.Join(keys, "\x00")] = p
+	for n := len(keys) - 1; n > 0; n-- {
+		j := strings.Join(keys[:n], "\x00")
+		if f, ok := d.first[j]; ok && (f.Line < p.Line || f.Line == p.Line && f.Column <= p.Column) {
+			break
+		}
+		d.first[j] = p
+	}
 }
 
 func parseTOML(file string, data []byte) (*tomlDoc, error) {
-	doc := &tomlDoc{file: file, pos: map[string]Position{}}
+	doc := &tomlDoc{file: file, pos: map[string]Position{}, first: map[string]Position{}}
 	if err := toml.Unmarshal(data, &doc.root); err != nil {
 		pe := &ParseError{File: file, Msg: "invalid TOML: " + err.Error()}
 		var de *toml.DecodeError
@@ -58,13 +75,13 @@ func parseTOML(file string, data []byte) (*tomlDoc, error) {
 		case unstable.Table:
 			ks, first := keyOf(e.Key())
 			cur = ks
-			doc.pos[strings.Join(cur, "\x00")] = at(first)
+			doc.setPos(cur, at(first))
 		case unstable.ArrayTable:
 			ks, first := keyOf(e.Key())
 			j := strings.Join(ks, "\x00")
 			cur = append(ks, strconv.Itoa(arrays[j]))
 			arrays[j]++
-			doc.pos[strings.Join(cur, "\x00")] = at(first)
+			doc.setPos(cur, at(first))
 		case unstable.KeyValue:
 			ks, first := keyOf(e.Key())
 			full := append(slices.Clone(cur), ks...)
@@ -72,7 +89,7 @@ func parseTOML(file string, data []byte) (*tomlDoc, error) {
 			if p.Line == 0 {
 				p = at(first)
 			}
-			doc.pos[strings.Join(full, "\x00")] = p
+			doc.setPos(full, p)
 		}
 	}
 	return doc, nil
@@ -82,7 +99,11 @@ func parseTOML(file string, data []byte) (*tomlDoc, error) {
 // then to the start of the file.
 func (d *tomlDoc) at(keys ...string) Position {
 	for n := len(keys); n > 0; n-- {
-		if p, ok := d.pos[strings.Join(keys[:n], "\x00")]; ok {
+		j := strings.Join(keys[:n], "\x00")
+		if p, ok := d.pos[j]; ok {
+			return p
+		}
+		if p, ok := d.first[j]; ok {
 			return p
 		}
 	}
@@ -215,54 +236,6 @@ func (d *tomlDoc) dep(t map[string]any, kind string, keys ...string) (Dependency
 		return Dependency{}, d.fail(kind+" needs a source", keys...)
 	}
 	return newDependency(d.at(append(keys, "source")...), kind, name, src, pin, false), nil
-}
-
-// ParseWorkspaceTOML parses a .dagger/config.toml workspace (Dagger 1.0):
-// [modules.<name>] tables with a source (and optional pin) become
-// dependencies of kind "workspace"; settings are ignored.
-func ParseWorkspaceTOML(file string, data []byte) (*Module, error) {
-	d, err := parseTOML(file, data)
-	if err != nil {
-		return nil, err
-	}
-	m := &Module{Format: "config.toml", Dir: path.Dir(file), Dependencies: []Dependency{},
-		Pos: Position{File: file, Line: 1, Column: 1}}
-	if v, ok := d.root["modules"]; ok {
-		mods, ok := v.(map[string]any)
-		if !ok {
-			return nil, d.fail("modules must be a table", "modules")
-		}
-		names := make([]string, 0, len(mods))
-		for n := range mods {
-			names = append(names, n)
-		}
-		slices.SortFunc(names, func(a, b string) int {
-			pa, pb := d.at("modules", a), d.at("modules", b)
-			if pa.Line != pb.Line {
-				return pa.Line - pb.Line
-			}
-			return strings.Compare(a, b)
-		})
-		for _, n := range names {
-			t, ok := mods[n].(map[string]any)
-			if !ok {
-				return nil, d.fail("modules."+n+" must be a table", "modules", n)
-			}
-			dep, err := d.dep(t, "workspace", "modules", n)
-			if err != nil {
-				return nil, err
-			}
-			dep.Name = n
-			m.Dependencies = append(m.Dependencies, dep)
-		}
-	}
-	for k := range d.root {
-		if k != "modules" {
-			m.Unknown = append(m.Unknown, k)
-		}
-	}
-	slices.Sort(m.Unknown)
-	return m, nil
 }
 
 func stringList(v any) ([]string, bool) {

@@ -61,8 +61,8 @@ func TestParseWorkspaceTOMLCorpus(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("workspace modules (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{"env"}, m.Unknown); d != "" {
-		t.Errorf("unknown: %s", d)
+	if len(m.Unknown) != 0 || len(m.Envs) != 1 || m.Envs[0].Name != "foo" || len(m.Envs[0].Modules) != 0 || m.Envs[0].Pos.Line != 40 {
+		t.Errorf("unknown %v, envs %+v", m.Unknown, m.Envs)
 	}
 }
 

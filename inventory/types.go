@@ -17,7 +17,7 @@ type Inventory struct {
 	// Files lists every file that was read, relative to Root, sorted.
 	Files []string `json:"files"`
 	// Modules are Dagger modules (dagger.json or dagger-module.toml) and
-	// workspaces (.dagger/config.toml).
+	// workspaces (dagger.toml, .dagger/config.toml).
 	Modules []Module `json:"modules"`
 	// Locks are the entries of dagger.lock files.
 	Locks []LockEntry `json:"locks"`
@@ -28,12 +28,19 @@ type Inventory struct {
 	// Unresolved are image references in module source that cannot be
 	// resolved statically.
 	Unresolved []Unresolved `json:"unresolved"`
+	// Env is the workspace environment overlay applied (Options.Env).
+	Env string `json:"env,omitempty"`
+	// UserOverrides are the workspace overrides of the user-level Dagger
+	// config (Options.UserConfig).
+	UserOverrides []UserOverride `json:"userOverrides,omitempty"`
 }
 
 // Module is one Dagger module configuration file.
 type Module struct {
 	Pos Position `json:"pos"`
-	// Format is "dagger.json", "dagger-module.toml" or "config.toml".
+	// Format is "dagger.json", "dagger-module.toml", or a workspace:
+	// "dagger.toml" (Dagger 1.0) or "config.toml" (.dagger/config.toml of
+	// the 1.0 betas).
 	Format string `json:"format"`
 	// Dir is the module directory (the directory of the file), relative to
 	// the inventory root; "." for the root.
@@ -52,6 +59,30 @@ type Module struct {
 	// Unknown lists top-level keys pinline does not interpret (kept, never
 	// an error), sorted.
 	Unknown []string `json:"unknown,omitempty"`
+	// DuplicateKeys are the keys a dagger.json repeats in one object
+	// (the last one wins, as in encoding/json and Dagger).
+	DuplicateKeys []DuplicateKey `json:"duplicateKeys,omitempty"`
+	// Envs are the environment overlays of a workspace (dagger.toml
+	// [env.<name>]), in file order; the one selected with Options.Env is
+	// already applied to Dependencies.
+	Envs []WorkspaceEnv `json:"envs,omitempty"`
+}
+
+// DuplicateKey is a key repeated in one JSON object: Pos is the
+// occurrence that wins (the last), First the first one.
+type DuplicateKey struct {
+	Pos   Position `json:"pos"`
+	Key   string   `json:"key"` // JSON path: dependencies[1].pin
+	First Position `json:"first"`
+}
+
+// WorkspaceEnv is one environment overlay of a workspace file. Its
+// Modules hold what the overlay sets: Source is empty for an entry that
+// changes only the pin or settings of an installed module.
+type WorkspaceEnv struct {
+	Pos     Position     `json:"pos"`
+	Name    string       `json:"name"`
+	Modules []Dependency `json:"modules"`
 }
 
 // SDK is the module's SDK: a builtin name or a module source.
@@ -82,6 +113,9 @@ type Dependency struct {
 	Pin    string `json:"pin,omitempty"`
 	// Legacy is true for the string form of dependencies.
 	Legacy bool `json:"legacy,omitempty"`
+	// Env names the workspace environment overlay that set this entry
+	// (selected with Options.Env); empty for the base configuration.
+	Env string `json:"env,omitempty"`
 	// Local is true for sources that are paths in the same repository.
 	Local bool `json:"local"`
 	// Remote is set for remote sources.
@@ -105,18 +139,36 @@ type RemoteRef struct {
 	CloneURL string `json:"cloneURL"`
 }
 
-// LockEntry is one line of a dagger.lock (v2) file.
+// LockEntry is one entry of a dagger.lock file (version 1 or 2).
 type LockEntry struct {
 	Pos Position `json:"pos"`
-	// Kind is git-latest, git-sha, oci-latest, oci-sha or vanity-url.
-	Kind string   `json:"kind"`
-	Key  []string `json:"key"`
-	// Params are the [name, value] pairs nested in the key
+	// Version is the lockfile version of the file, "1" or "2".
+	Version string `json:"version"`
+	// Namespace is the entry's first element ("" for the core API).
+	Namespace string `json:"namespace"`
+	// Kind is the operation: container.from or git.ref (what Dagger
+	// writes), git.head/git.branch/git.tag (version 1), git-latest,
+	// git-sha, oci-latest, oci-sha or vanity-url (workspace betas), or any
+	// other operation name, kept as written.
+	Kind string `json:"kind"`
+	// Key holds the string inputs in order (container.from: [ref,
+	// platform]; git.ref: [remote URL, selector]); numbers, booleans and
+	// null keep their JSON text.
+	Key []string `json:"key"`
+	// Params are the [name, value] pairs nested in the inputs
 	// (["github.com/dagger/node", ["version", "v0.2.0"]]).
 	Params map[string]string `json:"params,omitempty"`
-	Value  string            `json:"value"`
-	// Floating is true for git-latest and oci-latest entries, which
-	// resolve a moving name at run time.
+	// Value is the resolved value: a digest, a commit (the sha of a
+	// git.ref {ref, sha} value) or a string.
+	Value string `json:"value"`
+	// Ref is the canonical ref of a git.ref value, when recorded.
+	Ref string `json:"ref,omitempty"`
+	// Policy is the version 1 policy, "pin" or "float"; empty in version 2.
+	Policy string `json:"policy,omitempty"`
+	// Floating is true when the entry does not pin what it names: a
+	// version 1 "float" policy, an image without a digest, a git lookup
+	// without a commit, or a git-latest/oci-latest resolution without its
+	// git-sha/oci-sha entry.
 	Floating bool `json:"floating"`
 }
 
@@ -142,6 +194,10 @@ type ImageRef struct {
 	Repository string `json:"repository"`
 	Tag        string `json:"tag,omitempty"`
 	Digest     string `json:"digest,omitempty"`
+	// Literal is where the whole reference is written as one string
+	// literal when that is not Pos: the constant an image used at Pos
+	// comes from (Name names it). pin writes digests there.
+	Literal *Position `json:"literal,omitempty"`
 }
 
 // Unresolved is an image reference that cannot be resolved statically.

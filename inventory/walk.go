@@ -74,6 +74,8 @@ func classify(name, abs string) int {
 		return kindLock
 	case "pinline.yaml", "pinline.yml":
 		return kindSpec
+	case "dagger.toml":
+		return kindWorkspaceTOML
 	case "config.toml":
 		if filepath.Base(filepath.Dir(abs)) == ".dagger" {
 			return kindWorkspaceTOML

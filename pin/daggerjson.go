@@ -23,6 +23,8 @@ func collectDaggerJSON(f *file) error {
 	}
 	if m := root.get("sdk"); m != nil && m.value.kind == '{' {
 		collectSDK(f, m.value)
+	} else if m != nil && m.value.kind == '"' {
+		collectSourceString(f, m.value) // "sdk": "github.com/o/r/sdk@v1"
 	}
 	if m := root.get("blueprint"); m != nil && m.value.kind == '{' {
 		collectModuleObject(f, m.value)
@@ -127,108 +129,6 @@ func collectSourceString(f *file, v *jnode) {
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // lockLine is one entry of a dagger.lock.
-type lockLine struct {
-	off, end int // line span, without the newline
-	kind     string
-	key      []any
-	keyJSON  string
-	value    string
-}
-
-// collectLock reads a dagger.lock (v2: one JSON tuple per line,
-// ["", kind, [key...], value]). Pinning adds the missing oci-sha entry of
-// every oci-latest (repo + resolved tag → digest) and the missing git-sha
-// entry of every git-latest (repo + resolved ref → commit), inserted in
-// sorted position like Dagger writes them. Existing oci-sha and git-sha
-// entries are verified with Verify and never rewritten.
-func collectLock(f *file) error {
-	var entries []lockLine
-	have := map[string]bool{}
-	for i, start := range f.lines {
-		end := len(f.data)
-		if i+1 < len(f.lines) {
-			end = f.lines[i+1] - 1
-		}
-		line := bytes.TrimSpace(f.data[start:end])
-		if len(line) == 0 || line[0] == '#' || !bytes.HasPrefix(line, []byte(`["",`)) {
-			continue
-		}
-		var tuple []any
-		if err := json.Unmarshal(line, &tuple); err != nil || len(tuple) != 4 {
-			return &InputError{Pos: f.position(start), Err: errors.New("dagger.lock: malformed entry")}
-		}
-		kind, _ := tuple[1].(string)
-		key, _ := tuple[2].([]any)
-		value, _ := tuple[3].(string)
-		if kind == "" || len(key) == 0 {
-			return &InputError{Pos: f.position(start), Err: errors.New("dagger.lock: entry without kind or key")}
-		}
-		l := lockLine{off: start, end: end, kind: kind, key: key, keyJSON: compactJSON(key), value: value}
-		entries = append(entries, l)
-		have[kind+"\x00"+l.keyJSON] = true
-	}
-	for _, l := range entries {
-		first, _ := l.key[0].(string)
-		switch l.kind {
-		case "oci-sha":
-			f.sites = append(f.sites, site{pos: f.position(l.off), kind: "image", ref: first, image: first, pinned: l.value})
-		case "git-sha":
-			if len(l.key) < 2 {
-				continue
-			}
-			ref, _ := l.key[1].(string)
-			f.sites = append(f.sites, site{pos: f.position(l.off), kind: "module", ref: first + "@" + ref,
-				cloneURL: "https://" + first, gitRef: ref, pinned: l.value})
-		case "oci-latest":
-			img := first + ":" + l.value
-			newKey := compactJSON([]any{img})
-			if have["oci-sha\x00"+newKey] {
-				continue
-			}
-			have["oci-sha\x00"+newKey] = true
-			f.sites = append(f.sites, site{pos: f.position(l.off), kind: "image", ref: img, image: img,
-				edit: lockInsert(f, entries, "oci-sha", newKey)})
-		case "git-latest":
-			newKey := compactJSON([]any{first, l.value})
-			if have["git-sha\x00"+newKey] {
-				continue
-			}
-			have["git-sha\x00"+newKey] = true
-			f.sites = append(f.sites, site{pos: f.position(l.off), kind: "module", ref: first + "@" + l.value,
-				cloneURL: "https://" + first, gitRef: l.value, edit: lockInsert(f, entries, "git-sha", newKey)})
-		}
-	}
-	return nil
-}
-
-// lockInsert returns an edit function inserting a new entry before the
-// first entry that sorts after it (by kind, then key), or after the last.
-func lockInsert(f *file, entries []lockLine, kind, keyJSON string) func(string) edit {
-	order := kind + "\x00" + keyJSON
-	at, prefix := -1, ""
-	for _, e := range entries {
-		if e.kind+"\x00"+e.keyJSON > order {
-			at = e.off
-			break
-		}
-	}
-	if at < 0 {
-		last := entries[len(entries)-1]
-		if last.end < len(f.data) {
-			at = last.end + 1
-		} else {
-			at, prefix = len(f.data), "\n"
-		}
-	}
-	return func(value string) edit {
-		line := `["",` + compactJSON(kind) + `,` + keyJSON + `,` + compactJSON(value) + `]`
-		if prefix != "" {
-			return edit{off: at, end: at, text: prefix + line, order: order}
-		}
-		return edit{off: at, end: at, text: line + "\n", order: order}
-	}
-}
-
 func compactJSON(v any) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

@@ -23,8 +23,11 @@ type jmember struct {
 	value    *jnode
 }
 
+// get returns the member key of an object; of duplicate keys the last one
+// wins, as in encoding/json, Dagger and pinline check (PL027 reports the
+// duplicate).
 func (n *jnode) get(key string) *jmember {
-	for i := range n.members {
+	for i := len(n.members) - 1; i >= 0; i-- {
 		if n.members[i].key == key {
 			return &n.members[i]
 		}

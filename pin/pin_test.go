@@ -14,7 +14,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-var cases = []string{"spec", "spec-default", "lock", "daggerjson", "daggerjson-minified", "gosrc", "pysrc", "tssrc"}
+var cases = []string{"spec", "spec-default", "lock", "lock-v2", "lock-v1", "toml", "daggerjson", "daggerjson-minified", "gosrc", "pysrc", "tssrc"}
 
 // readTree returns the files under dir with the registry host replaced by
 // REGISTRY again.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/pinline/pinline/inventory"
 )
@@ -33,18 +35,21 @@ func (r *resolver) gitResolve(ctx context.Context, cloneURL, ref string) (Resolv
 	return resolveRef(refs, cloneURL, ref)
 }
 
-func (r *resolver) resolve(ctx context.Context, s site) (string, error) {
+// resolve returns the digest or commit s resolves to and, for git, the
+// full ref it came from ("" for images and commits named by the source).
+func (r *resolver) resolve(ctx context.Context, s site) (val, fullRef string, _ error) {
 	if s.kind == "image" {
-		return r.digest(ctx, s)
+		d, err := r.digest(ctx, s)
+		return d, "", err
 	}
 	if s.sourceCommit != "" {
-		return s.sourceCommit, nil
+		return s.sourceCommit, "", nil
 	}
 	res, err := r.gitResolve(ctx, s.cloneURL, s.gitRef)
 	if err != nil {
-		return "", wrapSite(s, err)
+		return "", "", wrapSite(s, err)
 	}
-	return res.Commit, nil
+	return res.Commit, res.FullRef, nil
 }
 
 func (r *resolver) digest(ctx context.Context, s site) (string, error) {
@@ -79,9 +84,13 @@ func wrapSite(s site, err error) error {
 //     tag is reported as tag-moved, exit 1: registries do not keep history,
 //     so a moved tag cannot be told apart from a replaced one);
 //   - a module source that names a commit must have that commit as its pin;
-//   - a git tag or branch must resolve to the pinned commit (ok), or to a
-//     commit that has the pin in its history (advanced: the ref moved
-//     forward, as floating tags like v1 and branches do; not a failure);
+//   - a release tag (IsReleaseTag: v1.2.3, 1.2.3, v1.2.3-rc.1+build,
+//     sdk/go/v1.2.3) is immutable: any move is rewritten (exit 1), even
+//     onto a commit that has the pin in its history, which is what a
+//     hijacked release tag usually gets (a malicious commit on top);
+//   - a branch or floating tag (v1, v1.2, latest, a range such as ^1.2)
+//     must resolve to the pinned commit (ok), or to a commit that has the
+//     pin in its history (advanced: the ref moved forward; not a failure);
 //     a ref that moved to a history without the pin was rewritten
 //     (force-push or re-tag: an attack signal, exit 1);
 //   - a ref that is gone is missing (exit 1).
@@ -130,6 +139,10 @@ func (r *resolver) verify(ctx context.Context, s site) (Finding, error) {
 		f.Status = StatusOK
 		return f, nil
 	}
+	if name, ok := strings.CutPrefix(res.FullRef, "refs/tags/"); ok && IsReleaseTag(name) {
+		f.Status, f.Detail = StatusRewritten, fmt.Sprintf("release tag %s moved: a release tag is immutable, any move is a rewrite", res.FullRef)
+		return f, nil
+	}
 	anc, err := r.git.IsAncestor(ctx, s.cloneURL, res.FullRef, s.pinned)
 	if err != nil {
 		return f, wrapSite(s, err)
@@ -141,3 +154,13 @@ func (r *resolver) verify(ctx context.Context, s site) (Finding, error) {
 	}
 	return f, nil
 }
+
+// reRelease matches a full release version: three numeric parts with an
+// optional v, pre-release and build suffix, and optional path prefix (the
+// tags of modules inside a monorepo: sdk/go/v0.9.0).
+var reRelease = regexp.MustCompile(`^(?:[A-Za-z0-9._-]+/)*v?[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$`)
+
+// IsReleaseTag reports whether a tag name (without refs/tags/) names one
+// release and so must never move. Floating tags (v1, v1.2, latest) and
+// version ranges (^1.2, ~1.2.3, >=1.0.0, 1.x) are not release tags.
+func IsReleaseTag(name string) bool { return reRelease.MatchString(name) }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/pinline/pinline/inventory"
 )
@@ -36,6 +38,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Changes: []Change{}, Files: []string{}}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
 	r := &resolver{images: opts.Images, git: opts.Git, digests: map[string]string{}, refs: map[string]map[string]string{}}
 	var changed []*file
 	for _, f := range files {
@@ -57,17 +63,43 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			}
 			if opts.Offline && opts.Check {
 				rep.Changes = append(rep.Changes, Change{Pos: s.pos, Kind: s.kind, Ref: s.ref})
+				for _, p := range s.alsoAt {
+					rep.Changes = append(rep.Changes, Change{Pos: p, Kind: s.kind, Ref: s.ref})
+				}
 				if !slices.Contains(rep.Files, f.rel) {
 					rep.Files = append(rep.Files, f.rel)
 				}
 				continue
 			}
-			val, err := r.resolve(ctx, s)
+			val, fullRef, err := r.resolve(ctx, s)
 			if err != nil {
 				return rep, err
 			}
+			ch := Change{Pos: s.pos, Kind: s.kind, Ref: s.ref, Pin: val}
+			if opts.MinAge > 0 {
+				age, err := r.age(ctx, s, fullRef, val, now())
+				switch {
+				case errors.Is(err, ErrAgeUnknown):
+					rep.Notes = append(rep.Notes, Note{Pos: s.pos, Ref: s.ref,
+						Reason: fmt.Sprintf("not pinned: --min-age %s is set and %v", FormatAge(opts.MinAge), err)})
+					continue
+				case err != nil:
+					return rep, wrapSite(s, err)
+				}
+				ch.Age = FormatAge(age)
+				if age < opts.MinAge {
+					rep.Notes = append(rep.Notes, Note{Pos: s.pos, Ref: s.ref, Age: ch.Age,
+						Reason: fmt.Sprintf("not pinned: %s is %s old, younger than --min-age %s", short(val), ch.Age, FormatAge(opts.MinAge))})
+					continue
+				}
+			}
 			edits = append(edits, s.edit(val))
-			rep.Changes = append(rep.Changes, Change{Pos: s.pos, Kind: s.kind, Ref: s.ref, Pin: val})
+			rep.Changes = append(rep.Changes, ch)
+			for _, p := range s.alsoAt {
+				also := ch
+				also.Pos = p
+				rep.Changes = append(rep.Changes, also)
+			}
 		}
 		if len(edits) == 0 {
 			continue
@@ -97,9 +129,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	return rep, nil
 }
 
-// skipDirs are never walked: VCS data, dependencies and generated SDKs.
+// skipDirs are never walked: VCS data and dependencies. testdata is
+// walked, as check walks it: a module there is still a module.
 var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".venv": true,
-	"__pycache__": true, "testdata": true}
+	"__pycache__": true}
 
 // kindOf says which collector reads a file: "dagger.json", "dagger.lock",
 // "spec", "source" or "".
@@ -109,6 +142,9 @@ func kindOf(path string) string {
 		return "dagger.json"
 	case base == "dagger.lock":
 		return "dagger.lock"
+	case base == "dagger-module.toml" || base == "dagger.toml" ||
+		base == "config.toml" && filepath.Base(filepath.Dir(path)) == ".dagger":
+		return "toml"
 	case base == "pinline.yaml" || base == "pinline.yml":
 		return "spec"
 	case isSource(path):
@@ -148,6 +184,11 @@ func discover(ctx context.Context, root string, paths []string) ([]*file, error)
 			err = collectDaggerJSON(f)
 		case "dagger.lock":
 			err = collectLock(f)
+		case "toml":
+			if filepath.Base(abs) == "dagger-module.toml" {
+				configs = append(configs, abs)
+			}
+			err = collectTOML(f)
 		case "spec":
 			err = collectSpec(f)
 		}
@@ -203,4 +244,15 @@ func discover(ctx context.Context, root string, paths []string) ([]*file, error)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
 	return files, nil
+}
+
+// short abbreviates a digest or commit for messages.
+func short(v string) string {
+	if a, h, ok := strings.Cut(v, ":"); ok && len(h) > 12 {
+		return a + ":" + h[:12]
+	}
+	if len(v) > 12 {
+		return v[:12]
+	}
+	return v
 }

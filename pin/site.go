@@ -10,9 +10,12 @@ import (
 
 // site is one pinnable entry found in a file.
 type site struct {
-	pos  inventory.Position
-	kind string // "image" or "module"
-	ref  string // as written, for reports
+	pos inventory.Position
+	// alsoAt are other places check reports the same entry (other uses of
+	// one constant); the change is reported there too.
+	alsoAt []inventory.Position
+	kind   string // "image" or "module"
+	ref    string // as written, for reports
 
 	image string // image reference to resolve (kind image)
 

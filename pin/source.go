@@ -56,8 +56,14 @@ func collectSources(ctx context.Context, root string, sources, configs []string)
 	}
 	byFile := map[string][]inventory.ImageRef{}
 	for _, img := range inv.Images {
-		if sourceOrigins[img.Origin] && wanted[img.Pos.File] {
-			byFile[img.Pos.File] = append(byFile[img.Pos.File], img)
+		// Grouped by the file pin edits: the constant's literal, which
+		// may be in another file of the package than the use.
+		at := img.Pos
+		if img.Literal != nil {
+			at = *img.Literal
+		}
+		if sourceOrigins[img.Origin] && (wanted[at.File] || wanted[img.Pos.File]) {
+			byFile[at.File] = append(byFile[at.File], img)
 		}
 	}
 	var files []*file
@@ -68,16 +74,30 @@ func collectSources(ctx context.Context, root string, sources, configs []string)
 			return nil, err
 		}
 		f := newFile(relTo(root, abs), abs, data)
-		seen := map[int]bool{}
+		seen := map[int]int{} // literal offset -> index of its site
 		for _, img := range byFile[rel] {
-			off, ok := literalAt(f, img.Pos, img.Ref)
+			at := img.Pos
+			if img.Literal != nil {
+				at = *img.Literal
+			}
+			off, ok := literalAt(f, at, img.Ref)
 			if !ok {
-				f.note(0, img.Ref, "the reference is not written literally at "+posString(img.Pos)+"; pin it by hand")
+				f.notes = append(f.notes, Note{Pos: img.Pos, Ref: img.Ref,
+					Reason: "the reference is not written literally at " + posString(img.Pos) + "; pin it by hand"})
 				continue
 			}
-			if !seen[off] {
-				seen[off] = true
-				addImageText(f, off, img.Ref)
+			// One edit per literal; the site is reported where check
+			// reports the image (its use), and at every other use of the
+			// same literal.
+			if i, ok := seen[off]; ok {
+				f.sites[i].alsoAt = append(f.sites[i].alsoAt, img.Pos)
+				continue
+			}
+			n := len(f.sites)
+			addImageText(f, off, img.Ref)
+			if len(f.sites) > n {
+				f.sites[n].pos = img.Pos
+				seen[off] = n
 			}
 		}
 		files = append(files, f)
@@ -105,15 +125,17 @@ func posString(p inventory.Position) string {
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
 }
 
-// moduleConfigOf returns the dagger.json in the directory of path or the
+// moduleConfigOf returns the dagger.json (or dagger-module.toml) in the directory of path or the
 // nearest one above it, up to root; "" when there is none.
 func moduleConfigOf(root, path string) string {
 	rootAbs, _ := filepath.Abs(root)
 	dir, _ := filepath.Abs(filepath.Dir(path))
 	for {
-		cfg := filepath.Join(dir, "dagger.json")
-		if _, err := os.Stat(cfg); err == nil {
-			return cfg
+		for _, name := range []string{"dagger.json", "dagger-module.toml"} {
+			cfg := filepath.Join(dir, name)
+			if _, err := os.Stat(cfg); err == nil {
+				return cfg
+			}
 		}
 		if dir == rootAbs {
 			return ""

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/pinline/pinline/internal/errclass"
 	"github.com/pinline/pinline/inventory"
@@ -33,6 +34,13 @@ type Options struct {
 	Git GitResolver
 	// Out receives the diff (Diff); nil discards.
 	Out io.Writer
+	// MinAge is the cooldown: a commit or image younger than this is not
+	// pinned (a Note says how old it is). Zero pins whatever the ref
+	// names now. With a cooldown, an entry whose age cannot be told is
+	// not pinned either.
+	MinAge time.Duration
+	// Now is the clock for MinAge; nil uses time.Now.
+	Now func() time.Time
 }
 
 // Change is one pin that was (or would be) written.
@@ -45,6 +53,8 @@ type Change struct {
 	Ref string `json:"ref"`
 	// Pin is the digest or commit written.
 	Pin string `json:"pin"`
+	// Age is how old the pinned commit or image is (with MinAge only).
+	Age string `json:"age,omitempty"`
 }
 
 // Verify statuses.
@@ -83,6 +93,9 @@ type Note struct {
 	Pos    inventory.Position `json:"pos"`
 	Ref    string             `json:"ref"`
 	Reason string             `json:"reason"`
+	// Age is how old the resolved commit or image is, when a cooldown
+	// kept it from being pinned.
+	Age string `json:"age,omitempty"`
 }
 
 // Report is the result of Run.

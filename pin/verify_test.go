@@ -100,3 +100,69 @@ func TestVerify(t *testing.T) {
 		t.Error("verify wrote something")
 	}
 }
+
+// TestVerifyReleaseTagOnTop re-points release tags to a commit that has
+// the pinned commit in its history (what a hijacked release tag usually
+// gets: a malicious commit on top). A release tag is immutable, so that is
+// rewritten (exit 1); a floating tag moved the same way advanced.
+func TestVerifyReleaseTagOnTop(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	repo := filepath.Join(e.gitRoot, "acme/tools")
+	e.gitc(t, repo, "tag", "v1.2.3-rc.1+build.5")
+	e.gitc(t, repo, "tag", "sdk/go/v0.9.0")
+	dir := t.TempDir()
+	dj := `{"name": "v", "dependencies": [
+  {"name": "rel", "source": "github.com/acme/tools@v1.0.0"},
+  {"name": "pre", "source": "github.com/acme/tools@v1.2.3-rc.1+build.5"},
+  {"name": "mono", "source": "github.com/acme/tools@sdk/go/v0.9.0"},
+  {"name": "float", "source": "github.com/acme/tools@v1"}
+]}
+`
+	if err := os.WriteFile(filepath.Join(dir, "dagger.json"), []byte(dj), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(t.Context(), e.options(dir)); err != nil {
+		t.Fatal(err)
+	}
+	e.commit(t, repo, "on top")
+	for _, tag := range []string{"v1.0.0", "v1.2.3-rc.1+build.5", "sdk/go/v0.9.0", "v1"} {
+		e.gitc(t, repo, "tag", "-f", tag)
+	}
+	o := e.options(dir)
+	o.Verify = true
+	rep, err := Run(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range rep.Findings {
+		got[f.Ref] = f.Status
+	}
+	want := map[string]string{
+		"github.com/acme/tools@v1.0.0":              StatusRewritten,
+		"github.com/acme/tools@v1.2.3-rc.1+build.5": StatusRewritten,
+		"github.com/acme/tools@sdk/go/v0.9.0":       StatusRewritten,
+		"github.com/acme/tools@v1":                  StatusAdvanced,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("verify statuses (-want +got):\n%s", diff)
+	}
+	if !rep.Failed() {
+		t.Error("Failed() = false with a moved release tag")
+	}
+}
+
+func TestIsReleaseTag(t *testing.T) {
+	t.Parallel()
+	for tag, want := range map[string]bool{
+		"v1.2.3": true, "1.2.3": true, "v1.2.3-rc.1": true, "1.2.3+build.7": true, "v0.19.10-beta.2+meta": true,
+		"sdk/go/v0.9.0": true, "k3s/v0.11.1": true,
+		"v1": false, "v1.2": false, "latest": false, "main": false, "^1.2": false, "~1.2.3": false,
+		">=1.0.0": false, "1.x": false, "v1.2.3.4": false, "": false,
+	} {
+		if got := IsReleaseTag(tag); got != want {
+			t.Errorf("IsReleaseTag(%q) = %v, want %v", tag, got, want)
+		}
+	}
+}

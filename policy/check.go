@@ -41,6 +41,11 @@ type CheckOptions struct {
 	// Now is the evaluation time: it decides waiver expiry and is the
 	// input's evaluation field (zero: time.Now()).
 	Now time.Time
+	// Env selects a workspace environment overlay (dagger.toml, --env).
+	Env string
+	// UserConfig is the user-level Dagger config (nil: none); its
+	// workspace overrides are PL025.
+	UserConfig *inventory.UserConfigFile
 }
 
 // TierLocal is the developer's own machine: the only tier in which the
@@ -90,7 +95,7 @@ func Check(ctx context.Context, opts CheckOptions) (*CheckResult, error) {
 		e, err := Load(ctx, Options{UserDirs: opts.UserDirs, AllBuiltins: opts.AllBuiltins})
 		ch <- loaded{e, err}
 	}()
-	inv, invErr := inventory.Collect(ctx, inventory.Options{Root: opts.Root, Paths: opts.Paths})
+	inv, invErr := inventory.Collect(ctx, inventory.Options{Root: opts.Root, Paths: opts.Paths, Env: opts.Env, UserConfig: opts.UserConfig})
 	l := <-ch
 	if l.err != nil {
 		return nil, l.err
@@ -146,6 +151,12 @@ func readConfig(opts CheckOptions) (*Config, []Finding, error) {
 	defer r.Close()
 	raw, err := r.ReadFile(ConfigPath)
 	if errors.Is(err, fs.ErrNotExist) {
+		return &Config{}, nil, nil
+	}
+	if err != nil && !repoConfigExists(opts.Root) {
+		// A link out of the repository (.pinline -> elsewhere) with no
+		// policy data behind it: there is nothing to refuse, and nothing
+		// is read.
 		return &Config{}, nil, nil
 	}
 	if err != nil {

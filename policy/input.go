@@ -33,6 +33,37 @@ type Input struct {
 	Images     []InImage       `json:"images"`
 	Specs      []InSpec        `json:"specs"`
 	Unresolved []InUnresolved  `json:"unresolved"`
+	// Env is the workspace environment overlay applied (--env).
+	Env string `json:"env"`
+	// UserOverrides are the workspace overrides of the user-level Dagger
+	// config (~/.config/dagger/config.toml or $DAGGER_CONFIG).
+	UserOverrides []InUserOverride `json:"userOverrides"`
+	// LockAdded are the dagger.lock entries a run added (after pinline
+	// run/call; empty for check), and Frozen whether that is denied.
+	LockAdded []InLock `json:"lockAdded"`
+	Frozen    bool     `json:"frozen"`
+	// DuplicateKeys are keys a dagger.json repeats in one object.
+	DuplicateKeys []InDuplicateKey `json:"duplicateKeys"`
+}
+
+// InDuplicateKey is a repeated JSON key: pos is the occurrence that wins
+// (the last), first the first one.
+type InDuplicateKey struct {
+	Pos   Pos    `json:"pos"`
+	Key   string `json:"key"`
+	First Pos    `json:"first"`
+}
+
+// InUserOverride is one workspace override of the user-level Dagger
+// config (inventory.UserOverride, every field present).
+type InUserOverride struct {
+	Pos       Pos    `json:"pos"`
+	Workspace string `json:"workspace"`
+	Env       string `json:"env"`
+	Module    string `json:"module"`
+	Source    string `json:"source"`
+	Pin       string `json:"pin"`
+	Settings  bool   `json:"settings"`
 }
 
 // Pos is a position in the input document: file relative to the root,
@@ -119,11 +150,16 @@ type InRemote struct {
 // (["github.com/dagger/node", ["version", "v0.2.0"]] has key
 // ["github.com/dagger/node"] and params {"version": "v0.2.0"}).
 type InLock struct {
-	Pos    Pos               `json:"pos"`
-	Kind   string            `json:"kind"`
-	Key    []any             `json:"key"`
-	Params map[string]string `json:"params"`
-	Value  string            `json:"value"`
+	Pos       Pos               `json:"pos"`
+	Version   string            `json:"version"`
+	Namespace string            `json:"namespace"`
+	Kind      string            `json:"kind"`
+	Key       []any             `json:"key"`
+	Params    map[string]string `json:"params"`
+	Value     string            `json:"value"`
+	Ref       string            `json:"ref"`
+	Policy    string            `json:"policy"`
+	Floating  bool              `json:"floating"`
 }
 
 // InImage is a container image reference from any origin.
@@ -206,6 +242,10 @@ type InputOptions struct {
 	Config *Config
 	// Now is the evaluation time (zero: the input carries the zero time).
 	Now time.Time
+	// LockAdded are the dagger.lock entries a run added; Frozen denies
+	// them (pinline run --frozen).
+	LockAdded []inventory.LockEntry
+	Frozen    bool
 }
 
 // BuildInput turns an inventory into the policy input document.
@@ -215,22 +255,27 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 		Config: InputConfig{ModuleAllowlist: []string{}, RegistryAllowlist: []string{}},
 		Files:  nonNil(inv.Files), Modules: []InModule{}, Locks: []InLock{},
 		Images: []InImage{}, Specs: []InSpec{}, Unresolved: []InUnresolved{},
+		Env: inv.Env, UserOverrides: []InUserOverride{}, LockAdded: []InLock{}, Frozen: opts.Frozen,
+	}
+	for _, u := range inv.UserOverrides {
+		in.UserOverrides = append(in.UserOverrides, InUserOverride(u))
+	}
+	for _, l := range opts.LockAdded {
+		in.LockAdded = append(in.LockAdded, inLock(l))
 	}
 	if c := opts.Config; c != nil {
 		in.Config.ModuleAllowlist = nonNil(c.ModuleAllowlist)
 		in.Config.RegistryAllowlist = nonNil(c.RegistryAllowlist)
 	}
+	in.DuplicateKeys = []InDuplicateKey{}
 	for _, m := range inv.Modules {
 		in.Modules = append(in.Modules, inModule(m))
+		for _, d := range m.DuplicateKeys {
+			in.DuplicateKeys = append(in.DuplicateKeys, InDuplicateKey(d))
+		}
 	}
 	for _, l := range inv.Locks {
-		key := make([]any, 0, len(l.Key))
-		for _, k := range l.Key {
-			key = append(key, k)
-		}
-		params := map[string]string{}
-		maps.Copy(params, l.Params)
-		in.Locks = append(in.Locks, InLock{Pos: l.Pos, Kind: l.Kind, Key: key, Params: params, Value: l.Value})
+		in.Locks = append(in.Locks, inLock(l))
 	}
 	for _, im := range inv.Images {
 		in.Images = append(in.Images, InImage{Pos: im.Pos, Origin: im.Origin, Via: im.Via, Name: im.Name,
@@ -348,4 +393,15 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+func inLock(l inventory.LockEntry) InLock {
+	key := make([]any, 0, len(l.Key))
+	for _, k := range l.Key {
+		key = append(key, k)
+	}
+	params := map[string]string{}
+	maps.Copy(params, l.Params)
+	return InLock{Pos: l.Pos, Version: l.Version, Namespace: l.Namespace, Kind: l.Kind,
+		Key: key, Params: params, Value: l.Value, Ref: l.Ref, Policy: l.Policy, Floating: l.Floating}
 }

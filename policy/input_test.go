@@ -23,6 +23,9 @@ func TestInputValueMatchesJSON(t *testing.T) {
 	inv.Specs[0].Spec.Tasks[0].Secrets[0].Value = "x"
 	inv.Specs[0].Spec.Tasks = append(inv.Specs[0].Spec.Tasks, spec.Task{Name: "empty"})
 	inv.Unresolved = []inventory.Unresolved{{Pos: pos("main.go", 1), Origin: "go", Expr: "x", Reason: "y"}}
+	inv.Env = "ci"
+	inv.Modules[0].DuplicateKeys = []inventory.DuplicateKey{{Pos: pos("dagger.json", 9), Key: "dependencies[0].pin", First: pos("dagger.json", 8)}}
+	inv.UserOverrides = []inventory.UserOverride{{Pos: pos("config.toml", 3), Workspace: "github.com/a/b", Module: "m", Source: "github.com/x/y@main", Settings: true}}
 	// Enough modules (from several files, with positions of 0 and large
 	// line numbers) that Value builds them on two goroutines.
 	many := cleanInventory()
@@ -34,7 +37,8 @@ func TestInputValueMatchesJSON(t *testing.T) {
 		many.Modules = append(many.Modules, m)
 	}
 	for _, in := range []*Input{
-		BuildInput(inv, InputOptions{Tier: "trusted", Run: &RunInfo{Backend: "host"}, Config: &Config{ModuleAllowlist: []string{"a"}}}),
+		BuildInput(inv, InputOptions{Tier: "trusted", Run: &RunInfo{Backend: "host"}, Config: &Config{ModuleAllowlist: []string{"a"}},
+			LockAdded: []inventory.LockEntry{{Pos: pos("dagger.lock", 3), Version: "2", Kind: "container.from", Key: []string{"alpine:3", "linux/amd64"}, Value: "sha256:x"}}, Frozen: true}),
 		BuildInput(&inventory.Inventory{}, InputOptions{}),
 		BuildInput(many, InputOptions{Tier: "local", Config: &Config{RegistryAllowlist: []string{"", "r"}}}),
 	} {

@@ -53,21 +53,17 @@ func (in *Input) Value() ast.Value {
 			kv{"registryAllowlist", strs(in.Config.RegistryAllowlist)})},
 		{"files", strs(in.Files)},
 		{"modules", nil}, // filled in below, once the other half is built
-		{"locks", arr(in.Locks, func(l InLock) *ast.Term {
-			key := make([]*ast.Term, len(l.Key))
-			for i, k := range l.Key {
-				key[i] = ast.NewTerm(ast.MustInterfaceToValue(k))
-			}
-			params := make([]kv, 0, len(l.Params))
-			for _, k := range slices.Sorted(maps.Keys(l.Params)) {
-				params = append(params, kv{k, s(l.Params[k])})
-			}
-			return b.obj(kv{"pos", b.pos(l.Pos)}, kv{"kind", s(l.Kind)}, kv{"key", ast.ArrayTerm(key...)},
-				kv{"params", b.obj(params...)}, kv{"value", s(l.Value)})
-		})},
+		{"locks", arr(in.Locks, b.lock)},
 		{"specs", arr(in.Specs, b.spec)},
 		{"unresolved", arr(in.Unresolved, func(u InUnresolved) *ast.Term {
 			return b.obj(kv{"pos", b.pos(u.Pos)}, kv{"origin", s(u.Origin)}, kv{"expr", s(u.Expr)}, kv{"reason", s(u.Reason)})
+		})},
+		{"env", s(in.Env)},
+		{"userOverrides", arr(in.UserOverrides, b.userOverride)},
+		{"lockAdded", arr(in.LockAdded, b.lock)},
+		{"frozen", ast.BooleanTerm(in.Frozen)},
+		{"duplicateKeys", arr(in.DuplicateKeys, func(d InDuplicateKey) *ast.Term {
+			return b.obj(kv{"pos", b.pos(d.Pos)}, kv{"key", s(d.Key)}, kv{"first", b.pos(d.First)})
 		})},
 	}
 	if in.Run != nil {
@@ -201,4 +197,24 @@ func (bd *builder) spec(sp InSpec) *ast.Term {
 					return bd.obj(kv{"name", s(e.Name)}, kv{"literal", b(e.Literal)})
 				})})
 		})})
+}
+
+func (b *builder) lock(l InLock) *ast.Term {
+	key := make([]*ast.Term, len(l.Key))
+	for i, k := range l.Key {
+		key[i] = ast.NewTerm(ast.MustInterfaceToValue(k))
+	}
+	params := make([]kv, 0, len(l.Params))
+	for _, k := range slices.Sorted(maps.Keys(l.Params)) {
+		params = append(params, kv{k, s(l.Params[k])})
+	}
+	return b.obj(kv{"pos", b.pos(l.Pos)}, kv{"version", s(l.Version)}, kv{"namespace", s(l.Namespace)},
+		kv{"kind", s(l.Kind)}, kv{"key", ast.ArrayTerm(key...)}, kv{"params", b.obj(params...)},
+		kv{"value", s(l.Value)}, kv{"ref", s(l.Ref)}, kv{"policy", s(l.Policy)},
+		kv{"floating", ast.BooleanTerm(l.Floating)})
+}
+
+func (b *builder) userOverride(u InUserOverride) *ast.Term {
+	return b.obj(kv{"pos", b.pos(u.Pos)}, kv{"workspace", s(u.Workspace)}, kv{"env", s(u.Env)}, kv{"module", s(u.Module)},
+		kv{"source", s(u.Source)}, kv{"pin", s(u.Pin)}, kv{"settings", ast.BooleanTerm(u.Settings)})
 }

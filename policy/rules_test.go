@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -94,19 +95,18 @@ func TestDefaultRules(t *testing.T) {
 			want: []got{{"PL008", "warn", pos("pinline.yaml", 4)}}},
 		{name: "PL021 and PL008 untagged without digest", tweak: func(i *inventory.Inventory) { img(i).Tag, img(i).Digest = "", "" },
 			want: []got{{"PL021", "deny", pos("pinline.yaml", 4)}, {"PL008", "warn", pos("pinline.yaml", 4)}}},
-		{name: "PL009 git-latest on a branch", tweak: func(i *inventory.Inventory) {
-			i.Locks = append(i.Locks, inventory.LockEntry{Pos: pos("dagger.lock", 7), Kind: "git-latest", Key: []string{"github.com/a/b"}, Value: "refs/heads/main"})
+		{name: "PL009 floating entry", tweak: func(i *inventory.Inventory) {
+			i.Locks = append(i.Locks, inventory.LockEntry{Pos: pos("dagger.lock", 7), Kind: "git.ref",
+				Key: []string{"https://github.com/a/b", "refs/tags/v1"}, Floating: true})
 		}, want: []got{{"PL009", "deny", pos("dagger.lock", 7)}}},
-		{name: "PL009 git-latest on a tag is fine", tweak: func(i *inventory.Inventory) {
-			i.Locks = append(i.Locks, inventory.LockEntry{Pos: pos("dagger.lock", 7), Kind: "git-latest", Key: []string{"github.com/a/b"}, Value: "refs/tags/v1"})
+		{name: "PL009 version 1 float policy", tweak: func(i *inventory.Inventory) {
+			i.Locks = append(i.Locks, inventory.LockEntry{Pos: pos("dagger.lock", 7), Version: "1", Kind: "container.from",
+				Key: []string{"nginx:1", "linux/amd64"}, Value: "sha256:" + strings.Repeat("a", 64), Policy: "float", Floating: true})
+		}, want: []got{{"PL009", "deny", pos("dagger.lock", 7)}}},
+		{name: "PL009 pinned entry is fine", tweak: func(i *inventory.Inventory) {
+			i.Locks = append(i.Locks, inventory.LockEntry{Pos: pos("dagger.lock", 7), Kind: "git.ref",
+				Key: []string{"https://github.com/a/b", "HEAD"}, Value: strings.Repeat("a", 40), Ref: "refs/heads/main"})
 		}},
-		{name: "PL009 oci-latest", tweak: func(i *inventory.Inventory) {
-			i.Locks = append(i.Locks, inventory.LockEntry{Pos: pos("dagger.lock", 7), Kind: "oci-latest", Key: []string{"nginx"}, Value: "1.31.6"})
-		}, want: []got{{"PL009", "deny", pos("dagger.lock", 7)}}},
-		{name: "PL009 git-sha without a commit", tweak: func(i *inventory.Inventory) { i.Locks[0].Value = "main" },
-			want: []got{{"PL009", "deny", pos("dagger.lock", 5)}}},
-		{name: "PL009 oci-sha without a digest", tweak: func(i *inventory.Inventory) { i.Locks[1].Value = "3.20" },
-			want: []got{{"PL009", "deny", pos("dagger.lock", 6)}}},
 		{name: "PL010 literal secret", tweak: func(i *inventory.Inventory) { task(i).Secrets[0].Value = "hunter2" },
 			want: []got{{"PL010", "deny", Pos{File: "pinline.yaml", Line: 9, Column: 7}}}},
 		{name: "PL022 secret-looking env literal", tweak: func(i *inventory.Inventory) { task(i).Env["NPM_TOKEN"] = "abc" },
@@ -180,8 +180,8 @@ func hasDeny(gs []got) bool {
 func TestCatalogCoversEveryRule(t *testing.T) {
 	t.Parallel()
 	rules := loadDefault(t).Rules()
-	if len(rules) != 18 {
-		t.Fatalf("catalog has %d rules, want 18", len(rules))
+	if len(rules) != 21 {
+		t.Fatalf("catalog has %d rules, want 21 (PL001–PL015, PL020–PL022, PL025–PL027)", len(rules))
 	}
 	for _, r := range rules {
 		if r.Severity != SeverityDeny && r.Severity != SeverityWarn || r.Title == "" || r.Help == "" {

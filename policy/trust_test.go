@@ -153,3 +153,30 @@ func TestEvaluationTimeInInput(t *testing.T) {
 		t.Errorf("evaluation = %+v", ev)
 	}
 }
+
+// In tier local the repository's policy data is read through os.Root: a
+// .pinline that links out of the repository is never read through; with
+// nothing behind the link there is simply no policy data.
+func TestRepoPolicyDataLinkedOut(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	outside := t.TempDir()
+	repo := t.TempDir()
+	if err := os.WriteFile(filepath.Join(repo, "dagger.json"), []byte(`{"name": "x", "engineVersion": "v0.19.10", "sdk": "go"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(repo, ".pinline")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Check(ctx, CheckOptions{Root: repo, Tier: TierLocal, Now: now(t)}); err != nil {
+		t.Errorf("nothing behind the link: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "policy.yaml"), []byte("waivers: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Check(ctx, CheckOptions{Root: repo, Tier: TierLocal, Now: now(t)})
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.File != ConfigPath {
+		t.Errorf("policy data behind a link out of the repository: %v, want a ParseError", err)
+	}
+}

@@ -64,7 +64,7 @@ func fixtureInventory() *inventory.Inventory {
 			},
 		},
 		Locks: []inventory.LockEntry{
-			{Pos: pos("dagger.lock", 5), Kind: "git-sha", Key: []string{"github.com/dagger/sdk-helpers", "refs/tags/v1.0.4"}, Value: commitB},
+			{Pos: pos("dagger.lock", 5), Version: "2", Kind: "git.ref", Key: []string{"https://github.com/dagger/sdk-helpers.git", "refs/tags/v1.0.4"}, Value: commitB, Ref: "refs/tags/v1.0.4"},
 			{Pos: pos("dagger.lock", 6), Kind: "git-sha", Key: []string{"github.com/dagger/eslint", "refs/heads/main"}, Value: commitA},
 			{Pos: pos("dagger.lock", 7), Kind: "oci-sha", Key: []string{"docker.io/library/alpine:3.20"}, Value: digestA},
 		},

@@ -141,14 +141,16 @@ func localModule(dir, name string) *cdx.Component {
 	return c
 }
 
-// lockIndex maps git-sha entries of dagger.lock files to commits.
+// lockIndex maps the git entries of dagger.lock files (git.ref of
+// lockfile versions 1 and 2, git-sha of the workspace betas) to commits,
+// by remote (host/org/repo) and selector.
 type lockIndex map[[2]string]string
 
 func newLockIndex(entries []inventory.LockEntry) lockIndex {
 	li := lockIndex{}
 	for _, e := range entries {
-		if e.Kind == "git-sha" && len(e.Key) >= 2 && isCommit(e.Value) {
-			li[[2]string{strings.TrimSuffix(e.Key[0], ".git"), e.Key[1]}] = strings.ToLower(e.Value)
+		if remote, sel, commit, ok := e.GitPin(); ok {
+			li[[2]string{remote, sel}] = commit
 		}
 	}
 	return li

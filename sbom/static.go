@@ -113,15 +113,19 @@ func (b *builder) addInventory(ctx context.Context, inv *inventory.Inventory) er
 	}
 	// Module pins in lock files that no dependency above used.
 	for _, e := range inv.Locks {
-		if e.Kind != "git-sha" || len(e.Key) < 2 || !isCommit(e.Value) {
-			continue
-		}
-		r, ok := parseModuleSource(e.Key[0])
+		remote, sel, commit, ok := e.GitPin()
 		if !ok {
 			continue
 		}
-		r.Ref = strings.TrimPrefix(strings.TrimPrefix(e.Key[1], "refs/tags/"), "refs/heads/")
-		m := newRemoteModule("", "lock", e.Value, &r, locks)
+		r, ok := parseModuleSource(remote)
+		if !ok {
+			continue
+		}
+		r.Ref = strings.TrimPrefix(strings.TrimPrefix(sel, "refs/tags/"), "refs/heads/")
+		if sel == "HEAD" {
+			r.Ref = ""
+		}
+		m := newRemoteModule("", "lock", commit, &r, locks)
 		m.PinVia = "dagger.lock"
 		c := b.add(m.component())
 		addProp(c, "source", posString(e.Pos))

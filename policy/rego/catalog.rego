@@ -47,7 +47,7 @@ catalog := {
 	"PL009": {
 		"severity": "deny",
 		"title": "dagger.lock entry floats",
-		"help": "Run `dagger workspace update` (or `pinline pin`) so the lock records commits and digests, and reference tags rather than branches.",
+		"help": "Run `dagger update` (or `pinline pin`) so that every lock entry records a commit or digest; a version 1 entry with policy \"float\" is resolved again at every run.",
 	},
 	"PL010": {
 		"severity": "deny",
@@ -93,6 +93,21 @@ catalog := {
 		"title": "repository policy data ignored outside tier local",
 		"help": "Outside tier local the repository is data: its .pinline/policy.yaml is never applied. The operator passes waivers and allowlists with --policy-data FILE outside the repository.",
 		"nonWaivable": true,
+	},
+	"PL025": {
+		"severity": "deny",
+		"title": "user-level Dagger config overrides workspace modules",
+		"help": "~/.config/dagger/config.toml (or $DAGGER_CONFIG) [workspaces.*] entries replace module sources, pins or settings outside the repository. Remove them on CI machines; in tier local this is a warning.",
+	},
+	"PL026": {
+		"severity": "deny",
+		"title": "run added dagger.lock entries",
+		"help": "Dagger 1.0 resolves lookups missing from dagger.lock and writes them. Commit the new entries after review (or run `dagger update` / `pinline pin` beforehand); with --frozen a run that adds entries is denied.",
+	},
+	"PL027": {
+		"severity": "deny",
+		"title": "duplicate key in dagger.json",
+		"help": "Tools disagree on which of two equal keys wins (Dagger and pinline take the last); remove the duplicate so that every reader sees the same module.",
 	},
 	"PL015": {
 		"severity": "deny",

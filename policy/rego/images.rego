@@ -48,51 +48,6 @@ warn contains {"id": "PL008", "msg": msg, "pos": img.pos, "ref": img.ref} if {
 
 tag_problem := {"latest": "uses the latest tag", "": "has no tag"}
 
-# PL009: dagger.lock entries must not float.
-deny contains {"id": "PL009", "msg": msg, "pos": e.pos} if {
-	some e in input.locks
-	floating_lock(e)
-	msg := sprintf("dagger.lock %s entry %s resolves to %q, which floats", [e.kind, concat(" ", [sprintf("%v", [k]) | some k in e.key]), e.value])
-}
-
-# A "latest" entry records what a branch or tag resolved to; it floats unless
-# the lock also has the matching "sha" entry that pins that resolution.
-floating_lock(e) if {
-	e.kind == "git-latest"
-	startswith(e.value, "refs/heads/")
-	not git_sha_pinned(e)
-}
-
-floating_lock(e) if {
-	e.kind == "oci-latest"
-	not oci_sha_pinned(e)
-}
-
-git_sha_pinned(e) if {
-	some s in input.locks
-	s.kind == "git-sha"
-	s.key[0] == e.key[0]
-	s.key[1] == e.value
-	is_commit(s.value)
-}
-
-oci_sha_pinned(e) if {
-	some s in input.locks
-	s.kind == "oci-sha"
-	s.key[0] == concat(":", [e.key[0], e.value])
-	startswith(s.value, "sha256:")
-}
-
-floating_lock(e) if {
-	e.kind == "git-sha"
-	not is_commit(e.value)
-}
-
-floating_lock(e) if {
-	e.kind == "oci-sha"
-	not is_digest(e.value)
-}
-
 # PL012: what the gate cannot see, it reports.
 warn contains {"id": "PL012", "msg": msg, "pos": u.pos} if {
 	some u in input.unresolved

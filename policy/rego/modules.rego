@@ -51,7 +51,7 @@ deny contains {"id": "PL004", "msg": msg, "pos": mod.sdk.pos, "ref": mod.sdk.sou
 # PL005: engineVersion should name an exact engine release.
 warn contains {"id": "PL005", "msg": msg, "pos": mod.pos} if {
 	some mod in input.modules
-	mod.format != "config.toml"
+	not mod.format in {"config.toml", "dagger.toml"}
 	mod.engineVersion == ""
 	msg := sprintf("module %q: engineVersion is missing", [mod.name])
 }
@@ -60,4 +60,12 @@ warn contains {"id": "PL005", "msg": msg, "pos": mod.engineVersionPos} if {
 	some mod in input.modules
 	lower(mod.engineVersion) == "latest"
 	msg := sprintf("module %q: engineVersion is %q, not an exact release", [mod.name, mod.engineVersion])
+}
+
+# PL027: a key repeated in one dagger.json object. Readers disagree on
+# which one wins (pinline and Dagger take the last, some tools the first),
+# so the file can show a reviewer one module and run another.
+deny contains {"id": "PL027", "msg": msg, "pos": d.pos} if {
+	some d in input.duplicateKeys
+	msg := sprintf("%s: key %q appears again (first at line %d); the last one wins", [d.pos.file, d.key, d.first.line])
 }

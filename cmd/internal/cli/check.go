@@ -70,6 +70,7 @@ type checkOptions struct {
 	format     string
 	failOnWarn bool
 	output     string
+	env        string
 }
 
 func (o *checkOptions) AddFlags(c *cobra.Command) {
@@ -77,6 +78,7 @@ func (o *checkOptions) AddFlags(c *cobra.Command) {
 	c.Flags().StringVar(&o.format, "format", "text", "output format: text, json, sarif or junit")
 	c.Flags().BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit 1 when there are warnings")
 	c.Flags().StringVarP(&o.output, "output", "o", "", "write the report to FILE instead of stdout")
+	c.Flags().StringVar(&o.env, "env", "", "apply the dagger.toml workspace environment overlay NAME (as dagger --env does)")
 }
 
 func newCheckCmd(s *streams) *cobra.Command {
@@ -84,8 +86,8 @@ func newCheckCmd(s *streams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "check [PATH...]",
 		Short: "Gate a repository before anything runs (no engine needed)",
-		Long: `check inspects dagger.json, dagger.lock, dagger-module.toml, .dagger/config.toml,
-pinline.yaml and image references in Dagger module source under PATH (default .),
+		Long: `check inspects dagger.json, dagger.lock, dagger-module.toml, dagger.toml,
+.dagger/config.toml, pinline.yaml and image references in Dagger module source under PATH (default .),
 and evaluates the embedded policies (docs/policies.md) plus any --policy
 directories against them. Run it at the repository root: positions are
 relative to it and host mounts must stay inside it (a single PATH outside the
@@ -98,7 +100,12 @@ applied, and --policy-data must name a file outside the repository (after
 resolving symlinks). Waivers expire at most --waiver-max-age (90d) after the
 evaluation time. Policies see only deterministic builtins (no http.send,
 net.*, opa.runtime, rand.*, time.now_ns; input.evaluation holds the time)
-unless --policy-all-builtins.`,
+unless --policy-all-builtins.
+
+The user-level Dagger config
+(` + "`$DAGGER_CONFIG`" + `, else ~/.config/dagger/config.toml) is read for
+[workspaces.*] overrides of workspace modules: PL025, a warning in tier local,
+denied in every other tier.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCheck(cmd, s, o, args)
 		},
@@ -117,9 +124,14 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 	}
 	defer tuneGCForCheck()()
 	root, paths := inventory.RepositoryRoot(args)
+	user, err := daggerUserConfig(s)
+	if err != nil {
+		return err
+	}
 	res, err := policy.Check(cmd.Context(), policy.CheckOptions{
 		Root: root, Paths: paths, Tier: o.policy.resolveTier(s), UserDirs: o.policy.dirs, ConfigFile: o.policy.data,
 		WaiverMaxAge: maxAge, AllBuiltins: o.policy.allBuiltins,
+		Env: o.env, UserConfig: user,
 	})
 	if err != nil {
 		return err

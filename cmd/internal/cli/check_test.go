@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,5 +66,48 @@ func TestResolveTier(t *testing.T) {
 	none := &streams{env: func(string) (string, bool) { return "", false }}
 	if got := (&policyOptions{}).resolveTier(none); got != "local" {
 		t.Errorf("default tier = %q", got)
+	}
+}
+
+// TestCheckWorkspaceEnvAndUserConfig drives check over a Dagger 1.0
+// workspace: --env applies an overlay (its unpinned module is denied), the
+// user-level config of $DAGGER_CONFIG (or $HOME/.config/dagger) is a
+// warning in tier local and denied in other tiers.
+func TestCheckWorkspaceEnvAndUserConfig(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pin := strings.Repeat("ab", 20)
+	ws := "[modules.lint]\nsource = \"github.com/acme/lint@v1.0.0\"\npin = \"" + pin + "\"\n\n" +
+		"[env.ci.modules.scan]\nsource = \"github.com/acme/scan@main\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "dagger.toml"), []byte(ws), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(home, ".config", "dagger"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	user := "[workspaces.\"github.com/acme/app\".modules.lint]\nsource = \"github.com/evil/lint@main\"\n"
+	if err := os.WriteFile(filepath.Join(home, ".config", "dagger", "config.toml"), []byte(user), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{nil, nil, ExitOK, ""},
+		{nil, []string{"--env", "ci"}, ExitDenied, "PL001"},
+		{nil, []string{"--env", "prod"}, ExitUsage, `workspace env "prod" is not defined (defined envs: ci)`},
+		{map[string]string{"HOME": home}, nil, ExitOK, "PL025"},
+		{map[string]string{"HOME": home}, []string{"--tier", "trusted"}, ExitDenied, "PL025"},
+		{map[string]string{"DAGGER_CONFIG": filepath.Join(home, ".config", "dagger", "config.toml")}, []string{"--tier", "untrusted"}, ExitDenied, `overrides module "lint"`},
+		{map[string]string{"DAGGER_CONFIG": filepath.Join(home, "nope.toml")}, nil, ExitUsage, "DAGGER_CONFIG"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCLIEnv(t, tt.env, append(append([]string{"check"}, tt.args...), dir)...)
+		if code != tt.code || !strings.Contains(out+errOut, tt.want) {
+			t.Errorf("%v %v: exit %d, want %d with %q:\n%s%s", tt.env, tt.args, code, tt.code, tt.want, out, errOut)
+		}
 	}
 }

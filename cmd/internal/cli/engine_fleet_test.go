@@ -247,8 +247,8 @@ func TestFleetSessionAffinity(t *testing.T) {
 	instDir := filepath.Dir(filepath.Dir(f.socks[2]))
 	t.Cleanup(func() { f.restart(t, inst) })
 	// Each task ends in a sleep of its own length (100+i s), found by a
-	// process scan; the engine is killed once every run still going
-	// sleeps (or after 130 s: a session not yet at its task is placed
+	// process scan; the engine is killed once every run still going is in
+	// its task (or after 130 s: a session not yet at its task is placed
 	// too). Runs that ended before the kill are not judged.
 	const base = 100
 	killed := make(chan int, 1)
@@ -260,7 +260,7 @@ func TestFleetSessionAffinity(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 			n = 0
 			for i := range 12 {
-				if processRuns("sleep\x00" + strconv.Itoa(base+i) + "\x00") {
+				if taskRuns(base + i) {
 					n++
 				}
 			}
@@ -271,7 +271,8 @@ func TestFleetSessionAffinity(t *testing.T) {
 		}
 		killed <- n
 	}()
-	res = f.runs(t, 12, func(i int) string { return fmt.Sprintf("echo run %d; sleep %d", i, base+i) })
+	nonce := time.Now().UnixNano() // no run may be served from the engine cache
+	res = f.runs(t, 12, func(i int) string { return fmt.Sprintf("echo run %d %d; sleep %d", i, nonce, base+i) })
 	t.Logf("engine %s killed with %d of 12 tasks sleeping", victim, <-killed)
 	if killedAt.IsZero() {
 		t.Fatalf("engine %s was not killed", victim)
@@ -311,6 +312,19 @@ func TestFleetSessionAffinity(t *testing.T) {
 			t.Errorf("run %d after the kill: exit %d on %q\n%s", i, r.code, r.rec.Engine.GatewayEngine, r.stderr)
 		}
 	}
+}
+
+// taskRuns reports whether the task ending in `sleep n` runs: its shell
+// (`sh -c "…; sleep n"`) or the sleep itself is a process on this host.
+func taskRuns(n int) bool {
+	ms, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	shell, bare := fmt.Sprintf("; sleep %d\x00", n), fmt.Sprintf("sleep\x00%d\x00", n)
+	for _, m := range ms {
+		if b, err := os.ReadFile(m); err == nil && (strings.HasSuffix(string(b), shell) || string(b) == bare) {
+			return true
+		}
+	}
+	return false
 }
 
 // enginePID is the pid in instDir/engine.pid if that process is the

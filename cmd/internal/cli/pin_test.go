@@ -43,6 +43,8 @@ func TestPinExitCodes(t *testing.T) {
 		{"offline without check", "dagger.json", pinned, []string{"--offline"}, ExitUsage, "--offline needs --check"},
 		{"check and verify", "dagger.json", pinned, []string{"--check", "--verify"}, ExitUsage, "check"},
 		{"missing path", "dagger.json", pinned, []string{"nope/"}, ExitUsage, "nope"},
+		{"bad min-age", "dagger.json", pinned, []string{"--min-age", "seven"}, ExitUsage, "--min-age: invalid age"},
+		{"min-age with verify", "dagger.json", pinned, []string{"--min-age", "7d", "--verify"}, ExitUsage, "--min-age applies to new pins"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

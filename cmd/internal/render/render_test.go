@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	"github.com/owenrumney/go-sarif/v2/sarif"
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/policy"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -191,5 +193,67 @@ func TestUnknownFormat(t *testing.T) {
 	err := Write(&bytes.Buffer{}, "yaml", report(t), Options{})
 	if err == nil || !strings.Contains(err.Error(), `"sarif"`) || CheckFormat("yaml") == nil || CheckFormat("junit") != nil {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestSARIFSchema validates the SARIF log against the SARIF 2.1.0 objects
+// pinline writes (testdata/schema, written from the OASIS specification),
+// and checks that each finding is one result and that the waived finding
+// carries its suppression.
+func TestSARIFSchema(t *testing.T) {
+	t.Parallel()
+	r := report(t)
+	var buf bytes.Buffer
+	if err := SARIF(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	sch, err := c.Compile("testdata/schema/sarif-2.1.0-subset.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(doc); err != nil {
+		t.Errorf("SARIF log is not valid: %v", err)
+	}
+	log, err := sarif.FromBytes(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := log.Runs[0].Results
+	want := len(r.Decision.Violations) + len(r.Decision.Warnings) + len(r.Decision.Waived)
+	if len(results) != want {
+		t.Errorf("%d results for %d findings", len(results), want)
+	}
+	seen := map[string]bool{}
+	suppressed := 0
+	for _, res := range results {
+		loc := res.Locations[0].PhysicalLocation
+		k := fmt.Sprintf("%s %s:%d:%d %s", *res.RuleID, *loc.ArtifactLocation.URI, *loc.Region.StartLine, *loc.Region.StartColumn, *res.Message.Text)
+		if seen[k] {
+			t.Errorf("result listed twice: %s", k)
+		}
+		seen[k] = true
+		if len(res.Suppressions) > 0 {
+			suppressed++
+			s := res.Suppressions[0]
+			if s.Kind != "external" || s.Status == nil || *s.Status != "accepted" || s.Justification == nil || *s.Justification != "vendor image" {
+				t.Errorf("suppression = %+v", s)
+			}
+		}
+	}
+	if suppressed != len(r.Decision.Waived) || suppressed == 0 {
+		t.Errorf("%d suppressed results, want %d", suppressed, len(r.Decision.Waived))
+	}
+
+	// The schema is strict enough to fail: an unknown level is rejected.
+	bad := bytes.Replace(buf.Bytes(), []byte(`"level": "error"`), []byte(`"level": "fatal"`), 1)
+	doc, _ = jsonschema.UnmarshalJSON(bytes.NewReader(bad))
+	if sch.Validate(doc) == nil {
+		t.Error("schema accepts level \"fatal\"")
 	}
 }

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"crypto/sha1"
+	"fmt"
 	"io"
 	"sort"
 
@@ -50,11 +52,20 @@ func SARIF(w io.Writer, r Report) error {
 		}
 	}
 	for _, f := range findings {
-		run.AddResult(result(run, f))
+		run.AddResult(result(f))
 	}
 	for _, wf := range d.Waived {
-		res := result(run, wf.Finding)
-		res.AddSuppression(sarif.NewSuppression("external").WithJustifcation(wf.Waiver.Reason))
+		res := result(wf.Finding)
+		// go-sarif writes "location" and "guid" even when unset, as null,
+		// which the SARIF schema rejects: both are always set here.
+		sup := sarif.NewSuppression("external").WithStatus("accepted").
+			WithJustifcation(wf.Waiver.Reason).WithGuid(suppressionGUID(wf))
+		if len(res.Locations) > 0 {
+			sup.WithLocation(res.Locations[0])
+		} else {
+			sup.WithLocation(sarif.NewLocation())
+		}
+		res.AddSuppression(sup)
 		run.AddResult(res)
 	}
 	log.AddRun(run)
@@ -68,8 +79,10 @@ func level(sev string) string {
 	return "warning"
 }
 
-func result(run *sarif.Run, f policy.Finding) *sarif.Result {
-	res := run.CreateResultForRule(f.RuleID).
+// result builds the result of one finding. It is added to the run once, by
+// the caller (sarif.Run.CreateResultForRule would add it a second time).
+func result(f policy.Finding) *sarif.Result {
+	res := sarif.NewRuleResult(f.RuleID).
 		WithLevel(level(f.Severity)).
 		WithMessage(sarif.NewTextMessage(f.Message))
 	if f.Pos.File != "" {
@@ -84,4 +97,15 @@ func result(run *sarif.Run, f policy.Finding) *sarif.Result {
 		res.AddLocation(sarif.NewLocationWithPhysicalLocation(pl))
 	}
 	return res
+}
+
+// suppressionGUID is a stable name-based (version 5 layout) UUID for a
+// waived finding: the same waiver of the same finding keeps its id across
+// runs, as SARIF's baseline matching expects.
+func suppressionGUID(wf policy.WaivedFinding) string {
+	f := wf.Finding
+	h := sha1.Sum(fmt.Appendf(nil, "%s\x00%s:%d:%d\x00%s\x00%s", f.RuleID, f.Pos.File, f.Pos.Line, f.Pos.Column, f.Message, wf.Waiver.Reason))
+	h[6] = h[6]&0x0f | 0x50
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
