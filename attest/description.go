@@ -60,6 +60,28 @@ type ExternalParameters struct {
 	Tasks []string
 	// Tier is the trust tier the gateway granted ("trusted", "untrusted").
 	Tier string
+	// Calls are the Dagger module functions the run called.
+	Calls []Call
+}
+
+// Call is a Dagger module function call: the module at the source commit,
+// the function and its arguments. A secret argument has its name only.
+type Call struct {
+	Task string
+	// Module is the module ref at its commit, e.g.
+	// "git+https://example.test/org/repo//ci@<commit>"; ModuleDigest the
+	// engine's digest of the module source.
+	Module       string
+	ModuleDigest string
+	Function     string
+	Args         []CallArg
+}
+
+// CallArg is one argument of a Call; Value is empty when Secret is set.
+type CallArg struct {
+	Name   string
+	Value  string
+	Secret bool
 }
 
 // InternalParameters are inputs pinline chose, not the user.

@@ -181,6 +181,28 @@ func externalParams(e ExternalParameters) map[string]any {
 	if d := digestMap("sha256", e.SpecSHA256); d != nil {
 		m["spec"].(map[string]any)["digest"] = d
 	}
+	if len(e.Calls) > 0 {
+		calls := make([]any, 0, len(e.Calls))
+		for _, c := range e.Calls {
+			args := make([]any, 0, len(c.Args))
+			for _, a := range c.Args {
+				am := map[string]any{"name": a.Name}
+				if a.Secret {
+					am["secret"] = true
+				} else {
+					am["value"] = a.Value
+				}
+				args = append(args, am)
+			}
+			cm := map[string]any{"task": c.Task, "module": c.Module, "function": c.Function, "args": args}
+			if algo, hex, ok := strings.Cut(c.ModuleDigest, ":"); ok {
+				// The engine's content digest of the module source (xxh3 on v0.19).
+				cm["moduleDigest"] = map[string]any{algo: hex}
+			}
+			calls = append(calls, cm)
+		}
+		m["calls"] = calls
+	}
 	return m
 }
 

@@ -19,6 +19,10 @@
 #   PINLINE_ENGINE_NETWORK  CNI network name (default "dagger"; the bridge is derived from it)
 #   PINLINE_ENGINE_CIDR     CNI network CIDR (default 10.87.0.0/16)
 #   PINLINE_ENGINE_WAIT     seconds to wait for readiness (default 60)
+#   PINLINE_ENGINE_CONTENT  optional OCI layout dir (hack/gosdk.sh) mounted at the engine's
+#                           builtin content dir /usr/local/share/dagger/content: makes Go SDK
+#                           modules (`dagger call`) work; needs PINLINE_ENGINE_GO_SDK_DIGEST,
+#                           the layout's manifest digest
 #   PINLINE_ENGINE_ISOLATE  1: task containers of this engine cannot reach the host (the gateway,
 #                           the server, engine listeners, anything bound to 0.0.0.0) through the
 #                           bridge, nor 169.254.0.0/16 / fd00:ec2::254 (iptables chains
@@ -38,6 +42,9 @@ SOCK=${PINLINE_ENGINE_SOCK:-$I/run/engine.sock}
 NET=${PINLINE_ENGINE_NETWORK:-dagger}
 CIDR=${PINLINE_ENGINE_CIDR:-10.87.0.0/16}
 WAIT=${PINLINE_ENGINE_WAIT:-60}
+CONTENT=${PINLINE_ENGINE_CONTENT:-}
+GOSDK_DIGEST=${PINLINE_ENGINE_GO_SDK_DIGEST:-}
+CONTENT_KEY=${CONTENT:+$CONTENT $GOSDK_DIGEST}   # empty for a plain engine
 ISOLATE=${PINLINE_ENGINE_ISOLATE:-0}
 TLS_ADDR=${PINLINE_ENGINE_TLS_ADDR:-}
 TLS_DIR=${PINLINE_ENGINE_TLS_DIR:-}
@@ -166,7 +173,12 @@ ready() {
 }
 
 cmd_start() {
-  if running && ready; then
+  if [ -n "$CONTENT" ]; then
+    [ -f "$CONTENT/index.json" ] || die "PINLINE_ENGINE_CONTENT=$CONTENT is not an OCI layout"
+    [[ $GOSDK_DIGEST == sha256:* ]] || die "PINLINE_ENGINE_CONTENT needs PINLINE_ENGINE_GO_SDK_DIGEST=sha256:..."
+  fi
+  # a running engine started with other content is restarted
+  if running && ready && [ "$(cat "$I/content" 2>/dev/null)" = "$CONTENT_KEY" ]; then
     log "already running (pid $(cat "$PIDFILE"))"
     if [ "$ISOLATE" = 1 ]; then isolate; fi
     return 0
@@ -176,6 +188,15 @@ cmd_start() {
   apt_install
   mkdir -p "$I/state" "$I/logs" "$I/ov/upper" "$I/ov/work" "$(dirname "$SOCK")"
   rm -f "$SOCK"
+  local content_mount=""
+  if [ -n "$CONTENT" ]; then
+    mkdir -p "$I/ovs/upper" "$I/ovs/work"
+    # distconsts.EngineContainerBuiltinContentDir is a compile-time path: overlay it in the engine's namespace
+    content_mount="mount -t overlay overlay -o lowerdir=/usr/local/share,upperdir=$I/ovs/upper,workdir=$I/ovs/work /usr/local/share
+  mkdir -p /usr/local/share/dagger/content
+  mount --bind $CONTENT /usr/local/share/dagger/content
+  export DAGGER_GO_SDK_MANIFEST_DIGEST=$GOSDK_DIGEST"
+  fi
   local tls_flags=""
   if [ -n "$TLS_ADDR" ]; then
     [ -f "$TLS_DIR/server.crt" ] && [ -f "$TLS_DIR/server.key" ] && [ -f "$TLS_DIR/ca.crt" ] || die "PINLINE_ENGINE_TLS_DIR=$TLS_DIR lacks server.crt, server.key or ca.crt"
@@ -192,6 +213,7 @@ exec unshare --mount --propagation private -- bash -c '
   mount --bind $E/sys/usr-local-bin /usr/local/bin
   mount -t tmpfs -o mode=755 tmpfs /run
   mount -t overlay overlay -o lowerdir=/usr/bin,upperdir=$I/ov/upper,workdir=$I/ov/work /usr/bin
+  $content_mount
   ln -sf /usr/sbin/xtables-legacy-multi /usr/bin/xtables-legacy-multi
   ln -sf /usr/sbin/xtables-nft-multi /usr/bin/xtables-nft-multi
   export PATH=$I/bin:\$PATH
@@ -216,6 +238,7 @@ EOF
   log "starting (socket $SOCK, network $NET $CIDR)"
   nohup setsid "$I/start-engine.sh" >"$I/logs/engine.log" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
+  echo "$CONTENT_KEY" >"$I/content"
   local deadline=$((SECONDS + WAIT))
   until ready; do
     if ! running; then tail -30 "$I/logs/engine.log" >&2; die "engine exited during start"; fi

@@ -128,6 +128,7 @@ type result struct {
 	specs      []SpecFile
 	images     []ImageRef
 	unresolved []Unresolved
+	lints      []SourceLint
 	goInfo     *goFileInfo  // Go: what other files of the package may resolve
 	srcInfo    *srcFileInfo // Python, TypeScript: likewise for the module
 	err        error
@@ -222,10 +223,13 @@ func parseData(j job, data []byte) (r result) {
 		r.images, r.err = specImages(j.rel, s)
 	case kindGo:
 		r.images, r.unresolved, r.goInfo, r.err = scanGo(j.rel, data)
+		r.lints = LintSource(j.rel, "go", data)
 	case kindPython:
 		r.images, r.unresolved, r.srcInfo, r.err = scanPython(j.rel, data)
+		r.lints = LintSource(j.rel, "python", data)
 	case kindTS:
 		r.images, r.unresolved, r.srcInfo, r.err = scanTypeScript(j.rel, data)
+		r.lints = LintSource(j.rel, "typescript", data)
 	}
 	if j.kind >= kindGo {
 		r = unparsedSource(r, j.kind)
@@ -247,7 +251,7 @@ func unparsedSource(r result, kind int) result {
 	if line == 0 {
 		line, col = 1, 1
 	}
-	return result{file: r.file, unresolved: []Unresolved{{Pos: Position{File: pe.File, Line: line, Column: col},
+	return result{file: r.file, lints: r.lints, unresolved: []Unresolved{{Pos: Position{File: pe.File, Line: line, Column: col},
 		Origin: origin, Expr: "(file)", Reason: "the file does not parse (" + pe.Msg + "): image references in it cannot be checked"}}}
 }
 
@@ -296,6 +300,7 @@ func merge(inv *Inventory, res []result) {
 		inv.Specs = append(inv.Specs, r.specs...)
 		inv.Images = append(inv.Images, r.images...)
 		inv.Unresolved = append(inv.Unresolved, r.unresolved...)
+		inv.Lints = append(inv.Lints, r.lints...)
 	}
 }
 

@@ -28,6 +28,8 @@ type Inventory struct {
 	// Unresolved are image references in module source that cannot be
 	// resolved statically.
 	Unresolved []Unresolved `json:"unresolved"`
+	// Lints are module-source patterns that reach the host (LintSource).
+	Lints []SourceLint `json:"lints,omitempty"`
 	// Env is the workspace environment overlay applied (Options.Env).
 	Env string `json:"env,omitempty"`
 	// UserOverrides are the workspace overrides of the user-level Dagger

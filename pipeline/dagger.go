@@ -23,6 +23,9 @@ type daggerBackend struct {
 	o       *Options
 	secrets map[string]map[string]string // task -> secret name -> value
 	out     *exporter
+	// calls is set instead of c and s for a run of module calls only: its
+	// session connects while the calls run (see callSession).
+	calls *callSession
 }
 
 // cacheVolume is the tier-scoped engine volume <tier>/<scope>/<name> a
@@ -65,6 +68,9 @@ func sharingMode(s string) (dagger.CacheSharingMode, error) {
 
 func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 	t := n.task
+	if t.Call != nil {
+		return b.call(ctx, n)
+	}
 	var ctr *dagger.Container
 	if t.From != "" {
 		p, ok := prev.(*dagger.Container)

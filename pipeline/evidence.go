@@ -36,7 +36,7 @@ func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, erro
 	if run.Backend == "" {
 		run.Backend = BackendDagger
 	}
-	if in.Spec != nil {
+	if in.Spec != nil && in.Spec.Path != "" { // "": pinline call's spec of the command line
 		rel, err := specPath(in.Root, in.Spec.Path)
 		if err != nil {
 			return nil, err
@@ -170,9 +170,37 @@ func BuildDescription(run *record.Run, version string) attest.BuildDescription {
 		d.Dependencies.Modules = append(d.Dependencies.Modules, attest.Module{Name: m.Name, Source: m.Source, Pin: m.Pin})
 	}
 	for _, t := range run.Tasks {
+		if t.Call != nil {
+			d.External.Calls = append(d.External.Calls, attestCall(run, t))
+		}
 		if t.Log != "" {
 			d.Byproducts.Logs = append(d.Byproducts.Logs, attest.Subject{Name: t.Log, SHA256: t.LogSHA256})
 		}
 	}
 	return d
+}
+
+// attestCall is a call task as provenance states it: the module as a ref
+// at the source commit (git+<uri>//<dir>@<commit>), the function and the
+// arguments, secret ones by name only.
+func attestCall(run *record.Run, t record.Task) attest.Call {
+	c := t.Call
+	mod := c.Module
+	if u := run.Repository.URI; u != "" {
+		if !strings.HasPrefix(u, "git+") {
+			u = "git+" + u
+		}
+		mod = u
+		if c.Module != "." && c.Module != "" {
+			mod += "//" + c.Module
+		}
+	}
+	if run.Repository.Commit != "" {
+		mod += "@" + run.Repository.Commit
+	}
+	ac := attest.Call{Task: t.Name, Module: mod, ModuleDigest: c.ModuleDigest, Function: c.Function, Args: []attest.CallArg{}}
+	for _, a := range c.Args {
+		ac.Args = append(ac.Args, attest.CallArg{Name: a.Name, Value: a.Value, Secret: a.Secret})
+	}
+	return ac
 }

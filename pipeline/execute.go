@@ -38,6 +38,8 @@ type outcome struct {
 	// trace is the telemetry trace of the task's evaluation (Dagger
 	// backend, when telemetry is on); invalid (zero) otherwise.
 	trace trace.TraceID
+	// call is what a call task called (nil for container tasks).
+	call *record.Call
 }
 
 // runner executes a plan with bounded parallelism.
@@ -178,6 +180,9 @@ func (r *runner) finish(n *node, out *outcome, start time.Time) {
 	t.DurationMS = end.Sub(start).Milliseconds()
 	if out.err != nil {
 		t.Error = r.red.scrub(out.err.Error())
+	}
+	if out.call != nil {
+		t.Call = out.call
 	}
 	if out.status != record.StatusSkipped {
 		if name, sum, err := r.writeLog(n.task.Name, out); err == nil {

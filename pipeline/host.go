@@ -32,6 +32,9 @@ type hostBackend struct {
 
 func (h *hostBackend) exec(ctx context.Context, n *node, _ any) outcome {
 	t := n.task
+	if t.Call != nil {
+		return outcome{status: record.StatusFailed, exitCode: -1, err: fmt.Errorf("%w: task %q calls a module function: that needs the dagger backend", ErrInvalid, t.Name)}
+	}
 	wd := h.o.Root
 	if t.Workdir != "" {
 		p, err := h.hostPath(n, t.Workdir)

@@ -22,6 +22,10 @@ import (
 	"github.com/pinline/pinline/spec"
 )
 
+// outputAuto is the output type of a call task's exported result: "dir"
+// or "file", whichever the function returned.
+const outputAuto = "auto"
+
 // exporter places task outputs on the host. Each output is first exported
 // into a staging directory inside the run directory, then moved to its
 // destination. A destination directory that already exists is updated in
@@ -73,6 +77,17 @@ func (e *exporter) export(ctx context.Context, task string, o spec.Output, fetch
 	}
 	if err := fetch(ctx, st); err != nil {
 		return record.Output{}, fmt.Errorf("export %s: %w", o.Path, err)
+	}
+	if typ == outputAuto {
+		// What a module function returned: a directory or a file.
+		fi, err := e.root.Lstat(st.rel)
+		if err != nil {
+			return record.Output{}, fmt.Errorf("export %s: %w", o.Path, err)
+		}
+		typ = "file"
+		if fi.IsDir() {
+			typ = "dir"
+		}
 	}
 	if err := e.install(st.rel, rel, typ); err != nil {
 		return record.Output{}, fmt.Errorf("export %s to %s: %w", o.Path, rel, err)

@@ -118,6 +118,9 @@ func validateTask(s *spec.Spec, n *node, all map[string]*node) error {
 			return specErr(s, t.Pos, "task %q depends on unknown task %q", t.Name, d)
 		}
 	}
+	if t.Call != nil {
+		return validateCall(s, t)
+	}
 	switch {
 	case len(t.Run) > 0 && t.Sh != "":
 		return specErr(s, t.Pos, "task %q sets both run and sh", t.Name)
@@ -182,6 +185,32 @@ func validateTask(s *spec.Spec, n *node, all map[string]*node) error {
 			if reservedDest(o.Dest) {
 				return specErr(s, o.Pos, "output dest %q would overwrite the run record; use a path under %s/", o.Dest, record.OutputDir)
 			}
+		}
+	}
+	return nil
+}
+
+// validateCall checks a call task: a function, a module and an output
+// that stay inside their base directories (the gate checks the arguments).
+func validateCall(s *spec.Spec, t spec.Task) error {
+	c := t.Call
+	switch {
+	case c.Function == "":
+		return specErr(s, c.Pos, "task %q calls no function", t.Name)
+	case len(t.Run) > 0 || t.Sh != "" || t.Image != "" || t.From != "" || len(t.Mounts) > 0 || len(t.Cache) > 0 ||
+		len(t.Secrets) > 0 || len(t.Outputs) > 0:
+		return specErr(s, t.Pos, "task %q calls a module function and cannot run a container too", t.Name)
+	case t.Timeout < 0:
+		return specErr(s, t.Pos, "task %q has a negative timeout", t.Name)
+	}
+	if c.Module != "" {
+		if err := checkRel(c.Module); err != nil {
+			return specErr(s, c.Pos, "call module %q: %v", c.Module, err)
+		}
+	}
+	if c.Output != "" {
+		if err := checkRel(c.Output); err != nil {
+			return specErr(s, c.Pos, "call output %q: %v", c.Output, err)
 		}
 	}
 	return nil

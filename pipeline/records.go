@@ -56,7 +56,9 @@ func newRecord(o *Options, p *plan) *record.Run {
 		t := n.task
 		rt := record.Task{Name: t.Name, Status: record.StatusSkipped, ExitCode: -1, From: t.From,
 			Command: command(t), Workdir: t.Workdir, Caches: []record.CacheUse{}, DependsOn: append([]string{}, n.deps...)}
-		if t.From == "" {
+		if t.Call != nil {
+			rt.Command = callCommand(t.Call)
+		} else if t.From == "" {
 			rt.Image = n.image
 			if !seen[n.image] {
 				seen[n.image] = true
@@ -110,11 +112,22 @@ func newRunID(now interface{ Format(string) string }) string {
 	return now.Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
+// gitSafety are the options every git call on a repository carries: the
+// repository is the tenant's, and a git directory committed inside it (a
+// "bare repository" in the tree, with its own config) could otherwise make
+// git run commands on the host (core.fsmonitor, hooks) as soon as pinline
+// asks for the commit, whatever the tier and before the gate's verdict.
+var gitSafety = []string{"-c", "safe.bareRepository=explicit", "-c", "core.fsmonitor=false",
+	"-c", "core.hooksPath=/dev/null"}
+
 // gitInfo reads the commit, dirtiness and origin URL of the repository,
-// when it is a git checkout and git is installed; otherwise empty.
-func gitInfo(ctx context.Context, root string) (commit string, dirty bool, uri string) {
+// when it is a git checkout and git is installed; otherwise empty. git
+// runs with the minimal environment (never signing material).
+func gitInfo(ctx context.Context, root string, hostEnv []string) (commit string, dirty bool, uri string) {
 	git := func(args ...string) (string, error) {
-		out, err := exec.CommandContext(ctx, "git", append([]string{"-C", root}, args...)...).Output()
+		cmd := exec.CommandContext(ctx, "git", append(append(append([]string{}, gitSafety...), "-C", root), args...)...)
+		cmd.Env = minimalEnv(hostEnv)
+		out, err := cmd.Output()
 		return strings.TrimSpace(string(out)), err
 	}
 	c, err := git("rev-parse", "HEAD")
@@ -127,7 +140,6 @@ func gitInfo(ctx context.Context, root string) (commit string, dirty bool, uri s
 	return c, dirty, uri
 }
 
-// writeJSON writes v atomically (temporary file, then rename).
 // ListRuns reads every run.json under runsDir, newest first. Directories
 // without a readable record are returned as errors joined together, after
 // the records that could be read.

@@ -42,7 +42,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	repo := make(chan record.Repository, 1)
 	go func() {
 		r := record.Repository{Root: o.Root}
-		r.Commit, r.Dirty, r.URI = gitInfo(ctx, o.Root)
+		r.Commit, r.Dirty, r.URI = gitInfo(ctx, o.Root, o.HostEnv)
 		repo <- r
 	}()
 	rd, err := openRunDir(o.Root, o.RunsDir, rec.ID)
@@ -81,6 +81,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return fail(record.StatusDenied, fmt.Errorf("%w: %d violation(s)", ErrDenied, len(d.Violations)))
 	}
 
+	// Call tasks: the modules they call. A module whose SDK the engine
+	// cannot run stops the run here, gated and with its SBOM, before
+	// anything connects.
+	if err := checkCalls(&o, p, rec); err != nil {
+		if errors.Is(err, ErrUnsupportedSDK) && o.SBOM != nil {
+			rec.Status = record.StatusFailed
+			if werr := writeSBOM(ctx, &o, rd, rec, d.inventory); werr != nil {
+				err = errors.Join(err, werr)
+			}
+		}
+		return fail(record.StatusFailed, err)
+	}
+
 	// 2. Secrets, resolved on the host before anything starts.
 	red := &redactor{}
 	secrets := map[string]map[string]string{}
@@ -114,9 +127,25 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	var be backend
 	var version chan string
 	var sess *session
+	var calls *callSession
 	switch o.Backend {
 	case BackendHost:
 		be = &hostBackend{o: &o, secrets: secrets, out: ex}
+	case BackendDagger:
+		if callOnly(p) {
+			// Only module calls: their dagger CLI children need no
+			// session of pinline's, so the session (for moduleSource
+			// and the engine version) connects while they run.
+			cs, err := connectCalls(rctx, o.Engine, scrubWriter{r: red, w: o.Log})
+			if err != nil {
+				return fail(record.StatusFailed, err)
+			}
+			defer cs.close()
+			calls = cs
+			be = &daggerBackend{o: &o, secrets: secrets, out: ex, calls: cs}
+			break
+		}
+		fallthrough
 	default:
 		s, err := connect(rctx, o.Engine, scrubWriter{r: red, w: o.Log})
 		if err != nil {
@@ -155,6 +184,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		// spans say which execs the engine served from its cache.
 		_ = sess.Close()
 		r.markCached(sess.spans)
+		r.collectCalls(sess.spans, rec)
+	}
+	if calls != nil {
+		rec.Engine.Version = calls.finish(rctx)
+		r.collectCalls(calls.spans, rec)
 	}
 	_ = rd.root.RemoveAll(stagingDir)
 	for _, n := range p.order {
@@ -189,14 +223,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 // digest) and is not rewritten after.
 func writeEvidence(ctx context.Context, o *Options, rd *runDir, rec *record.Run, inv *inventory.Inventory) (final bool, err error) {
 	if o.SBOM != nil {
-		var b strings.Builder
-		if err := o.SBOM.WriteSBOM(ctx, rec, rd.path, inv, &b); err != nil {
-			return false, fmt.Errorf("sbom: %w", err)
-		}
-		if err := rd.writeFile(record.SBOMFile, []byte(b.String())); err != nil {
+		if err := writeSBOM(ctx, o, rd, rec, inv); err != nil {
 			return false, err
 		}
-		rec.Evidence.SBOM, rec.Evidence.SBOMSHA256 = record.SBOMFile, sha256Hex([]byte(b.String()))
 	}
 	if o.Attester == nil {
 		return false, nil
@@ -267,6 +296,19 @@ func checkSecretsFile(o *Options) error {
 	if rel, err := filepath.Rel(rootReal, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return fmt.Errorf("%w: secrets file %s is inside the repository; outside tier local secret sources must come from the operator, not from repository content", ErrInvalid, o.Secrets.Path)
 	}
+	return nil
+}
+
+// writeSBOM writes sbom.cdx.json of the run and names it in the record.
+func writeSBOM(ctx context.Context, o *Options, rd *runDir, rec *record.Run, inv *inventory.Inventory) error {
+	var b strings.Builder
+	if err := o.SBOM.WriteSBOM(ctx, rec, rd.path, inv, &b); err != nil {
+		return fmt.Errorf("sbom: %w", err)
+	}
+	if err := rd.writeFile(record.SBOMFile, []byte(b.String())); err != nil {
+		return err
+	}
+	rec.Evidence.SBOM, rec.Evidence.SBOMSHA256 = record.SBOMFile, sha256Hex([]byte(b.String()))
 	return nil
 }
 

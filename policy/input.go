@@ -33,6 +33,8 @@ type Input struct {
 	Images     []InImage       `json:"images"`
 	Specs      []InSpec        `json:"specs"`
 	Unresolved []InUnresolved  `json:"unresolved"`
+	// Lints are module-source patterns that reach the host (PL035–PL039).
+	Lints []InLint `json:"lints"`
 	// Env is the workspace environment overlay applied (--env).
 	Env string `json:"env"`
 	// UserOverrides are the workspace overrides of the user-level Dagger
@@ -222,6 +224,16 @@ type InEnv struct {
 	Literal bool   `json:"literal"`
 }
 
+// InLint is a module-source pattern that reaches the host
+// (inventory.SourceLint; rules PL035–PL039).
+type InLint struct {
+	Pos    Pos    `json:"pos"`
+	Origin string `json:"origin"`
+	Kind   string `json:"kind"`
+	Expr   string `json:"expr"`
+	Name   string `json:"name,omitempty"`
+}
+
 // InUnresolved is an image reference in module source that cannot be
 // resolved statically.
 type InUnresolved struct {
@@ -254,7 +266,7 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 		InputVersion: InputVersion, Tier: opts.Tier, Run: opts.Run, Evaluation: NewInputEvaluation(opts.Now),
 		Config: InputConfig{ModuleAllowlist: []string{}, RegistryAllowlist: []string{}},
 		Files:  nonNil(inv.Files), Modules: []InModule{}, Locks: []InLock{},
-		Images: []InImage{}, Specs: []InSpec{}, Unresolved: []InUnresolved{},
+		Images: []InImage{}, Specs: []InSpec{}, Unresolved: []InUnresolved{}, Lints: []InLint{},
 		Env: inv.Env, UserOverrides: []InUserOverride{}, LockAdded: []InLock{}, Frozen: opts.Frozen,
 	}
 	for _, u := range inv.UserOverrides {
@@ -286,6 +298,9 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 	}
 	for _, u := range inv.Unresolved {
 		in.Unresolved = append(in.Unresolved, InUnresolved(u))
+	}
+	for _, l := range inv.Lints {
+		in.Lints = append(in.Lints, InLint(l))
 	}
 	return in
 }

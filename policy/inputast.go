@@ -58,6 +58,13 @@ func (in *Input) Value() ast.Value {
 		{"unresolved", arr(in.Unresolved, func(u InUnresolved) *ast.Term {
 			return b.obj(kv{"pos", b.pos(u.Pos)}, kv{"origin", s(u.Origin)}, kv{"expr", s(u.Expr)}, kv{"reason", s(u.Reason)})
 		})},
+		{"lints", arr(in.Lints, func(l InLint) *ast.Term {
+			items := []kv{{"pos", b.pos(l.Pos)}, {"origin", s(l.Origin)}, {"kind", s(l.Kind)}, {"expr", s(l.Expr)}}
+			if l.Name != "" {
+				items = append(items, kv{"name", s(l.Name)})
+			}
+			return b.obj(items...)
+		})},
 		{"env", s(in.Env)},
 		{"userOverrides", arr(in.UserOverrides, b.userOverride)},
 		{"lockAdded", arr(in.LockAdded, b.lock)},
@@ -85,7 +92,7 @@ var keyTerms = func() map[string]*ast.Term {
 	m := map[string]*ast.Term{}
 	for _, k := range []string{
 		"inputVersion", "tier", "config", "moduleAllowlist", "registryAllowlist", "files", "modules",
-		"locks", "specs", "unresolved", "images", "run", "backend",
+		"locks", "specs", "unresolved", "lints", "images", "run", "backend",
 		"pos", "file", "line", "column", "origin", "via", "name", "ref", "registry", "repository", "tag",
 		"digest", "kind", "key", "value", "expr", "reason", "module", "host", "repo", "subpath", "refKind",
 		"format", "engineVersion", "engineVersionPos", "sdk", "source", "pin", "builtin", "remote",

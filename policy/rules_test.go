@@ -126,6 +126,12 @@ func TestDefaultRules(t *testing.T) {
 		{name: "PL012 unresolved", tweak: func(i *inventory.Inventory) {
 			i.Unresolved = []inventory.Unresolved{{Pos: pos("main.go", 12), Origin: "go", Expr: "img", Reason: "variable"}}
 		}, want: []got{{"PL012", "warn", pos("main.go", 12)}}},
+		{name: "PL035-PL039 module-source lints", tweak: func(i *inventory.Inventory) {
+			for n, k := range []string{inventory.LintHostDirectory, inventory.LintHostFile, inventory.LintSecretEnv, inventory.LintHostSocket, inventory.LintHostService} {
+				i.Lints = append(i.Lints, inventory.SourceLint{Pos: pos("main.go", 20+n), Origin: "go", Kind: k, Expr: "p", Name: "GH_TOKEN"})
+			}
+		}, want: []got{{"PL035", "deny", pos("main.go", 20)}, {"PL036", "deny", pos("main.go", 21)}, {"PL037", "deny", pos("main.go", 22)},
+			{"PL038", "deny", pos("main.go", 23)}, {"PL039", "warn", pos("main.go", 24)}}},
 		{name: "PL013 host backend in trusted", tier: "trusted", run: &RunInfo{Backend: "host"},
 			want: []got{{"PL013", "deny", Pos{}}}},
 		{name: "PL013 host backend in local", tier: "local", run: &RunInfo{Backend: "host"}},
@@ -180,8 +186,8 @@ func hasDeny(gs []got) bool {
 func TestCatalogCoversEveryRule(t *testing.T) {
 	t.Parallel()
 	rules := loadDefault(t).Rules()
-	if len(rules) != 21 {
-		t.Fatalf("catalog has %d rules, want 21 (PL001–PL015, PL020–PL022, PL025–PL027)", len(rules))
+	if len(rules) != 26 {
+		t.Fatalf("catalog has %d rules, want 26 (PL001–PL015, PL020–PL022, PL025–PL027, PL035–PL039)", len(rules))
 	}
 	for _, r := range rules {
 		if r.Severity != SeverityDeny && r.Severity != SeverityWarn || r.Title == "" || r.Help == "" {

@@ -140,6 +140,48 @@ type Task struct {
 	// instead of running it (Dagger backend; from the engine's telemetry).
 	// Absent when unknown.
 	Cached *bool `json:"cached,omitempty"`
+	// Call is set for a task that called a Dagger module function.
+	Call *Call `json:"call,omitempty"`
+}
+
+// Call is a Dagger module function call (a call task, `pinline call`).
+type Call struct {
+	// Module is the module directory relative to the repository root;
+	// ModuleName its name, SDK its SDK, ModuleDigest the engine's digest of
+	// the module source.
+	Module       string `json:"module"`
+	ModuleName   string `json:"moduleName,omitempty"`
+	SDK          string `json:"sdk,omitempty"`
+	ModuleDigest string `json:"moduleDigest,omitempty"`
+	Function     string `json:"function"`
+	// Args are the function's arguments; a secret argument has its name
+	// only, never its value or where it was read from.
+	Args []CallArg `json:"args"`
+	// Dependencies are the module's dependencies as the engine resolved
+	// them, each with its commit.
+	Dependencies []CallDependency `json:"dependencies,omitempty"`
+	// Images are the images the call resolved, with their digests (from
+	// the engine's telemetry).
+	Images []Image `json:"images,omitempty"`
+}
+
+// CallArg is one argument of a call: --Name Value ("" Name for a chained
+// function or positional token).
+type CallArg struct {
+	Name   string `json:"name,omitempty"`
+	Value  string `json:"value,omitempty"`
+	Secret bool   `json:"secret,omitempty"`
+}
+
+// CallDependency is a module dependency as the engine resolved it.
+type CallDependency struct {
+	Name    string `json:"name"`
+	Source  string `json:"source"`
+	Kind    string `json:"kind,omitempty"`
+	Version string `json:"version,omitempty"`
+	Commit  string `json:"commit,omitempty"`
+	Pin     string `json:"pin,omitempty"`
+	Digest  string `json:"digest,omitempty"`
 }
 
 // CacheUse is a cache volume a task mounted.

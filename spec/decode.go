@@ -85,7 +85,7 @@ func (p *parser) tasks(s *Spec, n *yaml.Node) {
 }
 
 var taskKeys = []string{"image", "from", "run", "sh", "workdir", "env", "user", "mounts", "cache",
-	"secrets", "outputs", "dependsOn", "timeout"}
+	"secrets", "outputs", "dependsOn", "timeout", "call"}
 
 func (p *parser) task(name string, k, n *yaml.Node) Task {
 	t := Task{Name: name, Pos: posOf(k)}
@@ -121,9 +121,32 @@ func (p *parser) task(name string, k, n *yaml.Node) Task {
 			t.DependsOn = p.strs(v, what+" dependsOn")
 		case "timeout":
 			t.Timeout = p.duration(v, what+" timeout")
+		case "call":
+			t.Call = p.call(v, what)
 		}
 	})
 	return t
+}
+
+func (p *parser) call(n *yaml.Node, what string) *Call {
+	c := &Call{Pos: posOf(n)}
+	what += " call"
+	p.fields(n, what, []string{"module", "function", "args", "output"}, func(key string, _, v *yaml.Node) {
+		switch key {
+		case "module":
+			c.Module = p.str(v, what+" module")
+		case "function":
+			c.Function = p.str(v, what+" function")
+		case "args":
+			c.Args = p.strs(v, what+" args")
+		case "output":
+			c.Output = p.str(v, what+" output")
+		}
+	})
+	if p.err == nil && c.Function == "" {
+		p.fail(n, "%s needs a function", what)
+	}
+	return c
 }
 
 func (p *parser) list(n *yaml.Node, what string, f func(*yaml.Node)) {

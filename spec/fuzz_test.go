@@ -38,8 +38,8 @@ func FuzzParse(f *testing.F) {
 					t.Fatalf("task %s depends on unknown %s", tk.Name, d)
 				}
 			}
-			if (tk.Run == nil) == (tk.Sh == "") {
-				t.Fatalf("task %s: run xor sh violated", tk.Name)
+			if count(tk.Run != nil, tk.Sh != "", tk.Call != nil) != 1 {
+				t.Fatalf("task %s: exactly one of run, sh and call violated", tk.Name)
 			}
 			for _, sec := range tk.Secrets {
 				if (sec.Env == "") == (sec.Path == "") {

@@ -65,7 +65,23 @@ type Task struct {
 	Outputs   []Output          `json:"outputs,omitempty"`
 	DependsOn []string          `json:"dependsOn,omitempty"`
 	Timeout   time.Duration     `json:"timeout,omitempty"`
-	Pos       Pos               `json:"pos"`
+	// Call makes this a task that calls a Dagger module function (what
+	// `dagger call` does) instead of running a container; such a task has
+	// no image, from, run, sh, env, mounts, cache, secrets or outputs.
+	Call *Call `json:"call,omitempty"`
+	Pos  Pos   `json:"pos"`
+}
+
+// Call is a Dagger module function call: `dagger call -m Module Function
+// Args...`. Module is a directory of the repository holding dagger.json
+// (default "."); Output, when set, exports the function's result (a file,
+// a directory or a value) to that path relative to the run directory.
+type Call struct {
+	Module   string   `json:"module,omitempty"`
+	Function string   `json:"function"`
+	Args     []string `json:"args,omitempty"`
+	Output   string   `json:"output,omitempty"`
+	Pos      Pos      `json:"pos"`
 }
 
 // Mount is a host directory, relative to the repository root, mounted

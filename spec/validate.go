@@ -18,11 +18,17 @@ func validate(s *Spec, file string) error {
 		byName[s.Tasks[i].Name] = &s.Tasks[i]
 	}
 	for _, t := range s.Tasks {
+		if t.Call != nil {
+			if err := validateCall(&t, fail); err != nil {
+				return err
+			}
+		}
 		switch {
+		case t.Call != nil:
 		case t.Run != nil && t.Sh != "":
 			return fail(t.Pos, "task %s has both run and sh; use one", t.Name)
 		case t.Run == nil && t.Sh == "":
-			return fail(t.Pos, "task %s needs run or sh", t.Name)
+			return fail(t.Pos, "task %s needs run, sh or call", t.Name)
 		case t.Image != "" && t.From != "":
 			return fail(t.Pos, "task %s has both image and from; use one", t.Name)
 		case t.Image != "" && !s.resolvable(t.Image):
@@ -43,6 +49,25 @@ func validate(s *Spec, file string) error {
 	}
 	if cyc := findCycle(s.Tasks, byName); cyc != nil {
 		return fail(byName[cyc[0]].Pos, "task dependency cycle: %s", strings.Join(cyc, " -> "))
+	}
+	return nil
+}
+
+// validateCall checks that a call task has nothing of a container task.
+func validateCall(t *Task, fail func(Pos, string, ...any) error) error {
+	var extra []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"image", t.Image != ""}, {"from", t.From != ""}, {"run", t.Run != nil}, {"sh", t.Sh != ""},
+		{"workdir", t.Workdir != ""}, {"env", t.Env != nil}, {"user", t.User != ""}, {"mounts", t.Mounts != nil},
+		{"cache", t.Cache != nil}, {"secrets", t.Secrets != nil}, {"outputs", t.Outputs != nil}} {
+		if f.set {
+			extra = append(extra, f.name)
+		}
+	}
+	if len(extra) > 0 {
+		return fail(t.Pos, "task %s calls a module function and cannot also have %s", t.Name, strings.Join(extra, ", "))
 	}
 	return nil
 }

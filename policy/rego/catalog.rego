@@ -4,6 +4,31 @@
 package pinline.gate
 
 catalog := {
+	"PL035": {
+		"severity": "deny",
+		"title": "host directory read from a non-literal path",
+		"help": "Take the directory as a function argument (*dagger.Directory, --src .) so the caller chooses it and the gate checks it, instead of Host().Directory(variable).",
+	},
+	"PL036": {
+		"severity": "deny",
+		"title": "host file read from a non-literal path",
+		"help": "Take the file as a function argument (*dagger.File) instead of Host().File(variable).",
+	},
+	"PL037": {
+		"severity": "deny",
+		"title": "secret-looking variable set from the host environment in plain text",
+		"help": "Take a *dagger.Secret argument (--token env:NAME) and use WithSecretVariable; never WithEnvVariable(NAME, os.Getenv(NAME)).",
+	},
+	"PL038": {
+		"severity": "deny",
+		"title": "host socket in module source",
+		"help": "Run the service inside the pipeline and bind it with WithServiceBinding instead of mounting a host socket (Host().UnixSocket).",
+	},
+	"PL039": {
+		"severity": "warn",
+		"title": "host network ports in module source",
+		"help": "Run the service inside the pipeline (AsService + WithServiceBinding) instead of reaching host ports with Host().Service.",
+	},
 	"PL001": {
 		"severity": "deny",
 		"title": "remote module dependency without a commit pin",

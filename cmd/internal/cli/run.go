@@ -14,6 +14,7 @@ import (
 
 	"github.com/pinline/pinline/attest"
 	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/pipeline"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/sbom"
@@ -94,6 +95,11 @@ directory only (dest relative, no ..).`,
 }
 
 func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) error {
+	// The spec is repository content: a symlink out of its directory would
+	// have pinline read (and quote in errors) a host file.
+	if real, inside := inventory.ResolveIn(filepath.Dir(o.file), filepath.Base(o.file)); !inside {
+		return usageErr(fmt.Errorf("%s: the spec resolves to %s, outside its repository (a symlink)", o.file, real))
+	}
 	sp, err := spec.Load(o.file)
 	if err != nil {
 		return err // bad or missing spec: bad input; anything else operational
@@ -130,8 +136,8 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	if err != nil {
 		return err
 	}
-	opts.Gate = pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}
+	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}, pipeline.CallGate{}}
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.tsa.Server != "" && o.key == "" {
 		return usageErr(errors.New("--timestamp-server needs --key (it timestamps the provenance signature)"))

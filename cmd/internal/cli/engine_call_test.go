@@ -1,0 +1,396 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pinline/pinline/internal/gitserver"
+	"github.com/pinline/pinline/internal/testenv"
+	"github.com/pinline/pinline/pipeline"
+	"github.com/pinline/pinline/record"
+)
+
+func writeFile(t testing.TB, path, s string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sha256hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// readStatementMap is the in-toto statement of a DSSE envelope file as a map.
+func readStatementMap(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env struct {
+		Payload []byte `json:"payload"`
+	}
+	var st map[string]any
+	if err := json.Unmarshal(b, &env); err != nil || json.Unmarshal(env.Payload, &st) != nil {
+		t.Fatalf("%s: not a DSSE envelope with a JSON statement", path)
+	}
+	return st
+}
+
+// gitIn runs git in dir with a fixed identity.
+func gitIn(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "user.email=t@example.test", "-c", "user.name=t", "-c", "init.defaultBranch=main"}, args...)...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// callRepo is a repository with a Go SDK module in ci/ that depends on the
+// git module dep, pinned to commit depCommit. Its functions: hello (a
+// constant), withDep (calls the dependency), busy (pulls busybox by
+// digest), tagged (pulls it by tag; waived PL006 in .pinline/policy.yaml)
+// and report (returns a file, for -o). marker makes the module's source
+// unique, so that nothing of an earlier test run is cached.
+func callRepo(t testing.TB, depSource, depCommit, busybox, marker string) string {
+	t.Helper()
+	root := t.TempDir()
+	tagged, _, _ := strings.Cut(busybox, "@")
+	files := map[string]string{
+		"ci/dagger.json": fmt.Sprintf(`{"name": "gate", "engineVersion": "v0.19.10", "sdk": {"source": "go"},
+  "dependencies": [{"name": "dep", "source": %q, "pin": %q}]}
+`, depSource, depCommit),
+		"ci/main.go": fmt.Sprintf(`package main
+
+import (
+	"context"
+
+	"dagger/gate/internal/dagger"
+)
+
+type Gate struct{}
+
+// Hello returns a constant.
+func (m *Gate) Hello() string { return "hello from module %s" }
+
+// WithDep calls the git-pinned dependency.
+func (m *Gate) WithDep(ctx context.Context) (string, error) { return dag.Dep().Greet(ctx, "gate") }
+
+// Busy runs busybox pulled by digest.
+func (m *Gate) Busy(ctx context.Context) (string, error) {
+	return dag.Container().From(%q).WithExec([]string{"echo", "busy"}).Stdout(ctx)
+}
+
+// Tagged runs busybox pulled by tag.
+func (m *Gate) Tagged(ctx context.Context) (string, error) {
+	return dag.Container().From(%q).WithExec([]string{"echo", "tagged"}).Stdout(ctx)
+}
+
+// Report returns a file.
+func (m *Gate) Report(
+	name string,
+	// +optional
+	token *dagger.Secret,
+) *dagger.File {
+	return dag.Directory().WithNewFile("report.txt", "report for "+name+"\n").File("report.txt")
+}
+`, marker, busybox, tagged),
+		".pinline/policy.yaml": fmt.Sprintf(`waivers:
+  - rule: PL006
+    path: ci/main.go
+    ref: %q
+    reason: the tag-only pull is what the test records by digest
+    expires: %s
+`, tagged, time.Now().UTC().AddDate(0, 0, 30).Format("2006-01-02")),
+		".gitignore":  ".pinline/runs/\n",
+		"data/in.txt": "inside\n",
+	}
+	for name, body := range files {
+		writeFile(t, filepath.Join(root, name), body)
+	}
+	gitIn(t, root, "init", "-q")
+	gitIn(t, root, "remote", "add", "origin", "https://example.test/acme/mods")
+	gitIn(t, root, "add", "-A")
+	gitIn(t, root, "commit", "-qm", "module")
+	return root
+}
+
+// depRepo publishes the dependency module on srv as dep.git, tagged
+// v1.0.0, and returns its commit.
+func depRepo(t testing.TB, srv *gitserver.Server, marker string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "dagger.json"), `{"name": "dep", "engineVersion": "v0.19.10", "sdk": {"source": "go"}}`+"\n")
+	writeFile(t, filepath.Join(dir, "main.go"), "package main\n\ntype Dep struct{}\n\n// Greet greets (dep "+marker+").\n"+
+		"func (m *Dep) Greet(name string) string { return \"hi \" + name + \" from dep\" }\n")
+	gitIn(t, dir, "init", "-q")
+	gitIn(t, dir, "add", "-A")
+	gitIn(t, dir, "commit", "-qm", "dep")
+	gitIn(t, dir, "tag", "v1.0.0")
+	c, err := srv.Publish("dep", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// lastRun reads the newest run record under root.
+func lastRun(t *testing.T, root string) (string, *record.Run) {
+	t.Helper()
+	runs, _ := filepath.Glob(filepath.Join(root, ".pinline", "runs", "*", record.RunFile))
+	if len(runs) == 0 {
+		t.Fatal("no run record")
+	}
+	slices.Sort(runs)
+	b, err := os.ReadFile(runs[len(runs)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec record.Run
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Dir(runs[len(runs)-1]), &rec
+}
+
+// TestCallModuleEngine runs `pinline call` on real Go SDK module functions
+// on the module engine (hack/setup.d/60-module-engine.sh), with a git
+// dependency served over smart HTTP on 127.0.0.1:80 (Dagger v0.19.10 drops
+// the port of http:// module refs).
+func TestCallModuleEngine(t *testing.T) {
+	env := testenv.RequireAll(t, "hack/setup.d/60-module-engine.sh and 30-engine.sh",
+		"PINLINE_MODULE_ENGINE_SOCK", "PINLINE_MODULE_DAGGER_CLI", "PINLINE_IMAGE_BUSYBOX", "PINLINE_IMAGE_BUSYBOX_DIGEST")
+	srv, err := gitserver.Start("127.0.0.1:80", t.TempDir())
+	if err != nil {
+		t.Fatalf("git server on 127.0.0.1:80: %v", err)
+	}
+	defer srv.Close()
+	marker := fmt.Sprint(os.Getpid())
+	depCommit := depRepo(t, srv, marker)
+	root := callRepo(t, srv.URL("dep")+"@v1.0.0", depCommit, env["PINLINE_IMAGE_BUSYBOX"], marker)
+	cfg := filepath.Join(t.TempDir(), "engine.json")
+	write(t, cfg, fmt.Sprintf(`{"engine": {"address": "unix://%s"}}`, env["PINLINE_MODULE_ENGINE_SOCK"]))
+	cliEnv := map[string]string{EnvDaggerCLI.Name: env["PINLINE_MODULE_DAGGER_CLI"]}
+	call := func(args ...string) (int, string, string) {
+		return runCLICtx(context.Background(), cliEnv, append([]string{"call", "--root", root, "--engine-config", cfg, "-m", "ci"}, args...)...)
+	}
+
+	t.Run("hello json and dependency commits", func(t *testing.T) {
+		code, out, e := call("hello", "--json")
+		if code != 0 || strings.TrimSpace(out) != fmt.Sprintf("%q", "hello from module "+marker) {
+			t.Fatalf("exit %d stdout %q\n%s", code, out, e)
+		}
+		dir, rec := lastRun(t, root)
+		c := rec.Tasks[0].Call
+		if c == nil || c.Function != "hello" || c.ModuleName != "gate" || c.SDK != "go" || len(c.Dependencies) != 1 ||
+			c.Dependencies[0].Commit != depCommit {
+			t.Fatalf("run.json call %+v", c)
+		}
+		if len(rec.Modules) != 1 || rec.Modules[0].Pin != depCommit {
+			t.Errorf("run.json modules %+v, want dep at %s", rec.Modules, depCommit)
+		}
+		if len(rec.Outputs) != 1 || rec.Outputs[0].File != "outputs/call.json" || rec.Outputs[0].SHA256 == "" {
+			t.Errorf("outputs %+v", rec.Outputs)
+		}
+		if _, err := os.Stat(filepath.Join(dir, record.SBOMFile)); err != nil {
+			t.Errorf("no SBOM: %v", err)
+		}
+	})
+
+	t.Run("dependency function", func(t *testing.T) {
+		if code, out, e := call("with-dep"); code != 0 || strings.TrimSpace(out) != "hi gate from dep" {
+			t.Fatalf("exit %d stdout %q\n%s", code, out, e)
+		}
+	})
+
+	digest := env["PINLINE_IMAGE_BUSYBOX_DIGEST"]
+	for _, fn := range []string{"busy", "tagged"} {
+		t.Run("image by "+map[string]string{"busy": "digest", "tagged": "tag"}[fn], func(t *testing.T) {
+			if code, out, e := call(fn); code != 0 || strings.TrimSpace(out) != fn {
+				t.Fatalf("exit %d stdout %q\n%s", code, out, e)
+			}
+			_, rec := lastRun(t, root)
+			found := false
+			for _, im := range rec.Tasks[0].Call.Images {
+				found = found || im.Digest == digest && strings.Contains(im.Ref, "pinline/busybox")
+			}
+			if !found {
+				t.Errorf("%s: images %+v lack busybox@%s", fn, rec.Tasks[0].Call.Images, digest)
+			}
+			if fn == "tagged" && rec.Decision.Waived != 1 {
+				t.Errorf("tag-only pull: decision %+v, want the PL006 waiver applied", rec.Decision)
+			}
+		})
+	}
+
+	t.Run("file exported with -o", func(t *testing.T) {
+		dst := filepath.Join(t.TempDir(), "report.txt")
+		code, out, e := call("report", "--name", "x", "-o", dst)
+		if code != 0 || strings.TrimSpace(out) != dst {
+			t.Fatalf("exit %d stdout %q\n%s", code, out, e)
+		}
+		b, err := os.ReadFile(dst)
+		if err != nil || string(b) != "report for x\n" {
+			t.Fatalf("exported %q %v", b, err)
+		}
+		dir, rec := lastRun(t, root)
+		if len(rec.Outputs) != 1 || rec.Outputs[0].Type != "file" || rec.Outputs[0].SHA256 != sha256hex(b) {
+			t.Errorf("outputs %+v", rec.Outputs)
+		}
+		if _, err := os.Stat(filepath.Join(dir, rec.Outputs[0].File)); err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("pinline.yaml mixes a container task and a call task", func(t *testing.T) {
+		y := fmt.Sprintf(`version: 1
+name: mixed
+images:
+  bb: %s
+tasks:
+  prep:
+    image: bb
+    run: [echo, prep]
+  report:
+    call: {module: ci, function: report, args: [--name, spec], output: outputs/report.txt}
+    dependsOn: [prep]
+`, env["PINLINE_IMAGE_BUSYBOX"])
+		writeFile(t, filepath.Join(root, "pinline.yaml"), y)
+		defer os.Remove(filepath.Join(root, "pinline.yaml"))
+		code, out, e := runCLICtx(context.Background(), cliEnv, "run", "-f", filepath.Join(root, "pinline.yaml"), "--engine-config", cfg)
+		if code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", code, out, e)
+		}
+		dir, rec := lastRun(t, root)
+		b, err := os.ReadFile(filepath.Join(dir, "outputs", "report.txt"))
+		if err != nil || string(b) != "report for spec\n" || len(rec.Tasks) != 2 || rec.Tasks[1].Call == nil {
+			t.Errorf("report %q %v, tasks %+v", b, err, rec.Tasks)
+		}
+	})
+
+	t.Run("signed through the gateway, verified by cosign and pinline", func(t *testing.T) {
+		f := startGatewayFixtureWith(t, env["PINLINE_MODULE_ENGINE_SOCK"])
+		prefix := filepath.Join(t.TempDir(), "pl")
+		if code, _, e := runCLICtx(context.Background(), f.env, "keys", "generate", "--output-key-prefix", prefix); code != 0 {
+			t.Fatal(e)
+		}
+		t.Setenv("PINLINE_TEST_TOKEN", "s3cret-value")
+		genv := map[string]string{EnvDaggerCLI.Name: env["PINLINE_MODULE_DAGGER_CLI"], EnvCosignPassword.Name: f.env[EnvCosignPassword.Name]}
+		// Outside tier local the repository's waivers do not apply: the
+		// operator's policy data (the same waiver) is passed instead.
+		b, err := os.ReadFile(filepath.Join(root, ".pinline", "policy.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opData := filepath.Join(t.TempDir(), "policy.yaml")
+		writeFile(t, opData, string(b))
+		code, out, e := runCLICtx(context.Background(), genv, "call", "--root", root, "--engine-config", filepath.Join(f.dir, "engine-extra.json"),
+			"--policy-data", opData, "--key", prefix+".key", "-m", "ci", "report", "--name", "signed", "--token", "env:PINLINE_TEST_TOKEN")
+		if code != 0 {
+			t.Fatalf("exit %d %s\n%s", code, out, e)
+		}
+		dir, rec := lastRun(t, root)
+		if rec.Engine.Gateway != f.addr || !rec.Evidence.Signed {
+			t.Fatalf("run.json engine %+v evidence %+v", rec.Engine, rec.Evidence)
+		}
+		st := readStatementMap(t, filepath.Join(dir, record.ProvenanceFile))
+		calls, _ := st["predicate"].(map[string]any)["buildDefinition"].(map[string]any)["externalParameters"].(map[string]any)["calls"].([]any)
+		if len(calls) != 1 {
+			t.Fatalf("externalParameters.calls: %v", calls)
+		}
+		c := calls[0].(map[string]any)
+		head := gitIn(t, root, "rev-parse", "HEAD")
+		if c["module"] != "git+https://example.test/acme/mods//ci@"+head || c["function"] != "report" {
+			t.Errorf("call %v", c)
+		}
+		b, _ = json.Marshal(c["args"])
+		if !strings.Contains(string(b), `{"name":"token","secret":true}`) || strings.Contains(string(b), "PINLINE_TEST_TOKEN") {
+			t.Errorf("secret argument recorded as %s", b)
+		}
+		art := filepath.Join(dir, rec.Outputs[0].File)
+		bin := cosignBin(t)
+		if o, err := cosign(t, bin, dir, "verify-blob-attestation", "--key", prefix+".pub", "--signature", record.ProvenanceFile,
+			"--type", "slsaprovenance1", "--insecure-ignore-tlog", art); err != nil || !strings.Contains(o, "Verified OK") {
+			t.Errorf("cosign: %v\n%s", err, o)
+		}
+		code, vo, ve := runCLICtx(context.Background(), nil, "verify", "--key", prefix+".pub", "--attestation", filepath.Join(dir, record.ProvenanceFile),
+			"--artifact", art, "--builder-id", "https://pinline.dev/builders/extra/v1", "--source-uri", "https://example.test/acme/mods")
+		if code != 0 {
+			t.Errorf("pinline verify: exit %d %s %s", code, vo, ve)
+		}
+	})
+}
+
+// TestCallDeniedBeforeConnect: what the gate denies never reaches an
+// engine (engine.json names a socket that does not exist: a connection
+// attempt would be exit 3, not 1), and a Python module is gated and SBOM'd,
+// then stops with exit 3 naming what the engine lacks.
+func TestCallDeniedBeforeConnect(t *testing.T) {
+	t.Parallel()
+	cfg := filepath.Join(t.TempDir(), "engine.json")
+	write(t, cfg, fmt.Sprintf(`{"engine": {"address": "unix://%s"}}`, filepath.Join(t.TempDir(), "none.sock")))
+	const bb = "127.0.0.1:5123/pinline/busybox:latest@sha256:9525344fe70aa34fc4ed8bfc69472ac839cfa1ec8d7b06b1f47e961333447185"
+	commit := strings.Repeat("a", 40)
+	pinned := callRepo(t, "http://127.0.0.1/dep.git@v1.0.0", commit, bb, "deny")
+	unpinned := callRepo(t, "http://127.0.0.1/dep.git@main", "", bb, "deny")
+	if err := os.Symlink("/etc", filepath.Join(pinned, "etc-link")); err != nil {
+		t.Fatal(err)
+	}
+	py := t.TempDir()
+	writeFile(t, filepath.Join(py, "dagger.json"), `{"name": "py", "engineVersion": "v0.19.10", "sdk": {"source": "python"}}`+"\n")
+	writeFile(t, filepath.Join(py, "src/py/main.py"), "import dagger\n")
+	env := map[string]string{EnvDaggerCLI.Name: "/bin/false"}
+	for _, tc := range []struct {
+		name, root string
+		args       []string
+		code       int
+		want       string
+	}{
+		{"unpinned dependency", unpinned, []string{"-m", "ci", "hello"}, ExitDenied, "PL001"},
+		{"directory outside the repository", pinned, []string{"-m", "ci", "report", "--src", "/etc"}, ExitDenied, pipeline.RuleCallPath},
+		{"relative escape", pinned, []string{"-m", "ci", "report", "--src=../.."}, ExitDenied, pipeline.RuleCallPath},
+		{"symlink escape", pinned, []string{"-m", "ci", "report", "--src", "etc-link/ssl"}, ExitDenied, pipeline.RuleCallPath},
+		{"file secret outside", pinned, []string{"-m", "ci", "report", "--token", "file:/etc/shadow"}, ExitDenied, pipeline.RuleCallPath},
+		{"host socket", pinned, []string{"-m", "ci", "report", "--sock", "unix:///run/docker.sock"}, ExitDenied, pipeline.RuleCallHost},
+		{"host command", pinned, []string{"-m", "ci", "report", "--token", "cmd:cat /etc/shadow"}, ExitDenied, pipeline.RuleCallHost},
+		{"module outside", pinned, []string{"-m", "etc-link", "hello"}, ExitDenied, pipeline.RuleCallPath},
+		{"python module", py, []string{"hello"}, ExitOperational, "no offline Python SDK runtime"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, e := runCLICtx(context.Background(), env, append([]string{"call", "--root", tc.root, "--engine-config", cfg}, tc.args...)...)
+			if code != tc.code || !strings.Contains(out+e, tc.want) {
+				t.Fatalf("exit %d (want %d), want %q in\n%s%s", code, tc.code, tc.want, out, e)
+			}
+			if strings.Contains(out+e, "none.sock") {
+				t.Errorf("a gated call tried the engine:\n%s", e)
+			}
+			if tc.name == "python module" {
+				dir, rec := lastRun(t, tc.root)
+				if rec.Evidence.SBOM == "" || rec.Tasks[0].Call == nil || rec.Tasks[0].Call.SDK != "python" {
+					t.Errorf("python call: evidence %+v call %+v", rec.Evidence, rec.Tasks[0].Call)
+				}
+				if _, err := os.Stat(filepath.Join(dir, record.SBOMFile)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
