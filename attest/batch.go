@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Report is the verdict on a set of attestations.
@@ -71,25 +72,18 @@ func Verify(ctx context.Context, o *VerifyOptions, atts []Attestation) (*Report,
 }
 
 func verifyParallel(ctx context.Context, opts *VerifyOptions, atts []Attestation, out []*Result, workers int) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], _ = opts.VerifyOne(ctx, &atts[i])
-			}
-		}()
-	}
+	var g errgroup.Group
+	g.SetLimit(workers)
 	for i := range atts {
 		if ctx.Err() != nil {
 			break
 		}
-		next <- i
+		g.Go(func() error {
+			out[i], _ = opts.VerifyOne(ctx, &atts[i]) // each result carries its error
+			return nil
+		})
 	}
-	close(next)
-	wg.Wait()
+	_ = g.Wait()
 }
 
 // finish checks artifact coverage and sets the verdict.

@@ -4,15 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/pinline/pinline/internal/errclass"
 )
 
 // Error classes. Every error Verify returns wraps exactly one of them, so a
 // caller can map it to an exit code: ErrVerificationFailed → 1, ErrBadInput →
-// 2, anything else (ErrOperational, I/O) → 3.
+// 2, anything else (ErrOperational, I/O) → 3. They belong to the classes of
+// internal/errclass (ErrDenied, ErrBadInput, ErrOperational).
 var (
-	ErrVerificationFailed = errors.New("verification failed")
-	ErrBadInput           = errors.New("bad input")
-	ErrOperational        = errors.New("operational error")
+	ErrVerificationFailed = errclass.New(errclass.ErrDenied, "verification failed")
+	ErrBadInput           = errclass.New(errclass.ErrBadInput, "bad input")
+	ErrOperational        = errclass.New(errclass.ErrOperational, "operational error")
 )
 
 // Reasons for rejecting an attestation. Each is wrapped together with its
@@ -76,7 +79,7 @@ func (e *SignatureError) Error() string {
 
 // Is makes a SignatureError match ErrSignatureMismatch and its class.
 func (e *SignatureError) Is(target error) bool {
-	return target == ErrSignatureMismatch || target == ErrVerificationFailed
+	return target == ErrSignatureMismatch || errors.Is(ErrVerificationFailed, target)
 }
 
 // PolicyError is a deploy policy deny: the messages of every deny rule.
@@ -90,5 +93,5 @@ func (e *PolicyError) Error() string {
 
 // Is makes a PolicyError match ErrPolicyDenied and its class.
 func (e *PolicyError) Is(target error) bool {
-	return target == ErrPolicyDenied || target == ErrVerificationFailed
+	return target == ErrPolicyDenied || errors.Is(ErrVerificationFailed, target)
 }

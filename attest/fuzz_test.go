@@ -5,44 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
 
 // Seed corpora live in testdata/fuzz/<FuzzName>/ (real envelopes and
 // bundles from pinline and from the cosign CLI, plus tampered variants);
-// -update rewrites the pinline-made seeds.
-
-func TestWriteFuzzSeeds(t *testing.T) {
-	if !*update {
-		t.Skip("run with -update to rewrite seeds")
-	}
-	k := newTestKey(t, "seed")
-	env, bundle := signedProvenance(t, k, sampleDescription(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
-	seeds := map[string][]byte{
-		"pinline-envelope": env, "pinline-bundle": bundle,
-		"jsonl":      []byte(string(env) + "\n" + string(bundle) + "\n"),
-		"trailing":   append(append([]byte{}, env...), "x"...),
-		"empty-sigs": []byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]}`),
-	}
-	for _, fz := range []string{"FuzzParseEnvelope", "FuzzParseBundle", "FuzzParseAttestations"} {
-		dir := filepath.Join("testdata", "fuzz", fz)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for name, data := range seeds {
-			content := "go test fuzz v1\n[]byte(" + strconv.Quote(string(data)) + ")\n"
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-}
+// go test -tags generate -run TestWriteFuzzSeeds rewrites the pinline-made
+// seeds (fuzzseeds_test.go).
 
 func FuzzParseEnvelope(f *testing.F) {
 	f.Add([]byte(`{"payloadType":"a","payload":"","signatures":[{"keyid":"","sig":"AA=="}]}`))

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 n=${1:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-PINLINE_BENCH_RUNS_DIR=$work/runs go test -count=1 -run TestWriteBenchRuns ./report/ >/dev/null
+PINLINE_BENCH_RUNS_DIR=$work/runs go test -count=1 -tags generate -run TestWriteBenchRuns ./report/ >/dev/null
 go build -o "$work/pinline" ./cmd/pinline
 for fmt in json md html; do
   times=() cpus=()

@@ -124,7 +124,7 @@ type DevClient struct {
 // It returns the files written.
 func WriteDevCerts(dir string, hosts []string, clients []DevClient, now time.Time, validity time.Duration) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", dir, err)
+		return nil, fileErr(fmt.Errorf("create %s: %w", dir, err))
 	}
 	ca, err := NewCA("pinline dev CA", now, validity)
 	if err != nil {
@@ -138,7 +138,7 @@ func WriteDevCerts(dir string, hosts []string, clients []DevClient, now time.Tim
 	write := func(name string, data []byte, mode os.FileMode) error {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, data, mode); err != nil {
-			return fmt.Errorf("write %s: %w", p, err)
+			return fileErr(fmt.Errorf("write %s: %w", p, err))
 		}
 		files = append(files, p)
 		return nil

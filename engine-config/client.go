@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinline/pinline/internal/errclass"
 	"github.com/pinline/pinline/internal/jsonerr"
 )
 
@@ -55,8 +57,17 @@ type Endpoint struct {
 	Host string
 }
 
-// ErrInvalid marks configuration errors (bad input, exit 2).
-var ErrInvalid = errors.New("invalid engine configuration")
+// ErrInvalid marks configuration errors (class errclass.ErrBadInput, exit 2).
+var ErrInvalid = errclass.New(errclass.ErrBadInput, "invalid engine configuration")
+
+// fileErr classes a configuration file that is missing or unreadable as bad
+// input; other I/O errors stay operational.
+func fileErr(err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return errclass.Wrap(errclass.ErrBadInput, err)
+	}
+	return err
+}
 
 func invalidf(format string, a ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, a...)...)
@@ -67,7 +78,7 @@ func invalidf(format string, a ...any) error {
 func LoadClient(path string) (*Client, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read engine config: %w", err)
+		return nil, fileErr(fmt.Errorf("read engine config: %w", err))
 	}
 	c, err := ParseClient(data, filepath.Dir(path))
 	if err != nil {

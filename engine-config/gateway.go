@@ -135,7 +135,7 @@ func ValidTierName(s string) bool { return tierName.MatchString(s) }
 func LoadGateway(path string) (*Gateway, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read gateway config: %w", err)
+		return nil, fileErr(fmt.Errorf("read gateway config: %w", err))
 	}
 	g, err := ParseGateway(data, filepath.Dir(path))
 	if err != nil {

@@ -130,12 +130,6 @@ func (p *pool) reserveLocked(b *backend) {
 	b.lastPick = p.tick
 }
 
-func (p *pool) reserve(b *backend) {
-	p.mu.Lock()
-	p.reserveLocked(b)
-	p.mu.Unlock()
-}
-
 func (p *pool) release(b *backend) {
 	p.mu.Lock()
 	b.active--

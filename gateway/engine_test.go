@@ -154,9 +154,9 @@ func busyboxRootfs(t *testing.T) string {
 	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile("/bin/busybox")
+	data, err := os.ReadFile(testenv.RequireFile(t, "/bin/busybox", "hack/engine.sh (busybox-static)"))
 	if err != nil {
-		t.Skipf("busybox-static not installed: %v", err)
+		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "bin", "busybox"), data, 0o755); err != nil {
 		t.Fatal(err)

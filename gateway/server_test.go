@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -117,8 +118,19 @@ func TestAssignmentAndRefusals(t *testing.T) {
 			}
 			conn.Close()
 			r := g.audit.waitRecords(t, 1)[0]
+			// The backend the audit names is the tier's socket that
+			// answered (its name is what readBackend got), as an address.
+			wantBackend := ""
+			for _, p := range want.BackendPaths() {
+				if filepath.Base(p) == name+".sock" {
+					wantBackend = "unix://" + p
+				}
+			}
+			if wantBackend == "" {
+				t.Fatalf("backend %q is none of tier %q's sockets %v", name, tc.wantTier, want.BackendPaths())
+			}
 			wantRec := AuditRecord{Identity: tc.wantID, Fingerprint: h.Fingerprint, Serial: tc.cert.Leaf.SerialNumber.Text(16),
-				RequestedTier: tc.tier, Tier: tc.wantTier, Backend: r.Backend, Engine: h.Engine, BytesUp: int64(len(msg)),
+				RequestedTier: tc.tier, Tier: tc.wantTier, Backend: wantBackend, Engine: h.Engine, BytesUp: int64(len(msg)),
 				BytesDown: int64(len(name) + 1 + len(msg)), Outcome: OutcomeOK, Subject: tc.cert.Leaf.Subject.String()}
 			got := r
 			got.Time, got.Remote, got.DurationMS = time.Time{}, "", 0

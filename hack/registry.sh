@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hack/registry.sh - the development OCI registry (cmd/internal/devregistry)
+# hack/registry.sh - the development OCI registry (hack/devregistry)
 # on 127.0.0.1, seeded with a busybox-static image and a Go toolchain image
 # built on this machine and referenced by digest.
 #
@@ -26,7 +26,7 @@ start() {
   if running && [ -s "$D/images.env" ]; then log "already running (pid $(cat "$PIDFILE"))"; return 0; fi
   stop
   mkdir -p "$D" "$(dirname "$BIN")"
-  go build -o "$BIN.tmp" ./cmd/internal/devregistry && mv "$BIN.tmp" "$BIN"
+  go build -o "$BIN.tmp" ./hack/devregistry && mv "$BIN.tmp" "$BIN"
   rm -f "$D/images.env" "$D/images.json"
   nohup setsid "$BIN" -addr "127.0.0.1:$PORT" -dir "$D" -out "$D/images.json" -env "$D/images.env" \
     >"$D/registry.log" 2>&1 </dev/null &

@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$HOME/go/bin:$PATH
 export GOFLAGS=${GOFLAGS:--buildvcs=false}
 export PINLINE_CACHE=${PINLINE_CACHE:-$HOME/.cache/pinline}
+# As in CI (.ci/run sets it too): a test whose tool or service is missing
+# fails instead of skipping, also when this script is run by hand.
+export CI=true
 mkdir -p "$PINLINE_CACHE"
 
 # Each setup step may export variables for the tests into this file.

@@ -3,7 +3,7 @@
 # under tools/NAME (exact versions pinned there) into $PINLINE_CACHE/bin and
 # prints each binary's path. Cached: rebuilt only when the tool module's
 # go.mod or go.sum changes. The tests' tools come from hack/setup.d/10-tools.sh;
-# benchmarks build theirs (conftest) on demand.
+# benchmarks build theirs (conftest) on demand; .ci/run builds staticcheck.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
@@ -16,6 +16,7 @@ declare -A pkg=(
   [conftest]=github.com/open-policy-agent/conftest
   [opa]=github.com/open-policy-agent/opa
   [syft]=github.com/anchore/syft/cmd/syft
+  [staticcheck]=honnef.co/go/tools/cmd/staticcheck
   [helm]=helm.sh/helm/v3/cmd/helm
 )
 

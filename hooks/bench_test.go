@@ -65,7 +65,8 @@ func (m *App) Step%d() *dagger.Container {
 // min-ms (the cost without interference from other processes).
 func BenchmarkHook(b *testing.B) {
 	bin := pinlineBin(b)
-	benchHook(b, bin, hookArgs(b, bin))
+	requireCheck(b, bin)
+	benchHook(b, bin, nil)
 }
 
 // BenchmarkHookOffline runs the hook installed with --run

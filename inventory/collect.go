@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/pinline/pinline/spec"
+	"golang.org/x/sync/errgroup"
 )
 
 // Options configure Collect.
@@ -133,33 +134,27 @@ type result struct {
 	err        error
 }
 
-// run parses jobs on a pool of workers; results keep the job order.
+// readBufs holds read buffers: parsers copy what they keep, so a buffer is
+// reused for the next file.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// run parses jobs, opts.Workers at a time; results keep the job order.
 func run(ctx context.Context, opts Options, jobs []job) ([]result, error) {
 	out := make([]result, len(jobs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(opts.Workers, len(jobs)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Parsers copy what they keep, so one read buffer per worker
-			// is reused for every file.
-			buf := make([]byte, 0, 16<<10)
-			for i := range next {
-				out[i], buf = parseJob(jobs[i], opts.MaxFileSize, buf)
-			}
-		}()
-	}
-feed:
+	var g errgroup.Group
+	g.SetLimit(opts.Workers)
 	for i := range jobs {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+		if ctx.Err() != nil {
+			break
 		}
+		g.Go(func() error {
+			bp := readBufs.Get().(*[]byte)
+			out[i], *bp = parseJob(jobs[i], opts.MaxFileSize, *bp)
+			readBufs.Put(bp)
+			return nil
+		})
 	}
-	close(next)
-	wg.Wait()
+	_ = g.Wait() // parse errors are per result, below
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/pinline/pinline/internal/errclass"
 	"github.com/pinline/pinline/inventory"
 )
 
@@ -132,6 +133,9 @@ func (e *NetworkError) Error() string {
 
 func (e *NetworkError) Unwrap() error { return e.Err }
 
+// Is makes a NetworkError operational (errclass.ErrOperational, exit 3).
+func (e *NetworkError) Is(target error) bool { return target == errclass.ErrOperational }
+
 // ErrNotFound is wrapped by errors for tags and refs that do not exist.
 var ErrNotFound = errors.New("not found")
 
@@ -150,3 +154,6 @@ func (e *InputError) Error() string {
 }
 
 func (e *InputError) Unwrap() error { return e.Err }
+
+// Is makes an InputError bad input (errclass.ErrBadInput, exit 2).
+func (e *InputError) Is(target error) bool { return target == errclass.ErrBadInput }

@@ -18,6 +18,7 @@ import (
 	"dagger.io/dagger"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/pinline/pinline/internal/errclass"
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
@@ -36,7 +37,7 @@ import (
 // ErrUnsupportedSDK: the module's SDK cannot run on this engine (Python
 // and TypeScript modules need network the engine does not have). The run
 // is gated and SBOM'd, then stops before connecting.
-var ErrUnsupportedSDK = errors.New("module SDK not supported by this engine")
+var ErrUnsupportedSDK = errclass.New(errclass.ErrOperational, "module SDK not supported by this engine")
 
 // callWaitDelay bounds how long a cancelled dagger call child may take to
 // go away after its process group was killed.

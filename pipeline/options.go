@@ -2,10 +2,10 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"io"
 	"time"
 
+	"github.com/pinline/pinline/internal/errclass"
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
@@ -27,27 +27,28 @@ const (
 // DefaultConcurrency is used when the spec sets no concurrency.
 const DefaultConcurrency = 4
 
-// Errors callers branch on (errors.Is).
+// Errors callers branch on (errors.Is). Each belongs to a class of
+// internal/errclass: denied (1), bad input (2) or operational (3).
 var (
 	// ErrDenied: the gate denied the run; nothing was executed.
-	ErrDenied = errors.New("run denied by policy")
+	ErrDenied = errclass.New(errclass.ErrDenied, "run denied by policy")
 	// ErrInvalid: the spec or the options cannot be executed as given.
-	ErrInvalid = errors.New("invalid pipeline")
+	ErrInvalid = errclass.New(errclass.ErrBadInput, "invalid pipeline")
 	// ErrTaskFailed: at least one task failed, timed out or was skipped
 	// because a dependency failed.
-	ErrTaskFailed = errors.New("task failed")
+	ErrTaskFailed = errclass.New(errclass.ErrDenied, "task failed")
 	// ErrEngine: the engine could not be reached or went away.
-	ErrEngine = errors.New("engine error")
+	ErrEngine = errclass.New(errclass.ErrOperational, "engine error")
 	// ErrInterrupted: the run was cancelled or hit its --timeout.
-	ErrInterrupted = errors.New("run interrupted")
+	ErrInterrupted = errclass.New(errclass.ErrDenied, "run interrupted")
 	// ErrExportGuard: exporting an output would delete more files than
 	// allowed.
-	ErrExportGuard = errors.New("export would delete files")
+	ErrExportGuard = errclass.New(errclass.ErrDenied, "export would delete files")
 	// ErrEvidence: the SBOM or the provenance could not be produced.
-	ErrEvidence = errors.New("evidence error")
+	ErrEvidence = errclass.New(errclass.ErrOperational, "evidence error")
 	// ErrMalformedRecord is a run.json that is not valid JSON of a run
 	// record (bad input, exit 2).
-	ErrMalformedRecord = errors.New("malformed run record")
+	ErrMalformedRecord = errclass.New(errclass.ErrBadInput, "malformed run record")
 )
 
 // Engine says how to reach the Dagger engine.

@@ -2,15 +2,12 @@ package policy
 
 import (
 	"context"
-	"flag"
 	"testing"
 	"time"
 
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const (
 	commit  = "0123456789abcdef0123456789abcdef01234567"

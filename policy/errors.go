@@ -1,12 +1,13 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/pinline/pinline/internal/errclass"
 )
 
-// CompileError is a policy that does not parse or compile. The CLI maps it
-// to exit 2.
+// CompileError is a policy that does not parse or compile: bad input
+// (errclass.ErrBadInput, exit 2).
 type CompileError struct {
 	File   string
 	Line   int
@@ -16,8 +17,11 @@ type CompileError struct {
 	More int
 }
 
+// Is makes a CompileError bad input (errclass.ErrBadInput, exit 2).
+func (e *CompileError) Is(target error) bool { return target == errclass.ErrBadInput }
+
 func (e *CompileError) Error() string {
-	s := fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+	s := fmt.Sprintf("policy does not compile: %s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
 	if e.More > 0 {
 		s += fmt.Sprintf(" (and %d more errors)", e.More)
 	}
@@ -26,14 +30,19 @@ func (e *CompileError) Error() string {
 
 // EvalError is a policy evaluation that failed (a builtin error, a
 // conflict, a timeout). The decision is unknown, so it is never an allow;
-// the CLI maps it to exit 3.
+// it is operational (errclass.ErrOperational, exit 3).
 type EvalError struct{ Err error }
 
-func (e *EvalError) Error() string { return "evaluate policy: " + e.Err.Error() }
+func (e *EvalError) Error() string {
+	return "policy evaluation failed, refusing to allow: " + e.Err.Error()
+}
+
+// Is makes an EvalError operational.
+func (e *EvalError) Is(target error) bool { return target == errclass.ErrOperational }
 
 func (e *EvalError) Unwrap() error { return e.Err }
 
 // ErrUndefined is returned when the policy produced no decision at all
 // (for example the bundle lacks data.pinline.gate.decision). Undefined is
-// never an allow.
-var ErrUndefined = errors.New("policy decision is undefined")
+// never an allow; it is operational (exit 3).
+var ErrUndefined = errclass.New(errclass.ErrOperational, "policy decision is undefined, refusing to allow")

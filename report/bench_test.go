@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"testing"
 )
 
@@ -42,18 +41,6 @@ func BenchmarkReport1000(b *testing.B) {
 			}
 		}
 	}
-}
-
-// TestWriteBenchRuns writes 1,000 runs to $PINLINE_BENCH_RUNS_DIR and the
-// public key next to it, for bench/report.sh; skipped when unset.
-func TestWriteBenchRuns(t *testing.T) {
-	dir := os.Getenv("PINLINE_BENCH_RUNS_DIR")
-	if dir == "" {
-		t.Skip("PINLINE_BENCH_RUNS_DIR not set")
-	}
-	key := newKey(t)
-	writeManyRuns(t, dir, 1000, key)
-	writeFile(t, dir+".pub", pubPEM(t, &key.PublicKey))
 }
 
 // BenchmarkVerifyPack1000 verifies a pack of 1,000 runs: every digest and

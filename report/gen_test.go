@@ -5,10 +5,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"os"
@@ -62,15 +60,6 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 		t.Fatal(err)
 	}
 	return k
-}
-
-func pubPEM(t testing.TB, k *ecdsa.PublicKey) []byte {
-	t.Helper()
-	der, err := x509.MarshalPKIXPublicKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
@@ -231,23 +220,6 @@ func writeRun(t testing.TB, root string, rs runSpec, key *ecdsaKey) {
 		}
 	}
 	writeJSON(t, filepath.Join(dir, record.RunFile), run)
-}
-
-// TestGenerateFixtures rewrites testdata/runs and testdata/keys/fixture.pub
-// with -update; the private key is thrown away.
-func TestGenerateFixtures(t *testing.T) {
-	if !*update {
-		t.Skip("run with -update to regenerate fixtures")
-	}
-	root := filepath.Join("testdata", "runs")
-	if err := os.RemoveAll(root); err != nil {
-		t.Fatal(err)
-	}
-	key := newKey(t)
-	for _, rs := range fixtureSpecs() {
-		writeRun(t, root, rs, key)
-	}
-	writeFile(t, filepath.Join("testdata", "keys", "fixture.pub"), pubPEM(t, &key.PublicKey))
 }
 
 type ecdsaKey = ecdsa.PrivateKey

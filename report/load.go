@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pinline/pinline/record"
+	"golang.org/x/sync/errgroup"
 )
 
 // Options say which runs to read and how.
@@ -52,37 +53,28 @@ func Build(ctx context.Context, opts Options) (*Report, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	var (
-		wg   sync.WaitGroup
+		g    errgroup.Group
 		mu   sync.Mutex
 		done int
-		next = make(chan int)
 	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				rr, lerr := loadRun(ctx, dirs[i], opts)
-				results[i] = result{rr, lerr}
-				if opts.Progress != nil {
-					mu.Lock()
-					done++
-					opts.Progress(done, len(dirs))
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-feed:
+	g.SetLimit(workers)
 	for i := range dirs {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+		if ctx.Err() != nil {
+			break
 		}
+		g.Go(func() error {
+			rr, lerr := loadRun(ctx, dirs[i], opts)
+			results[i] = result{rr, lerr}
+			if opts.Progress != nil {
+				mu.Lock()
+				done++
+				opts.Progress(done, len(dirs))
+				mu.Unlock()
+			}
+			return nil // unreadable runs are listed, never fatal
+		})
 	}
-	close(next)
-	wg.Wait()
+	_ = g.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

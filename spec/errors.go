@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 
+	"github.com/pinline/pinline/internal/errclass"
 	"gopkg.in/yaml.v3"
 )
 
@@ -27,5 +28,8 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
+
+// Is makes every Error bad input (errclass.ErrBadInput, exit 2).
+func (e *Error) Is(target error) bool { return target == errclass.ErrBadInput }
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pinline/pinline/internal/errclass"
 	"gopkg.in/yaml.v3"
 )
 
@@ -21,7 +23,11 @@ const MaxSize = 4 << 20
 func Load(path string) (*Spec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read spec: %w", err)
+		err = fmt.Errorf("read spec: %w", err)
+		if errors.Is(err, fs.ErrNotExist) {
+			err = errclass.Wrap(errclass.ErrBadInput, err)
+		}
+		return nil, err
 	}
 	return Parse(path, data)
 }

@@ -6,7 +6,9 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -17,12 +19,41 @@ func Require(t testing.TB, name, provisioner string) string {
 	t.Helper()
 	v := os.Getenv(name)
 	if v == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI: %s is not set (%s provisions it)", name, provisioner)
-		}
-		t.Skipf("%s is not set (run %s, or bash hack/test.sh)", name, provisioner)
+		missing(t, fmt.Sprintf("%s is not set", name), provisioner)
 	}
 	return v
+}
+
+// RequireFile returns path when it exists (for example /bin/busybox, which
+// the busybox-static package installs). Otherwise the test fails under CI and
+// is skipped elsewhere.
+func RequireFile(t testing.TB, path, provisioner string) string {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		missing(t, err.Error(), provisioner)
+	}
+	return path
+}
+
+// RequireProgram returns the path of the program name found on PATH (for
+// example sha256sum). Otherwise the test fails under CI and is skipped
+// elsewhere.
+func RequireProgram(t testing.TB, name, provisioner string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		missing(t, err.Error(), provisioner)
+	}
+	return p
+}
+
+// missing fails the test under CI (CI set) and skips it elsewhere.
+func missing(t testing.TB, what, provisioner string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("CI: %s (%s provisions it)", what, provisioner)
+	}
+	t.Skipf("%s (run %s, or bash hack/test.sh)", what, provisioner)
 }
 
 // RequireAll is Require for several variables at once: it returns their

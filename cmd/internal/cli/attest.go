@@ -81,11 +81,11 @@ func runAttest(cmd *cobra.Command, s *streams, o *attestOptions) error {
 	}
 	signer, err := attest.LoadSigner(cmd.Context(), o.key.Keys[0], passwordFunc(s, false))
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	env, bundle, err := attest.SignStatementWith(cmd.Context(), payload, signer, o.tsa.signOptions())
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	out := env
 	if o.Bundle {

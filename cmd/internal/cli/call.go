@@ -162,7 +162,7 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 	if o.key != "" {
 		signer, err := attest.LoadSigner(ctx, o.key, passwordFunc(s, false))
 		if err != nil {
-			return classify(err)
+			return err // attest classes it
 		}
 		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version}
 	}
@@ -189,7 +189,7 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 	if err == nil {
 		err = callResult(s, o, res)
 	}
-	return runExit(err)
+	return err // pipeline classes its errors (internal/errclass)
 }
 
 // callResult prints the result of a succeeded call, or copies the

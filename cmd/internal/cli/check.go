@@ -1,19 +1,16 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pinline/pinline/cmd/internal/render"
+	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/policy"
-	"github.com/pinline/pinline/spec"
 )
 
 // policyOptions are the flags shared by commands that evaluate policies.
@@ -126,7 +123,7 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 		return err
 	}
 	defer tuneGCForCheck()()
-	root, paths := checkRoot(args)
+	root, paths := inventory.RepositoryRoot(args)
 	user, err := daggerUserConfig(s)
 	if err != nil {
 		return err
@@ -137,7 +134,7 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 		Env: o.env, UserConfig: user,
 	})
 	if err != nil {
-		return classifyPolicyErr(err)
+		return err
 	}
 	rep := render.Report{Decision: res.Decision, Rules: res.Rules, ToolVersion: versionInfo().Version, FailOnWarn: o.failOnWarn}
 	var w io.Writer = s.out
@@ -160,58 +157,4 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 		return silentExit(ExitDenied)
 	}
 	return nil
-}
-
-// checkRoot decides the repository root. It is the working directory,
-// unless the only PATH is a directory outside it (pinline check ../other):
-// then that directory is the root, so that positions and mount checks are
-// relative to the repository being checked.
-func checkRoot(args []string) (string, []string) {
-	if len(args) != 1 {
-		return ".", args
-	}
-	st, err := os.Stat(args[0])
-	if err != nil || !st.IsDir() {
-		return ".", args
-	}
-	wd, err1 := filepath.Abs(".")
-	dir, err2 := filepath.Abs(args[0])
-	if err1 != nil || err2 != nil {
-		return ".", args
-	}
-	rel, err := filepath.Rel(wd, dir)
-	if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return ".", args
-	}
-	return args[0], nil
-}
-
-// classifyPolicyErr maps gate errors to exit codes: malformed input and
-// broken policies are exit 2, evaluation failures exit 3. Nothing here is
-// ever an allow.
-func classifyPolicyErr(err error) error {
-	if e, ok := policyErr(err); ok {
-		return e
-	}
-	return opErr(err)
-}
-
-// policyErr classifies the gate's own errors (bad input, a policy that
-// does not compile, a failed or undefined evaluation); ok is false for any
-// other error.
-func policyErr(err error) (_ error, ok bool) {
-	var (
-		pe *spec.Error // also inventory.ParseError and policy.ParseError
-		ce *policy.CompileError
-		ee *policy.EvalError
-	)
-	switch {
-	case errors.As(err, &pe):
-		return usageErr(fmt.Errorf("bad input: %w", err)), true
-	case errors.As(err, &ce):
-		return usageErr(fmt.Errorf("policy does not compile: %w", err)), true
-	case errors.As(err, &ee), errors.Is(err, policy.ErrUndefined):
-		return opErr(fmt.Errorf("policy evaluation failed, refusing to allow: %w", err)), true
-	}
-	return nil, false
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/pinline/pinline/spec"
 )
 
-func TestClassifyPolicyErr(t *testing.T) {
+func TestExitCodeOfGateErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		err  error
@@ -28,7 +28,7 @@ func TestClassifyPolicyErr(t *testing.T) {
 		{errors.New("disk on fire"), ExitOperational},
 	}
 	for _, tc := range tests {
-		if code, _ := exitCode(classifyPolicyErr(tc.err)); code != tc.code {
+		if code, _ := exitCode(tc.err); code != tc.code {
 			t.Errorf("%v: exit %d, want %d", tc.err, code, tc.code)
 		}
 	}
@@ -66,26 +66,6 @@ func TestResolveTier(t *testing.T) {
 	none := &streams{env: func(string) (string, bool) { return "", false }}
 	if got := (&policyOptions{}).resolveTier(none); got != "local" {
 		t.Errorf("default tier = %q", got)
-	}
-}
-
-func TestCheckRoot(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		args  []string
-		root  string
-		paths []string
-	}{
-		{nil, ".", nil},
-		{[]string{"."}, ".", []string{"."}},
-		{[]string{"testdata-nonexistent"}, ".", []string{"testdata-nonexistent"}},
-		{[]string{"../../../testdata/repos/clean"}, "../../../testdata/repos/clean", nil},
-		{[]string{"../../../testdata/repos/clean", "."}, ".", []string{"../../../testdata/repos/clean", "."}},
-	} {
-		root, paths := checkRoot(tc.args)
-		if root != tc.root || fmt.Sprint(paths) != fmt.Sprint(tc.paths) {
-			t.Errorf("checkRoot(%q) = %q, %q; want %q, %q", tc.args, root, paths, tc.root, tc.paths)
-		}
 	}
 }
 

@@ -48,7 +48,7 @@ For development and tests only: production uses the organisation's PKI.`,
 			}
 			files, err := engineconfig.WriteDevCerts(o.out, o.hosts, clients, time.Now(), o.validity)
 			if err != nil {
-				return configErr(err)
+				return err
 			}
 			for _, cl := range clients {
 				p, err := writeClientEngineJSON(o.out, cl.Name, o.gateway)

@@ -16,6 +16,7 @@ import (
 
 	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/gateway"
+	"github.com/pinline/pinline/pipeline"
 )
 
 type engineCheckOptions struct {
@@ -92,7 +93,7 @@ func newEngineCheckCmd(s *streams) *cobra.Command {
 func engineCheck(ctx context.Context, o *engineCheckOptions, cli string) (*EngineCheck, error) {
 	cfg, err := engineconfig.LoadClient(o.engineConfig)
 	if err != nil {
-		return nil, configErr(err)
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
@@ -147,7 +148,7 @@ func engineCheck(ctx context.Context, o *engineCheckOptions, cli string) (*Engin
 	}
 	res.Tier, res.Identity, res.BuilderID, res.CacheMode, res.Fingerprint = h.Tier, h.Identity, h.BuilderID, h.CacheMode, h.Fingerprint
 	if h.EngineNative {
-		res.BuilderID = NativeBuilderID
+		res.BuilderID = pipeline.NativeBuilderID
 	}
 	return res, nil
 }

@@ -57,7 +57,7 @@ finish for shutdownGrace. See docs/gateway.md.`,
 func runEngineGateway(cmd *cobra.Command, s *streams, o *engineGatewayOptions) error {
 	cfg, err := engineconfig.LoadGateway(o.config)
 	if err != nil {
-		return configErr(err)
+		return err
 	}
 	dest := cfg.AuditLog
 	if o.auditLog != "" {
@@ -74,7 +74,7 @@ func runEngineGateway(cmd *cobra.Command, s *streams, o *engineGatewayOptions) e
 	}
 	srv, err := gateway.New(cfg, audit, nil)
 	if err != nil {
-		return configErr(err)
+		return err
 	}
 	srv.SetLog(s.errOut)
 	ctx, cancel := context.WithCancel(cmd.Context())

@@ -11,6 +11,7 @@ import (
 
 	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/internal/testenv"
+	"github.com/pinline/pinline/pipeline"
 )
 
 // TestRunEngineNativeTLS runs against the f14-tls engine's own mTLS
@@ -59,7 +60,7 @@ func TestRunEngineNativeTLS(t *testing.T) {
 		en := rec.Engine
 		if en.GatewayCacheMode != engineconfig.CacheEngineNative || en.NativeTLS != addr || !en.TierUnverified || en.Gateway != "" ||
 			rec.Tier != "trusted" || rec.Who.Identity != "spiffe:spiffe://example.org/ci/native" || rec.Who.Fingerprint == "" ||
-			rec.BuilderID != NativeBuilderID || en.Version == "" {
+			rec.BuilderID != pipeline.NativeBuilderID || en.Version == "" {
 			t.Errorf("run.json: tier %q builder %q who %+v engine %+v", rec.Tier, rec.BuilderID, rec.Who, en)
 		}
 		code, md, e := runCLICtx(context.Background(), nil, "report", "--runs", filepath.Dir(runDir), "--format", "md")
@@ -73,7 +74,7 @@ func TestRunEngineNativeTLS(t *testing.T) {
 		cfg := engineJSON("check", filepath.Join(tlsDir, "client.crt"), filepath.Join(tlsDir, "client.key"))
 		code, out, e := runCLICtx(context.Background(), cliEnv, "engine", "check", "--engine-config", cfg, "--json")
 		if code != 0 || !strings.Contains(out, `"cacheMode": "engine-native"`) || !strings.Contains(out, `"version": "v0.19.10"`) ||
-			!strings.Contains(out, NativeBuilderID) {
+			!strings.Contains(out, pipeline.NativeBuilderID) {
 			t.Errorf("engine check: exit %d\n%s\n%s", code, out, e)
 		}
 	})

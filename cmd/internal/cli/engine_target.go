@@ -54,7 +54,7 @@ func (e *engineTarget) Close() error {
 func openEngine(ctx context.Context, path, tier string, now time.Time) (*engineTarget, error) {
 	cfg, err := engineconfig.LoadClient(path)
 	if err != nil {
-		return nil, configErr(err)
+		return nil, err
 	}
 	return openClient(ctx, cfg, tier, now)
 }
@@ -119,7 +119,7 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, cfg *engineconfi
 		if tgt.Tier != "" {
 			opts.Tier = tgt.Tier
 		}
-		opts.BuilderID = NativeBuilderID
+		opts.BuilderID = pipeline.NativeBuilderID
 	}
 	opts.Who.Identity, opts.Who.Fingerprint = tgt.Identity, tgt.Fingerprint
 	opts.CacheMode = pipeline.CacheModeRW
@@ -135,16 +135,12 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, cfg *engineconfi
 	}, nil
 }
 
-// NativeBuilderID is the builder id of runs on an engine's own TLS
-// listener: the engine authorized nobody, so no tier's builder id applies.
-const NativeBuilderID = "https://pinline.dev/builders/engine-native"
-
 // newDialer is the gateway dialer of cfg, asking for tier when it is set
 // (a non-empty tier overrides engine.json's).
 func newDialer(cfg *engineconfig.Client, tier string, now time.Time) (*gateway.Dialer, error) {
 	d, err := gateway.NewDialer(cfg, now)
 	if err != nil {
-		return nil, configErr(err)
+		return nil, err
 	}
 	if tier != "" {
 		d.Tier = tier

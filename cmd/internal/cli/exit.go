@@ -2,7 +2,8 @@ package cli
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/pinline/pinline/internal/errclass"
 )
 
 // Exit codes, documented in README and --help.
@@ -13,46 +14,55 @@ const (
 	ExitOperational = 3 // something broke: engine, network, KMS, disk
 )
 
-// exitError carries an exit code through cobra.
-type exitError struct {
-	code int
-	err  error
-	// quiet is set when the command already printed everything it had to
-	// say (for example a deny rendered as a report).
-	quiet bool
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func (e *exitError) Unwrap() error { return e.err }
-
 // usageErr marks err as bad input or usage (exit 2).
-func usageErr(err error) error { return &exitError{code: ExitUsage, err: err} }
+func usageErr(err error) error { return errclass.Wrap(errclass.ErrBadInput, err) }
 
 // opErr marks err as operational (exit 3).
-func opErr(err error) error { return &exitError{code: ExitOperational, err: err} }
+func opErr(err error) error { return errclass.Wrap(errclass.ErrOperational, err) }
 
 // deniedErr marks err as a denial or failed verification (exit 1).
-func deniedErr(err error) error { return &exitError{code: ExitDenied, err: err} }
+func deniedErr(err error) error { return errclass.Wrap(errclass.ErrDenied, err) }
+
+// quietError ends a command that already printed everything it had to say
+// (for example a deny rendered as a report): main prints nothing more.
+type quietError struct{ class error }
+
+func (e *quietError) Error() string { return e.class.Error() }
+func (e *quietError) Unwrap() error { return e.class }
 
 // silentExit ends the command with code after the command printed its own
 // result.
-func silentExit(code int) error { return &exitError{code: code, quiet: true} }
+func silentExit(code int) error {
+	switch code {
+	case ExitDenied:
+		return &quietError{errclass.ErrDenied}
+	case ExitUsage:
+		return &quietError{errclass.ErrBadInput}
+	}
+	return &quietError{errclass.ErrOperational}
+}
 
-// exitCode maps an error to an exit code. Errors that nobody classified are
-// operational: pinline fails closed, and an unknown failure is never a pass.
-func exitCode(err error) (int, bool) {
+// exitCode is the one mapping from an error to an exit code: the error's
+// class (internal/errclass, which the libraries' errors carry), and for an
+// error without one, cobra's argument errors are usage and anything else is
+// operational: pinline fails closed, an unknown failure is never a pass.
+// quiet says the command already printed its result.
+func exitCode(err error) (code int, quiet bool) {
 	if err == nil {
 		return ExitOK, false
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code, ee.quiet
+	var q *quietError
+	quiet = errors.As(err, &q)
+	switch errclass.Of(err) {
+	case errclass.ErrDenied:
+		return ExitDenied, quiet
+	case errclass.ErrBadInput:
+		return ExitUsage, quiet
+	case errclass.ErrOperational:
+		return ExitOperational, quiet
 	}
-	return ExitOperational, false
+	if isCobraUsage(err) {
+		return ExitUsage, quiet
+	}
+	return ExitOperational, quiet
 }

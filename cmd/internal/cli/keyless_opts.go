@@ -78,14 +78,14 @@ func (o *keylessOptions) apply(vo *attest.VerifyOptions, errOut io.Writer) error
 	}
 	tm, err := attest.LoadTrustedRoot(o.TrustedRoot, o.TSAChain)
 	if err != nil {
-		return classify(err)
+		return err // attest classes it
 	}
 	vo.TimestampAuthorities = tm
 	if o.TrustedRoot == "" {
 		return nil // --timestamp-certificate-chain for key-signed bundles only
 	}
 	if vo.Keyless, err = attest.NewKeyless(tm, o.TrustedRoot, o.Identity, o.IgnoreTlog); err != nil {
-		return classify(err)
+		return err // attest classes it
 	}
 	if o.IgnoreTlog {
 		fmt.Fprintln(errOut, "WARNING: --insecure-ignore-tlog: transparency log entries are NOT verified; a signature is accepted without proof it was ever logged (only an RFC 3161 timestamp dates it)")

@@ -56,17 +56,3 @@ func passwordFunc(s *streams, confirm bool) attest.PasswordFunc {
 		return p, nil
 	}
 }
-
-// classify maps an attest error to the CLI's exit codes.
-func classify(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, attest.ErrVerificationFailed):
-		return deniedErr(err)
-	case errors.Is(err, attest.ErrBadInput):
-		return usageErr(err)
-	default:
-		return opErr(err)
-	}
-}

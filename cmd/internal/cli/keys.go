@@ -56,7 +56,7 @@ func runKeysGenerate(cmd *cobra.Command, s *streams, o keysGenerateOptions) erro
 		if errors.Is(err, attest.ErrEmptyPassword) {
 			return usageErr(fmt.Errorf("%w (--allow-empty-password)", err))
 		}
-		return classify(err)
+		return err
 	}
 	// A new file each (temp file + rename): the mode is exactly 0600 /
 	// 0644 whatever an overwritten file had, and a symlink at the path is

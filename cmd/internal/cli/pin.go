@@ -71,7 +71,7 @@ func runPin(cmd *cobra.Command, s *streams, o *pinOptions, args []string) error 
 	rep, err := pin.Run(cmd.Context(), pin.Options{Root: root, Paths: args, Check: o.check, Offline: o.offline, Diff: o.diff,
 		Verify: o.verify, Out: s.out, MinAge: minAge})
 	if err != nil {
-		return classifyPinErr(err)
+		return err // pin classes its errors: input → 2, network → 3
 	}
 	if !o.diff {
 		printPinReport(s.out, rep, o)
@@ -117,16 +117,4 @@ func printPinReport(w io.Writer, rep *pin.Report, o *pinOptions) {
 	if !o.verify && len(rep.Changes) == 0 {
 		fmt.Fprintln(w, "nothing to pin")
 	}
-}
-
-func classifyPinErr(err error) error {
-	var ne *pin.NetworkError
-	var ie *pin.InputError
-	switch {
-	case errors.As(err, &ne):
-		return opErr(err)
-	case errors.As(err, &ie):
-		return usageErr(err)
-	}
-	return opErr(err)
 }

@@ -37,7 +37,7 @@ func newPolicyTestCmd(s *streams) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rep, err := policy.RunTests(cmd.Context(), policy.TestOptions{Dirs: args, Filter: o.run, AllBuiltins: o.allBuiltins})
 			if err != nil {
-				return classifyPolicyErr(err)
+				return err
 			}
 			for _, r := range rep.Results {
 				switch {

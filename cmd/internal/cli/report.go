@@ -192,8 +192,8 @@ func loadSigner(ctx context.Context, s *streams, ref string) (attest.Signer, err
 	return sg, nil
 }
 
-// keyErr maps attest's key errors, named by flag, as classify does: bad
-// input → exit 2, KMS or other operational failures → exit 3.
+// keyErr names the flag of a key error; attest classes it (bad input →
+// exit 2, KMS or other operational failures → exit 3).
 func keyErr(flag string, err error) error {
-	return classify(fmt.Errorf("%s: %w", flag, err))
+	return fmt.Errorf("%s: %w", flag, err)
 }

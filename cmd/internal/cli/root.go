@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -94,22 +93,9 @@ func run(ctx context.Context, s *streams, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
-	code, quiet := exitCode(classifyCobra(err))
+	code, quiet := exitCode(err)
 	if !quiet {
 		fmt.Fprintf(s.errOut, "pinline: %v\n", err)
 	}
 	return code
-}
-
-// classifyCobra turns cobra's own argument and command errors into usage
-// errors.
-func classifyCobra(err error) error {
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return err
-	}
-	if isCobraUsage(err) {
-		return usageErr(err)
-	}
-	return err
 }

@@ -102,11 +102,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	}
 	sp, err := spec.Load(o.file)
 	if err != nil {
-		var se *spec.Error
-		if errors.As(err, &se) || errors.Is(err, os.ErrNotExist) {
-			return usageErr(err)
-		}
-		return opErr(err)
+		return err // bad or missing spec: bad input; anything else operational
 	}
 	root, err := filepath.Abs(filepath.Dir(o.file))
 	if err != nil {
@@ -133,7 +129,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		}
 		opts.Secrets = sf
 	}
-	opts.BuilderID = "https://pinline.dev/builders/" + opts.Tier
+	opts.BuilderID = pipeline.BuilderID(opts.Tier)
 	// The gate: the policies of pinline check, whose catalogue holds the
 	// executor's own rules (not waivable).
 	maxAge, err := o.gateTrust.maxAge()
@@ -152,7 +148,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		// never end up succeeded and unsigned.
 		signer, err := attest.LoadSigner(ctx, o.key, passwordFunc(s, false))
 		if err != nil {
-			return classify(err)
+			return err
 		}
 		opts.Attester = pipeline.SignedProvenance{Signer: signer, KeyRef: o.key, Version: versionInfo().Version, Sign: o.tsa.signOptions()}
 	}
@@ -180,7 +176,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 			fmt.Fprintf(s.errOut, "pinline: warning: gateway forwarder: %v\n", herr)
 		}
 	}
-	return runExit(err)
+	return err // pipeline classes its errors (internal/errclass)
 }
 
 // secretsPath is the operator secrets file: the flag, else
@@ -193,28 +189,6 @@ func secretsPath(s *streams, flag string) string {
 	return p
 }
 
-// runExit maps pipeline errors to exit codes.
-func runExit(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, pipeline.ErrDenied):
-		return deniedErr(err)
-	case errors.Is(err, pipeline.ErrInvalid):
-		return usageErr(err)
-	}
-	if e, ok := policyErr(err); ok {
-		return e
-	}
-	switch {
-	case errors.Is(err, pipeline.ErrEngine), errors.Is(err, pipeline.ErrEvidence), errors.Is(err, pipeline.ErrUnsupportedSDK):
-		return opErr(err)
-	case errors.Is(err, pipeline.ErrTaskFailed), errors.Is(err, pipeline.ErrInterrupted), errors.Is(err, pipeline.ErrExportGuard):
-		return deniedErr(err)
-	}
-	return opErr(err)
-}
-
 // runEngine loads engine.json (returned for viaGateway) and resolves the
 // engine address and the dagger CLI.
 func runEngine(s *streams, o *runOptions) (pipeline.Engine, *engineconfig.Client, error) {
@@ -224,7 +198,7 @@ func runEngine(s *streams, o *runOptions) (pipeline.Engine, *engineconfig.Client
 	}
 	cfg, err := engineconfig.LoadClient(path)
 	if err != nil {
-		return pipeline.Engine{}, nil, configErr(err)
+		return pipeline.Engine{}, nil, err
 	}
 	// An mTLS endpoint (engine.tls) goes through the gateway: viaGateway
 	// replaces Address with the forwarder's socket.

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 
 	"github.com/pinline/pinline/attest"
@@ -124,51 +121,31 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 			if len(o.key.Keys) == 0 {
 				return nil, usageErr(errors.New("pass --key KEY (key-signed evidence) or --trusted-root FILE with --certificate-identity and --certificate-oidc-issuer (keyless evidence)"))
 			}
-			return nil, classify(err)
+			return nil, err
 		}
 	}
 	if o.Policy != "" {
 		p, err := policy.LoadDeploy(cmd.Context(), o.Policy, policy.DeployOptions{AllBuiltins: o.AllBuiltins})
 		if err != nil {
-			return nil, classifyPolicyErr(err)
+			return nil, err
 		}
 		vo.Policy = p
 	}
 	return vo, nil
 }
 
+// attestationFiles is --attestation FILE... followed by what
+// attest.FindAttestations finds under --attestations DIR.
 func (o *verifyOptions) attestationFiles() ([]string, error) {
 	files := append([]string(nil), o.Attestation...)
 	if o.Attestations == "" {
 		return files, nil
 	}
-	var found []string
-	err := filepath.WalkDir(o.Attestations, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && isAttestationName(d.Name()) {
-			found = append(found, p)
-		}
-		return nil
-	})
+	found, err := attest.FindAttestations(o.Attestations)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, err
 	}
-	if len(found) == 0 {
-		return nil, usageErr(fmt.Errorf("%s: no attestation files", o.Attestations))
-	}
-	sort.Strings(found)
 	return append(files, found...), nil
-}
-
-func isAttestationName(n string) bool {
-	for _, suf := range []string{".intoto.json", ".intoto.jsonl", ".sigstore.json", ".dsse.json", ".bundle.json"} {
-		if strings.HasSuffix(n, suf) {
-			return true
-		}
-	}
-	return false
 }
 
 func runVerify(cmd *cobra.Command, s *streams, o *verifyOptions) error {
@@ -188,7 +165,7 @@ func runVerify(cmd *cobra.Command, s *streams, o *verifyOptions) error {
 		}
 		a, err := attest.ParseAttestations(f, data)
 		if err != nil {
-			return classify(err)
+			return err
 		}
 		atts = append(atts, a...)
 	}
@@ -216,7 +193,7 @@ func runVerify(cmd *cobra.Command, s *streams, o *verifyOptions) error {
 		if errors.Is(verr, attest.ErrVerificationFailed) {
 			return silentExit(ExitDenied)
 		}
-		return classify(verr)
+		return verr
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ func realMain(args []string) (string, error) {
 		return "", err
 	}
 	if *out == "" || fs.NArg() == 0 {
-		return "", errors.New("usage: ocilayout -out DIR [-env K=V]... LAYER.tar...")
+		return "", errors.New("usage: ocilayout -out DIR [-env K=V]... LAYER.tar ...: -out and at least one layer are required")
 	}
 	if _, err := os.Stat(*out); err == nil {
 		return "", fmt.Errorf("%s exists", *out)

@@ -23,8 +23,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-
 // report evaluates the real default policy over a small inventory with a
 // deny, a warning, a user-less waiver and an expired waiver.
 func report(t *testing.T) Report {

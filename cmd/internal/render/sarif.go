@@ -32,10 +32,7 @@ func SARIF(w io.Writer, r Report) error {
 	}
 	d := r.Decision
 	findings := all(d)
-	var extra []policy.Finding
-	for _, f := range findings {
-		extra = append(extra, f)
-	}
+	extra := append([]policy.Finding(nil), findings...)
 	for _, wf := range d.Waived {
 		extra = append(extra, wf.Finding)
 	}

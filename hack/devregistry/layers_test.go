@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/pinline/pinline/internal/testenv"
 )
 
 // TestLayersReproducible: the same inputs give byte-identical layers (and
@@ -79,12 +81,7 @@ func TestLayersReproducible(t *testing.T) {
 
 func TestBusyboxEntries(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat("/bin/busybox"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI is set but /bin/busybox (busybox-static) is missing")
-		}
-		t.Skip("no /bin/busybox")
-	}
+	testenv.RequireFile(t, "/bin/busybox", "hack/engine.sh (busybox-static)")
 	es, err := busyboxEntries("/bin/busybox", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
