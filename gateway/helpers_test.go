@@ -105,6 +105,14 @@ func (p *pki) clientTLS(t testing.TB, cert *tls.Certificate) *tls.Config {
 // "<name>\n" and then echoes everything back.
 func backendServer(t testing.TB, dir, name string) string {
 	t.Helper()
+	path, _ := backendListener(t, dir, name)
+	return path
+}
+
+// backendListener is backendServer that also returns the listener, for
+// tests that take the engine away (closing it).
+func backendListener(t testing.TB, dir, name string) (string, net.Listener) {
+	t.Helper()
 	path := filepath.Join(dir, name+".sock")
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -124,7 +132,7 @@ func backendServer(t testing.TB, dir, name string) string {
 			}()
 		}
 	}()
-	return path
+	return path, ln
 }
 
 // syncBuf is a goroutine-safe audit sink.

@@ -88,25 +88,7 @@ func startFleet(t *testing.T) *fleet {
 	var backends []string
 	for i := range 3 {
 		name := fmt.Sprintf("E%d", i)
-		path := filepath.Join(dir, name+".sock")
-		ln, err := net.Listen("unix", path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ln.Close() })
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				go func() {
-					defer c.Close()
-					_, _ = io.WriteString(c, name+"\n")
-					_, _ = io.Copy(c, c)
-				}()
-			}
-		}()
+		path, ln := backendListener(t, dir, name)
 		f.paths, f.lns = append(f.paths, path), append(f.lns, ln)
 		backends = append(backends, fmt.Sprintf("%q", "unix://"+path))
 	}
