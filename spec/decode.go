@@ -283,7 +283,7 @@ func (s SecretSource) Set() bool { return s.Env != "" || s.File != "" || len(s.C
 
 func (p *parser) output(n *yaml.Node, what string) Output {
 	o := Output{Pos: posOf(n)}
-	p.fields(n, what+" output", []string{"path", "dest", "type"}, func(key string, _, v *yaml.Node) {
+	p.fields(n, what+" output", []string{"path", "dest", "type", "ref", "platforms"}, func(key string, _, v *yaml.Node) {
 		switch key {
 		case "path":
 			o.Path = p.str(v, "output path")
@@ -296,13 +296,42 @@ func (p *parser) output(n *yaml.Node, what string) Output {
 			}
 		case "type":
 			o.Type = p.str(v, "output type")
-			if p.err == nil && o.Type != "file" && o.Type != "dir" {
-				p.fail(v, "output type must be file or dir, not %q", o.Type)
+			if p.err == nil && o.Type != OutputFile && o.Type != OutputDir && o.Type != OutputImage {
+				p.fail(v, "output type must be file, dir or image, not %q", o.Type)
+			}
+		case "ref":
+			o.Ref = p.str(v, "output ref")
+			if p.err == nil {
+				if msg := CheckImageRef(o.Ref); msg != "" {
+					p.fail(v, "%s output ref %q %s", what, o.Ref, msg)
+				}
+			}
+		case "platforms":
+			o.Platforms = p.strs(v, what+" output platforms")
+			if p.err == nil {
+				if msg := CheckPlatforms(o.Platforms); msg != "" {
+					p.fail(v, "%s output platforms: %s", what, msg)
+				}
 			}
 		}
 	})
-	if p.err == nil && o.Path == "" {
+	if p.err != nil {
+		return o
+	}
+	if o.Type == OutputImage {
+		switch {
+		case o.Ref == "":
+			p.fail(n, "%s: an image output needs a ref (host/repository:tag)", what)
+		case o.Dest != "":
+			p.fail(n, "%s: an image output is pushed to its ref and has no dest", what)
+		}
+		return o
+	}
+	switch {
+	case o.Path == "":
 		p.fail(n, "%s: an output needs a path", what)
+	case o.Ref != "" || o.Platforms != nil:
+		p.fail(n, "%s: ref and platforms are for outputs of type image", what)
 	}
 	return o
 }

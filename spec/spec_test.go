@@ -134,7 +134,7 @@ func TestParseErrors(t *testing.T) {
 		{"call and image", head + "  a: {image: a:1, call: {function: f}}\n", "s.yaml:4:3: task a calls a module function and cannot also have image"},
 		{"call without function", head + "  a: {call: {module: m}}\n", "s.yaml:4:13: task a call needs a function"},
 		{"call unknown key", head + "  a: {call: {function: f, engine: x}}\n", `unknown key "engine" in task a call`},
-		{"output type", head + "  a: {image: a:1, run: [x], outputs: [{path: /o, type: tar}]}\n", `s.yaml:4:56: output type must be file or dir, not "tar"`},
+		{"output type", head + "  a: {image: a:1, run: [x], outputs: [{path: /o, type: tar}]}\n", `s.yaml:4:56: output type must be file, dir or image, not "tar"`},
 		{"output no path", head + "  a: {image: a:1, run: [x], outputs: [{dest: d}]}\n", "s.yaml:4:39: task a: an output needs a path"},
 		{"mount no target", head + "  a: {image: a:1, run: [x], mounts: [{source: .}]}\n", "s.yaml:4:38: task a: a mount needs source and target"},
 		{"mount readOnly", head + "  a: {image: a:1, run: [x], mounts: [{source: ., target: /s, readOnly: yes}]}\n",

@@ -127,13 +127,37 @@ type SecretSource struct {
 	Command []string `json:"command,omitempty"`
 }
 
-// Output is a file or directory exported from the task's container.
+// Output is a file or directory exported from the task's container, or an
+// image published to a registry.
+//
+//	outputs:
+//	  - {path: /out/hello}                                        # a file
+//	  - {type: image, ref: 127.0.0.1:5123/team/hello:v1}          # the task's container
+//	  - {type: image, path: /out/rootfs, ref: host/repo:tag,      # a container assembled
+//	     platforms: [linux/amd64, linux/arm64]}                   # from a directory
 type Output struct {
-	Path string `json:"path"`
+	// Path is the file or directory in the container. For an image it is
+	// optional: "" publishes the task's container itself, a directory is
+	// published as the root file system of a new image.
+	Path string `json:"path,omitempty"`
 	// Dest is a host path relative to the run directory (default: the
-	// base name of Path under outputs/).
+	// base name of Path under outputs/). Not for images.
 	Dest string `json:"dest,omitempty"`
-	// Type is "file" (default) or "dir".
+	// Type is "file" (default), "dir" or "image".
 	Type string `json:"type,omitempty"`
-	Pos  Pos    `json:"pos"`
+	// Ref is where an image output is pushed: host/repository:tag. The
+	// tag is moved; what run.json and the provenance record is the pushed
+	// manifest (or index) digest.
+	Ref string `json:"ref,omitempty"`
+	// Platforms of an image output (os/arch[/variant]); several make an
+	// image index. Empty: the engine's platform.
+	Platforms []string `json:"platforms,omitempty"`
+	Pos       Pos      `json:"pos"`
 }
+
+// Output types.
+const (
+	OutputFile  = "file"
+	OutputDir   = "dir"
+	OutputImage = "image"
+)
