@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"report":        {"record", "attest"},
 	"pipeline":      {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom"},
 	"deploy":        {"engine-config"},
+	"oci":           {},
 }
 
 // sharedLeaves are internal helper packages every library package may
