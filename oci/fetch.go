@@ -229,4 +229,3 @@ func checkDigest(data []byte, want v1.Hash) error {
 	}
 	return nil
 }
-

@@ -161,7 +161,9 @@ func rewrite(from, to string) func(http.Handler) http.Handler {
 }
 
 // switchable lets a test install a hostile wrapper after setting up.
-type switchable struct{ h func(http.Handler) http.Handler }
+type switchable struct {
+	h func(http.Handler) http.Handler
+}
 
 func (s *switchable) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -205,7 +207,9 @@ func TestFetchHostile(t *testing.T) {
 			return rewrite("/v2/team/app/referrers/"+b.DigestStr(), "/v2/team/app/referrers/"+a.DigestStr())
 		}, second, "has subject " + "sha256:"},
 		{"referrer of another digest (tag schema)", false, func(a, b name.Digest) func(http.Handler) http.Handler {
-			tag := func(d name.Digest) string { return "/v2/team/app/manifests/" + strings.Replace(d.DigestStr(), ":", "-", 1) }
+			tag := func(d name.Digest) string {
+				return "/v2/team/app/manifests/" + strings.Replace(d.DigestStr(), ":", "-", 1)
+			}
 			return rewrite(tag(b), tag(a))
 		}, second, "has subject"},
 		{"huge .att manifest", true, func(a, b name.Digest) func(http.Handler) http.Handler {
@@ -309,4 +313,3 @@ func TestFetchHostile(t *testing.T) {
 
 func first(a, _ name.Digest) name.Digest  { return a }
 func second(_, b name.Digest) name.Digest { return b }
-
