@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"hooks":         {},
 	"pin":           {"inventory", "spec"},
 	"report":        {"record", "attest"},
-	"pipeline":      {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom"},
+	"pipeline":      {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom", "oci"},
 	"deploy":        {"engine-config"},
 	"oci":           {},
 }

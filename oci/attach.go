@@ -71,16 +71,9 @@ func AttTag(d name.Digest) name.Tag {
 // Writing the same evidence twice changes nothing.
 func Attach(ctx context.Context, d name.Digest, ev Evidence, o Options) (*Attached, error) {
 	ro := o.remote(remote.WithContext(ctx))
-	subj, err := remote.Head(d, ro...)
+	subj, err := Head(ctx, d, o)
 	if err != nil {
-		var te *transport.Error
-		if errors.As(err, &te) && te.StatusCode == 404 {
-			return nil, fmt.Errorf("%w: %s", ErrNoImage, d)
-		}
-		return nil, fmt.Errorf("head %s: %w", d, err)
-	}
-	if subj.Digest.String() != d.DigestStr() {
-		return nil, fmt.Errorf("%w: registry answered %s for %s", ErrHostile, subj.Digest, d)
+		return nil, err
 	}
 	sub := v1.Descriptor{MediaType: subj.MediaType, Size: subj.Size, Digest: subj.Digest}
 	out := &Attached{Subject: d.String()}
@@ -200,4 +193,21 @@ func appendAtt(d name.Digest, env []byte, predicateType string, o Options, ro []
 		return "", err
 	}
 	return tag.String(), nil
+}
+
+// Head returns the descriptor of the manifest or index d names, checking
+// that the registry answers for that digest.
+func Head(ctx context.Context, d name.Digest, o Options) (*v1.Descriptor, error) {
+	desc, err := remote.Head(d, o.remote(remote.WithContext(ctx))...)
+	if err != nil {
+		var te *transport.Error
+		if errors.As(err, &te) && te.StatusCode == 404 {
+			return nil, fmt.Errorf("%w: %s", ErrNoImage, d)
+		}
+		return nil, fmt.Errorf("head %s: %w", d, err)
+	}
+	if desc.Digest.String() != d.DigestStr() {
+		return nil, fmt.Errorf("%w: registry answered %s for %s", ErrHostile, desc.Digest, d)
+	}
+	return desc, nil
 }

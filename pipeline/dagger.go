@@ -26,6 +26,8 @@ type daggerBackend struct {
 	// calls is set instead of c and s for a run of module calls only: its
 	// session connects while the calls run (see callSession).
 	calls *callSession
+	// regAuth are the operator's registry credentials by host.
+	regAuth map[string]registryCred
 }
 
 // cacheVolume is the tier-scoped engine volume <tier>/<scope>/<name> a
@@ -168,7 +170,28 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 	if err != nil {
 		return b.failure(ctx, err)
 	}
+	// Secrets belong to the task that declares them: tasks continuing from
+	// this one and images published from it do not inherit them.
+	next := synced
+	for _, s := range t.Secrets {
+		if s.Env != "" {
+			next = next.WithoutSecretVariable(s.Env)
+		} else {
+			next = next.WithoutMount(s.Path)
+		}
+	}
 	for _, o := range t.Outputs {
+		if o.Type == spec.OutputImage {
+			pub, err := b.publish(ctx, t.Name, o, next)
+			if err != nil {
+				f := b.failure(ctx, err)
+				f.stdout, f.stderr, f.exitCode = res.stdout, res.stderr, 0
+				f.trace = tid
+				return f
+			}
+			res.published = append(res.published, pub)
+			continue
+		}
 		out, err := b.out.export(ctx, t.Name, o, func(ctx context.Context, st staging) error {
 			// The engine's export writes st.abs, a fresh directory
 			// entry under .staging (created through the run directory's
@@ -188,16 +211,6 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 			return f
 		}
 		res.outputs = append(res.outputs, out)
-	}
-	// Secrets belong to the task that declares them: tasks continuing from
-	// this one do not inherit them.
-	next := synced
-	for _, s := range t.Secrets {
-		if s.Env != "" {
-			next = next.WithoutSecretVariable(s.Env)
-		} else {
-			next = next.WithoutMount(s.Path)
-		}
 	}
 	res.state = next
 	return res

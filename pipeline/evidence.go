@@ -147,7 +147,7 @@ func (p SignedProvenance) Attest(ctx context.Context, run *record.Run, recordSHA
 func (p SignedProvenance) keyRef() string { return p.KeyRef }
 
 // BuildDescription maps a run record to what the provenance states. The
-// subjects are the exported outputs (a run without outputs is attested
+// subjects are the exported outputs and the published images (a run without either is attested
 // with its run.json as the subject: see SignedProvenance.Attest); nothing
 // secret is in a run record.
 func BuildDescription(run *record.Run, version string) attest.BuildDescription {
@@ -173,6 +173,12 @@ func BuildDescription(run *record.Run, version string) attest.BuildDescription {
 	}
 	for _, o := range run.Outputs {
 		d.Subjects = append(d.Subjects, attest.Subject{Name: o.File, SHA256: o.SHA256})
+	}
+	// A published image: name = the repository, digest = the manifest (or
+	// index) digest, what `cosign verify-attestation` and admission
+	// controllers match.
+	for _, p := range run.Published {
+		d.Subjects = append(d.Subjects, attest.Subject{Name: p.Repository, SHA256: strings.TrimPrefix(p.Digest, "sha256:")})
 	}
 	for _, im := range run.Images {
 		d.Dependencies.Images = append(d.Dependencies.Images, attest.Image{Ref: im.Ref, Digest: im.Digest})

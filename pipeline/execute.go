@@ -33,6 +33,8 @@ type outcome struct {
 	stderr   string
 	err      error
 	outputs  []record.Output
+	// published are the image outputs pushed.
+	published []record.PublishedImage
 	// engineGone is set when the task failed because the engine went away.
 	engineGone bool
 	// trace is the telemetry trace of the task's evaluation (Dagger

@@ -135,6 +135,9 @@ type Options struct {
 	SBOM SBOMWriter
 	// Attester, when set, writes signed provenance after a successful run.
 	Attester Attester
+	// Registry is how image outputs reach registries (nil: anonymous,
+	// evidence attached); see docs/images.md.
+	Registry *Registry
 
 	// Secrets is the operator's secrets file (nil: none): per tier, the
 	// source of each logical secret. Outside tier local it is the only

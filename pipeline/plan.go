@@ -169,6 +169,12 @@ func validateTask(s *spec.Spec, n *node, all map[string]*node) error {
 		}
 	}
 	for _, o := range t.Outputs {
+		if o.Type == spec.OutputImage {
+			if err := validateImageOutput(s, o); err != nil {
+				return err
+			}
+			continue
+		}
 		if !path.IsAbs(o.Path) {
 			return specErr(s, o.Pos, "output %q must be an absolute path in the container", o.Path)
 		}
@@ -186,6 +192,30 @@ func validateTask(s *spec.Spec, n *node, all map[string]*node) error {
 				return specErr(s, o.Pos, "output dest %q would overwrite the run record; use a path under %s/", o.Dest, record.OutputDir)
 			}
 		}
+	}
+	return nil
+}
+
+// validateImageOutput checks an image output built in code as the parser
+// checks a parsed one, and what only the executor knows: a task's own
+// container is built for the engine's platform, so it publishes one
+// platform; several need an image assembled from a directory.
+func validateImageOutput(s *spec.Spec, o spec.Output) error {
+	if msg := spec.CheckImageRef(o.Ref); msg != "" {
+		return specErr(s, o.Pos, "image output ref %q %s", o.Ref, msg)
+	}
+	if o.Platforms != nil {
+		if msg := spec.CheckPlatforms(o.Platforms); msg != "" {
+			return specErr(s, o.Pos, "image output %s platforms: %s", o.Ref, msg)
+		}
+	}
+	switch {
+	case o.Dest != "":
+		return specErr(s, o.Pos, "image output %s has a dest; images are pushed to their ref", o.Ref)
+	case o.Path != "" && !path.IsAbs(o.Path):
+		return specErr(s, o.Pos, "image output %s: path %q must be an absolute directory in the container", o.Ref, o.Path)
+	case o.Path == "" && len(o.Platforms) > 1:
+		return specErr(s, o.Pos, "image output %s: a task's container is built for one platform; to publish %d platforms assemble the image from a directory (path: /out/rootfs)", o.Ref, len(o.Platforms))
 	}
 	return nil
 }

@@ -37,6 +37,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := checkCaches(o.Spec, p, o.Tier, o.CacheScope); err != nil {
 		return nil, err
 	}
+	if o.Backend == BackendHost && hasImageOutputs(p) {
+		return nil, fmt.Errorf("%w: image outputs are published by the engine; the host backend cannot build images", ErrInvalid)
+	}
 	rec := newRecord(&o, p)
 	// git runs while the gate evaluates; both only read the repository.
 	repo := make(chan record.Repository, 1)
@@ -111,6 +114,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 
+	regAuth, err := resolveRegistryAuth(&o, p, red)
+	if err != nil {
+		return fail(record.StatusFailed, err)
+	}
+
 	// rec.Status is still "running" (newRecord); fail is the only change.
 	if err := record.WriteRun(rd.root, rec); err != nil {
 		return fail(record.StatusFailed, err)
@@ -142,7 +150,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			}
 			defer cs.close()
 			calls = cs
-			be = &daggerBackend{o: &o, secrets: secrets, out: ex, calls: cs}
+			be = &daggerBackend{o: &o, secrets: secrets, out: ex, calls: cs, regAuth: regAuth}
 			break
 		}
 		fallthrough
@@ -167,7 +175,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			v, _ := s.client.Version(rctx)
 			version <- v
 		}()
-		be = &daggerBackend{c: s.client, s: s, o: &o, secrets: secrets, out: ex}
+		be = &daggerBackend{c: s.client, s: s, o: &o, secrets: secrets, out: ex, regAuth: regAuth}
 	}
 
 	// 4. The tasks.
@@ -193,6 +201,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	_ = rd.root.RemoveAll(stagingDir)
 	for _, n := range p.order {
 		rec.Outputs = append(rec.Outputs, r.results[n.task.Name].outputs...)
+		rec.Published = append(rec.Published, r.results[n.task.Name].published...)
 	}
 	status, err := r.summary(rctx)
 	if err != nil {
@@ -204,8 +213,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	rec.FinishedAt = o.Now().UTC()
 	rec.Status = record.StatusSucceeded
 	noteGatewayEngine(&o, rec)
-	final, err := writeEvidence(ctx, &o, rd, rec, d.inventory)
+	final, pv, err := writeEvidence(ctx, &o, rd, rec, d.inventory)
 	if err != nil {
+		return fail(record.StatusFailed, fmt.Errorf("%w: %w", ErrEvidence, err))
+	}
+	if err := attachEvidence(ctx, &o, rd, rec, pv); err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("%w: %w", ErrEvidence, err))
 	}
 	if !final {
@@ -221,14 +233,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 // run.json as the subject, so the record is written in its final form
 // before signing (naming the provenance files that follow, without their
 // digest) and is not rewritten after.
-func writeEvidence(ctx context.Context, o *Options, rd *runDir, rec *record.Run, inv *inventory.Inventory) (final bool, err error) {
+func writeEvidence(ctx context.Context, o *Options, rd *runDir, rec *record.Run, inv *inventory.Inventory) (final bool, pv *Provenance, err error) {
 	if o.SBOM != nil {
 		if err := writeSBOM(ctx, o, rd, rec, inv); err != nil {
-			return false, err
+			return false, nil, err
 		}
 	}
 	if o.Attester == nil {
-		return false, nil
+		return false, nil, nil
 	}
 	defer func() {
 		if err != nil { // the record written on failure claims no provenance
@@ -237,36 +249,36 @@ func writeEvidence(ctx context.Context, o *Options, rd *runDir, rec *record.Run,
 		}
 	}()
 	var recordSHA string
-	if len(rec.Outputs) == 0 {
+	if len(rec.Outputs) == 0 && len(rec.Published) == 0 {
 		rec.Evidence.Provenance, rec.Evidence.Bundle, rec.Evidence.Signed = record.ProvenanceFile, record.BundleFile, true
 		if k, ok := o.Attester.(interface{ keyRef() string }); ok {
 			rec.Evidence.KeyRef = k.keyRef()
 		}
 		b, err := record.MarshalRun(rec)
 		if err != nil {
-			return false, err
+			return false, nil, err
 		}
 		if err := rd.writeFile(record.RunFile, b); err != nil {
-			return false, err
+			return false, nil, err
 		}
 		recordSHA, final = sha256Hex(b), true
 	}
-	pv, err := o.Attester.Attest(ctx, rec, recordSHA)
+	pv, err = o.Attester.Attest(ctx, rec, recordSHA)
 	if err != nil {
-		return false, fmt.Errorf("provenance: %w", err)
+		return false, nil, fmt.Errorf("provenance: %w", err)
 	}
 	if len(pv.Envelope) == 0 {
-		return false, fmt.Errorf("provenance: attester returned no envelope")
+		return false, nil, fmt.Errorf("provenance: attester returned no envelope")
 	}
 	if final && (len(pv.Bundle) == 0 || pv.KeyRef != rec.Evidence.KeyRef) {
-		return false, fmt.Errorf("provenance: the attester's bundle or key reference differs from the record written before signing")
+		return false, nil, fmt.Errorf("provenance: the attester's bundle or key reference differs from the record written before signing")
 	}
 	if err := rd.writeFile(record.ProvenanceFile, pv.Envelope); err != nil {
-		return false, err
+		return false, nil, err
 	}
 	if len(pv.Bundle) > 0 {
 		if err := rd.writeFile(record.BundleFile, pv.Bundle); err != nil {
-			return false, err
+			return false, nil, err
 		}
 	}
 	if !final {
@@ -276,7 +288,7 @@ func writeEvidence(ctx context.Context, o *Options, rd *runDir, rec *record.Run,
 		}
 		rec.Evidence.Signed, rec.Evidence.KeyRef = true, pv.KeyRef
 	}
-	return final, nil
+	return final, pv, nil
 }
 
 // checkSecretsFile refuses, outside tier local, a secrets file the

@@ -49,7 +49,9 @@ type Run struct {
 	Decision DecisionRef `json:"decision"`
 	Tasks    []Task      `json:"tasks"`
 	Outputs  []Output    `json:"outputs"`
-	Images   []Image     `json:"images"`
+	// Published are the images the run pushed (image outputs).
+	Published []PublishedImage `json:"published,omitempty"`
+	Images    []Image          `json:"images"`
 	Modules  []Module    `json:"modules"`
 	Evidence Evidence    `json:"evidence"`
 }
@@ -217,6 +219,28 @@ type OutputFile struct {
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
 	SHA512 string `json:"sha512,omitempty"`
+}
+
+// PublishedImage is an image output the run pushed: the tag it was pushed
+// to and the manifest (or index) digest the registry stored. The digest is
+// what the provenance attests and what a deploy pins; the tag may move.
+type PublishedImage struct {
+	Task string `json:"task"`
+	// Path is the directory the image was assembled from ("" for the
+	// task's container).
+	Path string `json:"path,omitempty"`
+	// Ref is the tag pushed to (host/repository:tag); Repository is
+	// host/repository.
+	Ref        string `json:"ref"`
+	Repository string `json:"repository"`
+	// Digest is sha256:<hex> of the pushed manifest or index; MediaType
+	// says which.
+	Digest    string   `json:"digest"`
+	MediaType string   `json:"mediaType,omitempty"`
+	Platforms []string `json:"platforms,omitempty"`
+	// Attached lists where the run's evidence was attached to the image
+	// (referrer digests, the .att tag); empty when it was not.
+	Attached []string `json:"attached,omitempty"`
 }
 
 // Image is an image a task used.

@@ -13,7 +13,7 @@ import (
 // formulation describes the workflow that ran: one workflow with a task per
 // executed (or skipped) task, each with one step holding its command, image,
 // times, exit code and cache volumes, and the engine as platform component.
-func formulation(run *record.Run, imageRefs map[string]string, outputRefs []string) *[]cdx.Formula {
+func formulation(run *record.Run, imageRefs map[string]string, outputRefs, publishedRefs []string) *[]cdx.Formula {
 	id := run.ID
 	if id == "" {
 		id = "run"
@@ -22,6 +22,9 @@ func formulation(run *record.Run, imageRefs map[string]string, outputRefs []stri
 	outputsByTask := map[string][]string{}
 	for i, o := range run.Outputs {
 		outputsByTask[o.Task] = append(outputsByTask[o.Task], outputRefs[i])
+	}
+	for i, p := range run.Published {
+		outputsByTask[p.Task] = append(outputsByTask[p.Task], publishedRefs[i])
 	}
 	known := map[string]bool{}
 	for _, t := range run.Tasks {

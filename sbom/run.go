@@ -78,7 +78,11 @@ func ForRun(ctx context.Context, run *record.Run, runDir string, inv *inventory.
 	if err != nil {
 		return nil, err
 	}
-	b.formulation = formulation(run, imageRefs, outputs)
+	published, err := b.addPublished(run.Published)
+	if err != nil {
+		return nil, err
+	}
+	b.formulation = formulation(run, imageRefs, outputs, published)
 	ts := opts.Timestamp
 	if ts.IsZero() {
 		ts = run.FinishedAt
@@ -183,6 +187,40 @@ func (b *builder) addOutputs(ctx context.Context, outs []record.Output, runDir s
 		addProp(c, "output:path", o.Path)
 		addProp(c, "output:file", o.File)
 		addProp(c, "output:type", o.Type)
+		c = b.add(c)
+		b.dep(refPipeline, c.BOMRef)
+		refs[i] = c.BOMRef
+	}
+	return refs, nil
+}
+
+// addPublished adds a container component per image the run pushed:
+// name = the repository, version = the manifest digest, purl
+// pkg:oci/<name>@sha256:<hex>?repository_url=<host/repository>&tag=<tag>.
+// It returns the bom-ref of each by index.
+func (b *builder) addPublished(pubs []record.PublishedImage) ([]string, error) {
+	refs := make([]string, len(pubs))
+	for i, p := range pubs {
+		im, err := parseImageRef(p.Ref)
+		if err == nil {
+			im.Digest = p.Digest
+			err = im.check(p.Ref)
+		}
+		if err == nil && im.Digest == "" {
+			err = fmt.Errorf("no digest")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sbom: image output %q of task %q: %w", p.Ref, p.Task, err)
+		}
+		c := im.component()
+		addProp(c, "image:origin", "published")
+		addProp(c, "output:task", p.Task)
+		addProp(c, "output:path", p.Path)
+		addProp(c, "output:type", "image")
+		addProp(c, "image:media-type", p.MediaType)
+		for _, pl := range p.Platforms {
+			addProp(c, "image:platform", pl)
+		}
 		c = b.add(c)
 		b.dep(refPipeline, c.BOMRef)
 		refs[i] = c.BOMRef

@@ -5,8 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/pinline/pinline/attest"
+	"github.com/pinline/pinline/oci"
+	"github.com/pinline/pinline/record"
 	"github.com/spf13/cobra"
 )
 
@@ -19,6 +25,9 @@ type attestOptions struct {
 	Output     string
 	TlogUpload bool
 	tsa        timestampOptions
+	Image      string
+	Run        string
+	registry   registryOptions
 }
 
 func (o *attestOptions) AddFlags(c *cobra.Command) {
@@ -30,13 +39,16 @@ func (o *attestOptions) AddFlags(c *cobra.Command) {
 	c.Flags().StringVarP(&o.Output, "output", "o", "", "output file (default stdout)")
 	c.Flags().BoolVar(&o.TlogUpload, "tlog-upload", false, "upload to a transparency log (not implemented: pinline signs offline)")
 	o.tsa.AddFlags(c)
+	c.Flags().StringVar(&o.Image, "image", "", "attach to an image instead of writing a file: host/repository@sha256:HEX is the subject; the bundle becomes an OCI referrer and the envelope a layer of cosign's sha256-HEX.att tag")
+	c.Flags().StringVar(&o.Run, "run", "", "with --image: attach this run directory's signed provenance and SBOM (the image must be one the run published) instead of signing a predicate")
+	o.registry.AddFlags(c.Flags())
 }
 
 func newAttestCmd(s *streams) *cobra.Command {
 	var o attestOptions
 	c := &cobra.Command{
-		Use:   "attest --predicate FILE --type T --subject FILE... --key KEY [--bundle] [-o FILE]",
-		Short: "Sign an in-toto attestation about artifacts built elsewhere (like cosign attest-blob)",
+		Use:   "attest (--predicate FILE --type T (--subject FILE... | --image HOST/REPO@sha256:HEX) --key KEY | --image HOST/REPO@sha256:HEX --run DIR) [--bundle] [-o FILE]",
+		Short: "Sign an in-toto attestation about artifacts built elsewhere (like cosign attest-blob), or attach one to an image (like cosign attest)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runAttest(cmd, s, &o)
@@ -47,13 +59,18 @@ func newAttestCmd(s *streams) *cobra.Command {
 }
 
 func runAttest(cmd *cobra.Command, s *streams, o *attestOptions) error {
+	if o.Run != "" {
+		return runAttachRun(cmd, s, o)
+	}
 	switch {
 	case o.TlogUpload:
 		return usageErr(errors.New("--tlog-upload is not implemented: pinline signs offline; upload the bundle with another tool"))
 	case o.Predicate == "":
 		return usageErr(errors.New("--predicate is required"))
-	case len(o.Subjects) == 0:
-		return usageErr(errors.New("at least one --subject is required"))
+	case len(o.Subjects) == 0 && o.Image == "":
+		return usageErr(errors.New("at least one --subject (or --image) is required"))
+	case len(o.Subjects) > 0 && o.Image != "":
+		return usageErr(errors.New("--image is the subject: drop --subject"))
 	case o.key.Keys[0] == "":
 		return usageErr(errors.New("--key is required"))
 	case o.tsa.Server != "" && !o.Bundle:
@@ -68,6 +85,13 @@ func runAttest(cmd *cobra.Command, s *streams, o *attestOptions) error {
 		return usageErr(err)
 	}
 	var subjects []attest.Subject
+	var img name.Digest
+	if o.Image != "" {
+		if img, err = oci.ParseDigestRef(o.Image); err != nil {
+			return err
+		}
+		subjects = append(subjects, attest.Subject{Name: img.Context().String(), SHA256: strings.TrimPrefix(img.DigestStr(), "sha256:")})
+	}
 	for _, f := range o.Subjects {
 		d, err := fileSHA256(f)
 		if err != nil {
@@ -86,6 +110,14 @@ func runAttest(cmd *cobra.Command, s *streams, o *attestOptions) error {
 	env, bundle, err := attest.SignStatementWith(cmd.Context(), payload, signer, o.tsa.signOptions())
 	if err != nil {
 		return err
+	}
+	if o.Image != "" {
+		if err := attachToImage(cmd, s, o, img, oci.Evidence{Bundle: bundle, Envelope: env, PredicateType: ptype}); err != nil {
+			return err
+		}
+		if o.Output == "" {
+			return nil
+		}
 	}
 	out := env
 	if o.Bundle {
@@ -125,4 +157,76 @@ func (o *timestampOptions) signOptions() attest.SignOptions {
 		return attest.SignOptions{}
 	}
 	return attest.SignOptions{Timestamper: &attest.TSAClient{URL: o.Server}}
+}
+
+// attachToImage attaches ev to img and says where.
+func attachToImage(cmd *cobra.Command, s *streams, o *attestOptions, img name.Digest, ev oci.Evidence) error {
+	ro, err := o.registry.ociOptions(s)
+	if err != nil {
+		return err
+	}
+	a, err := oci.Attach(cmd.Context(), img, ev, ro)
+	if err != nil {
+		if errors.Is(err, oci.ErrNoImage) || errors.Is(err, oci.ErrHostile) {
+			return err
+		}
+		return opErr(err)
+	}
+	for _, r := range a.Referrers {
+		fmt.Fprintf(s.errOut, "attached referrer %s to %s\n", r, a.Subject)
+	}
+	if a.AttTag != "" {
+		fmt.Fprintf(s.errOut, "attached to %s\n", a.AttTag)
+	}
+	return nil
+}
+
+// runAttachRun attaches a run directory's signed provenance and SBOM to an
+// image the run published (attest --image REF@sha256:... --run DIR).
+func runAttachRun(cmd *cobra.Command, s *streams, o *attestOptions) error {
+	switch {
+	case o.Image == "":
+		return usageErr(errors.New("--run needs --image HOST/REPO@sha256:HEX"))
+	case o.Predicate != "" || len(o.Subjects) > 0 || o.key.Keys[0] != "" || o.tsa.Server != "" || o.Output != "":
+		return usageErr(errors.New("--run attaches what the run signed: drop --predicate, --subject, --key, --timestamp-server and -o"))
+	}
+	img, err := oci.ParseDigestRef(o.Image)
+	if err != nil {
+		return err
+	}
+	rec, err := record.ReadRun(o.Run)
+	if err != nil {
+		return usageErr(err)
+	}
+	if !slices.ContainsFunc(rec.Published, func(p record.PublishedImage) bool {
+		return p.Repository == img.Context().String() && p.Digest == img.DigestStr()
+	}) {
+		return usageErr(fmt.Errorf("run %s did not publish %s: its provenance does not attest it", o.Run, img))
+	}
+	if !rec.Evidence.Signed {
+		return usageErr(fmt.Errorf("run %s has no signed provenance", o.Run))
+	}
+	read := func(n string) ([]byte, error) {
+		if n == "" {
+			return nil, nil
+		}
+		root, err := os.OpenRoot(o.Run)
+		if err != nil {
+			return nil, err
+		}
+		defer root.Close()
+		return root.ReadFile(n)
+	}
+	ev := oci.Evidence{PredicateType: attest.PredicateSLSAProvenanceV1}
+	for _, f := range []struct {
+		name string
+		dst  *[]byte
+	}{{rec.ProvenanceName(), &ev.Envelope}, {rec.Evidence.Bundle, &ev.Bundle}, {rec.Evidence.SBOM, &ev.SBOM}} {
+		b, err := read(f.name)
+		if err != nil {
+			return usageErr(fmt.Errorf("run %s: %w", o.Run, err))
+		}
+		*f.dst = b
+	}
+	return attachToImage(cmd, s, o, img, ev)
 }

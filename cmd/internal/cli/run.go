@@ -15,6 +15,7 @@ import (
 	"github.com/pinline/pinline/attest"
 	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/inventory"
+	"github.com/pinline/pinline/oci"
 	"github.com/pinline/pinline/pipeline"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/sbom"
@@ -36,6 +37,8 @@ type runOptions struct {
 	sbomSHA512     bool
 	tsa            timestampOptions
 	secrets        string
+	registry       registryOptions
+	noAttach       bool
 }
 
 func (o *runOptions) AddFlags(c *cobra.Command) {
@@ -53,6 +56,8 @@ func (o *runOptions) AddFlags(c *cobra.Command) {
 	o.gateTrust.AddFlags(c)
 	o.tsa.AddFlags(c)
 	f.StringVar(&o.secrets, "secrets", "", "operator secrets file: per tier, logical secret name -> {env|file|command} (default $"+EnvSecrets.Name+"; see --help)")
+	o.registry.AddFlags(f)
+	f.BoolVar(&o.noAttach, "no-attach", false, "do not attach the SBOM and signed provenance to published images (run.json and the provenance still name them)")
 	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "record SHA-512 besides SHA-256 for outputs in the SBOM (false: hash at SHA-256 speed, about twice as fast)")
 }
 
@@ -129,6 +134,11 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		}
 		opts.Secrets = sf
 	}
+	kc, err := o.registry.keychain(s)
+	if err != nil {
+		return err
+	}
+	opts.Registry = &pipeline.Registry{Auth: keychainAuth(kc), OCI: oci.Options{Keychain: kc}, NoAttach: o.noAttach}
 	opts.BuilderID = pipeline.BuilderID(opts.Tier)
 	// The gate: the policies of pinline check, whose catalogue holds the
 	// executor's own rules (not waivable).

@@ -33,6 +33,8 @@ type verifyOptions struct {
 	AllBuiltins  bool
 	Format       string
 	Jobs         int
+	Image        string
+	registry     registryOptions
 }
 
 func (o *verifyOptions) AddFlags(c *cobra.Command) {
@@ -55,15 +57,20 @@ func (o *verifyOptions) AddFlags(c *cobra.Command) {
 	f.BoolVar(&o.AllBuiltins, "policy-all-builtins", false, "give deploy policies OPA's full builtin set (http.send, net.*, opa.runtime, rand.*, time.now_ns)")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	f.IntVar(&o.Jobs, "jobs", runtime.GOMAXPROCS(0), "attestations verified in parallel")
+	f.StringVar(&o.Image, "image", "", "verify the attestations attached to an image: host/repository@sha256:HEX (OCI referrers and cosign's .att tag; a reference without a digest is refused)")
+	o.registry.AddFlags(f)
 }
 
 func newVerifyCmd(s *streams) *cobra.Command {
 	var o verifyOptions
 	c := &cobra.Command{
-		Use:   "verify (--key KEY | --trusted-root FILE --certificate-identity ID --certificate-oidc-issuer URL) (--attestation FILE (--artifact FILE... | --digest ALG:HEX) | --pack FILE.tar.gz --pack-key PACK_KEY --key KEY)",
+		Use:   "verify (--key KEY | --trusted-root FILE --certificate-identity ID --certificate-oidc-issuer URL) (--attestation FILE (--artifact FILE... | --digest ALG:HEX) | --image HOST/REPO@sha256:HEX | --pack FILE.tar.gz --pack-key PACK_KEY --key KEY)",
 		Short: "Verify signed attestations before deploy (exit 0 verified, 1 failed, 2 bad input, 3 operational)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Image != "" {
+				return runVerifyImage(cmd, s, &o)
+			}
 			if o.pack.Pack != "" {
 				return runVerifyPack(cmd.Context(), s, o.pack.Pack, o.pack.PackKeys, o.key.Keys)
 			}
@@ -78,10 +85,10 @@ func (o *verifyOptions) options(cmd *cobra.Command) (*attest.VerifyOptions, erro
 	if o.Format != "text" && o.Format != "json" {
 		return nil, usageErr(fmt.Errorf("unknown --format %q, valid formats are %q", o.Format, []string{"text", "json"}))
 	}
-	if len(o.Attestation) == 0 && o.Attestations == "" {
+	if len(o.Attestation) == 0 && o.Attestations == "" && o.Image == "" {
 		return nil, usageErr(errors.New("--attestation FILE or --attestations DIR is required"))
 	}
-	if len(o.Artifacts) == 0 && len(o.Digests) == 0 {
+	if len(o.Artifacts) == 0 && len(o.Digests) == 0 && o.Image == "" {
 		return nil, usageErr(errors.New("--artifact FILE or --digest ALG:HEX is required"))
 	}
 	if o.CacheMode != "" && o.CacheMode != "strong" && o.CacheMode != "shared" {

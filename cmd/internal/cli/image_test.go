@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/pinline/pinline/oci"
+)
+
+// inProcessRegistry is go-containerregistry's registry on 127.0.0.1, with
+// or without the referrers API, behind wrap when given.
+func inProcessRegistry(t *testing.T, referrers bool, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	var h http.Handler = registry.New(registry.WithReferrersSupport(referrers), registry.Logger(log.New(io.Discard, "", 0)))
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// pushRandom pushes a random image to ref (a tag) and returns ref's
+// repository@digest.
+func pushRandom(t *testing.T, ref string) string {
+	t.Helper()
+	img, err := random.Image(512, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, err := name.NewTag(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(tag, img); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := img.Digest()
+	return tag.Context().String() + "@" + d.String()
+}
+
+// TestImageAttestVerify: attest --image attaches, verify --image fetches
+// and verifies, on registries with and without the referrers API.
+func TestImageAttestVerify(t *testing.T) {
+	t.Parallel()
+	for _, referrers := range []bool{true, false} {
+		t.Run(map[bool]string{true: "referrers", false: "tag-schema"}[referrers], func(t *testing.T) {
+			t.Parallel()
+			dir := fixture(t)
+			p := func(n string) string { return filepath.Join(dir, n) }
+			host := inProcessRegistry(t, referrers, nil)
+			img := pushRandom(t, host+"/team/app:v1")
+			attestArgs := []string{"attest", "--image", img, "--predicate", p("pred.json"), "--type", "slsaprovenance1", "--key", p("pl.key"), "-o", p("img.intoto.json")}
+			if code, _, e := runCLIEnv(t, pw, attestArgs...); code != 0 {
+				t.Fatalf("attest --image: %d %s", code, e)
+			}
+			verify := func(args ...string) (int, string) {
+				t.Helper()
+				code, out, e := runCLI(t, append([]string{"verify", "--key", p("pl.pub")}, args...)...)
+				return code, out + e
+			}
+			code, out := verify("--image", img, "--builder-id", "https://pinline.dev/builders/trusted", "--tier", "trusted")
+			if code != 0 || !strings.Contains(out, "Verified") {
+				t.Fatalf("verify --image: %d\n%s", code, out)
+			}
+			// Both places were read: the bundle referrer and the .att layer.
+			if !strings.Contains(out, "(referrer sha256:") || !strings.Contains(out, ".att#0") {
+				t.Errorf("verify did not read both the referrer and the .att tag:\n%s", out)
+			}
+			// The tag moves to another image: the old digest's verdict
+			// stays, the new digest has no evidence.
+			moved := pushRandom(t, host+"/team/app:v1")
+			if code, out := verify("--image", img); code != 0 {
+				t.Errorf("old digest after the tag moved: %d\n%s", code, out)
+			}
+			if code, out := verify("--image", moved); code != 1 || !strings.Contains(out, "no attestation") {
+				t.Errorf("new digest without evidence: %d\n%s", code, out)
+			}
+			for name, tt := range map[string]struct {
+				args []string
+				code int
+				want string
+			}{
+				"wrong builder": {[]string{"--image", img, "--builder-id", "https://pinline.dev/builders/untrusted"}, 1, "Verification failed"},
+				"wrong tier":    {[]string{"--image", img, "--tier", "untrusted"}, 1, "Verification failed"},
+				"tag only":      {[]string{"--image", host + "/team/app:v1"}, 2, "has no digest"},
+				"with files":    {[]string{"--image", img, "--attestation", p("pl.sigstore.json")}, 2, "drop --attestation"},
+				"bad digest":    {[]string{"--image", host + "/team/app@sha256:abc"}, 2, "bad image reference"},
+			} {
+				if code, out := verify(tt.args...); code != tt.code || !strings.Contains(out, tt.want) {
+					t.Errorf("%s: exit %d, want %d with %q\n%s", name, code, tt.code, tt.want, out)
+				}
+			}
+			// Another key does not verify.
+			if code, _, e := runCLIEnv(t, pw, "keys", "generate", "--output-key-prefix", p("other")); code != 0 {
+				t.Fatal(e)
+			}
+			if code, out, _ := runCLI(t, "verify", "--key", p("other.pub"), "--image", img); code != 1 {
+				t.Errorf("other key: %d\n%s", code, out)
+			}
+			// A tampered attestation next to the good one fails the
+			// verification: everything attached must verify.
+			tampered := tamperEnvelope(t, p("img.intoto.json"))
+			d, _ := oci.ParseDigestRef(img)
+			if _, err := oci.Attach(context.Background(), d, oci.Evidence{Envelope: tampered, PredicateType: "https://slsa.dev/provenance/v1"}, oci.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if code, out := verify("--image", img); code != 1 || !strings.Contains(out, "FAIL signature") {
+				t.Errorf("tampered attestation: %d\n%s", code, out)
+			}
+		})
+	}
+}
+
+// tamperEnvelope changes the statement of a signed DSSE envelope and keeps
+// its signature.
+func tamperEnvelope(t *testing.T, file string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env map[string]any
+	if err := json.Unmarshal(b, &env); err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := base64.StdEncoding.DecodeString(env["payload"].(string))
+	payload = []byte(strings.Replace(string(payload), "trusted", "trustee", 1))
+	env["payload"] = base64.StdEncoding.EncodeToString(payload)
+	out, _ := json.Marshal(env)
+	return out
+}
