@@ -52,8 +52,8 @@ type Run struct {
 	// Published are the images the run pushed (image outputs).
 	Published []PublishedImage `json:"published,omitempty"`
 	Images    []Image          `json:"images"`
-	Modules  []Module    `json:"modules"`
-	Evidence Evidence    `json:"evidence"`
+	Modules   []Module         `json:"modules"`
+	Evidence  Evidence         `json:"evidence"`
 }
 
 // Who ran it: the local user and host, and the certificate identity the
