@@ -32,6 +32,7 @@ var allowed = map[string][]string{
 	"pipeline":      {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom", "oci"},
 	"deploy":        {"engine-config"},
 	"oci":           {},
+	"admission":     {},
 }
 
 // sharedLeaves are internal helper packages every library package may

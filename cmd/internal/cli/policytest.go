@@ -25,7 +25,7 @@ func newPolicyCmd(s *streams) *cobra.Command {
 		Use:   "policy",
 		Short: "Work with Rego policies",
 	}
-	c.AddCommand(newPolicyTestCmd(s))
+	c.AddCommand(newPolicyTestCmd(s), newPolicyExportCmd(s))
 	return c
 }
 
