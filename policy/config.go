@@ -23,6 +23,7 @@ const ConfigPath = ".pinline/policy.yaml"
 //
 //	moduleAllowlist: [github.com/acme/]
 //	registryAllowlist: [ghcr.io/acme]
+//	publishAllowlist: [registry.example/team/]   # where image outputs may push (PL023)
 //	waivers:
 //	  - rule: PL006
 //	    path: ci/legacy/**
@@ -31,6 +32,9 @@ const ConfigPath = ".pinline/policy.yaml"
 type Config struct {
 	ModuleAllowlist   []string `yaml:"moduleAllowlist" json:"moduleAllowlist"`
 	RegistryAllowlist []string `yaml:"registryAllowlist" json:"registryAllowlist"`
+	// PublishAllowlist are the registry/repository prefixes image outputs
+	// may push to outside tier local (PL023).
+	PublishAllowlist []string `yaml:"publishAllowlist" json:"publishAllowlist"`
 	Waivers           []Waiver `yaml:"waivers" json:"waivers"`
 }
 
@@ -93,7 +97,7 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	for _, al := range []struct {
 		key  string
 		list []string
-	}{{"moduleAllowlist", cfg.ModuleAllowlist}, {"registryAllowlist", cfg.RegistryAllowlist}} {
+	}{{"moduleAllowlist", cfg.ModuleAllowlist}, {"registryAllowlist", cfg.RegistryAllowlist}, {"publishAllowlist", cfg.PublishAllowlist}} {
 		key, l := al.key, al.list
 		nodes := seqNodes(&root, key)
 		for i, p := range l {

@@ -100,6 +100,7 @@ func NewInputEvaluation(t time.Time) InputEvaluation {
 type InputConfig struct {
 	ModuleAllowlist   []string `json:"moduleAllowlist"`
 	RegistryAllowlist []string `json:"registryAllowlist"`
+	PublishAllowlist  []string `json:"publishAllowlist"`
 }
 
 // InModule is a Dagger module or workspace configuration.
@@ -195,6 +196,16 @@ type InTask struct {
 	Mounts  []InMount  `json:"mounts"`
 	Secrets []InSecret `json:"secrets"`
 	Env     []InEnv    `json:"env"`
+	// Publish are the task's image outputs (type image).
+	Publish []InPublish `json:"publish"`
+}
+
+// InPublish is an image output: the ref it pushes to and its
+// registry/repository (ref without the tag).
+type InPublish struct {
+	Pos        Pos    `json:"pos"`
+	Ref        string `json:"ref"`
+	Repository string `json:"repository"`
 }
 
 // InMount is a host mount. Resolved is the source relative to the
@@ -264,7 +275,7 @@ type InputOptions struct {
 func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 	in := &Input{
 		InputVersion: InputVersion, Tier: opts.Tier, Run: opts.Run, Evaluation: NewInputEvaluation(opts.Now),
-		Config: InputConfig{ModuleAllowlist: []string{}, RegistryAllowlist: []string{}},
+		Config: InputConfig{ModuleAllowlist: []string{}, RegistryAllowlist: []string{}, PublishAllowlist: []string{}},
 		Files:  nonNil(inv.Files), Modules: []InModule{}, Locks: []InLock{},
 		Images: []InImage{}, Specs: []InSpec{}, Unresolved: []InUnresolved{}, Lints: []InLint{},
 		Env: inv.Env, UserOverrides: []InUserOverride{}, LockAdded: []InLock{}, Frozen: opts.Frozen,
@@ -278,6 +289,7 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 	if c := opts.Config; c != nil {
 		in.Config.ModuleAllowlist = nonNil(c.ModuleAllowlist)
 		in.Config.RegistryAllowlist = nonNil(c.RegistryAllowlist)
+		in.Config.PublishAllowlist = nonNil(c.PublishAllowlist)
 	}
 	in.DuplicateKeys = []InDuplicateKey{}
 	for _, m := range inv.Modules {
@@ -343,7 +355,16 @@ func inSpec(root string, sf inventory.SpecFile) InSpec {
 	dir := path.Dir(sf.Path)
 	for _, t := range s.Tasks {
 		it := InTask{Name: t.Name, Pos: at(t.Pos), Image: t.Image, From: t.From,
-			Mounts: []InMount{}, Secrets: []InSecret{}, Env: []InEnv{}}
+			Mounts: []InMount{}, Secrets: []InSecret{}, Env: []InEnv{}, Publish: []InPublish{}}
+		for _, o := range t.Outputs {
+			if o.Type == spec.OutputImage {
+				repo := o.Ref
+				if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+					repo = repo[:i]
+				}
+				it.Publish = append(it.Publish, InPublish{Pos: at(o.Pos), Ref: o.Ref, Repository: repo})
+			}
+		}
 		for _, m := range t.Mounts {
 			it.Mounts = append(it.Mounts, InMount{Pos: at(m.Pos), Source: m.Source, Target: m.Target,
 				Resolved: realMount(root, resolveMount(dir, m.Source)), ReadOnly: m.ReadOnly})

@@ -50,7 +50,8 @@ func (in *Input) Value() ast.Value {
 		{"evaluation", b.obj(kv{"time", s(in.Evaluation.Time)}, kv{"timeNs", ast.NewTerm(ast.Number(strconv.FormatInt(in.Evaluation.TimeNs, 10)))})},
 		{"config", b.obj(
 			kv{"moduleAllowlist", strs(in.Config.ModuleAllowlist)},
-			kv{"registryAllowlist", strs(in.Config.RegistryAllowlist)})},
+			kv{"registryAllowlist", strs(in.Config.RegistryAllowlist)},
+			kv{"publishAllowlist", strs(in.Config.PublishAllowlist)})},
 		{"files", strs(in.Files)},
 		{"modules", nil}, // filled in below, once the other half is built
 		{"locks", arr(in.Locks, b.lock)},
@@ -98,6 +99,7 @@ var keyTerms = func() map[string]*ast.Term {
 		"format", "engineVersion", "engineVersionPos", "sdk", "source", "pin", "builtin", "remote",
 		"dependencies", "legacy", "local", "path", "tasks", "image", "from", "mounts", "target",
 		"resolved", "readOnly", "secrets", "literal", "fromEnv", "fromFile", "fromCommand", "env",
+		"publish", "publishAllowlist",
 	} {
 		m[k] = ast.StringTerm(k)
 	}
@@ -202,6 +204,9 @@ func (bd *builder) spec(sp InSpec) *ast.Term {
 				})},
 				kv{"env", arr(t.Env, func(e InEnv) *ast.Term {
 					return bd.obj(kv{"name", s(e.Name)}, kv{"literal", b(e.Literal)})
+				})},
+				kv{"publish", arr(t.Publish, func(p InPublish) *ast.Term {
+					return bd.obj(kv{"pos", bd.pos(p.Pos)}, kv{"ref", s(p.Ref)}, kv{"repository", s(p.Repository)})
 				})})
 		})})
 }

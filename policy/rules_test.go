@@ -135,6 +135,16 @@ func TestDefaultRules(t *testing.T) {
 		{name: "PL013 host backend in trusted", tier: "trusted", run: &RunInfo{Backend: "host"},
 			want: []got{{"PL013", "deny", Pos{}}}},
 		{name: "PL013 host backend in local", tier: "local", run: &RunInfo{Backend: "host"}},
+		{name: "PL023 image output without publish allowlist", tier: "trusted", tweak: func(i *inventory.Inventory) {
+			task(i).Outputs = []spec.Output{{Type: spec.OutputImage, Ref: "registry.example/team/app:v1", Pos: spec.Pos{Line: 12, Column: 9}}}
+		}, want: []got{{"PL023", "deny", Pos{File: "pinline.yaml", Line: 12, Column: 9}}}},
+		{name: "PL023 image output on the publish allowlist", tier: "trusted", cfg: &Config{PublishAllowlist: []string{"registry.example/team"}},
+			tweak: func(i *inventory.Inventory) {
+				task(i).Outputs = []spec.Output{{Type: spec.OutputImage, Ref: "registry.example/team/app:v1", Pos: spec.Pos{Line: 12, Column: 9}}}
+			}},
+		{name: "PL023 image output in tier local", tier: "local", tweak: func(i *inventory.Inventory) {
+			task(i).Outputs = []spec.Output{{Type: spec.OutputImage, Ref: "registry.example/team/app:v1", Pos: spec.Pos{Line: 12, Column: 9}}}
+		}},
 		{name: "PL013 dagger backend in trusted", tier: "trusted", run: &RunInfo{Backend: "dagger"}},
 		{name: "PL015 spec secret source in untrusted", tier: "untrusted",
 			tweak: func(i *inventory.Inventory) { task(i).Secrets[0].From = spec.SecretSource{Command: []string{"id"}} },
@@ -186,8 +196,8 @@ func hasDeny(gs []got) bool {
 func TestCatalogCoversEveryRule(t *testing.T) {
 	t.Parallel()
 	rules := loadDefault(t).Rules()
-	if len(rules) != 26 {
-		t.Fatalf("catalog has %d rules, want 26 (PL001–PL015, PL020–PL022, PL025–PL027, PL035–PL039)", len(rules))
+	if len(rules) != 27 {
+		t.Fatalf("catalog has %d rules, want 27 (PL001–PL015, PL020–PL023, PL025–PL027, PL035–PL039)", len(rules))
 	}
 	for _, r := range rules {
 		if r.Severity != SeverityDeny && r.Severity != SeverityWarn || r.Title == "" || r.Help == "" {

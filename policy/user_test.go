@@ -250,7 +250,7 @@ func TestNotWaivable(t *testing.T) {
 		t.Errorf("non-waivable finding waived: %+v", d)
 	}
 	for _, r := range e.Rules() {
-		notWaivable := map[string]bool{"PL010": true, "PL013": true, RuleExpiredWaiver: true, "PL015": true, RuleRepoPolicyIgnored: true, "PL021": true}
+		notWaivable := map[string]bool{"PL010": true, "PL013": true, RuleExpiredWaiver: true, "PL015": true, RuleRepoPolicyIgnored: true, "PL021": true, "PL023": true}
 		if want := notWaivable[r.ID]; r.NonWaivable != want && (r.ID <= "PL015" || r.ID >= "PL020" && r.ID <= "PL024") {
 			t.Errorf("%s nonWaivable = %v, want %v", r.ID, r.NonWaivable, want)
 		}

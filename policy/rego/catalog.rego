@@ -113,6 +113,12 @@ catalog := {
 		"title": "env variable named like a secret has a literal value",
 		"help": "Move the value to secrets (read at run time from the operator's secret sources), or waive the finding if the name is not a secret.",
 	},
+	"PL023": {
+		"severity": "deny",
+		"title": "image output outside the publish allowlist",
+		"help": "Outside tier local a repository cannot choose where the operator's registry credentials push: the operator lists the allowed registry/repository prefixes in publishAllowlist of --policy-data (docs/images.md).",
+		"nonWaivable": true,
+	},
 	"PL020": {
 		"severity": "warn",
 		"title": "repository policy data ignored outside tier local",

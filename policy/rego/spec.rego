@@ -62,3 +62,22 @@ spec_secret_source(sec) := "env" if sec.fromEnv != ""
 spec_secret_source(sec) := "file" if sec.fromFile != ""
 
 spec_secret_source(sec) := "command" if sec.fromCommand
+
+# PL023: outside tier local an image output pushes only under the
+# operator's publishAllowlist (--policy-data): the repository chooses the
+# ref, the operator's registry credentials do the push, so a pull request
+# must not be able to overwrite a tag it was not given. Not waivable; the
+# operator lists the prefixes instead.
+deny contains {"id": "PL023", "msg": msg, "pos": out.pos, "ref": out.ref} if {
+	input.tier != "local"
+	some sp in input.specs
+	some task in sp.tasks
+	some out in task.publish
+	not publish_allowed(out.repository)
+	msg := sprintf("task %q: image output %q is not under the operator's publishAllowlist (tier %q)", [task.name, out.ref, input.tier])
+}
+
+publish_allowed(repo) if {
+	some prefix in input.config.publishAllowlist
+	under(repo, prefix)
+}

@@ -95,3 +95,26 @@ test_pl010_pl013_pl021_not_waivable if {
 	data.pinline.gate.catalog.PL021.nonWaivable
 	not "nonWaivable" in object.keys(data.pinline.gate.catalog.PL022)
 }
+
+publishing(tier, allow) := object.union(with_task(object.union(task, {"publish": [{"pos": p("pinline.yaml", 12), "ref": "registry.example/team/app:v1", "repository": "registry.example/team/app"}]})),
+	{"tier": tier, "config": {"moduleAllowlist": [], "registryAllowlist": [], "publishAllowlist": allow}})
+
+test_pl023_untrusted_without_allowlist if {
+	ids(data.pinline.gate.deny) == {"PL023"} with input as publishing("untrusted", [])
+}
+
+test_pl023_other_repository if {
+	ids(data.pinline.gate.deny) == {"PL023"} with input as publishing("trusted", ["registry.example/team/app-other"])
+}
+
+test_pl023_allowed_prefix if {
+	count(data.pinline.gate.deny) == 0 with input as publishing("trusted", ["registry.example/team/"])
+}
+
+test_pl023_local_tier if {
+	count(data.pinline.gate.deny) == 0 with input as publishing("local", [])
+}
+
+test_pl023_not_waivable if {
+	data.pinline.gate.catalog.PL023.nonWaivable
+}
