@@ -35,7 +35,7 @@ type Config struct {
 	// PublishAllowlist are the registry/repository prefixes image outputs
 	// may push to outside tier local (PL023).
 	PublishAllowlist []string `yaml:"publishAllowlist" json:"publishAllowlist"`
-	Waivers           []Waiver `yaml:"waivers" json:"waivers"`
+	Waivers          []Waiver `yaml:"waivers" json:"waivers"`
 }
 
 // Waiver suppresses findings of one rule, selected by structured fields
