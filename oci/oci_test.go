@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -162,13 +163,13 @@ func rewrite(from, to string) func(http.Handler) http.Handler {
 
 // switchable lets a test install a hostile wrapper after setting up.
 type switchable struct {
-	h func(http.Handler) http.Handler
+	h atomic.Pointer[func(http.Handler) http.Handler]
 }
 
 func (s *switchable) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.h != nil {
-			s.h(next).ServeHTTP(w, r)
+		if h := s.h.Load(); h != nil {
+			(*h)(next).ServeHTTP(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -290,7 +291,8 @@ func TestFetchHostile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sw, a, b := setup(t, tt.referrers)
-			sw.h = tt.hostile(a, b)
+			h := tt.hostile(a, b)
+			sw.h.Store(&h)
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			f, err := Fetch(context.Background(), tt.target(a, b), Options{Limits: Limits{Manifest: 1 << 20, Blob: 1 << 20}})

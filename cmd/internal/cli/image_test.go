@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -143,4 +144,31 @@ func tamperEnvelope(t *testing.T, file string) []byte {
 	env["payload"] = base64.StdEncoding.EncodeToString(payload)
 	out, _ := json.Marshal(env)
 	return out
+}
+
+// A registry that serves another image's referrers for this one: verify
+// --image fails (exit 1), it never verifies the other image's evidence.
+func TestVerifyImageHostileRegistry(t *testing.T) {
+	t.Parallel()
+	dir := fixture(t)
+	p := func(n string) string { return filepath.Join(dir, n) }
+	var swap atomic.Pointer[[2]string] // path served instead: {from, to}
+	host := inProcessRegistry(t, true, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if sw := swap.Load(); sw != nil && r.URL.Path == sw[0] {
+				r.URL.Path = sw[1]
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	a, b := pushRandom(t, host+"/team/app:a"), pushRandom(t, host+"/team/app:b")
+	if code, _, e := runCLIEnv(t, pw, "attest", "--image", a, "--predicate", p("pred.json"), "--type", "slsaprovenance1", "--key", p("pl.key")); code != 0 {
+		t.Fatalf("attest: %s", e)
+	}
+	digest := func(ref string) string { _, d, _ := strings.Cut(ref, "@"); return d }
+	swap.Store(&[2]string{"/v2/team/app/referrers/" + digest(b), "/v2/team/app/referrers/" + digest(a)})
+	code, out, e := runCLI(t, "verify", "--key", p("pl.pub"), "--image", b)
+	if code != 1 || !strings.Contains(out+e, "has subject "+digest(a)) {
+		t.Fatalf("exit %d\n%s%s", code, out, e)
+	}
 }
