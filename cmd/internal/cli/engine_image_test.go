@@ -54,14 +54,16 @@ tasks:
   build:
     image: bb
     env: {N: "`+n+`"}
-    sh: 'mkdir -p /srv /out/root/etc && echo "hello $N" > /srv/hello.txt && cp /srv/hello.txt /out/root/etc/hello.txt'
+    secrets: [{name: tok, env: TOK, from: {env: PL_TEST_IMAGE_SECRET}}]
+    sh: 'test -n "$TOK" && mkdir -p /srv /out/root/etc && echo "hello $N" > /srv/hello.txt && cp /srv/hello.txt /out/root/etc/hello.txt'
     outputs:
       - {type: image, ref: "`+repo+`:v1", platforms: [linux/amd64]}
       - {type: image, path: /out/root, ref: "`+repo+`-root:v1", platforms: [linux/amd64, linux/arm64]}
       - {path: /srv/hello.txt}
 `, sock)
 			dir := filepath.Dir(spec)
-			env := map[string]string{"PINLINE_DAGGER_CLI": cli, "COSIGN_PASSWORD": "test-password"}
+			canary := "canary-" + n
+			env := map[string]string{"PINLINE_DAGGER_CLI": cli, "COSIGN_PASSWORD": "test-password", "PL_TEST_IMAGE_SECRET": canary}
 			key := filepath.Join(dir, "cosign")
 			if code, _, e := runCLICtx(context.Background(), env, "keys", "generate", "--output-key-prefix", key); code != 0 {
 				t.Fatalf("keys generate: %s", e)
@@ -92,6 +94,10 @@ tasks:
 			// The pushed image is the task's container: busybox plus the file.
 			if got := fileInImage(t, img, "srv/hello.txt"); got != "hello "+n+"\n" {
 				t.Errorf("/srv/hello.txt in the image = %q", got)
+			}
+			// The task's secret is not part of the published image.
+			if cfg := imageConfig(t, img); strings.Contains(cfg, `"TOK=`) || strings.Contains(cfg, canary) {
+				t.Errorf("the task's secret is in the image config:\n%s", cfg)
 			}
 			// Provenance subjects name the repositories with the digests.
 			subjects := provenanceSubjects(t, filepath.Join(runs[0], record.ProvenanceFile))
@@ -229,4 +235,22 @@ func sbomPurl(t *testing.T, file, repo string) string {
 	}
 	t.Fatalf("no component %s in the SBOM", repo)
 	return ""
+}
+
+// imageConfig is the raw config blob of an image.
+func imageConfig(t *testing.T, ref string) string {
+	t.Helper()
+	d, err := name.NewDigest(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := remote.Image(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := img.RawConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
