@@ -21,7 +21,7 @@ import (
 
 // testRegistry is go-containerregistry's in-process registry on 127.0.0.1,
 // with or without the referrers API, behind wrap (a hostile registry).
-func testRegistry(t *testing.T, referrers bool, wrap func(http.Handler) http.Handler) string {
+func testRegistry(t testing.TB, referrers bool, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
 	var h http.Handler = registry.New(registry.WithReferrersSupport(referrers), registry.Logger(log.New(io.Discard, "", 0)))
 	if wrap != nil {
@@ -33,7 +33,7 @@ func testRegistry(t *testing.T, referrers bool, wrap func(http.Handler) http.Han
 }
 
 // pushImage pushes a random image to host/team/app:tag and returns its digest reference.
-func pushImage(t *testing.T, host, tag string) name.Digest {
+func pushImage(t testing.TB, host, tag string) name.Digest {
 	t.Helper()
 	img, err := random.Image(256, 1)
 	if err != nil {
