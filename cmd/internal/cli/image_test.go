@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/pinline/pinline/internal/sigstoretest"
 	"github.com/pinline/pinline/oci"
 )
 
@@ -69,6 +70,10 @@ func TestImageAttestVerify(t *testing.T) {
 			if code, _, e := runCLIEnv(t, pw, attestArgs...); code != 0 {
 				t.Fatalf("attest --image: %d %s", code, e)
 			}
+			if err := os.MkdirAll(p("deny"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			write(t, p("deny/deny.rego"), "package pinline.deploy\n\ndeny contains \"not this image\" if {\n\tsome a in input.verification.artifacts\n\ta.isSubject\n}\n")
 			verify := func(args ...string) (int, string) {
 				t.Helper()
 				code, out, e := runCLI(t, append([]string{"verify", "--key", p("pl.pub")}, args...)...)
@@ -97,6 +102,7 @@ func TestImageAttestVerify(t *testing.T) {
 				want string
 			}{
 				"wrong builder": {[]string{"--image", img, "--builder-id", "https://pinline.dev/builders/untrusted"}, 1, "Verification failed"},
+				"deploy policy": {[]string{"--image", img, "--policy", p("deny")}, 1, "not this image"},
 				"wrong tier":    {[]string{"--image", img, "--tier", "untrusted"}, 1, "Verification failed"},
 				"tag only":      {[]string{"--image", host + "/team/app:v1"}, 2, "has no digest"},
 				"with files":    {[]string{"--image", img, "--attestation", p("pl.sigstore.json")}, 2, "drop --attestation"},
@@ -174,5 +180,33 @@ func TestVerifyImageHostileRegistry(t *testing.T) {
 	code, out, e := runCLI(t, "verify", "--key", p("pl.pub"), "--image", b)
 	if code != 1 || !strings.Contains(out+e, "has subject "+digest(a)) {
 		t.Fatalf("exit %d\n%s%s", code, out, e)
+	}
+}
+
+// Keyless evidence attached to an image verifies with the trusted root and
+// the certificate identity, as files do; another identity fails.
+func TestVerifyImageKeyless(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ss := sigstoretest.New(t)
+	write(t, filepath.Join(dir, "trusted_root.json"), string(ss.TrustedRoot()))
+	host := inProcessRegistry(t, true, nil)
+	img := pushRandom(t, host+"/team/app:v1")
+	d, _ := oci.ParseDigestRef(img)
+	gh := sigstoretest.GitHubWorkflow(kRepo, kPath, kRef)
+	st := sigstoretest.Provenance(t, d.Context().String(), strings.TrimPrefix(d.DigestStr(), "sha256:"), gh.SAN, kRepo, kPath, kRef)
+	if _, err := oci.Attach(t.Context(), d, oci.Evidence{Bundle: ss.SignDSSE(gh, st, sigstoretest.Options{}), PredicateType: "https://slsa.dev/provenance/v1"}, oci.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	verify := func(identity string) (int, string) {
+		code, out, e := runCLI(t, "verify", "--image", img, "--trusted-root", filepath.Join(dir, "trusted_root.json"),
+			"--certificate-identity", identity, "--certificate-oidc-issuer", sigstoretest.GitHubIssuer)
+		return code, out + e
+	}
+	if code, out := verify(gh.SAN); code != 0 || !strings.Contains(out, "Verified") {
+		t.Fatalf("keyless image: %d\n%s", code, out)
+	}
+	if code, out := verify(sigstoretest.GitHubWorkflow("mallory/tools", ".github/workflows/evil.yml", "refs/heads/main").SAN); code != 1 {
+		t.Fatalf("other identity: %d\n%s", code, out)
 	}
 }
