@@ -75,20 +75,20 @@ func Fetch(ctx context.Context, d name.Digest, o Options) (*Found, error) {
 		// config media type there); the manifest, checked against its
 		// digest, decides.
 		switch desc.ArtifactType {
-		case ArtifactTypeBundle, ArtifactTypeCycloneDX, MediaTypeEmpty, "":
+		case ArtifactTypeBundle, ArtifactTypeCycloneDX, ArtifactTypeInToto, MediaTypeEmpty, "":
 		default:
 			f.Skipped = append(f.Skipped, desc.Digest.String()+" ("+desc.ArtifactType+")")
 			continue
 		}
-		it, err := fetchReferrer(d, desc, l, ro)
+		items, err := fetchReferrer(d, desc, l, ro)
 		if err != nil {
 			return nil, err
 		}
-		if it == nil {
+		if items == nil {
 			f.Skipped = append(f.Skipped, desc.Digest.String()+" ("+desc.ArtifactType+")")
 			continue
 		}
-		f.Items = append(f.Items, *it)
+		f.Items = append(f.Items, items...)
 	}
 	items, err := fetchAtt(d, l, ro)
 	if err != nil {
@@ -98,9 +98,9 @@ func Fetch(ctx context.Context, d name.Digest, o Options) (*Found, error) {
 	return f, nil
 }
 
-// fetchReferrer reads one referrer manifest and its layer; nil for an
+// fetchReferrer reads one referrer manifest and its layers; nil for an
 // artifact of a type pinline does not read.
-func fetchReferrer(d name.Digest, desc v1.Descriptor, l Limits, ro []remote.Option) (*Item, error) {
+func fetchReferrer(d name.Digest, desc v1.Descriptor, l Limits, ro []remote.Option) ([]Item, error) {
 	if desc.Size > l.Manifest {
 		return nil, fmt.Errorf("%w: referrer %s of %s: manifest of %d bytes, limit %d", ErrHostile, desc.Digest, d, desc.Size, l.Manifest)
 	}
@@ -131,19 +131,42 @@ func fetchReferrer(d name.Digest, desc v1.Descriptor, l Limits, ro []remote.Opti
 	if at == "" {
 		at = string(m.Config.MediaType)
 	}
-	kind := map[string]string{ArtifactTypeBundle: KindBundle, ArtifactTypeCycloneDX: KindSBOM}[at]
-	if kind == "" {
-		return nil, nil
+	src := d.String() + "(referrer " + desc.Digest.String() + ")"
+	switch at {
+	case ArtifactTypeBundle, ArtifactTypeCycloneDX:
+		if len(m.Layers) != 1 || string(m.Layers[0].MediaType) != at {
+			return nil, fmt.Errorf("%w: referrer %s of %s: not one layer of artifact type %s", ErrHostile, desc.Digest, d, at)
+		}
+		data, err := fetchBlob(d.Context(), m.Layers[0], l, ro)
+		if err != nil {
+			return nil, fmt.Errorf("referrer %s of %s: %w", desc.Digest, d, err)
+		}
+		kind := KindBundle
+		if at == ArtifactTypeCycloneDX {
+			kind = KindSBOM
+		}
+		return []Item{{Source: src, Kind: kind, Digest: m.Layers[0].Digest.String(), Data: data,
+			PredicateType: m.Annotations[AnnotationBundlePredicate]}}, nil
+	case ArtifactTypeInToto:
+		// cosign's OCI 1.1 attestations: DSSE envelope layers.
+		if len(m.Layers) > l.Referrers {
+			return nil, fmt.Errorf("%w: referrer %s of %s has %d layers, more than %d", ErrHostile, desc.Digest, d, len(m.Layers), l.Referrers)
+		}
+		items := []Item{}
+		for i, ld := range m.Layers {
+			if ld.MediaType != MediaTypeDSSE {
+				continue
+			}
+			data, err := fetchBlob(d.Context(), ld, l, ro)
+			if err != nil {
+				return nil, fmt.Errorf("referrer %s of %s layer %d: %w", desc.Digest, d, i, err)
+			}
+			items = append(items, Item{Source: fmt.Sprintf("%s#%d", src, i), Kind: KindDSSE, Digest: ld.Digest.String(), Data: data,
+				PredicateType: ld.Annotations[AnnotationPredicate]})
+		}
+		return items, nil
 	}
-	if len(m.Layers) != 1 || string(m.Layers[0].MediaType) != at {
-		return nil, fmt.Errorf("%w: referrer %s of %s: not one layer of artifact type %s", ErrHostile, desc.Digest, d, at)
-	}
-	data, err := fetchBlob(d.Context(), m.Layers[0], l, ro)
-	if err != nil {
-		return nil, fmt.Errorf("referrer %s of %s: %w", desc.Digest, d, err)
-	}
-	return &Item{Source: d.String() + "(referrer " + desc.Digest.String() + ")", Kind: kind, Digest: m.Layers[0].Digest.String(), Data: data,
-		PredicateType: m.Annotations[AnnotationBundlePredicate]}, nil
+	return nil, nil
 }
 
 // fetchAtt reads the DSSE layers of the .att tag (none: no items).

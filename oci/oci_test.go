@@ -3,6 +3,7 @@ package oci
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log"
@@ -15,8 +16,11 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // testRegistry is go-containerregistry's in-process registry on 127.0.0.1,
@@ -315,3 +319,42 @@ func TestFetchHostile(t *testing.T) {
 
 func first(a, _ name.Digest) name.Digest  { return a }
 func second(_, b name.Digest) name.Digest { return b }
+
+// cosign's OCI 1.1 attestation referrers (artifact type
+// application/vnd.in-toto+json, DSSE layers) are read as envelopes.
+func TestFetchInTotoReferrer(t *testing.T) {
+	t.Parallel()
+	host := testRegistry(t, true, nil)
+	d := pushImage(t, host, "v1")
+	subj, err := Head(context.Background(), d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := static.NewLayer([]byte("{}"), MediaTypeEmpty)
+	env := static.NewLayer(testEvidence.Envelope, MediaTypeDSSE)
+	for _, l := range []v1.Layer{cfg, env} {
+		if err := remote.WriteLayer(d.Context(), l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cd, _ := cfg.Digest()
+	ed, _ := env.Digest()
+	m := v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, ArtifactType: ArtifactTypeInToto,
+		Config: v1.Descriptor{MediaType: MediaTypeEmpty, Size: 2, Digest: cd},
+		Layers: []v1.Descriptor{{MediaType: MediaTypeDSSE, Size: int64(len(testEvidence.Envelope)), Digest: ed,
+			Annotations: map[string]string{AnnotationPredicate: testEvidence.PredicateType}}},
+		Subject: &v1.Descriptor{MediaType: subj.MediaType, Size: subj.Size, Digest: subj.Digest}}
+	raw, _ := json.Marshal(m)
+	h, _, _ := v1.SHA256(bytes.NewReader(raw))
+	if err := remote.Put(d.Context().Digest(h.String()), rawManifest{raw: raw, mt: types.OCIManifestSchema1}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Fetch(context.Background(), d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Items) != 1 || f.Items[0].Kind != KindDSSE || string(f.Items[0].Data) != string(testEvidence.Envelope) ||
+		f.Items[0].PredicateType != testEvidence.PredicateType {
+		t.Fatalf("found %+v", f.Items)
+	}
+}

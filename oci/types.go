@@ -16,6 +16,9 @@ const (
 	ArtifactTypeBundle = "application/vnd.dev.sigstore.bundle.v0.3+json"
 	// ArtifactTypeCycloneDX is a CycloneDX JSON SBOM.
 	ArtifactTypeCycloneDX = "application/vnd.cyclonedx+json"
+	// ArtifactTypeInToto is cosign's OCI 1.1 attestation referrer (DSSE
+	// envelope layers; cosign --registry-referrers-mode oci-1-1).
+	ArtifactTypeInToto = "application/vnd.in-toto+json"
 	// MediaTypeDSSE is a DSSE envelope, a layer of a cosign .att image.
 	MediaTypeDSSE = "application/vnd.dsse.envelope.v1+json"
 	// MediaTypeEmpty is the empty JSON config of an artifact manifest.

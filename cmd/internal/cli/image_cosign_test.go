@@ -129,4 +129,14 @@ func TestPinlineVerifiesCosignImageAttestation(t *testing.T) {
 	if code, out, _ := runCLI(t, "verify", "--key", p("pl.pub"), "--image", img); code != 1 {
 		t.Errorf("wrong key: %d\n%s", code, out)
 	}
+	// cosign's new bundle format: a sigstore bundle referrer.
+	img2 := pushRandom(t, host+"/team/app:v2")
+	if out, err := cosign(t, bin, dir, "attest", "--key", "cs.key", "--type", "slsaprovenance1", "--predicate", "pred.json",
+		"--tlog-upload=false", "--new-bundle-format", "--allow-http-registry", "--yes", img2); err != nil {
+		t.Fatalf("cosign attest --new-bundle-format: %v\n%s", err, out)
+	}
+	code, out, e = runCLI(t, "verify", "--key", p("cs.pub"), "--image", img2, "--builder-id", "https://pinline.dev/builders/trusted")
+	if code != 0 || !strings.Contains(out, "(referrer sha256:") {
+		t.Fatalf("pinline verify --image of cosign's bundle referrer: %d\n%s%s", code, out, e)
+	}
 }
