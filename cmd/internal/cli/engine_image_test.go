@@ -128,6 +128,24 @@ tasks:
 			if err != nil || !strings.Contains(cout, "Verification for "+img) {
 				t.Fatalf("cosign verify-attestation: %v\n%s", err, cout)
 			}
+			// attest --run re-attaches the run's evidence, here to a mirror
+			// of the image in a registry that has none yet; only images the
+			// run published are accepted.
+			mirror := copyImage(t, img, inProcessRegistry(t, false, nil))
+			if code, out := verify(mirror); code != 1 {
+				t.Errorf("mirror before attest --run: %d\n%s", code, out)
+			}
+			mirrorRun := filepath.Join(dir, "mirror", filepath.Base(runs[0]))
+			copyRunForMirror(t, runs[0], mirrorRun, app, mirror)
+			if code, _, e := runCLI(t, "attest", "--image", mirror, "--run", mirrorRun); code != 0 {
+				t.Fatalf("attest --run: %d %s", code, e)
+			}
+			if code, out := verify(mirror, "--builder-id", rec.BuilderID); code != 0 {
+				t.Errorf("mirror after attest --run: %d\n%s", code, out)
+			}
+			if code, _, e := runCLI(t, "attest", "--image", pushRandom(t, repo+":other"), "--run", runs[0]); code != 2 || !strings.Contains(e, "did not publish") {
+				t.Errorf("attest --run with an image the run did not publish: %d %s", code, e)
+			}
 			// The tag moves to another image.
 			moved := pushRandom(t, repo+":v1")
 			if code, out := verify(img); code != 0 {
@@ -253,4 +271,23 @@ func imageConfig(t *testing.T, ref string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// copyRunForMirror copies a run directory and renames the published image's
+// repository in run.json to the mirror's (the digest, which the provenance
+// attests, is the same; the subject name is not part of verification).
+func copyRunForMirror(t *testing.T, src, dst string, pub record.PublishedImage, mirror string) {
+	t.Helper()
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dst, record.RunFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, _, _ := strings.Cut(mirror, "@")
+	b = []byte(strings.ReplaceAll(string(b), `"repository": "`+pub.Repository+`"`, `"repository": "`+repo+`"`))
+	if err := os.WriteFile(filepath.Join(dst, record.RunFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
