@@ -63,9 +63,17 @@ type Who struct {
 	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
-// Repository is the source the run built.
+// Repository is the source the run built: where it was on the host, and
+// the source itself.
 type Repository struct {
-	Root   string `json:"root"`
+	Root string `json:"root"`
+	Source
+}
+
+// Source is the built source as the repository's git says: its remote,
+// commit, and whether the work tree had changes. The audit report shows it
+// as is (report.RepoInfo).
+type Source struct {
 	URI    string `json:"uri,omitempty"`
 	Commit string `json:"commit,omitempty"`
 	Dirty  bool   `json:"dirty"`
@@ -79,12 +87,7 @@ type SpecRef struct {
 
 // Engine is where tasks ran.
 type Engine struct {
-	// Backend is "dagger" or "host".
-	Backend string `json:"backend"`
-	Address string `json:"address,omitempty"`
-	Version string `json:"version,omitempty"`
-	// Gateway is the mTLS gateway address when the run went through one.
-	Gateway string `json:"gateway,omitempty"`
+	Endpoint
 	// GatewayCacheMode is the tier's isolation at the gateway: "strong"
 	// (an engine of its own) or "shared" (an engine shared with other
 	// tiers; caches separated by volume names and snapshots only).
@@ -103,6 +106,17 @@ type Engine struct {
 	// TierUnverified: the run's tier was requested, and nobody checked the
 	// certificate may use it.
 	TierUnverified bool `json:"tierUnverified,omitempty"`
+}
+
+// Endpoint is the engine a run's tasks ran on and the way there; the
+// audit report shows it as is (report.EngineInfo).
+type Endpoint struct {
+	// Backend is "dagger" or "host".
+	Backend string `json:"backend"`
+	Address string `json:"address,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Gateway is the mTLS gateway address when the run went through one.
+	Gateway string `json:"gateway,omitempty"`
 }
 
 // DecisionRef summarises the gate decision stored in decision.json.
