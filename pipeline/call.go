@@ -151,6 +151,7 @@ type callArg struct {
 	value  string
 	hasVal bool
 	secret bool   // a secret provider (env:, file:): recorded by name only
+	scheme string // the secret provider (env, file, cmd, ...); value is what follows it
 	host   string // what the value reaches on the host, when it does: "path", "socket", "service", "command", "store"
 }
 
@@ -188,7 +189,7 @@ func classify(a callArg) callArg {
 	v := a.value
 	scheme, rest, hasScheme := strings.Cut(v, ":")
 	if hasScheme && slices.Contains(secretSchemes, scheme) {
-		a.secret = true
+		a.secret, a.scheme = true, scheme
 		switch scheme {
 		case "file":
 			a.host = "path"
@@ -436,7 +437,11 @@ func (b *daggerBackend) runCall(ctx context.Context, m *callModule, c *spec.Call
 	argv = append(argv, c.Args...)
 	cmd := exec.CommandContext(ctx, b.o.Engine.CLI, argv...)
 	cmd.Dir = b.o.Root
-	env := slices.DeleteFunc(append([]string{}, b.o.Engine.Env...), func(kv string) bool {
+	// Never signing material or credentials (childenv.go), nor the
+	// caller's telemetry or session settings: the child is the dagger CLI
+	// reading `env:` secret arguments from its environment, and a
+	// sensitive variable is never one (checkCalls refuses them).
+	env := slices.DeleteFunc(childEnv(b.o.Engine.Env), func(kv string) bool {
 		return strings.HasPrefix(kv, "OTEL_") || strings.HasPrefix(kv, "TRACEPARENT=") ||
 			strings.HasPrefix(kv, "DAGGER_SESSION_") || strings.HasPrefix(kv, "_EXPERIMENTAL_DAGGER_")
 	})
@@ -503,6 +508,12 @@ func checkCalls(o *Options, p *plan, rec *record.Run) error {
 			return fmt.Errorf("%w: task %q: %w", ErrInvalid, n.task.Name, err)
 		}
 		rec.Tasks[i].Call = callRecord(m, c)
+		for _, a := range parseCallArgs(c.Args) {
+			if a.scheme == "env" && sensitiveEnv(a.value) {
+				return fmt.Errorf("%w: task %q: argument --%s: environment variable %s is signing material or a credential of pinline and never a secret source",
+					ErrInvalid, n.task.Name, a.name, a.value)
+			}
+		}
 		if ok, why := sdkSupported(m.sdk); !ok {
 			unsupported = append(unsupported, fmt.Sprintf("task %q: module %s (sdk %q): %s", n.task.Name, m.rel, m.sdk, why))
 		}

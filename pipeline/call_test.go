@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pinline/pinline/spec"
@@ -76,5 +77,42 @@ func TestCallCommandMasksSecrets(t *testing.T) {
 	rc := callRecord(&callModule{rel: "."}, &spec.Call{Function: "build", Args: []string{"--token", "env:GH_TOKEN"}})
 	if len(rc.Args) != 1 || rc.Args[0].Value != "" || !rc.Args[0].Secret || rc.Args[0].Name != "token" {
 		t.Errorf("record args %+v", rc.Args)
+	}
+}
+
+// The dagger call child never sees signing material or credentials, nor
+// the caller's telemetry or session settings; it gets the run's engine.
+func TestCallChildEnvironment(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cli := filepath.Join(dir, "dagger")
+	if err := os.WriteFile(cli, []byte("#!/bin/sh\nenv\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := &daggerBackend{o: &Options{Root: dir, Engine: Engine{CLI: cli, Address: "unix:///run/e.sock", Env: []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=/home/x", "COSIGN_PASSWORD=pw", "PINLINE_ENGINE_CONFIG=/e", "AWS_SECRET_ACCESS_KEY=a",
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://elsewhere", "DAGGER_SESSION_PORT=1", "_EXPERIMENTAL_DAGGER_RUNNER_HOST=tcp://other", "APP_TOKEN=t",
+	}}}}
+	out, _, code, err := b.runCall(context.Background(), &callModule{dir: dir}, &spec.Call{Function: "f"}, "")
+	if err != nil || code != 0 {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	var names []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		n, v, _ := strings.Cut(l, "=")
+		names = append(names, n)
+		if n == "_EXPERIMENTAL_DAGGER_RUNNER_HOST" && v != "unix:///run/e.sock" {
+			t.Errorf("runner host %q", v)
+		}
+	}
+	for _, bad := range []string{"COSIGN_PASSWORD", "PINLINE_ENGINE_CONFIG", "AWS_SECRET_ACCESS_KEY", "OTEL_EXPORTER_OTLP_ENDPOINT", "DAGGER_SESSION_PORT"} {
+		if slices.Contains(names, bad) {
+			t.Errorf("the call child sees %s", bad)
+		}
+	}
+	for _, want := range []string{"PATH", "HOME", "APP_TOKEN", "_EXPERIMENTAL_DAGGER_RUNNER_HOST"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("the call child lacks %s (has %v)", want, names)
+		}
 	}
 }

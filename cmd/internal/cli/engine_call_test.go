@@ -292,7 +292,7 @@ tasks:
 		if code, _, e := runCLICtx(context.Background(), f.env, "keys", "generate", "--output-key-prefix", prefix); code != 0 {
 			t.Fatal(e)
 		}
-		t.Setenv("PINLINE_TEST_TOKEN", "s3cret-value")
+		t.Setenv("GATE_TEST_TOKEN", "s3cret-value")
 		genv := map[string]string{EnvDaggerCLI.Name: env["PINLINE_MODULE_DAGGER_CLI"], EnvCosignPassword.Name: f.env[EnvCosignPassword.Name]}
 		// Outside tier local the repository's waivers do not apply: the
 		// operator's policy data (the same waiver) is passed instead.
@@ -303,7 +303,7 @@ tasks:
 		opData := filepath.Join(t.TempDir(), "policy.yaml")
 		writeFile(t, opData, string(b))
 		code, out, e := runCLICtx(context.Background(), genv, "call", "--root", root, "--engine-config", filepath.Join(f.dir, "engine-extra.json"),
-			"--policy-data", opData, "--key", prefix+".key", "-m", "ci", "report", "--name", "signed", "--token", "env:PINLINE_TEST_TOKEN")
+			"--policy-data", opData, "--key", prefix+".key", "-m", "ci", "report", "--name", "signed", "--token", "env:GATE_TEST_TOKEN")
 		if code != 0 {
 			t.Fatalf("exit %d %s\n%s", code, out, e)
 		}
@@ -322,7 +322,7 @@ tasks:
 			t.Errorf("call %v", c)
 		}
 		b, _ = json.Marshal(c["args"])
-		if !strings.Contains(string(b), `{"name":"token","secret":true}`) || strings.Contains(string(b), "PINLINE_TEST_TOKEN") {
+		if !strings.Contains(string(b), `{"name":"token","secret":true}`) || strings.Contains(string(b), "GATE_TEST_TOKEN") {
 			t.Errorf("secret argument recorded as %s", b)
 		}
 		art := filepath.Join(dir, rec.Outputs[0].File)
@@ -371,6 +371,8 @@ func TestCallDeniedBeforeConnect(t *testing.T) {
 		{"file secret outside", pinned, []string{"-m", "ci", "report", "--token", "file:/etc/shadow"}, ExitDenied, pipeline.RuleCallPath},
 		{"host socket", pinned, []string{"-m", "ci", "report", "--sock", "unix:///run/docker.sock"}, ExitDenied, pipeline.RuleCallHost},
 		{"host command", pinned, []string{"-m", "ci", "report", "--token", "cmd:cat /etc/shadow"}, ExitDenied, pipeline.RuleCallHost},
+		{"signing password as a secret", pinned, []string{"-m", "ci", "report", "--token", "env:COSIGN_PASSWORD"}, ExitUsage, "never a secret source"},
+		{"credential as a secret", pinned, []string{"-m", "ci", "report", "--token=env://AWS_SECRET_ACCESS_KEY"}, ExitUsage, "never a secret source"},
 		{"module outside", pinned, []string{"-m", "etc-link", "hello"}, ExitDenied, pipeline.RuleCallPath},
 		{"python module", py, []string{"hello"}, ExitOperational, "no offline Python SDK runtime"},
 	} {
