@@ -39,6 +39,9 @@ import (
 // is gated and SBOM'd, then stops before connecting.
 var ErrUnsupportedSDK = errclass.New(errclass.ErrOperational, "module SDK not supported by this engine")
 
+// versionTimeout bounds asking the engine for its version after the calls.
+const versionTimeout = 10 * time.Second
+
 // callWaitDelay bounds how long a cancelled dagger call child may take to
 // go away after its process group was killed.
 const callWaitDelay = 5 * time.Second
@@ -331,12 +334,23 @@ func (b *daggerBackend) call(ctx context.Context, n *node) outcome {
 		resolved <- resolveModule(ctx, c, m, rc)
 	}()
 	res = b.callFunction(ctx, n, m, res)
-	if err := <-resolved; err != nil && res.status == record.StatusSucceeded {
+	// The call is over: the module's resolution gets a grace period, not
+	// forever (an engine that stopped answering must not hang the run).
+	select {
+	case err = <-resolved:
+	case <-time.After(resolveGrace):
+		err = fmt.Errorf("%w: resolve module %s: no answer from the engine %s after the call ended", ErrEngine, m.rel, resolveGrace)
+	}
+	if err != nil && res.status == record.StatusSucceeded {
 		res.outputs = nil
 		return b.callFailure(ctx, res, err)
 	}
 	return res
 }
+
+// resolveGrace bounds how long a call task waits, after its dagger call
+// child ended, for the engine's answer about the module's dependencies.
+var resolveGrace = 30 * time.Second
 
 // callSpans is the receiver the call's dagger CLI exports its spans to.
 func (b *daggerBackend) callSpans() *spanSink {
@@ -375,7 +389,7 @@ func (b *daggerBackend) callFunction(ctx context.Context, n *node, m *callModule
 	}
 	res.trace = tid
 	run := func(ctx context.Context, extra ...string) (stdout, stderr string, code int, err error) {
-		return b.runCall(ctx, m, t.Call, traceparent, extra...)
+		return b.runCall(ctx, m, t.Call, callTrace{id: tid, parent: traceparent}, extra...)
 	}
 	if t.Call.Output != "" {
 		o := spec.Output{Path: "<" + t.Call.Function + ">", Dest: t.Call.Output, Type: outputAuto}
@@ -421,6 +435,12 @@ func (b *daggerBackend) callFailure(ctx context.Context, res outcome, err error)
 	if res.exitCode == 0 {
 		res.exitCode = -1
 	}
+	if errors.Is(err, ErrCallStalled) || errors.Is(err, ErrEngine) {
+		// pinline got no answer: an operational failure, not the
+		// function's.
+		res.operational = err
+		return res
+	}
 	if ctx.Err() == nil && !b.engineAlive(ctx) && ctx.Err() == nil {
 		res.engineGone = true
 		res.err = fmt.Errorf("engine went away: %w", err)
@@ -428,14 +448,25 @@ func (b *daggerBackend) callFailure(ctx context.Context, res outcome, err error)
 	return res
 }
 
+// callTrace is the telemetry trace of one call child: its id and the
+// TRACEPARENT handed to the child ("" without telemetry).
+type callTrace struct {
+	id     trace.TraceID
+	parent string
+}
+
 // runCall runs `dagger call` in the repository root against the run's
-// engine. The child has its own process group, killed when ctx ends.
-func (b *daggerBackend) runCall(ctx context.Context, m *callModule, c *spec.Call, traceparent string, extra ...string) (string, string, int, error) {
+// engine. The child has its own process group, killed when ctx ends or
+// when it stalls (callWatch): then the error wraps ErrCallStalled.
+func (b *daggerBackend) runCall(ctx context.Context, m *callModule, c *spec.Call, tr callTrace, extra ...string) (string, string, int, error) {
 	argv := []string{"--progress=plain", "call", "-m", m.dir}
 	argv = append(argv, extra...)
 	argv = append(argv, c.Function)
 	argv = append(argv, c.Args...)
-	cmd := exec.CommandContext(ctx, b.o.Engine.CLI, argv...)
+	window := stallWindow(ctx, b.o.CallStall)
+	cctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	cmd := exec.CommandContext(cctx, b.o.Engine.CLI, argv...)
 	cmd.Dir = b.o.Root
 	// Never signing material or credentials (childenv.go), nor the
 	// caller's telemetry or session settings: the child is the dagger CLI
@@ -446,16 +477,26 @@ func (b *daggerBackend) runCall(ctx context.Context, m *callModule, c *spec.Call
 			strings.HasPrefix(kv, "DAGGER_SESSION_") || strings.HasPrefix(kv, "_EXPERIMENTAL_DAGGER_")
 	})
 	env = append(env, "_EXPERIMENTAL_DAGGER_RUNNER_HOST="+b.o.Engine.Address, "DO_NOT_TRACK=1", "DAGGER_NO_NAG=1")
-	if sink := b.callSpans(); sink != nil && traceparent != "" {
-		env = append(append(env, sink.Env()...), "TRACEPARENT="+traceparent)
+	if sink := b.callSpans(); sink != nil && tr.parent != "" {
+		env = append(append(env, sink.Env()...), "TRACEPARENT="+tr.parent)
 	}
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = callWaitDelay
 	var stdout, stderr lockedBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	watch := newCallWatch(b.callSpans(), tr.id)
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(&stdout, watch), io.MultiWriter(&stderr, watch)
+	if window > 0 {
+		done := make(chan struct{})
+		defer close(done)
+		go watch.run(done, window, func() { cancel(errStalled) })
+	}
 	err := cmd.Run()
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(cctx), errStalled) {
+		return stdout.String(), stderr.String(), -1, fmt.Errorf("%w: dagger call %s showed no output and no telemetry for %s and was killed%s",
+			ErrCallStalled, c.Function, window, lastLine(stderr.String()))
+	}
 	code := 0
 	if err != nil {
 		code = -1
@@ -655,7 +696,11 @@ func (cs *callSession) finish(ctx context.Context) string {
 	<-cs.done
 	v := ""
 	if cs.s != nil {
-		v, _ = cs.s.client.Version(ctx)
+		// Bounded: an engine that stopped answering leaves the version
+		// out of the record instead of hanging the run.
+		vctx, cancel := context.WithTimeout(ctx, versionTimeout)
+		v, _ = cs.s.client.Version(vctx)
+		cancel()
 	}
 	cs.close()
 	return v

@@ -61,6 +61,16 @@ type spanSink struct {
 
 	mu     sync.Mutex
 	traces map[trace.TraceID][]span
+	// seen is when spans of each trace last arrived (a call child's sign
+	// of life, see callWatch).
+	seen map[trace.TraceID]time.Time
+}
+
+// lastSeen is when spans of tid last arrived (zero: never).
+func (s *spanSink) lastSeen(tid trace.TraceID) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seen[tid]
 }
 
 func newSpanSink() (*spanSink, error) {
@@ -73,7 +83,7 @@ func newSpanSink() (*spanSink, error) {
 		ln.Close()
 		return nil, err
 	}
-	s := &spanSink{ln: ln, token: hex.EncodeToString(tok[:]), traces: map[trace.TraceID][]span{}}
+	s := &spanSink{ln: ln, token: hex.EncodeToString(tok[:]), traces: map[trace.TraceID][]span{}, seen: map[trace.TraceID]time.Time{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/traces", s.handleTraces)
 	// Logs and metrics may be exported too; they are read and dropped.
@@ -155,6 +165,7 @@ func (s *spanSink) add(req *coltrace.ExportTraceServiceRequest) {
 					continue
 				}
 				s.traces[tid] = append(s.traces[tid], spanOf(sp.GetName(), sp.GetAttributes()))
+				s.seen[tid] = time.Now()
 			}
 		}
 	}
