@@ -21,6 +21,7 @@ import (
 	"github.com/pinline/pinline/internal/errclass"
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/sbom"
 	"github.com/pinline/pinline/spec"
 )
 
@@ -260,6 +261,45 @@ func callRecord(m *callModule, c *spec.Call) *record.Call {
 	return rc
 }
 
+// argDigests records the digest of every named, non-secret argument whose
+// value names a directory or file of the repository: what the function is
+// handed from the host, hashed just before the call (the gate has checked
+// that it resolves inside the repository). A directory's digest is its
+// manifest's (dirDigest), without the runs directory, which changes while
+// the run writes its records; values that name nothing stay without one.
+func argDigests(ctx context.Context, root, runsDir string, c *spec.Call, rc *record.Call) error {
+	runs, _ := resolveExisting(runsDir)
+	for i, a := range parseCallArgs(c.Args) {
+		if a.secret || a.host != "path" || a.name == "" {
+			continue
+		}
+		p, err := insideRoot(root, a.value)
+		if err != nil {
+			return fmt.Errorf("argument --%s: %w", a.name, err)
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			continue // a value that names nothing: a string argument
+		}
+		var d string
+		switch {
+		case st.IsDir():
+			d, _, _, err = dirDigestExcept(ctx, p, runs)
+		case st.Mode().IsRegular():
+			var h sbom.Digests
+			h, err = sbom.HashFileSHA256(ctx, p)
+			d = h.SHA256
+		default:
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("argument --%s: digest %s: %w", a.name, a.value, err)
+		}
+		rc.Args[i].Digest = "sha256:" + d
+	}
+	return nil
+}
+
 // moduleSourceQuery asks the engine what a module source resolves to
 // without running module code.
 const moduleSourceQuery = `query ModuleSource($ref: String!) {
@@ -318,6 +358,10 @@ func (b *daggerBackend) call(ctx context.Context, n *node) outcome {
 	}
 	rc := callRecord(m, t.Call)
 	res := outcome{call: rc}
+	if err := argDigests(ctx, b.o.Root, b.o.RunsDir, t.Call, rc); err != nil {
+		res.status, res.exitCode, res.err = record.StatusFailed, -1, err
+		return res
+	}
 	// The engine resolves the module's dependencies (no module code runs)
 	// while the call runs; a call whose module cannot be resolved fails.
 	resolved := make(chan error, 1)

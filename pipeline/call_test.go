@@ -211,3 +211,42 @@ func TestStallWindow(t *testing.T) {
 		t.Errorf("short window under a long deadline: %s", got)
 	}
 }
+
+// argDigests: a directory argument's digest is the sha256sum manifest of
+// its regular files without pinline's run records; a file argument's is
+// the file's; secrets and values that name nothing get none.
+func TestCallArgDigests(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"data/in.txt": "inside\n", "main.go": "package main\n",
+		".pinline/runs/r1/run.json": "{}", "secret.txt": "s3cret"})
+	if err := os.Symlink("/etc/passwd", filepath.Join(root, "data", "link")); err != nil {
+		t.Fatal(err)
+	}
+	c := &spec.Call{Function: "f", Args: []string{"--src", ".", "--in=data/in.txt", "--name", "nothing-here", "--token", "file:secret.txt", "--sub", "data"}}
+	digests := func() []string {
+		rc := callRecord(&callModule{rel: "."}, c)
+		if err := argDigests(context.Background(), root, filepath.Join(root, ".pinline", "runs"), c, rc); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, a := range rc.Args {
+			out = append(out, a.Digest)
+		}
+		return out
+	}
+	manifest := "sha256:" + sha256Hex([]byte(sha256Hex([]byte("inside\n"))+"  data/in.txt\n"+sha256Hex([]byte("package main\n"))+"  main.go\n"+sha256Hex([]byte("s3cret"))+"  secret.txt\n"))
+	want := []string{manifest, "sha256:" + sha256Hex([]byte("inside\n")), "", "", "sha256:" + sha256Hex([]byte(sha256Hex([]byte("inside\n"))+"  in.txt\n"))}
+	if got := digests(); !slices.Equal(got, want) {
+		t.Fatalf("digests\n got %q\nwant %q", got, want)
+	}
+	// The run's own records change while it runs: not part of the digest.
+	writeTree(t, root, map[string]string{".pinline/runs/r2/run.json": "{\"status\":\"running\"}"})
+	if got := digests(); got[0] != manifest {
+		t.Errorf("a new run record changed the directory digest")
+	}
+	writeTree(t, root, map[string]string{"data/in.txt": "changed\n"})
+	if got := digests(); got[0] == manifest || got[1] == want[1] {
+		t.Errorf("a changed file did not change the digests: %q", got)
+	}
+}

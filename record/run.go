@@ -185,6 +185,12 @@ type CallArg struct {
 	Name   string `json:"name,omitempty"`
 	Value  string `json:"value,omitempty"`
 	Secret bool   `json:"secret,omitempty"`
+	// Digest is set for a value that names a directory or file of the
+	// repository (what the function is handed from the host, as pinline
+	// hashed it just before the call): "sha256:<hex>" of the file, or of a
+	// directory's manifest (one "<sha256>  <path>" line per regular file,
+	// sorted, as output directories; pinline's run records left out).
+	Digest string `json:"digest,omitempty"`
 }
 
 // CallDependency is a module dependency as the engine resolved it.
