@@ -67,9 +67,10 @@ func gitIn(t testing.TB, dir string, args ...string) string {
 // callRepo is a repository with a Go SDK module in ci/ that depends on the
 // git module dep, pinned to commit depCommit. Its functions: hello (a
 // constant), withDep (calls the dependency), busy (pulls busybox by
-// digest), tagged (pulls it by tag; waived PL006 in .pinline/policy.yaml)
-// and report (returns a file, for -o). marker makes the module's source
-// unique, so that nothing of an earlier test run is cached.
+// digest), tagged (pulls it by tag; waived PL006 in .pinline/policy.yaml),
+// files (reads a directory argument) and report (returns a file, for
+// -o). marker makes the module's source unique, so that nothing of an
+// earlier test run is cached.
 func callRepo(t testing.TB, depSource, depCommit, busybox, marker string) string {
 	t.Helper()
 	root := t.TempDir()
@@ -82,6 +83,7 @@ func callRepo(t testing.TB, depSource, depCommit, busybox, marker string) string
 
 import (
 	"context"
+	"strings"
 
 	"dagger/gate/internal/dagger"
 )
@@ -102,6 +104,20 @@ func (m *Gate) Busy(ctx context.Context) (string, error) {
 // Tagged runs busybox pulled by tag.
 func (m *Gate) Tagged(ctx context.Context) (string, error) {
 	return dag.Container().From(%q).WithExec([]string{"echo", "tagged"}).Stdout(ctx)
+}
+
+// Files reads a directory argument: the entries of its data/ and the
+// content of data/in.txt.
+func (m *Gate) Files(ctx context.Context, src *dagger.Directory) (string, error) {
+	names, err := src.Directory("data").Entries(ctx)
+	if err != nil {
+		return "", err
+	}
+	b, err := src.File("data/in.txt").Contents(ctx)
+	if err != nil {
+		return "", err
+	}
+	return strings.Join(names, ",") + ":" + b, nil
 }
 
 // Report returns a file.
@@ -260,6 +276,72 @@ func TestCallModuleEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("directory argument --src .", func(t *testing.T) {
+		prefix := filepath.Join(t.TempDir(), "pl")
+		kenv := map[string]string{EnvDaggerCLI.Name: env["PINLINE_MODULE_DAGGER_CLI"], EnvCosignPassword.Name: "pw"}
+		if code, _, e := runCLICtx(context.Background(), kenv, "keys", "generate", "--output-key-prefix", prefix); code != 0 {
+			t.Fatal(e)
+		}
+		// Bounded twice: the call's own timeout, and the test's context.
+		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+		defer cancel()
+		start := time.Now()
+		code, out, e := runCLICtx(ctx, kenv, "call", "--root", root, "--engine-config", cfg, "--timeout", "5m", "--key", prefix+".key",
+			"-m", "ci", "files", "--src", ".")
+		if code != 0 || strings.TrimSpace(out) != "in.txt:inside" {
+			t.Fatalf("exit %d after %s, stdout %q\n%s", code, time.Since(start), out, e)
+		}
+		dir, rec := lastRun(t, root)
+		args := rec.Tasks[0].Call.Args
+		want := "sha256:" + repoDigest(t, root)
+		if len(args) != 1 || args[0].Name != "src" || args[0].Value != "." || args[0].Digest != want {
+			t.Fatalf("run.json call args %+v, want --src . with digest %s", args, want)
+		}
+		st := readStatementMap(t, filepath.Join(dir, record.ProvenanceFile))
+		bd := st["predicate"].(map[string]any)["buildDefinition"].(map[string]any)
+		calls := bd["externalParameters"].(map[string]any)["calls"].([]any)
+		parg := calls[0].(map[string]any)["args"].([]any)[0].(map[string]any)
+		if d, _ := parg["digest"].(map[string]any); d["sha256"] != strings.TrimPrefix(want, "sha256:") {
+			t.Errorf("provenance call argument %v, want digest %s", parg, want)
+		}
+		found := false
+		for _, r := range bd["resolvedDependencies"].([]any) {
+			rd := r.(map[string]any)
+			d, _ := rd["digest"].(map[string]any)
+			found = found || rd["name"] == "call:call:--src=." && d["sha256"] == strings.TrimPrefix(want, "sha256:")
+		}
+		if !found {
+			t.Errorf("resolvedDependencies %v lack the directory argument", bd["resolvedDependencies"])
+		}
+	})
+
+	t.Run("stalled child ends with exit 3 within the timeout", func(t *testing.T) {
+		// The stand-in CLI runs the real one, and stops a call child
+		// (SIGSTOP) right after it started: alive, silent, never done.
+		stub := filepath.Join(t.TempDir(), "dagger")
+		writeFile(t, stub, fmt.Sprintf("#!/bin/sh\ncase \"$2\" in\ncall) %q \"$@\" & pid=$!; sleep 0.2; kill -STOP $pid; wait $pid ;;\n*) exec %q \"$@\" ;;\nesac\n",
+			env["PINLINE_MODULE_DAGGER_CLI"], env["PINLINE_MODULE_DAGGER_CLI"]))
+		if err := os.Chmod(stub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		start := time.Now()
+		code, out, e := runCLICtx(ctx, map[string]string{EnvDaggerCLI.Name: stub}, "call", "--root", root, "--engine-config", cfg,
+			"--timeout", "25s", "-m", "ci", "hello")
+		took := time.Since(start)
+		if code != ExitOperational || !strings.Contains(e, "stalled") || !strings.Contains(e, "dagger call hello") {
+			t.Fatalf("exit %d after %s (want 3, a stall), stdout %q\n%s", code, took, out, e)
+		}
+		if took > 25*time.Second+15*time.Second {
+			t.Errorf("the stalled call ended after %s; its timeout is 25s", took)
+		}
+		_, rec := lastRun(t, root)
+		if rec.Status != record.StatusFailed || !strings.Contains(rec.Error, "stalled") {
+			t.Errorf("run.json status %q error %q", rec.Status, rec.Error)
+		}
+	})
+
 	t.Run("pinline.yaml mixes a container task and a call task", func(t *testing.T) {
 		y := fmt.Sprintf(`version: 1
 name: mixed
@@ -337,6 +419,36 @@ tasks:
 			t.Errorf("pinline verify: exit %d %s %s", code, vo, ve)
 		}
 	})
+}
+
+// repoDigest is the digest pinline records for a directory argument
+// naming the repository root: the sha256sum manifest of its regular files,
+// .pinline/runs left out, computed here independently of pinline.
+func repoDigest(t *testing.T, root string) string {
+	t.Helper()
+	var lines []string
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p == filepath.Join(root, ".pinline", "runs") {
+			return filepath.SkipDir
+		}
+		if d.Type().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			lines = append(lines, sha256hex(b)+"  "+filepath.ToSlash(rel)+"\n")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(lines, func(a, b string) int { return strings.Compare(a[66:], b[66:]) })
+	return sha256hex([]byte(strings.Join(lines, "")))
 }
 
 // TestCallDeniedBeforeConnect: what the gate denies never reaches an
