@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -521,15 +522,24 @@ func (b *daggerBackend) runCall(ctx context.Context, m *callModule, c *spec.Call
 			strings.HasPrefix(kv, "DAGGER_SESSION_") || strings.HasPrefix(kv, "_EXPERIMENTAL_DAGGER_")
 	})
 	env = append(env, "_EXPERIMENTAL_DAGGER_RUNNER_HOST="+b.o.Engine.Address, "DO_NOT_TRACK=1", "DAGGER_NO_NAG=1")
+	var exports *atomic.Int64
 	if sink := b.callSpans(); sink != nil && tr.parent != "" {
-		env = append(append(env, sink.Env()...), "TRACEPARENT="+tr.parent)
+		// A token of the child's own: its exports are signs of its life.
+		senv, last, forget, err := sink.childEnv()
+		if err != nil {
+			senv = sink.Env()
+		} else {
+			exports = last
+			defer forget()
+		}
+		env = append(append(env, senv...), "TRACEPARENT="+tr.parent)
 	}
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = callWaitDelay
 	var stdout, stderr lockedBuffer
-	watch := newCallWatch(b.callSpans(), tr.id)
+	watch := newCallWatch(b.callSpans(), tr.id, exports)
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(&stdout, watch), io.MultiWriter(&stderr, watch)
 	if window > 0 {
 		done := make(chan struct{})

@@ -26,15 +26,18 @@ var errStalled = errors.New("stalled")
 
 // callWatch follows a call child's signs of life: bytes on its stdout or
 // stderr (the plain progress prints every operation that starts or ends,
-// and the logs of execs) and spans of its trace reaching the receiver.
+// and the logs of execs), spans of its trace reaching the receiver, and
+// any export the child makes with its own receiver token (the engine's
+// metrics of running containers among them).
 type callWatch struct {
-	last atomic.Int64 // unix nanoseconds of the last output
-	sink *spanSink    // nil without telemetry
-	tid  trace.TraceID
+	last    atomic.Int64 // unix nanoseconds of the last output
+	sink    *spanSink    // nil without telemetry
+	tid     trace.TraceID
+	exports *atomic.Int64 // the child's last export (nil: not tracked)
 }
 
-func newCallWatch(sink *spanSink, tid trace.TraceID) *callWatch {
-	w := &callWatch{sink: sink, tid: tid}
+func newCallWatch(sink *spanSink, tid trace.TraceID, exports *atomic.Int64) *callWatch {
+	w := &callWatch{sink: sink, tid: tid, exports: exports}
 	w.last.Store(time.Now().UnixNano())
 	return w
 }
@@ -51,6 +54,11 @@ func (w *callWatch) Write(p []byte) (int, error) {
 // quiet is how long the child has shown no sign of life at now.
 func (w *callWatch) quiet(now time.Time) time.Duration {
 	last := time.Unix(0, w.last.Load())
+	if w.exports != nil {
+		if t := time.Unix(0, w.exports.Load()); t.After(last) {
+			last = t
+		}
+	}
 	if w.sink != nil && w.tid.IsValid() {
 		if t := w.sink.lastSeen(w.tid); t.After(last) {
 			last = t
