@@ -463,12 +463,21 @@ func TestCallDeniedBeforeConnect(t *testing.T) {
 	commit := strings.Repeat("a", 40)
 	pinned := callRepo(t, "http://127.0.0.1/dep.git@v1.0.0", commit, bb, "deny")
 	unpinned := callRepo(t, "http://127.0.0.1/dep.git@main", "", bb, "deny")
+	// Without the repository's waiver, the module's tag-only pull is
+	// PL006's deny (the gate's policy decides deny or warning).
+	nowaiver := callRepo(t, "http://127.0.0.1/dep.git@v1.0.0", commit, bb, "deny")
+	if err := os.Remove(filepath.Join(nowaiver, ".pinline", "policy.yaml")); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink("/etc", filepath.Join(pinned, "etc-link")); err != nil {
 		t.Fatal(err)
 	}
 	py := t.TempDir()
 	writeFile(t, filepath.Join(py, "dagger.json"), `{"name": "py", "engineVersion": "v0.19.10", "sdk": {"source": "python"}}`+"\n")
 	writeFile(t, filepath.Join(py, "src/py/main.py"), "import dagger\n")
+	ts := t.TempDir()
+	writeFile(t, filepath.Join(ts, "dagger.json"), `{"name": "ts", "engineVersion": "v0.19.10", "sdk": {"source": "typescript"}}`+"\n")
+	writeFile(t, filepath.Join(ts, "src/index.ts"), "import { dag } from \"@dagger.io/dagger\"\n")
 	env := map[string]string{EnvDaggerCLI.Name: "/bin/false"}
 	for _, tc := range []struct {
 		name, root string
@@ -477,6 +486,7 @@ func TestCallDeniedBeforeConnect(t *testing.T) {
 		want       string
 	}{
 		{"unpinned dependency", unpinned, []string{"-m", "ci", "hello"}, ExitDenied, "PL001"},
+		{"tag-only pull in module code, no waiver", nowaiver, []string{"-m", "ci", "hello"}, ExitDenied, "PL006"},
 		{"directory outside the repository", pinned, []string{"-m", "ci", "report", "--src", "/etc"}, ExitDenied, pipeline.RuleCallPath},
 		{"relative escape", pinned, []string{"-m", "ci", "report", "--src=../.."}, ExitDenied, pipeline.RuleCallPath},
 		{"symlink escape", pinned, []string{"-m", "ci", "report", "--src", "etc-link/ssl"}, ExitDenied, pipeline.RuleCallPath},
@@ -487,6 +497,7 @@ func TestCallDeniedBeforeConnect(t *testing.T) {
 		{"credential as a secret", pinned, []string{"-m", "ci", "report", "--token=env://AWS_SECRET_ACCESS_KEY"}, ExitUsage, "never a secret source"},
 		{"module outside", pinned, []string{"-m", "etc-link", "hello"}, ExitDenied, pipeline.RuleCallPath},
 		{"python module", py, []string{"hello"}, ExitOperational, "no offline Python SDK runtime"},
+		{"typescript module", ts, []string{"hello"}, ExitOperational, "no offline TypeScript SDK runtime"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, e := runCLICtx(context.Background(), env, append([]string{"call", "--root", tc.root, "--engine-config", cfg}, tc.args...)...)
@@ -496,10 +507,10 @@ func TestCallDeniedBeforeConnect(t *testing.T) {
 			if strings.Contains(out+e, "none.sock") {
 				t.Errorf("a gated call tried the engine:\n%s", e)
 			}
-			if tc.name == "python module" {
+			if sdk, ok := map[string]string{"python module": "python", "typescript module": "typescript"}[tc.name]; ok {
 				dir, rec := lastRun(t, tc.root)
-				if rec.Evidence.SBOM == "" || rec.Tasks[0].Call == nil || rec.Tasks[0].Call.SDK != "python" {
-					t.Errorf("python call: evidence %+v call %+v", rec.Evidence, rec.Tasks[0].Call)
+				if rec.Evidence.SBOM == "" || rec.Tasks[0].Call == nil || rec.Tasks[0].Call.SDK != sdk {
+					t.Errorf("%s call: evidence %+v call %+v", sdk, rec.Evidence, rec.Tasks[0].Call)
 				}
 				if _, err := os.Stat(filepath.Join(dir, record.SBOMFile)); err != nil {
 					t.Error(err)
