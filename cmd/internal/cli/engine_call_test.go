@@ -315,6 +315,28 @@ func TestCallModuleEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("directory argument through the gateway", func(t *testing.T) {
+		f := startGatewayFixtureWith(t, env["PINLINE_MODULE_ENGINE_SOCK"])
+		b, err := os.ReadFile(filepath.Join(root, ".pinline", "policy.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opData := filepath.Join(t.TempDir(), "policy.yaml")
+		writeFile(t, opData, string(b))
+		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+		defer cancel()
+		code, out, e := runCLICtx(ctx, map[string]string{EnvDaggerCLI.Name: env["PINLINE_MODULE_DAGGER_CLI"]}, "call", "--root", root,
+			"--engine-config", filepath.Join(f.dir, "engine-extra.json"), "--policy-data", opData, "--timeout", "5m",
+			"-m", "ci", "files", "--src", ".")
+		if code != 0 || strings.TrimSpace(out) != "in.txt:inside" {
+			t.Fatalf("exit %d, stdout %q\n%s", code, out, e)
+		}
+		_, rec := lastRun(t, root)
+		if rec.Engine.Gateway != f.addr || rec.Tasks[0].Call.Args[0].Digest != "sha256:"+repoDigest(t, root) {
+			t.Errorf("run.json engine %+v call args %+v", rec.Engine, rec.Tasks[0].Call.Args)
+		}
+	})
+
 	t.Run("stalled child ends with exit 3 within the timeout", func(t *testing.T) {
 		// The stand-in CLI runs the real one, and stops a call child
 		// (SIGSTOP) right after it started: alive, silent, never done.
