@@ -337,7 +337,7 @@ func TestCallModuleEngine(t *testing.T) {
 		}
 	})
 
-	t.Run("stalled child ends with exit 3 within the timeout", func(t *testing.T) {
+	t.Run("stalled child ends with exit 3 within the timeout; timeout and interrupt as for run", func(t *testing.T) {
 		// The stand-in CLI runs the real one, and stops a call child
 		// (SIGSTOP) right after it started: alive, silent, never done.
 		stub := filepath.Join(t.TempDir(), "dagger")
@@ -361,6 +361,22 @@ func TestCallModuleEngine(t *testing.T) {
 		_, rec := lastRun(t, root)
 		if rec.Status != record.StatusFailed || !strings.Contains(rec.Error, "stalled") {
 			t.Errorf("run.json status %q error %q", rec.Status, rec.Error)
+		}
+
+		// Without the stall watch the call's --timeout ends it, like a
+		// run's (exit 1, timed out); an interrupt ends it at once.
+		start = time.Now()
+		code, _, e = runCLICtx(ctx, map[string]string{EnvDaggerCLI.Name: stub}, "call", "--root", root, "--engine-config", cfg,
+			"--timeout", "6s", "--stall-timeout", "-1s", "-m", "ci", "hello")
+		if _, rec := lastRun(t, root); code != ExitDenied || rec.Status != record.StatusTimedOut || time.Since(start) > 6*time.Second+15*time.Second {
+			t.Errorf("timeout: exit %d, status %q after %s\n%s", code, rec.Status, time.Since(start), e)
+		}
+		ictx, icancel := context.WithCancel(ctx)
+		time.AfterFunc(3*time.Second, icancel)
+		start = time.Now()
+		code, _, e = runCLICtx(ictx, map[string]string{EnvDaggerCLI.Name: stub}, "call", "--root", root, "--engine-config", cfg, "-m", "ci", "hello")
+		if _, rec := lastRun(t, root); code != ExitDenied || rec.Status != record.StatusInterrupted || time.Since(start) > 3*time.Second+15*time.Second {
+			t.Errorf("interrupt: exit %d, status %q after %s\n%s", code, rec.Status, time.Since(start), e)
 		}
 	})
 
