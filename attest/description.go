@@ -78,10 +78,13 @@ type Call struct {
 }
 
 // CallArg is one argument of a Call; Value is empty when Secret is set.
+// Digest ("sha256:<hex>") is the content of the repository directory or
+// file the value named, when it named one.
 type CallArg struct {
 	Name   string
 	Value  string
 	Secret bool
+	Digest string
 }
 
 // InternalParameters are inputs pinline chose, not the user.

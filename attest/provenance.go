@@ -192,6 +192,9 @@ func externalParams(e ExternalParameters) map[string]any {
 				} else {
 					am["value"] = a.Value
 				}
+				if algo, hex, ok := strings.Cut(a.Digest, ":"); ok && !a.Secret {
+					am["digest"] = map[string]any{algo: hex}
+				}
 				args = append(args, am)
 			}
 			cm := map[string]any{"task": c.Task, "module": c.Module, "function": c.Function, "args": args}
@@ -235,6 +238,16 @@ func resolvedDeps(d BuildDescription) []*intoto.ResourceDescriptor {
 			Name: "image:" + im.Ref, Uri: "oci://" + im.Ref,
 			Digest: map[string]string{"sha256": strings.TrimPrefix(im.Digest, "sha256:")},
 		})
+	}
+	// The repository content a call was handed (a directory or file
+	// argument), by the argument's digest.
+	for _, c := range d.External.Calls {
+		for _, a := range c.Args {
+			if algo, hex, ok := strings.Cut(a.Digest, ":"); ok && !a.Secret {
+				out = append(out, &intoto.ResourceDescriptor{Name: "call:" + c.Task + ":--" + a.Name + "=" + a.Value,
+					Digest: map[string]string{algo: hex}})
+			}
+		}
 	}
 	for _, m := range d.Dependencies.Modules {
 		rd := &intoto.ResourceDescriptor{Name: "module:" + m.Name, Uri: m.Source}

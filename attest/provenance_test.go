@@ -190,3 +190,55 @@ func TestSignedBytesAreCompact(t *testing.T) {
 		}
 	}
 }
+
+// TestProvenanceCallArgDigests: a call's directory argument carries its
+// digest in externalParameters.calls[].args and is a resolved dependency;
+// a secret argument has neither value nor digest.
+func TestProvenanceCallArgDigests(t *testing.T) {
+	t.Parallel()
+	d := sampleDescription(time.Now())
+	d.External.Calls = []Call{{Task: "call", Module: "git+https://example.test/acme/app//ci@0123", Function: "build", Args: []CallArg{
+		{Name: "src", Value: ".", Digest: "sha256:" + sha("tree")},
+		{Name: "token", Secret: true, Digest: "sha256:" + sha("secret")},
+		{Name: "name", Value: "x"},
+	}}}
+	b, err := StatementJSON(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Predicate struct {
+			BuildDefinition struct {
+				External struct {
+					Calls []struct {
+						Args []map[string]any `json:"args"`
+					} `json:"calls"`
+				} `json:"externalParameters"`
+				Resolved []struct {
+					Name   string            `json:"name"`
+					Digest map[string]string `json:"digest"`
+				} `json:"resolvedDependencies"`
+			} `json:"buildDefinition"`
+		} `json:"predicate"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	args := doc.Predicate.BuildDefinition.External.Calls[0].Args
+	want := []map[string]any{
+		{"name": "src", "value": ".", "digest": map[string]any{"sha256": sha("tree")}},
+		{"name": "token", "secret": true},
+		{"name": "name", "value": "x"},
+	}
+	if diff := cmp.Diff(want, args); diff != "" {
+		t.Errorf("call args (-want +got):\n%s", diff)
+	}
+	var found, leaked bool
+	for _, r := range doc.Predicate.BuildDefinition.Resolved {
+		found = found || r.Name == "call:call:--src=." && r.Digest["sha256"] == sha("tree")
+		leaked = leaked || r.Digest["sha256"] == sha("secret")
+	}
+	if !found || leaked {
+		t.Errorf("resolvedDependencies %+v: directory argument found %v, secret digest leaked %v", doc.Predicate.BuildDefinition.Resolved, found, leaked)
+	}
+}

@@ -65,6 +65,16 @@ func strict(doc []byte, v any) error {
 	return dec.Decode(v)
 }
 
+// decodeInto decodes one document strictly and appends it to dst.
+func decodeInto[T any](doc []byte, dst *[]T) error {
+	var v T
+	if err := strict(doc, &v); err != nil {
+		return err
+	}
+	*dst = append(*dst, v)
+	return nil
+}
+
 func decodeAll(t *testing.T, out string) manifests {
 	t.Helper()
 	var m manifests
@@ -79,29 +89,17 @@ func decodeAll(t *testing.T, out string) manifests {
 		var err error
 		switch head.APIVersion + " " + head.Kind {
 		case "apps/v1 Deployment":
-			var v appsv1.Deployment
-			err = strict([]byte(doc), &v)
-			m.deployments = append(m.deployments, v)
+			err = decodeInto([]byte(doc), &m.deployments)
 		case "apps/v1 StatefulSet":
-			var v appsv1.StatefulSet
-			err = strict([]byte(doc), &v)
-			m.statefulSets = append(m.statefulSets, v)
+			err = decodeInto([]byte(doc), &m.statefulSets)
 		case "v1 Service":
-			var v corev1.Service
-			err = strict([]byte(doc), &v)
-			m.services = append(m.services, v)
+			err = decodeInto([]byte(doc), &m.services)
 		case "v1 ConfigMap":
-			var v corev1.ConfigMap
-			err = strict([]byte(doc), &v)
-			m.configMaps = append(m.configMaps, v)
+			err = decodeInto([]byte(doc), &m.configMaps)
 		case "networking.k8s.io/v1 NetworkPolicy":
-			var v networkingv1.NetworkPolicy
-			err = strict([]byte(doc), &v)
-			m.policies = append(m.policies, v)
+			err = decodeInto([]byte(doc), &m.policies)
 		case "policy/v1 PodDisruptionBudget":
-			var v policyv1.PodDisruptionBudget
-			err = strict([]byte(doc), &v)
-			m.pdbs = append(m.pdbs, v)
+			err = decodeInto([]byte(doc), &m.pdbs)
 		default:
 			t.Fatalf("document %d: unexpected %s %s", i, head.APIVersion, head.Kind)
 		}

@@ -11,5 +11,13 @@
 // probe, listens on a unix socket in a private directory, dials the
 // gateway with the client certificate for every accepted connection and
 // hands the Dagger SDK a plain unix:// runner host; an unreachable engine
-// of the tier surfaces as ErrUnavailable in Forwarder.Err. The wire protocol is documented in docs/gateway.md and preface.go.
+// of the tier surfaces as ErrUnavailable in Forwarder.Err. The wire
+// protocol is documented in docs/gateway.md and preface.go.
+//
+// Files by responsibility: server.go, session.go, balance.go, health.go,
+// proxy.go, audit.go, metrics.go and admin.go are the gateway; preface.go
+// the wire format both sides speak; dialer.go the client side of the
+// handshake and preface (Dialer), native.go engine-native endpoints
+// (an engine's own TLS listener), forwarder.go the forwarder's socket and
+// connections, forwarder_session.go its session key and placement.
 package gateway

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/pinline/pinline/internal/errclass"
 	"github.com/pinline/pinline/inventory"
 	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/sbom"
 	"github.com/pinline/pinline/spec"
 )
 
@@ -38,6 +40,9 @@ import (
 // and TypeScript modules need network the engine does not have). The run
 // is gated and SBOM'd, then stops before connecting.
 var ErrUnsupportedSDK = errclass.New(errclass.ErrOperational, "module SDK not supported by this engine")
+
+// versionTimeout bounds asking the engine for its version after the calls.
+const versionTimeout = 10 * time.Second
 
 // callWaitDelay bounds how long a cancelled dagger call child may take to
 // go away after its process group was killed.
@@ -151,6 +156,7 @@ type callArg struct {
 	value  string
 	hasVal bool
 	secret bool   // a secret provider (env:, file:): recorded by name only
+	scheme string // the secret provider (env, file, cmd, ...); value is what follows it
 	host   string // what the value reaches on the host, when it does: "path", "socket", "service", "command", "store"
 }
 
@@ -188,7 +194,7 @@ func classify(a callArg) callArg {
 	v := a.value
 	scheme, rest, hasScheme := strings.Cut(v, ":")
 	if hasScheme && slices.Contains(secretSchemes, scheme) {
-		a.secret = true
+		a.secret, a.scheme = true, scheme
 		switch scheme {
 		case "file":
 			a.host = "path"
@@ -256,6 +262,45 @@ func callRecord(m *callModule, c *spec.Call) *record.Call {
 	return rc
 }
 
+// argDigests records the digest of every named, non-secret argument whose
+// value names a directory or file of the repository: what the function is
+// handed from the host, hashed just before the call (the gate has checked
+// that it resolves inside the repository). A directory's digest is its
+// manifest's (dirDigest), without the runs directory, which changes while
+// the run writes its records; values that name nothing stay without one.
+func argDigests(ctx context.Context, root, runsDir string, c *spec.Call, rc *record.Call) error {
+	runs, _ := resolveExisting(runsDir)
+	for i, a := range parseCallArgs(c.Args) {
+		if a.secret || a.host != "path" || a.name == "" {
+			continue
+		}
+		p, err := insideRoot(root, a.value)
+		if err != nil {
+			return fmt.Errorf("argument --%s: %w", a.name, err)
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			continue // a value that names nothing: a string argument
+		}
+		var d string
+		switch {
+		case st.IsDir():
+			d, _, _, err = dirDigestExcept(ctx, p, runs)
+		case st.Mode().IsRegular():
+			var h sbom.Digests
+			h, err = sbom.HashFileSHA256(ctx, p)
+			d = h.SHA256
+		default:
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("argument --%s: digest %s: %w", a.name, a.value, err)
+		}
+		rc.Args[i].Digest = "sha256:" + d
+	}
+	return nil
+}
+
 // moduleSourceQuery asks the engine what a module source resolves to
 // without running module code.
 const moduleSourceQuery = `query ModuleSource($ref: String!) {
@@ -314,6 +359,10 @@ func (b *daggerBackend) call(ctx context.Context, n *node) outcome {
 	}
 	rc := callRecord(m, t.Call)
 	res := outcome{call: rc}
+	if err := argDigests(ctx, b.o.Root, b.o.RunsDir, t.Call, rc); err != nil {
+		res.status, res.exitCode, res.err = record.StatusFailed, -1, err
+		return res
+	}
 	// The engine resolves the module's dependencies (no module code runs)
 	// while the call runs; a call whose module cannot be resolved fails.
 	resolved := make(chan error, 1)
@@ -330,12 +379,23 @@ func (b *daggerBackend) call(ctx context.Context, n *node) outcome {
 		resolved <- resolveModule(ctx, c, m, rc)
 	}()
 	res = b.callFunction(ctx, n, m, res)
-	if err := <-resolved; err != nil && res.status == record.StatusSucceeded {
+	// The call is over: the module's resolution gets a grace period, not
+	// forever (an engine that stopped answering must not hang the run).
+	select {
+	case err = <-resolved:
+	case <-time.After(resolveGrace):
+		err = fmt.Errorf("%w: resolve module %s: no answer from the engine %s after the call ended", ErrEngine, m.rel, resolveGrace)
+	}
+	if err != nil && res.status == record.StatusSucceeded {
 		res.outputs = nil
 		return b.callFailure(ctx, res, err)
 	}
 	return res
 }
+
+// resolveGrace bounds how long a call task waits, after its dagger call
+// child ended, for the engine's answer about the module's dependencies.
+var resolveGrace = 30 * time.Second
 
 // callSpans is the receiver the call's dagger CLI exports its spans to.
 func (b *daggerBackend) callSpans() *spanSink {
@@ -374,7 +434,7 @@ func (b *daggerBackend) callFunction(ctx context.Context, n *node, m *callModule
 	}
 	res.trace = tid
 	run := func(ctx context.Context, extra ...string) (stdout, stderr string, code int, err error) {
-		return b.runCall(ctx, m, t.Call, traceparent, extra...)
+		return b.runCall(ctx, m, t.Call, callTrace{id: tid, parent: traceparent}, extra...)
 	}
 	if t.Call.Output != "" {
 		o := spec.Output{Path: "<" + t.Call.Function + ">", Dest: t.Call.Output, Type: outputAuto}
@@ -420,6 +480,12 @@ func (b *daggerBackend) callFailure(ctx context.Context, res outcome, err error)
 	if res.exitCode == 0 {
 		res.exitCode = -1
 	}
+	if errors.Is(err, ErrCallStalled) || errors.Is(err, ErrEngine) {
+		// pinline got no answer: an operational failure, not the
+		// function's.
+		res.operational = err
+		return res
+	}
 	if ctx.Err() == nil && !b.engineAlive(ctx) && ctx.Err() == nil {
 		res.engineGone = true
 		res.err = fmt.Errorf("engine went away: %w", err)
@@ -427,30 +493,64 @@ func (b *daggerBackend) callFailure(ctx context.Context, res outcome, err error)
 	return res
 }
 
+// callTrace is the telemetry trace of one call child: its id and the
+// TRACEPARENT handed to the child ("" without telemetry).
+type callTrace struct {
+	id     trace.TraceID
+	parent string
+}
+
 // runCall runs `dagger call` in the repository root against the run's
-// engine. The child has its own process group, killed when ctx ends.
-func (b *daggerBackend) runCall(ctx context.Context, m *callModule, c *spec.Call, traceparent string, extra ...string) (string, string, int, error) {
+// engine. The child has its own process group, killed when ctx ends or
+// when it stalls (callWatch): then the error wraps ErrCallStalled.
+func (b *daggerBackend) runCall(ctx context.Context, m *callModule, c *spec.Call, tr callTrace, extra ...string) (string, string, int, error) {
 	argv := []string{"--progress=plain", "call", "-m", m.dir}
 	argv = append(argv, extra...)
 	argv = append(argv, c.Function)
 	argv = append(argv, c.Args...)
-	cmd := exec.CommandContext(ctx, b.o.Engine.CLI, argv...)
+	window := stallWindow(ctx, b.o.CallStall)
+	cctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	cmd := exec.CommandContext(cctx, b.o.Engine.CLI, argv...)
 	cmd.Dir = b.o.Root
-	env := slices.DeleteFunc(append([]string{}, b.o.Engine.Env...), func(kv string) bool {
+	// Never signing material or credentials (childenv.go), nor the
+	// caller's telemetry or session settings: the child is the dagger CLI
+	// reading `env:` secret arguments from its environment, and a
+	// sensitive variable is never one (checkCalls refuses them).
+	env := slices.DeleteFunc(childEnv(b.o.Engine.Env), func(kv string) bool {
 		return strings.HasPrefix(kv, "OTEL_") || strings.HasPrefix(kv, "TRACEPARENT=") ||
 			strings.HasPrefix(kv, "DAGGER_SESSION_") || strings.HasPrefix(kv, "_EXPERIMENTAL_DAGGER_")
 	})
 	env = append(env, "_EXPERIMENTAL_DAGGER_RUNNER_HOST="+b.o.Engine.Address, "DO_NOT_TRACK=1", "DAGGER_NO_NAG=1")
-	if sink := b.callSpans(); sink != nil && traceparent != "" {
-		env = append(append(env, sink.Env()...), "TRACEPARENT="+traceparent)
+	var exports *atomic.Int64
+	if sink := b.callSpans(); sink != nil && tr.parent != "" {
+		// A token of the child's own: its exports are signs of its life.
+		senv, last, forget, err := sink.childEnv()
+		if err != nil {
+			senv = sink.Env()
+		} else {
+			exports = last
+			defer forget()
+		}
+		env = append(append(env, senv...), "TRACEPARENT="+tr.parent)
 	}
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = callWaitDelay
 	var stdout, stderr lockedBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	watch := newCallWatch(b.callSpans(), tr.id, exports)
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(&stdout, watch), io.MultiWriter(&stderr, watch)
+	if window > 0 {
+		done := make(chan struct{})
+		defer close(done)
+		go watch.run(done, window, func() { cancel(errStalled) })
+	}
 	err := cmd.Run()
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(cctx), errStalled) {
+		return stdout.String(), stderr.String(), -1, fmt.Errorf("%w: dagger call %s showed no output and no telemetry for %s and was killed%s",
+			ErrCallStalled, c.Function, window, lastLine(stderr.String()))
+	}
 	code := 0
 	if err != nil {
 		code = -1
@@ -503,6 +603,12 @@ func checkCalls(o *Options, p *plan, rec *record.Run) error {
 			return fmt.Errorf("%w: task %q: %w", ErrInvalid, n.task.Name, err)
 		}
 		rec.Tasks[i].Call = callRecord(m, c)
+		for _, a := range parseCallArgs(c.Args) {
+			if a.scheme == "env" && sensitiveEnv(a.value) {
+				return fmt.Errorf("%w: task %q: argument --%s: environment variable %s is signing material or a credential of pinline and never a secret source",
+					ErrInvalid, n.task.Name, a.name, a.value)
+			}
+		}
 		if ok, why := sdkSupported(m.sdk); !ok {
 			unsupported = append(unsupported, fmt.Sprintf("task %q: module %s (sdk %q): %s", n.task.Name, m.rel, m.sdk, why))
 		}
@@ -644,7 +750,11 @@ func (cs *callSession) finish(ctx context.Context) string {
 	<-cs.done
 	v := ""
 	if cs.s != nil {
-		v, _ = cs.s.client.Version(ctx)
+		// Bounded: an engine that stopped answering leaves the version
+		// out of the record instead of hanging the run.
+		vctx, cancel := context.WithTimeout(ctx, versionTimeout)
+		v, _ = cs.s.client.Version(vctx)
+		cancel()
 	}
 	cs.close()
 	return v

@@ -2,11 +2,17 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/pinline/pinline/internal/errclass"
 	"github.com/pinline/pinline/spec"
 )
 
@@ -76,5 +82,171 @@ func TestCallCommandMasksSecrets(t *testing.T) {
 	rc := callRecord(&callModule{rel: "."}, &spec.Call{Function: "build", Args: []string{"--token", "env:GH_TOKEN"}})
 	if len(rc.Args) != 1 || rc.Args[0].Value != "" || !rc.Args[0].Secret || rc.Args[0].Name != "token" {
 		t.Errorf("record args %+v", rc.Args)
+	}
+}
+
+// The dagger call child never sees signing material or credentials, nor
+// the caller's telemetry or session settings; it gets the run's engine.
+func TestCallChildEnvironment(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cli := filepath.Join(dir, "dagger")
+	if err := os.WriteFile(cli, []byte("#!/bin/sh\nenv\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := &daggerBackend{o: &Options{Root: dir, Engine: Engine{CLI: cli, Address: "unix:///run/e.sock", Env: []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=/home/x", "COSIGN_PASSWORD=pw", "PINLINE_ENGINE_CONFIG=/e", "AWS_SECRET_ACCESS_KEY=a",
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://elsewhere", "DAGGER_SESSION_PORT=1", "_EXPERIMENTAL_DAGGER_RUNNER_HOST=tcp://other", "APP_TOKEN=t",
+	}}}}
+	out, _, code, err := b.runCall(context.Background(), &callModule{dir: dir}, &spec.Call{Function: "f"}, callTrace{})
+	if err != nil || code != 0 {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	var names []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		n, v, _ := strings.Cut(l, "=")
+		names = append(names, n)
+		if n == "_EXPERIMENTAL_DAGGER_RUNNER_HOST" && v != "unix:///run/e.sock" {
+			t.Errorf("runner host %q", v)
+		}
+	}
+	for _, bad := range []string{"COSIGN_PASSWORD", "PINLINE_ENGINE_CONFIG", "AWS_SECRET_ACCESS_KEY", "OTEL_EXPORTER_OTLP_ENDPOINT", "DAGGER_SESSION_PORT"} {
+		if slices.Contains(names, bad) {
+			t.Errorf("the call child sees %s", bad)
+		}
+	}
+	for _, want := range []string{"PATH", "HOME", "APP_TOKEN", "_EXPERIMENTAL_DAGGER_RUNNER_HOST"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("the call child lacks %s (has %v)", want, names)
+		}
+	}
+}
+
+// A call child that stops showing signs of life is killed, with its
+// process group, once its stall window has passed, and the error is
+// ErrCallStalled (operational); one that keeps printing is left alone.
+func TestCallChildStall(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "grandchild.pid")
+	stalls := filepath.Join(dir, "stalls")
+	// The stand-in prints one line, starts a grandchild in its group and
+	// then waits, ignoring SIGTERM, without another byte of output.
+	if err := os.WriteFile(stalls, []byte("#!/bin/sh\ntrap '' TERM\necho connecting >&2\nsleep 300 &\necho $! > "+pidFile+"\nwait\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	busy := filepath.Join(dir, "busy")
+	if err := os.WriteFile(busy, []byte("#!/bin/sh\nfor i in 1 2 3 4 5 6 7 8 9 10; do echo step $i >&2; sleep 0.2; done\necho '\"done\"'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := func(cli string, stall time.Duration, ctx context.Context) (string, time.Duration, error) {
+		b := &daggerBackend{o: &Options{Root: dir, CallStall: stall, Engine: Engine{CLI: cli, Address: "unix:///none", Env: []string{"PATH=" + os.Getenv("PATH")}}}}
+		start := time.Now()
+		out, _, _, err := b.runCall(ctx, &callModule{dir: dir}, &spec.Call{Function: "build"}, callTrace{})
+		return out, time.Since(start), err
+	}
+
+	t.Run("stalled", func(t *testing.T) {
+		_, took, err := run(stalls, 700*time.Millisecond, context.Background())
+		if !errors.Is(err, ErrCallStalled) || errclass.Of(err) != errclass.ErrOperational {
+			t.Fatalf("err = %v, want ErrCallStalled (operational)", err)
+		}
+		if !strings.Contains(err.Error(), "dagger call build") || !strings.Contains(err.Error(), "connecting") {
+			t.Errorf("error %q does not name the function and the child's last line", err)
+		}
+		if took > 700*time.Millisecond+callWaitDelay {
+			t.Errorf("stalled child took %s to end", took)
+		}
+		b, err := os.ReadFile(pidFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		if pid <= 0 {
+			t.Fatalf("grandchild pid %q", b)
+		}
+		deadline := time.Now().Add(2 * time.Second)
+		for syscall.Kill(pid, 0) == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("grandchild %d still runs after the stall", pid)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+
+	t.Run("within the call's timeout", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		defer cancel()
+		_, took, err := run(stalls, 0, ctx) // the default window, capped by the deadline
+		if !errors.Is(err, ErrCallStalled) || ctx.Err() != nil {
+			t.Fatalf("err = %v (ctx %v), want ErrCallStalled before the deadline", err, ctx.Err())
+		}
+		if took >= 1500*time.Millisecond {
+			t.Errorf("stall reported after %s, the call's timeout is 1.5s", took)
+		}
+	})
+
+	t.Run("busy child is not stalled", func(t *testing.T) {
+		out, _, err := run(busy, 700*time.Millisecond, context.Background())
+		if err != nil || strings.TrimSpace(out) != `"done"` {
+			t.Fatalf("busy child: %q, %v", out, err)
+		}
+	})
+}
+
+func TestStallWindow(t *testing.T) {
+	t.Parallel()
+	if got := stallWindow(context.Background(), 0); got != DefaultCallStall {
+		t.Errorf("default window %s", got)
+	}
+	if got := stallWindow(context.Background(), -1); got != 0 {
+		t.Errorf("disabled window %s", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if got := stallWindow(ctx, time.Hour); got > 8*time.Second || got < 7*time.Second {
+		t.Errorf("window under a 10s deadline: %s, want about 8s", got)
+	}
+	if got := stallWindow(ctx, time.Second); got != time.Second {
+		t.Errorf("short window under a long deadline: %s", got)
+	}
+}
+
+// argDigests: a directory argument's digest is the sha256sum manifest of
+// its regular files without pinline's run records; a file argument's is
+// the file's; secrets and values that name nothing get none.
+func TestCallArgDigests(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"data/in.txt": "inside\n", "main.go": "package main\n",
+		".pinline/runs/r1/run.json": "{}", "secret.txt": "s3cret"})
+	if err := os.Symlink("/etc/passwd", filepath.Join(root, "data", "link")); err != nil {
+		t.Fatal(err)
+	}
+	c := &spec.Call{Function: "f", Args: []string{"--src", ".", "--in=data/in.txt", "--name", "nothing-here", "--token", "file:secret.txt", "--sub", "data"}}
+	digests := func() []string {
+		rc := callRecord(&callModule{rel: "."}, c)
+		if err := argDigests(context.Background(), root, filepath.Join(root, ".pinline", "runs"), c, rc); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, a := range rc.Args {
+			out = append(out, a.Digest)
+		}
+		return out
+	}
+	manifest := "sha256:" + sha256Hex([]byte(sha256Hex([]byte("inside\n"))+"  data/in.txt\n"+sha256Hex([]byte("package main\n"))+"  main.go\n"+sha256Hex([]byte("s3cret"))+"  secret.txt\n"))
+	want := []string{manifest, "sha256:" + sha256Hex([]byte("inside\n")), "", "", "sha256:" + sha256Hex([]byte(sha256Hex([]byte("inside\n"))+"  in.txt\n"))}
+	if got := digests(); !slices.Equal(got, want) {
+		t.Fatalf("digests\n got %q\nwant %q", got, want)
+	}
+	// The run's own records change while it runs: not part of the digest.
+	writeTree(t, root, map[string]string{".pinline/runs/r2/run.json": "{\"status\":\"running\"}"})
+	if got := digests(); got[0] != manifest {
+		t.Errorf("a new run record changed the directory digest")
+	}
+	writeTree(t, root, map[string]string{"data/in.txt": "changed\n"})
+	if got := digests(); got[0] == manifest || got[1] == want[1] {
+		t.Errorf("a changed file did not change the digests: %q", got)
 	}
 }

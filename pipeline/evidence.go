@@ -217,7 +217,7 @@ func attestCall(run *record.Run, t record.Task) attest.Call {
 	}
 	ac := attest.Call{Task: t.Name, Module: mod, ModuleDigest: c.ModuleDigest, Function: c.Function, Args: []attest.CallArg{}}
 	for _, a := range c.Args {
-		ac.Args = append(ac.Args, attest.CallArg{Name: a.Name, Value: a.Value, Secret: a.Secret})
+		ac.Args = append(ac.Args, attest.CallArg{Name: a.Name, Value: a.Value, Secret: a.Secret, Digest: a.Digest})
 	}
 	return ac
 }

@@ -37,6 +37,10 @@ type outcome struct {
 	published []record.PublishedImage
 	// engineGone is set when the task failed because the engine went away.
 	engineGone bool
+	// operational is set when the task failed because pinline got no
+	// answer (a call child that stalled, an engine that stopped
+	// answering): the run's error (exit 3), not a task failure.
+	operational error
 	// trace is the telemetry trace of the task's evaluation (Dagger
 	// backend, when telemetry is on); invalid (zero) otherwise.
 	trace trace.TraceID
@@ -221,12 +225,16 @@ func (r *runner) writeLog(task string, out *outcome) (string, string, error) {
 func (r *runner) summary(ctx context.Context) (status string, err error) {
 	var failed []string
 	gone := false
+	var operational error
 	for _, n := range r.p.order {
 		res := r.results[n.task.Name]
 		if res.status != record.StatusSucceeded {
 			failed = append(failed, n.task.Name+" ("+res.status+")")
 		}
 		gone = gone || res.engineGone
+		if operational == nil && res.operational != nil {
+			operational = fmt.Errorf("task %q: %w", n.task.Name, res.operational)
+		}
 	}
 	switch {
 	case len(failed) == 0:
@@ -239,6 +247,8 @@ func (r *runner) summary(ctx context.Context) (status string, err error) {
 		return record.StatusFailed, fmt.Errorf("%w: %w", ErrEngine, r.o.Engine.Health())
 	case gone:
 		return record.StatusFailed, fmt.Errorf("%w: the engine went away during the run", ErrEngine)
+	case operational != nil:
+		return record.StatusFailed, operational
 	default:
 		return record.StatusFailed, fmt.Errorf("%w: %s", ErrTaskFailed, strings.Join(failed, ", "))
 	}

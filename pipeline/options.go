@@ -119,6 +119,12 @@ type Options struct {
 	Engine  Engine
 	// Timeout bounds the whole run (0: none).
 	Timeout time.Duration
+	// CallStall is how long a call task's dagger CLI child may show no
+	// sign of life (output, spans of its trace) before it is killed as
+	// stalled (ErrCallStalled, exit 3): 0 means DefaultCallStall, negative
+	// never; capped at four fifths of what is left of the run's or the
+	// task's timeout.
+	CallStall time.Duration
 	// AllowDelete is how many existing files exporting outputs may delete.
 	AllowDelete int
 	// SkipSHA512 hashes outputs with SHA-256 only (about twice as fast

@@ -227,12 +227,16 @@ func listRootFiles(root *os.Root, dir string) (map[string]bool, error) {
 }
 
 // listFiles returns the non-directory entries under dir, relative, each
-// mapped to whether it is a regular file (not a symlink, socket, ...).
-func listFiles(dir string) (map[string]bool, error) {
+// mapped to whether it is a regular file (not a symlink, socket, ...);
+// the directory skip (absolute; "" for none) is left out.
+func listFiles(dir, skip string) (map[string]bool, error) {
 	files := map[string]bool{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if skip != "" && d.IsDir() && p == skip {
+			return filepath.SkipDir
 		}
 		if !d.IsDir() {
 			rel, _ := filepath.Rel(dir, p)
@@ -249,10 +253,26 @@ func listFiles(dir string) (map[string]bool, error) {
 // reproduces it. Size is the sum of the file sizes; files are each file's
 // digests (hashed once, as hashOutput).
 func dirDigest(ctx context.Context, dir string, skip512 bool) (string, int64, []record.OutputFile, error) {
-	files, err := listFiles(dir)
+	files, err := listFiles(dir, "")
 	if err != nil {
 		return "", 0, nil, err
 	}
+	return manifestDigest(ctx, dir, files, skip512)
+}
+
+// dirDigestExcept is dirDigest (SHA-256 only) without what lies under
+// skip (an absolute path; "" skips nothing).
+func dirDigestExcept(ctx context.Context, dir, skip string) (string, int64, []record.OutputFile, error) {
+	files, err := listFiles(dir, skip)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	return manifestDigest(ctx, dir, files, true)
+}
+
+// manifestDigest is the digest of the manifest of files (relative to dir,
+// each mapped to whether it is a regular file).
+func manifestDigest(ctx context.Context, dir string, files map[string]bool, skip512 bool) (string, int64, []record.OutputFile, error) {
 	names := make([]string, 0, len(files))
 	for f, regular := range files {
 		// Regular files only, as documented and as the SBOM lists them:

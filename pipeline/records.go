@@ -29,7 +29,7 @@ func newRecord(o *Options, p *plan) *record.Run {
 		Repository: record.Repository{
 			Root: o.Root,
 		},
-		Engine:    record.Engine{Backend: o.Backend},
+		Engine:    record.Engine{Endpoint: record.Endpoint{Backend: o.Backend}},
 		Requested: append([]string{}, o.Tasks...),
 		Tasks:     []record.Task{},
 		Outputs:   []record.Output{},

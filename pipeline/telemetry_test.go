@@ -182,3 +182,43 @@ func TestInjectTrace(t *testing.T) {
 		t.Errorf("traceparent %q without a task trace", tp)
 	}
 }
+
+// A call child's own receiver token: its exports of any signal are
+// accepted and time-stamped; once forgotten, the token is refused.
+func TestSpanSinkChildToken(t *testing.T) {
+	t.Parallel()
+	s, err := newSpanSink()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	env, last, forget, err := s.childEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "OTEL_EXPORTER_OTLP_HEADERS="+strings.ToLower(tokenHeader)+"="); ok {
+			token = v
+		}
+	}
+	if token == "" || token == s.token {
+		t.Fatalf("child env %q has no token of its own", env)
+	}
+	if last.Load() != 0 {
+		t.Fatal("activity before any export")
+	}
+	if code := postToken(t, s, "/v1/metrics", nil, token); code != http.StatusOK {
+		t.Fatalf("child export: HTTP %d", code)
+	}
+	if last.Load() == 0 {
+		t.Error("the child's export left no sign of life")
+	}
+	if code := postToken(t, s, "/v1/metrics", nil, "0123"+token[4:]); code != http.StatusUnauthorized {
+		t.Errorf("another token: HTTP %d", code)
+	}
+	forget()
+	if code := postToken(t, s, "/v1/metrics", nil, token); code != http.StatusUnauthorized {
+		t.Errorf("forgotten token: HTTP %d", code)
+	}
+}

@@ -216,7 +216,7 @@ func TestExportGuard(t *testing.T) {
 			if err != nil && !errors.Is(err, ErrExportGuard) {
 				t.Fatalf("err = %v, want ErrExportGuard", err)
 			}
-			left, lerr := listFiles(dest)
+			left, lerr := listFiles(dest, "")
 			if lerr != nil {
 				t.Fatal(lerr)
 			}

@@ -49,15 +49,13 @@ type Input struct {
 }
 
 // InDuplicateKey is a repeated JSON key: pos is the occurrence that wins
-// (the last), first the first one.
-type InDuplicateKey struct {
-	Pos   Pos    `json:"pos"`
-	Key   string `json:"key"`
-	First Pos    `json:"first"`
-}
+// (the last), first the first one (inventory's type: the input document
+// has the same fields).
+type InDuplicateKey = inventory.DuplicateKey
 
 // InUserOverride is one workspace override of the user-level Dagger
-// config (inventory.UserOverride, every field present).
+// config: inventory.UserOverride with every field present (the inventory
+// leaves empty ones out, the input document never does).
 type InUserOverride struct {
 	Pos       Pos    `json:"pos"`
 	Workspace string `json:"workspace"`
@@ -235,24 +233,14 @@ type InEnv struct {
 	Literal bool   `json:"literal"`
 }
 
-// InLint is a module-source pattern that reaches the host
-// (inventory.SourceLint; rules PL035–PL039).
-type InLint struct {
-	Pos    Pos    `json:"pos"`
-	Origin string `json:"origin"`
-	Kind   string `json:"kind"`
-	Expr   string `json:"expr"`
-	Name   string `json:"name,omitempty"`
-}
+// InLint is a module-source pattern that reaches the host (rules
+// PL035–PL039): inventory's type, the input document has the same fields.
+type InLint = inventory.SourceLint
 
 // InUnresolved is an image reference in module source that cannot be
-// resolved statically.
-type InUnresolved struct {
-	Pos    Pos    `json:"pos"`
-	Origin string `json:"origin"`
-	Expr   string `json:"expr"`
-	Reason string `json:"reason"`
-}
+// resolved statically: inventory's type, the input document has the same
+// fields.
+type InUnresolved = inventory.Unresolved
 
 // InputOptions are the parts of the input that do not come from the
 // inventory.
@@ -294,9 +282,7 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 	in.DuplicateKeys = []InDuplicateKey{}
 	for _, m := range inv.Modules {
 		in.Modules = append(in.Modules, inModule(m))
-		for _, d := range m.DuplicateKeys {
-			in.DuplicateKeys = append(in.DuplicateKeys, InDuplicateKey(d))
-		}
+		in.DuplicateKeys = append(in.DuplicateKeys, m.DuplicateKeys...)
 	}
 	for _, l := range inv.Locks {
 		in.Locks = append(in.Locks, inLock(l))
@@ -308,12 +294,8 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 	for _, sf := range inv.Specs {
 		in.Specs = append(in.Specs, inSpec(inv.Root, sf))
 	}
-	for _, u := range inv.Unresolved {
-		in.Unresolved = append(in.Unresolved, InUnresolved(u))
-	}
-	for _, l := range inv.Lints {
-		in.Lints = append(in.Lints, InLint(l))
-	}
+	in.Unresolved = append(in.Unresolved, inv.Unresolved...)
+	in.Lints = append(in.Lints, inv.Lints...)
 	return in
 }
 

@@ -65,9 +65,17 @@ type Who struct {
 	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
-// Repository is the source the run built.
+// Repository is the source the run built: where it was on the host, and
+// the source itself.
 type Repository struct {
-	Root   string `json:"root"`
+	Root string `json:"root"`
+	Source
+}
+
+// Source is the built source as the repository's git says: its remote,
+// commit, and whether the work tree had changes. The audit report shows it
+// as is (report.RepoInfo).
+type Source struct {
 	URI    string `json:"uri,omitempty"`
 	Commit string `json:"commit,omitempty"`
 	Dirty  bool   `json:"dirty"`
@@ -81,12 +89,7 @@ type SpecRef struct {
 
 // Engine is where tasks ran.
 type Engine struct {
-	// Backend is "dagger" or "host".
-	Backend string `json:"backend"`
-	Address string `json:"address,omitempty"`
-	Version string `json:"version,omitempty"`
-	// Gateway is the mTLS gateway address when the run went through one.
-	Gateway string `json:"gateway,omitempty"`
+	Endpoint
 	// GatewayCacheMode is the tier's isolation at the gateway: "strong"
 	// (an engine of its own) or "shared" (an engine shared with other
 	// tiers; caches separated by volume names and snapshots only).
@@ -105,6 +108,17 @@ type Engine struct {
 	// TierUnverified: the run's tier was requested, and nobody checked the
 	// certificate may use it.
 	TierUnverified bool `json:"tierUnverified,omitempty"`
+}
+
+// Endpoint is the engine a run's tasks ran on and the way there; the
+// audit report shows it as is (report.EngineInfo).
+type Endpoint struct {
+	// Backend is "dagger" or "host".
+	Backend string `json:"backend"`
+	Address string `json:"address,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Gateway is the mTLS gateway address when the run went through one.
+	Gateway string `json:"gateway,omitempty"`
 }
 
 // DecisionRef summarises the gate decision stored in decision.json.
@@ -173,6 +187,12 @@ type CallArg struct {
 	Name   string `json:"name,omitempty"`
 	Value  string `json:"value,omitempty"`
 	Secret bool   `json:"secret,omitempty"`
+	// Digest is set for a value that names a directory or file of the
+	// repository (what the function is handed from the host, as pinline
+	// hashed it just before the call): "sha256:<hex>" of the file, or of a
+	// directory's manifest (one "<sha256>  <path>" line per regular file,
+	// sorted, as output directories; pinline's run records left out).
+	Digest string `json:"digest,omitempty"`
 }
 
 // CallDependency is a module dependency as the engine resolved it.

@@ -104,9 +104,9 @@ func writeRun(t testing.TB, root string, rs runSpec, key *ecdsaKey) {
 		Schema: record.SchemaVersion, ID: rs.id, Status: rs.status, StartedAt: start,
 		Who:  record.Who{User: "ci", Host: "runner-7"},
 		Tier: rs.tier, CacheMode: "rw",
-		Repository: record.Repository{Root: "/src/shop", URI: "https://git.example.test/acme/shop", Commit: "9c1e5b7d2a4f6e8c0b1d3f5a7c9e1b3d5f7a9c0e"},
+		Repository: record.Repository{Root: "/src/shop", Source: record.Source{URI: "https://git.example.test/acme/shop", Commit: "9c1e5b7d2a4f6e8c0b1d3f5a7c9e1b3d5f7a9c0e"}},
 		Spec:       record.SpecRef{Path: "pinline.yaml", SHA256: sha([]byte(rs.id))},
-		Engine:     record.Engine{Backend: "dagger", Address: "unix:///run/pinline/fwd.sock", Version: "v0.19.10", Gateway: "gw.build.example.test:8443"},
+		Engine:     record.Engine{Endpoint: record.Endpoint{Backend: "dagger", Address: "unix:///run/pinline/fwd.sock", Version: "v0.19.10", Gateway: "gw.build.example.test:8443"}},
 		Requested:  []string{},
 		Images: []record.Image{
 			{Name: "go", Ref: goImage, Digest: goImage[len(goImage)-71:]},
@@ -124,7 +124,7 @@ func writeRun(t testing.TB, root string, rs runSpec, key *ecdsaKey) {
 		run.CacheMode = "snapshot"
 	}
 	if rs.host {
-		run.Engine = record.Engine{Backend: "host"}
+		run.Engine = record.Engine{Endpoint: record.Endpoint{Backend: "host"}}
 		run.BuilderID = "https://pinline.dev/builders/local"
 	}
 	if rs.floating {

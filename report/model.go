@@ -1,6 +1,10 @@
 package report
 
-import "time"
+import (
+	"time"
+
+	"github.com/pinline/pinline/record"
+)
 
 // Schema identifies the JSON report format documented in docs/report.md.
 const Schema = "https://pinline.dev/report/v1"
@@ -107,24 +111,18 @@ type RunReport struct {
 	Problems []string `json:"problems"`
 }
 
-// EngineInfo is where the run's tasks ran.
+// EngineInfo is where the run's tasks ran (run.json's engine endpoint).
 type EngineInfo struct {
-	Backend string `json:"backend"`
-	Address string `json:"address,omitempty"`
-	Version string `json:"version,omitempty"`
-	Gateway string `json:"gateway,omitempty"`
+	record.Endpoint
 	// Unauthorized is set for a run on an engine's own TLS listener
 	// (engine-native): the engine accepted the certificate but did not
 	// authorize the identity, and the tier was only requested.
 	Unauthorized string `json:"unauthorized,omitempty"`
 }
 
-// RepoInfo is the built source.
-type RepoInfo struct {
-	URI    string `json:"uri,omitempty"`
-	Commit string `json:"commit,omitempty"`
-	Dirty  bool   `json:"dirty"`
-}
+// RepoInfo is the built source (run.json's repository without its host
+// path).
+type RepoInfo = record.Source
 
 // TaskInfo is one task in the run's timeline.
 type TaskInfo struct {

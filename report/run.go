@@ -25,11 +25,8 @@ func newRunReport(dir string, run *record.Run) *RunReport {
 		Tier:       run.Tier,
 		BuilderID:  run.BuilderID,
 		CacheMode:  run.CacheMode,
-		Engine: EngineInfo{
-			Backend: run.Engine.Backend, Address: run.Engine.Address,
-			Version: run.Engine.Version, Gateway: run.Engine.Gateway,
-		},
-		Repository: RepoInfo{URI: run.Repository.URI, Commit: run.Repository.Commit, Dirty: run.Repository.Dirty},
+		Engine:     EngineInfo{Endpoint: run.Engine.Endpoint},
+		Repository: run.Repository.Source,
 		Tasks:      []TaskInfo{},
 		Problems:   []string{},
 	}

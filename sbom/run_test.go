@@ -52,9 +52,9 @@ func fixtureRun() *record.Run {
 		Error: "task lint failed: token=" + secretSentinel, StartedAt: t0, FinishedAt: t0.Add(90 * time.Second),
 		Who:  record.Who{User: "dev", Host: "laptop", Identity: "spiffe://example/ci"},
 		Tier: "trusted", BuilderID: "https://pinline.dev/builders/trusted", CacheMode: "rw",
-		Repository: record.Repository{Root: "/src/hello", URI: "https://github.com/acme/hello", Commit: commitA},
+		Repository: record.Repository{Root: "/src/hello", Source: record.Source{URI: "https://github.com/acme/hello", Commit: commitA}},
 		Spec:       record.SpecRef{Path: "pinline.yaml", SHA256: strings.TrimPrefix(digestA, "sha256:")},
-		Engine:     record.Engine{Backend: "dagger", Address: "tcp://user:pw@engine.example:1234", Version: "v0.19.10"},
+		Engine:     record.Engine{Endpoint: record.Endpoint{Backend: "dagger", Address: "tcp://user:pw@engine.example:1234", Version: "v0.19.10"}},
 		Tasks: []record.Task{
 			{Name: "test", Status: record.StatusSucceeded, StartedAt: t0, FinishedAt: t0.Add(30 * time.Second), DurationMS: 30000,
 				Image: img, Command: []string{"go", "test", "./..."}, Workdir: "/src", EnvKeys: []string{"GOFLAGS"},

@@ -67,9 +67,10 @@ func gitIn(t testing.TB, dir string, args ...string) string {
 // callRepo is a repository with a Go SDK module in ci/ that depends on the
 // git module dep, pinned to commit depCommit. Its functions: hello (a
 // constant), withDep (calls the dependency), busy (pulls busybox by
-// digest), tagged (pulls it by tag; waived PL006 in .pinline/policy.yaml)
-// and report (returns a file, for -o). marker makes the module's source
-// unique, so that nothing of an earlier test run is cached.
+// digest), tagged (pulls it by tag; waived PL006 in .pinline/policy.yaml),
+// files (reads a directory argument) and report (returns a file, for
+// -o). marker makes the module's source unique, so that nothing of an
+// earlier test run is cached.
 func callRepo(t testing.TB, depSource, depCommit, busybox, marker string) string {
 	t.Helper()
 	root := t.TempDir()
@@ -82,6 +83,7 @@ func callRepo(t testing.TB, depSource, depCommit, busybox, marker string) string
 
 import (
 	"context"
+	"strings"
 
 	"dagger/gate/internal/dagger"
 )
@@ -102,6 +104,20 @@ func (m *Gate) Busy(ctx context.Context) (string, error) {
 // Tagged runs busybox pulled by tag.
 func (m *Gate) Tagged(ctx context.Context) (string, error) {
 	return dag.Container().From(%q).WithExec([]string{"echo", "tagged"}).Stdout(ctx)
+}
+
+// Files reads a directory argument: the entries of its data/ and the
+// content of data/in.txt.
+func (m *Gate) Files(ctx context.Context, src *dagger.Directory) (string, error) {
+	names, err := src.Directory("data").Entries(ctx)
+	if err != nil {
+		return "", err
+	}
+	b, err := src.File("data/in.txt").Contents(ctx)
+	if err != nil {
+		return "", err
+	}
+	return strings.Join(names, ",") + ":" + b, nil
 }
 
 // Report returns a file.
@@ -260,6 +276,110 @@ func TestCallModuleEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("directory argument --src .", func(t *testing.T) {
+		prefix := filepath.Join(t.TempDir(), "pl")
+		kenv := map[string]string{EnvDaggerCLI.Name: env["PINLINE_MODULE_DAGGER_CLI"], EnvCosignPassword.Name: "pw"}
+		if code, _, e := runCLICtx(context.Background(), kenv, "keys", "generate", "--output-key-prefix", prefix); code != 0 {
+			t.Fatal(e)
+		}
+		// Bounded twice: the call's own timeout, and the test's context.
+		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+		defer cancel()
+		start := time.Now()
+		code, out, e := runCLICtx(ctx, kenv, "call", "--root", root, "--engine-config", cfg, "--timeout", "5m", "--key", prefix+".key",
+			"-m", "ci", "files", "--src", ".")
+		if code != 0 || strings.TrimSpace(out) != "in.txt:inside" {
+			t.Fatalf("exit %d after %s, stdout %q\n%s", code, time.Since(start), out, e)
+		}
+		dir, rec := lastRun(t, root)
+		args := rec.Tasks[0].Call.Args
+		want := "sha256:" + repoDigest(t, root)
+		if len(args) != 1 || args[0].Name != "src" || args[0].Value != "." || args[0].Digest != want {
+			t.Fatalf("run.json call args %+v, want --src . with digest %s", args, want)
+		}
+		st := readStatementMap(t, filepath.Join(dir, record.ProvenanceFile))
+		bd := st["predicate"].(map[string]any)["buildDefinition"].(map[string]any)
+		calls := bd["externalParameters"].(map[string]any)["calls"].([]any)
+		parg := calls[0].(map[string]any)["args"].([]any)[0].(map[string]any)
+		if d, _ := parg["digest"].(map[string]any); d["sha256"] != strings.TrimPrefix(want, "sha256:") {
+			t.Errorf("provenance call argument %v, want digest %s", parg, want)
+		}
+		found := false
+		for _, r := range bd["resolvedDependencies"].([]any) {
+			rd := r.(map[string]any)
+			d, _ := rd["digest"].(map[string]any)
+			found = found || rd["name"] == "call:call:--src=." && d["sha256"] == strings.TrimPrefix(want, "sha256:")
+		}
+		if !found {
+			t.Errorf("resolvedDependencies %v lack the directory argument", bd["resolvedDependencies"])
+		}
+	})
+
+	t.Run("directory argument through the gateway", func(t *testing.T) {
+		f := startGatewayFixtureWith(t, env["PINLINE_MODULE_ENGINE_SOCK"])
+		b, err := os.ReadFile(filepath.Join(root, ".pinline", "policy.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opData := filepath.Join(t.TempDir(), "policy.yaml")
+		writeFile(t, opData, string(b))
+		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+		defer cancel()
+		code, out, e := runCLICtx(ctx, map[string]string{EnvDaggerCLI.Name: env["PINLINE_MODULE_DAGGER_CLI"]}, "call", "--root", root,
+			"--engine-config", filepath.Join(f.dir, "engine-extra.json"), "--policy-data", opData, "--timeout", "5m",
+			"-m", "ci", "files", "--src", ".")
+		if code != 0 || strings.TrimSpace(out) != "in.txt:inside" {
+			t.Fatalf("exit %d, stdout %q\n%s", code, out, e)
+		}
+		_, rec := lastRun(t, root)
+		if rec.Engine.Gateway != f.addr || rec.Tasks[0].Call.Args[0].Digest != "sha256:"+repoDigest(t, root) {
+			t.Errorf("run.json engine %+v call args %+v", rec.Engine, rec.Tasks[0].Call.Args)
+		}
+	})
+
+	t.Run("stalled child ends with exit 3 within the timeout; timeout and interrupt as for run", func(t *testing.T) {
+		// The stand-in CLI runs the real one, and stops a call child
+		// (SIGSTOP) right after it started: alive, silent, never done.
+		stub := filepath.Join(t.TempDir(), "dagger")
+		writeFile(t, stub, fmt.Sprintf("#!/bin/sh\ncase \"$2\" in\ncall) %q \"$@\" & pid=$!; sleep 0.2; kill -STOP $pid; wait $pid ;;\n*) exec %q \"$@\" ;;\nesac\n",
+			env["PINLINE_MODULE_DAGGER_CLI"], env["PINLINE_MODULE_DAGGER_CLI"]))
+		if err := os.Chmod(stub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		start := time.Now()
+		code, out, e := runCLICtx(ctx, map[string]string{EnvDaggerCLI.Name: stub}, "call", "--root", root, "--engine-config", cfg,
+			"--timeout", "25s", "-m", "ci", "hello")
+		took := time.Since(start)
+		if code != ExitOperational || !strings.Contains(e, "stalled") || !strings.Contains(e, "dagger call hello") {
+			t.Fatalf("exit %d after %s (want 3, a stall), stdout %q\n%s", code, took, out, e)
+		}
+		if took > 25*time.Second+15*time.Second {
+			t.Errorf("the stalled call ended after %s; its timeout is 25s", took)
+		}
+		_, rec := lastRun(t, root)
+		if rec.Status != record.StatusFailed || !strings.Contains(rec.Error, "stalled") {
+			t.Errorf("run.json status %q error %q", rec.Status, rec.Error)
+		}
+
+		// Without the stall watch the call's --timeout ends it, like a
+		// run's (exit 1, timed out); an interrupt ends it at once.
+		start = time.Now()
+		code, _, e = runCLICtx(ctx, map[string]string{EnvDaggerCLI.Name: stub}, "call", "--root", root, "--engine-config", cfg,
+			"--timeout", "6s", "--stall-timeout", "-1s", "-m", "ci", "hello")
+		if _, rec := lastRun(t, root); code != ExitDenied || rec.Status != record.StatusTimedOut || time.Since(start) > 6*time.Second+15*time.Second {
+			t.Errorf("timeout: exit %d, status %q after %s\n%s", code, rec.Status, time.Since(start), e)
+		}
+		ictx, icancel := context.WithCancel(ctx)
+		time.AfterFunc(3*time.Second, icancel)
+		start = time.Now()
+		code, _, e = runCLICtx(ictx, map[string]string{EnvDaggerCLI.Name: stub}, "call", "--root", root, "--engine-config", cfg, "-m", "ci", "hello")
+		if _, rec := lastRun(t, root); code != ExitDenied || rec.Status != record.StatusInterrupted || time.Since(start) > 3*time.Second+15*time.Second {
+			t.Errorf("interrupt: exit %d, status %q after %s\n%s", code, rec.Status, time.Since(start), e)
+		}
+	})
+
 	t.Run("pinline.yaml mixes a container task and a call task", func(t *testing.T) {
 		y := fmt.Sprintf(`version: 1
 name: mixed
@@ -292,7 +412,7 @@ tasks:
 		if code, _, e := runCLICtx(context.Background(), f.env, "keys", "generate", "--output-key-prefix", prefix); code != 0 {
 			t.Fatal(e)
 		}
-		t.Setenv("PINLINE_TEST_TOKEN", "s3cret-value")
+		t.Setenv("GATE_TEST_TOKEN", "s3cret-value")
 		genv := map[string]string{EnvDaggerCLI.Name: env["PINLINE_MODULE_DAGGER_CLI"], EnvCosignPassword.Name: f.env[EnvCosignPassword.Name]}
 		// Outside tier local the repository's waivers do not apply: the
 		// operator's policy data (the same waiver) is passed instead.
@@ -303,7 +423,7 @@ tasks:
 		opData := filepath.Join(t.TempDir(), "policy.yaml")
 		writeFile(t, opData, string(b))
 		code, out, e := runCLICtx(context.Background(), genv, "call", "--root", root, "--engine-config", filepath.Join(f.dir, "engine-extra.json"),
-			"--policy-data", opData, "--key", prefix+".key", "-m", "ci", "report", "--name", "signed", "--token", "env:PINLINE_TEST_TOKEN")
+			"--policy-data", opData, "--key", prefix+".key", "-m", "ci", "report", "--name", "signed", "--token", "env:GATE_TEST_TOKEN")
 		if code != 0 {
 			t.Fatalf("exit %d %s\n%s", code, out, e)
 		}
@@ -322,7 +442,7 @@ tasks:
 			t.Errorf("call %v", c)
 		}
 		b, _ = json.Marshal(c["args"])
-		if !strings.Contains(string(b), `{"name":"token","secret":true}`) || strings.Contains(string(b), "PINLINE_TEST_TOKEN") {
+		if !strings.Contains(string(b), `{"name":"token","secret":true}`) || strings.Contains(string(b), "GATE_TEST_TOKEN") {
 			t.Errorf("secret argument recorded as %s", b)
 		}
 		art := filepath.Join(dir, rec.Outputs[0].File)
@@ -339,6 +459,36 @@ tasks:
 	})
 }
 
+// repoDigest is the digest pinline records for a directory argument
+// naming the repository root: the sha256sum manifest of its regular files,
+// .pinline/runs left out, computed here independently of pinline.
+func repoDigest(t *testing.T, root string) string {
+	t.Helper()
+	var lines []string
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p == filepath.Join(root, ".pinline", "runs") {
+			return filepath.SkipDir
+		}
+		if d.Type().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			lines = append(lines, sha256hex(b)+"  "+filepath.ToSlash(rel)+"\n")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(lines, func(a, b string) int { return strings.Compare(a[66:], b[66:]) })
+	return sha256hex([]byte(strings.Join(lines, "")))
+}
+
 // TestCallDeniedBeforeConnect: what the gate denies never reaches an
 // engine (engine.json names a socket that does not exist: a connection
 // attempt would be exit 3, not 1), and a Python module is gated and SBOM'd,
@@ -351,12 +501,21 @@ func TestCallDeniedBeforeConnect(t *testing.T) {
 	commit := strings.Repeat("a", 40)
 	pinned := callRepo(t, "http://127.0.0.1/dep.git@v1.0.0", commit, bb, "deny")
 	unpinned := callRepo(t, "http://127.0.0.1/dep.git@main", "", bb, "deny")
+	// Without the repository's waiver, the module's tag-only pull is
+	// PL006's deny (the gate's policy decides deny or warning).
+	nowaiver := callRepo(t, "http://127.0.0.1/dep.git@v1.0.0", commit, bb, "deny")
+	if err := os.Remove(filepath.Join(nowaiver, ".pinline", "policy.yaml")); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink("/etc", filepath.Join(pinned, "etc-link")); err != nil {
 		t.Fatal(err)
 	}
 	py := t.TempDir()
 	writeFile(t, filepath.Join(py, "dagger.json"), `{"name": "py", "engineVersion": "v0.19.10", "sdk": {"source": "python"}}`+"\n")
 	writeFile(t, filepath.Join(py, "src/py/main.py"), "import dagger\n")
+	ts := t.TempDir()
+	writeFile(t, filepath.Join(ts, "dagger.json"), `{"name": "ts", "engineVersion": "v0.19.10", "sdk": {"source": "typescript"}}`+"\n")
+	writeFile(t, filepath.Join(ts, "src/index.ts"), "import { dag } from \"@dagger.io/dagger\"\n")
 	env := map[string]string{EnvDaggerCLI.Name: "/bin/false"}
 	for _, tc := range []struct {
 		name, root string
@@ -365,14 +524,18 @@ func TestCallDeniedBeforeConnect(t *testing.T) {
 		want       string
 	}{
 		{"unpinned dependency", unpinned, []string{"-m", "ci", "hello"}, ExitDenied, "PL001"},
+		{"tag-only pull in module code, no waiver", nowaiver, []string{"-m", "ci", "hello"}, ExitDenied, "PL006"},
 		{"directory outside the repository", pinned, []string{"-m", "ci", "report", "--src", "/etc"}, ExitDenied, pipeline.RuleCallPath},
 		{"relative escape", pinned, []string{"-m", "ci", "report", "--src=../.."}, ExitDenied, pipeline.RuleCallPath},
 		{"symlink escape", pinned, []string{"-m", "ci", "report", "--src", "etc-link/ssl"}, ExitDenied, pipeline.RuleCallPath},
 		{"file secret outside", pinned, []string{"-m", "ci", "report", "--token", "file:/etc/shadow"}, ExitDenied, pipeline.RuleCallPath},
 		{"host socket", pinned, []string{"-m", "ci", "report", "--sock", "unix:///run/docker.sock"}, ExitDenied, pipeline.RuleCallHost},
 		{"host command", pinned, []string{"-m", "ci", "report", "--token", "cmd:cat /etc/shadow"}, ExitDenied, pipeline.RuleCallHost},
+		{"signing password as a secret", pinned, []string{"-m", "ci", "report", "--token", "env:COSIGN_PASSWORD"}, ExitUsage, "never a secret source"},
+		{"credential as a secret", pinned, []string{"-m", "ci", "report", "--token=env://AWS_SECRET_ACCESS_KEY"}, ExitUsage, "never a secret source"},
 		{"module outside", pinned, []string{"-m", "etc-link", "hello"}, ExitDenied, pipeline.RuleCallPath},
 		{"python module", py, []string{"hello"}, ExitOperational, "no offline Python SDK runtime"},
+		{"typescript module", ts, []string{"hello"}, ExitOperational, "no offline TypeScript SDK runtime"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, e := runCLICtx(context.Background(), env, append([]string{"call", "--root", tc.root, "--engine-config", cfg}, tc.args...)...)
@@ -382,10 +545,10 @@ func TestCallDeniedBeforeConnect(t *testing.T) {
 			if strings.Contains(out+e, "none.sock") {
 				t.Errorf("a gated call tried the engine:\n%s", e)
 			}
-			if tc.name == "python module" {
+			if sdk, ok := map[string]string{"python module": "python", "typescript module": "typescript"}[tc.name]; ok {
 				dir, rec := lastRun(t, tc.root)
-				if rec.Evidence.SBOM == "" || rec.Tasks[0].Call == nil || rec.Tasks[0].Call.SDK != "python" {
-					t.Errorf("python call: evidence %+v call %+v", rec.Evidence, rec.Tasks[0].Call)
+				if rec.Evidence.SBOM == "" || rec.Tasks[0].Call == nil || rec.Tasks[0].Call.SDK != sdk {
+					t.Errorf("%s call: evidence %+v call %+v", sdk, rec.Evidence, rec.Tasks[0].Call)
 				}
 				if _, err := os.Stat(filepath.Join(dir, record.SBOMFile)); err != nil {
 					t.Error(err)

@@ -29,6 +29,7 @@ type runOptions struct {
 	key            string
 	timeout        time.Duration
 	connectTimeout time.Duration
+	callStall      time.Duration
 	allowDelete    int
 	backend        string
 	policyDirs     []string
@@ -49,6 +50,7 @@ func (o *runOptions) AddFlags(c *cobra.Command) {
 	f.StringVar(&o.key, "key", "", "cosign private key: sign provenance for a succeeded run")
 	f.DurationVar(&o.timeout, "timeout", 0, "give up on the whole run after this long (0: no limit)")
 	f.DurationVar(&o.connectTimeout, "connect-timeout", pipeline.DefaultConnectTimeout, "give up reaching the engine after this long")
+	addStallFlag(c, &o.callStall)
 	f.IntVar(&o.allowDelete, "allow-delete", 0, "how many existing files exporting outputs may delete")
 	f.StringVar(&o.backend, "backend", pipeline.BackendDagger, "where tasks run: dagger, or host (debugging; denied outside tier local)")
 	f.StringArrayVar(&o.policyDirs, "policy", nil, "directory of user Rego policies and data files for the gate (repeatable)")
@@ -115,7 +117,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	}
 	opts := pipeline.Options{
 		Spec: sp, Root: root, Tasks: tasks, Tier: o.tier, Backend: o.backend,
-		Timeout: o.timeout, AllowDelete: o.allowDelete,
+		Timeout: o.timeout, CallStall: o.callStall, AllowDelete: o.allowDelete,
 		Who:       whoAmI(),
 		LookupEnv: s.env,
 		HostEnv:   os.Environ(),
@@ -221,6 +223,13 @@ func runEngine(s *streams, o *runOptions) (pipeline.Engine, *engineconfig.Client
 		cli = p
 	}
 	return pipeline.Engine{Address: cfg.Engine.Address, CLI: cli, Env: os.Environ(), ConnectTimeout: o.connectTimeout}, cfg, nil
+}
+
+// addStallFlag adds --stall-timeout: how long a call task's dagger call
+// child may show no sign of life before the run fails as operational.
+func addStallFlag(c *cobra.Command, d *time.Duration) {
+	c.Flags().DurationVar(d, "stall-timeout", pipeline.DefaultCallStall,
+		"fail (exit 3) a module call whose dagger CLI child shows no output and no telemetry for this long; capped at 4/5 of the timeout (negative: never)")
 }
 
 func whoAmI() record.Who {
