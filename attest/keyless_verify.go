@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,7 +44,7 @@ func errNeedKeyless() error {
 // timestamps: verification then fails unless they are not required).
 func (a *Attestation) signedEntity() (verify.SignedEntity, error) {
 	if a.Bundle != nil {
-		return &bundleEntity{Bundle: a.Bundle.sg}, nil
+		return newBundleEntity(a.Bundle), nil
 	}
 	env := a.Envelope
 	if len(env.Signatures) != 1 {
@@ -58,22 +59,49 @@ func (a *Attestation) signedEntity() (verify.SignedEntity, error) {
 	return &envelopeEntity{cert: sgbundle.NewCertificate(certs[0]), env: &sgbundle.Envelope{Envelope: de}}, nil
 }
 
-// bundleEntity parses the bundle's log entries once per verification
-// (sigstore-go's Bundle parses them on every call; rekor's entry decoding
-// is a fifth of keyless verification).
+// bundleEntity is a parsed bundle whose log entries were decoded once at
+// parse time (parseSigstoreBundle) and whose verification and signature
+// content are decoded once per verification (sigstore-go's Bundle decodes
+// them on every call, several times per Verify).
 type bundleEntity struct {
 	*sgbundle.Bundle
-	once    bool
 	entries []*tlog.Entry
-	err     error
+	vc      verify.VerificationContent
+	vcErr   error
+	sc      verify.SignatureContent
+	scErr   error
+	vcOnce  bool
+	scOnce  bool
 }
 
-func (b *bundleEntity) TlogEntries() ([]*tlog.Entry, error) {
-	if !b.once {
-		b.once = true
-		b.entries, b.err = b.Bundle.TlogEntries()
+func newBundleEntity(info *BundleInfo) *bundleEntity {
+	return &bundleEntity{Bundle: info.sg, entries: info.entries}
+}
+
+func (b *bundleEntity) TlogEntries() ([]*tlog.Entry, error) { return b.entries, nil }
+
+func (b *bundleEntity) HasInclusionPromise() bool {
+	return slices.ContainsFunc(b.entries, (*tlog.Entry).HasInclusionPromise)
+}
+
+func (b *bundleEntity) HasInclusionProof() bool {
+	return slices.ContainsFunc(b.entries, (*tlog.Entry).HasInclusionProof)
+}
+
+func (b *bundleEntity) VerificationContent() (verify.VerificationContent, error) {
+	if !b.vcOnce {
+		b.vcOnce = true
+		b.vc, b.vcErr = b.Bundle.VerificationContent()
 	}
-	return b.entries, b.err
+	return b.vc, b.vcErr
+}
+
+func (b *bundleEntity) SignatureContent() (verify.SignatureContent, error) {
+	if !b.scOnce {
+		b.scOnce = true
+		b.sc, b.scErr = b.Bundle.SignatureContent()
+	}
+	return b.sc, b.scErr
 }
 
 // oneEntry is a signed entity with only one of its log entries.
@@ -228,7 +256,7 @@ func describeTimes(ts []Timestamp) string {
 // verifyTimestamps checks every RFC 3161 timestamp of a's bundle over its
 // signature against the trusted authorities.
 func verifyTimestamps(a *Attestation, tm root.TrustedMaterial) ([]Timestamp, error) {
-	ts, errs, err := verify.VerifySignedTimestamp(&bundleEntity{Bundle: a.Bundle.sg}, tm)
+	ts, errs, err := verify.VerifySignedTimestamp(newBundleEntity(a.Bundle), tm)
 	if err == nil && len(errs) > 0 {
 		err = errors.Join(errs...)
 	}
