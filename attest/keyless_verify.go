@@ -136,11 +136,8 @@ func (k *Keyless) verifyKeyless(a *Attestation, r *Result, digests []string) (st
 	if err != nil {
 		return "", err
 	}
-	if a.Bundle == nil {
-		// Checked by sigstore-go all the same; this says why.
-		if _, err := k.verifier.Verify(ent, verify.NewPolicy(verify.WithoutArtifactUnsafe(), verify.WithoutIdentitiesUnsafe())); err != nil {
-			return "", failed(ErrCertificate, "the envelope carries a certificate but no transparency log entry or timestamp, so nothing dates the signature inside the certificate's validity (slsa-github-generator v1 .intoto.jsonl: its log entry is online; verify offline from the sigstore bundle): %v", err)
-		}
+	if e, ok := ent.(*envelopeEntity); ok {
+		return "", k.verifyCertEnvelope(e)
 	}
 	var res *verify.VerificationResult
 	matched := ""

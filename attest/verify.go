@@ -139,6 +139,11 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 				r.pass("signature", "keyless, the certificate chains to "+o.Keyless.Root)
 				return r.fail("identity", err)
 			}
+			if errors.Is(err, ErrNoSigningTime) {
+				r.pass("signature", "keyless, the certificate chains to "+o.Keyless.Root+" (at its issuance time)")
+				r.pass("identity", "the certificate matches the identity")
+				return r.fail("signingTime", err)
+			}
 			return r.fail("signature", err)
 		}
 		r.Key = r.Certificate.signerName()
