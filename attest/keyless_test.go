@@ -3,6 +3,8 @@ package attest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -122,6 +124,8 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 		o.SourceURI = "github.com/" + testRepo
 		o.SourceRef = testRef
 	}
+	genPayload := sigstoretest.ProvenanceV02(t, "app", sha("app"), testBuilder+"@refs/tags/v2.0.0", testRepo, testRef)
+	genEnv := ss.Envelope(builder, genPayload, sigstoretest.Options{})
 	return []keylessCase{
 		{name: "v0.3 dsse, SET and inclusion proof", bundle: good, id: ghID},
 		{name: "v0.2 dsse (certificate chain)", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{Version: "v0.2"}), id: ghID},
@@ -202,8 +206,43 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 		{name: "message signature, other blob", bundle: ss.SignBlob(gh, []byte("other"), sigstoretest.Options{}), id: ghID, typ: TypeBlob, want: ErrCertificate, class: ErrVerificationFailed},
 		{name: "message signature as provenance", bundle: ss.SignBlob(gh, []byte("app"), sigstoretest.Options{}), id: ghID, want: ErrPredicateType, class: ErrVerificationFailed},
 		{name: "attestation as blob", bundle: good, id: ghID, typ: TypeBlob, want: ErrPredicateType, class: ErrVerificationFailed},
-		{name: "slsa-github-generator v1 envelope with cert (no log entry offline)", bundle: ss.Envelope(gh, payload), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		// slsa-github-generator v1 .intoto.jsonl: everything offline verifies
+		// except the signing time, which only the online log entry gives.
+		{name: "intoto.jsonl with cert: no signing time", bundle: genEnv, id: anyGitHub, want: ErrNoSigningTime, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, --insecure-ignore-tlog: no signing time", bundle: genEnv, id: anyGitHub, ignoreTlog: true, want: ErrNoSigningTime, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, two lines", bundle: append(append(append([]byte{}, genEnv...), '\n'), genEnv...), id: anyGitHub, want: ErrNoSigningTime, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert of another CA", bundle: genEnv, root: e.otherRoot, id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, other identity", bundle: genEnv, id: CertificateIdentity{Repo: "mallory/tools"}, want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, payload changed", bundle: editEnvelope(t, genEnv, func(m map[string]any) {
+			m["payload"] = base64.StdEncoding.EncodeToString(bytes.Replace(genPayload, []byte(testRef), []byte("refs/tags/v9"), 1))
+		}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, cert of another signer", bundle: editEnvelope(t, genEnv, func(m map[string]any) {
+			var o map[string]any
+			_ = json.Unmarshal(ss.Envelope(gh, genPayload, sigstoretest.Options{}), &o)
+			m["signatures"].([]any)[0].(map[string]any)["cert"] = o["signatures"].([]any)[0].(map[string]any)["cert"]
+		}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, no SCT", bundle: ss.Envelope(builder, genPayload, sigstoretest.Options{NoSCT: true}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert issued before the CA", bundle: ss.Envelope(builder, genPayload, sigstoretest.Options{SignedAt: now.Add(-10 * time.Hour)}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, two signatures", bundle: editEnvelope(t, genEnv, func(m map[string]any) {
+			sigs := m["signatures"].([]any)
+			m["signatures"] = append(sigs, sigs[0])
+		}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
 	}
+}
+
+// editEnvelope decodes an envelope's JSON, applies f and encodes it again.
+func editEnvelope(t *testing.T, data []byte, f func(m map[string]any)) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	f(m)
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestKeylessVerification(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"time"
 
 	"github.com/go-openapi/runtime"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
@@ -77,10 +76,11 @@ func (s *Sigstore) SignBlob(id Identity, blob []byte, o Options) []byte {
 
 // Envelope signs payload as id and returns the DSSE envelope with the
 // certificate beside the signature (slsa-github-generator v1's
-// .intoto.jsonl form) and no log entry.
-func (s *Sigstore) Envelope(id Identity, payload []byte) []byte {
+// .intoto.jsonl form) and no log entry. o.SignedAt and o.NoSCT apply.
+func (s *Sigstore) Envelope(id Identity, payload []byte, o Options) []byte {
 	s.tb.Helper()
-	leaf, key := s.leaf(id, time.Now().Add(-time.Minute), true)
+	o.defaults()
+	leaf, key := s.leaf(id, o.SignedAt, !o.NoSCT)
 	const pt = "application/vnd.in-toto+json"
 	sig := s.sign(key, dsse.PAE(pt, payload))
 	pemCert, err := cryptoutils.MarshalCertificateToPEM(leaf)

@@ -27,3 +27,27 @@ func Provenance(tb testing.TB, name, sha256Hex, builderID, repo, path, ref strin
 	must(tb, err)
 	return b
 }
+
+// ProvenanceV02 is an in-toto Statement v0.1 of SLSA v0.2 provenance, the
+// shape slsa-github-generator v1 writes to its .intoto.jsonl files: the
+// builder workflow builderID building repo (owner/repo) at ref.
+func ProvenanceV02(tb testing.TB, name, sha256Hex, builderID, repo, ref string) []byte {
+	tb.Helper()
+	st := map[string]any{
+		"_type":         "https://in-toto.io/Statement/v0.1",
+		"subject":       []any{map[string]any{"name": name, "digest": map[string]string{"sha256": sha256Hex}}},
+		"predicateType": "https://slsa.dev/provenance/v0.2",
+		"predicate": map[string]any{
+			"builder":   map[string]any{"id": builderID},
+			"buildType": "https://github.com/slsa-framework/slsa-github-generator/generic@v1",
+			"invocation": map[string]any{
+				"configSource": map[string]any{"uri": "git+https://github.com/" + repo + "@" + ref,
+					"digest": map[string]string{"sha1": "0123456789abcdef0123456789abcdef01234567"}, "entryPoint": ".github/workflows/release.yml"},
+				"environment": map[string]any{"github_ref": ref, "github_repository": repo, "github_event_name": "push"},
+			},
+		},
+	}
+	b, err := json.Marshal(st)
+	must(tb, err)
+	return b
+}

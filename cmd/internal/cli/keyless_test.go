@@ -241,3 +241,42 @@ func TestCosignKeylessDifferential(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyKeylessIntotoJSONL: an slsa-github-generator v1 .intoto.jsonl
+// (certificate beside the signature, no log entry) is checked offline as
+// far as it can be and fails closed on the missing signing time, exit 1,
+// with --insecure-ignore-tlog too; a forged certificate fails earlier.
+func TestVerifyKeylessIntotoJSONL(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ss := sigstoretest.New(t)
+	root := filepath.Join(dir, "trusted_root.json")
+	write(t, root, string(ss.TrustedRoot()))
+	write(t, filepath.Join(dir, "other_root.json"), string(sigstoretest.New(t).TrustedRoot()))
+	write(t, filepath.Join(dir, "app"), "app\n")
+	sum := sha256.Sum256([]byte("app\n"))
+	const builder = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@refs/tags/v1.9.0"
+	id := sigstoretest.GitHubWorkflow(kRepo, kPath, kRef)
+	id.SAN, id.BuildSignerURI = builder, builder
+	env := ss.Envelope(id, sigstoretest.ProvenanceV02(t, "app", hex.EncodeToString(sum[:]), builder, kRepo, kRef), sigstoretest.Options{})
+	file := filepath.Join(dir, "app.intoto.jsonl")
+	write(t, file, string(env)+"\n")
+	base := []string{"verify", "--attestation", file, "--artifact", filepath.Join(dir, "app"), "--type", "https://slsa.dev/provenance/v0.2",
+		"--certificate-identity-regexp", `^https://github\.com/slsa-framework/slsa-github-generator/`, "--certificate-oidc-issuer", sigstoretest.GitHubIssuer}
+	for name, c := range map[string]struct {
+		args []string
+		want string
+	}{
+		"trusted root":           {[]string{"--trusted-root", root}, "no verified signing time"},
+		"--insecure-ignore-tlog": {[]string{"--trusted-root", root, "--insecure-ignore-tlog"}, "no verified signing time"},
+		"other root":             {[]string{"--trusted-root", filepath.Join(dir, "other_root.json")}, "does not chain"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := runCLI(t, append(base, c.args...)...)
+			if code != 1 || !strings.Contains(out, c.want) {
+				t.Fatalf("exit %d, want 1 with %q\n%s%s", code, c.want, out, errOut)
+			}
+		})
+	}
+}
