@@ -8,7 +8,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"testing"
+	"time"
 
+	"github.com/digitorus/timestamp"
 	"github.com/go-openapi/runtime"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
@@ -20,6 +23,7 @@ import (
 	"github.com/sigstore/rekor/pkg/types"
 	dsseentry "github.com/sigstore/rekor/pkg/types/dsse"
 	"github.com/sigstore/rekor/pkg/types/hashedrekord"
+	"github.com/sigstore/rekor/pkg/types/intoto"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/tlog"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
@@ -28,6 +32,7 @@ import (
 	// Registers the rekor entry kinds the log writes.
 	_ "github.com/sigstore/rekor/pkg/types/dsse/v0.0.1"
 	_ "github.com/sigstore/rekor/pkg/types/hashedrekord/v0.0.1"
+	_ "github.com/sigstore/rekor/pkg/types/intoto/v0.0.2"
 )
 
 // SignDSSE signs payload (an in-toto statement) as id and returns the
@@ -47,7 +52,11 @@ func (s *Sigstore) SignDSSE(id Identity, payload []byte, o Options) []byte {
 	if !o.NoTlog {
 		envJSON, err := json.Marshal(env)
 		must(s.tb, err)
-		s.addEntry(b, dsseentry.KIND, envJSON, leaf, sig, o)
+		kind := dsseentry.KIND
+		if o.Intoto {
+			kind = intoto.KIND
+		}
+		s.addEntry(b, kind, envJSON, leaf, sig, o)
 	}
 	if o.TSA {
 		s.addTimestamp(b, sig)
@@ -143,6 +152,9 @@ func (s *Sigstore) addEntry(b *protobundle.Bundle, kind string, artifact []byte,
 	must(s.tb, err)
 	props := types.ArtifactProperties{PublicKeyBytes: [][]byte{certPEM}, PKIFormat: string(pki.X509), SignatureBytes: sig}
 	version := dsseentry.New().DefaultVersion()
+	if kind == intoto.KIND {
+		version = "0.0.2"
+	}
 	if kind == hashedrekord.KIND {
 		h := sha256.Sum256(artifact)
 		props.ArtifactHash = hex.EncodeToString(h[:])
@@ -202,4 +214,17 @@ func (s *Sigstore) marshal(b *protobundle.Bundle) []byte {
 	out, err := protojson.Marshal(b)
 	must(s.tb, err)
 	return out
+}
+
+// TimestampTime is the time of a bundle's first RFC 3161 timestamp (for
+// trusted-root validity windows that end exactly there).
+func TimestampTime(tb testing.TB, bundle []byte) time.Time {
+	tb.Helper()
+	var t time.Time
+	Mutate(tb, bundle, func(b *protobundle.Bundle) {
+		ts, err := timestamp.ParseResponse(b.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps[0].SignedTimestamp)
+		must(tb, err)
+		t = ts.Time
+	})
+	return t
 }

@@ -28,6 +28,8 @@ type Sigstore struct {
 	interKey  *ecdsa.PrivateKey
 	ctKey     *ecdsa.PrivateKey
 	logIndex  int64
+	v2Key     *ecdsa.PrivateKey // the Rekor v2 log (rekorv2.go)
+	created   time.Time
 }
 
 // New makes a fresh instance (new keys every time).
@@ -53,7 +55,10 @@ func New(tb testing.TB) *Sigstore {
 	must(tb, err)
 	ctKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	must(tb, err)
-	return &Sigstore{tb: tb, vs: vs, rootCert: rootCert, interCert: interCert, interKey: interKey, ctKey: ctKey, logIndex: 100}
+	v2Key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(tb, err)
+	return &Sigstore{tb: tb, vs: vs, rootCert: rootCert, interCert: interCert, interKey: interKey, ctKey: ctKey, logIndex: 100,
+		v2Key: v2Key, created: time.Now()}
 }
 
 func must(tb testing.TB, err error) {
@@ -96,6 +101,7 @@ type Options struct {
 	NoProof      bool      // SET only, no inclusion proof (only valid in v0.1)
 	TSA          bool      // add an RFC 3161 timestamp
 	NoSCT        bool      // certificate without an embedded SCT
+	Intoto       bool      // log a DSSE envelope as an intoto v0.0.2 entry (cosign's older form), not dsse v0.0.1
 }
 
 func (o *Options) defaults() {
