@@ -35,7 +35,9 @@ func TestKeylessConformanceVectors(t *testing.T) {
 	ss := sigstoretest.New(t)
 	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
 	st := keylessStatement(t, gh.SAN)
-	v2 := func(o sigstoretest.RekorV2Options) []byte { return ss.SignDSSERekorV2(gh, st, sigstoretest.Options{}, o) }
+	v2 := func(o sigstoretest.RekorV2Options) []byte {
+		return ss.SignDSSERekorV2(gh, st, sigstoretest.Options{}, o)
+	}
 	// Signing at t0 - 1 min, logged (integrated) at t0.
 	t0 := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
 	at := sigstoretest.Options{SignedAt: t0.Add(-time.Minute), IntegratedAt: t0}

@@ -54,8 +54,8 @@ type RekorV2Options struct {
 	// ProofSizeField, when not 0, only rewrites the proof's (unsigned)
 	// tree size field.
 	ProofSizeField int64
-	NoProof       bool // no inclusion proof
-	NoTimestamp   bool // no RFC 3161 timestamp (Rekor v2 has no integrated time)
+	NoProof        bool // no inclusion proof
+	NoTimestamp    bool // no RFC 3161 timestamp (Rekor v2 has no integrated time)
 }
 
 // SignDSSERekorV2 signs payload as id with a Fulcio-like certificate and
@@ -218,4 +218,3 @@ func split(n int) int {
 	}
 	return k
 }
-
