@@ -54,7 +54,49 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 	var otherEntries *protobundle.Bundle
 	sigstoretest.Mutate(t, other, func(b *protobundle.Bundle) { otherEntries = b })
 	now := time.Now()
-	return []keylessVector{
+	// Conformance-kind vectors: Rekor v2 (the instance's own log),
+	// intoto v0.0.2 entries, trusted-root validity windows.
+	t0 := now.Add(-30 * time.Minute).Truncate(time.Second)
+	logged := ss.SignDSSE(gh, st, sigstoretest.Options{SignedAt: t0.Add(-time.Minute), IntegratedAt: t0})
+	v2 := func(o sigstoretest.RekorV2Options) []byte {
+		return ss.SignDSSERekorV2(gh, st, sigstoretest.Options{}, o)
+	}
+	v2good := v2(sigstoretest.RekorV2Options{})
+	tsaTime := sigstoretest.TimestampTime(t, v2good)
+	for name, o := range map[string]sigstoretest.RootOptions{
+		"tlog_end_root.json": {TlogEnd: t0}, "tlog_expired_root.json": {TlogEnd: t0.Add(-time.Second)},
+		"ca_expired_root.json": {CAEnd: t0.Add(-time.Second)}, "tsa_end_root.json": {TSAEnd: tsaTime},
+		"tsa_expired_root.json": {TSAEnd: tsaTime.Add(-time.Second)},
+	} {
+		write(t, filepath.Join(dir, name), string(ss.TrustedRootWith(o)))
+	}
+	intoto := ss.SignDSSE(gh, st, sigstoretest.Options{Intoto: true})
+	var otherIntoto *protobundle.Bundle
+	sigstoretest.Mutate(t, ss.SignDSSE(gh, sigstoretest.Provenance(t, "app", hex.EncodeToString(sum[:]), gh.SAN+"x", kRepo, kPath, kRef), sigstoretest.Options{Intoto: true}),
+		func(b *protobundle.Bundle) { otherIntoto = b })
+	// cosign counts RFC 3161 timestamps (Rekor v2's only signing time)
+	// only when told to.
+	tsFlags := []string{"--use-signed-timestamps"}
+	conformance := []keylessVector{
+		{name: "rekor v2 own log", bundle: v2good, ok: true, cosignFlags: tsFlags},
+		{name: "rekor v2 checkpoint cosigned", bundle: v2(sigstoretest.RekorV2Options{Checkpoint: sigstoretest.CheckpointCosigned}), ok: true, cosignFlags: tsFlags},
+		{name: "rekor v2 checkpoint signature invalid", bundle: v2(sigstoretest.RekorV2Options{Checkpoint: sigstoretest.CheckpointBadSignature}), code: 1, cosignFlags: tsFlags},
+		{name: "rekor v2 checkpoint of another log", bundle: v2(sigstoretest.RekorV2Options{Checkpoint: sigstoretest.CheckpointOtherLog}), code: 1, cosignFlags: tsFlags},
+		{name: "rekor v2 checkpoint without origin", bundle: v2(sigstoretest.RekorV2Options{Checkpoint: sigstoretest.CheckpointNoOrigin}), code: 1, cosignFlags: tsFlags},
+		{name: "rekor v2 checkpoint of a later tree", bundle: v2(sigstoretest.RekorV2Options{Checkpoint: sigstoretest.CheckpointOtherTree}), code: 1, cosignFlags: tsFlags},
+		{name: "rekor v2 proof for another tree size", bundle: v2(sigstoretest.RekorV2Options{ProofTreeSize: 4}), code: 1, cosignFlags: tsFlags},
+		{name: "rekor v2 without timestamp", bundle: v2(sigstoretest.RekorV2Options{NoTimestamp: true}), code: 1, cosignFlags: tsFlags},
+		{name: "intoto v0.0.2 entry", bundle: intoto, ok: true},
+		{name: "intoto v0.0.2 entry of another envelope", bundle: sigstoretest.Mutate(t, intoto, func(b *protobundle.Bundle) {
+			b.VerificationMaterial.TlogEntries = otherIntoto.VerificationMaterial.TlogEntries
+		}), code: 1},
+		{name: "log key valid until the integrated time", bundle: logged, root: "tlog_end_root.json", ok: true},
+		{name: "log key expired before the integrated time", bundle: logged, root: "tlog_expired_root.json", code: 1},
+		{name: "CA expired before the integrated time", bundle: logged, root: "ca_expired_root.json", code: 1},
+		{name: "TSA valid until the timestamp", bundle: v2good, root: "tsa_end_root.json", ok: true, cosignFlags: tsFlags},
+		{name: "TSA expired before the timestamp", bundle: v2good, root: "tsa_expired_root.json", code: 1, cosignFlags: tsFlags},
+	}
+	return append([]keylessVector{
 		{name: "valid v0.3", bundle: good, ok: true},
 		{name: "valid v0.2", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.2"}), ok: true},
 		{name: "valid v0.1", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.1", NoProof: true}), ok: true},
@@ -100,7 +142,7 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 		}), blob: true, code: 1,
 			cosignDiffers: "cosign verify-blob hashes the artifact itself and ignores the bundle's messageDigest; pinline (sigstore-go) requires it to match (the conformance suite's message-digest-mismatch_fail)"},
 		{name: "message signature of another blob", bundle: ss.SignBlob(gh, []byte("other\n"), sigstoretest.Options{}), blob: true, code: 1},
-	}
+	}, conformance...)
 }
 
 func (v *keylessVector) files(t *testing.T, dir string) (bundle, root string, flags []string) {
