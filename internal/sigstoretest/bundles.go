@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"testing"
 	"time"
 
 	"github.com/digitorus/timestamp"
@@ -218,7 +217,7 @@ func (s *Sigstore) marshal(b *protobundle.Bundle) []byte {
 
 // TimestampTime is the time of a bundle's first RFC 3161 timestamp (for
 // trusted-root validity windows that end exactly there).
-func TimestampTime(tb testing.TB, bundle []byte) time.Time {
+func TimestampTime(tb TB, bundle []byte) time.Time {
 	tb.Helper()
 	var t time.Time
 	Mutate(tb, bundle, func(b *protobundle.Bundle) {

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"testing"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -129,7 +128,7 @@ func (s *Sigstore) marshalTrustedRoot(cas []root.CertificateAuthority, ctlogs ma
 	return out
 }
 
-func logID(tb testing.TB, pub crypto.PublicKey) []byte {
+func logID(tb TB, pub crypto.PublicKey) []byte {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	must(tb, err)
 	h := sha256.Sum256(der)

@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"math/big"
-	"testing"
 	"time"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
@@ -19,9 +18,16 @@ import (
 // GitHubIssuer is GitHub Actions' OIDC issuer.
 const GitHubIssuer = "https://token.actions.githubusercontent.com"
 
+// TB is what the generators need of a test: testing.TB satisfies it, and
+// so can a benchmark's vector generator outside a test.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+}
+
 // Sigstore is one test instance.
 type Sigstore struct {
-	tb        testing.TB
+	tb        TB
 	vs        *ca.VirtualSigstore
 	rootCert  *x509.Certificate
 	interCert *x509.Certificate
@@ -33,7 +39,7 @@ type Sigstore struct {
 }
 
 // New makes a fresh instance (new keys every time).
-func New(tb testing.TB) *Sigstore {
+func New(tb TB) *Sigstore {
 	tb.Helper()
 	vs, err := ca.NewVirtualSigstore()
 	must(tb, err)
@@ -61,7 +67,7 @@ func New(tb testing.TB) *Sigstore {
 		v2Key: v2Key, created: time.Now()}
 }
 
-func must(tb testing.TB, err error) {
+func must(tb TB, err error) {
 	tb.Helper()
 	if err != nil {
 		tb.Fatal(err)
@@ -117,7 +123,7 @@ func (o *Options) defaults() {
 }
 
 // Mutate decodes a bundle, applies f (the tampering) and encodes it again.
-func Mutate(tb testing.TB, data []byte, f func(b *protobundle.Bundle)) []byte {
+func Mutate(tb TB, data []byte, f func(b *protobundle.Bundle)) []byte {
 	tb.Helper()
 	var b protobundle.Bundle
 	must(tb, protojson.Unmarshal(data, &b))

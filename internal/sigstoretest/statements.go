@@ -2,13 +2,12 @@ package sigstoretest
 
 import (
 	"encoding/json"
-	"testing"
 )
 
 // Provenance is an in-toto statement of SLSA v1 provenance about one
 // subject (name, sha256 hex) in the GitHub Actions build type's shape: the
 // workflow of repo (owner/repo) at path and ref, run by builderID.
-func Provenance(tb testing.TB, name, sha256Hex, builderID, repo, path, ref string) []byte {
+func Provenance(tb TB, name, sha256Hex, builderID, repo, path, ref string) []byte {
 	tb.Helper()
 	st := map[string]any{
 		"_type":         "https://in-toto.io/Statement/v1",
@@ -31,7 +30,7 @@ func Provenance(tb testing.TB, name, sha256Hex, builderID, repo, path, ref strin
 // ProvenanceV02 is an in-toto Statement v0.1 of SLSA v0.2 provenance, the
 // shape slsa-github-generator v1 writes to its .intoto.jsonl files: the
 // builder workflow builderID building repo (owner/repo) at ref.
-func ProvenanceV02(tb testing.TB, name, sha256Hex, builderID, repo, ref string) []byte {
+func ProvenanceV02(tb TB, name, sha256Hex, builderID, repo, ref string) []byte {
 	tb.Helper()
 	st := map[string]any{
 		"_type":         "https://in-toto.io/Statement/v0.1",
