@@ -136,6 +136,20 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 		{name: "message signature (blob)", bundle: ss.SignBlob(gh, []byte("app"), sigstoretest.Options{}), id: ghID, typ: TypeBlob},
 		{name: "github shortcut --repo", bundle: good, id: CertificateIdentity{Repo: testRepo}},
 		{name: "github shortcut --owner", bundle: good, id: CertificateIdentity{Owner: "acme"}},
+		{name: "github shortcut --signer-workflow", bundle: good, id: CertificateIdentity{SignerWorkflow: testRepo + "/" + testWorkflow}},
+		{name: "github shortcut --signer-workflow, other workflow", bundle: good, id: CertificateIdentity{SignerWorkflow: testRepo + "/.github/workflows/other.yml"},
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "github workflow extensions all match", bundle: good, id: withGitHubExt(ghID, gh, nil)},
+		{name: "github workflow extension sha differs", bundle: good, id: withGitHubExt(ghID, gh, func(c *CertificateIdentity) { c.GitHubWorkflowSHA = strings.Repeat("f", 40) }),
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "github workflow extension trigger differs", bundle: good, id: withGitHubExt(ghID, gh, func(c *CertificateIdentity) { c.GitHubWorkflowTrigger = "workflow_dispatch" }),
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "github workflow extension repository differs", bundle: good, id: withGitHubExt(ghID, gh, func(c *CertificateIdentity) { c.GitHubWorkflowRepository = "mallory/app" }),
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "github workflow extension ref differs", bundle: good, id: withGitHubExt(ghID, gh, func(c *CertificateIdentity) { c.GitHubWorkflowRef = "refs/heads/main" }),
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "github workflow extension name differs", bundle: good, id: withGitHubExt(ghID, gh, func(c *CertificateIdentity) { c.GitHubWorkflowName = "nightly" }),
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
 		{name: "builder, source and ref agree", bundle: ss.SignDSSE(builder, keylessStatement(t, testBuilder+"@refs/tags/v2.0.0"), sigstoretest.Options{}),
 			id: anyGitHub, opts: builderOpts},
 		{name: "no tlog, timestamp, --insecure-ignore-tlog", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{NoTlog: true, TSA: true}), id: ghID, ignoreTlog: true},
@@ -228,6 +242,17 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 			m["signatures"] = append(sigs, sigs[0])
 		}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
 	}
+}
+
+// withGitHubExt is id constrained on every GitHub workflow extension of
+// the certificate of w, then changed by f.
+func withGitHubExt(id CertificateIdentity, w sigstoretest.Identity, f func(c *CertificateIdentity)) CertificateIdentity {
+	id.GitHubWorkflowRepository, id.GitHubWorkflowRef, id.GitHubWorkflowSHA = w.GitHubWorkflowRepository, w.GitHubWorkflowRef, w.GitHubWorkflowSHA
+	id.GitHubWorkflowName, id.GitHubWorkflowTrigger = w.GitHubWorkflowName, w.GitHubWorkflowTrigger
+	if f != nil {
+		f(&id)
+	}
+	return id
 }
 
 // editEnvelope decodes an envelope's JSON, applies f and encodes it again.

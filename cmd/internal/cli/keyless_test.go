@@ -114,6 +114,11 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 		}), code: 1},
 		{name: "certificate expired at signing", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{SignedAt: now.Add(-2 * time.Hour), IntegratedAt: now.Add(-time.Hour)}), code: 1},
 		{name: "wrong identity", bundle: good, flags: []string{"--certificate-identity", evil.SAN, "--certificate-oidc-issuer", sigstoretest.GitHubIssuer}, code: 1},
+		{name: "github workflow extensions match", bundle: good, flags: append(idFlags(gh),
+			"--certificate-github-workflow-repository", kRepo, "--certificate-github-workflow-ref", kRef, "--certificate-github-workflow-sha", gh.GitHubWorkflowSHA,
+			"--certificate-github-workflow-name", gh.GitHubWorkflowName, "--certificate-github-workflow-trigger", gh.GitHubWorkflowTrigger), ok: true},
+		{name: "github workflow sha differs", bundle: good, flags: append(idFlags(gh), "--certificate-github-workflow-sha", strings.Repeat("f", 40)), code: 1},
+		{name: "github workflow trigger differs", bundle: good, flags: append(idFlags(gh), "--certificate-github-workflow-trigger", "workflow_dispatch"), code: 1},
 		{name: "wrong issuer", bundle: good, flags: []string{"--certificate-identity", gh.SAN, "--certificate-oidc-issuer", "https://accounts.example.test"}, code: 1},
 		{name: "SET flipped", bundle: sigstoretest.Mutate(t, good, func(b *protobundle.Bundle) {
 			b.VerificationMaterial.TlogEntries[0].InclusionPromise.SignedEntryTimestamp[10] ^= 1
@@ -143,6 +148,11 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 			cosignDiffers: "cosign verify-blob hashes the artifact itself and ignores the bundle's messageDigest; pinline (sigstore-go) requires it to match (the conformance suite's message-digest-mismatch_fail)"},
 		{name: "message signature of another blob", bundle: ss.SignBlob(gh, []byte("other\n"), sigstoretest.Options{}), blob: true, code: 1},
 	}, conformance...)
+}
+
+// idFlags are the exact identity flags of w.
+func idFlags(w sigstoretest.Identity) []string {
+	return []string{"--certificate-identity", w.SAN, "--certificate-oidc-issuer", w.Issuer}
 }
 
 func (v *keylessVector) files(t *testing.T, dir string) (bundle, root string, flags []string) {
