@@ -10,6 +10,7 @@ import (
 	"time"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 
 	"github.com/pinline/pinline/internal/sigstoretest"
 )
@@ -42,6 +43,8 @@ func TestKeylessConformanceVectors(t *testing.T) {
 	t0 := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
 	at := sigstoretest.Options{SignedAt: t0.Add(-time.Minute), IntegratedAt: t0}
 	logged := ss.SignDSSE(gh, st, at)
+	v02 := ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.2"})
+	rootCert, _ := ss.CA()
 	v2good := v2(sigstoretest.RekorV2Options{})
 	tsaTime := sigstoretest.TimestampTime(t, v2good)
 	intoto := ss.SignDSSE(gh, st, sigstoretest.Options{Intoto: true})
@@ -85,6 +88,24 @@ func TestKeylessConformanceVectors(t *testing.T) {
 		{name: "rekor v2, entry of another envelope", upstream: "rekor2-dsse-mismatch-sig_fail", bundle: mutateBundle(t, v2good, func(b *protobundle.Bundle) {
 			b.VerificationMaterial.TlogEntries = entriesOf(otherV2).VerificationMaterial.TlogEntries
 		}), want: ErrCertificate, class: fail},
+
+		// Bundle shapes.
+		{name: "v0.3 with the new media type form", upstream: "happy-path-v0.3-new-mediaType", bundle: mutateBundle(t, logged, func(b *protobundle.Bundle) {
+			b.MediaType = "application/vnd.dev.sigstore.bundle+json;version=0.3"
+		})},
+		{name: "unknown bundle version", upstream: "bundle-unknown-version_fail", bundle: mutateBundle(t, logged, func(b *protobundle.Bundle) {
+			b.MediaType = "application/vnd.dev.sigstore.bundle.v0.4+json"
+		}), want: ErrMalformedBundle, class: bad},
+		{name: "v0.2 chain with the root certificate", upstream: "bundle-with-root-cert_fail", bundle: mutateBundle(t, v02, func(b *protobundle.Bundle) {
+			ch := b.VerificationMaterial.GetX509CertificateChain()
+			ch.Certificates = append(ch.Certificates, &protocommon.X509Certificate{RawBytes: rootCert.Raw})
+		}), want: ErrCertificate, class: fail},
+		{name: "v0.2 empty certificate chain", upstream: "bundle-empty-certificate-chain_fail", bundle: mutateBundle(t, v02, func(b *protobundle.Bundle) {
+			b.VerificationMaterial.GetX509CertificateChain().Certificates = nil
+		}), want: ErrCertificate, class: fail},
+		{name: "negative log index", upstream: "bundle-negative-log-index_fail", bundle: mutateBundle(t, logged, func(b *protobundle.Bundle) {
+			b.VerificationMaterial.TlogEntries[0].LogIndex = -1
+		}), want: ErrMalformedBundle, class: bad},
 
 		// Trusted-root validity windows (closed intervals) around the
 		// signing time: the log's integrated time t0, the TSA time.

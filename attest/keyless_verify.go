@@ -1,7 +1,9 @@
 package attest
 
 import (
+	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -104,6 +106,28 @@ func (b *bundleEntity) SignatureContent() (verify.SignatureContent, error) {
 	return b.sc, b.scErr
 }
 
+// checkBundleChain rejects a v0.1/v0.2 certificate chain that carries a
+// root (self-issued) certificate: the bundle spec says the chain MUST NOT
+// contain the root, which only the trusted root supplies (the conformance
+// suite's bundle-with-root-cert_fail; sigstore-go accepts it when the root
+// is the trusted one, so pinline checks it first).
+func checkBundleChain(b *BundleInfo) error {
+	chain := b.sg.GetVerificationMaterial().GetX509CertificateChain().GetCertificates()
+	for i, c := range chain {
+		if i == 0 {
+			continue // the leaf
+		}
+		cert, err := x509.ParseCertificate(c.GetRawBytes())
+		if err != nil {
+			return failed(ErrCertificate, "certificate %d of the bundle's chain: %v", i, err)
+		}
+		if bytes.Equal(cert.RawSubject, cert.RawIssuer) {
+			return failed(ErrCertificate, "the bundle's certificate chain carries a root certificate (%s): only the trusted root may supply it", cert.Subject)
+		}
+	}
+	return nil
+}
+
 // oneEntry is a signed entity with only one of its log entries.
 type oneEntry struct {
 	verify.SignedEntity
@@ -138,6 +162,9 @@ func (k *Keyless) verifyKeyless(a *Attestation, r *Result, digests []string) (st
 	}
 	if e, ok := ent.(*envelopeEntity); ok {
 		return "", k.verifyCertEnvelope(e)
+	}
+	if err := checkBundleChain(a.Bundle); err != nil {
+		return "", err
 	}
 	var res *verify.VerificationResult
 	matched := ""

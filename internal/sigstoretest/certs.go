@@ -106,3 +106,6 @@ func (s *Sigstore) sctExtension(pre *x509.Certificate) pkix.Extension {
 	must(s.tb, err)
 	return pkix.Extension{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11129, 2, 4, 2}, Value: val}
 }
+
+// CA is the Fulcio-like CA's root and intermediate certificates.
+func (s *Sigstore) CA() (rootCert, intermediate *x509.Certificate) { return s.rootCert, s.interCert }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 
 	"github.com/pinline/pinline/internal/sigstoretest"
 )
@@ -86,6 +87,11 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 		{name: "rekor v2 checkpoint of a later tree", bundle: v2(sigstoretest.RekorV2Options{Checkpoint: sigstoretest.CheckpointOtherTree}), code: 1, cosignFlags: tsFlags},
 		{name: "rekor v2 proof for another tree size", bundle: v2(sigstoretest.RekorV2Options{ProofTreeSize: 4}), code: 1, cosignFlags: tsFlags},
 		{name: "rekor v2 without timestamp", bundle: v2(sigstoretest.RekorV2Options{NoTimestamp: true}), code: 1, cosignFlags: tsFlags},
+		{name: "v0.2 chain with the root certificate", bundle: sigstoretest.Mutate(t, ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.2"}), func(b *protobundle.Bundle) {
+			rootCert, _ := ss.CA()
+			ch := b.VerificationMaterial.GetX509CertificateChain()
+			ch.Certificates = append(ch.Certificates, &protocommon.X509Certificate{RawBytes: rootCert.Raw})
+		}), code: 1, cosignDiffers: "cosign v2.6.5 (sigstore-go) accepts a bundle chain that carries the trusted root itself; the bundle spec forbids it and the conformance suite expects a rejection (bundle-with-root-cert_fail)"},
 		{name: "intoto v0.0.2 entry", bundle: intoto, ok: true},
 		{name: "intoto v0.0.2 entry of another envelope", bundle: sigstoretest.Mutate(t, intoto, func(b *protobundle.Bundle) {
 			b.VerificationMaterial.TlogEntries = otherIntoto.VerificationMaterial.TlogEntries
