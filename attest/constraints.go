@@ -10,19 +10,36 @@ func (o *VerifyOptions) checkConstraints(st *statementDoc, r *Result) error {
 		return nil
 	}
 	var p provenanceDoc
-	if st != nil && st.PredicateType == PredicateSLSAProvenanceV1 {
+	v02 := st != nil && st.PredicateType == PredicateSLSAProvenanceV02
+	if st != nil && (st.PredicateType == PredicateSLSAProvenanceV1 || v02) {
 		if st.predicateErr != nil {
 			return r.fail("provenance", failed(ErrMalformedStatement, "predicate: %v", st.predicateErr))
 		}
 		p = st.Predicate
 	}
 	ext := &p.BuildDefinition.ExternalParameters
-	r.BuilderID = p.RunDetails.Builder.ID
-	r.SourceURI = ext.Source.URI
-	if r.SourceURI == "" {
-		r.SourceURI = ext.Workflow.Repository
+	if v02 {
+		// SLSA v0.2: builder.id, invocation.configSource.uri
+		// ("git+https://github.com/o/r@refs/tags/v1") and its ref
+		// (invocation.environment.github_ref, else the URI's @ref).
+		r.BuilderID = p.Builder.ID
+		r.SourceURI = p.Invocation.ConfigSource.URI
+		r.SourceRef = p.Invocation.Environment.GitHubRef
+		if _, ref, ok := strings.Cut(trimScheme(r.SourceURI), "@"); ok {
+			if r.SourceRef == "" {
+				r.SourceRef = ref
+			} else if ref != r.SourceRef && o.SourceRef != "" {
+				return r.fail("sourceRef", failed(ErrSourceRef, "the provenance disagrees with itself: invocation.configSource.uri says ref %q, invocation.environment.github_ref %q", ref, r.SourceRef))
+			}
+		}
+	} else {
+		r.BuilderID = p.RunDetails.Builder.ID
+		r.SourceURI = ext.Source.URI
+		if r.SourceURI == "" {
+			r.SourceURI = ext.Workflow.Repository
+		}
+		r.SourceRef = ext.Workflow.Ref
 	}
-	r.SourceRef = ext.Workflow.Ref
 	r.Tier = ext.Tier
 	gw := p.BuildDefinition.InternalParameters.Gateway
 	if gw != nil {

@@ -29,6 +29,7 @@ func fastSeeds(t testing.TB) map[string][]byte {
 	st := keylessStatement(t, gh.SAN)
 	seeds["keyless-v0.3"] = ss.SignDSSE(gh, st, sigstoretest.Options{TSA: true})
 	seeds["keyless-v0.1"] = ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.1", NoProof: true})
+	seeds["keyless-slsa-v0.2"] = ss.SignDSSE(gh, sigstoretest.ProvenanceV02(t, "app", sha("app"), gh.SAN, testRepo, testRef), sigstoretest.Options{})
 	seeds["keyless-blob"] = ss.SignBlob(gh, []byte("app"), sigstoretest.Options{})
 	seeds["keyless-jsonl"] = []byte(string(seeds["keyless-v0.3"]) + "\n" + string(env) + "\n")
 	for _, f := range []string{"FuzzParseBundle/cosign-cs.sigstore", "FuzzParseBundle/cosign-cs.intoto"} {

@@ -124,6 +124,17 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 		o.SourceURI = "github.com/" + testRepo
 		o.SourceRef = testRef
 	}
+	// v02 is SLSA v0.2 provenance of the builder about acme/app, edited by f
+	// (the predicate).
+	v02 := func(repo, ref string, f func(p map[string]any)) []byte {
+		var m map[string]any
+		_ = json.Unmarshal(sigstoretest.ProvenanceV02(t, "app", sha("app"), testBuilder+"@refs/tags/v2.0.0", repo, ref), &m)
+		if f != nil {
+			f(m["predicate"].(map[string]any))
+		}
+		out, _ := json.Marshal(m)
+		return out
+	}
 	genPayload := sigstoretest.ProvenanceV02(t, "app", sha("app"), testBuilder+"@refs/tags/v2.0.0", testRepo, testRef)
 	genEnv := ss.Envelope(builder, genPayload, sigstoretest.Options{})
 	return []keylessCase{
@@ -152,6 +163,17 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 			want: ErrCertificateIdentity, class: ErrVerificationFailed},
 		{name: "builder, source and ref agree", bundle: ss.SignDSSE(builder, keylessStatement(t, testBuilder+"@refs/tags/v2.0.0"), sigstoretest.Options{}),
 			id: anyGitHub, opts: builderOpts},
+		{name: "SLSA v0.2 provenance: builder, source and ref agree", bundle: ss.SignDSSE(builder, v02(testRepo, testRef, nil), sigstoretest.Options{}),
+			id: anyGitHub, typ: PredicateSLSAProvenanceV02, opts: builderOpts},
+		{name: "SLSA v0.2 provenance: payload builder differs from the certificate", bundle: ss.SignDSSE(builder, sigstoretest.ProvenanceV02(t, "app", sha("app"), "https://github.com/mallory/builder.yml@refs/tags/v1", testRepo, testRef), sigstoretest.Options{}),
+			id: anyGitHub, typ: PredicateSLSAProvenanceV02, opts: builderOpts, want: ErrBuilderID, class: ErrVerificationFailed},
+		{name: "SLSA v0.2 provenance: config source of another repository", bundle: ss.SignDSSE(builder, v02("mallory/app", testRef, nil), sigstoretest.Options{}),
+			id: anyGitHub, typ: PredicateSLSAProvenanceV02, opts: builderOpts, want: ErrSourceURI, class: ErrVerificationFailed},
+		{name: "SLSA v0.2 provenance: github_ref differs", bundle: ss.SignDSSE(builder, v02(testRepo, "refs/heads/dev", nil), sigstoretest.Options{}),
+			id: anyGitHub, typ: PredicateSLSAProvenanceV02, opts: builderOpts, want: ErrSourceRef, class: ErrVerificationFailed},
+		{name: "SLSA v0.2 provenance: config source ref and github_ref disagree", bundle: ss.SignDSSE(builder, v02(testRepo, testRef, func(p map[string]any) {
+			p["invocation"].(map[string]any)["environment"].(map[string]any)["github_ref"] = "refs/heads/dev"
+		}), sigstoretest.Options{}), id: anyGitHub, typ: PredicateSLSAProvenanceV02, opts: func(o *VerifyOptions) { builderOpts(o); o.SourceRef = "refs/heads/dev" }, want: ErrSourceRef, class: ErrVerificationFailed},
 		{name: "no tlog, timestamp, --insecure-ignore-tlog", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{NoTlog: true, TSA: true}), id: ghID, ignoreTlog: true},
 
 		{name: "no tlog entry", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{NoTlog: true, TSA: true}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
