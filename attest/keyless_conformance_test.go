@@ -16,9 +16,10 @@ import (
 )
 
 // conformanceCase is a generated vector of the kind of a sigstore
-// conformance suite case (test/assets/bundle-verify/<upstream>): the same
-// construction with local keys, CAs and logs, the suite's verdict, and the
-// reason pinline gives.
+// conformance suite case (sigstore/sigstore-conformance at a73de49,
+// test/assets/bundle-verify/<upstream>): the same construction with local
+// keys, CAs and logs (nothing of the suite is copied), the suite's
+// verdict, and the reason pinline gives.
 type conformanceCase struct {
 	name, upstream string // upstream "" = no such case upstream (an edge of the same kind)
 	bundle         []byte
