@@ -25,7 +25,9 @@ type conformanceCase struct {
 	bundle         []byte
 	root           sigstoretest.RootOptions
 	typ            string
-	want, class    error // nil = verified
+	tsas           []*sigstoretest.TSA // authorities the root trusts besides VirtualSigstore's
+	after          time.Time           // verify only after this time (an authority's certificate has expired)
+	want, class    error               // nil = verified
 }
 
 // TestKeylessConformanceVectors: Rekor v2 checkpoints and proofs, trusted
@@ -39,7 +41,11 @@ func TestKeylessConformanceVectors(t *testing.T) {
 	st := keylessStatement(t, gh.SAN)
 	v2 := func(o sigstoretest.RekorV2Options) []byte {
 		return ss.SignDSSERekorV2(gh, st, sigstoretest.Options{}, o)
-	}
+	}	// First (before the slower generation below): an authority whose
+	// certificate expires in 5 seconds, and its timestamp.
+	shortTSA := sigstoretest.NewTSAAt(t, time.Now().Add(-10*time.Minute+5*time.Second))
+	shortTSABundle := ss.SignDSSERekorV2(gh, st, sigstoretest.Options{TSAuthority: shortTSA}, sigstoretest.RekorV2Options{})
+
 	// Signing at t0 - 1 min, logged (integrated) at t0.
 	t0 := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
 	at := sigstoretest.Options{SignedAt: t0.Add(-time.Minute), IntegratedAt: t0}
@@ -56,6 +62,8 @@ func TestKeylessConformanceVectors(t *testing.T) {
 		return b
 	}
 	fail, bad := ErrVerificationFailed, ErrBadInput
+	// An authority whose certificate expired hours ago.
+	expiredTSA := sigstoretest.NewTSAAt(t, time.Now().Add(-3*time.Hour))
 	cases := []conformanceCase{
 		// Rekor v2: hashedrekord v0.0.2 entries, inclusion proof against a
 		// signed C2SP checkpoint, RFC 3161 timestamp as the signing time.
@@ -122,6 +130,18 @@ func TestKeylessConformanceVectors(t *testing.T) {
 		{name: "TSA not yet valid at the timestamp", bundle: v2good, root: sigstoretest.RootOptions{TSAStart: tsaTime.Add(time.Second)}, want: ErrCertificate, class: fail},
 		{name: "TSA expired, log entry valid (every timestamp must verify)", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{TSA: true}), root: sigstoretest.RootOptions{TSAEnd: t0}, want: ErrTimestamp, class: fail},
 
+		// RFC 3161 timestamps and the authority's certificate validity:
+		// the chain must be valid at the timestamp's time (hybrid model).
+		{name: "rekor v2, TSA certificate expired since, valid at the timestamp", upstream: "rekor2-timestamp-with-expired-cert-chain",
+			bundle: shortTSABundle,
+			tsas:   []*sigstoretest.TSA{shortTSA}, after: shortTSA.NotAfter()},
+		{name: "rekor v2, timestamp after the TSA certificate expired", upstream: "rekor2-timestamp-outside-tsa-cert-validity_fail",
+			bundle: ss.SignDSSERekorV2(gh, st, sigstoretest.Options{TSAuthority: expiredTSA}, sigstoretest.RekorV2Options{}),
+			tsas:   []*sigstoretest.TSA{expiredTSA}, want: ErrCertificate, class: fail},
+		{name: "rekor v2, timestamp of an untrusted authority", upstream: "rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail",
+			bundle: ss.SignDSSERekorV2(gh, st, sigstoretest.Options{TSAuthority: sigstoretest.NewTSA(t)}, sigstoretest.RekorV2Options{}),
+			want:   ErrCertificate, class: fail},
+
 		// intoto v0.0.2 log entries (cosign's older attestation form).
 		{name: "intoto v0.0.2 entry", upstream: "happy-path-intoto-in-dsse-v3", bundle: intoto},
 		{name: "intoto v0.0.2 entry, v0.1 SET only", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{Intoto: true, Version: "v0.1", NoProof: true})},
@@ -140,8 +160,11 @@ func TestKeylessConformanceVectors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			rootPath := filepath.Join(dir, "root"+string(rune('a'+i))+".json")
-			if err := os.WriteFile(rootPath, ss.TrustedRootWith(c.root), 0o644); err != nil {
+			if err := os.WriteFile(rootPath, ss.TrustedRootWith(c.root, c.tsas...), 0o644); err != nil {
 				t.Fatal(err)
+			}
+			if !c.after.IsZero() {
+				time.Sleep(time.Until(c.after) + time.Second)
 			}
 			atts, err := ParseAttestations(c.name, c.bundle)
 			if err == nil {

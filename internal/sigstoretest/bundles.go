@@ -58,7 +58,7 @@ func (s *Sigstore) SignDSSE(id Identity, payload []byte, o Options) []byte {
 		s.addEntry(b, kind, envJSON, leaf, sig, o)
 	}
 	if o.TSA {
-		s.addTimestamp(b, sig)
+		s.addTimestamp(b, sig, o)
 	}
 	return s.marshal(b)
 }
@@ -77,7 +77,7 @@ func (s *Sigstore) SignBlob(id Identity, blob []byte, o Options) []byte {
 		s.addEntry(b, hashedrekord.KIND, blob, leaf, sig, o)
 	}
 	if o.TSA {
-		s.addTimestamp(b, sig)
+		s.addTimestamp(b, sig, o)
 	}
 	return s.marshal(b)
 }
@@ -202,8 +202,14 @@ func (s *Sigstore) addEntry(b *protobundle.Bundle, kind string, artifact []byte,
 	b.VerificationMaterial.TlogEntries = append(b.VerificationMaterial.TlogEntries, tle)
 }
 
-func (s *Sigstore) addTimestamp(b *protobundle.Bundle, sig []byte) {
-	ts, err := s.vs.TimestampResponse(sig)
+func (s *Sigstore) addTimestamp(b *protobundle.Bundle, sig []byte, o Options) {
+	var ts []byte
+	var err error
+	if o.TSAuthority != nil {
+		ts, err = o.TSAuthority.Stamp(sig, o.TimestampAt)
+	} else {
+		ts, err = s.vs.TimestampResponse(sig)
+	}
 	must(s.tb, err)
 	b.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps = append(b.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps,
 		&protocommon.RFC3161SignedTimestamp{SignedTimestamp: ts})

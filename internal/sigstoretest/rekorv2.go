@@ -75,7 +75,7 @@ func (s *Sigstore) SignDSSERekorV2(id Identity, payload []byte, o Options, v2 Re
 	d := sha256.Sum256(pae)
 	s.addRekorV2Entry(b, d[:], leaf.Raw, sig, v2)
 	if !v2.NoTimestamp {
-		s.addTimestamp(b, sig)
+		s.addTimestamp(b, sig, o)
 	}
 	return s.marshal(b)
 }
@@ -92,7 +92,7 @@ func (s *Sigstore) SignBlobRekorV2(id Identity, blob []byte, o Options, v2 Rekor
 		MessageDigest: &protocommon.HashOutput{Algorithm: protocommon.HashAlgorithm_SHA2_256, Digest: d[:]}, Signature: sig}}
 	s.addRekorV2Entry(b, d[:], leaf.Raw, sig, v2)
 	if !v2.NoTimestamp {
-		s.addTimestamp(b, sig)
+		s.addTimestamp(b, sig, o)
 	}
 	return s.marshal(b)
 }

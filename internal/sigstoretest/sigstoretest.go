@@ -107,7 +107,11 @@ type Options struct {
 	NoProof      bool      // SET only, no inclusion proof (only valid in v0.1)
 	TSA          bool      // add an RFC 3161 timestamp
 	NoSCT        bool      // certificate without an embedded SCT
-	Intoto       bool      // log a DSSE envelope as an intoto v0.0.2 entry (cosign's older form), not dsse v0.0.1
+	// TSAuthority, when set, makes the RFC 3161 timestamps (TSA, Rekor v2)
+	// instead of VirtualSigstore's authority, dated TimestampAt (default now).
+	TSAuthority *TSA
+	TimestampAt time.Time
+	Intoto      bool // log a DSSE envelope as an intoto v0.0.2 entry (cosign's older form), not dsse v0.0.1
 }
 
 func (o *Options) defaults() {
