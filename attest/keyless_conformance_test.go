@@ -41,7 +41,7 @@ func TestKeylessConformanceVectors(t *testing.T) {
 	st := keylessStatement(t, gh.SAN)
 	v2 := func(o sigstoretest.RekorV2Options) []byte {
 		return ss.SignDSSERekorV2(gh, st, sigstoretest.Options{}, o)
-	}	// First (before the slower generation below): an authority whose
+	} // First (before the slower generation below): an authority whose
 	// certificate expires in 5 seconds, and its timestamp.
 	shortTSA := sigstoretest.NewTSAAt(t, time.Now().Add(-10*time.Minute+5*time.Second))
 	shortTSABundle := ss.SignDSSERekorV2(gh, st, sigstoretest.Options{TSAuthority: shortTSA}, sigstoretest.RekorV2Options{})
