@@ -195,6 +195,10 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 			ts := b.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps[0].SignedTimestamp
 			ts[len(ts)-5] ^= 1
 		}), id: ghID, want: ErrTimestamp, class: ErrVerificationFailed},
+		{name: "two timestamps of the same authority", bundle: mutateBundle(t, ss.SignDSSE(gh, payload, sigstoretest.Options{TSA: true}), func(b *protobundle.Bundle) {
+			tvd := b.VerificationMaterial.TimestampVerificationData
+			tvd.Rfc3161Timestamps = append(tvd.Rfc3161Timestamps, tvd.Rfc3161Timestamps[0])
+		}), id: ghID, want: ErrTimestamp, class: ErrVerificationFailed},
 		{name: "integrated time in the future", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{SignedAt: now.Add(time.Hour), IntegratedAt: now.Add(time.Hour + time.Minute)}),
 			id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
 		{name: "checkpoint signature invalid", bundle: mutateBundle(t, good, func(b *protobundle.Bundle) {

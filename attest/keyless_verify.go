@@ -194,11 +194,14 @@ func (k *Keyless) verifyKeyless(a *Attestation, r *Result, digests []string) (st
 		return "", failed(ErrCertificate, "no certificate was verified")
 	}
 	// sigstore-go needs one verified signing time and skips timestamps
-	// that do not verify; pinline requires every timestamp to verify.
-	if a.Bundle != nil && a.Bundle.Timestamps > 0 {
+	// that do not verify (or repeat an authority); pinline requires every
+	// timestamp to verify. When sigstore-go verified as many as the bundle
+	// has, that holds; otherwise they are checked again for the reason.
+	if a.Bundle != nil && a.Bundle.Timestamps > 0 && countTSA(res.VerifiedTimestamps) != a.Bundle.Timestamps {
 		if _, err := verifyTimestamps(a, k.trusted); err != nil {
 			return "", err
 		}
+		return "", failed(ErrTimestamp, "%d of %d RFC 3161 timestamps verified", countTSA(res.VerifiedTimestamps), a.Bundle.Timestamps)
 	}
 	// A signing time in the future (beyond clock skew) is one no honest
 	// log or authority signed: sigstore-go accepts it, pinline does not.
@@ -239,6 +242,17 @@ func (k *Keyless) verifyKeyless(a *Attestation, r *Result, digests []string) (st
 		return "", err
 	}
 	return matched, nil
+}
+
+// countTSA counts the verified RFC 3161 timestamps among ts.
+func countTSA(ts []verify.TimestampVerificationResult) int {
+	n := 0
+	for _, t := range ts {
+		if t.Type == "TimestampAuthority" {
+			n++
+		}
+	}
+	return n
 }
 
 // signerName is the key column of a keyless result.
