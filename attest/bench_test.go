@@ -73,7 +73,8 @@ func BenchmarkECDSAVerifyFloor(b *testing.B) {
 
 // BenchmarkVerifyKeyless measures parse + full keyless verification
 // (sigstore-go: certificate chain at the log's integrated time, SCT, SET
-// and inclusion proof with checkpoint, entry bound to the envelope;
+// and inclusion proof with checkpoint, entry bound to the envelope; for
+// rekor-v2 the inclusion proof, checkpoint and RFC 3161 timestamp instead;
 // identity; statement, subjects, builder/source/ref against certificate
 // and payload) of generated bundles, on one goroutine (-cpu 1 for the
 // per-core figure).
@@ -92,26 +93,35 @@ func BenchmarkVerifyKeyless(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const n = 64
-	files := make([][]byte, n)
-	for i := range files {
-		files[i] = ss.SignDSSE(id, keylessStatement(b, id.SAN), sigstoretest.Options{})
+	for _, log := range []string{"rekor-v1", "rekor-v2"} {
+		b.Run(log, func(b *testing.B) {
+			const n = 64
+			files := make([][]byte, n)
+			for i := range files {
+				if log == "rekor-v1" {
+					files[i] = ss.SignDSSE(id, keylessStatement(b, id.SAN), sigstoretest.Options{})
+				} else {
+					// Inclusion proof in a tree of 1,000, checkpoint, RFC 3161 timestamp.
+					files[i] = ss.SignDSSERekorV2(id, keylessStatement(b, id.SAN), sigstoretest.Options{}, sigstoretest.RekorV2Options{TreeSize: 1000})
+				}
+			}
+			o := &VerifyOptions{Keyless: k, Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}},
+				SourceURI: "github.com/" + testRepo, SourceRef: testRef}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			c0 := testenv.CPUTime()
+			for i := 0; i < b.N; i++ {
+				atts, err := ParseAttestations("bench", files[i%n])
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := Verify(ctx, o, atts); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/(testenv.CPUTime()-c0).Seconds(), "bundles/cpu-s")
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bundles/s")
+		})
 	}
-	o := &VerifyOptions{Keyless: k, Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}},
-		SourceURI: "github.com/" + testRepo, SourceRef: testRef}
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	c0 := testenv.CPUTime()
-	for i := 0; i < b.N; i++ {
-		atts, err := ParseAttestations("bench", files[i%n])
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := Verify(ctx, o, atts); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/(testenv.CPUTime()-c0).Seconds(), "bundles/cpu-s")
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bundles/s")
 }

@@ -2,12 +2,15 @@ package attest
 
 import (
 	"crypto"
+	"errors"
 	"fmt"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
 	sgbundle "github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
+	"golang.org/x/mod/semver"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -70,28 +73,30 @@ type BundleInfo struct {
 	// envelope: Attestation.Envelope is nil).
 	MessageSignature bool
 	sg               *sgbundle.Bundle // the parsed bundle, for sigstore-go verification
+	entries          []*tlog.Entry    // its log entries, decoded once
 }
 
 // ParseBundle parses a sigstore bundle (v0.1 to v0.3, validated by
 // sigstore-go). The envelope is nil for a message-signature bundle (a blob
 // signature, info.MessageSignature).
 func ParseBundle(data []byte) (*Envelope, *BundleInfo, error) {
-	b := &sgbundle.Bundle{}
-	if err := b.UnmarshalJSON(data); err != nil {
+	sg, entries, err := parseSigstoreBundle(data)
+	if err != nil {
 		return nil, nil, badInput(ErrMalformedBundle, "%v", err)
 	}
-	vm := b.GetVerificationMaterial()
+	vm := sg.GetVerificationMaterial()
 	info := &BundleInfo{
-		MediaType:   b.GetMediaType(),
+		MediaType:   sg.GetMediaType(),
 		KeyHint:     vm.GetPublicKey().GetHint(),
 		Certificate: vm.GetCertificate() != nil || vm.GetX509CertificateChain() != nil,
 		TlogEntries: len(vm.GetTlogEntries()),
 		Timestamps:  len(vm.GetTimestampVerificationData().GetRfc3161Timestamps()),
-		sg:          b,
+		sg:          sg,
+		entries:     entries,
 	}
-	pe := b.GetDsseEnvelope()
+	pe := sg.GetDsseEnvelope()
 	if pe == nil {
-		if b.GetMessageSignature() == nil {
+		if sg.GetMessageSignature() == nil {
 			return nil, nil, badInput(ErrMalformedBundle, "bundle holds neither a DSSE envelope nor a message signature")
 		}
 		info.MessageSignature = true
@@ -102,4 +107,63 @@ func ParseBundle(data []byte) (*Envelope, *BundleInfo, error) {
 		env.Signatures = append(env.Signatures, EnvelopeSignature{KeyID: s.GetKeyid(), Sig: s.GetSig()})
 	}
 	return env, info, nil
+}
+
+// maxTlogEntries is sigstore-go's limit on log entries per bundle
+// (internal/limits.MaxAllowedTlogEntries).
+const maxTlogEntries = 32
+
+// parseSigstoreBundle is sgbundle.Bundle.UnmarshalJSON with the log
+// entries decoded once: sigstore-go's validation decodes every entry body
+// (rekor's go-openapi models, a seventh of keyless verification) and
+// throws the result away, and verification decodes them again. Here
+// sigstore-go validates the bundle without its entries, and the entries
+// are decoded here with the same parser and the same rules (at most 32;
+// each one parses; v0.1 needs an inclusion promise, v0.2 and later an
+// inclusion proof). TestParseBundleMatchesSigstoreGo checks the verdicts
+// agree with UnmarshalJSON's.
+func parseSigstoreBundle(data []byte) (*sgbundle.Bundle, []*tlog.Entry, error) {
+	pb := new(protobundle.Bundle)
+	if err := protojson.Unmarshal(data, pb); err != nil {
+		return nil, nil, err
+	}
+	vm := pb.GetVerificationMaterial()
+	tles := vm.GetTlogEntries()
+	if vm != nil {
+		vm.TlogEntries = nil
+	}
+	sg, err := sgbundle.NewBundle(pb)
+	if vm != nil {
+		vm.TlogEntries = tles
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(tles) == 0 {
+		return sg, nil, nil
+	}
+	if len(tles) > maxTlogEntries {
+		return nil, nil, sgbundle.ErrValidationError(fmt.Errorf("too many tlog entries: %d > %d", len(tles), maxTlogEntries))
+	}
+	entries := make([]*tlog.Entry, len(tles))
+	promise, proof := false, false
+	for i, tle := range tles {
+		if entries[i], err = tlog.ParseTransparencyLogEntry(tle); err != nil {
+			return nil, nil, sgbundle.ErrValidationError(err)
+		}
+		promise = promise || entries[i].HasInclusionPromise()
+		proof = proof || entries[i].HasInclusionProof()
+	}
+	version, err := sg.Version()
+	if err != nil {
+		return nil, nil, err
+	}
+	if semver.Compare(version, "v0.1") == 0 {
+		if !promise {
+			return nil, nil, errors.New("inclusion promises missing in bundle (required for bundle v0.1)")
+		}
+	} else if !proof {
+		return nil, nil, errors.New("inclusion proof missing in bundle (required for bundle v0.2)")
+	}
+	return sg, entries, nil
 }

@@ -60,9 +60,13 @@ func fastAttestations(name string, data []byte) ([]Attestation, bool) {
 	s := jsonScan{b: data}
 	var out []Attestation
 	for s.peek() != 0 {
+		start := s.i
 		a, ok := s.attestation()
 		if !ok {
-			return nil, false
+			s.i = start
+			if a, ok = s.otherBundle(); !ok {
+				return nil, false
+			}
 		}
 		a.Source, a.Index = name, len(out)
 		out = append(out, a)
@@ -113,6 +117,37 @@ func (s *jsonScan) attestation() (Attestation, bool) {
 		return Attestation{}, false
 	}
 	return Attestation{Format: FormatBundle, Envelope: &env, Bundle: &BundleInfo{MediaType: BundleMediaType, KeyHint: hint}}, true
+}
+
+var otherBundleMembers = []string{"mediaType", "verificationMaterial", "dsseEnvelope", "messageSignature"}
+
+// otherBundle reads a bundle the fast path does not decode itself (keyless
+// bundles: certificates, log entries, timestamps) and hands its text to
+// ParseBundle, as the slow path would after its encoding/json probe: an
+// object with only bundle members, each once, mediaType a plain string.
+func (s *jsonScan) otherBundle() (Attestation, bool) {
+	start := s.i
+	var seen [4]bool
+	ok := s.object(func(k []byte) bool {
+		m := member(k, otherBundleMembers)
+		if m < 0 || seen[m] {
+			return false
+		}
+		seen[m] = true
+		if m == 0 {
+			_, ok := s.plain()
+			return ok
+		}
+		return s.skip(1)
+	})
+	if !ok || !seen[0] {
+		return Attestation{}, false
+	}
+	env, info, err := ParseBundle(s.b[start:s.i])
+	if err != nil {
+		return Attestation{}, false // the slow path reports it
+	}
+	return Attestation{Format: FormatBundle, Envelope: env, Bundle: info}, true
 }
 
 // envelopeMember reads payloadType (0), payload (1) or signatures (2).

@@ -9,7 +9,9 @@ package attest
 var (
 	stmtMembers   = []string{"_type", "subject", "predicateType", "predicate"}
 	subjMembers   = []string{"name", "digest"}
-	predMembers   = []string{"buildDefinition", "runDetails"}
+	predMembers   = []string{"buildDefinition", "runDetails", "builder", "invocation"}
+	invMembers    = []string{"configSource", "environment"}
+	envMembers    = []string{"github_ref"}
 	bdMembers     = []string{"buildType", "externalParameters", "internalParameters"}
 	intMembers    = []string{"gateway"}
 	gwMembers     = []string{"identity", "cacheMode"}
@@ -140,8 +142,20 @@ func (s *jsonScan) predicate(p *provenanceDoc) bool {
 				})
 			})
 		}
-		return s.fields(rdMembers, func(int) bool {
-			return s.fields(idMembers, func(int) bool { return s.str(&p.RunDetails.Builder.ID) })
+		switch m {
+		case 1:
+			return s.fields(rdMembers, func(int) bool {
+				return s.fields(idMembers, func(int) bool { return s.str(&p.RunDetails.Builder.ID) })
+			})
+		case 2:
+			return s.fields(idMembers, func(int) bool { return s.str(&p.Builder.ID) })
+		}
+		inv := &p.Invocation
+		return s.fields(invMembers, func(m int) bool {
+			if m == 0 {
+				return s.fields(uriMembers, func(int) bool { return s.str(&inv.ConfigSource.URI) })
+			}
+			return s.fields(envMembers, func(int) bool { return s.str(&inv.Environment.GitHubRef) })
 		})
 	})
 }

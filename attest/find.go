@@ -3,9 +3,12 @@ package attest
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // attestationSuffixes are the file names FindAttestations picks up.
@@ -44,4 +47,35 @@ func FindAttestations(dir string) ([]string, error) {
 	}
 	sort.Strings(found)
 	return found, nil
+}
+
+// ReadAttestations reads and parses files, workers at a time (parsing is a
+// sixth of keyless verification), and returns their attestations in file
+// order. The first failing file in that order decides the error; a file
+// that cannot be read is ErrBadInput.
+func ReadAttestations(files []string, workers int) ([]Attestation, error) {
+	parsed := make([][]Attestation, len(files))
+	errs := make([]error, len(files))
+	var g errgroup.Group
+	g.SetLimit(max(workers, 1))
+	for i, f := range files {
+		g.Go(func() error {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				errs[i] = fmt.Errorf("%w: %w", ErrBadInput, err)
+				return nil
+			}
+			parsed[i], errs[i] = ParseAttestations(f, data)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	var out []Attestation
+	for i := range files {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		out = append(out, parsed[i]...)
+	}
+	return out, nil
 }

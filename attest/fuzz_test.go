@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pinline/pinline/internal/sigstoretest"
+	sgbundle "github.com/sigstore/sigstore-go/pkg/bundle"
 )
 
 // Seed corpora live in testdata/fuzz/<FuzzName>/ (real envelopes and
@@ -52,6 +54,27 @@ func FuzzParseBundle(f *testing.F) {
 		}
 		if info == nil || (env == nil) != info.MessageSignature {
 			t.Fatal("nil envelope without error")
+		}
+	})
+}
+
+// FuzzParseBundleMatchesSigstoreGo: ParseBundle (log entries decoded once,
+// parseSigstoreBundle) accepts exactly what sigstore-go's UnmarshalJSON
+// accepts. Seeds are generated keyless bundles.
+func FuzzParseBundleMatchesSigstoreGo(f *testing.F) {
+	ss := sigstoretest.New(f)
+	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
+	st := keylessStatement(f, gh.SAN)
+	for _, o := range []sigstoretest.Options{{}, {Version: "v0.1", NoProof: true}, {Version: "v0.2"}, {Intoto: true}, {TSA: true}} {
+		f.Add(ss.SignDSSE(gh, st, o))
+	}
+	f.Add(ss.SignDSSERekorV2(gh, st, sigstoretest.Options{}, sigstoretest.RekorV2Options{}))
+	f.Add(ss.SignBlob(gh, []byte("app"), sigstoretest.Options{}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _, err := ParseBundle(data)
+		want := (&sgbundle.Bundle{}).UnmarshalJSON(data)
+		if (err == nil) != (want == nil) {
+			t.Fatalf("ParseBundle: %v, sigstore-go: %v", err, want)
 		}
 	})
 }

@@ -3,6 +3,8 @@ package attest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,12 +13,9 @@ import (
 	"time"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
-	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/pinline/pinline/internal/sigstoretest"
-	"github.com/pinline/pinline/policy"
 )
 
 const (
@@ -122,6 +121,19 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 		o.SourceURI = "github.com/" + testRepo
 		o.SourceRef = testRef
 	}
+	// v02 is SLSA v0.2 provenance of the builder about acme/app, edited by f
+	// (the predicate).
+	v02 := func(repo, ref string, f func(p map[string]any)) []byte {
+		var m map[string]any
+		_ = json.Unmarshal(sigstoretest.ProvenanceV02(t, "app", sha("app"), testBuilder+"@refs/tags/v2.0.0", repo, ref), &m)
+		if f != nil {
+			f(m["predicate"].(map[string]any))
+		}
+		out, _ := json.Marshal(m)
+		return out
+	}
+	genPayload := sigstoretest.ProvenanceV02(t, "app", sha("app"), testBuilder+"@refs/tags/v2.0.0", testRepo, testRef)
+	genEnv := ss.Envelope(builder, genPayload, sigstoretest.Options{})
 	return []keylessCase{
 		{name: "v0.3 dsse, SET and inclusion proof", bundle: good, id: ghID},
 		{name: "v0.2 dsse (certificate chain)", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{Version: "v0.2"}), id: ghID},
@@ -132,8 +144,33 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 		{name: "message signature (blob)", bundle: ss.SignBlob(gh, []byte("app"), sigstoretest.Options{}), id: ghID, typ: TypeBlob},
 		{name: "github shortcut --repo", bundle: good, id: CertificateIdentity{Repo: testRepo}},
 		{name: "github shortcut --owner", bundle: good, id: CertificateIdentity{Owner: "acme"}},
+		{name: "github shortcut --signer-workflow", bundle: good, id: CertificateIdentity{SignerWorkflow: testRepo + "/" + testWorkflow}},
+		{name: "github shortcut --signer-workflow, other workflow", bundle: good, id: CertificateIdentity{SignerWorkflow: testRepo + "/.github/workflows/other.yml"},
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "github workflow extensions all match", bundle: good, id: withGitHubExt(ghID, gh, nil)},
+		{name: "github workflow extension sha differs", bundle: good, id: withGitHubExt(ghID, gh, func(c *CertificateIdentity) { c.GitHubWorkflowSHA = strings.Repeat("f", 40) }),
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "github workflow extension trigger differs", bundle: good, id: withGitHubExt(ghID, gh, func(c *CertificateIdentity) { c.GitHubWorkflowTrigger = "workflow_dispatch" }),
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "github workflow extension repository differs", bundle: good, id: withGitHubExt(ghID, gh, func(c *CertificateIdentity) { c.GitHubWorkflowRepository = "mallory/app" }),
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "github workflow extension ref differs", bundle: good, id: withGitHubExt(ghID, gh, func(c *CertificateIdentity) { c.GitHubWorkflowRef = "refs/heads/main" }),
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "github workflow extension name differs", bundle: good, id: withGitHubExt(ghID, gh, func(c *CertificateIdentity) { c.GitHubWorkflowName = "nightly" }),
+			want: ErrCertificateIdentity, class: ErrVerificationFailed},
 		{name: "builder, source and ref agree", bundle: ss.SignDSSE(builder, keylessStatement(t, testBuilder+"@refs/tags/v2.0.0"), sigstoretest.Options{}),
 			id: anyGitHub, opts: builderOpts},
+		{name: "SLSA v0.2 provenance: builder, source and ref agree", bundle: ss.SignDSSE(builder, v02(testRepo, testRef, nil), sigstoretest.Options{}),
+			id: anyGitHub, typ: PredicateSLSAProvenanceV02, opts: builderOpts},
+		{name: "SLSA v0.2 provenance: payload builder differs from the certificate", bundle: ss.SignDSSE(builder, sigstoretest.ProvenanceV02(t, "app", sha("app"), "https://github.com/mallory/builder.yml@refs/tags/v1", testRepo, testRef), sigstoretest.Options{}),
+			id: anyGitHub, typ: PredicateSLSAProvenanceV02, opts: builderOpts, want: ErrBuilderID, class: ErrVerificationFailed},
+		{name: "SLSA v0.2 provenance: config source of another repository", bundle: ss.SignDSSE(builder, v02("mallory/app", testRef, nil), sigstoretest.Options{}),
+			id: anyGitHub, typ: PredicateSLSAProvenanceV02, opts: builderOpts, want: ErrSourceURI, class: ErrVerificationFailed},
+		{name: "SLSA v0.2 provenance: github_ref differs", bundle: ss.SignDSSE(builder, v02(testRepo, "refs/heads/dev", nil), sigstoretest.Options{}),
+			id: anyGitHub, typ: PredicateSLSAProvenanceV02, opts: builderOpts, want: ErrSourceRef, class: ErrVerificationFailed},
+		{name: "SLSA v0.2 provenance: config source ref and github_ref disagree", bundle: ss.SignDSSE(builder, v02(testRepo, testRef, func(p map[string]any) {
+			p["invocation"].(map[string]any)["environment"].(map[string]any)["github_ref"] = "refs/heads/dev"
+		}), sigstoretest.Options{}), id: anyGitHub, typ: PredicateSLSAProvenanceV02, opts: func(o *VerifyOptions) { builderOpts(o); o.SourceRef = "refs/heads/dev" }, want: ErrSourceRef, class: ErrVerificationFailed},
 		{name: "no tlog, timestamp, --insecure-ignore-tlog", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{NoTlog: true, TSA: true}), id: ghID, ignoreTlog: true},
 
 		{name: "no tlog entry", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{NoTlog: true, TSA: true}), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
@@ -154,6 +191,10 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 		{name: "timestamp corrupted (log entry valid)", bundle: mutateBundle(t, ss.SignDSSE(gh, payload, sigstoretest.Options{TSA: true}), func(b *protobundle.Bundle) {
 			ts := b.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps[0].SignedTimestamp
 			ts[len(ts)-5] ^= 1
+		}), id: ghID, want: ErrTimestamp, class: ErrVerificationFailed},
+		{name: "two timestamps of the same authority", bundle: mutateBundle(t, ss.SignDSSE(gh, payload, sigstoretest.Options{TSA: true}), func(b *protobundle.Bundle) {
+			tvd := b.VerificationMaterial.TimestampVerificationData
+			tvd.Rfc3161Timestamps = append(tvd.Rfc3161Timestamps, tvd.Rfc3161Timestamps[0])
 		}), id: ghID, want: ErrTimestamp, class: ErrVerificationFailed},
 		{name: "integrated time in the future", bundle: ss.SignDSSE(gh, payload, sigstoretest.Options{SignedAt: now.Add(time.Hour), IntegratedAt: now.Add(time.Hour + time.Minute)}),
 			id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
@@ -202,8 +243,54 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 		{name: "message signature, other blob", bundle: ss.SignBlob(gh, []byte("other"), sigstoretest.Options{}), id: ghID, typ: TypeBlob, want: ErrCertificate, class: ErrVerificationFailed},
 		{name: "message signature as provenance", bundle: ss.SignBlob(gh, []byte("app"), sigstoretest.Options{}), id: ghID, want: ErrPredicateType, class: ErrVerificationFailed},
 		{name: "attestation as blob", bundle: good, id: ghID, typ: TypeBlob, want: ErrPredicateType, class: ErrVerificationFailed},
-		{name: "slsa-github-generator v1 envelope with cert (no log entry offline)", bundle: ss.Envelope(gh, payload), id: ghID, want: ErrCertificate, class: ErrVerificationFailed},
+		// slsa-github-generator v1 .intoto.jsonl: everything offline verifies
+		// except the signing time, which only the online log entry gives.
+		{name: "intoto.jsonl with cert: no signing time", bundle: genEnv, id: anyGitHub, want: ErrNoSigningTime, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, --insecure-ignore-tlog: no signing time", bundle: genEnv, id: anyGitHub, ignoreTlog: true, want: ErrNoSigningTime, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, two lines", bundle: append(append(append([]byte{}, genEnv...), '\n'), genEnv...), id: anyGitHub, want: ErrNoSigningTime, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert of another CA", bundle: genEnv, root: e.otherRoot, id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, other identity", bundle: genEnv, id: CertificateIdentity{Repo: "mallory/tools"}, want: ErrCertificateIdentity, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, payload changed", bundle: editEnvelope(t, genEnv, func(m map[string]any) {
+			m["payload"] = base64.StdEncoding.EncodeToString(bytes.Replace(genPayload, []byte(testRef), []byte("refs/tags/v9"), 1))
+		}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, cert of another signer", bundle: editEnvelope(t, genEnv, func(m map[string]any) {
+			var o map[string]any
+			_ = json.Unmarshal(ss.Envelope(gh, genPayload, sigstoretest.Options{}), &o)
+			m["signatures"].([]any)[0].(map[string]any)["cert"] = o["signatures"].([]any)[0].(map[string]any)["cert"]
+		}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, no SCT", bundle: ss.Envelope(builder, genPayload, sigstoretest.Options{NoSCT: true}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert issued before the CA", bundle: ss.Envelope(builder, genPayload, sigstoretest.Options{SignedAt: now.Add(-10 * time.Hour)}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
+		{name: "intoto.jsonl with cert, two signatures", bundle: editEnvelope(t, genEnv, func(m map[string]any) {
+			sigs := m["signatures"].([]any)
+			m["signatures"] = append(sigs, sigs[0])
+		}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
 	}
+}
+
+// withGitHubExt is id constrained on every GitHub workflow extension of
+// the certificate of w, then changed by f.
+func withGitHubExt(id CertificateIdentity, w sigstoretest.Identity, f func(c *CertificateIdentity)) CertificateIdentity {
+	id.GitHubWorkflowRepository, id.GitHubWorkflowRef, id.GitHubWorkflowSHA = w.GitHubWorkflowRepository, w.GitHubWorkflowRef, w.GitHubWorkflowSHA
+	id.GitHubWorkflowName, id.GitHubWorkflowTrigger = w.GitHubWorkflowName, w.GitHubWorkflowTrigger
+	if f != nil {
+		f(&id)
+	}
+	return id
+}
+
+// editEnvelope decodes an envelope's JSON, applies f and encodes it again.
+func editEnvelope(t *testing.T, data []byte, f func(m map[string]any)) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	f(m)
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestKeylessVerification(t *testing.T) {
@@ -246,165 +333,5 @@ func TestKeylessVerification(t *testing.T) {
 				t.Fatalf("want %v (%v), got %v", c.want, c.class, err)
 			}
 		})
-	}
-}
-
-// TestKeylessNeedsTrustedRoot: keyless evidence with only --key (even the
-// bundle's own leaf certificate) is refused as bad input, whatever its log
-// entry says; the message names what is missing.
-func TestKeylessNeedsTrustedRoot(t *testing.T) {
-	t.Parallel()
-	e := newKeylessEnv(t)
-	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
-	b := e.ss.SignDSSE(gh, keylessStatement(t, gh.SAN), sigstoretest.Options{})
-	atts, err := ParseAttestations("b.sigstore.json", b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := newTestKey(t, "unrelated")
-	_, err = Verify(context.Background(), &VerifyOptions{Verifiers: []Verifier{k.verifier}, Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}, atts)
-	if !errors.Is(err, ErrKeyless) || !errors.Is(err, ErrBadInput) {
-		t.Fatalf("got %v", err)
-	}
-	if want := "pass --trusted-root and --certificate-identity"; !bytes.Contains([]byte(err.Error()), []byte(want)) {
-		t.Fatalf("error does not say what is missing: %v", err)
-	}
-}
-
-func TestKeylessIdentityRequired(t *testing.T) {
-	t.Parallel()
-	e := newKeylessEnv(t)
-	tm, err := LoadTrustedRoot(e.root, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []CertificateIdentity{{}, {SubjectAlternativeName: "x"}, {Issuer: "y"}, {SubjectAlternativeNameRegexp: "(", Issuer: "y"}, {Repo: "noslash"}} {
-		if _, err := NewKeyless(tm, "r", id, false); !errors.Is(err, ErrBadInput) || !errors.Is(err, ErrKeyless) {
-			t.Errorf("%+v: got %v", id, err)
-		}
-	}
-	if _, err := LoadTrustedRoot(filepath.Join(t.TempDir(), "missing.json"), ""); !errors.Is(err, ErrBadInput) {
-		t.Errorf("missing root: %v", err)
-	}
-	if tm, err := LoadTrustedRoot(e.root, e.tsaChain); err != nil || len(tm.TimestampingAuthorities()) != 2 {
-		t.Errorf("root and TSA chain: %v", err)
-	}
-	if _, err := LoadTrustedRoot("", e.root); !errors.Is(err, ErrBadInput) {
-		t.Errorf("a JSON file as TSA chain: %v", err)
-	}
-	bad := filepath.Join(t.TempDir(), "bad.json")
-	_ = os.WriteFile(bad, []byte(`{"mediaType":"nope"}`), 0o644)
-	if _, err := LoadTrustedRoot(bad, ""); !errors.Is(err, ErrBadInput) {
-		t.Errorf("bad root: %v", err)
-	}
-}
-
-// TestKeylessPolicyInput: the deploy policy sees only verified facts: the
-// verified log entries with their integrated time, the certificate's
-// identity, the verified timestamps; key-signed evidence has none.
-func TestKeylessPolicyInput(t *testing.T) {
-	t.Parallel()
-	e := newKeylessEnv(t)
-	ctx := context.Background()
-	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
-	b := e.ss.SignDSSE(gh, keylessStatement(t, gh.SAN), sigstoretest.Options{TSA: true})
-	atts, err := ParseAttestations("b.sigstore.json", b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := policy.LoadDeploy(ctx, writePolicy(t, `package pinline.deploy
-deny contains "not keyless" if not input.verification.keyless
-deny contains "no verified log entry" if count([e | some e in input.verification.tlogEntries; e.verified; e.integratedTime != ""]) == 0
-deny contains "wrong repository" if input.verification.certificate.sourceRepositoryURI != "https://github.com/acme/app"
-deny contains "wrong signer" if input.verification.certificate.subjectAlternativeName != "`+gh.SAN+`"
-deny contains "no TSA time" if count([t | some t in input.verification.timestamps; t.type == "TimestampAuthority"]) == 0
-`), policy.DeployOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Policy: p,
-		Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
-	if _, err := Verify(ctx, o, atts); err != nil {
-		t.Fatalf("policy on verified facts: %v", err)
-	}
-	// The negative control: the same facts deny when the policy says so.
-	if o.Policy, err = policy.LoadDeploy(ctx, writePolicy(t, `package pinline.deploy
-deny contains "acme" if input.verification.certificate.sourceRepositoryOwnerURI == "https://github.com/acme"
-`), policy.DeployOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Verify(ctx, o, atts); !errors.Is(err, ErrPolicyDenied) {
-		t.Fatalf("policy on the certificate owner: %v", err)
-	}
-	r := &Result{}
-	in := PolicyInput(&atts[0], r, o) // nothing verified yet: no facts
-	v := in["verification"].(map[string]any)
-	if v["certificate"] != nil || len(v["tlogEntries"].([]any)) != 0 || len(v["timestamps"].([]any)) != 0 || v["keyless"] != false {
-		t.Fatalf("unverified facts reached the policy input: %+v", v)
-	}
-}
-
-// TestKeylessJSONLines: JSON lines of keyless bundles verify each line.
-func TestKeylessJSONLines(t *testing.T) {
-	t.Parallel()
-	e := newKeylessEnv(t)
-	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
-	st := keylessStatement(t, gh.SAN)
-	lines := bytes.Join([][]byte{e.ss.SignDSSE(gh, st, sigstoretest.Options{}), e.ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.2"}), nil}, []byte("\n"))
-	atts, err := ParseAttestations("b.sigstore.jsonl", lines)
-	if err != nil || len(atts) != 2 {
-		t.Fatalf("%d attestations, %v", len(atts), err)
-	}
-	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
-	rep, err := Verify(context.Background(), o, atts)
-	if err != nil || len(rep.Artifacts[0].CoveredBy) != 2 {
-		t.Fatalf("%v %+v", err, rep.Artifacts)
-	}
-}
-
-// TestKeylessOnlyRejectsKeySigned: with keyless verification only, a
-// key-signed attestation fails (the conformance suite's
-// managed-key-and-client-identity case).
-func TestKeylessOnlyRejectsKeySigned(t *testing.T) {
-	t.Parallel()
-	e := newKeylessEnv(t)
-	k := newTestKey(t, "k")
-	_, b := signedProvenance(t, k, sampleDescription(time.Unix(0, 0)))
-	atts, err := ParseAttestations("k.sigstore.json", b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
-	if _, err := Verify(context.Background(), o, atts); !errors.Is(err, ErrSignatureMismatch) || !errors.Is(err, ErrVerificationFailed) {
-		t.Fatalf("got %v", err)
-	}
-}
-
-// TestKeylessListsOnlyVerifiedEntries: sigstore-go accepts a bundle when
-// one entry verifies and skips the others; only verified entries reach the
-// result and the policy input.
-func TestKeylessListsOnlyVerifiedEntries(t *testing.T) {
-	t.Parallel()
-	e := newKeylessEnv(t)
-	gh := sigstoretest.GitHubWorkflow(testRepo, testWorkflow, testRef)
-	st := keylessStatement(t, gh.SAN)
-	good := e.ss.SignDSSE(gh, st, sigstoretest.Options{})
-	b := mutateBundle(t, good, func(b *protobundle.Bundle) {
-		bad := proto.Clone(b.VerificationMaterial.TlogEntries[0]).(*protorekor.TransparencyLogEntry)
-		bad.LogIndex++
-		bad.InclusionPromise.SignedEntryTimestamp[10] ^= 1
-		b.VerificationMaterial.TlogEntries = append(b.VerificationMaterial.TlogEntries, bad)
-	})
-	atts, err := ParseAttestations("b.sigstore.json", b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := &VerifyOptions{Keyless: e.keyless(t, e.root, CertificateIdentity{Repo: testRepo}, false), Artifacts: []Artifact{{Name: "app", SHA256: sha("app")}}}
-	rep, err := Verify(context.Background(), o, atts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := rep.Attestations[0].LogEntries; len(got) != 1 || !got[0].Verified {
-		t.Fatalf("log entries %+v, want only the verified one", got)
 	}
 }

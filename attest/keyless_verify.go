@@ -1,11 +1,14 @@
 package attest
 
 import (
+	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,7 +46,7 @@ func errNeedKeyless() error {
 // timestamps: verification then fails unless they are not required).
 func (a *Attestation) signedEntity() (verify.SignedEntity, error) {
 	if a.Bundle != nil {
-		return &bundleEntity{Bundle: a.Bundle.sg}, nil
+		return newBundleEntity(a.Bundle), nil
 	}
 	env := a.Envelope
 	if len(env.Signatures) != 1 {
@@ -58,22 +61,71 @@ func (a *Attestation) signedEntity() (verify.SignedEntity, error) {
 	return &envelopeEntity{cert: sgbundle.NewCertificate(certs[0]), env: &sgbundle.Envelope{Envelope: de}}, nil
 }
 
-// bundleEntity parses the bundle's log entries once per verification
-// (sigstore-go's Bundle parses them on every call; rekor's entry decoding
-// is a fifth of keyless verification).
+// bundleEntity is a parsed bundle whose log entries were decoded once at
+// parse time (parseSigstoreBundle) and whose verification and signature
+// content are decoded once per verification (sigstore-go's Bundle decodes
+// them on every call, several times per Verify).
 type bundleEntity struct {
 	*sgbundle.Bundle
-	once    bool
 	entries []*tlog.Entry
-	err     error
+	vc      verify.VerificationContent
+	vcErr   error
+	sc      verify.SignatureContent
+	scErr   error
+	vcOnce  bool
+	scOnce  bool
 }
 
-func (b *bundleEntity) TlogEntries() ([]*tlog.Entry, error) {
-	if !b.once {
-		b.once = true
-		b.entries, b.err = b.Bundle.TlogEntries()
+func newBundleEntity(info *BundleInfo) *bundleEntity {
+	return &bundleEntity{Bundle: info.sg, entries: info.entries}
+}
+
+func (b *bundleEntity) TlogEntries() ([]*tlog.Entry, error) { return b.entries, nil }
+
+func (b *bundleEntity) HasInclusionPromise() bool {
+	return slices.ContainsFunc(b.entries, (*tlog.Entry).HasInclusionPromise)
+}
+
+func (b *bundleEntity) HasInclusionProof() bool {
+	return slices.ContainsFunc(b.entries, (*tlog.Entry).HasInclusionProof)
+}
+
+func (b *bundleEntity) VerificationContent() (verify.VerificationContent, error) {
+	if !b.vcOnce {
+		b.vcOnce = true
+		b.vc, b.vcErr = b.Bundle.VerificationContent()
 	}
-	return b.entries, b.err
+	return b.vc, b.vcErr
+}
+
+func (b *bundleEntity) SignatureContent() (verify.SignatureContent, error) {
+	if !b.scOnce {
+		b.scOnce = true
+		b.sc, b.scErr = b.Bundle.SignatureContent()
+	}
+	return b.sc, b.scErr
+}
+
+// checkBundleChain rejects a v0.1/v0.2 certificate chain that carries a
+// root (self-issued) certificate: the bundle spec says the chain MUST NOT
+// contain the root, which only the trusted root supplies (the conformance
+// suite's bundle-with-root-cert_fail; sigstore-go accepts it when the root
+// is the trusted one, so pinline checks it first).
+func checkBundleChain(b *BundleInfo) error {
+	chain := b.sg.GetVerificationMaterial().GetX509CertificateChain().GetCertificates()
+	for i, c := range chain {
+		if i == 0 {
+			continue // the leaf
+		}
+		cert, err := x509.ParseCertificate(c.GetRawBytes())
+		if err != nil {
+			return failed(ErrCertificate, "certificate %d of the bundle's chain: %v", i, err)
+		}
+		if bytes.Equal(cert.RawSubject, cert.RawIssuer) {
+			return failed(ErrCertificate, "the bundle's certificate chain carries a root certificate (%s): only the trusted root may supply it", cert.Subject)
+		}
+	}
+	return nil
 }
 
 // oneEntry is a signed entity with only one of its log entries.
@@ -108,11 +160,11 @@ func (k *Keyless) verifyKeyless(a *Attestation, r *Result, digests []string) (st
 	if err != nil {
 		return "", err
 	}
-	if a.Bundle == nil {
-		// Checked by sigstore-go all the same; this says why.
-		if _, err := k.verifier.Verify(ent, verify.NewPolicy(verify.WithoutArtifactUnsafe(), verify.WithoutIdentitiesUnsafe())); err != nil {
-			return "", failed(ErrCertificate, "the envelope carries a certificate but no transparency log entry or timestamp, so nothing dates the signature inside the certificate's validity (slsa-github-generator v1 .intoto.jsonl: its log entry is online; verify offline from the sigstore bundle): %v", err)
-		}
+	if e, ok := ent.(*envelopeEntity); ok {
+		return "", k.verifyCertEnvelope(e)
+	}
+	if err := checkBundleChain(a.Bundle); err != nil {
+		return "", err
 	}
 	var res *verify.VerificationResult
 	matched := ""
@@ -142,11 +194,14 @@ func (k *Keyless) verifyKeyless(a *Attestation, r *Result, digests []string) (st
 		return "", failed(ErrCertificate, "no certificate was verified")
 	}
 	// sigstore-go needs one verified signing time and skips timestamps
-	// that do not verify; pinline requires every timestamp to verify.
-	if a.Bundle != nil && a.Bundle.Timestamps > 0 {
+	// that do not verify (or repeat an authority); pinline requires every
+	// timestamp to verify. When sigstore-go verified as many as the bundle
+	// has, that holds; otherwise they are checked again for the reason.
+	if a.Bundle != nil && a.Bundle.Timestamps > 0 && countTSA(res.VerifiedTimestamps) != a.Bundle.Timestamps {
 		if _, err := verifyTimestamps(a, k.trusted); err != nil {
 			return "", err
 		}
+		return "", failed(ErrTimestamp, "%d of %d RFC 3161 timestamps verified", countTSA(res.VerifiedTimestamps), a.Bundle.Timestamps)
 	}
 	// A signing time in the future (beyond clock skew) is one no honest
 	// log or authority signed: sigstore-go accepts it, pinline does not.
@@ -189,6 +244,17 @@ func (k *Keyless) verifyKeyless(a *Attestation, r *Result, digests []string) (st
 	return matched, nil
 }
 
+// countTSA counts the verified RFC 3161 timestamps among ts.
+func countTSA(ts []verify.TimestampVerificationResult) int {
+	n := 0
+	for _, t := range ts {
+		if t.Type == "TimestampAuthority" {
+			n++
+		}
+	}
+	return n
+}
+
 // signerName is the key column of a keyless result.
 func (c *Certificate) signerName() string {
 	return c.SubjectAlternativeName + " (" + c.Issuer + ")"
@@ -228,7 +294,7 @@ func describeTimes(ts []Timestamp) string {
 // verifyTimestamps checks every RFC 3161 timestamp of a's bundle over its
 // signature against the trusted authorities.
 func verifyTimestamps(a *Attestation, tm root.TrustedMaterial) ([]Timestamp, error) {
-	ts, errs, err := verify.VerifySignedTimestamp(&bundleEntity{Bundle: a.Bundle.sg}, tm)
+	ts, errs, err := verify.VerifySignedTimestamp(newBundleEntity(a.Bundle), tm)
 	if err == nil && len(errs) > 0 {
 		err = errors.Join(errs...)
 	}

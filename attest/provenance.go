@@ -10,6 +10,7 @@ import (
 	slsa "github.com/in-toto/attestation/go/predicates/provenance/v1"
 	intoto "github.com/in-toto/attestation/go/v1"
 	intotogolang "github.com/in-toto/in-toto-golang/in_toto"
+	slsa02 "github.com/in-toto/in-toto-golang/in_toto/slsa_provenance/v0.2"
 	slsa1 "github.com/in-toto/in-toto-golang/in_toto/slsa_provenance/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -23,9 +24,13 @@ import (
 // in-toto/attestation, which pinline uses to build statements).
 const (
 	PredicateSLSAProvenanceV1 = slsa1.PredicateSLSAProvenance
-	PredicateCycloneDX        = "https://cyclonedx.org/bom"
-	StatementTypeV1           = intoto.StatementTypeUri
-	StatementTypeV01          = intotogolang.StatementInTotoV01
+	// PredicateSLSAProvenanceV02 is SLSA v0.2 provenance (slsa-github-generator
+	// v1, older npm provenance): its builder, config source and ref are
+	// read for --builder-id, --source-uri and --source-ref.
+	PredicateSLSAProvenanceV02 = slsa02.PredicateSLSAProvenance
+	PredicateCycloneDX         = "https://cyclonedx.org/bom"
+	StatementTypeV1            = intoto.StatementTypeUri
+	StatementTypeV01           = intotogolang.StatementInTotoV01
 )
 
 // ErrInvalidDescription is returned when a BuildDescription cannot be turned

@@ -43,7 +43,8 @@ type statementSubj struct {
 	Digest map[string]string `json:"digest"`
 }
 
-// provenanceDoc is the part of a SLSA v1 predicate the constraints read.
+// provenanceDoc is the part of a SLSA v1 (or v0.2) predicate the
+// constraints read.
 type provenanceDoc struct {
 	BuildDefinition struct {
 		BuildType          string `json:"buildType"`
@@ -71,6 +72,18 @@ type provenanceDoc struct {
 			ID string `json:"id"`
 		} `json:"builder"`
 	} `json:"runDetails"`
+	// SLSA v0.2 (read only when the predicate type says so).
+	Builder struct {
+		ID string `json:"id"`
+	} `json:"builder"`
+	Invocation struct {
+		ConfigSource struct {
+			URI string `json:"uri"`
+		} `json:"configSource"`
+		Environment struct {
+			GitHubRef string `json:"github_ref"`
+		} `json:"environment"`
+	} `json:"invocation"`
 }
 
 // gatewayDoc is internalParameters.gateway (see Gateway).

@@ -148,3 +148,87 @@ func ExtraAlgorithms(atts []Attestation) []string {
 	}
 	return out
 }
+
+// checkSubjects records r's subjects and checks they cover the artifacts
+// (all of them for a single attestation, one otherwise).
+func (o *VerifyOptions) checkSubjects(r *Result, subjects []map[string]string) error {
+	r.subjects = subjects
+	r.Subjects = make([]string, len(subjects))
+	for i, s := range subjects {
+		r.Subjects[i] = subjectLabel(s)
+	}
+	covered := 0
+	if o.artIndex != nil && !o.requireAll {
+		if o.coversOne(subjects) {
+			covered = 1
+		}
+	} else {
+		for i := range o.Artifacts {
+			if o.Artifacts[i].coveredBy(subjects) {
+				covered++
+			}
+		}
+	}
+	if covered == 0 || (o.requireAll && covered < len(o.Artifacts)) {
+		for i := range o.Artifacts {
+			if art := &o.Artifacts[i]; !art.coveredBy(subjects) {
+				return r.fail("subjects", failed(ErrSubjectMismatch, "%s is not among the %d subject(s)", art.label(), len(subjects)))
+			}
+		}
+	}
+	if o.requireAll {
+		r.pass("subjects", fmt.Sprintf("%d subject(s), covers all %d artifact(s)", len(subjects), covered))
+	} else {
+		r.pass("subjects", fmt.Sprintf("%d subject(s), covers at least one artifact", len(subjects)))
+	}
+	return nil
+}
+
+// coversOne reports whether a subject matches an artifact, through the
+// digest index.
+func (o *VerifyOptions) coversOne(subjects []map[string]string) bool {
+	for _, s := range subjects {
+		for _, d := range s {
+			for _, i := range o.artIndex[d] {
+				if o.Artifacts[i].matches(s) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// coveredArtifacts appends to dst the indexes of the artifacts subjects
+// cover (each once).
+func (o *VerifyOptions) coveredArtifacts(subjects []map[string]string, dst []int) []int {
+	for _, s := range subjects {
+		for _, d := range s {
+			for _, i := range o.artIndex[d] {
+				if !slices.Contains(dst, i) && o.Artifacts[i].matches(s) {
+					dst = append(dst, i)
+				}
+			}
+		}
+	}
+	return dst
+}
+
+// artifactSHA256s lists the artifacts' sha256 digests.
+func (o *VerifyOptions) artifactSHA256s() []string {
+	out := make([]string, 0, len(o.Artifacts))
+	for _, a := range o.Artifacts {
+		out = append(out, a.SHA256)
+	}
+	return out
+}
+
+// ParseDigest parses "sha256:<hex>".
+func ParseDigest(s string) (string, error) {
+	hexd, ok := strings.CutPrefix(s, "sha256:")
+	hexd = strings.ToLower(hexd)
+	if !ok || !isSHA256Hex(hexd) {
+		return "", fmt.Errorf("%w: digest %q is not sha256:<64 hex digits>", ErrBadInput, s)
+	}
+	return hexd, nil
+}

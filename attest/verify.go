@@ -2,12 +2,9 @@ package attest
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 )
@@ -94,16 +91,6 @@ type Result struct {
 	subjects    []map[string]string
 }
 
-// ParseDigest parses "sha256:<hex>".
-func ParseDigest(s string) (string, error) {
-	hexd, ok := strings.CutPrefix(s, "sha256:")
-	hexd = strings.ToLower(hexd)
-	if !ok || !isSHA256Hex(hexd) {
-		return "", fmt.Errorf("%w: digest %q is not sha256:<64 hex digits>", ErrBadInput, s)
-	}
-	return hexd, nil
-}
-
 // VerifyOne runs every check on one attestation, in order, stopping at the
 // first failure. The error (also in Result.Error) wraps the reason.
 func (o *VerifyOptions) VerifyOne(ctx context.Context, a *Attestation) (*Result, error) {
@@ -138,6 +125,11 @@ func (o *VerifyOptions) verify(ctx context.Context, a *Attestation, r *Result) e
 			if errors.Is(err, ErrCertificateIdentity) {
 				r.pass("signature", "keyless, the certificate chains to "+o.Keyless.Root)
 				return r.fail("identity", err)
+			}
+			if errors.Is(err, ErrNoSigningTime) {
+				r.pass("signature", "keyless, the certificate chains to "+o.Keyless.Root+" (at its issuance time)")
+				r.pass("identity", "the certificate matches the identity")
+				return r.fail("signingTime", err)
 			}
 			return r.fail("signature", err)
 		}
@@ -230,230 +222,4 @@ func (o *VerifyOptions) evalPolicy(ctx context.Context, a *Attestation, r *Resul
 		r.pass("policy", o.Policy.Source())
 	}
 	return nil
-}
-
-// checkSubjects records r's subjects and checks they cover the artifacts
-// (all of them for a single attestation, one otherwise).
-func (o *VerifyOptions) checkSubjects(r *Result, subjects []map[string]string) error {
-	r.subjects = subjects
-	r.Subjects = make([]string, len(subjects))
-	for i, s := range subjects {
-		r.Subjects[i] = subjectLabel(s)
-	}
-	covered := 0
-	if o.artIndex != nil && !o.requireAll {
-		if o.coversOne(subjects) {
-			covered = 1
-		}
-	} else {
-		for i := range o.Artifacts {
-			if o.Artifacts[i].coveredBy(subjects) {
-				covered++
-			}
-		}
-	}
-	if covered == 0 || (o.requireAll && covered < len(o.Artifacts)) {
-		for i := range o.Artifacts {
-			if art := &o.Artifacts[i]; !art.coveredBy(subjects) {
-				return r.fail("subjects", failed(ErrSubjectMismatch, "%s is not among the %d subject(s)", art.label(), len(subjects)))
-			}
-		}
-	}
-	if o.requireAll {
-		r.pass("subjects", fmt.Sprintf("%d subject(s), covers all %d artifact(s)", len(subjects), covered))
-	} else {
-		r.pass("subjects", fmt.Sprintf("%d subject(s), covers at least one artifact", len(subjects)))
-	}
-	return nil
-}
-
-// coversOne reports whether a subject matches an artifact, through the
-// digest index.
-func (o *VerifyOptions) coversOne(subjects []map[string]string) bool {
-	for _, s := range subjects {
-		for _, d := range s {
-			for _, i := range o.artIndex[d] {
-				if o.Artifacts[i].matches(s) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// coveredArtifacts appends to dst the indexes of the artifacts subjects
-// cover (each once).
-func (o *VerifyOptions) coveredArtifacts(subjects []map[string]string, dst []int) []int {
-	for _, s := range subjects {
-		for _, d := range s {
-			for _, i := range o.artIndex[d] {
-				if !slices.Contains(dst, i) && o.Artifacts[i].matches(s) {
-					dst = append(dst, i)
-				}
-			}
-		}
-	}
-	return dst
-}
-
-// artifactSHA256s lists the artifacts' sha256 digests.
-func (o *VerifyOptions) artifactSHA256s() []string {
-	out := make([]string, 0, len(o.Artifacts))
-	for _, a := range o.Artifacts {
-		out = append(out, a.SHA256)
-	}
-	return out
-}
-
-// checkConstraints checks the provenance constraints against the payload
-// (st; nil for a blob signature, which has none) and, for keyless
-// evidence, against the certificate: both must agree.
-func (o *VerifyOptions) checkConstraints(st *statementDoc, r *Result) error {
-	if o.BuilderID == "" && o.SourceURI == "" && o.SourceRef == "" && o.Tier == "" && o.Identity == "" && o.CacheMode == "" && o.Policy == nil {
-		return nil
-	}
-	var p provenanceDoc
-	if st != nil && st.PredicateType == PredicateSLSAProvenanceV1 {
-		if st.predicateErr != nil {
-			return r.fail("provenance", failed(ErrMalformedStatement, "predicate: %v", st.predicateErr))
-		}
-		p = st.Predicate
-	}
-	ext := &p.BuildDefinition.ExternalParameters
-	r.BuilderID = p.RunDetails.Builder.ID
-	r.SourceURI = ext.Source.URI
-	if r.SourceURI == "" {
-		r.SourceURI = ext.Workflow.Repository
-	}
-	r.SourceRef = ext.Workflow.Ref
-	r.Tier = ext.Tier
-	gw := p.BuildDefinition.InternalParameters.Gateway
-	if gw != nil {
-		r.Identity, r.CacheMode = gw.Identity, gw.CacheMode
-	}
-	var cert certValues
-	if c := r.Certificate; c != nil {
-		cert = certValues{true, c.BuildSignerURI, c.SourceRepositoryURI, c.SourceRepositoryRef}
-		if cert.builder == "" {
-			cert.builder = c.SubjectAlternativeName
-		}
-	}
-	for _, c := range []struct {
-		name, want, got, certGot string
-		match                    func(want, got string) bool
-		reason                   error
-		gateway, certified       bool
-	}{
-		{"builderId", o.BuilderID, r.BuilderID, cert.builder, matchBuilderID, ErrBuilderID, false, true},
-		{"sourceUri", o.SourceURI, r.SourceURI, cert.source, matchSourceURI, ErrSourceURI, false, true},
-		{"sourceRef", o.SourceRef, r.SourceRef, cert.ref, equal, ErrSourceRef, false, true},
-		{"tier", o.Tier, r.Tier, "", equal, ErrTier, false, false},
-		{"identity", o.Identity, r.Identity, "", equal, ErrIdentity, true, false},
-		{"cacheMode", o.CacheMode, r.CacheMode, "", equal, ErrCacheMode, true, false},
-	} {
-		if c.want == "" {
-			continue
-		}
-		if cert.ok && c.certified && !c.match(c.want, c.certGot) {
-			return r.fail(c.name, failed(c.reason, "certificate says %q, want %q", c.certGot, c.want))
-		}
-		if st == nil {
-			if !cert.ok || !c.certified {
-				return r.fail(c.name, failed(c.reason, "a blob signature carries no provenance, want %q", c.want))
-			}
-			r.pass(c.name, c.certGot+" (certificate; a blob signature has no payload)")
-			continue
-		}
-		if c.gateway && gw == nil {
-			return r.fail(c.name, failed(c.reason, "no internalParameters.gateway (the run did not go through the gateway), want %q", c.want))
-		}
-		if !c.match(c.want, c.got) {
-			if cert.ok && c.certified {
-				return r.fail(c.name, failed(c.reason, "the certificate says %q but the payload says %q (want %q)", c.certGot, c.got, c.want))
-			}
-			return r.fail(c.name, failed(c.reason, "got %q, want %q", c.got, c.want))
-		}
-		if cert.ok && c.certified {
-			r.pass(c.name, c.got+" (payload and certificate agree)")
-		} else {
-			r.pass(c.name, c.got)
-		}
-	}
-	return nil
-}
-
-// certValues are the certificate's answers to the provenance constraints.
-type certValues struct {
-	ok                   bool
-	builder, source, ref string
-}
-
-func equal(want, got string) bool { return want == got }
-
-// matchBuilderID: a builder id without "@ref" matches any ref of it (as
-// slsa-verifier's --builder-id does).
-func matchBuilderID(want, got string) bool {
-	if got == want {
-		return true
-	}
-	return !strings.Contains(want, "@") && strings.HasPrefix(got, want+"@")
-}
-
-// matchSourceURI compares source URIs without scheme, "git+" prefix,
-// ".git" suffix, trailing slash and @ref, host case-insensitively (and the
-// path on github.com) ("github.com/o/r" as slsa-verifier
-// takes it matches "git+https://github.com/o/r.git").
-func matchSourceURI(want, got string) bool {
-	return got != "" && normSourceURI(want) == normSourceURI(got)
-}
-
-func normSourceURI(s string) string {
-	s = trimScheme(s)
-	if slash := strings.Index(s, "/"); slash >= 0 {
-		if at := strings.Index(s[slash:], "@"); at >= 0 {
-			s = s[:slash+at] // a trailing @ref or @commit
-		}
-	}
-	s = strings.TrimSuffix(strings.TrimSuffix(s, "/"), ".git")
-	// Host names are case-insensitive; paths only on GitHub.
-	host, path, _ := strings.Cut(s, "/")
-	host = strings.ToLower(host)
-	if host == "github.com" {
-		path = strings.ToLower(path)
-	}
-	return host + "/" + path
-}
-
-// verifySignatures returns the name of the first trusted key that verifies
-// one of the envelope's signatures over the PAE.
-func verifySignatures(ctx context.Context, env *Envelope, vs []Verifier) (string, error) {
-	if len(env.Signatures) == 0 {
-		return "", failed(ErrNoSignatures, "nothing to verify")
-	}
-	if len(vs) == 0 {
-		return "", fmt.Errorf("%w: %w: no trusted keys", ErrBadInput, ErrKey)
-	}
-	pae := PAE(env.PayloadType, env.Payload)
-	se := &SignatureError{Signatures: len(env.Signatures), Keys: len(vs)}
-	for i, s := range env.Signatures {
-		if len(s.Sig) == 0 {
-			se.Reasons = append(se.Reasons, fmt.Sprintf("signature %d is empty", i))
-			continue
-		}
-		for _, v := range vs {
-			if err := v.Verify(ctx, pae, s.Sig); err == nil {
-				return v.Name(), nil
-			}
-		}
-		se.Reasons = append(se.Reasons, fmt.Sprintf("signature %d (keyid %q, %s) verifies with no trusted key", i, s.KeyID, shortHex(s.Sig)))
-	}
-	return "", se
-}
-
-func shortHex(b []byte) string {
-	if len(b) > 8 {
-		b = b[:8]
-	}
-	return hex.EncodeToString(b) + "…"
 }

@@ -5,9 +5,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -35,14 +38,30 @@ type TSA struct {
 // NewTSA starts an authority for the test's lifetime.
 func NewTSA(tb testing.TB) *TSA {
 	tb.Helper()
+	return NewTSAAt(tb, time.Now().Add(-time.Minute))
+}
+
+// NewTSAAt is NewTSA with a timestamping certificate valid for 10 minutes
+// from notBefore (expired-chain cases).
+func NewTSAAt(tb testing.TB, notBefore time.Time) *TSA {
+	tb.Helper()
 	rootCert, rootKey, err := ca.GenerateRootCa()
 	must(tb, err)
-	inter, interKey, err := ca.GenerateTSAIntermediate(rootCert, rootKey)
+	// ca's TSA intermediate is valid from 2 minutes ago only: this one
+	// covers notBefore by an hour on both sides.
+	interKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(tb, err)
+	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(3),
+		Subject: pkix.Name{CommonName: "sigstoretest-tsa-intermediate"}, NotBefore: notBefore.Add(-time.Hour), NotAfter: notBefore.Add(time.Hour),
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+		BasicConstraintsValid: true, IsCA: true}, rootCert, interKey.Public(), rootKey)
+	must(tb, err)
+	inter, err := x509.ParseCertificate(der)
 	must(tb, err)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	must(tb, err)
 	// ca's TSA leaf is valid for 10 minutes from the given time.
-	leaf, err := ca.GenerateTSALeafCert(time.Now().Add(-time.Minute), key, inter, interKey)
+	leaf, err := ca.GenerateTSALeafCert(notBefore, key, inter, interKey)
 	must(tb, err)
 	t := &TSA{root: rootCert, inter: inter, leaf: leaf, key: key}
 	srv := httptest.NewServer(http.HandlerFunc(t.serve))
@@ -75,6 +94,21 @@ func (t *TSA) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(resp)
 }
 
+// NotAfter is when the authority's timestamping certificate expires.
+func (t *TSA) NotAfter() time.Time { return t.leaf.NotAfter }
+
+// Stamp is the authority's response over SHA-256(sig) dated at (now
+// when zero), without the HTTP round trip.
+func (t *TSA) Stamp(sig []byte, at time.Time) ([]byte, error) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	h := sha256.Sum256(sig)
+	ts := timestamp.Timestamp{HashAlgorithm: crypto.SHA256, HashedMessage: h[:], Time: at,
+		Policy: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 2}, AddTSACertificate: true}
+	return ts.CreateResponseWithOpts(t.leaf, t.key, crypto.SHA256)
+}
+
 // Chain is the authority's chain as PEM, leaf first and root last (cosign's
 // --timestamp-certificate-chain).
 func (t *TSA) Chain(tb testing.TB) []byte {
@@ -90,5 +124,5 @@ func (t *TSA) Chain(tb testing.TB) []byte {
 // authority is the authority as trusted-root material.
 func (t *TSA) authority() root.TimestampingAuthority {
 	return &root.SigstoreTimestampingAuthority{Root: t.root, Intermediates: []*x509.Certificate{t.inter}, Leaf: t.leaf,
-		URI: t.URL, ValidityPeriodStart: time.Now().Add(-time.Hour)}
+		URI: t.URL, ValidityPeriodStart: t.leaf.NotBefore.Add(-time.Hour)}
 }

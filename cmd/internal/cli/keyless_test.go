@@ -10,6 +10,7 @@ import (
 	"time"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 
 	"github.com/pinline/pinline/internal/sigstoretest"
 )
@@ -54,7 +55,54 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 	var otherEntries *protobundle.Bundle
 	sigstoretest.Mutate(t, other, func(b *protobundle.Bundle) { otherEntries = b })
 	now := time.Now()
-	return []keylessVector{
+	// Conformance-kind vectors: Rekor v2 (the instance's own log),
+	// intoto v0.0.2 entries, trusted-root validity windows.
+	t0 := now.Add(-30 * time.Minute).Truncate(time.Second)
+	logged := ss.SignDSSE(gh, st, sigstoretest.Options{SignedAt: t0.Add(-time.Minute), IntegratedAt: t0})
+	v2 := func(o sigstoretest.RekorV2Options) []byte {
+		return ss.SignDSSERekorV2(gh, st, sigstoretest.Options{}, o)
+	}
+	v2good := v2(sigstoretest.RekorV2Options{})
+	tsaTime := sigstoretest.TimestampTime(t, v2good)
+	for name, o := range map[string]sigstoretest.RootOptions{
+		"tlog_end_root.json": {TlogEnd: t0}, "tlog_expired_root.json": {TlogEnd: t0.Add(-time.Second)},
+		"ca_expired_root.json": {CAEnd: t0.Add(-time.Second)}, "tsa_end_root.json": {TSAEnd: tsaTime},
+		"tsa_expired_root.json": {TSAEnd: tsaTime.Add(-time.Second)},
+	} {
+		write(t, filepath.Join(dir, name), string(ss.TrustedRootWith(o)))
+	}
+	intoto := ss.SignDSSE(gh, st, sigstoretest.Options{Intoto: true})
+	var otherIntoto *protobundle.Bundle
+	sigstoretest.Mutate(t, ss.SignDSSE(gh, sigstoretest.Provenance(t, "app", hex.EncodeToString(sum[:]), gh.SAN+"x", kRepo, kPath, kRef), sigstoretest.Options{Intoto: true}),
+		func(b *protobundle.Bundle) { otherIntoto = b })
+	// cosign counts RFC 3161 timestamps (Rekor v2's only signing time)
+	// only when told to.
+	tsFlags := []string{"--use-signed-timestamps"}
+	conformance := []keylessVector{
+		{name: "rekor v2 own log", bundle: v2good, ok: true, cosignFlags: tsFlags},
+		{name: "rekor v2 checkpoint cosigned", bundle: v2(sigstoretest.RekorV2Options{Checkpoint: sigstoretest.CheckpointCosigned}), ok: true, cosignFlags: tsFlags},
+		{name: "rekor v2 checkpoint signature invalid", bundle: v2(sigstoretest.RekorV2Options{Checkpoint: sigstoretest.CheckpointBadSignature}), code: 1, cosignFlags: tsFlags},
+		{name: "rekor v2 checkpoint of another log", bundle: v2(sigstoretest.RekorV2Options{Checkpoint: sigstoretest.CheckpointOtherLog}), code: 1, cosignFlags: tsFlags},
+		{name: "rekor v2 checkpoint without origin", bundle: v2(sigstoretest.RekorV2Options{Checkpoint: sigstoretest.CheckpointNoOrigin}), code: 1, cosignFlags: tsFlags},
+		{name: "rekor v2 checkpoint of a later tree", bundle: v2(sigstoretest.RekorV2Options{Checkpoint: sigstoretest.CheckpointOtherTree}), code: 1, cosignFlags: tsFlags},
+		{name: "rekor v2 proof for another tree size", bundle: v2(sigstoretest.RekorV2Options{ProofTreeSize: 4}), code: 1, cosignFlags: tsFlags},
+		{name: "rekor v2 without timestamp", bundle: v2(sigstoretest.RekorV2Options{NoTimestamp: true}), code: 1, cosignFlags: tsFlags},
+		{name: "v0.2 chain with the root certificate", bundle: sigstoretest.Mutate(t, ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.2"}), func(b *protobundle.Bundle) {
+			rootCert, _ := ss.CA()
+			ch := b.VerificationMaterial.GetX509CertificateChain()
+			ch.Certificates = append(ch.Certificates, &protocommon.X509Certificate{RawBytes: rootCert.Raw})
+		}), code: 1, cosignDiffers: "cosign v2.6.5 (sigstore-go) accepts a bundle chain that carries the trusted root itself; the bundle spec forbids it and the conformance suite expects a rejection (bundle-with-root-cert_fail)"},
+		{name: "intoto v0.0.2 entry", bundle: intoto, ok: true},
+		{name: "intoto v0.0.2 entry of another envelope", bundle: sigstoretest.Mutate(t, intoto, func(b *protobundle.Bundle) {
+			b.VerificationMaterial.TlogEntries = otherIntoto.VerificationMaterial.TlogEntries
+		}), code: 1},
+		{name: "log key valid until the integrated time", bundle: logged, root: "tlog_end_root.json", ok: true},
+		{name: "log key expired before the integrated time", bundle: logged, root: "tlog_expired_root.json", code: 1},
+		{name: "CA expired before the integrated time", bundle: logged, root: "ca_expired_root.json", code: 1},
+		{name: "TSA valid until the timestamp", bundle: v2good, root: "tsa_end_root.json", ok: true, cosignFlags: tsFlags},
+		{name: "TSA expired before the timestamp", bundle: v2good, root: "tsa_expired_root.json", code: 1, cosignFlags: tsFlags},
+	}
+	return append([]keylessVector{
 		{name: "valid v0.3", bundle: good, ok: true},
 		{name: "valid v0.2", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.2"}), ok: true},
 		{name: "valid v0.1", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{Version: "v0.1", NoProof: true}), ok: true},
@@ -72,6 +120,11 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 		}), code: 1},
 		{name: "certificate expired at signing", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{SignedAt: now.Add(-2 * time.Hour), IntegratedAt: now.Add(-time.Hour)}), code: 1},
 		{name: "wrong identity", bundle: good, flags: []string{"--certificate-identity", evil.SAN, "--certificate-oidc-issuer", sigstoretest.GitHubIssuer}, code: 1},
+		{name: "github workflow extensions match", bundle: good, flags: append(idFlags(gh),
+			"--certificate-github-workflow-repository", kRepo, "--certificate-github-workflow-ref", kRef, "--certificate-github-workflow-sha", gh.GitHubWorkflowSHA,
+			"--certificate-github-workflow-name", gh.GitHubWorkflowName, "--certificate-github-workflow-trigger", gh.GitHubWorkflowTrigger), ok: true},
+		{name: "github workflow sha differs", bundle: good, flags: append(idFlags(gh), "--certificate-github-workflow-sha", strings.Repeat("f", 40)), code: 1},
+		{name: "github workflow trigger differs", bundle: good, flags: append(idFlags(gh), "--certificate-github-workflow-trigger", "workflow_dispatch"), code: 1},
 		{name: "wrong issuer", bundle: good, flags: []string{"--certificate-identity", gh.SAN, "--certificate-oidc-issuer", "https://accounts.example.test"}, code: 1},
 		{name: "SET flipped", bundle: sigstoretest.Mutate(t, good, func(b *protobundle.Bundle) {
 			b.VerificationMaterial.TlogEntries[0].InclusionPromise.SignedEntryTimestamp[10] ^= 1
@@ -100,7 +153,12 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 		}), blob: true, code: 1,
 			cosignDiffers: "cosign verify-blob hashes the artifact itself and ignores the bundle's messageDigest; pinline (sigstore-go) requires it to match (the conformance suite's message-digest-mismatch_fail)"},
 		{name: "message signature of another blob", bundle: ss.SignBlob(gh, []byte("other\n"), sigstoretest.Options{}), blob: true, code: 1},
-	}
+	}, conformance...)
+}
+
+// idFlags are the exact identity flags of w.
+func idFlags(w sigstoretest.Identity) []string {
+	return []string{"--certificate-identity", w.SAN, "--certificate-oidc-issuer", w.Issuer}
 }
 
 func (v *keylessVector) files(t *testing.T, dir string) (bundle, root string, flags []string) {
@@ -237,6 +295,45 @@ func TestCosignKeylessDifferential(t *testing.T) {
 			}
 			if cosignOK != v.ok {
 				t.Fatalf("cosign verdict %v, want %v:\n%s", cosignOK, v.ok, out)
+			}
+		})
+	}
+}
+
+// TestVerifyKeylessIntotoJSONL: an slsa-github-generator v1 .intoto.jsonl
+// (certificate beside the signature, no log entry) is checked offline as
+// far as it can be and fails closed on the missing signing time, exit 1,
+// with --insecure-ignore-tlog too; a forged certificate fails earlier.
+func TestVerifyKeylessIntotoJSONL(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ss := sigstoretest.New(t)
+	root := filepath.Join(dir, "trusted_root.json")
+	write(t, root, string(ss.TrustedRoot()))
+	write(t, filepath.Join(dir, "other_root.json"), string(sigstoretest.New(t).TrustedRoot()))
+	write(t, filepath.Join(dir, "app"), "app\n")
+	sum := sha256.Sum256([]byte("app\n"))
+	const builder = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@refs/tags/v1.9.0"
+	id := sigstoretest.GitHubWorkflow(kRepo, kPath, kRef)
+	id.SAN, id.BuildSignerURI = builder, builder
+	env := ss.Envelope(id, sigstoretest.ProvenanceV02(t, "app", hex.EncodeToString(sum[:]), builder, kRepo, kRef), sigstoretest.Options{})
+	file := filepath.Join(dir, "app.intoto.jsonl")
+	write(t, file, string(env)+"\n")
+	base := []string{"verify", "--attestation", file, "--artifact", filepath.Join(dir, "app"), "--type", "https://slsa.dev/provenance/v0.2",
+		"--certificate-identity-regexp", `^https://github\.com/slsa-framework/slsa-github-generator/`, "--certificate-oidc-issuer", sigstoretest.GitHubIssuer}
+	for name, c := range map[string]struct {
+		args []string
+		want string
+	}{
+		"trusted root":           {[]string{"--trusted-root", root}, "no verified signing time"},
+		"--insecure-ignore-tlog": {[]string{"--trusted-root", root, "--insecure-ignore-tlog"}, "no verified signing time"},
+		"other root":             {[]string{"--trusted-root", filepath.Join(dir, "other_root.json")}, "does not chain"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := runCLI(t, append(base, c.args...)...)
+			if code != 1 || !strings.Contains(out, c.want) {
+				t.Fatalf("exit %d, want 1 with %q\n%s%s", code, c.want, out, errOut)
 			}
 		})
 	}

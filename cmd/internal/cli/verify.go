@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 
@@ -164,17 +163,9 @@ func runVerify(cmd *cobra.Command, s *streams, o *verifyOptions) error {
 	if err != nil {
 		return err
 	}
-	var atts []attest.Attestation
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return usageErr(err)
-		}
-		a, err := attest.ParseAttestations(f, data)
-		if err != nil {
-			return err
-		}
-		atts = append(atts, a...)
+	atts, err := attest.ReadAttestations(files, o.Jobs)
+	if err != nil {
+		return err
 	}
 	// Artifact files are hashed with sha256 and every other algorithm the
 	// statements' subjects use.
