@@ -80,10 +80,17 @@ type goScan struct {
 	data     []byte
 	consts   map[string]*goConst
 	order    []string
-	pragmaAt []int // indexes into images of +default pragmas
+	pragmaList []goPragma // every +default pragma, in file order
 	// fields whose +default pragma names an image, and function bodies
 	// whose parameters have one; From on them is resolved by that default.
 	fieldDefault map[string]bool
+	// fieldValue are the +default values of fields (any string, by name
+	// and lower-cased name), for concatenations that use them.
+	fieldValue map[string]goDefault
+	// withDefaults lets eval use parameter and field defaults (only for
+	// the argument of From); usedDefaults collects the ones it used.
+	withDefaults bool
+	usedDefaults []string
 	fromArgs     []ast.Expr
 	funcs        []funcNode
 	structs      []*ast.StructType

@@ -7,7 +7,9 @@ import (
 	"strings"
 )
 
-// eval evaluates string literals, same-file constants and + of those.
+// eval evaluates string literals, same-file constants and + of those
+// (and fmt.Sprintf of them); in a From argument also the +default values
+// of parameters and fields (withDefaults).
 func (s *goScan) eval(e ast.Expr) (string, bool) {
 	switch e := e.(type) {
 	case *ast.BasicLit:
@@ -21,6 +23,9 @@ func (s *goScan) eval(e ast.Expr) (string, bool) {
 		if c := s.consts[e.Name]; c != nil && c.ok {
 			return c.value, true
 		}
+		return s.defaultOf(e)
+	case *ast.SelectorExpr:
+		return s.defaultOf(e)
 	case *ast.BinaryExpr:
 		if e.Op == token.ADD {
 			a, ok1 := s.eval(e.X)

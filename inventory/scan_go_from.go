@@ -3,6 +3,7 @@ package inventory
 import (
 	"go/ast"
 	"slices"
+	"strings"
 )
 
 // from resolves one From argument: an image at the use, nothing when a
@@ -10,10 +11,17 @@ import (
 // else an Unresolved (or a deferred one other files of the package may
 // resolve).
 func (s *goScan) from(arg ast.Expr) {
-	v, ok := s.eval(arg)
-	if !ok && s.hasDefault(arg) {
+	if s.hasDefault(arg) {
 		return // the +default image is reported where it is written
 	}
+	// Defaults of parameters and fields count inside a larger expression
+	// ("postgres:" + version with +default="16"); a bare parameter whose
+	// default is not an image stays unresolved.
+	_, bare := arg.(*ast.Ident)
+	_, field := arg.(*ast.SelectorExpr)
+	s.withDefaults, s.usedDefaults = !bare && !field, nil
+	v, ok := s.eval(arg)
+	s.withDefaults = false
 	if !ok && s.possible(arg) {
 		return
 	}
@@ -27,6 +35,10 @@ func (s *goScan) from(arg ast.Expr) {
 	// Reported once per use, where it is used; Name says which constant
 	// it came from.
 	pos, via, name := arg.Pos(), "from", ""
+	if len(s.usedDefaults) > 0 {
+		// Where its parts come from: the defaults it was built with.
+		via, name = "default", strings.Join(slices.Compact(s.usedDefaults), ", ")
+	}
 	if id, isID := arg.(*ast.Ident); isID {
 		via, name = "const", id.Name
 		s.consts[id.Name].used = true
@@ -38,7 +50,7 @@ func (s *goScan) from(arg ast.Expr) {
 			Expr: s.text(arg), Reason: "not a valid image reference: " + err.Error()})
 		return
 	}
-	if name != "" {
+	if via == "const" {
 		// The constant's literal, where pin writes the digest.
 		if lit := s.position(s.consts[name].pos); s.literalHolds(s.consts[name].pos, v) {
 			img.Literal = &lit

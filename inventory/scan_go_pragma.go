@@ -10,21 +10,34 @@ import (
 
 var reDefault = regexp.MustCompile(`\+default=("(?:[^"\\\n]|\\.)*")`)
 
-// pragmas reports +default="..." values that look like images.
+// goPragma is one +default="..." value: where it is written, and the
+// index of its ImageRef when the value looks like an image (-1 otherwise).
+type goPragma struct {
+	pos   token.Pos
+	value string
+	image int
+}
+
+// pragmas reports +default="..." values that look like images, and keeps
+// every value: a parameter or field with a default of any string (a
+// version) resolves the concatenations it takes part in.
 func (s *goScan) pragmas(c *ast.Comment) {
 	if !strings.Contains(c.Text, "+default=") {
 		return
 	}
 	for _, m := range reDefault.FindAllStringSubmatchIndex(c.Text, -1) {
 		v, err := strconv.Unquote(c.Text[m[2]:m[3]])
-		if err != nil || !LooksLikeImage(v) || isHostPort(v) {
+		if err != nil {
 			continue
 		}
-		img, err := newImageRef(s.position(c.Slash+token.Pos(m[2])), "go", "default", "", v)
-		if err == nil {
-			s.pragmaAt = append(s.pragmaAt, len(s.images))
-			s.images = append(s.images, img)
+		pg := goPragma{pos: c.Slash + token.Pos(m[2]), value: v, image: -1}
+		if LooksLikeImage(v) && !isHostPort(v) {
+			if img, err := newImageRef(s.position(pg.pos), "go", "default", "", v); err == nil {
+				pg.image = len(s.images)
+				s.images = append(s.images, img)
+			}
 		}
+		s.pragmaList = append(s.pragmaList, pg)
 	}
 }
 

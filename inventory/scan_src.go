@@ -27,6 +27,7 @@ type srcScan struct {
 	toks       []tok
 	consts     map[string]*srcConst
 	defaults   map[string]bool // names given an image default
+	params     []srcParam      // every string default of a parameter or property
 	order      []string
 	images     []ImageRef
 	unresolved []Unresolved
@@ -142,12 +143,9 @@ func (s *srcScan) resolve(arg []tok, via string) {
 			return
 		}
 	}
-	if len(arg) == 1 && arg[0].kind == tTemplate {
-		if v, ok := s.template(arg[0].text); ok {
-			s.markTemplateUsed(arg[0].text)
-			s.add(arg[0].off, "template", "", v)
-			return
-		}
+	if v, via, name, ok := s.expr(arg); ok {
+		s.add(arg[0].off, via, name, v)
+		return
 	}
 	expr := s.text(arg)
 	reason := "not a string literal or constant of this file"

@@ -2,7 +2,9 @@ package inventory
 
 import "strings"
 
-// defaultAt reports a string default at i when it looks like an image.
+// defaultAt reports a string default at i when it looks like an image,
+// and keeps every string default of a named parameter or property (a
+// version: str = "16") for the expressions that use it (srcScan.expr).
 //
 // A default in parentheses, ("alpine:3.20") or ("alpine:" "3.20") as
 // formatters write long values, is the same value.
@@ -23,12 +25,18 @@ func (s *srcScan) defaultAt(i int, via string) {
 		}
 		k++
 	}
-	if !ok || !LooksLikeImage(v) || isHostPort(v) {
+	if !ok {
 		return
 	}
 	if k < len(s.toks) && !(s.toks[k].kind == tNewline || isOp(s.toks[k], ",") || isOp(s.toks[k], ")") ||
 		isOp(s.toks[k], ";") || isOp(s.toks[k], "}") || s.line(s.toks[k].off) > s.line(s.toks[k-1].off)) {
 		return // part of a larger expression
+	}
+	if name != "" {
+		s.params = append(s.params, srcParam{name: name, value: v, off: s.toks[i].off, idx: i})
+	}
+	if !LooksLikeImage(v) || isHostPort(v) {
+		return
 	}
 	s.add(s.toks[i].off, via, name, v)
 	if name != "" {

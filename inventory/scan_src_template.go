@@ -1,19 +1,24 @@
 package inventory
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
+	"sort"
 	"strings"
 )
 
-// reTemplateName matches a substitution that is a bare name: {NAME} in an
-// f-string, ${NAME} in a template literal.
-var reTemplateName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// reTemplateName matches a substitution that is a bare name (or
+// self.name, this.name): {NAME} in an f-string, ${NAME} in a template
+// literal.
+var reTemplateName = regexp.MustCompile(`^(?:(?:self|this)\.)?[A-Za-z_][A-Za-z0-9_]*$`)
 
-// template evaluates an f-string or template literal whose substitutions
-// are all constants of this file: f"python:{PY_VERSION}-slim",
+// templateWith evaluates an f-string or template literal whose
+// substitutions lookup resolves (constants of this file, parameter
+// defaults): f"python:{PY_VERSION}-slim",
 // `node:${NODE_VERSION}`. Anything else (expressions, format specs,
 // escapes, triple quotes) is not evaluated.
-func (s *srcScan) template(raw string) (string, bool) {
+func (s *srcScan) templateWith(raw string, lookup func(string) (string, bool)) (string, bool) {
 	var body string
 	var open string
 	switch {
@@ -50,20 +55,152 @@ func (s *srcScan) template(raw string) (string, bool) {
 			return "", false
 		}
 		name := strings.TrimSpace(rest[:j])
-		c := s.consts[name]
-		if !reTemplateName.MatchString(name) || c == nil || !c.ok {
+		if !reTemplateName.MatchString(name) {
 			return "", false
 		}
-		b.WriteString(c.value)
+		v, ok := lookup(name)
+		if !ok {
+			return "", false
+		}
+		b.WriteString(v)
 		body = rest[j+1:]
 	}
 }
 
-// markTemplateUsed marks the constants a resolved template names as used.
-func (s *srcScan) markTemplateUsed(raw string) {
-	for n, c := range s.consts {
-		if strings.Contains(raw, "{"+n+"}") {
-			c.used = true
+// srcParam is a string default of a named parameter or property:
+// version: str = "16", version: string = "16", version?: string = "16".
+type srcParam struct {
+	name, value string
+	off         int // the default's first token
+	idx         int // its token index
+}
+
+// index returns the token index of the token at offset off.
+func (s *srcScan) index(off int) int {
+	return sort.Search(len(s.toks), func(i int) bool { return s.toks[i].off >= off })
+}
+
+// paramDefault is the default of the parameter name that an expression at
+// token index at uses: the nearest default before it (in Python, of the
+// enclosing def). field is true for self.name / this.name, a property.
+func (s *srcScan) paramDefault(name string, at int, field bool) (srcParam, bool) {
+	def := -1
+	if s.origin == "python" && !field {
+		for k := at - 1; k >= 0; k-- {
+			if s.toks[k].kind == tName && s.toks[k].text == "def" {
+				def = k
+				break
+			}
 		}
 	}
+	for k := len(s.params) - 1; k >= 0; k-- {
+		p := s.params[k]
+		if p.name == name && p.idx > def && (field || p.idx < at) {
+			return p, true
+		}
+	}
+	return srcParam{}, false
+}
+
+// exprEval is what expr collects while evaluating one argument.
+type exprEval struct {
+	s        *srcScan
+	at       int
+	consts   []*srcConst
+	defaults []string // "name (default at file:line)" of the defaults used
+}
+
+// lookup is the value of a name in an expression or a template
+// substitution: a constant of this file, else a parameter or property
+// default (self.x, this.x).
+func (e *exprEval) lookup(name string) (string, bool) {
+	if c := e.s.consts[name]; c != nil && c.ok {
+		e.consts = append(e.consts, c)
+		return c.value, true
+	}
+	field := false
+	if n, ok := strings.CutPrefix(name, "self."); ok && e.s.origin == "python" {
+		name, field = n, true
+	} else if n, ok := strings.CutPrefix(name, "this."); ok && e.s.origin == "typescript" {
+		name, field = n, true
+	}
+	p, ok := e.s.paramDefault(name, e.at, field)
+	if !ok {
+		return "", false
+	}
+	pos := e.s.l.position(p.off)
+	e.defaults = append(e.defaults, fmt.Sprintf("%s (default at %s:%d)", name, pos.File, pos.Line))
+	return p.value, true
+}
+
+// expr evaluates a from argument built of string literals, constants of
+// this file, parameter and property defaults, f-strings and template
+// literals joined by +: "postgres:" + version with version: str = "16",
+// f"python:{v}", `node:${v}`. A bare name is not an expression (its
+// default is reported where it is written). via is "default" when a
+// default took part (name lists them), else "template" or "concat".
+func (s *srcScan) expr(arg []tok) (v, via, name string, ok bool) {
+	e := &exprEval{s: s, at: s.index(arg[0].off)}
+	var b strings.Builder
+	template, plus := false, 0
+	for i := 0; ; {
+		if i >= len(arg) {
+			return "", "", "", false
+		}
+		t := arg[i]
+		switch {
+		case t.kind == tString:
+			for i < len(arg) && arg[i].kind == tString {
+				b.WriteString(arg[i].val)
+				i++
+			}
+		case t.kind == tTemplate:
+			tv, ok := s.templateWith(t.text, e.lookup)
+			if !ok {
+				return "", "", "", false
+			}
+			b.WriteString(tv)
+			template = true
+			i++
+		case t.kind == tName && (t.text == "self" || t.text == "this") && i+2 < len(arg) && isOp(arg[i+1], ".") && arg[i+2].kind == tName:
+			fv, ok := e.lookup(t.text + "." + arg[i+2].text)
+			if !ok {
+				return "", "", "", false
+			}
+			b.WriteString(fv)
+			i += 3
+		case t.kind == tName:
+			nv, ok := e.lookup(t.text)
+			if !ok {
+				return "", "", "", false
+			}
+			b.WriteString(nv)
+			i++
+		default:
+			return "", "", "", false
+		}
+		if i == len(arg) {
+			break
+		}
+		if !isOp(arg[i], "+") {
+			return "", "", "", false
+		}
+		plus++
+		i++
+	}
+	if !template && plus == 0 {
+		return "", "", "", false
+	}
+	for _, c := range e.consts {
+		c.used = true
+	}
+	switch {
+	case len(e.defaults) > 0:
+		via, name = "default", strings.Join(slices.Compact(e.defaults), ", ")
+	case template:
+		via = "template"
+	default:
+		via = "concat"
+	}
+	return b.String(), via, name, true
 }
