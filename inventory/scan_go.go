@@ -75,11 +75,11 @@ func scanGo(file string, data []byte) ([]ImageRef, []Unresolved, *goFileInfo, er
 }
 
 type goScan struct {
-	file     string
-	fset     *token.FileSet
-	data     []byte
-	consts   map[string]*goConst
-	order    []string
+	file       string
+	fset       *token.FileSet
+	data       []byte
+	consts     map[string]*goConst
+	order      []string
 	pragmaList []goPragma // every +default pragma, in file order
 	// fields whose +default pragma names an image, and function bodies
 	// whose parameters have one; From on them is resolved by that default.
