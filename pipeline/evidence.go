@@ -44,7 +44,7 @@ func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, erro
 		run.Spec, run.SpecPath = in.Spec, rel
 	}
 	res, err := policy.Check(ctx, policy.CheckOptions{Root: in.Root, Tier: in.Tier, Run: run, UserDirs: g.UserDirs, ConfigFile: g.ConfigFile,
-		WaiverMaxAge: g.WaiverMaxAge, AllBuiltins: g.AllBuiltins})
+		WaiverMaxAge: g.WaiverMaxAge, AllBuiltins: g.AllBuiltins, Frozen: in.Frozen})
 	if err != nil {
 		return nil, err
 	}

@@ -73,6 +73,7 @@ result goes to stdout. Modules of SDKs the engine cannot run offline
 	f.StringArrayVar(&o.policyDirs, "policy", nil, "directory of user Rego policies and data files for the gate (repeatable)")
 	f.StringVar(&o.policyData, "policy-data", "", "policy data file (default .pinline/policy.yaml when present)")
 	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "record SHA-512 besides SHA-256 for outputs in the SBOM")
+	f.BoolVar(&o.frozen, "frozen", false, frozenHelp)
 	o.gateTrust.AddFlags(c)
 	return c
 }
@@ -140,7 +141,7 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 	// repository).
 	sp := &spec.Spec{Version: 1, Name: "call-" + function, Tasks: []spec.Task{{Name: callTask, Call: c}}}
 	opts := pipeline.Options{
-		Spec: sp, Root: root, Tier: o.tier, Timeout: o.timeout,
+		Spec: sp, Root: root, Tier: o.tier, Timeout: o.timeout, Frozen: o.frozen,
 		Who: whoAmI(), LookupEnv: s.env, HostEnv: os.Environ(),
 	}
 	if opts.Tier == "" {

@@ -36,6 +36,7 @@ type runOptions struct {
 	sbomSHA512     bool
 	tsa            timestampOptions
 	secrets        string
+	frozen         bool
 }
 
 func (o *runOptions) AddFlags(c *cobra.Command) {
@@ -53,6 +54,7 @@ func (o *runOptions) AddFlags(c *cobra.Command) {
 	o.gateTrust.AddFlags(c)
 	o.tsa.AddFlags(c)
 	f.StringVar(&o.secrets, "secrets", "", "operator secrets file: per tier, logical secret name -> {env|file|command} (default $"+EnvSecrets.Name+"; see --help)")
+	f.BoolVar(&o.frozen, "frozen", false, frozenHelp)
 	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "record SHA-512 besides SHA-256 for outputs in the SBOM (false: hash at SHA-256 speed, about twice as fast)")
 }
 
@@ -112,6 +114,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		Spec: sp, Root: root, Tasks: tasks, Tier: o.tier, Backend: o.backend,
 		Timeout: o.timeout, AllowDelete: o.allowDelete,
 		Who:       whoAmI(),
+		Frozen:    o.frozen,
 		LookupEnv: s.env,
 		HostEnv:   os.Environ(),
 	}
@@ -178,6 +181,9 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	}
 	return err // pipeline classes its errors (internal/errclass)
 }
+
+// frozenHelp is the --frozen flag of run and call.
+const frozenHelp = "dagger.lock must not change: deny a lookup it does not hold before the run (PL028) and a run that added entries after it (PL026)"
 
 // secretsPath is the operator secrets file: the flag, else
 // $PINLINE_SECRETS ("" when neither is set).
