@@ -146,10 +146,16 @@ func TestPinMatchesCheck(t *testing.T) {
 	total := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
 		repo, _, _ := strings.Cut(line, "\t")
-		n, diff := comparePinCheck(t, filepath.Join(dir, strings.ReplaceAll(repo, "/", "+")))
+		root := filepath.Join(dir, strings.ReplaceAll(repo, "/", "+"))
+		n, diff := comparePinCheck(t, root)
 		total += n
 		for _, d := range diff {
 			t.Error(d)
+		}
+		// And pin --check against check's decision (PL001/PL004/PL027).
+		_, diff = pinCheckAgrees(t, root)
+		for _, d := range diff {
+			t.Errorf("%s: %s", repo, d)
 		}
 	}
 	t.Logf("%d unpinned items seen by both", total)

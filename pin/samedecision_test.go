@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,9 +14,10 @@ import (
 )
 
 // pinCheckAgrees runs `pin --check` (offline) and the decision of
-// `pinline check` over dir: the remote modules pin would pin are exactly
-// check's PL001 and PL004 findings, at the same positions, so pin --check
-// fails exactly when check denies an unpinned module; and every duplicate
+// `pinline check` over dir: the remote modules and dagger.lock entries pin
+// would pin are exactly check's PL001, PL004 and PL009 findings, at the
+// same positions, so pin --check fails exactly when check denies an
+// unpinned module or a floating lock entry; and every duplicate
 // dagger.json key is a PL027 finding at the occurrence both read.
 func pinCheckAgrees(t *testing.T, dir string) (int, []string) {
 	t.Helper()
@@ -31,14 +33,14 @@ func pinCheckAgrees(t *testing.T, dir string) (int, []string) {
 	}
 	var got, want []string
 	for _, c := range rep.Changes {
-		if c.Kind == "module" {
+		if c.Kind == "module" || path.Base(c.Pos.File) == "dagger.lock" {
 			got = append(got, fmt.Sprintf("%s:%d:%d", c.Pos.File, c.Pos.Line, c.Pos.Column))
 		}
 	}
 	dups := 0
 	for _, v := range res.Decision.Violations {
 		switch v.RuleID {
-		case "PL001", "PL004":
+		case "PL001", "PL004", "PL009":
 			want = append(want, fmt.Sprintf("%s:%d:%d", v.Pos.File, v.Pos.Line, v.Pos.Column))
 		case "PL027":
 			dups++
