@@ -157,8 +157,14 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 	if err != nil {
 		return err
 	}
+	// The user-level Dagger config the engine's CLI would read: the gate
+	// reports its workspace overrides (PL025, refused outside tier local).
+	user, err := daggerUserConfig(s)
+	if err != nil {
+		return err
+	}
 	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}, pipeline.CallGate{}}
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins, UserConfig: user}, pipeline.CallGate{}}
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.key != "" {
 		signer, err := attest.LoadSigner(ctx, o.key, passwordFunc(s, false))

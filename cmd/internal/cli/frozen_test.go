@@ -113,3 +113,30 @@ func TestRunFrozenAddedEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestRunUserConfigOverrides: the gate of `pinline run` (and call, which
+// builds the same gate) reads the user-level Dagger config as check does:
+// a workspace override there is refused outside tier local before the
+// engine (exit 1, PL025), and allowed in tier local.
+func TestRunUserConfigOverrides(t *testing.T) {
+	t.Parallel()
+	y := "version: 1\nname: t\nimages:\n  bb: " + pinnedBusybox + "\ndefaultImage: bb\ntasks:\n  a:\n    run: [\"true\"]\n"
+	spec, eng := writeRepo(t, y, "/nonexistent/pinline-test/engine.sock")
+	pin := strings.Repeat("ab", 20)
+	writeFile(t, filepath.Join(filepath.Dir(spec), "dagger.toml"), "[modules.lint]\nsource = \"github.com/acme/lint@v1.0.0\"\npin = \""+pin+"\"\n")
+	home := t.TempDir()
+	writeFile(t, filepath.Join(home, ".config", "dagger", "config.toml"), "[workspaces.\"github.com/acme/app\".modules.lint]\nsource = \"github.com/evil/lint@main\"\n")
+	env := map[string]string{"HOME": home, EnvDaggerCLI.Name: "/bin/true"}
+	code, out, errOut := runCLIEnv(t, env, "run", "-f", spec, "--engine-config", eng, "--tier", "trusted")
+	if code != ExitDenied || !strings.Contains(out, "PL025") || !strings.Contains(out, `overrides module "lint"`) {
+		t.Errorf("tier trusted: exit %d, want %d with PL025\n%s%s", code, ExitDenied, out, errOut)
+	}
+	code, out, errOut = runCLIEnv(t, env, "run", "-f", spec, "--engine-config", eng, "--backend", "host")
+	if code != ExitOK {
+		t.Errorf("tier local: exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	_, rec := lastRun(t, filepath.Dir(spec))
+	if rec.Decision.Warnings == 0 {
+		t.Errorf("tier local: no PL025 warning recorded: %+v", rec.Decision)
+	}
+}

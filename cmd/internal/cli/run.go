@@ -139,8 +139,14 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	if err != nil {
 		return err
 	}
+	// The user-level Dagger config the engine's CLI would read: the gate
+	// reports its workspace overrides (PL025, refused outside tier local).
+	user, err := daggerUserConfig(s)
+	if err != nil {
+		return err
+	}
 	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}, pipeline.CallGate{}}
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins, UserConfig: user}, pipeline.CallGate{}}
 	opts.SkipSHA512 = !o.sbomSHA512
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.tsa.Server != "" && o.key == "" {
