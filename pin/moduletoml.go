@@ -34,6 +34,15 @@ func collectTOML(f *file) error {
 			addTOMLSite(f, d.Pos, d.PinPos, d.Source, d.Pin, d.Remote)
 		}
 	}
+	// Environment overlays ([env.<name>.modules.<m>] with a source): what
+	// check --env <name> sees. pin pins every overlay of the file.
+	for _, e := range m.Envs {
+		for _, d := range e.Modules {
+			if d.Remote != nil {
+				addTOMLSite(f, d.Pos, d.PinPos, d.Source, d.Pin, d.Remote)
+			}
+		}
+	}
 	return nil
 }
 

@@ -17,7 +17,8 @@ import (
 // `pinline check` over dir: the remote modules and dagger.lock entries pin
 // would pin are exactly check's PL001, PL004 and PL009 findings, at the
 // same positions, so pin --check fails exactly when check denies an
-// unpinned module or a floating lock entry; and every duplicate
+// unpinned module or a floating lock entry (of the base configuration or
+// of any workspace environment overlay, check --env); and every duplicate
 // dagger.json key is a PL027 finding at the occurrence both read.
 func pinCheckAgrees(t *testing.T, dir string) (int, []string) {
 	t.Helper()
@@ -44,6 +45,24 @@ func pinCheckAgrees(t *testing.T, dir string) (int, []string) {
 			want = append(want, fmt.Sprintf("%s:%d:%d", v.Pos.File, v.Pos.Line, v.Pos.Column))
 		case "PL027":
 			dups++
+		}
+	}
+	// pin pins every environment overlay; check sees one with --env.
+	envs := map[string]bool{}
+	for _, m := range res.Inventory.Modules {
+		for _, e := range m.Envs {
+			envs[e.Name] = true
+		}
+	}
+	for env := range envs {
+		er, err := policy.Check(ctx, policy.CheckOptions{Root: dir, Env: env})
+		if err != nil {
+			return 0, []string{fmt.Sprintf("check --env %s: %v", env, err)}
+		}
+		for _, v := range er.Decision.Violations {
+			if v.RuleID == "PL001" || v.RuleID == "PL004" {
+				want = append(want, fmt.Sprintf("%s:%d:%d", v.Pos.File, v.Pos.Line, v.Pos.Column))
+			}
 		}
 	}
 	slices.Sort(got)
