@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -52,12 +53,13 @@ func TestRunFrozenEngine(t *testing.T) {
 		return runCLICtx(context.Background(), env, append([]string{"run", "-f", spec, "--engine-config", eng}, args...)...)
 	}
 
+	before := runDirs(t, root)
 	code, out, errOut := run("--frozen")
 	if code != ExitDenied || !strings.Contains(out, `ci/main.go:6:30: --frozen: go image "alpine:3.20" has no digest`) ||
 		!strings.Contains(out, "[PL028]") {
 		t.Fatalf("--frozen without a lock entry: exit %d\n%s\n%s", code, out, errOut)
 	}
-	_, rec := lastRun(t, root)
+	_, rec := newRun(t, root, before)
 	if rec.Status != record.StatusDenied || rec.Engine.Version != "" || rec.Tasks[0].Status == record.StatusSucceeded {
 		t.Errorf("denied run record: status %s engine %+v tasks %+v", rec.Status, rec.Engine, rec.Tasks)
 	}
@@ -68,11 +70,12 @@ func TestRunFrozenEngine(t *testing.T) {
 
 	d := "sha256:" + strings.Repeat("a", 64)
 	writeFile(t, filepath.Join(root, "dagger.lock"), "[[\"version\",\"2\"]]\n[\"\",\"container.from\",[\"alpine:3.20\",\"linux/amd64\"],\""+d+"\"]\n")
+	before = runDirs(t, root)
 	code, out, errOut = run("--frozen")
 	if code != 0 || strings.Contains(out+errOut, "PL02") {
 		t.Fatalf("--frozen with the entry in dagger.lock: exit %d\n%s\n%s", code, out, errOut)
 	}
-	dir, rec := lastRun(t, root)
+	dir, rec := newRun(t, root, before)
 	dec, err := record.ReadDecision(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -131,12 +134,45 @@ func TestRunUserConfigOverrides(t *testing.T) {
 	if code != ExitDenied || !strings.Contains(out, "PL025") || !strings.Contains(out, `overrides module "lint"`) {
 		t.Errorf("tier trusted: exit %d, want %d with PL025\n%s%s", code, ExitDenied, out, errOut)
 	}
+	before := runDirs(t, filepath.Dir(spec))
 	code, out, errOut = runCLIEnv(t, env, "run", "-f", spec, "--engine-config", eng, "--backend", "host")
 	if code != ExitOK {
 		t.Errorf("tier local: exit %d, want 0\n%s%s", code, out, errOut)
 	}
-	_, rec := lastRun(t, filepath.Dir(spec))
+	_, rec := newRun(t, filepath.Dir(spec), before)
 	if rec.Decision.Warnings == 0 {
 		t.Errorf("tier local: no PL025 warning recorded: %+v", rec.Decision)
 	}
+}
+
+// runDirs lists the run directories under root.
+func runDirs(t *testing.T, root string) map[string]bool {
+	t.Helper()
+	dirs, _ := filepath.Glob(filepath.Join(root, ".pinline", "runs", "*"))
+	m := map[string]bool{}
+	for _, d := range dirs {
+		m[d] = true
+	}
+	return m
+}
+
+// newRun reads the one run record that is not in before (lastRun sorts by
+// run id, which is not ordered within one second).
+func newRun(t *testing.T, root string, before map[string]bool) (string, *record.Run) {
+	t.Helper()
+	for d := range runDirs(t, root) {
+		if !before[d] {
+			b, err := os.ReadFile(filepath.Join(d, record.RunFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rec record.Run
+			if err := json.Unmarshal(b, &rec); err != nil {
+				t.Fatal(err)
+			}
+			return d, &rec
+		}
+	}
+	t.Fatal("no new run record")
+	return "", nil
 }
