@@ -13,10 +13,12 @@ type srcConst struct {
 }
 
 // srcDeferred is a from argument naming a constant the file does not
-// define.
+// define: a bare name, or an expression (expr, with the unknown names
+// between unknownMark; via and defaults are what expr reported).
 type srcDeferred struct {
-	name string
-	un   Unresolved
+	name                string
+	expr, via, defaults string
+	un                  Unresolved
 }
 
 // srcScan holds the state shared by the Python and TypeScript scanners.
@@ -144,6 +146,19 @@ func (s *srcScan) resolve(arg []tok, via string) {
 		}
 	}
 	if v, via, name, ok := s.expr(arg); ok {
+		if strings.Contains(v, unknownMark) {
+			// Built from names another file of the module may define.
+			reason := "built from names that are not constants of this file (parameters, fields or imports)"
+			switch expr := s.text(arg); {
+			case len(arg) == 1 && arg[0].kind == tTemplate && strings.HasPrefix(expr, "`"):
+				reason = "template literal built at run time"
+			case len(arg) == 1 && arg[0].kind == tTemplate:
+				reason = "f-string built at run time"
+			}
+			s.deferred = append(s.deferred, srcDeferred{expr: v, via: via, defaults: name,
+				un: Unresolved{Pos: s.l.position(arg[0].off), Origin: s.origin, Expr: s.text(arg), Reason: reason}})
+			return
+		}
 		s.add(arg[0].off, via, name, v)
 		return
 	}

@@ -108,7 +108,12 @@ type exprEval struct {
 	at       int
 	consts   []*srcConst
 	defaults []string // "name (default at file:line)" of the defaults used
+	unknown  []string // names this file does not define (marked in the value)
 }
+
+// unknownMark brackets, in an expression's value, a name the file does
+// not define.
+const unknownMark = "\x00"
 
 // lookup is the value of a name in an expression or a template
 // substitution: a constant of this file, else a parameter or property
@@ -125,6 +130,12 @@ func (e *exprEval) lookup(name string) (string, bool) {
 		name, field = n, true
 	}
 	p, ok := e.s.paramDefault(name, e.at, field)
+	if !ok && !field && e.s.consts[name] == nil {
+		// Not defined in this file: another file of the module may
+		// define it (resolveSrcModules substitutes the marker).
+		e.unknown = append(e.unknown, name)
+		return unknownMark + name + unknownMark, true
+	}
 	if !ok {
 		return "", false
 	}
@@ -139,6 +150,10 @@ func (e *exprEval) lookup(name string) (string, bool) {
 // f"python:{v}", `node:${v}`. A bare name is not an expression (its
 // default is reported where it is written). via is "default" when a
 // default took part (name lists them), else "template" or "concat".
+//
+// A name the file does not define leaves its marker in v (unknownMark
+// NAME unknownMark): the caller defers the expression to the other files
+// of the module.
 func (s *srcScan) expr(arg []tok) (v, via, name string, ok bool) {
 	e := &exprEval{s: s, at: s.index(arg[0].off)}
 	var b strings.Builder

@@ -134,7 +134,7 @@ func TestScanPython(t *testing.T) {
 		{"image constant unused", "BASE_IMAGE = \"ubuntu:24.04\"\nPORT = \"localhost:5000\"\nVERSION = \"3:1\"", []string{"const ubuntu:24.04 @1:14 name=BASE_IMAGE"}},
 		{"raw and escapes", "c.from_(r\"a:1\")\nc.from_(\"b:\\x31\")", []string{"from a:1 @1:9", "? \"b:\\x31\" @2:9: not a string literal or constant of this file"}},
 		{"concatenation with a parameter default", "@function\ndef db(self, version: str = \"16\") -> dagger.Container:\n    return dag.container().from_(\"postgres:\" + version)\ndef other(self, x: str) -> dagger.Container:\n    return dag.container().from_(\"postgres:\" + version)",
-			[]string{"default postgres:16 @3:34 name=version (default at m.py:2)", "? \"postgres:\" + version @5:34: not a string literal or constant of this file"}},
+			[]string{"default postgres:16 @3:34 name=version (default at m.py:2)", "? \"postgres:\" + version @5:34: built from names that are not constants of this file (parameters, fields or imports)"}},
 		{"f-string with a parameter default", "def py(self, v: Annotated[str, Doc(\"x\")] = \"3.13\"):\n    return c.from_(f\"python:{v}-slim\")",
 			[]string{"default python:3.13-slim @2:20 name=v (default at m.py:1)"}},
 		{"f-string with a field default and a constant", "REPO = \"python\"\nclass M:\n    version: str = \"3.12\"\n    def f(self):\n        return c.from_(f\"{REPO}:{self.version}\")",
