@@ -162,6 +162,9 @@ func (s *srcScan) resolve(arg []tok, via string) {
 		s.add(arg[0].off, via, name, v)
 		return
 	}
+	if len(arg) == 1 && s.possible(arg[0]) {
+		return
+	}
 	expr := s.text(arg)
 	reason := "not a string literal or constant of this file"
 	switch {
