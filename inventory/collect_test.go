@@ -274,18 +274,21 @@ func TestCollectGoConstantsAcrossFiles(t *testing.T) {
 
 // TestCollectSourceConstantsAcrossFiles: Python and TypeScript from
 // arguments naming a constant of another file of the module (imported
-// from it) are resolved, once, at the use.
+// from it), also inside concatenations and templates, are resolved, once,
+// at the use; a name no file defines stays unresolved.
 func TestCollectSourceConstantsAcrossFiles(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	files := map[string]string{
 		"py/dagger.json":     `{"name": "p", "sdk": {"source": "python"}}`,
-		"py/src/m/consts.py": "BASE_IMAGE = \"python:3.13-slim\"\n",
-		"py/src/m/main.py":   "from .consts import BASE_IMAGE\n\ndef f():\n    return dag.container().from_(BASE_IMAGE)\n",
-		"ts/dagger.json":     `{"name": "t", "sdk": {"source": "typescript"}}`,
-		"ts/src/consts.ts":   "export const NODE = \"node:22-alpine\"\n",
-		"ts/src/index.ts":    "import { NODE } from \"./consts\"\nexport function f() { return dag.container().from(NODE) }\n",
-		"ts/src/unknown.ts":  "export function g() { return dag.container().from(OTHER) }\n",
+		"py/src/m/consts.py": "BASE_IMAGE = \"python:3.13-slim\"\nPY_REPO = \"python\"\n",
+		"py/src/m/main.py": "from .consts import BASE_IMAGE, PY_REPO\n\ndef f():\n    return dag.container().from_(BASE_IMAGE)\n" +
+			"def g(v: str = \"3.12\"):\n    return dag.container().from_(PY_REPO + \":\" + v)\n" +
+			"def h():\n    return dag.container().from_(f\"{PY_REPO}:{MISSING}\")\n",
+		"ts/dagger.json":    `{"name": "t", "sdk": {"source": "typescript"}}`,
+		"ts/src/consts.ts":  "export const NODE = \"node:22-alpine\"\nexport const NODE_REPO = \"node\"\n",
+		"ts/src/index.ts":   "import { NODE, NODE_REPO } from \"./consts\"\nexport function f() { return dag.container().from(NODE) }\nexport function g() { return dag.container().from(`${NODE_REPO}:22`) }\n",
+		"ts/src/unknown.ts": "export function g() { return dag.container().from(OTHER) }\n",
 	}
 	for n, c := range files {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755); err != nil {
@@ -308,7 +311,10 @@ func TestCollectSourceConstantsAcrossFiles(t *testing.T) {
 	}
 	want := []string{
 		"py/src/m/main.py:4 python:3.13-slim [BASE_IMAGE (py/src/m/consts.py:1)]",
+		"py/src/m/main.py:6 python:3.12 [PY_REPO (py/src/m/consts.py:2), v (default at py/src/m/main.py:5)]",
 		"ts/src/index.ts:2 node:22-alpine [NODE (ts/src/consts.ts:1)]",
+		"ts/src/index.ts:3 node:22 [NODE_REPO (ts/src/consts.ts:2)]",
+		"? py/src/m/main.py:8 f\"{PY_REPO}:{MISSING}\"",
 		"? ts/src/unknown.ts:1 OTHER",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

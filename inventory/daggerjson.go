@@ -24,6 +24,11 @@ func ParseDaggerJSON(file string, data []byte) (*Module, []ImageRef, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return decodeDaggerJSON(file, root)
+}
+
+// decodeDaggerJSON decodes the module of a parsed dagger.json.
+func decodeDaggerJSON(file string, root *jnode) (*Module, []ImageRef, error) {
 	d := &jdecoder{file: file}
 	if root.kind != 'o' {
 		return nil, nil, d.errf(root, "dagger.json must be a JSON object, not %s", root.typeName())

@@ -59,11 +59,20 @@ func (p *fastJSON) node(kind byte) *jnode {
 	}
 	n := &p.slab[0]
 	p.slab = p.slab[1:]
-	n.kind, n.line, n.col = kind, p.line, p.i-p.lineStart+1
+	n.kind, n.line, n.col, n.off = kind, p.line, p.i-p.lineStart+1, p.i
 	return n
 }
 
+// value parses the value at p.i and records its span.
 func (p *fastJSON) value() (*jnode, bool) {
+	n, ok := p.scalarOrNested()
+	if ok {
+		n.end = p.i
+	}
+	return n, ok
+}
+
+func (p *fastJSON) scalarOrNested() (*jnode, bool) {
 	if p.i >= len(p.data) {
 		return nil, false
 	}
@@ -123,11 +132,12 @@ func (p *fastJSON) object() (*jnode, bool) {
 		if p.i >= len(p.data) || p.data[p.i] != '"' {
 			return nil, false
 		}
-		k := jkey{line: p.line, col: p.i - p.lineStart + 1}
+		k := jkey{line: p.line, col: p.i - p.lineStart + 1, off: p.i}
 		var ok bool
 		if k.name, ok = p.str(); !ok {
 			return nil, false
 		}
+		k.end = p.i
 		p.ws()
 		if p.i >= len(p.data) || p.data[p.i] != ':' {
 			return nil, false

@@ -40,7 +40,7 @@ func sameJSON(a, b *jnode, path string) (string, bool) {
 	if a == nil {
 		return "", true
 	}
-	if a.kind != b.kind || a.str != b.str || a.line != b.line || a.col != b.col ||
+	if a.kind != b.kind || a.str != b.str || a.line != b.line || a.col != b.col || a.off != b.off || a.end != b.end ||
 		!slices.Equal(a.keys, b.keys) || len(a.vals) != len(b.vals) {
 		return fmt.Sprintf("%s: %+v vs %+v", path, *a, *b), false
 	}

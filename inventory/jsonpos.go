@@ -16,13 +16,18 @@ type jnode struct {
 	str  string
 	line int
 	col  int
-	keys []jkey   // objects, in file order
-	vals []*jnode // objects (parallel to keys) and arrays
+	// off and end are the byte span [off, end) of the value's text (what
+	// pin edits in place).
+	off, end int
+	keys     []jkey   // objects, in file order
+	vals     []*jnode // objects (parallel to keys) and arrays
 }
 
 type jkey struct {
 	name      string
 	line, col int
+	// off and end span the key with its quotes.
+	off, end int
 }
 
 // get returns the value of key in an object, or nil.
@@ -140,7 +145,10 @@ func (p *jparser) value() (*jnode, error) {
 
 func (p *jparser) valueFrom(tok json.Token, off int) (*jnode, error) {
 	l, c := p.li.Pos(off)
-	n := &jnode{line: l, col: c}
+	n := &jnode{line: l, col: c, off: off}
+	// The decoder's offset is the end of the token just read: the value's
+	// end for scalars, the closing bracket's for objects and arrays.
+	defer func() { n.end = int(p.dec.InputOffset()) }()
 	switch t := tok.(type) {
 	case json.Delim:
 		if p.depth++; p.depth > maxJSONDepth {
@@ -163,11 +171,12 @@ func (p *jparser) valueFrom(tok json.Token, off int) (*jnode, error) {
 					return nil, p.errAt(koff, "invalid JSON: object key is not a string")
 				}
 				kl, kc := p.li.Pos(koff)
+				kend := int(p.dec.InputOffset())
 				v, err := p.value()
 				if err != nil {
 					return nil, err
 				}
-				n.keys = append(n.keys, jkey{name: k, line: kl, col: kc})
+				n.keys = append(n.keys, jkey{name: k, line: kl, col: kc, off: koff, end: kend})
 				n.vals = append(n.vals, v)
 			}
 		case '[':

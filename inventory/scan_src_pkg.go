@@ -3,6 +3,7 @@ package inventory
 import (
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // srcFileInfo is what a Python or TypeScript file contributes to
@@ -53,6 +54,14 @@ func resolveSrcModules(files map[string]*srcFileInfo, owner func(string) string)
 		info := files[file]
 		k := key{owner(file), info.origin}
 		for _, d := range info.deferred {
+			if d.expr != "" {
+				if img, ok := resolveSrcExpr(d, info.origin, consts[k], dup[k], used); ok {
+					images = append(images, img)
+				} else {
+					unresolved = append(unresolved, d.un)
+				}
+				continue
+			}
 			c, ok := consts[k][d.name]
 			if ok && !dup[k][d.name] {
 				img, err := newImageRef(d.un.Pos, info.origin, "const", d.name+" ("+c.pos.File+":"+strconv.Itoa(c.pos.Line)+")", c.value)
@@ -68,4 +77,44 @@ func resolveSrcModules(files map[string]*srcFileInfo, owner func(string) string)
 		}
 	}
 	return images, unresolved, used
+}
+
+// resolveSrcExpr substitutes the names a deferred expression left marked
+// with the module's constants: an image at the use, its Name listing each
+// constant with the file and line it comes from (and the defaults the
+// expression used). Any name still unknown or ambiguous leaves it
+// unresolved.
+func resolveSrcExpr(d srcDeferred, origin string, consts map[string]goPkgConst, dup map[string]bool, used map[Position]bool) (ImageRef, bool) {
+	parts := strings.Split(d.expr, unknownMark)
+	var b strings.Builder
+	var names []string
+	var from []Position
+	for i, p := range parts {
+		if i%2 == 0 {
+			b.WriteString(p)
+			continue
+		}
+		c, ok := consts[p]
+		if !ok || dup[p] {
+			return ImageRef{}, false
+		}
+		b.WriteString(c.value)
+		names = append(names, p+" ("+c.pos.File+":"+strconv.Itoa(c.pos.Line)+")")
+		from = append(from, c.pos)
+	}
+	if d.defaults != "" {
+		names = append(names, d.defaults)
+	}
+	via := d.via
+	if via == "" {
+		via = "concat"
+	}
+	img, err := newImageRef(d.un.Pos, origin, via, strings.Join(slices.Compact(names), ", "), b.String())
+	if err != nil {
+		return ImageRef{}, false
+	}
+	for _, p := range from {
+		used[p] = true
+	}
+	return img, true
 }

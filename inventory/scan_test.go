@@ -74,6 +74,13 @@ func TestScanGo(t *testing.T) {
 		{"image const unused", "package m\nconst baseImage = \"ubuntu:24.04\"\nconst addr = \"redis:7\"\nconst pinned = \"x/y:1@sha256:" + hex64 + "\"",
 			[]string{"const ubuntu:24.04 @2:19 name=baseImage", "const x/y:1@sha256:" + hex64 + " @4:16 name=pinned"}},
 		{"From with two args is not a container", "package m\nfunc f() { x.From(\"a:1\", 2) }", []string{}},
+		{"concatenation with a parameter default", "package m\nfunc (m *M) Db(\n\t// +default=\"16\"\n\tversion string,\n) { c.From(\"postgres:\" + version); c.From(fmt.Sprintf(\"postgres:%s-alpine\", version)) }\nfunc g(version string) { c.From(\"postgres:\" + version) }",
+			[]string{"default postgres:16 @5:12 name=version (default at m.go:3)", "default postgres:16-alpine @5:43 name=version (default at m.go:3)",
+				"? \"postgres:\" + version @6:33: concatenation with a value that is not a constant of this file"}},
+		{"concatenation with a field default", "package m\ntype M struct {\n\t// +default=\"3.20\"\n\tVersion string\n}\nconst repo = \"alpine\"\nfunc (m *M) f() { c.From(repo + \":\" + m.Version) }",
+			[]string{"default alpine:3.20 @7:26 name=Version (default at m.go:3)"}},
+		{"bare parameter with a non-image default stays unresolved", "package m\nfunc f(\n\t// +default=\"16\"\n\tversion string,\n) { c.From(version) }",
+			[]string{"? version @5:12: version is not a string constant of this file (a parameter, field or value from another file)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,8 +114,8 @@ func TestScanPython(t *testing.T) {
 		{"typed constant", "IMG: str = \"node:20\"\nc.from_(IMG)", []string{"const node:20 @2:9 name=IMG"}},
 		{"constant redefined", "IMG = \"a:1\"\nIMG = \"b:2\"\nc.from_(IMG)",
 			[]string{"? IMG @3:9: IMG is defined more than once or not as a plain string"}},
-		{"indented is not module constant", "def f():\n    IMG = \"a:1\"\n    c.from_(IMG)",
-			[]string{"? IMG @3:13: IMG is not a constant of this file (a parameter, field or import)"}},
+		{"indented is a constant of the function, not of the module", "def f():\n    IMG = \"a:1\"\n    c.from_(IMG)\ndef g():\n    c.from_(IMG)",
+			[]string{"const a:1 @3:13 name=IMG", "? IMG @5:13: IMG is not a constant of this file (a parameter, field or import)"}},
 		{"f-string", "c.from_(f\"python:{v}-slim\")", []string{"? f\"python:{v}-slim\" @1:9: f-string built at run time"}},
 		{"f-string of constants", "PY = \"3.13\"\nc.from_(f\"python:{PY}-slim\")", []string{"template python:3.13-slim @2:9"}},
 		{"f-string with a format spec", "PY = \"3.13\"\nc.from_(f\"python:{PY!r}\")", []string{"? f\"python:{PY!r}\" @2:9: f-string built at run time"}},
@@ -126,6 +133,21 @@ func TestScanPython(t *testing.T) {
 		{"str param default", "def f(self, base: str = \"alpine:3.20\"): pass", []string{"param alpine:3.20 @1:25 name=base"}},
 		{"image constant unused", "BASE_IMAGE = \"ubuntu:24.04\"\nPORT = \"localhost:5000\"\nVERSION = \"3:1\"", []string{"const ubuntu:24.04 @1:14 name=BASE_IMAGE"}},
 		{"raw and escapes", "c.from_(r\"a:1\")\nc.from_(\"b:\\x31\")", []string{"from a:1 @1:9", "? \"b:\\x31\" @2:9: not a string literal or constant of this file"}},
+		{"concatenation with a parameter default", "@function\ndef db(self, version: str = \"16\") -> dagger.Container:\n    return dag.container().from_(\"postgres:\" + version)\ndef other(self, x: str) -> dagger.Container:\n    return dag.container().from_(\"postgres:\" + version)",
+			[]string{"default postgres:16 @3:34 name=version (default at m.py:2)", "? \"postgres:\" + version @5:34: built from names that are not constants of this file (parameters, fields or imports)"}},
+		{"f-string with a parameter default", "def py(self, v: Annotated[str, Doc(\"x\")] = \"3.13\"):\n    return c.from_(f\"python:{v}-slim\")",
+			[]string{"default python:3.13-slim @2:20 name=v (default at m.py:1)"}},
+		{"f-string with a field default and a constant", "REPO = \"python\"\nclass M:\n    version: str = \"3.12\"\n    def f(self):\n        return c.from_(f\"{REPO}:{self.version}\")",
+			[]string{"default python:3.12 @5:24 name=version (default at m.py:3)"}},
+		{"concatenation of constants", "REPO = \"python\"\nc.from_(REPO + \":3.13\")", []string{"concat python:3.13 @2:9"}},
+		{"local variable assigned constants on every branch", "def f(self, arch: str):\n    if arch == \"arm64\":\n        img = \"golang:1.22-arm\"\n    else:\n        img = \"golang:1.22\"\n    return c.from_(img)\ndef g(self):\n    img = \"x:1\"\n    return c.from_(img)",
+			[]string{"possible golang:1.22-arm @6:20 name=img", "possible golang:1.22 @6:20 name=img",
+				"const x:1 @9:20 name=img"}},
+		{"local variable with one branch from elsewhere stays unresolved", "def f(self, p: str, x: bool):\n    img = \"a:1\"\n    if x:\n        img = p\n    return c.from_(img)\ndef g(self, img: str):\n    if not img:\n        img = \"b:1\"\n    return c.from_(img)\ndef h(self):\n    img = \"a:1\"\n    img += \"-slim\"\n    img = \"b:2\"\n    return c.from_(img)",
+			[]string{"? img @5:20: img is not a constant of this file (a parameter, field or import)", "? img @9:20: img is not a constant of this file (a parameter, field or import)",
+				"? img @14:20: img is not a constant of this file (a parameter, field or import)"}},
+		{"bare parameter with a non-image default stays unresolved", "def f(self, v: str = \"16\"):\n    return c.from_(v)",
+			[]string{"? v @2:20: v is not a constant of this file (a parameter, field or import)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,6 +189,12 @@ func TestScanTypeScript(t *testing.T) {
 		{"optional field default", "@func() image?: string = \"alpine:3.20\"", []string{"param alpine:3.20 @1:26 name=image"}},
 		{"image const unused", "export const BASE_IMAGE = \"wolfi:latest\"", []string{"const wolfi:latest @1:27 name=BASE_IMAGE"}},
 		{"concat", "const I = \"a\" + \":1\"\nc.from(I)", []string{"const a:1 @2:8 name=I"}},
+		{"template with a parameter default", "build(v: string = \"22\"): Container {\n  return c.from(`node:${v}-alpine`)\n}",
+			[]string{"default node:22-alpine @2:17 name=v (default at m.ts:1)"}},
+		{"concatenation with a parameter default", "db(version = \"16\") { return c.from(\"postgres:\" + version) }",
+			[]string{"default postgres:16 @1:36 name=version (default at m.ts:1)"}},
+		{"template with a property default", "class M {\n  @func() version?: string = \"1.83\"\n  rust() { return c.from(`rust:${this.version}`) }\n}",
+			[]string{"default rust:1.83 @3:26 name=version (default at m.ts:2)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -110,6 +110,16 @@ func (d *tomlDoc) at(keys ...string) Position {
 	return Position{File: d.file, Line: 1, Column: 1}
 }
 
+// pinPos is the position of the value of a pin key that the table holds:
+// exactly that key path, or a Position without a line when the key is
+// written where positions are not recorded (an inline table).
+func (d *tomlDoc) pinPos(keys ...string) *Position {
+	if p, ok := d.pos[strings.Join(keys, "\x00")]; ok {
+		return &p
+	}
+	return &Position{File: d.file}
+}
+
 func (d *tomlDoc) str(m map[string]any, key string, keys ...string) (string, error) {
 	v, ok := m[key]
 	if !ok {
@@ -183,6 +193,9 @@ func ParseModuleTOML(file string, data []byte) (*Module, error) {
 		if s.Source == "" {
 			return nil, d.fail("runtime needs a source", "runtime")
 		}
+		if _, ok := t["pin"]; ok {
+			s.PinPos = d.pinPos("runtime", "pin")
+		}
 		classifySDK(s)
 		m.SDK = s
 		m.SourceDir = path.Join(m.Dir, m.Source)
@@ -235,7 +248,11 @@ func (d *tomlDoc) dep(t map[string]any, kind string, keys ...string) (Dependency
 	if src == "" {
 		return Dependency{}, d.fail(kind+" needs a source", keys...)
 	}
-	return newDependency(d.at(append(keys, "source")...), kind, name, src, pin, false), nil
+	dep := newDependency(d.at(append(keys, "source")...), kind, name, src, pin, false)
+	if _, ok := t["pin"]; ok {
+		dep.PinPos = d.pinPos(append(keys, "pin")...)
+	}
+	return dep, nil
 }
 
 func stringList(v any) ([]string, bool) {

@@ -103,6 +103,9 @@ type SDK struct {
 	// Pinned is true for a remote source pinned to a commit (a pin field
 	// holding a commit id or an @<commit> ref).
 	Pinned bool `json:"pinned"`
+	// PinPos is where the value of a TOML pin key is written (nil: no pin
+	// key), for pin, which edits it in place.
+	PinPos *Position `json:"-"`
 }
 
 // Dependency is a module dependency, toolchain or workspace module.
@@ -126,6 +129,9 @@ type Dependency struct {
 	// holding a commit id, or an @<40-hex> ref). A branch ref with a pin
 	// is pinned; Remote.RefKind tells the floating intent apart.
 	Pinned bool `json:"pinned"`
+	// PinPos is where the value of a TOML pin key is written (nil: no pin
+	// key), for pin, which edits it in place.
+	PinPos *Position `json:"-"`
 }
 
 // RemoteRef is a parsed remote module source such as

@@ -97,6 +97,9 @@ func (d *tomlDoc) modules(parent map[string]any, overlay bool, keys ...string) (
 			} else if pin != "" {
 				dep.Pos = d.at(append(k, "pin")...)
 			}
+			if _, ok := t["pin"]; ok {
+				dep.PinPos = d.pinPos(append(k, "pin")...)
+			}
 			deps = append(deps, dep)
 			continue
 		}

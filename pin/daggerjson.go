@@ -10,84 +10,86 @@ import (
 	"github.com/pinline/pinline/inventory"
 )
 
-// collectDaggerJSON finds the remote module references of a dagger.json:
-// sdk and blueprint objects, and the object entries of dependencies and
-// toolchains. Local sources and builtin SDKs are not pinned.
+// collectDaggerJSON finds the remote module references of a dagger.json
+// that check sees: it decodes the file with inventory's parser (the same
+// items, positions, errors and duplicate-key rule as check) and edits the
+// spans of the tree the items were decoded from. Remote SDKs (string or
+// object form) and legacy string dependencies get the commit in their
+// source ref; object dependencies, toolchains and blueprints a pin field.
+// Local sources and builtin SDKs are not pinned.
 func collectDaggerJSON(f *file) error {
-	root, err := parseJSONSpans(f.data)
+	m, _, tree, err := inventory.ParseDaggerJSONTree(f.rel, f.data)
 	if err != nil {
-		return &InputError{Pos: f.position(0), Err: err}
+		return inputError(f, err)
 	}
-	if root.kind != '{' {
-		return &InputError{Pos: f.position(root.start), Err: errors.New("dagger.json: top level is not an object")}
+	if m.SDK != nil && m.SDK.Remote != nil {
+		if v, _, _, ok := tree.At(m.SDK.Pos); ok && v.IsString() {
+			collectSourceString(f, v, m.SDK.Remote)
+		}
 	}
-	if m := root.get("sdk"); m != nil && m.value.kind == '{' {
-		collectSDK(f, m.value)
-	} else if m != nil && m.value.kind == '"' {
-		collectSourceString(f, m.value) // "sdk": "github.com/o/r/sdk@v1"
-	}
-	if m := root.get("blueprint"); m != nil && m.value.kind == '{' {
-		collectModuleObject(f, m.value)
-	}
-	for _, key := range []string{"dependencies", "toolchains"} {
-		m := root.get(key)
-		if m == nil || m.value.kind != '[' {
+	for _, d := range m.Dependencies {
+		if d.Remote == nil {
 			continue
 		}
-		for _, el := range m.value.elems {
-			switch el.kind {
-			case '{':
-				collectModuleObject(f, el)
-			case '"':
-				collectSourceString(f, el)
-			}
+		v, obj, src, ok := tree.At(d.Pos)
+		switch {
+		case !ok || !v.IsString():
+			continue // check has no item here either
+		case d.Legacy:
+			collectSourceString(f, v, d.Remote)
+		case obj.IsObject() && src.Key == "source":
+			collectModuleObject(f, obj, src, d)
 		}
 	}
 	return nil
 }
 
-func collectModuleObject(f *file, obj *jnode) {
-	src := obj.get("source")
-	if src == nil || src.value.kind != '"' {
-		return
+// inputError is a parse error of inventory as pin reports it.
+func inputError(f *file, err error) error {
+	var pe *inventory.ParseError
+	if errors.As(err, &pe) {
+		return &InputError{Pos: inventory.Position{File: f.rel, Line: pe.Line, Column: pe.Column}, Err: errors.New(pe.Msg)}
 	}
-	if !inventory.IsRemoteSource(src.value.str) {
-		return
-	}
-	remote := inventory.ParseRemoteRef(src.value.str)
+	return &InputError{Pos: inventory.Position{File: f.rel}, Err: err}
+}
+
+// collectModuleObject pins a dependency object {name, source, pin}: the
+// pin value is replaced, or a "pin" member is added after "source".
+func collectModuleObject(f *file, obj inventory.JSONValue, src inventory.JSONMember, d inventory.Dependency) {
+	srcOff, srcEnd := src.Value.Span()
 	s := site{
-		pos:      f.position(src.value.start),
+		pos:      d.Pos,
 		kind:     "module",
-		ref:      src.value.str,
-		cloneURL: remote.CloneURL,
-		gitRef:   remote.Ref,
+		ref:      d.Source,
+		cloneURL: d.Remote.CloneURL,
+		gitRef:   d.Remote.Ref,
 	}
-	if inventory.IsCommit(remote.Ref) {
-		s.sourceCommit = remote.Ref
+	if inventory.IsCommit(d.Remote.Ref) {
+		s.sourceCommit = d.Remote.Ref
 	}
-	pin := obj.get("pin")
+	pin, hasPin := obj.Member("pin")
 	switch {
-	case pin != nil && pin.value.kind == '"':
-		s.pinned = pin.value.str
-	case pin == nil && s.sourceCommit != "":
+	case hasPin && pin.Value.IsString():
+		s.pinned = pin.Value.Str()
+	case !hasPin && s.sourceCommit != "":
 		// The source itself names the commit: pinned.
 		s.pinned = s.sourceCommit
 	}
 	data := f.data
 	switch {
-	case pin != nil:
-		start, end := pin.value.start, pin.value.end
+	case hasPin:
+		start, end := pin.Value.Span()
 		s.edit = func(sha string) edit { return edit{off: start, end: end, text: strconv.Quote(sha)} }
 	default:
 		// Insert "pin" right after "source", copying the separator that
 		// precedes the "source" key and the spacing around its colon.
-		i := src.keyStart
+		i := src.KeyOff
 		for i > 0 && isSpace(data[i-1]) {
 			i--
 		}
-		sep := string(data[i:src.keyStart])
-		colon := string(data[src.keyEnd:src.value.start])
-		at := src.value.end
+		sep := string(data[i:src.KeyOff])
+		colon := string(data[src.KeyEnd:srcOff])
+		at := srcEnd
 		s.edit = func(sha string) edit {
 			return edit{off: at, end: at, text: "," + sep + `"pin"` + colon + strconv.Quote(sha)}
 		}
@@ -95,33 +97,21 @@ func collectModuleObject(f *file, obj *jnode) {
 	f.sites = append(f.sites, s)
 }
 
-// collectSDK pins a remote SDK. Dagger's sdk object has no pin field (an
-// added "pin" would be ignored), so the ref in source itself becomes the
-// commit: github.com/o/r/sdk@v1 → github.com/o/r/sdk@<commit>.
-func collectSDK(f *file, obj *jnode) {
-	if src := obj.get("source"); src != nil && src.value.kind == '"' {
-		collectSourceString(f, src.value)
-	}
-}
-
 // collectSourceString pins a module source that has nowhere to put a pin
 // (an sdk source, a legacy string dependency) by replacing its ref with
-// the commit it resolves to.
-func collectSourceString(f *file, v *jnode) {
-	if !inventory.IsRemoteSource(v.str) {
-		return
-	}
-	remote := inventory.ParseRemoteRef(v.str)
-	s := site{pos: f.position(v.start), kind: "module", ref: v.str,
+// the commit it resolves to: github.com/o/r/sdk@v1 →
+// github.com/o/r/sdk@<commit> (Dagger's sdk object has no pin field).
+func collectSourceString(f *file, v inventory.JSONValue, remote *inventory.RemoteRef) {
+	start, end := v.Span()
+	s := site{pos: f.position(start), kind: "module", ref: v.Str(),
 		cloneURL: remote.CloneURL, gitRef: remote.Ref}
 	if inventory.IsCommit(remote.Ref) {
 		s.sourceCommit, s.pinned = remote.Ref, remote.Ref
 	}
-	base := v.str
+	base := v.Str()
 	if remote.Ref != "" {
 		base = strings.TrimSuffix(base, "@"+remote.Ref)
 	}
-	start, end := v.start, v.end
 	s.edit = func(sha string) edit { return edit{off: start, end: end, text: strconv.Quote(base + "@" + sha)} }
 	f.sites = append(f.sites, s)
 }

@@ -68,8 +68,8 @@ func TestResolveErrors(t *testing.T) {
 			func(err error) bool { return errors.Is(err, ErrNotFound) }, "pinline.yaml:2:6"},
 		{"malformed dagger.json", "dagger.json", `{"name": "x", "dependencies": [}`,
 			func(err error) bool { var ie *InputError; return errors.As(err, &ie) }, "invalid JSON"},
-		{"dagger.json not an object", "dagger.json", `["x"]`,
-			func(err error) bool { var ie *InputError; return errors.As(err, &ie) }, "not an object"},
+		{"dagger.json not an object", "dagger.json", `["x"]`, // check's error, at its position
+			func(err error) bool { var ie *InputError; return errors.As(err, &ie) }, "dagger.json:1:1: dagger.json must be a JSON object"},
 		{"malformed lock", "dagger.lock", "[[\"version\",\"2\"]]\n[\"\",\"oci-sha\",[\"a:b\"]]\n",
 			func(err error) bool { var ie *InputError; return errors.As(err, &ie) }, "dagger.lock:2:1"},
 		{"malformed spec", "pinline.yaml", "images: [a\n",

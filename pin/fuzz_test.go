@@ -1,46 +1,9 @@
 package pin
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 )
-
-// FuzzJSONSpans: the span parser accepts exactly what encoding/json
-// accepts, never panics, and every string span holds the decoded string.
-func FuzzJSONSpans(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":[1,"b",{"c":null}]}`, `{"sdk":{"source":"x"},"dependencies":["a@b"]}`, `"\u00e9"`, `[`, `{"a" 1}`, `{"a":"\"}`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		n, err := parseJSONSpans(data)
-		if (err == nil) != json.Valid(data) {
-			t.Fatalf("parse err = %v, json.Valid = %v", err, json.Valid(data))
-		}
-		if err != nil {
-			return
-		}
-		var walk func(*jnode)
-		walk = func(n *jnode) {
-			if n.start < 0 || n.end > len(data) || n.start >= n.end {
-				t.Fatalf("bad span %d..%d", n.start, n.end)
-			}
-			if n.kind == '"' {
-				var s string
-				if err := json.Unmarshal(data[n.start:n.end], &s); err != nil || s != n.str {
-					t.Fatalf("span %q does not decode to %q", data[n.start:n.end], n.str)
-				}
-			}
-			for _, m := range n.members {
-				walk(m.value)
-			}
-			for _, e := range n.elems {
-				walk(e)
-			}
-		}
-		walk(n)
-	})
-}
 
 // FuzzCollect: the dagger.json, dagger.lock and pinline.yaml collectors
 // never panic, and every edit they offer keeps the rest of the file

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pinline/pinline/inventory"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -136,5 +137,48 @@ func TestCheckAndDiffWriteNothing(t *testing.T) {
 	}
 	if len(rep.Changes) != 4 || rep.Changes[0].Pin != "" {
 		t.Errorf("offline check: %+v", rep.Changes)
+	}
+}
+
+// TestTOMLInlineTables: tables of their own get their pin key replaced
+// or added once; a dependency written as an inline table (inventory
+// records no position inside it) is left alone with a note, instead of
+// getting a second pin key or a line inside the table.
+func TestTOMLInlineTables(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	dir := t.TempDir()
+	src := "name = \"m\"\n[runtime]\nsource = \"go\"\n[[dependencies]]\nname = \"t\"\nsource = \"github.com/acme/tools@v1.0.0\"\n" +
+		"[[toolchains]]\nname = \"l\"\nsource = \"github.com/acme/tools@main\"\npin = \"\"\n"
+	inline := "name = \"m\"\ndependencies = [{name = \"t\", source = \"github.com/acme/tools@v1.0.0\"}]\n"
+	for name, content := range map[string]string{"a/dagger-module.toml": src, "b/dagger-module.toml": inline} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Run(t.Context(), e.options(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "b/dagger-module.toml"))
+	if string(b) != inline {
+		t.Errorf("the inline table was rewritten:\n%s", b)
+	}
+	noted := false
+	for _, n := range rep.Notes {
+		noted = noted || n.Pos.File == "b/dagger-module.toml" && strings.Contains(n.Reason, "pin it by hand")
+	}
+	if !noted {
+		t.Errorf("no note for the inline table: %+v", rep.Notes)
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "a/dagger-module.toml"))
+	if strings.Count(string(a), "pin = ") != 2 || strings.Contains(string(a), `pin = ""`) {
+		t.Errorf("pins not written once each:\n%s", a)
+	}
+	if _, err := inventory.ParseModuleTOML("a/dagger-module.toml", a); err != nil {
+		t.Errorf("rewritten file no longer parses: %v\n%s", err, a)
 	}
 }

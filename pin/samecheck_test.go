@@ -30,6 +30,14 @@ func unpinnedByCheck(inv *inventory.Inventory) []string {
 				add("module", d.Pos)
 			}
 		}
+		// What check --env <name> sees: pin pins every overlay.
+		for _, e := range m.Envs {
+			for _, d := range e.Modules {
+				if d.Remote != nil && !d.Pinned {
+					add("module", d.Pos)
+				}
+			}
+		}
 	}
 	for _, im := range inv.Images {
 		if im.Digest == "" && im.Origin != "lock" && im.Origin != "dagger.json" {
@@ -146,10 +154,16 @@ func TestPinMatchesCheck(t *testing.T) {
 	total := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
 		repo, _, _ := strings.Cut(line, "\t")
-		n, diff := comparePinCheck(t, filepath.Join(dir, strings.ReplaceAll(repo, "/", "+")))
+		root := filepath.Join(dir, strings.ReplaceAll(repo, "/", "+"))
+		n, diff := comparePinCheck(t, root)
 		total += n
 		for _, d := range diff {
 			t.Error(d)
+		}
+		// And pin --check against check's decision (PL001/PL004/PL027).
+		_, diff = pinCheckAgrees(t, root)
+		for _, d := range diff {
+			t.Errorf("%s: %s", repo, d)
 		}
 	}
 	t.Logf("%d unpinned items seen by both", total)
@@ -170,6 +184,7 @@ func TestPinMatchesCheckCases(t *testing.T) {
 		"object remote SDK":                {"dagger.json": `{"name": "m", "sdk": {"source": "github.com/acme/sdk@main"}}`},
 		"dagger-module.toml":               {"dagger-module.toml": "name = \"m\"\n[runtime]\nsource = \"github.com/acme/sdk@v1\"\n[[dependencies]]\nname = \"a\"\nsource = \"github.com/acme/a@v1\"\n"},
 		"dagger.toml workspace":            {"dagger.toml": "[modules.a]\nsource = \"github.com/acme/a@main\"\n"},
+		"dagger.toml env overlay":          {"dagger.toml": "[modules.a]\nsource = \"github.com/acme/a@main\"\n\n[env.ci.modules.scan]\nsource = \"github.com/acme/scan@v1\"\n"},
 	}
 	for name, files := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -28,6 +28,10 @@ type PolicyGate struct {
 	// WaiverMaxAge and AllBuiltins are policy.CheckOptions'.
 	WaiverMaxAge time.Duration
 	AllBuiltins  bool
+	// UserConfig is the user-level Dagger config of the machine the run
+	// uses (nil: none): its workspace overrides are PL025, refused
+	// outside tier local, as in pinline check.
+	UserConfig *inventory.UserConfigFile
 }
 
 // Evaluate implements Gate.
@@ -44,7 +48,7 @@ func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, erro
 		run.Spec, run.SpecPath = in.Spec, rel
 	}
 	res, err := policy.Check(ctx, policy.CheckOptions{Root: in.Root, Tier: in.Tier, Run: run, UserDirs: g.UserDirs, ConfigFile: g.ConfigFile,
-		WaiverMaxAge: g.WaiverMaxAge, AllBuiltins: g.AllBuiltins})
+		WaiverMaxAge: g.WaiverMaxAge, AllBuiltins: g.AllBuiltins, Frozen: in.Frozen, UserConfig: g.UserConfig})
 	if err != nil {
 		return nil, err
 	}

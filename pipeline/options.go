@@ -137,6 +137,11 @@ type Options struct {
 	// Gate decides whether the run may start. Required: without a gate
 	// nothing runs (fail closed).
 	Gate Gate
+	// Frozen is --frozen: dagger.lock must not change. The gate denies a
+	// lookup the lock does not hold (PL028), and a run that added or
+	// changed lock entries after all is denied (PL026) before any
+	// evidence is written. Without it the added entries are warnings.
+	Frozen bool
 	// SBOM, when set, writes sbom.cdx.json after a successful run.
 	SBOM SBOMWriter
 	// Attester, when set, writes signed provenance after a successful run.
@@ -190,6 +195,8 @@ type GateInput struct {
 	Spec    *spec.Spec
 	Tier    string
 	Backend string
+	// Frozen is Options.Frozen.
+	Frozen bool
 }
 
 // Decision is the gate's answer: record.Decision, written as decision.json

@@ -71,7 +71,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Gate == nil {
 		return fail(record.StatusFailed, fmt.Errorf("%w: no policy gate configured", ErrInvalid))
 	}
-	d, err := o.Gate.Evaluate(ctx, GateInput{Root: o.Root, Spec: o.Spec, Tier: o.Tier, Backend: o.Backend})
+	d, err := o.Gate.Evaluate(ctx, GateInput{Root: o.Root, Spec: o.Spec, Tier: o.Tier, Backend: o.Backend, Frozen: o.Frozen})
 	rec.Repository = <-repo
 	if err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("policy gate: %w", err))
@@ -206,6 +206,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	status, err := r.summary(rctx)
 	if err != nil {
 		return fail(status, err)
+	}
+	// What the run added to dagger.lock: warnings, or with --frozen a
+	// denial before any evidence claims success.
+	if err := checkLockAfterRun(ctx, &o, rd, rec, d); err != nil {
+		if errors.Is(err, ErrDenied) {
+			return fail(record.StatusDenied, err)
+		}
+		return fail(record.StatusFailed, err)
 	}
 
 	// 5. Evidence, only for a succeeded run. A failure here fails the run:

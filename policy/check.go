@@ -46,6 +46,9 @@ type CheckOptions struct {
 	// UserConfig is the user-level Dagger config (nil: none); its
 	// workspace overrides are PL025.
 	UserConfig *inventory.UserConfigFile
+	// Frozen is pinline run/call --frozen: a lookup the run would add to
+	// dagger.lock is denied (PL028).
+	Frozen bool
 }
 
 // TierLocal is the developer's own machine: the only tier in which the
@@ -111,7 +114,7 @@ func Check(ctx context.Context, opts CheckOptions) (*CheckResult, error) {
 	if err := l.e.CheckWaivers(cfg.Waivers); err != nil {
 		return nil, err
 	}
-	in := BuildInput(inv, InputOptions{Tier: opts.Tier, Run: opts.Run, Config: cfg, Now: opts.Now})
+	in := BuildInput(inv, InputOptions{Tier: opts.Tier, Run: opts.Run, Config: cfg, Now: opts.Now, Frozen: opts.Frozen})
 	d, err := l.e.Evaluate(ctx, in, EvalOptions{Waivers: cfg.Waivers, Now: opts.Now, Notices: notices})
 	if err != nil {
 		return nil, err

@@ -43,7 +43,7 @@ func cleanInventory() *inventory.Inventory {
 		Root:  "/repo",
 		Files: []string{"dagger.json", "dagger.lock", "pinline.yaml"},
 		Modules: []inventory.Module{{
-			Pos: pos("dagger.json", 1), Format: "dagger.json", Name: "app", EngineVersion: "v0.19.10",
+			Pos: pos("dagger.json", 1), Format: "dagger.json", Name: "app", EngineVersion: "v1.0.0",
 			EngineVerPos: pos("dagger.json", 3),
 			SDK:          &inventory.SDK{Pos: pos("dagger.json", 4), Source: "go", Builtin: true},
 			Dependencies: []inventory.Dependency{

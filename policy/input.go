@@ -41,7 +41,9 @@ type Input struct {
 	// config (~/.config/dagger/config.toml or $DAGGER_CONFIG).
 	UserOverrides []InUserOverride `json:"userOverrides"`
 	// LockAdded are the dagger.lock entries a run added (after pinline
-	// run/call; empty for check), and Frozen whether that is denied.
+	// run/call; empty for check), and Frozen (run/call --frozen) whether
+	// that, and before the run a lookup missing from the lock (PL028), is
+	// denied.
 	LockAdded []InLock `json:"lockAdded"`
 	Frozen    bool     `json:"frozen"`
 	// DuplicateKeys are keys a dagger.json repeats in one object.

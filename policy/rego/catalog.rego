@@ -140,6 +140,16 @@ catalog := {
 		"title": "duplicate key in dagger.json",
 		"help": "Tools disagree on which of two equal keys wins (Dagger and pinline take the last); remove the duplicate so that every reader sees the same module.",
 	},
+	"PL028": {
+		"severity": "deny",
+		"title": "with --frozen, a lookup dagger.lock does not hold",
+		"help": "Dagger 1.0 resolves every lookup missing from dagger.lock and writes it, so the run would change the lock. Pin the image by digest or the module to a commit (`pinline pin`), or record the entry in dagger.lock before the run; without --frozen the entries a run adds are reported (PL026).",
+	},
+	"PL029": {
+		"severity": "warn",
+		"title": "engineVersion older than v1.0.0-beta.10 ignores dagger.lock",
+		"help": "Clients older than API view v1.0.0-beta.10 do not read dagger.lock: its entries pin nothing for this module. Raise engineVersion to a Dagger 1.0 release, or pin in dagger.json (pin fields, @<commit>, images by digest).",
+	},
 	"PL015": {
 		"severity": "deny",
 		"title": "secret source chosen by the repository outside tier local",

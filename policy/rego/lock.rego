@@ -17,3 +17,30 @@ lock_floats_because(e) := "has the version 1 policy \"float\" (resolved again at
 } else := sprintf("resolves to %q", [e.value]) if {
 	e.value != ""
 } else := "has no resolved value"
+
+# PL029: Dagger 1.0 ignores dagger.lock for clients older than API view
+# v1.0.0-beta.10, so a module of such an engineVersion under a lock file
+# gets none of its pins: what the lock seems to hold still floats for it.
+warn contains {"id": "PL029", "msg": msg, "pos": mod.engineVersionPos} if {
+	some lockfile in {e.pos.file | some e in input.locks}
+	some mod in input.modules
+	mod.format in {"dagger.json", "dagger-module.toml"}
+	lock_applies(dir_of(lockfile), dir_of(mod.pos.file))
+	ignores_lock(mod.engineVersion)
+	msg := sprintf("module %q: engineVersion %s is older than v1.0.0-beta.10; Dagger 1.0 ignores %s for such clients, so none of its pins apply to this module", [mod.name, mod.engineVersion, lockfile])
+}
+
+dir_of(file) := regex.replace(file, `/?[^/]*$`, "")
+
+lock_applies("", _)
+
+lock_applies(lockdir, dir) if {
+	lockdir != ""
+	under(dir, lockdir)
+}
+
+ignores_lock(v) if {
+	s := trim_prefix(v, "v")
+	semver.is_valid(s)
+	semver.compare(s, "1.0.0-beta.10") < 0
+}

@@ -15,7 +15,7 @@ dep := {
 
 module := {
 	"pos": p("dagger.json", 1), "format": "dagger.json", "name": "app",
-	"engineVersion": "v0.19.10", "engineVersionPos": p("dagger.json", 3),
+	"engineVersion": "v1.0.0", "engineVersionPos": p("dagger.json", 3),
 	"sdk": {"pos": p("dagger.json", 4), "source": "go", "pin": "", "builtin": true},
 	"dependencies": [dep],
 }

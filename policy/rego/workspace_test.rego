@@ -41,3 +41,39 @@ test_pl027_duplicate_key_denied if {
 	d.id == "PL027"
 	contains(d.msg, "first at line 8")
 }
+
+tagged_img := {"pos": p("ci/main.go", 12), "origin": "go", "via": "from", "name": "", "ref": "alpine:3.20",
+	"registry": "docker.io", "repository": "library/alpine", "tag": "3.20", "digest": ""}
+
+unpinned_mod := {"pos": p("dagger.json", 1), "format": "dagger.json", "name": "m", "engineVersion": "v0.19.10",
+	"engineVersionPos": p("dagger.json", 1), "dependencies": [{
+		"pos": p("dagger.json", 4), "kind": "dependency", "name": "dep", "source": "github.com/acme/dep@v1.0.0", "pin": "",
+		"legacy": false, "env": "", "local": false, "pinned": false,
+		"remote": {"host": "github.com", "repo": "acme/dep", "subpath": "", "ref": "v1.0.0", "refKind": "tag", "cloneURL": "https://github.com/acme/dep"},
+	}]}
+
+git_lock := {"pos": p("dagger.lock", 2), "version": "2", "namespace": "", "kind": "git.ref",
+	"key": ["https://github.com/acme/dep.git", "refs/tags/v1.0.0"], "params": {}, "value": "0123456789012345678901234567890123456789",
+	"ref": "refs/tags/v1.0.0", "policy": "", "floating": false}
+
+test_pl028_frozen_denies_lookups_missing_from_the_lock if {
+	inp := object.union(clean, {"frozen": true, "images": [tagged_img], "modules": [unpinned_mod]})
+	found := {[d.pos.file, d.pos.line] | some d in data.pinline.gate.deny with input as inp; d.id == "PL028"}
+	found == {["ci/main.go", 12], ["dagger.json", 4]}
+}
+
+test_pl028_not_without_frozen if {
+	inp := object.union(clean, {"frozen": false, "images": [tagged_img], "modules": [unpinned_mod]})
+	not "PL028" in ids(data.pinline.gate.deny) with input as inp
+}
+
+test_pl028_lock_entries_satisfy_frozen if {
+	inp := object.union(clean, {"frozen": true, "images": [tagged_img], "modules": [unpinned_mod], "locks": [added, git_lock]})
+	not "PL028" in ids(data.pinline.gate.deny) with input as inp
+}
+
+test_pl028_floating_lock_entry_does_not_satisfy_frozen if {
+	floating := object.union(added, {"value": "", "floating": true})
+	inp := object.union(clean, {"frozen": true, "images": [tagged_img], "locks": [floating]})
+	"PL028" in ids(data.pinline.gate.deny) with input as inp
+}

@@ -74,6 +74,7 @@ result goes to stdout. Modules of SDKs the engine cannot run offline
 	f.StringArrayVar(&o.policyDirs, "policy", nil, "directory of user Rego policies and data files for the gate (repeatable)")
 	f.StringVar(&o.policyData, "policy-data", "", "policy data file (default .pinline/policy.yaml when present)")
 	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "record SHA-512 besides SHA-256 for outputs in the SBOM")
+	f.BoolVar(&o.frozen, "frozen", false, frozenHelp)
 	o.gateTrust.AddFlags(c)
 	return c
 }
@@ -141,7 +142,7 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 	// repository).
 	sp := &spec.Spec{Version: 1, Name: "call-" + function, Tasks: []spec.Task{{Name: callTask, Call: c}}}
 	opts := pipeline.Options{
-		Spec: sp, Root: root, Tier: o.tier, Timeout: o.timeout, CallStall: o.callStall,
+		Spec: sp, Root: root, Tier: o.tier, Timeout: o.timeout, CallStall: o.callStall, Frozen: o.frozen,
 		Who: whoAmI(), LookupEnv: s.env, HostEnv: os.Environ(),
 	}
 	if opts.Tier == "" {
@@ -157,8 +158,14 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 	if err != nil {
 		return err
 	}
+	// The user-level Dagger config the engine's CLI would read: the gate
+	// reports its workspace overrides (PL025, refused outside tier local).
+	user, err := daggerUserConfig(s)
+	if err != nil {
+		return err
+	}
 	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}, pipeline.CallGate{}}
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins, UserConfig: user}, pipeline.CallGate{}}
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.key != "" {
 		signer, err := attest.LoadSigner(ctx, o.key, passwordFunc(s, false))

@@ -380,6 +380,36 @@ func TestCallModuleEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("frozen", func(t *testing.T) {
+		// The tag-only pull is a lookup dagger.lock does not hold: with
+		// --frozen the call is denied before the engine, at the From.
+		tagged, _, _ := strings.Cut(env["PINLINE_IMAGE_BUSYBOX"], "@")
+		before := runDirs(t, root)
+		code, out, e := call("--frozen", "hello")
+		if code != ExitDenied || !strings.Contains(e, fmt.Sprintf(`ci/main.go:24:30: --frozen: go image %q has no digest`, tagged)) ||
+			!strings.Contains(e, "[PL028]") {
+			t.Fatalf("--frozen without a lock entry: exit %d\n%s\n%s", code, out, e)
+		}
+		if _, rec := newRun(t, root, before); rec.Status != record.StatusDenied || rec.Engine.Version != "" {
+			t.Errorf("denied call record: status %s engine %+v", rec.Status, rec.Engine)
+		}
+		// With the entry in dagger.lock the frozen call runs, and the
+		// check after it finds nothing added.
+		lock := filepath.Join(root, "dagger.lock")
+		writeFile(t, lock, fmt.Sprintf("[[\"version\",\"2\"]]\n[\"\",\"container.from\",[%q,\"linux/amd64\"],%q]\n", tagged, env["PINLINE_IMAGE_BUSYBOX_DIGEST"]))
+		defer os.Remove(lock)
+		before = runDirs(t, root)
+		code, out, e = call("--frozen", "hello")
+		if code != 0 || strings.Contains(out+e, "PL02") {
+			t.Fatalf("--frozen with the entry: exit %d\n%s\n%s", code, out, e)
+		}
+		dir, rec := newRun(t, root, before)
+		dec, err := record.ReadDecision(dir)
+		if err != nil || rec.Status != record.StatusSucceeded || len(dec.Violations) != 0 {
+			t.Errorf("frozen call: status %s decision %+v %v", rec.Status, dec, err)
+		}
+	})
+
 	t.Run("pinline.yaml mixes a container task and a call task", func(t *testing.T) {
 		y := fmt.Sprintf(`version: 1
 name: mixed

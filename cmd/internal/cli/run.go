@@ -40,6 +40,7 @@ type runOptions struct {
 	secrets        string
 	registry       registryOptions
 	noAttach       bool
+	frozen         bool
 }
 
 func (o *runOptions) AddFlags(c *cobra.Command) {
@@ -60,6 +61,7 @@ func (o *runOptions) AddFlags(c *cobra.Command) {
 	f.StringVar(&o.secrets, "secrets", "", "operator secrets file: per tier, logical secret name -> {env|file|command} (default $"+EnvSecrets.Name+"; see --help)")
 	o.registry.AddFlags(f)
 	f.BoolVar(&o.noAttach, "no-attach", false, "do not attach the SBOM and signed provenance to published images (run.json and the provenance still name them)")
+	f.BoolVar(&o.frozen, "frozen", false, frozenHelp)
 	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "record SHA-512 besides SHA-256 for outputs in the SBOM (false: hash at SHA-256 speed, about twice as fast)")
 }
 
@@ -119,6 +121,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		Spec: sp, Root: root, Tasks: tasks, Tier: o.tier, Backend: o.backend,
 		Timeout: o.timeout, CallStall: o.callStall, AllowDelete: o.allowDelete,
 		Who:       whoAmI(),
+		Frozen:    o.frozen,
 		LookupEnv: s.env,
 		HostEnv:   os.Environ(),
 	}
@@ -148,8 +151,14 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	if err != nil {
 		return err
 	}
+	// The user-level Dagger config the engine's CLI would read: the gate
+	// reports its workspace overrides (PL025, refused outside tier local).
+	user, err := daggerUserConfig(s)
+	if err != nil {
+		return err
+	}
 	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins}, pipeline.CallGate{}}
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins, UserConfig: user}, pipeline.CallGate{}}
 	opts.SkipSHA512 = !o.sbomSHA512
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.tsa.Server != "" && o.key == "" {
@@ -190,6 +199,9 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	}
 	return err // pipeline classes its errors (internal/errclass)
 }
+
+// frozenHelp is the --frozen flag of run and call.
+const frozenHelp = "dagger.lock must not change: deny a lookup it does not hold before the run (PL028) and a run that added entries after it (PL026)"
 
 // secretsPath is the operator secrets file: the flag, else
 // $PINLINE_SECRETS ("" when neither is set).

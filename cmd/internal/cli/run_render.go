@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pinline/pinline/pipeline"
+	"github.com/pinline/pinline/policy"
 	"github.com/pinline/pinline/record"
 )
 
@@ -64,6 +65,8 @@ func (r *runRenderer) summary(res *pipeline.Result) {
 	}
 	if rec.Status == record.StatusDenied {
 		printDecision(w, res.Dir)
+	} else if rec.Decision.Warnings > 0 {
+		printLockAdded(r.s.errOut, res.Dir)
 	}
 	for _, t := range rec.Tasks {
 		if t.Status == record.StatusFailed || t.Status == record.StatusTimedOut {
@@ -124,5 +127,20 @@ func printDecision(w io.Writer, dir string) {
 			where = fmt.Sprintf("%s:%d:%d: ", v.Pos.File, v.Pos.Line, v.Pos.Column)
 		}
 		fmt.Fprintf(w, "  %s%s [%s]\n", where, v.Message, v.RuleID)
+	}
+}
+
+// printLockAdded shows the dagger.lock entries a run added (PL026
+// warnings; with --frozen they are violations and printDecision shows
+// them).
+func printLockAdded(w io.Writer, dir string) {
+	d, err := record.ReadDecision(dir)
+	if err != nil {
+		return
+	}
+	for _, f := range d.Warnings {
+		if f.RuleID == policy.RuleLockAdded {
+			fmt.Fprintf(w, "pinline: warning: %s:%d:%d: %s [%s]\n", f.Pos.File, f.Pos.Line, f.Pos.Column, f.Message, f.RuleID)
+		}
 	}
 }

@@ -24,4 +24,14 @@ export class TsMod {
     const items = Array.from(["a", "b"])
     return dag.container().from(`busybox:1.37`).withExec(["echo", "from('x:1')"])
   }
+
+  @func()
+  node(v: string = "22"): Container {
+    return dag.container().from(`node:${v}-alpine`)
+  }
+
+  @func()
+  db(version: string = "16"): Container {
+    return dag.container().from("postgres:" + version)
+  }
 }

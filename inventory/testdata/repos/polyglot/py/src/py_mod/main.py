@@ -32,3 +32,11 @@ class PyMod:
     @function
     def custom(self, ref: str) -> dagger.Container:
         return dag.container().from_(ref)
+
+    @function
+    def db(self, version: str = "16") -> dagger.Container:
+        return dag.container().from_("postgres:" + version)
+
+    @function
+    def py(self, v: str = "3.13") -> dagger.Container:
+        return dag.container().from_(f"python:{v}-slim")
