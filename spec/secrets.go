@@ -66,17 +66,15 @@ func ParseSecretsFile(file string, data []byte) (*SecretsFile, error) {
 	p := &parser{file: file}
 	f := &SecretsFile{Path: file, Tiers: map[string]map[string]OperatorSecret{}}
 	hasVersion := false
-	p.fields(root, "secrets file", []string{"version", "tiers"}, func(key string, _, v *yaml.Node) {
-		switch key {
-		case "version":
+	p.fields(root, "secrets file",
+		val("version", func(v *yaml.Node) {
 			hasVersion = true
 			if n := p.int(v, "version"); p.err == nil && n != 1 {
 				p.fail(v, "unsupported secrets file version %d (want 1)", n)
 			}
-		case "tiers":
-			p.secretTiers(f, v)
-		}
-	})
+		}),
+		val("tiers", func(v *yaml.Node) { p.secretTiers(f, v) }),
+	)
 	if p.err == nil && !hasVersion {
 		p.fail(root, "missing version (want version: 1)")
 	}

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -80,7 +81,7 @@ func (t *Task) Deps() []string {
 		out = append(out, t.From)
 	}
 	for _, d := range t.DependsOn {
-		if d != t.From && !contains(out, d) {
+		if d != t.From && !slices.Contains(out, d) {
 			out = append(out, d)
 		}
 	}
