@@ -181,6 +181,9 @@ type GateInput struct {
 	Spec    *spec.Spec
 	Tier    string
 	Backend string
+	// PushRemotes are the git remotes the operator allows the tier to push
+	// to (Options.Secrets' remotes), for PL016.
+	PushRemotes []string
 }
 
 // Decision is the gate's answer: record.Decision, written as decision.json

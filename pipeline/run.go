@@ -68,7 +68,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Gate == nil {
 		return fail(record.StatusFailed, fmt.Errorf("%w: no policy gate configured", ErrInvalid))
 	}
-	d, err := o.Gate.Evaluate(ctx, GateInput{Root: o.Root, Spec: o.Spec, Tier: o.Tier, Backend: o.Backend})
+	d, err := o.Gate.Evaluate(ctx, GateInput{Root: o.Root, Spec: o.Spec, Tier: o.Tier, Backend: o.Backend,
+		PushRemotes: o.Secrets.RemoteURLs(o.Tier)})
 	rec.Repository = <-repo
 	if err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("policy gate: %w", err))
@@ -109,6 +110,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			}
 			secrets[n.task.Name][s.Name] = v
 		}
+	}
+
+	pushes, err := resolvePushes(ctx, &o, p, red)
+	if err != nil {
+		status := record.StatusFailed
+		if errors.Is(err, ErrDenied) {
+			status = record.StatusDenied
+		}
+		return fail(status, err)
 	}
 
 	// rec.Status is still "running" (newRecord); fail is the only change.
@@ -167,7 +177,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			v, _ := s.client.Version(rctx)
 			version <- v
 		}()
-		be = &daggerBackend{c: s.client, s: s, o: &o, secrets: secrets, out: ex}
+		be = &daggerBackend{c: s.client, s: s, o: &o, secrets: secrets, out: ex, pushes: pushes, runID: rec.ID}
 	}
 
 	// 4. The tasks.
@@ -237,7 +247,7 @@ func writeEvidence(ctx context.Context, o *Options, rd *runDir, rec *record.Run,
 		}
 	}()
 	var recordSHA string
-	if len(rec.Outputs) == 0 {
+	if gitOnly(rec.Outputs) {
 		rec.Evidence.Provenance, rec.Evidence.Bundle, rec.Evidence.Signed = record.ProvenanceFile, record.BundleFile, true
 		if k, ok := o.Attester.(interface{ keyRef() string }); ok {
 			rec.Evidence.KeyRef = k.keyRef()

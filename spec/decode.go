@@ -22,6 +22,8 @@ func (p *parser) spec(n *yaml.Node) *Spec {
 				p.fail(v, "concurrency must not be negative")
 			}
 		}),
+		val("env", func(v *yaml.Node) { s.Env = p.env(v, "env") }),
+		val("services", func(v *yaml.Node) { p.services(s, v) }),
 		val("tasks", func(v *yaml.Node) { p.tasks(s, v) }),
 	)
 	if p.err == nil && !hasVersion {
@@ -110,6 +112,9 @@ func (p *parser) task(name string, k, n *yaml.Node) Task {
 		val("dependsOn", func(v *yaml.Node) { t.DependsOn = p.strs(v, what+" dependsOn") }),
 		val("timeout", func(v *yaml.Node) { t.Timeout = p.duration(v, what+" timeout") }),
 		val("call", func(v *yaml.Node) { t.Call = p.call(v, what) }),
+		val("services", func(v *yaml.Node) { t.Services = p.bindings(v, what+" services") }),
+		val("matrix", func(v *yaml.Node) { t.Matrix = p.matrix(v, name, what) }),
+		val("push", func(v *yaml.Node) { t.Push = p.push(v, what) }),
 	)
 	return t
 }

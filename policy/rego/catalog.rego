@@ -134,6 +134,12 @@ catalog := {
 		"title": "duplicate key in dagger.json",
 		"help": "Tools disagree on which of two equal keys wins (Dagger and pinline take the last); remove the duplicate so that every reader sees the same module.",
 	},
+	"PL016": {
+		"severity": "deny",
+		"title": "git push to a remote the operator does not allow for the tier",
+		"help": "Pushes go only to remotes listed for the run's tier under remotes: in the operator's secrets file (docs/secrets.md), which also gives the credential. Ask the operator to add the remote; the repository cannot. Not waivable.",
+		"nonWaivable": true,
+	},
 	"PL015": {
 		"severity": "deny",
 		"title": "secret source chosen by the repository outside tier local",
