@@ -147,8 +147,11 @@ func (p *parser) matrix(n *yaml.Node, task, what string) *Matrix {
 	if p.err != nil {
 		return m
 	}
-	if c := m.combinations(); c > MaxMatrixInstances {
-		p.fail(n, "%s has more than %d combinations (at most %d per task)", what, min(c-1, MaxInstances), MaxMatrixInstances)
+	if c := m.combinations(); c > MaxInstances {
+		p.fail(n, "%s has more than %d combinations (at most %d per task)", what, MaxInstances, MaxMatrixInstances)
+		return m
+	} else if c > MaxMatrixInstances {
+		p.fail(n, "%s has %d combinations (at most %d per task)", what, c, MaxMatrixInstances)
 		return m
 	}
 	// The longest instance name: each axis's longest value.
