@@ -122,7 +122,9 @@ remotes:
   local:
     - {url: "https://git.example.test/org/app.git"}
 `)
-	env := func(k string) (string, bool) { return map[string]string{"RELEASE_GIT_TOKEN": "s3cr3t-token"}[k], k == "RELEASE_GIT_TOKEN" }
+	env := func(k string) (string, bool) {
+		return map[string]string{"RELEASE_GIT_TOKEN": "s3cr3t-token"}[k], k == "RELEASE_GIT_TOKEN"
+	}
 	ctx := context.Background()
 	p, err := newPlan(pushSpec(), nil)
 	if err != nil {
