@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -132,13 +131,4 @@ func ServiceCommand(sv Service) []string {
 		return []string{"sh", "-c", sv.Sh}
 	}
 	return sv.Run
-}
-
-// portsString is "5432/tcp, 8080/tcp" for messages.
-func portsString(ports []int) string {
-	s := make([]string, len(ports))
-	for i, p := range ports {
-		s[i] = strconv.Itoa(p) + "/tcp"
-	}
-	return strings.Join(s, ", ")
 }
