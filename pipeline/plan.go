@@ -267,7 +267,7 @@ func validateCall(s *spec.Spec, t spec.Task) error {
 	case c.Function == "":
 		return specErr(s, c.Pos, "task %q calls no function", t.Name)
 	case len(t.Run) > 0 || t.Sh != "" || t.Image != "" || t.From != "" || len(t.Mounts) > 0 || len(t.Cache) > 0 ||
-		len(t.Secrets) > 0 || len(t.Outputs) > 0:
+		len(t.Secrets) > 0 || len(t.Outputs) > 0 || len(t.Services) > 0 || t.Push != nil || t.Matrix != nil:
 		return specErr(s, t.Pos, "task %q calls a module function and cannot run a container too", t.Name)
 	case t.Timeout < 0:
 		return specErr(s, t.Pos, "task %q has a negative timeout", t.Name)
