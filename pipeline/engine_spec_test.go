@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"log"
 	"net"
@@ -342,6 +343,27 @@ remotes:
 		t.Errorf("provenance subjects %v: want the git commit and run.json", st["subject"])
 	}
 	if hits := grepTree(t, res.Dir, password); len(hits) > 0 {
+		t.Errorf("credential leaked into %v", hits)
+	}
+
+	// A wrong credential: the server refuses, the task fails, nothing is
+	// pushed and no git output is recorded.
+	s.Tasks[0].Push = &spec.Push{Remote: remoteURL, Branch: "denied-" + n}
+	o.LookupEnv = func(k string) (string, bool) { return "wrong-" + n, k == "TEST_GIT_PUSH_TOKEN" }
+	res, err = Run(context.Background(), o)
+	if !errors.Is(err, ErrTaskFailed) {
+		t.Fatalf("wrong credential: err = %v, want ErrTaskFailed", err)
+	}
+	if len(res.Record.Outputs) != 0 || res.Record.Tasks[0].Status != record.StatusFailed {
+		t.Errorf("wrong credential: record %+v", res.Record)
+	}
+	if lg := readLog(t, res.Dir, "release"); !strings.Contains(lg, "Authentication failed") {
+		t.Errorf("wrong credential: the log does not say the server refused it:\n%s", lg)
+	}
+	if out, err := exec.Command("git", "-C", bare, "rev-parse", "--verify", "-q", "refs/heads/denied-"+n).CombinedOutput(); err == nil {
+		t.Errorf("the server has the branch after a refused push: %s", out)
+	}
+	if hits := grepTree(t, res.Dir, "wrong-"+n); len(hits) > 0 {
 		t.Errorf("credential leaked into %v", hits)
 	}
 }
