@@ -27,6 +27,7 @@ import (
 	"github.com/pinline/pinline/internal/gitserver"
 	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/record"
+	"github.com/pinline/pinline/report"
 	"github.com/pinline/pinline/sbom"
 	"github.com/pinline/pinline/spec"
 )
@@ -344,6 +345,20 @@ remotes:
 	}
 	if hits := grepTree(t, res.Dir, password); len(hits) > 0 {
 		t.Errorf("credential leaked into %v", hits)
+	}
+	// The audit report matches the pushed commit to its provenance subject.
+	rep, err := report.Build(context.Background(), report.Options{RunsDir: filepath.Dir(res.Dir)})
+	if err != nil || len(rep.Runs) != 1 {
+		t.Fatalf("report: %v (%d runs)", err, len(rep.Runs))
+	}
+	rr := rep.Runs[0]
+	if !rr.Provenance.SubjectsMatchOutputs {
+		t.Errorf("report: the pushed commit does not match a provenance subject: %v", rr.Problems)
+	}
+	for _, p := range rr.Problems {
+		if strings.Contains(p, "subject") {
+			t.Errorf("report problem: %s", p)
+		}
 	}
 
 	// A wrong credential: the server refuses, the task fails, nothing is
