@@ -101,7 +101,9 @@ func (b *daggerBackend) push(ctx context.Context, n *node, ctr *dagger.Container
 		c = c.WithEnvVariable("PINLINE_GIT_USERNAME", "pinline")
 	}
 	if pt.password != "" {
-		c = c.WithSecretVariable("PINLINE_GIT_PASSWORD", b.c.SetSecret(secretID(n.task.Name, "push"), pt.password))
+		// "/" is in no secret name: the push credential never shares an
+		// engine secret name with a secret the spec declares.
+		c = c.WithSecretVariable("PINLINE_GIT_PASSWORD", b.c.SetSecret(secretID(n.task.Name, "")+"/push", pt.password))
 	}
 	if pt.entry.Tunnel {
 		u, err := url.Parse(pt.push.Remote)
