@@ -43,6 +43,9 @@ type BuildDescription struct {
 type Subject struct {
 	Name   string
 	SHA256 string
+	// GitCommit, instead of SHA256, makes it a git subject: a commit the
+	// run pushed (see isGitCommit).
+	GitCommit string
 }
 
 // ExternalParameters are the user-controlled inputs of a run.

@@ -20,7 +20,7 @@ var (
 	uriMembers    = []string{"uri"}
 	rdMembers     = []string{"builder"}
 	idMembers     = []string{"id"}
-	digestMembers = []string{"sha256", "sha384", "sha512"}
+	digestMembers = []string{"sha256", "sha384", "sha512", "gitCommit"}
 )
 
 func fastStatement(payload []byte) (*statementDoc, bool) {
@@ -97,7 +97,7 @@ func (s *jsonScan) subjects(st *statementDoc) bool {
 // digest reads a digest map. Only the entries of DigestAlgorithms are kept
 // (the ones verification reads); every other value must still be a string.
 func (s *jsonScan) digest(subj *statementSubj) bool {
-	var seen [3]bool
+	var seen [4]bool
 	subj.Digest = map[string]string{}
 	return s.object(func(k []byte) bool {
 		if m := member(k, digestMembers); m >= 0 {

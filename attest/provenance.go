@@ -45,7 +45,7 @@ func Statement(desc BuildDescription) (*intoto.Statement, error) {
 	}
 	subjects := make([]*intoto.ResourceDescriptor, 0, len(desc.Subjects))
 	for _, s := range desc.Subjects {
-		subjects = append(subjects, &intoto.ResourceDescriptor{Name: s.Name, Digest: map[string]string{"sha256": s.SHA256}})
+		subjects = append(subjects, &intoto.ResourceDescriptor{Name: s.Name, Digest: subjectDigest(s)})
 	}
 	ext, err := structpb.NewStruct(externalParams(desc.External))
 	if err != nil {
@@ -131,6 +131,12 @@ func validateDescription(d BuildDescription) error {
 	for i, s := range d.Subjects {
 		if s.Name == "" {
 			return fmt.Errorf("%w: subject %d has no name", ErrInvalidDescription, i)
+		}
+		if s.GitCommit != "" {
+			if !isGitCommit(s.GitCommit) || s.SHA256 != "" {
+				return fmt.Errorf("%w: subject %q: git commit %q is not 40 or 64 lower-case hex digits (and no sha256 beside it)", ErrInvalidDescription, s.Name, s.GitCommit)
+			}
+			continue
 		}
 		if !isSHA256Hex(s.SHA256) {
 			return fmt.Errorf("%w: subject %q: sha256 %q is not 64 lower-case hex digits", ErrInvalidDescription, s.Name, s.SHA256)

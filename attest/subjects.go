@@ -96,6 +96,7 @@ func (st *statementDoc) subjectDigests() ([]map[string]string, error) {
 	for i, s := range st.Subject {
 		// The statement is ours: its digest map is filtered in place.
 		m := s.Digest
+		git := m["gitCommit"]
 		for alg, v := range m {
 			n, ok := digestHexLen[alg]
 			if !ok {
@@ -110,9 +111,15 @@ func (st *statementDoc) subjectDigests() ([]map[string]string, error) {
 			}
 		}
 		if len(m) == 0 {
+			if isGitCommit(git) {
+				continue // a pushed commit: no file can match it
+			}
 			return nil, failed(ErrNoSubjects, "subject %d (%q) has no %s digest", i, s.Name, strings.Join(DigestAlgorithms, ", "))
 		}
 		out = append(out, m)
+	}
+	if len(out) == 0 {
+		return nil, failed(ErrNoSubjects, "the statement lists only git commits, no file subjects")
 	}
 	return out, nil
 }

@@ -53,6 +53,10 @@ func TestSubjectsAnyAlgorithm(t *testing.T) {
 	both := stmt(map[string]string{"sha256": hexOf(s256[:]), "sha512": hexOf(s512[:])})
 	conflict := stmt(map[string]string{"sha256": hexOf(s256[:]), "sha512": sha("x") + sha("y")})
 	gitOnly := stmt(map[string]string{"gitCommit": "0123456789abcdef0123456789abcdef01234567"})
+	// A pushed commit beside a file: the git subject is not an artifact
+	// and does not make the statement unusable.
+	withGit := stmt(map[string]string{"sha256": hexOf(s256[:])}, map[string]string{"gitCommit": "0123456789abcdef0123456789abcdef01234567"})
+	badGit := stmt(map[string]string{"sha256": hexOf(s256[:])}, map[string]string{"gitCommit": "main"})
 	for _, c := range []struct {
 		name string
 		atts []Attestation
@@ -67,6 +71,8 @@ func TestSubjectsAnyAlgorithm(t *testing.T) {
 		{"sha256+sha512 subject, --digest sha512", both, Artifact{Name: "d", Digests: map[string]string{"sha512": hexOf(s512[:])}}, nil},
 		{"algorithms disagree", conflict, fromFile(conflict), ErrSubjectMismatch},
 		{"no usable digest", gitOnly, fromFile(gitOnly), ErrNoSubjects},
+		{"file subject beside a git subject", withGit, fromFile(withGit), nil},
+		{"git subject without a commit id", badGit, fromFile(badGit), ErrNoSubjects},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"cmp"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -78,7 +79,8 @@ func (idx sourceIndex) owns(file string) bool {
 }
 
 // specImages lists the image references of a spec: every entry of
-// images, and task images or the defaultImage written as full references.
+// images, and task images, service images or the defaultImage written as
+// full references.
 func specImages(file string, s *spec.Spec) ([]ImageRef, error) {
 	var out []ImageRef
 	add := func(p spec.Pos, via, name, ref string) error {
@@ -102,6 +104,16 @@ func specImages(file string, s *spec.Spec) ([]ImageRef, error) {
 	for _, t := range s.Tasks {
 		if _, ok := s.Images[t.Image]; t.Image != "" && !ok {
 			if err := add(t.Pos, "task", t.Name, t.Image); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// Service images written as full references (names in images are
+	// listed above): the same pinning rules apply.
+	for _, name := range slices.Sorted(maps.Keys(s.Services)) {
+		sv := s.Services[name]
+		if _, ok := s.Images[sv.Image]; sv.Image != "" && !ok {
+			if err := add(sv.Pos, "service", name, sv.Image); err != nil {
 				return nil, err
 			}
 		}

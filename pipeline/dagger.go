@@ -23,6 +23,10 @@ type daggerBackend struct {
 	o       *Options
 	secrets map[string]map[string]string // task -> secret name -> value
 	out     *exporter
+	// pushes are the tasks' pushes as the operator allows them (by task
+	// instance); runID makes every push exec new to the engine's cache.
+	pushes map[string]pushTarget
+	runID  string
 	// calls is set instead of c and s for a run of module calls only: its
 	// session connects while the calls run (see callSession).
 	calls *callSession
@@ -136,6 +140,7 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 	if t.User != "" {
 		ctr = ctr.WithUser(t.User)
 	}
+	ctr = b.withServices(ctr, n)
 	ctr = ctr.WithExec(command(t))
 
 	// The evaluation runs in a trace of its own, so that the engine's
@@ -207,6 +212,19 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 		if err != nil {
 			f := b.failure(ctx, err)
 			f.stdout, f.stderr, f.exitCode = res.stdout, res.stderr, 0
+			f.trace = tid
+			return f
+		}
+		res.outputs = append(res.outputs, out)
+	}
+	if t.Push != nil {
+		out, log, err := b.push(ctx, n, synced)
+		if log != "" {
+			res.stdout += "\n--- push ---\n" + log
+		}
+		if err != nil {
+			f := b.failure(ctx, err)
+			f.stdout, f.stderr = res.stdout+"\n--- push ---\n"+f.stdout, res.stderr+f.stderr
 			f.trace = tid
 			return f
 		}

@@ -36,7 +36,7 @@ type PolicyGate struct {
 
 // Evaluate implements Gate.
 func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, error) {
-	run := &policy.RunInfo{Backend: in.Backend}
+	run := &policy.RunInfo{Backend: in.Backend, PushRemotes: in.PushRemotes}
 	if run.Backend == "" {
 		run.Backend = BackendDagger
 	}
@@ -138,8 +138,11 @@ func (p SignedProvenance) Attest(ctx context.Context, run *record.Run, recordSHA
 		return nil, fmt.Errorf("no signer")
 	}
 	d := BuildDescription(run, p.Version)
-	if len(d.Subjects) == 0 && recordSHA256 != "" {
-		d.Subjects = []attest.Subject{{Name: record.RunFile, SHA256: recordSHA256}}
+	if recordSHA256 != "" { // no file outputs: run.json is the file subject
+		if len(d.Subjects) > 0 && !gitOnly(run.Outputs) {
+			return nil, fmt.Errorf("run.json digest given for a run with file outputs")
+		}
+		d.Subjects = append([]attest.Subject{{Name: record.RunFile, SHA256: recordSHA256}}, d.Subjects...)
 	}
 	env, bundle, err := attest.SignProvenanceWith(ctx, d, p.Signer, p.Sign)
 	if err != nil {
@@ -176,6 +179,10 @@ func BuildDescription(run *record.Run, version string) attest.BuildDescription {
 		d.Internal.Gateway = &attest.Gateway{Address: run.Engine.Gateway, Identity: run.Who.Identity, CacheMode: run.Engine.GatewayCacheMode}
 	}
 	for _, o := range run.Outputs {
+		if o.Type == OutputGit {
+			d.Subjects = append(d.Subjects, attest.Subject{Name: record.GitName(o), GitCommit: o.Commit})
+			continue
+		}
 		d.Subjects = append(d.Subjects, attest.Subject{Name: o.File, SHA256: o.SHA256})
 	}
 	// A published image: name = the repository, digest = the manifest (or
@@ -224,4 +231,15 @@ func attestCall(run *record.Run, t record.Task) attest.Call {
 		ac.Args = append(ac.Args, attest.CallArg{Name: a.Name, Value: a.Value, Secret: a.Secret, Digest: a.Digest})
 	}
 	return ac
+}
+
+// gitOnly reports whether every output is a pushed commit (or there are
+// none): the run then has no file to attest but its record.
+func gitOnly(outs []record.Output) bool {
+	for _, o := range outs {
+		if o.Type != OutputGit {
+			return false
+		}
+	}
+	return true
 }

@@ -35,6 +35,9 @@ func (h *hostBackend) exec(ctx context.Context, n *node, _ any) outcome {
 	if t.Call != nil {
 		return outcome{status: record.StatusFailed, exitCode: -1, err: fmt.Errorf("%w: task %q calls a module function: that needs the dagger backend", ErrInvalid, t.Name)}
 	}
+	if len(n.services) > 0 || t.Push != nil {
+		return outcome{status: record.StatusFailed, exitCode: -1, err: fmt.Errorf("%w: task %q binds services or pushes: that needs the dagger backend", ErrInvalid, t.Name)}
+	}
 	wd := h.o.Root
 	if t.Workdir != "" {
 		p, err := h.hostPath(n, t.Workdir)

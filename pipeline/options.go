@@ -197,6 +197,9 @@ type GateInput struct {
 	Backend string
 	// Frozen is Options.Frozen.
 	Frozen bool
+	// PushRemotes are the git remotes the operator allows the tier to push
+	// to (Options.Secrets' remotes), for PL016.
+	PushRemotes []string
 }
 
 // Decision is the gate's answer: record.Decision, written as decision.json

@@ -11,45 +11,83 @@ import (
 	"github.com/pinline/pinline/spec"
 )
 
-// node is one task of the plan with its resolved dependencies.
+// node is one task instance of the plan with its resolved dependencies:
+// a task, or one combination of a task's matrix.
 type node struct {
+	// task is the instance: Name is the instance name (the task's, or
+	// task[axis=value,...]), Env the environment it gets (the spec's env,
+	// the task's, the matrix values) and, for a matrix instance, output
+	// destinations under outputs/<instance>/.
 	task spec.Task
+	// base is the spec task's name; values the matrix values.
+	base   string
+	values []spec.Value
 	// image is the resolved reference for tasks that do not continue from
 	// another task.
 	image string
-	// deps are dependsOn plus from, deduplicated, in spec order.
+	// deps are the instances of dependsOn plus from, deduplicated, in spec
+	// order.
 	deps []string
+	// services are the services the task binds, resolved.
+	services []boundService
 }
 
-// plan is the selected tasks in a topological order.
+// boundService is a service a task binds, with its image reference.
+type boundService struct {
+	spec.Service
+	ref string
+}
+
+// plan is the selected task instances in a topological order.
 type plan struct {
 	order []*node
 }
 
-// newPlan validates the spec's task graph and selects the requested tasks
-// with everything they depend on. Errors wrap ErrInvalid and point into the
-// spec file.
+// newPlan validates the spec's task graph, expands matrices and selects
+// the requested tasks (a task name selects all its instances, an instance
+// name that instance) with everything they depend on. Errors wrap
+// ErrInvalid and point into the spec file.
 func newPlan(s *spec.Spec, requested []string) (*plan, error) {
+	groups := map[string][]*node{}
 	all := map[string]*node{}
+	var order []*node
+	total := 0
 	for _, t := range s.Tasks {
 		if t.Name == "" {
 			return nil, specErr(s, t.Pos, "task without a name")
 		}
-		if _, dup := all[t.Name]; dup {
+		if _, dup := groups[t.Name]; dup {
 			return nil, specErr(s, t.Pos, "task %q defined twice", t.Name)
 		}
-		n := &node{task: t}
-		for _, d := range append(slices.Clone(t.DependsOn), t.From) {
-			if d != "" && !slices.Contains(n.deps, d) {
-				n.deps = append(n.deps, d)
-			}
+		insts := t.Instances()
+		if total += len(insts); total > spec.MaxInstances {
+			return nil, specErr(s, t.Pos, "the spec expands to more than %d task instances (matrix)", spec.MaxInstances)
 		}
-		all[t.Name] = n
+		for _, in := range insts {
+			it := t
+			it.Name = in.Name
+			it.Env = s.EnvFor(&t, in)
+			if len(in.Values) > 0 {
+				it.Outputs = instanceOutputs(t.Outputs, in.Name)
+			}
+			n := &node{task: it, base: t.Name, values: in.Values}
+			groups[t.Name] = append(groups[t.Name], n)
+			all[in.Name] = n
+			order = append(order, n)
+		}
 	}
 	for _, t := range s.Tasks {
-		n := all[t.Name]
-		if err := validateTask(s, n, all); err != nil {
-			return nil, err
+		for _, n := range groups[t.Name] {
+			if err := validateTask(s, n, groups); err != nil {
+				return nil, err
+			}
+			for _, d := range append(slices.Clone(t.DependsOn), t.From) {
+				for _, dn := range groups[d] {
+					if !slices.Contains(n.deps, dn.task.Name) {
+						n.deps = append(n.deps, dn.task.Name)
+					}
+				}
+			}
 		}
 	}
 
@@ -71,10 +109,16 @@ func newPlan(s *spec.Spec, requested []string) (*plan, error) {
 		}
 	}
 	for _, r := range requested {
-		if _, ok := all[r]; !ok {
+		switch {
+		case groups[r] != nil:
+			for _, n := range groups[r] {
+				mark(n.task.Name)
+			}
+		case all[r] != nil:
+			mark(r)
+		default:
 			return nil, fmt.Errorf("%w: unknown task %q (tasks: %s)", ErrInvalid, r, strings.Join(taskNames(s), ", "))
 		}
-		mark(r)
 	}
 
 	// Topological order, stable in spec order; reports the first cycle.
@@ -100,23 +144,48 @@ func newPlan(s *spec.Spec, requested []string) (*plan, error) {
 		}
 		return nil
 	}
-	for _, t := range s.Tasks {
-		if err := visit(all[t.Name], nil); err != nil {
+	for _, n := range order {
+		if err := visit(n, nil); err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
 }
 
-func validateTask(s *spec.Spec, n *node, all map[string]*node) error {
+// instanceOutputs places a matrix instance's outputs under
+// outputs/<instance>/: their dest (or the path's base name) below it, so
+// that instances never export to the same place.
+func instanceOutputs(outs []spec.Output, instance string) []spec.Output {
+	out := make([]spec.Output, len(outs))
+	for i, o := range outs {
+		dest := o.Dest
+		if dest == "" {
+			dest = path.Base(o.Path)
+			if dest == "/" || dest == "." {
+				dest = "root"
+			}
+		}
+		o.Dest = path.Join(record.OutputDir, instance, dest)
+		out[i] = o
+	}
+	return out
+}
+
+func validateTask(s *spec.Spec, n *node, groups map[string][]*node) error {
 	t := n.task
-	for _, d := range n.deps {
-		if d == t.Name {
-			return specErr(s, t.Pos, "task %q depends on itself", t.Name)
+	for _, d := range append(slices.Clone(t.DependsOn), t.From) {
+		switch {
+		case d == "":
+		case d == n.base:
+			return specErr(s, t.Pos, "task %q depends on itself", n.base)
+		case groups[d] == nil:
+			return specErr(s, t.Pos, "task %q depends on unknown task %q", n.base, d)
+		case d == t.From && len(groups[d]) > 1:
+			return specErr(s, t.Pos, "task %q: from names matrix task %q; use dependsOn", n.base, d)
 		}
-		if _, ok := all[d]; !ok {
-			return specErr(s, t.Pos, "task %q depends on unknown task %q", t.Name, d)
-		}
+	}
+	if err := bindServices(s, n); err != nil {
+		return err
 	}
 	if t.Call != nil {
 		return validateCall(s, t)
@@ -228,7 +297,7 @@ func validateCall(s *spec.Spec, t spec.Task) error {
 	case c.Function == "":
 		return specErr(s, c.Pos, "task %q calls no function", t.Name)
 	case len(t.Run) > 0 || t.Sh != "" || t.Image != "" || t.From != "" || len(t.Mounts) > 0 || len(t.Cache) > 0 ||
-		len(t.Secrets) > 0 || len(t.Outputs) > 0:
+		len(t.Secrets) > 0 || len(t.Outputs) > 0 || len(t.Services) > 0 || t.Push != nil || t.Matrix != nil:
 		return specErr(s, t.Pos, "task %q calls a module function and cannot run a container too", t.Name)
 	case t.Timeout < 0:
 		return specErr(s, t.Pos, "task %q has a negative timeout", t.Name)

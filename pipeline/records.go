@@ -61,6 +61,15 @@ func newRecord(o *Options, p *plan) *record.Run {
 			}
 		}
 		rt.EnvKeys = slices.Sorted(maps.Keys(t.Env))
+		if len(n.values) > 0 {
+			rt.MatrixOf = n.base
+			for _, v := range n.values {
+				rt.Matrix = append(rt.Matrix, record.MatrixValue(v))
+			}
+		}
+		for _, sv := range n.services {
+			rt.Services = append(rt.Services, sv.Name)
+		}
 		for _, c := range t.Cache {
 			sharing := c.Sharing
 			if sharing == "" {
@@ -72,6 +81,7 @@ func newRecord(o *Options, p *plan) *record.Run {
 		}
 		rec.Tasks = append(rec.Tasks, rt)
 	}
+	recordServices(o, p, rec, seen)
 	return rec
 }
 

@@ -71,7 +71,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Gate == nil {
 		return fail(record.StatusFailed, fmt.Errorf("%w: no policy gate configured", ErrInvalid))
 	}
-	d, err := o.Gate.Evaluate(ctx, GateInput{Root: o.Root, Spec: o.Spec, Tier: o.Tier, Backend: o.Backend, Frozen: o.Frozen})
+	d, err := o.Gate.Evaluate(ctx, GateInput{Root: o.Root, Spec: o.Spec, Tier: o.Tier, Backend: o.Backend, Frozen: o.Frozen,
+		PushRemotes: o.Secrets.RemoteURLs(o.Tier)})
 	rec.Repository = <-repo
 	if err != nil {
 		return fail(record.StatusFailed, fmt.Errorf("policy gate: %w", err))
@@ -117,6 +118,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	regAuth, err := resolveRegistryAuth(&o, p, red)
 	if err != nil {
 		return fail(record.StatusFailed, err)
+	}
+	pushes, err := resolvePushes(ctx, &o, p, red)
+	if err != nil {
+		status := record.StatusFailed
+		if errors.Is(err, ErrDenied) {
+			status = record.StatusDenied
+		}
+		return fail(status, err)
 	}
 
 	// rec.Status is still "running" (newRecord); fail is the only change.
@@ -175,7 +184,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			v, _ := s.client.Version(rctx)
 			version <- v
 		}()
-		be = &daggerBackend{c: s.client, s: s, o: &o, secrets: secrets, out: ex, regAuth: regAuth}
+		be = &daggerBackend{c: s.client, s: s, o: &o, secrets: secrets, out: ex, regAuth: regAuth, pushes: pushes, runID: rec.ID}
 	}
 
 	// 4. The tasks.
@@ -257,7 +266,7 @@ func writeEvidence(ctx context.Context, o *Options, rd *runDir, rec *record.Run,
 		}
 	}()
 	var recordSHA string
-	if len(rec.Outputs) == 0 && len(rec.Published) == 0 {
+	if gitOnly(rec.Outputs) && len(rec.Published) == 0 {
 		rec.Evidence.Provenance, rec.Evidence.Bundle, rec.Evidence.Signed = record.ProvenanceFile, record.BundleFile, true
 		if k, ok := o.Attester.(interface{ keyRef() string }); ok {
 			rec.Evidence.KeyRef = k.keyRef()

@@ -4,7 +4,7 @@ import (
 	"maps"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -82,6 +82,10 @@ type RunInfo struct {
 	// repository walk did not find it (a spec not named pinline.yaml).
 	Spec     *spec.Spec `json:"-"`
 	SpecPath string     `json:"-"`
+	// PushRemotes are the git remotes the operator allows the run's tier
+	// to push to (the secrets file's remotes; an entry ending in "/" is a
+	// prefix). PL016 denies a push to any other outside tier local.
+	PushRemotes []string `json:"pushRemotes"`
 }
 
 // InputEvaluation is the evaluation time, as RFC 3339 (UTC, seconds) and
@@ -184,6 +188,26 @@ type InSpec struct {
 	Name  string   `json:"name"`
 	Pos   Pos      `json:"pos"`
 	Tasks []InTask `json:"tasks"`
+	// Env is the top-level env (names only), Services the service
+	// containers, sorted by name.
+	Env      []InEnv     `json:"env"`
+	Services []InService `json:"services"`
+}
+
+// InService is a service container of a spec.
+type InService struct {
+	Name  string  `json:"name"`
+	Pos   Pos     `json:"pos"`
+	Image string  `json:"image"`
+	Env   []InEnv `json:"env"`
+	Ports []int   `json:"ports"`
+}
+
+// InPush is a task's git push: the remote URL and the full ref.
+type InPush struct {
+	Pos    Pos    `json:"pos"`
+	Remote string `json:"remote"`
+	Ref    string `json:"ref"`
 }
 
 // InTask is one task of a spec. Secret and env values are never copied
@@ -198,6 +222,11 @@ type InTask struct {
 	Env     []InEnv    `json:"env"`
 	// Publish are the task's image outputs (type image).
 	Publish []InPublish `json:"publish"`
+	// Services are the names of the services it binds; Matrix its matrix
+	// variables and values (empty: none); Push its git push (absent: none).
+	Services []string `json:"services"`
+	Matrix   []InAxis `json:"matrix"`
+	Push     *InPush  `json:"push,omitempty"`
 }
 
 // InPublish is an image output: the ref it pushes to and its
@@ -206,6 +235,12 @@ type InPublish struct {
 	Pos        Pos    `json:"pos"`
 	Ref        string `json:"ref"`
 	Repository string `json:"repository"`
+}
+
+// InAxis is one matrix variable and its values.
+type InAxis struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
 }
 
 // InMount is a host mount. Resolved is the source relative to the
@@ -270,6 +305,11 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 		Images: []InImage{}, Specs: []InSpec{}, Unresolved: []InUnresolved{}, Lints: []InLint{},
 		Env: inv.Env, UserOverrides: []InUserOverride{}, LockAdded: []InLock{}, Frozen: opts.Frozen,
 	}
+	if opts.Run != nil {
+		r := *opts.Run
+		r.PushRemotes = nonNil(r.PushRemotes)
+		in.Run = &r
+	}
 	for _, u := range inv.UserOverrides {
 		in.UserOverrides = append(in.UserOverrides, InUserOverride(u))
 	}
@@ -329,7 +369,7 @@ func inRemote(r *inventory.RemoteRef) *InRemote {
 }
 
 func inSpec(root string, sf inventory.SpecFile) InSpec {
-	out := InSpec{Path: sf.Path, Tasks: []InTask{}}
+	out := InSpec{Path: sf.Path, Tasks: []InTask{}, Env: []InEnv{}, Services: []InService{}}
 	s := sf.Spec
 	if s == nil {
 		return out
@@ -357,15 +397,36 @@ func inSpec(root string, sf inventory.SpecFile) InSpec {
 			it.Secrets = append(it.Secrets, InSecret{Pos: at(sec.Pos), Name: sec.Name, Literal: sec.Value != "",
 				FromEnv: sec.From.Env, File: sec.From.File, Command: len(sec.From.Command) > 0})
 		}
-		names := make([]string, 0, len(t.Env))
-		for k := range t.Env {
-			names = append(names, k)
+		it.Env = inEnv(t.Env)
+		it.Services, it.Matrix = []string{}, []InAxis{}
+		for _, b := range t.Services {
+			it.Services = append(it.Services, b.Name)
 		}
-		sort.Strings(names)
-		for _, k := range names {
-			it.Env = append(it.Env, InEnv{Name: k, Literal: t.Env[k] != ""})
+		if t.Matrix != nil {
+			for _, a := range t.Matrix.Axes {
+				it.Matrix = append(it.Matrix, InAxis{Name: a.Name, Values: nonNil(a.Values)})
+			}
+		}
+		if t.Push != nil {
+			it.Push = &InPush{Pos: at(t.Push.Pos), Remote: t.Push.Remote, Ref: t.Push.Ref()}
 		}
 		out.Tasks = append(out.Tasks, it)
+	}
+	out.Env = inEnv(s.Env)
+	for _, name := range slices.Sorted(maps.Keys(s.Services)) {
+		sv := s.Services[name]
+		out.Services = append(out.Services, InService{Name: name, Pos: at(sv.Pos), Image: sv.Image,
+			Env: inEnv(sv.Env), Ports: nonNil(sv.Ports)})
+	}
+	return out
+}
+
+// inEnv lists environment variables by name, sorted; values are never
+// copied, only whether one is set.
+func inEnv(env map[string]string) []InEnv {
+	out := make([]InEnv, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, InEnv{Name: k, Literal: env[k] != ""})
 	}
 	return out
 }

@@ -21,7 +21,11 @@ func TestInputValueMatchesJSON(t *testing.T) {
 	inv.Modules[0].SDK = &inventory.SDK{Pos: pos("dagger.json", 4), Source: "github.com/acme/sdk", Pin: commit,
 		Remote: &inventory.RemoteRef{Host: "github.com", Repo: "acme/sdk", Subpath: "/go/", RefKind: "none"}}
 	inv.Specs[0].Spec.Tasks[0].Secrets[0].Value = "x"
-	inv.Specs[0].Spec.Tasks = append(inv.Specs[0].Spec.Tasks, spec.Task{Name: "empty"})
+	inv.Specs[0].Spec.Tasks = append(inv.Specs[0].Spec.Tasks, spec.Task{Name: "empty"},
+		spec.Task{Name: "it", Services: []spec.Binding{{Name: "db"}}, Matrix: &spec.Matrix{Axes: []spec.Axis{{Name: "go", Values: []string{"1.25", "1.26"}}}},
+			Push: &spec.Push{Remote: "https://git.example.test/a.git", Branch: "main", Pos: spec.Pos{Line: 7, Column: 5}}})
+	inv.Specs[0].Spec.Env = map[string]string{"CI": "true", "EMPTY": ""}
+	inv.Specs[0].Spec.Services = map[string]spec.Service{"db": {Name: "db", Image: "pg", Env: map[string]string{"A": "b"}, Ports: []int{5432}}}
 	inv.Unresolved = []inventory.Unresolved{{Pos: pos("main.go", 1), Origin: "go", Expr: "x", Reason: "y"}}
 	inv.Env = "ci"
 	inv.Modules[0].DuplicateKeys = []inventory.DuplicateKey{{Pos: pos("dagger.json", 9), Key: "dependencies[0].pin", First: pos("dagger.json", 8)}}
@@ -37,7 +41,7 @@ func TestInputValueMatchesJSON(t *testing.T) {
 		many.Modules = append(many.Modules, m)
 	}
 	for _, in := range []*Input{
-		BuildInput(inv, InputOptions{Tier: "trusted", Run: &RunInfo{Backend: "host"}, Config: &Config{ModuleAllowlist: []string{"a"}},
+		BuildInput(inv, InputOptions{Tier: "trusted", Run: &RunInfo{Backend: "host", PushRemotes: []string{"https://git.example.test/"}}, Config: &Config{ModuleAllowlist: []string{"a"}},
 			LockAdded: []inventory.LockEntry{{Pos: pos("dagger.lock", 3), Version: "2", Kind: "container.from", Key: []string{"alpine:3", "linux/amd64"}, Value: "sha256:x"}}, Frozen: true}),
 		BuildInput(&inventory.Inventory{}, InputOptions{}),
 		BuildInput(many, InputOptions{Tier: "local", Config: &Config{RegistryAllowlist: []string{"", "r"}}}),

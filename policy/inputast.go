@@ -75,7 +75,8 @@ func (in *Input) Value() ast.Value {
 		})},
 	}
 	if in.Run != nil {
-		items = append(items, kv{"run", b.obj(kv{"backend", s(in.Run.Backend)}, kv{"pos", b.pos(in.Run.Pos)})})
+		items = append(items, kv{"run", b.obj(kv{"backend", s(in.Run.Backend)}, kv{"pos", b.pos(in.Run.Pos)},
+			kv{"pushRemotes", strs(in.Run.PushRemotes)})})
 	}
 	wg.Wait()
 	items[5].v = ast.ArrayTerm(modules...)
@@ -191,23 +192,35 @@ func (bd *builder) module(m InModule) *ast.Term {
 }
 
 func (bd *builder) spec(sp InSpec) *ast.Term {
+	env := func(e InEnv) *ast.Term { return bd.obj(kv{"name", s(e.Name)}, kv{"literal", b(e.Literal)}) }
 	return bd.obj(kv{"path", s(sp.Path)}, kv{"name", s(sp.Name)}, kv{"pos", bd.pos(sp.Pos)},
+		kv{"env", arr(sp.Env, env)},
+		kv{"services", arr(sp.Services, func(sv InService) *ast.Term {
+			return bd.obj(kv{"name", s(sv.Name)}, kv{"pos", bd.pos(sv.Pos)}, kv{"image", s(sv.Image)},
+				kv{"env", arr(sv.Env, env)}, kv{"ports", arr(sv.Ports, num)})
+		})},
 		kv{"tasks", arr(sp.Tasks, func(t InTask) *ast.Term {
-			return bd.obj(kv{"name", s(t.Name)}, kv{"pos", bd.pos(t.Pos)}, kv{"image", s(t.Image)}, kv{"from", s(t.From)},
-				kv{"mounts", arr(t.Mounts, func(m InMount) *ast.Term {
+			items := []kv{{"name", s(t.Name)}, {"pos", bd.pos(t.Pos)}, {"image", s(t.Image)}, {"from", s(t.From)},
+				{"mounts", arr(t.Mounts, func(m InMount) *ast.Term {
 					return bd.obj(kv{"pos", bd.pos(m.Pos)}, kv{"source", s(m.Source)}, kv{"target", s(m.Target)},
 						kv{"resolved", s(m.Resolved)}, kv{"readOnly", b(m.ReadOnly)})
 				})},
-				kv{"secrets", arr(t.Secrets, func(x InSecret) *ast.Term {
+				{"secrets", arr(t.Secrets, func(x InSecret) *ast.Term {
 					return bd.obj(kv{"pos", bd.pos(x.Pos)}, kv{"name", s(x.Name)}, kv{"literal", b(x.Literal)},
 						kv{"fromEnv", s(x.FromEnv)}, kv{"fromFile", s(x.File)}, kv{"fromCommand", b(x.Command)})
 				})},
-				kv{"env", arr(t.Env, func(e InEnv) *ast.Term {
-					return bd.obj(kv{"name", s(e.Name)}, kv{"literal", b(e.Literal)})
-				})},
-				kv{"publish", arr(t.Publish, func(p InPublish) *ast.Term {
+				{"env", arr(t.Env, env)},
+				{"publish", arr(t.Publish, func(p InPublish) *ast.Term {
 					return bd.obj(kv{"pos", bd.pos(p.Pos)}, kv{"ref", s(p.Ref)}, kv{"repository", s(p.Repository)})
-				})})
+				})},
+				{"services", strs(t.Services)},
+				{"matrix", arr(t.Matrix, func(a InAxis) *ast.Term {
+					return bd.obj(kv{"name", s(a.Name)}, kv{"values", strs(a.Values)})
+				})}}
+			if p := t.Push; p != nil {
+				items = append(items, kv{"push", bd.obj(kv{"pos", bd.pos(p.Pos)}, kv{"remote", s(p.Remote)}, kv{"ref", s(p.Ref)})})
+			}
+			return bd.obj(items...)
 		})})
 }
 

@@ -53,7 +53,9 @@ type Run struct {
 	Published []PublishedImage `json:"published,omitempty"`
 	Images    []Image          `json:"images"`
 	Modules   []Module         `json:"modules"`
-	Evidence  Evidence         `json:"evidence"`
+	// Services are the service containers tasks bound (absent: none).
+	Services []Service `json:"services,omitempty"`
+	Evidence Evidence  `json:"evidence"`
 }
 
 // Who ran it: the local user and host, and the certificate identity the
@@ -158,6 +160,18 @@ type Task struct {
 	Cached *bool `json:"cached,omitempty"`
 	// Call is set for a task that called a Dagger module function.
 	Call *Call `json:"call,omitempty"`
+	// MatrixOf is the spec task of a matrix instance (Name is then
+	// task[axis=value,...]) and Matrix its values in axis order.
+	MatrixOf string        `json:"matrixOf,omitempty"`
+	Matrix   []MatrixValue `json:"matrix,omitempty"`
+	// Services are the services the task bound, by name.
+	Services []string `json:"services,omitempty"`
+}
+
+// MatrixValue is one matrix variable of a task instance.
+type MatrixValue struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // Call is a Dagger module function call (a call task, `pinline call`).
@@ -230,6 +244,12 @@ type Output struct {
 	SHA512 string `json:"sha512,omitempty"`
 	// Files are the regular files of a directory output, sorted by path.
 	Files []OutputFile `json:"files,omitempty"`
+	// Remote, Ref and Commit describe a commit a task pushed (Type
+	// "git"): the remote URL, the full ref and the commit id; Path is then
+	// the repository in the container and File is empty.
+	Remote string `json:"remote,omitempty"`
+	Ref    string `json:"ref,omitempty"`
+	Commit string `json:"commit,omitempty"`
 }
 
 // OutputFile is one regular file of a directory output; Path is relative to

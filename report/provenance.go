@@ -94,13 +94,25 @@ func readProvenance(ctx context.Context, dir string, run *record.Run, verifiers 
 	pi.BuildType = st.Predicate.BuildDefinition.BuildType
 	pi.BuilderID = st.Predicate.RunDetails.Builder.ID
 	subj := map[string]string{}
+	gitSubj := map[string]string{} // name -> commit
 	for _, s := range st.Subject {
 		pi.Subjects = append(pi.Subjects, Subject{Name: s.Name, SHA256: s.Digest["sha256"]})
+		if c, ok := s.Digest["gitCommit"]; ok {
+			gitSubj[s.Name] = c
+			continue
+		}
 		subj[s.Digest["sha256"]] = s.Name
 	}
 	sort.Slice(pi.Subjects, func(i, j int) bool { return pi.Subjects[i].Name < pi.Subjects[j].Name })
 	pi.SubjectsMatchOutputs = len(run.Outputs) > 0
 	for _, o := range run.Outputs {
+		if o.Type == "git" {
+			if gitSubj[record.GitName(o)] != o.Commit {
+				pi.SubjectsMatchOutputs = false
+				*problems = append(*problems, fmt.Sprintf("pushed commit %s of %s is not a provenance subject", o.Commit, record.GitName(o)))
+			}
+			continue
+		}
 		if _, ok := subj[o.SHA256]; !ok {
 			pi.SubjectsMatchOutputs = false
 			*problems = append(*problems, fmt.Sprintf("output %s (sha256:%.12s) is not a provenance subject", o.File, o.SHA256))

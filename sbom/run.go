@@ -159,6 +159,16 @@ func engineComponent(e record.Engine) *cdx.Component {
 func (b *builder) addOutputs(ctx context.Context, outs []record.Output, runDir string) ([]string, error) {
 	refs := make([]string, len(outs))
 	for i, o := range outs {
+		if o.Type == "git" {
+			c := gitOutput(o)
+			addProp(c, "output:task", o.Task)
+			addProp(c, "output:path", o.Path)
+			addProp(c, "output:type", o.Type)
+			c = b.add(c)
+			b.dep(refPipeline, c.BOMRef)
+			refs[i] = c.BOMRef
+			continue
+		}
 		// Outputs live in the run directory, or at an absolute host path
 		// the spec declared; nothing else (no "..").
 		full := filepath.FromSlash(o.File)

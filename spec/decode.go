@@ -5,30 +5,27 @@ import "gopkg.in/yaml.v3"
 func (p *parser) spec(n *yaml.Node) *Spec {
 	s := &Spec{Path: p.file, Images: map[string]Image{}, Pos: posOf(n)}
 	hasVersion := false
-	p.fields(n, "spec", []string{"version", "name", "images", "defaultImage", "concurrency", "tasks"},
-		func(key string, k, v *yaml.Node) {
-			switch key {
-			case "version":
-				hasVersion = true
-				s.Version = p.int(v, "version")
-				if p.err == nil && s.Version != 1 {
-					p.fail(v, "unsupported spec version %d (want 1)", s.Version)
-				}
-			case "name":
-				s.Name = p.str(v, "name")
-			case "images":
-				p.images(s, v)
-			case "defaultImage":
-				s.DefaultImage = p.str(v, "defaultImage")
-			case "concurrency":
-				s.Concurrency = p.int(v, "concurrency")
-				if p.err == nil && s.Concurrency < 0 {
-					p.fail(v, "concurrency must not be negative")
-				}
-			case "tasks":
-				p.tasks(s, v)
+	p.fields(n, "spec",
+		val("version", func(v *yaml.Node) {
+			hasVersion = true
+			s.Version = p.int(v, "version")
+			if p.err == nil && s.Version != 1 {
+				p.fail(v, "unsupported spec version %d (want 1)", s.Version)
 			}
-		})
+		}),
+		val("name", func(v *yaml.Node) { s.Name = p.str(v, "name") }),
+		val("images", func(v *yaml.Node) { p.images(s, v) }),
+		val("defaultImage", func(v *yaml.Node) { s.DefaultImage = p.str(v, "defaultImage") }),
+		val("concurrency", func(v *yaml.Node) {
+			s.Concurrency = p.int(v, "concurrency")
+			if p.err == nil && s.Concurrency < 0 {
+				p.fail(v, "concurrency must not be negative")
+			}
+		}),
+		val("env", func(v *yaml.Node) { s.Env = p.env(v, "env") }),
+		val("services", func(v *yaml.Node) { p.services(s, v) }),
+		val("tasks", func(v *yaml.Node) { p.tasks(s, v) }),
+	)
 	if p.err == nil && !hasVersion {
 		p.fail(n, "missing version (want version: 1)")
 	}
@@ -84,65 +81,53 @@ func (p *parser) tasks(s *Spec, n *yaml.Node) {
 	}
 }
 
-var taskKeys = []string{"image", "from", "run", "sh", "workdir", "env", "user", "mounts", "cache",
-	"secrets", "outputs", "dependsOn", "timeout", "call"}
-
 func (p *parser) task(name string, k, n *yaml.Node) Task {
 	t := Task{Name: name, Pos: posOf(k)}
 	what := "task " + name
-	p.fields(n, what, taskKeys, func(key string, _, v *yaml.Node) {
-		switch key {
-		case "image":
-			t.Image = p.str(v, what+" image")
-		case "from":
-			t.From = p.str(v, what+" from")
-		case "run":
+	p.fields(n, what,
+		val("image", func(v *yaml.Node) { t.Image = p.str(v, what+" image") }),
+		val("from", func(v *yaml.Node) { t.From = p.str(v, what+" from") }),
+		val("run", func(v *yaml.Node) {
 			t.Run = p.strs(v, what+" run")
 			if p.err == nil && len(t.Run) == 0 {
 				p.fail(v, "%s run must not be empty", what)
 			}
-		case "sh":
-			t.Sh = p.str(v, what+" sh")
-		case "workdir":
-			t.Workdir = p.str(v, what+" workdir")
-		case "user":
-			t.User = p.str(v, what+" user")
-		case "env":
-			t.Env = p.env(v, what+" env")
-		case "mounts":
+		}),
+		val("sh", func(v *yaml.Node) { t.Sh = p.str(v, what+" sh") }),
+		val("workdir", func(v *yaml.Node) { t.Workdir = p.str(v, what+" workdir") }),
+		val("env", func(v *yaml.Node) { t.Env = p.env(v, what+" env") }),
+		val("user", func(v *yaml.Node) { t.User = p.str(v, what+" user") }),
+		val("mounts", func(v *yaml.Node) {
 			p.list(v, what+" mounts", func(e *yaml.Node) { t.Mounts = append(t.Mounts, p.mount(e, what)) })
-		case "cache":
+		}),
+		val("cache", func(v *yaml.Node) {
 			p.list(v, what+" cache", func(e *yaml.Node) { t.Cache = append(t.Cache, p.cache(e, what)) })
-		case "secrets":
+		}),
+		val("secrets", func(v *yaml.Node) {
 			p.list(v, what+" secrets", func(e *yaml.Node) { t.Secrets = append(t.Secrets, p.secret(e, what)) })
-		case "outputs":
+		}),
+		val("outputs", func(v *yaml.Node) {
 			p.list(v, what+" outputs", func(e *yaml.Node) { t.Outputs = append(t.Outputs, p.output(e, what)) })
-		case "dependsOn":
-			t.DependsOn = p.strs(v, what+" dependsOn")
-		case "timeout":
-			t.Timeout = p.duration(v, what+" timeout")
-		case "call":
-			t.Call = p.call(v, what)
-		}
-	})
+		}),
+		val("dependsOn", func(v *yaml.Node) { t.DependsOn = p.strs(v, what+" dependsOn") }),
+		val("timeout", func(v *yaml.Node) { t.Timeout = p.duration(v, what+" timeout") }),
+		val("call", func(v *yaml.Node) { t.Call = p.call(v, what) }),
+		val("services", func(v *yaml.Node) { t.Services = p.bindings(v, what+" services") }),
+		val("matrix", func(v *yaml.Node) { t.Matrix = p.matrix(v, name, what) }),
+		val("push", func(v *yaml.Node) { t.Push = p.push(v, what) }),
+	)
 	return t
 }
 
 func (p *parser) call(n *yaml.Node, what string) *Call {
 	c := &Call{Pos: posOf(n)}
 	what += " call"
-	p.fields(n, what, []string{"module", "function", "args", "output"}, func(key string, _, v *yaml.Node) {
-		switch key {
-		case "module":
-			c.Module = p.str(v, what+" module")
-		case "function":
-			c.Function = p.str(v, what+" function")
-		case "args":
-			c.Args = p.strs(v, what+" args")
-		case "output":
-			c.Output = p.str(v, what+" output")
-		}
-	})
+	p.fields(n, what,
+		val("module", func(v *yaml.Node) { c.Module = p.str(v, what+" module") }),
+		val("function", func(v *yaml.Node) { c.Function = p.str(v, what+" function") }),
+		val("args", func(v *yaml.Node) { c.Args = p.strs(v, what+" args") }),
+		val("output", func(v *yaml.Node) { c.Output = p.str(v, what+" output") }),
+	)
 	if p.err == nil && c.Function == "" {
 		p.fail(n, "%s needs a function", what)
 	}
@@ -181,21 +166,13 @@ func (p *parser) env(n *yaml.Node, what string) map[string]string {
 
 func (p *parser) mount(n *yaml.Node, what string) Mount {
 	m := Mount{Pos: posOf(n)}
-	p.fields(n, what+" mount", []string{"source", "target", "readOnly", "include", "exclude"},
-		func(key string, _, v *yaml.Node) {
-			switch key {
-			case "source":
-				m.Source = p.str(v, "mount source")
-			case "target":
-				m.Target = p.str(v, "mount target")
-			case "readOnly":
-				m.ReadOnly = p.bool(v, "mount readOnly")
-			case "include":
-				m.Include = p.strs(v, "mount include")
-			case "exclude":
-				m.Exclude = p.strs(v, "mount exclude")
-			}
-		})
+	p.fields(n, what+" mount",
+		val("source", func(v *yaml.Node) { m.Source = p.str(v, "mount source") }),
+		val("target", func(v *yaml.Node) { m.Target = p.str(v, "mount target") }),
+		val("readOnly", func(v *yaml.Node) { m.ReadOnly = p.bool(v, "mount readOnly") }),
+		val("include", func(v *yaml.Node) { m.Include = p.strs(v, "mount include") }),
+		val("exclude", func(v *yaml.Node) { m.Exclude = p.strs(v, "mount exclude") }),
+	)
 	if p.err == nil && (m.Source == "" || m.Target == "") {
 		p.fail(n, "%s: a mount needs source and target", what)
 	}
@@ -204,19 +181,16 @@ func (p *parser) mount(n *yaml.Node, what string) Mount {
 
 func (p *parser) cache(n *yaml.Node, what string) Cache {
 	c := Cache{Pos: posOf(n)}
-	p.fields(n, what+" cache", []string{"name", "path", "sharing"}, func(key string, _, v *yaml.Node) {
-		switch key {
-		case "name":
-			c.Name = p.str(v, "cache name")
-		case "path":
-			c.Path = p.str(v, "cache path")
-		case "sharing":
+	p.fields(n, what+" cache",
+		val("name", func(v *yaml.Node) { c.Name = p.str(v, "cache name") }),
+		val("path", func(v *yaml.Node) { c.Path = p.str(v, "cache path") }),
+		val("sharing", func(v *yaml.Node) {
 			c.Sharing = p.str(v, "cache sharing")
 			if p.err == nil && c.Sharing != "shared" && c.Sharing != "private" && c.Sharing != "locked" {
 				p.fail(v, "cache sharing must be shared, private or locked, not %q", c.Sharing)
 			}
-		}
-	})
+		}),
+	)
 	if p.err == nil && (c.Name == "" || c.Path == "") {
 		p.fail(n, "%s: a cache needs name and path", what)
 	}
@@ -226,24 +200,21 @@ func (p *parser) cache(n *yaml.Node, what string) Cache {
 func (p *parser) secret(n *yaml.Node, what string) Secret {
 	s := Secret{Pos: posOf(n)}
 	var from *yaml.Node
-	p.fields(n, what+" secret", []string{"name", "env", "path", "from", "value"}, func(key string, _, v *yaml.Node) {
-		switch key {
-		case "name":
-			s.Name = p.str(v, "secret name")
-		case "env":
-			s.Env = p.str(v, "secret env")
-		case "path":
-			s.Path = p.str(v, "secret path")
-		case "value":
+	p.fields(n, what+" secret",
+		val("name", func(v *yaml.Node) { s.Name = p.str(v, "secret name") }),
+		val("env", func(v *yaml.Node) { s.Env = p.str(v, "secret env") }),
+		val("path", func(v *yaml.Node) { s.Path = p.str(v, "secret path") }),
+		val("from", func(v *yaml.Node) {
+			from = v
+			s.From = p.source(v, "secret from")
+		}),
+		val("value", func(v *yaml.Node) {
 			// A literal value is parsed so that the gate can deny it.
 			if p.kind(v, yaml.ScalarNode, "secret value", "a string") {
 				s.Value = v.Value
 			}
-		case "from":
-			from = v
-			s.From = p.source(v, "secret from")
-		}
-	})
+		}),
+	)
 	if p.err != nil {
 		return s
 	}
@@ -262,19 +233,16 @@ func (p *parser) secret(n *yaml.Node, what string) Secret {
 // caller checks that exactly one is set.
 func (p *parser) source(n *yaml.Node, what string) SecretSource {
 	var src SecretSource
-	p.fields(n, what, []string{"env", "file", "command"}, func(key string, _, v *yaml.Node) {
-		switch key {
-		case "env":
-			src.Env = p.str(v, what+".env")
-		case "file":
-			src.File = p.str(v, what+".file")
-		case "command":
+	p.fields(n, what,
+		val("env", func(v *yaml.Node) { src.Env = p.str(v, what+".env") }),
+		val("file", func(v *yaml.Node) { src.File = p.str(v, what+".file") }),
+		val("command", func(v *yaml.Node) {
 			src.Command = p.strs(v, what+".command")
 			if p.err == nil && len(src.Command) == 0 {
 				p.fail(v, "%s.command must not be empty", what)
 			}
-		}
-	})
+		}),
+	)
 	return src
 }
 
@@ -283,38 +251,39 @@ func (s SecretSource) Set() bool { return s.Env != "" || s.File != "" || len(s.C
 
 func (p *parser) output(n *yaml.Node, what string) Output {
 	o := Output{Pos: posOf(n)}
-	p.fields(n, what+" output", []string{"path", "dest", "type", "ref", "platforms"}, func(key string, _, v *yaml.Node) {
-		switch key {
-		case "path":
-			o.Path = p.str(v, "output path")
-		case "dest":
+	p.fields(n, what+" output",
+		val("path", func(v *yaml.Node) { o.Path = p.str(v, "output path") }),
+		val("dest", func(v *yaml.Node) {
 			o.Dest = p.str(v, "output dest")
 			if p.err == nil {
 				if msg := CheckDest(o.Dest); msg != "" {
 					p.fail(v, "%s output dest %q %s", what, o.Dest, msg)
 				}
 			}
-		case "type":
+		}),
+		val("type", func(v *yaml.Node) {
 			o.Type = p.str(v, "output type")
 			if p.err == nil && o.Type != OutputFile && o.Type != OutputDir && o.Type != OutputImage {
 				p.fail(v, "output type must be file, dir or image, not %q", o.Type)
 			}
-		case "ref":
+		}),
+		val("ref", func(v *yaml.Node) {
 			o.Ref = p.str(v, "output ref")
 			if p.err == nil {
 				if msg := CheckImageRef(o.Ref); msg != "" {
 					p.fail(v, "%s output ref %q %s", what, o.Ref, msg)
 				}
 			}
-		case "platforms":
+		}),
+		val("platforms", func(v *yaml.Node) {
 			o.Platforms = p.strs(v, what+" output platforms")
 			if p.err == nil {
 				if msg := CheckPlatforms(o.Platforms); msg != "" {
 					p.fail(v, "%s output platforms: %s", what, msg)
 				}
 			}
-		}
-	})
+		}),
+	)
 	if p.err != nil {
 		return o
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -105,9 +106,22 @@ func (p *parser) fail(n *yaml.Node, format string, args ...any) {
 	}
 }
 
-// fields walks a mapping, calling f for each known key; unknown and
-// duplicate keys are errors.
-func (p *parser) fields(n *yaml.Node, what string, known []string, f func(key string, k, v *yaml.Node)) {
+// field is one known key of a mapping and what parses its value: each key
+// is named once, here, and the "known" list of errors is derived from the
+// fields in order.
+type field struct {
+	key   string
+	parse func(k, v *yaml.Node)
+}
+
+// val is a field whose parser needs only the value.
+func val(key string, parse func(v *yaml.Node)) field {
+	return field{key: key, parse: func(_, v *yaml.Node) { parse(v) }}
+}
+
+// fields walks a mapping, calling the parser of each known key; unknown
+// and duplicate keys are errors.
+func (p *parser) fields(n *yaml.Node, what string, known ...field) {
 	if !p.kind(n, yaml.MappingNode, what, "a mapping") {
 		return
 	}
@@ -122,24 +136,24 @@ func (p *parser) fields(n *yaml.Node, what string, known []string, f func(key st
 			return
 		}
 		seen[k.Value] = true
-		if !contains(known, k.Value) {
-			p.fail(k, "unknown key %q in %s (known: %v)", k.Value, what, known)
+		j := slices.IndexFunc(known, func(f field) bool { return f.key == k.Value })
+		if j < 0 {
+			p.fail(k, "unknown key %q in %s (known: %v)", k.Value, what, keys(known))
 			return
 		}
 		if p.alias(v) {
 			return
 		}
-		f(k.Value, k, v)
+		known[j].parse(k, v)
 	}
 }
 
-func contains(l []string, s string) bool {
-	for _, e := range l {
-		if e == s {
-			return true
-		}
+func keys(fs []field) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.key
 	}
-	return false
+	return out
 }
 
 func (p *parser) alias(n *yaml.Node) bool {

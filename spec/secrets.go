@@ -26,6 +26,9 @@ type SecretsFile struct {
 	Path string
 	// Tiers maps a tier name to its secrets by logical name.
 	Tiers map[string]map[string]OperatorSecret
+	// Remotes maps a tier name to the git remotes its tasks may push to
+	// (see Remote).
+	Remotes map[string][]Remote
 }
 
 // OperatorSecret is one logical secret of a tier and its source.
@@ -64,24 +67,26 @@ func ParseSecretsFile(file string, data []byte) (*SecretsFile, error) {
 		return nil, err
 	}
 	p := &parser{file: file}
-	f := &SecretsFile{Path: file, Tiers: map[string]map[string]OperatorSecret{}}
+	f := &SecretsFile{Path: file, Tiers: map[string]map[string]OperatorSecret{}, Remotes: map[string][]Remote{}}
 	hasVersion := false
-	p.fields(root, "secrets file", []string{"version", "tiers"}, func(key string, _, v *yaml.Node) {
-		switch key {
-		case "version":
+	p.fields(root, "secrets file",
+		val("version", func(v *yaml.Node) {
 			hasVersion = true
 			if n := p.int(v, "version"); p.err == nil && n != 1 {
 				p.fail(v, "unsupported secrets file version %d (want 1)", n)
 			}
-		case "tiers":
-			p.secretTiers(f, v)
-		}
-	})
+		}),
+		val("tiers", func(v *yaml.Node) { p.secretTiers(f, v) }),
+		val("remotes", func(v *yaml.Node) { p.remoteTiers(f, v) }),
+	)
 	if p.err == nil && !hasVersion {
 		p.fail(root, "missing version (want version: 1)")
 	}
 	if p.err != nil {
 		return nil, p.err
+	}
+	if err := f.checkRemoteCredentials(); err != nil {
+		return nil, err
 	}
 	return f, nil
 }

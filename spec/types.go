@@ -35,6 +35,10 @@ type Spec struct {
 	Images       map[string]Image `json:"images"`
 	DefaultImage string           `json:"defaultImage,omitempty"`
 	Concurrency  int              `json:"concurrency,omitempty"`
+	// Env is passed to every container task; a task's own Env wins.
+	Env map[string]string `json:"env,omitempty"`
+	// Services are the service containers tasks may bind, by name.
+	Services map[string]Service `json:"services,omitempty"`
 	// Tasks in file order.
 	Tasks []Task `json:"tasks"`
 	Pos   Pos    `json:"pos"`
@@ -65,6 +69,14 @@ type Task struct {
 	Outputs   []Output          `json:"outputs,omitempty"`
 	DependsOn []string          `json:"dependsOn,omitempty"`
 	Timeout   time.Duration     `json:"timeout,omitempty"`
+	// Services are the services the task binds (host name = service name).
+	Services []Binding `json:"services,omitempty"`
+	// Matrix, when set, runs the task once per combination (see
+	// Spec.Instances).
+	Matrix *Matrix `json:"matrix,omitempty"`
+	// Push publishes a commit of a git repository in the task's container
+	// to a remote (see Push).
+	Push *Push `json:"push,omitempty"`
 	// Call makes this a task that calls a Dagger module function (what
 	// `dagger call` does) instead of running a container; such a task has
 	// no image, from, run, sh, env, mounts, cache, secrets or outputs.
@@ -161,3 +173,41 @@ const (
 	OutputDir   = "dir"
 	OutputImage = "image"
 )
+
+// Service is a named service container that tasks bind by name (Dagger
+// WithServiceBinding): the task reaches it at the host name Name. Image is
+// a name in Spec.Images or a full reference (pinned by digest, like task
+// images); Run or Sh, when set, is its command (otherwise the image's
+// default command); Ports are the TCP ports it exposes, which the engine
+// waits for before the binding task starts.
+type Service struct {
+	Name  string            `json:"name"`
+	Image string            `json:"image"`
+	Run   []string          `json:"run,omitempty"`
+	Sh    string            `json:"sh,omitempty"`
+	Env   map[string]string `json:"env,omitempty"`
+	Ports []int             `json:"ports,omitempty"`
+	Pos   Pos               `json:"pos"`
+}
+
+// Binding is a task's use of a service, by name.
+type Binding struct {
+	Name string `json:"name"`
+	Pos  Pos    `json:"pos"`
+}
+
+// Matrix runs a task once per combination of its axes' values; each
+// instance sees the values as environment variables named after the axes.
+type Matrix struct {
+	// Axes in file order: the order of the instance name and of the
+	// combinations (the last axis varies fastest).
+	Axes []Axis `json:"axes"`
+	Pos  Pos    `json:"pos"`
+}
+
+// Axis is one variable of a matrix and its values, in file order.
+type Axis struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
+	Pos    Pos      `json:"pos"`
+}

@@ -2,6 +2,8 @@ package spec
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -13,9 +15,20 @@ func validate(s *Spec, file string) error {
 	if s.DefaultImage != "" && !s.resolvable(s.DefaultImage) {
 		return fail(s.Pos, "defaultImage %q is neither a name in images nor an image reference", s.DefaultImage)
 	}
+	for _, name := range slices.Sorted(maps.Keys(s.Services)) {
+		sv := s.Services[name]
+		if !s.resolvable(sv.Image) {
+			return fail(sv.Pos, "service %s: image %q is neither a name in images nor an image reference", name, sv.Image)
+		}
+	}
 	byName := make(map[string]*Task, len(s.Tasks))
+	instances := 0
 	for i := range s.Tasks {
 		byName[s.Tasks[i].Name] = &s.Tasks[i]
+		instances += len(s.Tasks[i].Instances())
+		if instances > MaxInstances {
+			return fail(s.Tasks[i].Pos, "the spec expands to more than %d task instances (matrix)", MaxInstances)
+		}
 	}
 	for _, t := range s.Tasks {
 		if t.Call != nil {
@@ -46,6 +59,9 @@ func validate(s *Spec, file string) error {
 				return fail(t.Pos, "task %s: dependsOn names unknown task %q", t.Name, d)
 			}
 		}
+		if err := validateTaskExtras(s, &t, byName, fail); err != nil {
+			return err
+		}
 	}
 	if cyc := findCycle(s.Tasks, byName); cyc != nil {
 		return fail(byName[cyc[0]].Pos, "task dependency cycle: %s", strings.Join(cyc, " -> "))
@@ -61,13 +77,41 @@ func validateCall(t *Task, fail func(Pos, string, ...any) error) error {
 		set  bool
 	}{{"image", t.Image != ""}, {"from", t.From != ""}, {"run", t.Run != nil}, {"sh", t.Sh != ""},
 		{"workdir", t.Workdir != ""}, {"env", t.Env != nil}, {"user", t.User != ""}, {"mounts", t.Mounts != nil},
-		{"cache", t.Cache != nil}, {"secrets", t.Secrets != nil}, {"outputs", t.Outputs != nil}} {
+		{"cache", t.Cache != nil}, {"secrets", t.Secrets != nil}, {"outputs", t.Outputs != nil},
+		{"services", t.Services != nil}, {"matrix", t.Matrix != nil}, {"push", t.Push != nil}} {
 		if f.set {
 			extra = append(extra, f.name)
 		}
 	}
 	if len(extra) > 0 {
 		return fail(t.Pos, "task %s calls a module function and cannot also have %s", t.Name, strings.Join(extra, ", "))
+	}
+	return nil
+}
+
+// validateTaskExtras checks a task's services, matrix and push.
+func validateTaskExtras(s *Spec, t *Task, byName map[string]*Task, fail func(Pos, string, ...any) error) error {
+	for _, b := range t.Services {
+		if _, ok := s.Services[b.Name]; !ok {
+			return fail(b.Pos, "task %s: services names unknown service %q (services: %s)", t.Name, b.Name,
+				strings.Join(slices.Sorted(maps.Keys(s.Services)), ", "))
+		}
+	}
+	if f := byName[t.From]; f != nil && f.Matrix != nil {
+		return fail(t.Pos, "task %s: from names matrix task %q; a task can continue from one container only (use dependsOn)", t.Name, t.From)
+	}
+	if t.Matrix != nil {
+		for _, a := range t.Matrix.Axes {
+			if _, ok := t.Env[a.Name]; ok {
+				return fail(a.Pos, "task %s: matrix variable %s is also set in env", t.Name, a.Name)
+			}
+		}
+		if t.Push != nil {
+			return fail(t.Push.Pos, "task %s: a matrix task cannot push (every instance would push the same ref)", t.Name)
+		}
+	}
+	if t.Push != nil && t.Push.Dir == "" && t.Workdir == "" {
+		return fail(t.Push.Pos, "task %s push needs dir (or a workdir)", t.Name)
 	}
 	return nil
 }
@@ -80,7 +124,7 @@ func (t *Task) Deps() []string {
 		out = append(out, t.From)
 	}
 	for _, d := range t.DependsOn {
-		if d != t.From && !contains(out, d) {
+		if d != t.From && !slices.Contains(out, d) {
 			out = append(out, d)
 		}
 	}

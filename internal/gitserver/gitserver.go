@@ -2,6 +2,7 @@ package gitserver
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net"
@@ -26,7 +27,20 @@ type Server struct {
 
 // Start serves the bare repositories under root on addr, which must be a
 // loopback address.
-func Start(addr, root string) (*Server, error) {
+func Start(addr, root string) (*Server, error) { return start(addr, root, "", "") }
+
+// StartAuth is Start with HTTP basic authentication: every request without
+// user and password gets 401 (and a Basic challenge, so that git asks its
+// credential helper). Pushes also need `git config http.receivepack true`
+// in the repository.
+func StartAuth(addr, root, user, password string) (*Server, error) {
+	if user == "" || password == "" {
+		return nil, errors.New("gitserver: StartAuth needs a user and a password")
+	}
+	return start(addr, root, user, password)
+}
+
+func start(addr, root, user, password string) (*Server, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
@@ -44,8 +58,20 @@ func Start(addr, root string) (*Server, error) {
 	}
 	h := &cgi.Handler{Path: gitBin, Args: []string{"http-backend"},
 		Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"}}
+	var handler http.Handler = h
+	if user != "" {
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			u, p, ok := r.BasicAuth()
+			if !ok || subtle.ConstantTimeCompare([]byte(u), []byte(user)) != 1 || subtle.ConstantTimeCompare([]byte(p), []byte(password)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Basic realm="gitserver"`)
+				http.Error(w, "unauthorized", http.StatusUnauthorized)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
 	s := &Server{Root: root, Addr: ln.Addr().String(), ln: ln,
-		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+		srv: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
 }

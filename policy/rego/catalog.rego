@@ -150,6 +150,12 @@ catalog := {
 		"title": "engineVersion older than v1.0.0-beta.10 ignores dagger.lock",
 		"help": "Clients older than API view v1.0.0-beta.10 do not read dagger.lock: its entries pin nothing for this module. Raise engineVersion to a Dagger 1.0 release, or pin in dagger.json (pin fields, @<commit>, images by digest).",
 	},
+	"PL016": {
+		"severity": "deny",
+		"title": "git push to a remote the operator does not allow for the tier",
+		"help": "Pushes go only to remotes listed for the run's tier under remotes: in the operator's secrets file (docs/secrets.md), which also gives the credential. Ask the operator to add the remote; the repository cannot. Not waivable.",
+		"nonWaivable": true,
+	},
 	"PL015": {
 		"severity": "deny",
 		"title": "secret source chosen by the repository outside tier local",

@@ -26,6 +26,8 @@ spec_image_what(img) := sprintf("images.%s", [img.name]) if img.via == "image"
 
 spec_image_what(img) := sprintf("task %q", [img.name]) if img.via == "task"
 
+spec_image_what(img) := sprintf("service %q", [img.name]) if img.via == "service"
+
 # PL007: images come from allowed registries when an allowlist is configured.
 deny contains {"id": "PL007", "msg": msg, "pos": img.pos, "ref": img.ref} if {
 	count(input.config.registryAllowlist) > 0

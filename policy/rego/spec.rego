@@ -22,6 +22,23 @@ deny contains {"id": "PL022", "msg": msg, "pos": task.pos} if {
 	msg := sprintf("task %q: env %q looks like a secret and has a literal value; use secrets", [task.name, env.name])
 }
 
+deny contains {"id": "PL022", "msg": msg, "pos": sp.pos} if {
+	some sp in input.specs
+	some env in sp.env
+	env.literal
+	secret_name(env.name)
+	msg := sprintf("env %q looks like a secret and has a literal value; use secrets", [env.name])
+}
+
+deny contains {"id": "PL022", "msg": msg, "pos": sv.pos} if {
+	some sp in input.specs
+	some sv in sp.services
+	some env in sv.env
+	env.literal
+	secret_name(env.name)
+	msg := sprintf("service %q: env %q looks like a secret and has a literal value", [sv.name, env.name])
+}
+
 secret_name(name) if regex.match(`(?i)(password|passwd|secret|token|api_?key|private_?key|credential)`, name)
 
 # PL011: host mounts stay inside the repository.
@@ -80,4 +97,30 @@ deny contains {"id": "PL023", "msg": msg, "pos": out.pos, "ref": out.ref} if {
 publish_allowed(repo) if {
 	some prefix in input.config.publishAllowlist
 	under(repo, prefix)
+}
+
+# PL016: a task pushes only to a git remote the operator allows for the
+# run's tier (the secrets file's remotes). Outside tier local a remote not
+# on the list is denied before anything runs; in tier local the list, when
+# the operator gives one, still binds credentials but does not restrict.
+# Never waivable: the operator extends the list instead.
+deny contains {"id": "PL016", "msg": msg, "pos": task.push.pos} if {
+	input.run
+	input.tier != "local"
+	some sp in input.specs
+	some task in sp.tasks
+	task.push
+	not push_allowed(task.push.remote)
+	msg := sprintf("task %q: push to %q is not on the operator's remotes for tier %q", [task.name, task.push.remote, input.tier])
+}
+
+push_allowed(remote) if {
+	some entry in input.run.pushRemotes
+	endswith(entry, "/")
+	startswith(remote, entry)
+}
+
+push_allowed(remote) if {
+	some entry in input.run.pushRemotes
+	entry == remote
 }

@@ -118,3 +118,47 @@ test_pl023_local_tier if {
 test_pl023_not_waivable if {
 	data.pinline.gate.catalog.PL023.nonWaivable
 }
+
+pushing := object.union(task, {"push": {"pos": p("pinline.yaml", 12), "remote": "https://git.example.test/org/app.git", "ref": "refs/heads/release"}})
+
+with_run(inp, tier, remotes) := object.union(inp, {"tier": tier, "run": {"backend": "dagger", "pos": p("", 0), "pushRemotes": remotes}})
+
+test_pl016_remote_not_listed_outside_local if {
+	inp := with_run(with_task(pushing), "release", ["https://git.example.test/org/other.git"])
+	ids(data.pinline.gate.deny) == {"PL016"} with input as inp
+}
+
+test_pl016_no_list_outside_local_denies if {
+	inp := with_run(with_task(pushing), "release", [])
+	"PL016" in ids(data.pinline.gate.deny) with input as inp
+}
+
+test_pl016_exact_and_prefix_entries_allow if {
+	exact := with_run(with_task(pushing), "release", ["https://git.example.test/org/app.git"])
+	count(data.pinline.gate.deny) == 0 with input as exact
+	prefix := with_run(with_task(pushing), "release", ["https://git.example.test/org/"])
+	count(data.pinline.gate.deny) == 0 with input as prefix
+}
+
+test_pl016_prefix_needs_a_slash if {
+	# "https://git.example.test/or" is not a prefix entry: it must end in "/".
+	inp := with_run(with_task(pushing), "release", ["https://git.example.test/or", "https://git.example.test/org/app"])
+	"PL016" in ids(data.pinline.gate.deny) with input as inp
+}
+
+test_pl016_local_is_not_restricted if {
+	inp := with_run(with_task(pushing), "local", [])
+	count(data.pinline.gate.deny) == 0 with input as inp
+}
+
+test_pl016_is_not_waivable if {
+	data.pinline.gate.catalog.PL016.nonWaivable
+}
+
+test_pl022_top_level_and_service_env if {
+	sp := {"path": "pinline.yaml", "name": "app", "pos": p("pinline.yaml", 1), "tasks": [task],
+		"env": [{"name": "DB_PASSWORD", "literal": true}],
+		"services": [{"name": "db", "pos": p("pinline.yaml", 3), "image": "pg", "env": [{"name": "API_KEY", "literal": true}], "ports": [5432]}]}
+	inp := object.union(clean, {"specs": [sp]})
+	count([x | some x in data.pinline.gate.deny; x.id == "PL022"]) == 2 with input as inp
+}

@@ -76,6 +76,10 @@ func (r *runRenderer) summary(res *pipeline.Result) {
 	if len(rec.Outputs) > 0 {
 		fmt.Fprintln(w, "outputs:")
 		for _, o := range rec.Outputs {
+			if o.Remote != "" {
+				fmt.Fprintf(w, "  %s  commit %s  (%s pushed %s)\n", o.Remote+" "+o.Ref, o.Commit, o.Task, o.Path)
+				continue
+			}
 			f := o.File
 			if !filepath.IsAbs(f) {
 				f = filepath.Join(res.Dir, f)
