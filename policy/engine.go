@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"sort"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -57,6 +58,10 @@ type Engine struct {
 	bundleDigest string
 }
 
+// usePrecompiled lets Load take precompiled.json for the default bundle
+// (tests turn it off to compare with compiling the sources).
+var usePrecompiled = true
+
 const (
 	gateQuery    = "gate := data.pinline.gate.decision"
 	userQuery    = "user := data.pinline.user"
@@ -80,6 +85,12 @@ func load(ctx context.Context, opts Options, allowSplit bool) (*Engine, error) {
 	files, err := readFS(bundle, "policy/rego", false)
 	if err != nil {
 		return nil, fmt.Errorf("read default policy: %w", err)
+	}
+	if opts.Bundle == nil && len(opts.UserDirs) == 0 && usePrecompiled {
+		sort.SliceStable(files, func(i, j int) bool { return files[i].name < files[j].name })
+		if e, ok, err := loadPrecompiled(ctx, filesDigest(files, false), opts.AllBuiltins, allowSplit); ok || err != nil {
+			return e, err
+		}
 	}
 	user, err := readDirs(opts.UserDirs)
 	if err != nil {
