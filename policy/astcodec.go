@@ -344,7 +344,11 @@ func (d *astDecoder) value(tag byte) ast.Value {
 	case tagRef:
 		return ast.Ref(d.terms())
 	case tagArray:
-		return ast.NewArray(d.terms()...)
+		ts := d.terms()
+		if !d.whole(ts...) {
+			return ast.Null{}
+		}
+		return ast.NewArray(ts...)
 	case tagObject:
 		n := d.uint()
 		if d.err != nil {
@@ -352,11 +356,17 @@ func (d *astDecoder) value(tag byte) ast.Value {
 		}
 		pairs := make([][2]*ast.Term, n)
 		for i := range pairs {
-			pairs[i] = [2]*ast.Term{d.term(), d.term()}
+			if pairs[i] = [2]*ast.Term{d.term(), d.term()}; !d.whole(pairs[i][:]...) {
+				return ast.Null{}
+			}
 		}
 		return ast.NewObject(pairs...)
 	case tagSet:
-		return ast.NewSet(d.terms()...)
+		ts := d.terms()
+		if !d.whole(ts...) {
+			return ast.Null{}
+		}
+		return ast.NewSet(ts...)
 	case tagArrayCompr:
 		return &ast.ArrayComprehension{Term: d.term(), Body: d.body()}
 	case tagObjectCompr:
@@ -368,6 +378,17 @@ func (d *astDecoder) value(tag byte) ast.Value {
 	}
 	d.err = errCorrupt
 	return ast.Null{}
+}
+
+// whole reports whether decoding went well so far and ts has no nil term
+// (collections hash their elements).
+func (d *astDecoder) whole(ts ...*ast.Term) bool {
+	for _, t := range ts {
+		if t == nil && d.err == nil {
+			d.err = errCorrupt
+		}
+	}
+	return d.err == nil
 }
 
 func (d *astDecoder) body() ast.Body {

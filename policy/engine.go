@@ -28,6 +28,10 @@ type Options struct {
 	// network, the clock and randomness (see Capabilities); the default
 	// is the deterministic set.
 	AllBuiltins bool
+
+	// compileSources compiles the embedded sources even when
+	// precompiled.bin matches them (tests compare the two).
+	compileSources bool
 }
 
 // Rule describes a default rule for rendering (SARIF rules, help).
@@ -54,13 +58,10 @@ type Engine struct {
 	pqWarn       rego.PreparedEvalQuery
 	split        bool
 	withUser     bool
+	precompiled  bool // prepared from precompiled.bin
 	catalog      map[string]Rule
 	bundleDigest string
 }
-
-// usePrecompiled lets Load take precompiled.json for the default bundle
-// (tests turn it off to compare with compiling the sources).
-var usePrecompiled = true
 
 const (
 	gateQuery    = "gate := data.pinline.gate.decision"
@@ -86,7 +87,7 @@ func load(ctx context.Context, opts Options, allowSplit bool) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read default policy: %w", err)
 	}
-	if opts.Bundle == nil && len(opts.UserDirs) == 0 && usePrecompiled {
+	if opts.Bundle == nil && len(opts.UserDirs) == 0 && !opts.compileSources {
 		sort.SliceStable(files, func(i, j int) bool { return files[i].name < files[j].name })
 		if e, ok, err := loadPrecompiled(ctx, filesDigest(files, false), opts.AllBuiltins, allowSplit); ok || err != nil {
 			return e, err

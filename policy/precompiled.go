@@ -134,7 +134,7 @@ func loadPrecompiled(ctx context.Context, digest string, allBuiltins, allowSplit
 	if c.Failed() {
 		return nil, false, compileErr(c.Errors)
 	}
-	e = &Engine{bundleDigest: digest, split: allowSplit && pc.Split, catalog: pc.Catalog}
+	e = &Engine{bundleDigest: digest, split: allowSplit && pc.Split, catalog: pc.Catalog, precompiled: true}
 	store := rego.Store(inmem.New())
 	common := []func(*rego.Rego){rego.Compiler(c), store, rego.StrictBuiltinErrors(true), rego.SetRegoVersion(ast.RegoV1),
 		rego.Capabilities(Capabilities(allBuiltins))}
