@@ -172,6 +172,10 @@ func touchSources(t *testing.T) {
 	}
 }
 
+// lightAllowed are the pinline packages the pinline binary may link (the
+// gate and its commands).
+var lightAllowed = []string{"cmd/pinline", "cmd/internal/light", "cmd/internal/render", "policy", "inventory", "spec", "pin", "hooks"}
+
 // lightForbidden are what the pinline binary (cmd/pinline, the gate) must
 // not link: their package initialisation would cost every check
 // (docs/benchmarks.md). pinline-full (cmd/pinline-full) links them.
@@ -198,6 +202,12 @@ func TestLightBinaryLinksOnlyTheGate(t *testing.T) {
 		return slices.ContainsFunc(list, func(d string) bool { return strings.HasPrefix(d, prefix) })
 	}
 	light := deps("./cmd/pinline")
+	for _, d := range light {
+		rel, ok := strings.CutPrefix(d, module+"/")
+		if ok && !slices.Contains(lightAllowed, rel) && !sharedLeaves[d] {
+			t.Errorf("cmd/pinline links %s; it may link only %v (docs/architecture.md)", d, lightAllowed)
+		}
+	}
 	for _, f := range lightForbidden {
 		if has(light, f) {
 			t.Errorf("cmd/pinline links %s*: move the command that needs it to cmd/internal/cli (pinline-full)", f)
