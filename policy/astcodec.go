@@ -237,7 +237,9 @@ func encodeModules(names []string, mods map[string]*ast.Module) ([]byte, error) 
 			e.fail("%s: imports have no binary form (the compiler removes them)", name)
 		}
 		e.str(name)
-		e.uint(int(m.RegoVersion()))
+		span := m.RegoVersionSpan()
+		e.uint(int(span.Min()))
+		e.uint(int(span.Max()))
 		e.terms(m.Package.Path)
 		e.loc(m.Package.Location)
 		e.uint(len(m.Rules))
@@ -465,7 +467,15 @@ func decodeModules(b []byte) (map[string]*ast.Module, error) {
 		}
 		name := d.str()
 		m := &ast.Module{}
-		m.SetRegoVersion(ast.RegoVersion(d.uint()))
+		lo, hi := ast.RegoVersion(d.uint()), ast.RegoVersion(d.uint())
+		span := ast.RegoVersionSpanOf(lo)
+		if lo != hi {
+			var err error
+			if span, err = ast.NewRegoVersionSpan(lo, hi); err != nil {
+				return nil, errCorrupt
+			}
+		}
+		m.SetRegoVersionSpan(span)
 		m.Package = &ast.Package{Path: ast.Ref(d.terms()), Location: d.loc()}
 		nr := d.uint()
 		if d.err != nil {

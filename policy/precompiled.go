@@ -90,7 +90,7 @@ func Precompile() ([]byte, error) {
 		return nil, err
 	}
 	for _, name := range names {
-		if !back[name].Equal(c.Modules[name]) {
+		if !back[name].Equal(c.Modules[name]) || back[name].RegoVersionSpan() != c.Modules[name].RegoVersionSpan() {
 			return nil, fmt.Errorf("precompile: %s does not survive its binary form", name)
 		}
 	}
