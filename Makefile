@@ -3,12 +3,22 @@
 SHELL := bash
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build lint fmt vet staticcheck test test-unit bench bench-go demo
+.PHONY: all build install generate lint fmt vet staticcheck test test-unit bench bench-go demo
 
 all: lint test-unit
 
+## build: bin/pinline (the gate: check, policy, pin, hooks) and bin/pinline-full (every
+## other command; pinline execs it from its own directory). Always both.
 build:
-	go build -o bin/pinline ./cmd/pinline
+	go build -o bin/ ./cmd/pinline ./cmd/pinline-full
+
+## install: both binaries into $$(go env GOBIN) (default $$HOME/go/bin), side by side
+install:
+	go install ./cmd/pinline ./cmd/pinline-full
+
+## generate: policy/precompiled.bin from policy/rego (after changing a rule; a test fails until you do)
+generate:
+	go generate ./policy
 
 ## lint: gofmt, go vet and staticcheck (pinned in tools/staticcheck), as .ci/run does
 lint: fmt vet staticcheck

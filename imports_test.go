@@ -173,3 +173,57 @@ func touchSources(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// lightAllowed are the pinline packages the pinline binary may link (the
+// gate and its commands).
+var lightAllowed = []string{"cmd/pinline", "cmd/internal/light", "cmd/internal/render", "policy", "inventory", "spec", "pin", "hooks"}
+
+// lightForbidden are what the pinline binary (cmd/pinline, the gate) must
+// not link: their package initialisation would cost every check
+// (docs/benchmarks.md). pinline-full (cmd/pinline-full) links them.
+var lightForbidden = []string{
+	"dagger.io/dagger", "github.com/sigstore/", "k8s.io/", "cloud.google.com/go/kms", "github.com/aws/aws-sdk-go-v2/service/kms",
+	"github.com/hashicorp/vault", "github.com/Azure/", "github.com/CycloneDX/", "github.com/in-toto/",
+	module + "/pipeline", module + "/attest", module + "/gateway", module + "/report", module + "/sbom", module + "/record",
+	module + "/engine-config", module + "/cmd/internal/cli",
+}
+
+// TestLightBinaryLinksOnlyTheGate: cmd/pinline links the gate and nothing
+// of the engine, signing or verification; cmd/pinline-full links those.
+func TestLightBinaryLinksOnlyTheGate(t *testing.T) {
+	t.Parallel()
+	touchSources(t)
+	deps := func(pkg string) []string {
+		out, err := exec.Command("go", "list", "-deps", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		return strings.Fields(string(out))
+	}
+	has := func(list []string, prefix string) bool {
+		return slices.ContainsFunc(list, func(d string) bool { return strings.HasPrefix(d, prefix) })
+	}
+	light := deps("./cmd/pinline")
+	for _, d := range light {
+		rel, ok := strings.CutPrefix(d, module+"/")
+		if ok && !slices.Contains(lightAllowed, rel) && !sharedLeaves[d] {
+			t.Errorf("cmd/pinline links %s; it may link only %v (docs/architecture.md)", d, lightAllowed)
+		}
+	}
+	for _, f := range lightForbidden {
+		if has(light, f) {
+			t.Errorf("cmd/pinline links %s*: move the command that needs it to cmd/internal/cli (pinline-full)", f)
+		}
+	}
+	for _, want := range []string{module + "/policy", module + "/pin", module + "/hooks", module + "/cmd/internal/light"} {
+		if !has(light, want) {
+			t.Errorf("cmd/pinline does not link %s", want)
+		}
+	}
+	full := deps("./cmd/pinline-full")
+	for _, want := range []string{"dagger.io/dagger", "github.com/sigstore/cosign/v2", module + "/pipeline", module + "/cmd/internal/light"} {
+		if !has(full, want) {
+			t.Errorf("cmd/pinline-full does not link %s", want)
+		}
+	}
+}

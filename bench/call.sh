@@ -14,7 +14,7 @@ SOCK=${PINLINE_MODULE_ENGINE_SOCK:-$PINLINE_CACHE/engine/instances/modules/run/e
 CLI=${PINLINE_MODULE_DAGGER_CLI:-$PINLINE_CACHE/engine/bin/dagger}
 [ -S "$SOCK" ] || { echo "no module engine at $SOCK: run hack/setup.d/60-module-engine.sh" >&2; exit 3; }
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
-go build -o "$W/pinline" ./cmd/pinline
+go build -o "$W/" ./cmd/pinline ./cmd/pinline-full
 printf '{"engine": {"address": "unix://%s"}}\n' "$SOCK" >"$W/engine.json"
 R=$W/repo; mkdir -p "$R/ci"
 nonce="$(date +%s%N)"

@@ -13,7 +13,7 @@ PINLINE_CONFTEST_BIN=${PINLINE_CONFTEST_BIN:-$(hack/tools.sh conftest)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-go build -trimpath -o "$work/pinline" ./cmd/pinline
+go build -trimpath -o "$work/" ./cmd/pinline ./cmd/pinline-full
 go run ./bench/genmonorepo -o "$work/mono" -modules 1000 -files 5000 >/dev/null
 go run ./bench/genmonorepo -o "$work/json" -json-only -modules 1000 >/dev/null
 mapfile -t jsonfiles < <(cd "$work/json" && find . -name dagger.json | sort)

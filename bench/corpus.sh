@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 
 pinline=${PINLINE_BIN:-}
 if [ -z "$pinline" ]; then
-  go build -trimpath -o "$work/pinline" ./cmd/pinline
+  go build -trimpath -o "$work/" ./cmd/pinline ./cmd/pinline-full
   pinline=$work/pinline
 fi
 

@@ -14,7 +14,7 @@ eval "$(hack/engine.sh env)"
 eval "$(hack/registry.sh env)"
 export PINLINE_DAGGER_CLI _EXPERIMENTAL_DAGGER_RUNNER_HOST _EXPERIMENTAL_DAGGER_CLI_BIN
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
-go build -o "$W/pinline" ./cmd/pinline
+go build -o "$W/" ./cmd/pinline ./cmd/pinline-full
 go build -o "$W/bare" ./bench/exec/bare
 printf '{"engine": {"address": "unix://%s"}}\n' "$PINLINE_ENGINE_SOCK" >"$W/engine.json"
 mkdir -p "$W/repo"

@@ -8,7 +8,7 @@ n=${1:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 PINLINE_BENCH_RUNS_DIR=$work/runs go test -count=1 -tags generate -run TestWriteBenchRuns ./report/ >/dev/null
-go build -o "$work/pinline" ./cmd/pinline
+go build -o "$work/" ./cmd/pinline ./cmd/pinline-full
 for fmt in json md html; do
   times=() cpus=()
   for _ in $(seq "$n"); do

@@ -13,7 +13,7 @@ COSIGN=${PINLINE_COSIGN_BIN:-$PINLINE_CACHE/bin/cosign}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-go build -o "$work/pinline" ./cmd/pinline
+go build -o "$work/" ./cmd/pinline ./cmd/pinline-full
 go build -o "$work/genattest" ./bench/genattest
 "$work/genattest" -n "$N" -dir "$work/d"
 arts=()

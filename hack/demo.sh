@@ -42,7 +42,8 @@ export PINLINE_DAGGER_CLI
 
 rm -rf "$OUT"; mkdir -p "$OUT/bin"
 REV=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-go build -ldflags "-X github.com/pinline/pinline/cmd/internal/cli.commit=$REV" -o "$OUT/bin/pinline" ./cmd/pinline
+# pinline (the gate) and pinline-full (every other command), installed side by side.
+go build -ldflags "-X github.com/pinline/pinline/cmd/internal/light.commit=$REV" -o "$OUT/bin/" ./cmd/pinline ./cmd/pinline-full
 PL=$OUT/bin/pinline
 printf '{"engine": {"address": "unix://%s"}}\n' "$PINLINE_ENGINE_SOCK" >"$OUT/engine.json"
 W=$OUT/hello

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"sort"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -27,6 +28,10 @@ type Options struct {
 	// network, the clock and randomness (see Capabilities); the default
 	// is the deterministic set.
 	AllBuiltins bool
+
+	// compileSources compiles the embedded sources even when
+	// precompiled.bin matches them (tests compare the two).
+	compileSources bool
 }
 
 // Rule describes a default rule for rendering (SARIF rules, help).
@@ -53,6 +58,7 @@ type Engine struct {
 	pqWarn       rego.PreparedEvalQuery
 	split        bool
 	withUser     bool
+	precompiled  bool // prepared from precompiled.bin
 	catalog      map[string]Rule
 	bundleDigest string
 }
@@ -80,6 +86,12 @@ func load(ctx context.Context, opts Options, allowSplit bool) (*Engine, error) {
 	files, err := readFS(bundle, "policy/rego", false)
 	if err != nil {
 		return nil, fmt.Errorf("read default policy: %w", err)
+	}
+	if opts.Bundle == nil && len(opts.UserDirs) == 0 && !opts.compileSources {
+		sort.SliceStable(files, func(i, j int) bool { return files[i].name < files[j].name })
+		if e, ok, err := loadPrecompiled(ctx, filesDigest(files, false), opts.AllBuiltins, allowSplit); ok || err != nil {
+			return e, err
+		}
 	}
 	user, err := readDirs(opts.UserDirs)
 	if err != nil {

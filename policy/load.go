@@ -110,8 +110,7 @@ type parsed struct {
 // withTests (pinline policy test), so that check does not pay for them.
 func parseFiles(files []file, withTests bool) (*parsed, error) {
 	sort.SliceStable(files, func(i, j int) bool { return files[i].name < files[j].name })
-	p := &parsed{modules: map[string]*ast.Module{}, tests: map[string]*ast.Module{}, data: map[string]any{}}
-	h := sha256.New()
+	p := &parsed{modules: map[string]*ast.Module{}, tests: map[string]*ast.Module{}, data: map[string]any{}, digest: filesDigest(files, withTests)}
 	for _, f := range files {
 		if f.isTest() && !withTests {
 			continue
@@ -135,11 +134,22 @@ func parseFiles(files []file, withTests bool) (*parsed, error) {
 				return nil, err
 			}
 		}
+	}
+	return p, nil
+}
+
+// filesDigest is the bundle digest of files sorted by name: every file
+// parseFiles reads (_test.rego files only when withTests).
+func filesDigest(files []file, withTests bool) string {
+	h := sha256.New()
+	for _, f := range files {
+		if f.isTest() && !withTests {
+			continue
+		}
 		fmt.Fprintf(h, "%s\x00%d\x00", f.name, len(f.raw))
 		h.Write(f.raw)
 	}
-	p.digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
-	return p, nil
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 func isGate(path ast.Ref) bool {

@@ -25,7 +25,9 @@ func TestMain(m *testing.M) {
 		os.Exit(3)
 	}
 	bin = filepath.Join(dir, "pinline")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	// Both binaries, side by side as installed: pinline execs pinline-full
+	// for the commands it does not run itself.
+	out, err := exec.Command("go", "build", "-o", dir+string(filepath.Separator), ".", "../pinline-full").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build pinline: %v\n%s", err, out)
 		os.RemoveAll(dir)

@@ -47,6 +47,14 @@ func RequireProgram(t testing.TB, name, provisioner string) string {
 	return p
 }
 
+// Unavailable is for a missing facility no variable names (a pty, say):
+// it fails the test under CI and skips it elsewhere, like the Require
+// functions.
+func Unavailable(t testing.TB, what, provisioner string) {
+	t.Helper()
+	missing(t, what, provisioner)
+}
+
 // missing fails the test under CI (CI set) and skips it elsewhere.
 func missing(t testing.TB, what, provisioner string) {
 	t.Helper()

@@ -154,7 +154,7 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 	opts.BuilderID = "https://pinline.dev/builders/" + opts.Tier
 	// The gate: the policies of pinline check (their catalogue holds the
 	// executor's own rules) and the call rules that resolve paths.
-	maxAge, err := o.gateTrust.maxAge()
+	maxAge, err := o.gateTrust.MaxAge()
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 		return err
 	}
 	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins, UserConfig: user}, pipeline.CallGate{}}
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.AllBuiltins, UserConfig: user}, pipeline.CallGate{}}
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.key != "" {
 		signer, err := attest.LoadSigner(ctx, o.key, passwordFunc(s, false))

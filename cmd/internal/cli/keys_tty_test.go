@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/pinline/pinline/internal/testenv"
 )
 
 // TestKeysGeneratePromptsOnTTY types the password into a real pseudo
@@ -27,7 +29,7 @@ func TestKeysGeneratePromptsOnTTY(t *testing.T) {
 			t.Parallel()
 			ptmx, tty, err := pty.Open()
 			if err != nil {
-				t.Skipf("no pty: %v", err)
+				testenv.Unavailable(t, "no pty: "+err.Error(), "a kernel with /dev/ptmx (devpts)")
 			}
 			defer ptmx.Close()
 			defer tty.Close()

@@ -2,12 +2,11 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
+
+	"github.com/pinline/pinline/cmd/internal/light"
 )
 
 // streams are the process's standard streams and environment, passed to
@@ -20,47 +19,15 @@ type streams struct {
 }
 
 // isTTY reports whether w is a terminal.
-func isTTY(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
+func isTTY(w io.Writer) bool { return light.IsTTY(w) }
 
-// color reports whether text output to w may use colour.
-func (s *streams) color(w io.Writer) bool {
-	if _, set := EnvNoColor.Lookup(s.env); set {
-		return false
-	}
-	return isTTY(w)
-}
-
-const exitHelp = `Exit codes:
-  0  allowed / verified / succeeded (warnings allowed unless --fail-on-warn)
-  1  denied by policy, verification failed, or a task failed
-  2  bad input or usage (malformed files, wrong flags)
-  3  operational error (engine unreachable, network, KMS, disk)
-`
-
-// newRoot builds the command tree. It holds no global state.
+// newRoot builds the full command tree: light's root with its commands
+// (check, policy, pin, hooks), and the commands that link the engine,
+// signing and verification. A new command is one line here (or, when it
+// links nothing heavier than the gate, in light's commands). It holds no
+// global state.
 func newRoot(s *streams) *cobra.Command {
-	root := &cobra.Command{
-		Use:   "pinline",
-		Short: "Gate, run and attest Dagger pipelines",
-		Long: `pinline is a supply-chain-hardened pipeline platform for Dagger.
-
-It gates a repository before anything runs (OPA/Rego policies over dagger.json,
-dagger.lock, pinline.yaml and module source), executes pipelines on a real
-Dagger engine, emits a CycloneDX SBOM and signed SLSA provenance, and verifies
-that evidence before deploy.`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
-	root.SetIn(s.in)
-	root.SetOut(s.out)
-	root.SetErr(s.errOut)
-	// Subcommands inherit it (cobra's FlagErrorFunc falls back to the parent's).
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
-	root.SetHelpTemplate(root.HelpTemplate() + "\n" + envHelp() + "\n" + exitHelp)
-
+	root := light.NewRoot(s.in, s.out, s.errOut, s.env)
 	root.AddCommand(
 		newVersionCmd(s),
 		newEngineCmd(s),
@@ -71,31 +38,34 @@ that evidence before deploy.`,
 		newKeysCmd(s),
 		newAttestCmd(s),
 		newVerifyCmd(s),
-		newCheckCmd(s),
-		newPolicyCmd(s),
-		newPinCmd(s),
-		newHooksCmd(s),
 		newReportCmd(s),
 	)
+	// policy is a light command; export, which links attest, is added here.
+	for _, c := range root.Commands() {
+		if c.Name() == "policy" {
+			c.AddCommand(newPolicyExportCmd(s))
+		}
+	}
 	return root
 }
 
-// Main runs the CLI and returns the process exit code.
+// Main runs the full CLI (the pinline-full binary) and returns the process
+// exit code.
 func Main(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer) int {
-	s := &streams{in: in, out: out, errOut: errOut, env: osEnv}
+	s := &streams{in: in, out: out, errOut: errOut, env: light.OSEnv}
 	return run(ctx, s, args)
 }
 
 func run(ctx context.Context, s *streams, args []string) int {
-	root := newRoot(s)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return ExitOK
+	return light.Execute(ctx, newRoot(s), s.errOut, args)
+}
+
+// CommandNames lists the full tree's top-level commands (tests check that
+// the pinline binary reaches each of them).
+func CommandNames() []string {
+	var out []string
+	for _, c := range newRoot(&streams{env: light.OSEnv}).Commands() {
+		out = append(out, c.Name())
 	}
-	code, quiet := exitCode(err)
-	if !quiet {
-		fmt.Fprintf(s.errOut, "pinline: %v\n", err)
-	}
-	return code
+	return out
 }

@@ -147,7 +147,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	opts.BuilderID = pipeline.BuilderID(opts.Tier)
 	// The gate: the policies of pinline check, whose catalogue holds the
 	// executor's own rules (not waivable).
-	maxAge, err := o.gateTrust.maxAge()
+	maxAge, err := o.gateTrust.MaxAge()
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		return err
 	}
 	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.allBuiltins, UserConfig: user}, pipeline.CallGate{}}
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.AllBuiltins, UserConfig: user}, pipeline.CallGate{}}
 	opts.SkipSHA512 = !o.sbomSHA512
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.tsa.Server != "" && o.key == "" {

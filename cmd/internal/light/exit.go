@@ -1,4 +1,4 @@
-package cli
+package light
 
 import (
 	"errors"
@@ -66,3 +66,13 @@ func exitCode(err error) (code int, quiet bool) {
 	}
 	return ExitOperational, quiet
 }
+
+// The full CLI (cmd/internal/cli) shares the error classes and the one
+// exit-code mapping.
+var (
+	UsageErr   = usageErr
+	OpErr      = opErr
+	DeniedErr  = deniedErr
+	SilentExit = silentExit
+	ExitCode   = exitCode
+)

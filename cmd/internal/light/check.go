@@ -1,4 +1,4 @@
-package cli
+package light
 
 import (
 	"fmt"
@@ -18,35 +18,35 @@ type policyOptions struct {
 	dirs []string
 	tier string
 	data string
-	gateTrustOptions
+	GateTrustOptions
 }
 
-// policyDataHelp is the --policy-data help of check and run.
-const policyDataHelp = "operator policy data file (waivers, allowlists); outside tier local it must be outside the repository, " +
+// PolicyDataHelp is the --policy-data help of check and run.
+const PolicyDataHelp = "operator policy data file (waivers, allowlists); outside tier local it must be outside the repository, " +
 	"and the repository's .pinline/policy.yaml is ignored (default in tier local: .pinline/policy.yaml when present)"
 
 func (o *policyOptions) AddFlags(c *cobra.Command) {
 	c.Flags().StringArrayVar(&o.dirs, "policy", nil, "directory of user Rego policies and data files (repeatable)")
 	c.Flags().StringVar(&o.tier, "tier", "", "trust tier (default $PINLINE_TIER, else local)")
-	c.Flags().StringVar(&o.data, "policy-data", "", policyDataHelp)
-	o.gateTrustOptions.AddFlags(c)
+	c.Flags().StringVar(&o.data, "policy-data", "", PolicyDataHelp)
+	o.GateTrustOptions.AddFlags(c)
 }
 
-// gateTrustOptions are the operator's knobs of the gate's trust rules.
-type gateTrustOptions struct {
+// GateTrustOptions are the operator's knobs of the gate's trust rules.
+type GateTrustOptions struct {
 	waiverMaxAge string
-	allBuiltins  bool
+	AllBuiltins  bool
 }
 
-func (o *gateTrustOptions) AddFlags(c *cobra.Command) {
+func (o *GateTrustOptions) AddFlags(c *cobra.Command) {
 	c.Flags().StringVar(&o.waiverMaxAge, "waiver-max-age", policy.FormatAge(policy.DefaultWaiverMaxAge),
 		"a waiver may expire at most this long after the evaluation time (days: 90d, or a duration: 2160h)")
-	c.Flags().BoolVar(&o.allBuiltins, "policy-all-builtins", false,
+	c.Flags().BoolVar(&o.AllBuiltins, "policy-all-builtins", false,
 		"give policies OPA's full builtin set (http.send, net.*, opa.runtime, rand.*, time.now_ns); default: deterministic builtins only")
 }
 
 // maxAge parses --waiver-max-age (a usage error when malformed).
-func (o *gateTrustOptions) maxAge() (time.Duration, error) {
+func (o *GateTrustOptions) MaxAge() (time.Duration, error) {
 	d, err := policy.ParseAge(o.waiverMaxAge)
 	if err != nil {
 		return 0, usageErr(fmt.Errorf("--waiver-max-age: %w", err))
@@ -118,7 +118,7 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 	if err := render.CheckFormat(o.format); err != nil {
 		return usageErr(err)
 	}
-	maxAge, err := o.policy.maxAge()
+	maxAge, err := o.policy.MaxAge()
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func runCheck(cmd *cobra.Command, s *streams, o *checkOptions, args []string) er
 	}
 	res, err := policy.Check(cmd.Context(), policy.CheckOptions{
 		Root: root, Paths: paths, Tier: o.policy.resolveTier(s), UserDirs: o.policy.dirs, ConfigFile: o.policy.data,
-		WaiverMaxAge: maxAge, AllBuiltins: o.policy.allBuiltins,
+		WaiverMaxAge: maxAge, AllBuiltins: o.policy.AllBuiltins,
 		Env: o.env, UserConfig: user,
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package cli
+package light
 
 import (
 	"fmt"
@@ -25,7 +25,7 @@ func newPolicyCmd(s *streams) *cobra.Command {
 		Use:   "policy",
 		Short: "Work with Rego policies",
 	}
-	c.AddCommand(newPolicyTestCmd(s), newPolicyExportCmd(s))
+	c.AddCommand(newPolicyTestCmd(s))
 	return c
 }
 

@@ -1,4 +1,4 @@
-package cli
+package light
 
 import (
 	"fmt"
@@ -36,7 +36,8 @@ func (v EnvVar) Lookup(env func(string) (string, bool)) (string, bool) {
 	return env(v.Name)
 }
 
-func envHelp() string {
+// EnvHelp is the Environment section of --help.
+func EnvHelp() string {
 	var b strings.Builder
 	b.WriteString("Environment:\n")
 	for _, v := range envVars() {
@@ -45,5 +46,5 @@ func envHelp() string {
 	return b.String()
 }
 
-// osEnv is the real environment.
-func osEnv(name string) (string, bool) { return os.LookupEnv(name) }
+// OSEnv is the real environment.
+func OSEnv(name string) (string, bool) { return os.LookupEnv(name) }

@@ -1,4 +1,4 @@
-package cli
+package light
 
 import (
 	"errors"
@@ -14,13 +14,17 @@ import (
 // it: $DAGGER_CONFIG, else $XDG_CONFIG_HOME/dagger/config.toml, else
 // ~/.config/dagger/config.toml. A missing file is nil; $DAGGER_CONFIG
 // naming a missing file is bad input.
-func daggerUserConfig(s *streams) (*inventory.UserConfigFile, error) {
-	path, explicit := EnvDaggerConfig.Lookup(s.env)
+func daggerUserConfig(s *streams) (*inventory.UserConfigFile, error) { return DaggerUserConfig(s.env) }
+
+// DaggerUserConfig is daggerUserConfig for the full CLI, with env the
+// process environment.
+func DaggerUserConfig(env func(string) (string, bool)) (*inventory.UserConfigFile, error) {
+	path, explicit := EnvDaggerConfig.Lookup(env)
 	explicit = explicit && path != ""
 	if !explicit {
-		dir, ok := s.env("XDG_CONFIG_HOME")
+		dir, ok := env("XDG_CONFIG_HOME")
 		if !ok || dir == "" {
-			home, ok := s.env("HOME")
+			home, ok := env("HOME")
 			if !ok || home == "" {
 				return nil, nil
 			}
