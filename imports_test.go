@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"report":        {"record", "attest"},
 	"pipeline":      {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom"},
 	"deploy":        {"engine-config"},
+	"serve":         {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom", "pipeline"},
 }
 
 // sharedLeaves are internal helper packages every library package may
@@ -44,7 +45,9 @@ var sharedLeaves = map[string]bool{
 // onlyIn names external modules that only some packages may link
 // (directly or transitively).
 var onlyIn = map[string][]string{
-	"dagger.io/dagger": {"pipeline"},
+	// serve composes pipeline (DESIGN.md: wave 2's server composes
+	// pipeline rather than copying it) and links the SDK only through it.
+	"dagger.io/dagger": {"pipeline", "serve"},
 }
 
 // onlyImportedBy names external modules that only some packages may import

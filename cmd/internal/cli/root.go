@@ -76,6 +76,8 @@ that evidence before deploy.`,
 		newPinCmd(s),
 		newHooksCmd(s),
 		newReportCmd(s),
+		newServeCmd(s),
+		newSubmitCmd(s),
 	)
 	return root
 }
