@@ -21,8 +21,10 @@ func runsDir(store string) string  { return filepath.Join(store, ".pinline", "ru
 func stateDir(store string) string { return filepath.Join(store, ".pinline", "serve") }
 func workDir(store string) string  { return filepath.Join(store, ".pinline", "work") }
 
-func (s *Server) statePath(id string) string  { return filepath.Join(stateDir(s.cfg.Store), id+".json") }
-func (s *Server) eventsPath(id string) string { return filepath.Join(stateDir(s.cfg.Store), id+".events.jsonl") }
+func (s *Server) statePath(id string) string { return filepath.Join(stateDir(s.cfg.Store), id+".json") }
+func (s *Server) eventsPath(id string) string {
+	return filepath.Join(stateDir(s.cfg.Store), id+".events.jsonl")
+}
 
 // saveState writes the run's state file atomically.
 func (s *Server) saveState(st *RunStatus) error {
