@@ -130,7 +130,9 @@ func TestSubmissionRefusals(t *testing.T) {
 	if last.Tier != "pr" || last.Identity != "spiffe:spiffe://pinline.test/ci/pr/42" || last.Reason != "unknown-task" {
 		t.Errorf("spoofed request audited as %+v", last)
 	}
-	if !slices.ContainsFunc(audit, func(r AuditRecord) bool { return r.Reason == "identity-matches-no-tier" && r.Identity == "spiffe:spiffe://elsewhere.test/x/" }) {
+	if !slices.ContainsFunc(audit, func(r AuditRecord) bool {
+		return r.Reason == "identity-matches-no-tier" && r.Identity == "spiffe:spiffe://elsewhere.test/x/"
+	}) {
 		t.Errorf("the stranger's refusal is not audited with its identity")
 	}
 }
