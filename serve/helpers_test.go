@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +33,15 @@ type testServer struct {
 // startServer starts a server with tiers release (engine relSock) and pr
 // (engine prSock).
 func startServer(t *testing.T, env *servetest.Env, cli, relSock, prSock string, relConc, prConc int) *testServer {
+	return startServerTB(t, env, cli, relSock, prSock, relConc, prConc)
+}
+
+// startServerB is startServer for benchmarks (limits 1).
+func startServerB(b *testing.B, env *servetest.Env, cli, relSock, prSock string) *testServer {
+	return startServerTB(b, env, cli, relSock, prSock, 1, 1)
+}
+
+func startServerTB(t testing.TB, env *servetest.Env, cli, relSock, prSock string, relConc, prConc int) *testServer {
 	t.Helper()
 	cfgPath := env.Config(t, cli,
 		servetest.Tier{Name: "release", Rank: 10, BuilderID: releaseBuilder, Identity: "spiffe://pinline.test/ci/main/", Engine: relSock, Concurrency: relConc},
@@ -60,7 +68,7 @@ func startServer(t *testing.T, env *servetest.Env, cli, relSock, prSock string, 
 	return ts
 }
 
-func (ts *testServer) stop(t *testing.T) {
+func (ts *testServer) stop(t testing.TB) {
 	if ts.srv == nil {
 		return
 	}
@@ -73,7 +81,7 @@ func (ts *testServer) stop(t *testing.T) {
 	ts.srv = nil
 }
 
-func (ts *testServer) client(t *testing.T, name, uri string) *Client {
+func (ts *testServer) client(t testing.TB, name, uri string) *Client {
 	t.Helper()
 	cert, key := ts.env.Client(t, name, uri)
 	c, err := NewClient(ts.base, ts.env.ClientTLS(t, cert, key))
@@ -135,4 +143,3 @@ func specYAML(image string, tasks string) string {
 	return "version: 1\nname: svc\nimages:\n  bb: " + image + "\ntasks:\n" + tasks
 }
 
-var _ = strings.TrimSpace
