@@ -142,4 +142,3 @@ func statusOf(err error) int {
 func specYAML(image string, tasks string) string {
 	return "version: 1\nname: svc\nimages:\n  bb: " + image + "\ntasks:\n" + tasks
 }
-
