@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 	}
 	s.runCtx, s.cancelRuns = context.WithCancel(context.WithoutCancel(ctx))
 	s.http = &http.Server{Handler: s.Handler(), TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: nil, BaseContext: func(net.Listener) context.Context { return ctx }}
+		ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute, BaseContext: func(net.Listener) context.Context { return ctx }}
 	return s, nil
 }
 

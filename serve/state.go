@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/internal/atomicfile"
 	"github.com/pinline/pinline/record"
 )
@@ -82,7 +84,14 @@ func (s *Server) recoverState() error {
 		}
 		r := &run{status: st, notify: make(chan struct{})}
 		r.events = s.loadEvents(id)
-		if !Final(st.State) {
+		if !Final(st.State) && s.adoptRecord(&r.status) {
+			if err := s.saveState(&r.status); err != nil {
+				return err
+			}
+			st := r.status
+			r.addEvent(s, Event{Type: "done", Run: &st})
+		}
+		if !Final(r.status.State) {
 			was := st.State
 			r.status.State, r.status.ExitCode, r.status.Signed, r.status.Position = StateFailed, 3, false, 0
 			r.status.Error = fmt.Sprintf("interrupted: the server stopped while the run was %s", was)
@@ -99,6 +108,61 @@ func (s *Server) recoverState() error {
 		s.runs[id] = r
 	}
 	return nil
+}
+
+// adoptRecord finishes the state of a run the server stopped during,
+// when its run.json is already final: a finished record is never lost.
+// A succeeded record is adopted only when its provenance verifies with
+// the tier's key (a crash between writing the record and signing leaves
+// an unverifiable one, which is then failed like any interrupted run).
+func (s *Server) adoptRecord(st *RunStatus) bool {
+	dir := filepath.Join(runsDir(s.cfg.Store), st.ID)
+	rec, err := record.ReadRun(dir)
+	if err != nil || rec.ID != st.ID {
+		return false
+	}
+	switch rec.Status {
+	case record.StatusSucceeded:
+		ts := s.tiers[st.Tier]
+		if ts == nil || !rec.Evidence.Signed || rec.Evidence.KeyRef != ts.keyID || !s.verifies(ts, dir, rec) {
+			return false
+		}
+		st.State, st.ExitCode, st.Signed, st.SignerKeyID = StateSucceeded, 0, true, ts.keyID
+	case record.StatusDenied:
+		st.State, st.ExitCode = StateDenied, 1
+	case record.StatusInterrupted:
+		st.State, st.ExitCode = StateInterrupted, 1
+	case record.StatusFailed:
+		st.State, st.ExitCode = StateFailed, 1
+	default:
+		return false
+	}
+	st.Position, st.Error = 0, rec.Error
+	st.FinishedAt = rec.FinishedAt
+	return true
+}
+
+// verifies checks the run's provenance against the tier's public key.
+func (s *Server) verifies(ts *tierState, dir string, rec *record.Run) bool {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return false
+	}
+	defer root.Close()
+	b, err := root.ReadFile(rec.ProvenanceName())
+	if err != nil {
+		return false
+	}
+	env, err := attest.ParseEnvelope(b)
+	if err != nil {
+		return false
+	}
+	v, err := attest.NewVerifier(ts.signer.PublicKey(), ts.Name)
+	if err != nil {
+		return false
+	}
+	_, err = env.Verify(context.Background(), []attest.Verifier{v})
+	return err == nil
 }
 
 // failRecord marks an interrupted run's run.json failed and moves any
