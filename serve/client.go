@@ -32,14 +32,23 @@ type Client struct {
 
 // NewClient returns a client of base presenting the certificate of tc.
 func NewClient(base string, tc *tls.Config) (*Client, error) {
-	u, err := url.Parse(base)
-	if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return nil, errclass.Wrap(errclass.ErrBadInput, fmt.Errorf("--server %q: want https://host:port", base))
+	if err := CheckServerURL(base); err != nil {
+		return nil, err
 	}
 	tc = tc.Clone()
 	tc.NextProtos = nil
 	tr := &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: true, TLSHandshakeTimeout: 20 * time.Second}
 	return &Client{Base: strings.TrimSuffix(base, "/"), HTTP: &http.Client{Transport: tr}}, nil
+}
+
+// CheckServerURL checks a server URL: https://host:port (bad input
+// otherwise).
+func CheckServerURL(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.User != nil || u.RawQuery != "" {
+		return errclass.Wrap(errclass.ErrBadInput, fmt.Errorf("--server %q: want https://host:port", base))
+	}
+	return nil
 }
 
 // APIError is a refusal from the server.

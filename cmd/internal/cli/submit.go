@@ -104,6 +104,9 @@ func (o *submitOptions) tlsClient() (*tls.Config, error) {
 }
 
 func runSubmit(ctx context.Context, s *streams, o *submitOptions, tasks []string) error {
+	if err := serve.CheckServerURL(o.server); err != nil {
+		return err
+	}
 	tc, err := o.tlsClient()
 	if err != nil {
 		return err
