@@ -2,11 +2,14 @@ package serve
 
 import (
 	"context"
+	"crypto/tls"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/internal/servetest"
 )
 
@@ -95,6 +98,31 @@ func TestSubmissionRefusals(t *testing.T) {
 		t.Errorf("spoofed headers: status %d", resp.StatusCode)
 	}
 
+	// No certificate: 401, audited. A certificate of another CA: the
+	// handshake fails, audited from the server's error log.
+	noCert := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ts.release.HTTP.Transport.(*http.Transport).TLSClientConfig.RootCAs}}}
+	resp, err = noCert.Post(ts.base+"/v1/runs", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("no certificate: status %d", resp.StatusCode)
+	}
+	other, err := engineconfig.NewCA("other CA", time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, kp, _ := other.Issue(engineconfig.CertSpec{CN: "mallory", URIs: []string{"spiffe://pinline.test/ci/main/app"}, NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour)})
+	pair, _ := tls.X509KeyPair(cp, kp)
+	foreign := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ts.release.HTTP.Transport.(*http.Transport).TLSClientConfig.RootCAs,
+		// Sent even though the server names other acceptable CAs.
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &pair, nil }}}}
+	if resp, err := foreign.Post(ts.base+"/v1/runs", "application/json", strings.NewReader(`{}`)); err == nil {
+		resp.Body.Close()
+		t.Errorf("a certificate of another CA got status %d", resp.StatusCode)
+	}
+
 	// Nothing ran, nothing is left.
 	if got := ts.storeEntries(t, "runs"); len(got) != 0 {
 		t.Errorf("run directories after refusals: %v", got)
@@ -111,8 +139,19 @@ func TestSubmissionRefusals(t *testing.T) {
 	}
 	ts.stop(t)
 	audit := ts.audit(t)
-	refused := 0
-	for _, r := range audit {
+	refused, handshakes, noCerts := 0, 0, 0
+	var spoofed *AuditRecord
+	for i, r := range audit {
+		switch {
+		case r.Reason == "tls-handshake-failed":
+			handshakes++
+			continue
+		case r.Reason == "no-client-certificate":
+			noCerts++
+			continue
+		case r.Reason == "unknown-task" && r.Tier == "pr":
+			spoofed = &audit[i]
+		}
 		if r.Outcome == "refused" {
 			refused++
 			if r.Reason == "" || r.Status < 400 {
@@ -123,10 +162,13 @@ func TestSubmissionRefusals(t *testing.T) {
 			t.Errorf("audit line without identity: %+v", r)
 		}
 	}
-	if want := len(cases) + 6; refused != want {
-		t.Errorf("%d refusals audited, want %d", refused, want)
+	if want := len(cases) + 6; refused != want || handshakes != 1 || noCerts != 1 {
+		t.Errorf("%d refusals audited, want %d; %d handshake failures, %d without certificate, want 1 each", refused, want, handshakes, noCerts)
 	}
-	last := audit[len(audit)-2] // before the final list
+	if spoofed == nil {
+		t.Fatal("the spoofed request is not audited as tier pr")
+	}
+	last := *spoofed
 	if last.Tier != "pr" || last.Identity != "spiffe:spiffe://pinline.test/ci/pr/42" || last.Reason != "unknown-task" {
 		t.Errorf("spoofed request audited as %+v", last)
 	}

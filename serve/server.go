@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
+	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -137,7 +140,8 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 	}
 	s.runCtx, s.cancelRuns = context.WithCancel(context.WithoutCancel(ctx))
 	s.http = &http.Server{Handler: s.Handler(), TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute, BaseContext: func(net.Listener) context.Context { return ctx }}
+		ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+		ErrorLog: log.New(errorLogAudit{s}, "", 0), BaseContext: func(net.Listener) context.Context { return ctx }}
 	return s, nil
 }
 
@@ -177,6 +181,10 @@ func (c *Config) serverTLS(now time.Time) (*tls.Config, error) {
 	}
 	tc := engineconfig.ServerTLSConfig(cert, pool)
 	tc.NextProtos = []string{"h2", "http/1.1"}
+	// A certificate that is presented must verify (else the handshake
+	// fails, and is audited from the server's error log); a client with
+	// none reaches the handler, which refuses it with 401 and audits it.
+	tc.ClientAuth = tls.VerifyClientCertIfGiven
 	return tc, nil
 }
 
@@ -246,3 +254,20 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) now() time.Time { return s.opts.Now() }
+
+// errorLogAudit turns the HTTP server's error log into audit lines: a
+// failed TLS handshake (a certificate of no configured CA, an expired
+// one, no TLS at all) is a refusal like any other.
+type errorLogAudit struct{ s *Server }
+
+var handshakeErr = regexp.MustCompile(`^http: TLS handshake error from (\S+): (.*)$`)
+
+func (e errorLogAudit) Write(p []byte) (int, error) {
+	line := strings.TrimSpace(string(p))
+	if m := handshakeErr.FindStringSubmatch(line); m != nil {
+		_ = e.s.audit.write(&AuditRecord{Time: e.s.now().UTC(), Remote: m[1], Outcome: "refused", Reason: engineconfig.ReasonHandshake, Detail: m[2]})
+		return len(p), nil
+	}
+	fmt.Fprintf(e.s.opts.Log, "pinline serve: %s\n", line)
+	return len(p), nil
+}
