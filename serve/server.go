@@ -141,7 +141,7 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 	s.runCtx, s.cancelRuns = context.WithCancel(context.WithoutCancel(ctx))
 	s.http = &http.Server{Handler: s.Handler(), TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
-		ErrorLog: log.New(errorLogAudit{s}, "", 0), BaseContext: func(net.Listener) context.Context { return ctx }}
+		ErrorLog: log.New(errorLogAudit{s}, "", 0)}
 	return s, nil
 }
 
