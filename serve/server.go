@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -122,6 +123,9 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 	}
 	if cfg.DaggerCLI == "" {
 		return nil, errclass.Wrap(errclass.ErrBadInput, errors.New("no dagger CLI: set daggerCLI in the configuration"))
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, fmt.Errorf("%w: the server fetches sources with git: %w", errStart, err)
 	}
 	aw := o.Audit
 	if cfg.AuditLog != "" && cfg.AuditLog != "-" {
