@@ -28,10 +28,12 @@ type Tier struct {
 	Rank            int
 	// Identity is the SPIFFE id prefix admitted (ends in "/").
 	Identity string
-	// Engine is the engine socket path.
-	Engine      string
-	Concurrency int
-	Timeout     time.Duration
+	// Engine is the engine socket path; EngineConfig, when set instead,
+	// a client engine.json (through the gateway).
+	Engine       string
+	EngineConfig string
+	Concurrency  int
+	Timeout      time.Duration
 }
 
 // Key is a tier's cosign key pair (files) and its password.
@@ -202,7 +204,12 @@ func (e *Env) Config(t testing.TB, daggerCLI string, tiers ...Tier) string {
 			tr.Timeout = 5 * time.Minute
 		}
 		fmt.Fprintf(&b, "  - name: %s\n    rank: %d\n    builderId: %q\n    identities: [{field: spiffe, prefix: %q}]\n", tr.Name, tr.Rank, tr.BuilderID, tr.Identity)
-		fmt.Fprintf(&b, "    engine: {address: %q}\n    repositories: [%q]\n", "unix://"+tr.Engine, e.RepoPrefix())
+		if tr.EngineConfig != "" {
+			fmt.Fprintf(&b, "    engine: {config: %q}\n", tr.EngineConfig)
+		} else {
+			fmt.Fprintf(&b, "    engine: {address: %q}\n", "unix://"+tr.Engine)
+		}
+		fmt.Fprintf(&b, "    repositories: [%q]\n", e.RepoPrefix())
 		fmt.Fprintf(&b, "    signing: {key: %q, passwordFile: %q}\n    concurrency: %d\n    timeout: %s\n", k.Private, k.PasswordFile, tr.Concurrency, tr.Timeout)
 	}
 	return write(t, e.Dir, "server.yaml", []byte(b.String()))

@@ -1,0 +1,106 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/gateway"
+	"github.com/pinline/pinline/internal/servetest"
+	"github.com/pinline/pinline/internal/testenv"
+	"github.com/pinline/pinline/internal/testimage"
+	"github.com/pinline/pinline/record"
+)
+
+// TestServeThroughGateway: a tier whose engine is an engine.json with an
+// mTLS block runs through the pinline gateway (in-process, in front of the
+// gw-trusted engine): the server's certificate is admitted to the
+// gateway's tier of the same name; the record names the gateway, and the
+// run is signed with the tier key.
+func TestServeThroughGateway(t *testing.T) {
+	vals := testenv.RequireAll(t, "hack/setup.d/50-gateway-engines.sh", "PINLINE_GW_TRUSTED_SOCK", "PINLINE_GW_DAGGER_CLI")
+	env := servetest.New(t)
+	img := testimage.Busybox(t)
+	// The gateway: its own dev PKI; the server is its client.
+	gdir := t.TempDir()
+	if _, err := engineconfig.WriteDevCerts(gdir, nil, []engineconfig.DevClient{
+		{Name: "serve", Spec: engineconfig.CertSpec{CN: "pinline-serve", URIs: []string{"spiffe://pinline.test/serve/release"}}},
+	}, time.Now(), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	gcfg, err := engineconfig.ParseGateway([]byte(fmt.Sprintf(`listen: 127.0.0.1:0
+tls: {cert: gateway.crt, key: gateway.key, clientCAs: [ca.crt]}
+tiers:
+  - {name: release, rank: 10, builderId: "https://gateway/release", cacheMode: strong, backends: ["unix://%s"],
+     identities: [{field: spiffe, exact: "spiffe://pinline.test/serve/release"}]}
+`, vals["PINLINE_GW_TRUSTED_SOCK"])), gdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := gateway.New(gcfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gctx, gcancel := context.WithCancel(context.Background())
+	gdone := make(chan error, 1)
+	go func() { gdone <- gw.Serve(gctx, ln) }()
+	defer func() { gcancel(); <-gdone }()
+	engineJSON := filepath.Join(gdir, "engine-release.json")
+	if err := os.WriteFile(engineJSON, []byte(fmt.Sprintf(`{"engine":{"address":"tcp://%s","tls":{"ca":"ca.crt","cert":"serve.crt","key":"serve.key"}}}`, ln.Addr())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := env.Config(t, vals["PINLINE_GW_DAGGER_CLI"],
+		servetest.Tier{Name: "release", Rank: 10, BuilderID: releaseBuilder, Identity: "spiffe://pinline.test/ci/main/", EngineConfig: engineJSON})
+	cfg, err := LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(context.Background(), cfg, Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{env: env, srv: srv, cfg: cfg, base: "https://" + addr.String(), done: make(chan error, 1)}
+	go func() { ts.done <- srv.Serve() }()
+	defer ts.stop(t)
+	c := ts.client(t, "ci-main", "spiffe://pinline.test/ci/main/app")
+	url, commit := env.Repo(t, "gw", map[string]string{
+		"pinline.yaml": specYAML(img, fmt.Sprintf("  build:\n    image: bb\n    sh: mkdir -p /out && echo gw %d > /out/f\n    outputs: [{path: /out/f}]\n", time.Now().UnixNano())),
+	})
+	ctx := context.Background()
+	st, err := c.Submit(ctx, &SubmitRequest{Repository: url, Commit: commit, Spec: "pinline.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fin, err := c.Events(ctx, st.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fin.State != StateSucceeded || !fin.Signed {
+		t.Fatalf("run through the gateway: %+v", fin)
+	}
+	dir, err := c.Download(ctx, st.ID, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := record.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Engine.Gateway != ln.Addr().String() || rec.Engine.GatewayCacheMode != "strong" || rec.BuilderID != releaseBuilder ||
+		rec.Service == nil || rec.Service.Engine != ln.Addr().String() {
+		t.Errorf("record: engine %+v builder %s service %+v", rec.Engine, rec.BuilderID, rec.Service)
+	}
+}
