@@ -104,3 +104,39 @@ tiers:
 		t.Errorf("record: engine %+v builder %s service %+v", rec.Engine, rec.BuilderID, rec.Service)
 	}
 }
+
+// TestServeOutputLimit: a repository whose run leaves more than the
+// server's maxOutputBytes fails, and nothing of it is signed.
+func TestServeOutputLimit(t *testing.T) {
+	vals := testenv.RequireAll(t, "hack/setup.d/50-gateway-engines.sh", "PINLINE_GW_TRUSTED_SOCK", "PINLINE_GW_UNTRUSTED_SOCK", "PINLINE_GW_DAGGER_CLI")
+	env := servetest.New(t)
+	img := testimage.Busybox(t)
+	ts := startServer(t, env, vals["PINLINE_GW_DAGGER_CLI"], vals["PINLINE_GW_TRUSTED_SOCK"], vals["PINLINE_GW_UNTRUSTED_SOCK"], 1, 1)
+	ts.cfg.MaxOutputBytes = 256 << 10 // the loaded configuration, before any run
+	url, commit := env.Repo(t, "big", map[string]string{
+		"pinline.yaml": specYAML(img, fmt.Sprintf("  big:\n    image: bb\n    sh: mkdir -p /out && echo %d > /out/f && head -c 1048576 /dev/zero >> /out/f\n    outputs: [{path: /out/f}]\n", time.Now().UnixNano())),
+	})
+	ctx := context.Background()
+	st, err := ts.pr.Submit(ctx, &SubmitRequest{Repository: url, Commit: commit, Spec: "pinline.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fin, err := ts.pr.Events(ctx, st.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fin.State != StateFailed || fin.Signed || fin.ExitCode != 1 {
+		t.Errorf("over the output limit: %+v", fin)
+	}
+	dir, err := ts.pr.Download(ctx, st.ID, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := record.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, perr := os.Stat(filepath.Join(dir, record.ProvenanceFile)); rec.Status != record.StatusFailed || rec.Evidence.Signed || perr == nil {
+		t.Errorf("record %s signed %v provenance downloaded %v", rec.Status, rec.Evidence.Signed, perr == nil)
+	}
+}
