@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,5 +139,94 @@ func TestServeOutputLimit(t *testing.T) {
 	}
 	if _, perr := os.Stat(filepath.Join(dir, record.ProvenanceFile)); rec.Status != record.StatusFailed || rec.Evidence.Signed || perr == nil {
 		t.Errorf("record %s signed %v provenance downloaded %v", rec.Status, rec.Evidence.Signed, perr == nil)
+	}
+}
+
+// TestServeTimeoutAndCancel: the tier's run timeout interrupts a run; a
+// queued run is cancelled out of the FIFO queue (the one behind it moves
+// up); a running run is cancelled. None of them is signed.
+func TestServeTimeoutAndCancel(t *testing.T) {
+	vals := testenv.RequireAll(t, "hack/setup.d/50-gateway-engines.sh", "PINLINE_GW_TRUSTED_SOCK", "PINLINE_GW_UNTRUSTED_SOCK", "PINLINE_GW_DAGGER_CLI")
+	env := servetest.New(t)
+	img := testimage.Busybox(t)
+	cfgPath := env.Config(t, vals["PINLINE_GW_DAGGER_CLI"],
+		servetest.Tier{Name: "release", Rank: 10, BuilderID: releaseBuilder, Identity: "spiffe://pinline.test/ci/main/", Engine: vals["PINLINE_GW_TRUSTED_SOCK"], Concurrency: 1, Timeout: 4 * time.Second},
+		servetest.Tier{Name: "pr", Rank: 1, BuilderID: prBuilder, Identity: "spiffe://pinline.test/ci/pr/", Engine: vals["PINLINE_GW_UNTRUSTED_SOCK"], Concurrency: 1})
+	cfg, err := LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(context.Background(), cfg, Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{env: env, srv: srv, cfg: cfg, base: "https://" + addr.String(), done: make(chan error, 1)}
+	go func() { ts.done <- srv.Serve() }()
+	defer ts.stop(t)
+	rel := ts.client(t, "ci-main", "spiffe://pinline.test/ci/main/app")
+	pr := ts.client(t, "ci-pr", "spiffe://pinline.test/ci/pr/1")
+	url, commit := env.Repo(t, "sleepy", map[string]string{
+		"pinline.yaml": specYAML(img, fmt.Sprintf("  slow:\n    image: bb\n    sh: echo %d && sleep 30\n", time.Now().UnixNano())),
+	})
+	ctx := context.Background()
+	req := &SubmitRequest{Repository: url, Commit: commit, Spec: "pinline.yaml"}
+
+	// Timeout (release: 4s).
+	st, err := rel.Submit(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fin, err := rel.Events(ctx, st.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The record's status (pinline run's: a run past its timeout failed).
+	if fin.State != StateFailed || fin.Signed || fin.ExitCode != 1 || !strings.Contains(fin.Error, "timed out after 4s") {
+		t.Errorf("timed out run: %+v", fin)
+	}
+
+	// Cancel (pr: one at a time).
+	a, err := pr.Submit(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := pr.Submit(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := pr.Submit(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.State != StateQueued || b.Position != 1 || c.Position != 2 {
+		t.Errorf("queue: b %s/%d c %s/%d", b.State, b.Position, c.State, c.Position)
+	}
+	if st, err := pr.Cancel(ctx, b.ID); err != nil || st.State != StateCancelled {
+		t.Errorf("cancel queued: %+v %v", st, err)
+	}
+	if st, err := pr.Status(ctx, c.ID); err != nil || st.Position != 1 {
+		t.Errorf("after the cancel the last run is at %+v %v", st, err)
+	}
+	if _, err := pr.Cancel(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{a.ID, b.ID} {
+		fin, err := pr.Events(ctx, id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fin.State != StateCancelled || fin.Signed || fin.ExitCode != 1 {
+			t.Errorf("cancelled run %s: %+v", id, fin)
+		}
+	}
+	if _, err := pr.Cancel(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if fin, err := pr.Events(ctx, c.ID, nil); err != nil || fin.State != StateCancelled {
+		t.Errorf("last run: %+v %v", fin, err)
 	}
 }
