@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -228,5 +230,79 @@ func TestServeTimeoutAndCancel(t *testing.T) {
 	}
 	if fin, err := pr.Events(ctx, c.ID, nil); err != nil || fin.State != StateCancelled {
 		t.Errorf("last run: %+v %v", fin, err)
+	}
+}
+
+// TestServeTierSecrets: secrets come from the tier's operator secrets
+// file: the release and the pr run of the same commit get their own
+// tier's value, which reaches the task and never a downloaded file.
+func TestServeTierSecrets(t *testing.T) {
+	vals := testenv.RequireAll(t, "hack/setup.d/50-gateway-engines.sh", "PINLINE_GW_TRUSTED_SOCK", "PINLINE_GW_UNTRUSTED_SOCK", "PINLINE_GW_DAGGER_CLI")
+	env := servetest.New(t)
+	img := testimage.Busybox(t)
+	sdir := t.TempDir()
+	values := map[string]string{"release": fmt.Sprint("rel-secret-", time.Now().UnixNano()), "pr": fmt.Sprint("pr-secret-", time.Now().UnixNano())}
+	for tier, v := range values {
+		if err := os.WriteFile(filepath.Join(sdir, tier+".tok"), []byte(v+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secrets := filepath.Join(sdir, "secrets.yaml")
+	if err := os.WriteFile(secrets, []byte("version: 1\ntiers:\n  release:\n    token: {file: release.tok}\n  pr:\n    token: {file: pr.tok}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := env.Config(t, vals["PINLINE_GW_DAGGER_CLI"],
+		servetest.Tier{Name: "release", Rank: 10, BuilderID: releaseBuilder, Identity: "spiffe://pinline.test/ci/main/", Engine: vals["PINLINE_GW_TRUSTED_SOCK"], Secrets: secrets},
+		servetest.Tier{Name: "pr", Rank: 1, BuilderID: prBuilder, Identity: "spiffe://pinline.test/ci/pr/", Engine: vals["PINLINE_GW_UNTRUSTED_SOCK"], Secrets: secrets})
+	cfg, err := LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(context.Background(), cfg, Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{env: env, srv: srv, cfg: cfg, base: "https://" + addr.String(), done: make(chan error, 1)}
+	go func() { ts.done <- srv.Serve() }()
+	defer ts.stop(t)
+	url, commit := env.Repo(t, "sec", map[string]string{
+		"pinline.yaml": specYAML(img, fmt.Sprintf("  use:\n    image: bb\n    secrets: [{name: token, env: TOKEN}]\n"+
+			"    sh: mkdir -p /out && echo %d && echo \"token is $TOKEN\" && printf %%s \"$TOKEN\" | sha256sum > /out/h\n    outputs: [{path: /out/h}]\n", time.Now().UnixNano())),
+	})
+	ctx := context.Background()
+	for tier, c := range map[string]*Client{"release": ts.client(t, "ci-main", "spiffe://pinline.test/ci/main/app"), "pr": ts.client(t, "ci-pr", "spiffe://pinline.test/ci/pr/3")} {
+		st, err := c.Submit(ctx, &SubmitRequest{Repository: url, Commit: commit, Spec: "pinline.yaml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logs strings.Builder
+		fin, err := c.Events(ctx, st.ID, func(e Event) { logs.WriteString(e.Data) })
+		if err != nil || fin.State != StateSucceeded {
+			t.Fatalf("%s: %+v %v", tier, fin, err)
+		}
+		dir, err := c.Download(ctx, st.ID, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _ := os.ReadFile(filepath.Join(dir, record.OutputDir, "h"))
+		sum := sha256.Sum256([]byte(values[tier]))
+		if !strings.HasPrefix(string(h), hex.EncodeToString(sum[:])) {
+			t.Errorf("%s: the task did not get its tier's secret: %q", tier, h)
+		}
+		if strings.Contains(logs.String(), values[tier]) || !strings.Contains(logs.String(), "token is ") {
+			t.Errorf("%s: streamed log %q", tier, logs.String())
+		}
+		_ = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+			if err == nil && !fi.IsDir() {
+				if b, _ := os.ReadFile(p); strings.Contains(string(b), values["release"]) || strings.Contains(string(b), values["pr"]) {
+					t.Errorf("%s: %s holds a secret value", tier, p)
+				}
+			}
+			return nil
+		})
 	}
 }

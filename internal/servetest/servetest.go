@@ -34,6 +34,8 @@ type Tier struct {
 	EngineConfig string
 	Concurrency  int
 	Timeout      time.Duration
+	// Secrets is the tier's operator secrets file ("": none).
+	Secrets string
 }
 
 // Key is a tier's cosign key pair (files) and its password.
@@ -210,6 +212,9 @@ func (e *Env) Config(t testing.TB, daggerCLI string, tiers ...Tier) string {
 			fmt.Fprintf(&b, "    engine: {address: %q}\n", "unix://"+tr.Engine)
 		}
 		fmt.Fprintf(&b, "    repositories: [%q]\n", e.RepoPrefix())
+		if tr.Secrets != "" {
+			fmt.Fprintf(&b, "    secrets: %q\n", tr.Secrets)
+		}
 		fmt.Fprintf(&b, "    signing: {key: %q, passwordFile: %q}\n    concurrency: %d\n    timeout: %s\n", k.Private, k.PasswordFile, tr.Concurrency, tr.Timeout)
 	}
 	return write(t, e.Dir, "server.yaml", []byte(b.String()))
