@@ -3,12 +3,15 @@ package serve
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/pinline/pinline/attest"
+	"github.com/pinline/pinline/internal/errclass"
 	"github.com/pinline/pinline/internal/servetest"
 	"github.com/pinline/pinline/pipeline"
 	"github.com/pinline/pinline/record"
@@ -107,5 +110,31 @@ func TestRecoverAfterCrash(t *testing.T) {
 	}
 	if got := ts2.storeEntries(t, "work"); len(got) != 0 {
 		t.Errorf("workspaces after restart: %v", got)
+	}
+}
+
+// TestSecretSourceIsNotAKey: a tier secrets file that maps a logical
+// secret to a signing key, its password file or its password variable
+// stops the server at start (bad input, file and line).
+func TestSecretSourceIsNotAKey(t *testing.T) {
+	t.Parallel()
+	env := servetest.New(t)
+	k := env.TierKey(t, "release")
+	for name, src := range map[string]string{"key": "{file: " + k.Private + "}", "password": "{file: " + k.PasswordFile + "}"} {
+		t.Run(name, func(t *testing.T) {
+			sec := filepath.Join(t.TempDir(), "secrets.yaml")
+			if err := os.WriteFile(sec, []byte("version: 1\ntiers:\n  pr:\n    x: {env: OK}\n    stolen: "+src+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfgPath := env.Config(t, "/bin/true", servetest.Tier{Name: "release", Rank: 10, BuilderID: releaseBuilder, Identity: "spiffe://t/a/", Engine: "/x.sock", Secrets: sec})
+			cfg, err := LoadConfig(cfgPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = New(context.Background(), cfg, Options{Version: "test"})
+			if !errors.Is(err, errclass.ErrBadInput) || err == nil || !strings.Contains(err.Error(), sec+":5: secret \"stolen\" reads tier \"release\"'s signing key material") {
+				t.Errorf("New: %v", err)
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -123,6 +124,9 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 	}
 	if cfg.DaggerCLI == "" {
 		return nil, errclass.Wrap(errclass.ErrBadInput, errors.New("no dagger CLI: set daggerCLI in the configuration"))
+	}
+	if err := s.checkSecretSources(); err != nil {
+		return nil, err
 	}
 	if _, err := exec.LookPath("git"); err != nil {
 		return nil, fmt.Errorf("%w: the server fetches sources with git: %w", errStart, err)
@@ -274,4 +278,51 @@ func (e errorLogAudit) Write(p []byte) (int, error) {
 	}
 	fmt.Fprintf(e.s.opts.Log, "pinline serve: %s\n", line)
 	return len(p), nil
+}
+
+// checkSecretSources refuses, at start, a tier secrets file that names a
+// signing key, its password file or its password variable as a secret
+// source: the key must never reach a task, whatever the operator mapped.
+func (s *Server) checkSecretSources() error {
+	real := func(p string) string {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return r
+		}
+		abs, _ := filepath.Abs(p)
+		return abs
+	}
+	keyFiles, keyEnvs := map[string]string{}, map[string]string{}
+	for _, ts := range s.tiers {
+		if !strings.Contains(ts.Signing.Key, "://") {
+			keyFiles[real(ts.Signing.Key)] = ts.Name
+		}
+		if ts.Signing.PasswordFile != "" {
+			keyFiles[real(ts.Signing.PasswordFile)] = ts.Name
+		}
+		if ts.Signing.PasswordEnv != "" {
+			keyEnvs[ts.Signing.PasswordEnv] = ts.Name
+		}
+	}
+	for _, ts := range s.tiers {
+		sf := ts.secrets
+		if sf == nil {
+			continue
+		}
+		for _, secrets := range sf.Tiers {
+			for name, sec := range secrets {
+				if f := sec.From.File; f != "" {
+					if !filepath.IsAbs(f) {
+						f = filepath.Join(filepath.Dir(sf.Path), f)
+					}
+					if tier, ok := keyFiles[real(f)]; ok {
+						return errclass.Wrap(errclass.ErrBadInput, fmt.Errorf("%s:%d: secret %q reads tier %q's signing key material; signing keys never reach a task", sf.Path, sec.Pos.Line, name, tier))
+					}
+				}
+				if tier, ok := keyEnvs[sec.From.Env]; ok && sec.From.Env != "" {
+					return errclass.Wrap(errclass.ErrBadInput, fmt.Errorf("%s:%d: secret %q reads %s, tier %q's key password; signing keys never reach a task", sf.Path, sec.Pos.Line, name, sec.From.Env, tier))
+				}
+			}
+		}
+	}
+	return nil
 }
