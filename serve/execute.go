@@ -158,12 +158,7 @@ func (s *Server) viaGateway(ctx context.Context, ts *tierState, opts *pipeline.O
 		_ = fwd.Close()
 		return nil, errclass.Wrap(errclass.ErrOperational, fmt.Errorf("tier %q: the gateway of %s announced tier %q (engine-native %v)", ts.Name, d.Address, a.Tier, a.EngineNative))
 	}
-	opts.Engine.Address, opts.Engine.Gateway, opts.Engine.GatewayCacheMode = fwd.Address(), d.Address, a.CacheMode
-	opts.Engine.Health, opts.Engine.GatewaySession, opts.Engine.GatewayEngine = fwd.Err, fwd.Session(), fwd.Engine
-	opts.CacheMode = pipeline.CacheModeRW
-	if a.SnapshotFrom != "" {
-		opts.CacheMode, opts.SnapshotFrom, opts.SnapshotImage = pipeline.CacheModeSnapshot, a.SnapshotFrom, a.SnapshotImage
-	}
+	pipeline.UseGateway(opts, fwd, d.Address)
 	return func() { _ = fwd.Close() }, nil
 }
 
