@@ -8,7 +8,6 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -258,6 +257,3 @@ func (c *Client) downloadFile(ctx context.Context, id string, root *os.Root, f F
 	}
 	return root.Rename(tmp, f.Path)
 }
-
-// ErrRunFailed carries a finished run's exit code for `pinline submit`.
-var ErrRunFailed = errors.New("run did not succeed")

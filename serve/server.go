@@ -75,8 +75,8 @@ type tierState struct {
 	waiting []*run
 }
 
-// ErrOperational classes start-up failures that are not the
-// configuration's fault (exit 3).
+// errStart classes start-up failures that are not the configuration's
+// fault (exit 3).
 var errStart = errclass.New(errclass.ErrOperational, "server start failed")
 
 // New loads every tier's key (decrypted once, here), secrets file and TLS
