@@ -15,9 +15,9 @@ import (
 func TestServiceProvenance(t *testing.T) {
 	t.Parallel()
 	run := &record.Run{ID: "20260101T000000Z-01020304", Tier: "release", BuilderID: "https://b/release", CacheMode: CacheModeRW,
-		Spec:       record.SpecRef{Path: "pinline.yaml", SHA256: "ab"},
-		Requested:  []string{"build"},
-		Outputs:    []record.Output{{File: "outputs/x", SHA256: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}},
+		Spec:      record.SpecRef{Path: "pinline.yaml", SHA256: "ab"},
+		Requested: []string{"build"},
+		Outputs:   []record.Output{{File: "outputs/x", SHA256: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}},
 		Service: &record.Service{Repository: "https://git/x.git", Commit: "c0ffee", SpecPath: "pinline.yaml", Tasks: []string{"build"},
 			Tier: "release", Engine: "unix:///e.sock", ServerVersion: "v9", SignerKeyID: "kid"}}
 	// Set field by field: works whether record.Repository holds them or
