@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"deploy":        {"engine-config"},
 	"oci":           {},
 	"admission":     {},
+	"serve":         {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom", "pipeline", "oci"},
 }
 
 // sharedLeaves are internal helper packages every library package may
@@ -46,7 +47,9 @@ var sharedLeaves = map[string]bool{
 // onlyIn names external modules that only some packages may link
 // (directly or transitively).
 var onlyIn = map[string][]string{
-	"dagger.io/dagger": {"pipeline"},
+	// serve composes pipeline (DESIGN.md: wave 2's server composes
+	// pipeline rather than copying it) and links the SDK only through it.
+	"dagger.io/dagger": {"pipeline", "serve"},
 }
 
 // onlyImportedBy names external modules that only some packages may import

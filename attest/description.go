@@ -65,6 +65,11 @@ type ExternalParameters struct {
 	Tier string
 	// Calls are the Dagger module functions the run called.
 	Calls []Call
+	// Service marks a run submitted to `pinline serve`: externalParameters
+	// are then exactly what the client submitted (source uri and commit,
+	// spec path, tasks) and nothing else; Tier goes to the internal
+	// parameters, which the server chose.
+	Service bool
 }
 
 // Call is a Dagger module function call: the module at the source commit,
@@ -103,6 +108,15 @@ type InternalParameters struct {
 	CacheMode string
 	// Gateway is set when the run went through the mTLS gateway.
 	Gateway *Gateway
+	// Service is set for a run `pinline serve` executed and signed.
+	Service *ServiceParameters
+}
+
+// ServiceParameters are what the control plane chose for a submitted run.
+type ServiceParameters struct {
+	Tier          string
+	Engine        string
+	ServerVersion string
 }
 
 // Gateway is what the mTLS gateway announced for a run: the certificate

@@ -183,6 +183,13 @@ func strList(ss []string) []any {
 }
 
 func externalParams(e ExternalParameters) map[string]any {
+	if e.Service {
+		return map[string]any{
+			"source": map[string]any{"uri": e.SourceURI, "commit": e.SourceCommit},
+			"spec":   map[string]any{"path": e.SpecPath},
+			"tasks":  strList(e.Tasks),
+		}
+	}
 	m := map[string]any{
 		"spec":   map[string]any{"path": e.SpecPath},
 		"source": map[string]any{"uri": e.SourceURI, "commit": e.SourceCommit},
@@ -231,6 +238,9 @@ func internalParams(in InternalParameters) map[string]any {
 	}
 	if g := in.Gateway; g != nil {
 		m["gateway"] = map[string]any{"address": g.Address, "identity": g.Identity, "cacheMode": g.CacheMode}
+	}
+	if sv := in.Service; sv != nil {
+		m["tier"], m["engine"], m["serverVersion"] = sv.Tier, sv.Engine, sv.ServerVersion
 	}
 	return m
 }

@@ -30,6 +30,10 @@ type IdentityRule struct {
 	Prefix string `yaml:"prefix,omitempty" json:"prefix,omitempty"`
 }
 
+// Validate checks the rule as a gateway configuration's tiers are
+// checked (one vocabulary for the gateway and `pinline serve`).
+func (r IdentityRule) Validate() error { return r.validate() }
+
 func (r IdentityRule) validate() error {
 	if !slices.Contains(fields, r.Field) {
 		return fmt.Errorf("field %q must be one of %q", r.Field, fields)

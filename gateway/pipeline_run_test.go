@@ -1,96 +1,26 @@
 package gateway_test
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-
 	engineconfig "github.com/pinline/pinline/engine-config"
 	"github.com/pinline/pinline/gateway"
 	"github.com/pinline/pinline/internal/testenv"
+	"github.com/pinline/pinline/internal/testimage"
 	"github.com/pinline/pinline/pipeline"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
-
-// busyboxImage pushes a one-layer busybox image to an in-process registry
-// on loopback and returns its digest-pinned reference.
-func busyboxImage(t *testing.T) string {
-	t.Helper()
-	bb, err := os.ReadFile(testenv.RequireFile(t, "/bin/busybox", "hack/engine.sh (busybox-static)"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	mt := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	_ = tw.WriteHeader(&tar.Header{Name: "bin/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: mt})
-	_ = tw.WriteHeader(&tar.Header{Name: "bin/busybox", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(bb)), ModTime: mt})
-	_, _ = tw.Write(bb)
-	for _, a := range []string{"sh", "echo"} {
-		_ = tw.WriteHeader(&tar.Header{Name: "bin/" + a, Typeflag: tar.TypeSymlink, Linkname: "busybox", Mode: 0o777, ModTime: mt})
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", runtime.GOARCH
-	cf.Config.Env = []string{"PATH=/bin"}
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { srv.Close() })
-	ref, err := name.ParseReference(ln.Addr().String() + "/pinline/busybox:test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln.Addr().String() + "/pinline/busybox@" + d.String()
-}
 
 // TestRealPipelineRunThroughGateway: a pinline run (pipeline.Run on the
 // real engine) through forwarder and gateway records the builder id, tier
@@ -134,7 +64,7 @@ tiers:
 	var stopOnce sync.Once
 	stop := func() { stopOnce.Do(func() { cancel(); <-done }) }
 	defer stop()
-	img := busyboxImage(t)
+	img := testimage.Busybox(t)
 
 	for _, tc := range []struct{ cert, tier, builder, backend string }{
 		{"main", "trusted", "https://pinline.dev/builders/trusted/v1", trusted},

@@ -175,6 +175,13 @@ func BuildDescription(run *record.Run, version string) attest.BuildDescription {
 		FinishedOn:     run.FinishedAt,
 		Byproducts:     attest.Byproducts{SBOMName: run.Evidence.SBOM, SBOMSHA256: run.Evidence.SBOMSHA256},
 	}
+	if sv := run.Service; sv != nil {
+		// Submitted to the control plane: externalParameters are exactly
+		// the submission; what the server chose is internal.
+		d.External = attest.ExternalParameters{Service: true, SourceURI: sv.Repository, SourceCommit: sv.Commit,
+			SpecPath: sv.SpecPath, Tasks: sv.Tasks}
+		d.Internal.Service = &attest.ServiceParameters{Tier: sv.Tier, Engine: sv.Engine, ServerVersion: sv.ServerVersion}
+	}
 	if run.Engine.Gateway != "" {
 		d.Internal.Gateway = &attest.Gateway{Address: run.Engine.Gateway, Identity: run.Who.Identity, CacheMode: run.Engine.GatewayCacheMode}
 	}

@@ -102,6 +102,13 @@ type Options struct {
 
 	Tier      string
 	BuilderID string
+	// RunID is the run's id (default: a new one, NewRunID); `pinline
+	// serve` names runs when they are submitted.
+	RunID string
+	// Service, when set, is recorded as run.json's service block: the run
+	// was submitted to the control plane, and its provenance states the
+	// submission as externalParameters (see BuildDescription).
+	Service *record.ServerRun
 	// CacheScope is the middle part of volume names <tier>/<scope>/<name>
 	// (default: the spec name). CacheMode is CacheModeRW or
 	// CacheModeSnapshot (default rw).

@@ -356,3 +356,11 @@ func command(t spec.Task) []string {
 	}
 	return t.Run
 }
+
+// CheckPlan validates the spec's task graph and the requested task names
+// as Run would, without running anything (`pinline serve` refuses an
+// unknown task before it queues a run). Errors wrap ErrInvalid.
+func CheckPlan(s *spec.Spec, requested []string) error {
+	_, err := newPlan(s, requested)
+	return err
+}

@@ -19,7 +19,7 @@ func newRecord(o *Options, p *plan) *record.Run {
 	now := o.Now().UTC()
 	rec := &record.Run{
 		Schema:    record.SchemaVersion,
-		ID:        newRunID(now),
+		ID:        o.RunID,
 		Status:    record.StatusRunning,
 		StartedAt: now,
 		Who:       o.Who,
@@ -35,6 +35,10 @@ func newRecord(o *Options, p *plan) *record.Run {
 		Outputs:   []record.Output{},
 		Images:    []record.Image{},
 		Modules:   []record.Module{},
+		Service:   o.Service,
+	}
+	if rec.ID == "" {
+		rec.ID = NewRunID(now)
 	}
 	if o.Backend == BackendDagger {
 		rec.Engine.Address = o.Engine.Address
@@ -110,8 +114,8 @@ func relTo(root, p string) string {
 	return abs
 }
 
-// newRunID is sortable by time and unique: 20261122T163255Z-1a2b3c4d.
-func newRunID(now interface{ Format(string) string }) string {
+// NewRunID is sortable by time and unique: 20261122T163255Z-1a2b3c4d.
+func NewRunID(now interface{ Format(string) string }) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return now.Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
@@ -124,6 +128,11 @@ func newRunID(now interface{ Format(string) string }) string {
 // asks for the commit, whatever the tier and before the gate's verdict.
 var gitSafety = []string{"-c", "safe.bareRepository=explicit", "-c", "core.fsmonitor=false",
 	"-c", "core.hooksPath=/dev/null"}
+
+// GitSafety returns a copy of the options every git call pinline makes on
+// a tenant's repository carries (see gitSafety); `pinline serve` fetches
+// with them too.
+func GitSafety() []string { return append([]string{}, gitSafety...) }
 
 // gitInfo reads the commit, dirtiness and origin URL of the repository,
 // when it is a git checkout and git is installed; otherwise empty. git

@@ -368,6 +368,9 @@ func (o *Options) defaults() error {
 	if o.Tier == "" {
 		o.Tier = "local"
 	}
+	if o.RunID != "" && !record.ValidRunID(o.RunID) {
+		return fmt.Errorf("%w: run id %q is not a valid run id", ErrInvalid, o.RunID)
+	}
 	if o.CacheScope == "" {
 		o.CacheScope = engineconfig.BranchScope(o.Spec.Name)
 	}

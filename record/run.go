@@ -56,6 +56,28 @@ type Run struct {
 	// Services are the service containers tasks bound (absent: none).
 	Services []Service `json:"services,omitempty"`
 	Evidence Evidence  `json:"evidence"`
+	// Service is set when `pinline serve` ran and signed the run (the
+	// control plane, not the tenant, chose tier, engine and key).
+	Service *ServerRun `json:"service,omitempty"`
+}
+
+// ServerRun describes a run the control plane (`pinline serve`) executed:
+// what was submitted (exactly the provenance's externalParameters) and
+// what the server chose (tier, engine, signing key).
+type ServerRun struct {
+	// Repository and Commit are the submitted source; SpecPath the spec
+	// inside it; Tasks the submitted task names.
+	Repository string   `json:"repository"`
+	Commit     string   `json:"commit"`
+	SpecPath   string   `json:"specPath"`
+	Tasks      []string `json:"tasks"`
+	// Tier and Engine are the server's choice; ServerVersion its version.
+	Tier          string `json:"tier"`
+	Engine        string `json:"engine"`
+	ServerVersion string `json:"serverVersion"`
+	// SignerKeyID names the tier's signing key (KeyHint of its public
+	// key: base64 SHA-256 of the PKIX DER).
+	SignerKeyID string `json:"signerKeyId,omitempty"`
 }
 
 // Who ran it: the local user and host, and the certificate identity the

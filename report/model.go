@@ -195,6 +195,11 @@ type ProvInfo struct {
 	// SubjectsMatchOutputs is true when every output in run.json appears as
 	// a subject with the same sha256.
 	SubjectsMatchOutputs bool `json:"subjectsMatchOutputs"`
+	// ServiceTier is internalParameters.tier of a run `pinline serve`
+	// signed; ExternalParametersComplete says its externalParameters are
+	// exactly the submission recorded in run.json.
+	ServiceTier                string `json:"serviceTier,omitempty"`
+	ExternalParametersComplete bool   `json:"externalParametersComplete,omitempty"`
 }
 
 // Subject is an in-toto subject.

@@ -26,7 +26,9 @@ type statement struct {
 	PredicateType string `json:"predicateType"`
 	Predicate     struct {
 		BuildDefinition struct {
-			BuildType string `json:"buildType"`
+			BuildType          string         `json:"buildType"`
+			ExternalParameters map[string]any `json:"externalParameters"`
+			InternalParameters map[string]any `json:"internalParameters"`
 		} `json:"buildDefinition"`
 		RunDetails struct {
 			Builder struct {
@@ -93,6 +95,10 @@ func readProvenance(ctx context.Context, dir string, run *record.Run, verifiers 
 	pi.PredicateType = st.PredicateType
 	pi.BuildType = st.Predicate.BuildDefinition.BuildType
 	pi.BuilderID = st.Predicate.RunDetails.Builder.ID
+	if sv := run.Service; sv != nil {
+		pi.ServiceTier, _ = st.Predicate.BuildDefinition.InternalParameters["tier"].(string)
+		pi.ExternalParametersComplete = serviceExternal(st.Predicate.BuildDefinition.ExternalParameters, sv)
+	}
 	subj := map[string]string{}
 	gitSubj := map[string]string{} // name -> commit
 	for _, s := range st.Subject {
@@ -122,4 +128,26 @@ func readProvenance(ctx context.Context, dir string, run *record.Run, verifiers 
 		*problems = append(*problems, fmt.Sprintf("provenance builder %q differs from run.json %q", pi.BuilderID, run.BuilderID))
 	}
 	return pi
+}
+
+// serviceExternal reports whether a server run's externalParameters are
+// exactly the submission run.json records: source uri and commit, spec
+// path, tasks, and nothing else.
+func serviceExternal(ext map[string]any, sv *record.ServerRun) bool {
+	if len(ext) != 3 {
+		return false
+	}
+	src, _ := ext["source"].(map[string]any)
+	sp, _ := ext["spec"].(map[string]any)
+	tasks, _ := ext["tasks"].([]any)
+	if len(src) != 2 || len(sp) != 1 || src["uri"] != sv.Repository || src["commit"] != sv.Commit || sp["path"] != sv.SpecPath ||
+		len(tasks) != len(sv.Tasks) {
+		return false
+	}
+	for i, t := range tasks {
+		if t != sv.Tasks[i] {
+			return false
+		}
+	}
+	return true
 }

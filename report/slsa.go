@@ -8,7 +8,8 @@ import (
 
 // slsaChecklist answers the SLSA v1.0 Build track requirements for one
 // run from the evidence the report re-checked. It never claims more than
-// the evidence shows; L3 is never met (see docs/report.md).
+// the evidence shows; L3 is met only by runs pinline serve signed (see
+// docs/report.md).
 func slsaChecklist(run *record.Run, rr *RunReport) []SLSALevel {
 	p := rr.Provenance
 	// L1: provenance exists, in the SLSA v1 format, describing the build.
@@ -47,16 +48,30 @@ func slsaChecklist(run *record.Run, rr *RunReport) []SLSALevel {
 			fmt.Sprintf("builder id %q, provenance says %q", run.BuilderID, p.BuilderID)),
 		sig,
 	}
-	// L3: hardened builds. pinline isolates tiers but cannot show the
-	// signing key was out of the tenant's reach, so never met.
-	isolated := run.Engine.Gateway != "" && run.Tier != ""
-	l3 := []SLSAItem{
-		item("Builds isolated from one another", false, ifElse(isolated,
-			fmt.Sprintf("tier %q on its own engine behind the gateway, cache mode %q; tasks are containers, but runs within a tier share cache volumes and the engine", run.Tier, run.CacheMode),
-			"no gateway tier recorded; runs share the engine and its caches")),
-		item("Signing key unreachable by the tenant", false,
-			"provenance is signed by the pinline client with a key given to the person or CI job running it (keyRef "+quote(run.Evidence.KeyRef)+"); nothing proves the key was isolated from the build's owner"),
-		item("Provenance non-falsifiable", false, "follows from the above: whoever holds the key can sign any statement"),
+	// L3: hardened builds. Only a run the control plane (pinline serve)
+	// executed and signed can meet it: the tier's key lives in the server,
+	// never with the tenant. A client-signed run stays at L2.
+	var l3 []SLSAItem
+	if sv := run.Service; sv != nil {
+		serverSigned := p.Verdict == VerdictVerified && sv.SignerKeyID != "" && run.Evidence.KeyRef == sv.SignerKeyID && p.ServiceTier == run.Tier
+		l3 = []SLSAItem{
+			item("Builds isolated from one another", sv.Engine != "" && run.Tier != "",
+				fmt.Sprintf("pinline serve fetched commit %s of %s into a fresh workspace and ran it on tier %q's engine %s (cache mode %q)", sv.Commit, sv.Repository, run.Tier, sv.Engine, run.CacheMode)),
+			item("Signing key unreachable by the tenant", serverSigned,
+				fmt.Sprintf("signed by pinline serve %s with tier %q's key (key id %s), signature verified now; provenance internalParameters.tier %q", sv.ServerVersion, sv.Tier, sv.SignerKeyID, p.ServiceTier)),
+			item("Provenance non-falsifiable", serverSigned && p.ExternalParametersComplete && p.BuilderID == run.BuilderID && run.BuilderID != "",
+				fmt.Sprintf("builder id %q; externalParameters complete (repository, commit, spec path, tasks and nothing else): %v", p.BuilderID, p.ExternalParametersComplete)),
+		}
+	} else {
+		isolated := run.Engine.Gateway != "" && run.Tier != ""
+		l3 = []SLSAItem{
+			item("Builds isolated from one another", false, ifElse(isolated,
+				fmt.Sprintf("tier %q on its own engine behind the gateway, cache mode %q; tasks are containers, but runs within a tier share cache volumes and the engine", run.Tier, run.CacheMode),
+				"no gateway tier recorded; runs share the engine and its caches")),
+			item("Signing key unreachable by the tenant", false,
+				"provenance is signed by the pinline client with a key given to the person or CI job running it (keyRef "+quote(run.Evidence.KeyRef)+"); nothing proves the key was isolated from the build's owner"),
+			item("Provenance non-falsifiable", false, "follows from the above: whoever holds the key can sign any statement"),
+		}
 	}
 	lv1 := level("L1", l1)
 	l2 = append([]SLSAItem{item("L1 met", lv1.Status == SLSAMet, "L1 is "+lv1.Status)}, l2...)

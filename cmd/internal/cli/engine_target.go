@@ -104,28 +104,23 @@ func viaGateway(ctx context.Context, s *streams, o *runOptions, cfg *engineconfi
 	if err != nil {
 		return nil, err
 	}
-	opts.Engine.Address, opts.Engine.Gateway, opts.Engine.GatewayCacheMode = tgt.Address, tgt.Gateway, tgt.CacheMode
-	// The gateway cannot reach an engine of the tier, or refused a later
-	// connection: the run fails as operational (exit 3), not as a task.
-	opts.Engine.Health = tgt.fwd.Err
 	if tgt.Native == "" {
-		opts.Engine.GatewaySession, opts.Engine.GatewayEngine = tgt.fwd.Session(), tgt.fwd.Engine
+		pipeline.UseGateway(opts, tgt.fwd, tgt.Gateway)
 		opts.Tier, opts.BuilderID = tgt.Tier, tgt.BuilderID
 	} else {
 		// An engine's own TLS listener: nobody checked the tier or who
 		// the certificate names; the record says so, and the builder id
 		// is one no gateway tier has.
+		opts.Engine.Address, opts.Engine.GatewayCacheMode = tgt.Address, tgt.CacheMode
+		opts.Engine.Health = tgt.fwd.Err
 		opts.Engine.NativeTLS, opts.Engine.TierUnverified = tgt.Native, true
 		if tgt.Tier != "" {
 			opts.Tier = tgt.Tier
 		}
 		opts.BuilderID = pipeline.NativeBuilderID
+		opts.CacheMode = pipeline.CacheModeRW
 	}
 	opts.Who.Identity, opts.Who.Fingerprint = tgt.Identity, tgt.Fingerprint
-	opts.CacheMode = pipeline.CacheModeRW
-	if tgt.SnapshotFrom != "" {
-		opts.CacheMode, opts.SnapshotFrom, opts.SnapshotImage = pipeline.CacheModeSnapshot, tgt.SnapshotFrom, tgt.SnapshotImage
-	}
 	return func() {
 		// Forwarded connections' errors reach the run through
 		// Engine.Health; only the shutdown's own error is reported here.

@@ -39,6 +39,8 @@ func newRoot(s *streams) *cobra.Command {
 		newAttestCmd(s),
 		newVerifyCmd(s),
 		newReportCmd(s),
+		newServeCmd(s),
+		newSubmitCmd(s),
 	)
 	// policy is a light command; export, which links attest, is added here.
 	for _, c := range root.Commands() {

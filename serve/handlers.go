@@ -1,0 +1,557 @@
+package serve
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/pipeline"
+	"github.com/pinline/pinline/record"
+)
+
+// Routes are the API's routes as registered (method and path pattern);
+// docs/openapi.yaml describes exactly these (a test checks).
+var Routes = []string{
+	"POST /v1/runs",
+	"GET /v1/runs",
+	"GET /v1/runs/{id}",
+	"GET /v1/runs/{id}/events",
+	"POST /v1/runs/{id}/cancel",
+	"GET /v1/runs/{id}/files",
+	"GET /v1/runs/{id}/files/{path...}",
+}
+
+// reqInfo is what a handler tells the audit log about a request.
+type reqInfo struct {
+	cert      *x509.Certificate
+	admitted  []engineconfig.Assignment
+	tier      string
+	runID     string
+	reason    string
+	detail    string
+	statusRec *statusWriter
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+type ctxKey struct{}
+
+// Handler is the API. Identity comes only from the verified client
+// certificate of the TLS connection; no header is ever read for it.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	h := map[string]http.HandlerFunc{
+		Routes[0]: s.handleSubmit,
+		Routes[1]: s.handleList,
+		Routes[2]: s.handleStatus,
+		Routes[3]: s.handleEvents,
+		Routes[4]: s.handleCancel,
+		Routes[5]: s.handleFiles,
+		Routes[6]: s.handleFile,
+	}
+	for _, r := range Routes {
+		mux.HandleFunc(r, h[r])
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		start := s.now()
+		sw := &statusWriter{ResponseWriter: w}
+		info := &reqInfo{statusRec: sw}
+		defer func() {
+			rec := &AuditRecord{Time: start.UTC(), Remote: req.RemoteAddr, Method: req.Method, Path: req.URL.Path,
+				Tier: info.tier, RunID: info.runID, Status: sw.status, Reason: info.reason, Detail: info.detail,
+				DurationMS: s.now().Sub(start).Milliseconds(), Outcome: "ok"}
+			if sw.status >= 400 {
+				rec.Outcome = "refused"
+			}
+			if c := info.cert; c != nil {
+				rec.Subject = c.Subject.String()
+				rec.Fingerprint = certFingerprint(c)
+				rec.Identity = engineconfig.CertIdentity(c)
+				if len(info.admitted) > 0 {
+					rec.Identity = info.admitted[0].Identity
+				}
+			}
+			if err := s.audit.write(rec); err != nil {
+				fmt.Fprintf(s.opts.Log, "pinline serve: audit log: %v\n", err)
+			}
+		}()
+		if err := s.audit.err(); err != nil {
+			s.refuse(sw, info, http.StatusServiceUnavailable, "audit-log-broken", "the audit log cannot be written; the server refuses all requests")
+			return
+		}
+		if req.TLS == nil || len(req.TLS.PeerCertificates) == 0 {
+			s.refuse(sw, info, http.StatusUnauthorized, engineconfig.ReasonNoClientCert, "a client certificate is required")
+			return
+		}
+		info.cert = req.TLS.PeerCertificates[0]
+		info.admitted = s.cfg.rules.Admitted(info.cert)
+		if len(info.admitted) == 0 {
+			s.refuse(sw, info, http.StatusForbidden, engineconfig.ReasonNoTier, "the certificate's identity is admitted to no tier")
+			return
+		}
+		mux.ServeHTTP(sw, req.WithContext(context.WithValue(req.Context(), ctxKey{}, info)))
+	})
+}
+
+func infoOf(r *http.Request) *reqInfo { return r.Context().Value(ctxKey{}).(*reqInfo) }
+
+// refuse answers a 4xx/5xx with an ErrorBody and notes the reason.
+func (s *Server) refuse(w http.ResponseWriter, info *reqInfo, code int, reason, msg string) {
+	info.reason, info.detail = reason, msg
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(ErrorBody{Error: msg, Reason: reason})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func certFingerprint(c *x509.Certificate) string {
+	sum := sha256.Sum256(c.Raw)
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Server) handleSubmit(w http.ResponseWriter, req *http.Request) {
+	info := infoOf(req)
+	body, err := DecodeSubmit(http.MaxBytesReader(w, req.Body, maxRequestBytes+1))
+	if err != nil {
+		s.refuse(w, info, http.StatusBadRequest, "bad-request", err.Error())
+		return
+	}
+	a, err := s.cfg.rules.Assign(info.cert, body.Tier)
+	if err != nil {
+		var re *engineconfig.RefusedError
+		reason := "tier-refused"
+		if errors.As(err, &re) {
+			reason = re.Reason
+		}
+		s.refuse(w, info, http.StatusForbidden, reason, err.Error())
+		return
+	}
+	ts := s.tiers[a.Tier.Name]
+	info.tier = ts.Name
+	if err := checkSubmission(ts.Tier, body); err != nil {
+		reason := "bad-request"
+		switch {
+		case strings.HasPrefix(err.Error(), "repository:"):
+			reason = "repository-not-allowed"
+		case strings.HasPrefix(err.Error(), "commit:"):
+			reason = "not-a-commit"
+		case strings.HasPrefix(err.Error(), "spec:"):
+			reason = "bad-spec-path"
+		}
+		s.refuse(w, info, http.StatusBadRequest, reason, err.Error())
+		return
+	}
+	s.mu.Lock()
+	draining, queued := s.draining, len(ts.waiting)
+	s.mu.Unlock()
+	if draining {
+		s.refuse(w, info, http.StatusServiceUnavailable, "draining", "the server is shutting down and takes no new runs")
+		return
+	}
+	if queued >= s.cfg.MaxQueue {
+		s.refuse(w, info, http.StatusTooManyRequests, "queue-full", fmt.Sprintf("tier %q has %d runs waiting, the most the server queues", ts.Name, queued))
+		return
+	}
+	now := s.now().UTC()
+	id := pipeline.NewRunID(now)
+	info.runID = id
+	r := &run{notify: make(chan struct{}), status: RunStatus{ID: id, State: StateQueued, Tier: ts.Name, BuilderID: ts.BuilderID,
+		Repository: body.Repository, Commit: body.Commit, Spec: body.Spec, Tasks: body.Tasks,
+		Identity: a.Identity, Fingerprint: certFingerprint(info.cert), SubmittedAt: now}}
+	// The source: that commit, fetched by the server into a fresh
+	// workspace, checked before anything is queued.
+	if err := s.prepare(req.Context(), r); err != nil {
+		if r.workspace != "" {
+			_ = os.RemoveAll(r.workspace)
+		}
+		var ce *clientError
+		if errors.As(err, &ce) {
+			s.refuse(w, info, ce.code, ce.reason, ce.Error())
+			return
+		}
+		s.refuse(w, info, http.StatusInternalServerError, "internal", err.Error())
+		return
+	}
+	s.mu.Lock()
+	if s.draining {
+		s.mu.Unlock()
+		_ = os.RemoveAll(r.workspace)
+		s.refuse(w, info, http.StatusServiceUnavailable, "draining", "the server is shutting down and takes no new runs")
+		return
+	}
+	if err := s.saveState(&r.status); err != nil {
+		s.mu.Unlock()
+		_ = os.RemoveAll(r.workspace)
+		s.refuse(w, info, http.StatusInternalServerError, "internal", "state: "+err.Error())
+		return
+	}
+	s.runs[id] = r
+	s.enqueue(ts, r)
+	st := r.status
+	s.mu.Unlock()
+	w.Header().Set("Location", "/v1/runs/"+id)
+	writeJSON(w, http.StatusAccepted, st)
+}
+
+// clientError is a refusal caused by the submission.
+type clientError struct {
+	code   int
+	reason string
+	err    error
+}
+
+func (e *clientError) Error() string { return e.err.Error() }
+
+// prepare fetches the commit into a fresh workspace and checks the spec
+// and the tasks in it.
+func (s *Server) prepare(ctx context.Context, r *run) error {
+	select {
+	case s.fetches <- struct{}{}:
+		defer func() { <-s.fetches }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	ws, err := os.MkdirTemp(workDir(s.cfg.Store), r.status.ID+"-")
+	if err != nil {
+		return err
+	}
+	r.workspace = ws
+	src := filepath.Join(ws, "src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		return err
+	}
+	fctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := fetchSource(fctx, src, r.status.Repository, r.status.Commit); err != nil {
+		return &clientError{http.StatusUnprocessableEntity, "fetch-failed", err}
+	}
+	sp, err := loadSpec(src, r.status.Spec, r.status.Tasks)
+	if err != nil {
+		reason := "bad-spec"
+		if strings.Contains(err.Error(), "unknown task") || strings.Contains(err.Error(), "no task") {
+			reason = "unknown-task"
+		} else if strings.Contains(err.Error(), "outside the repository") {
+			reason = "bad-spec-path"
+		}
+		return &clientError{http.StatusUnprocessableEntity, reason, err}
+	}
+	r.specFile = sp.Path
+	// The run's root is the spec's directory, as for `pinline run -f`.
+	r.root = filepath.Dir(sp.Path)
+	return nil
+}
+
+// lookup finds a run the caller may see: an unknown id and a run of a
+// tier the certificate is not admitted to are the same 404.
+func (s *Server) lookup(w http.ResponseWriter, req *http.Request) *run {
+	info := infoOf(req)
+	id := req.PathValue("id")
+	if !record.ValidRunID(id) {
+		s.refuse(w, info, http.StatusBadRequest, "bad-run-id", fmt.Sprintf("%q is not a run id", id))
+		return nil
+	}
+	info.runID = id
+	s.mu.Lock()
+	r := s.runs[id]
+	s.mu.Unlock()
+	if r == nil || !admittedTo(info, r.status.Tier) {
+		s.refuse(w, info, http.StatusNotFound, "no-such-run", fmt.Sprintf("no run %s", id))
+		return nil
+	}
+	info.tier = r.status.Tier
+	return r
+}
+
+func admittedTo(info *reqInfo, tier string) bool {
+	return slices.ContainsFunc(info.admitted, func(a engineconfig.Assignment) bool { return a.Tier.Name == tier })
+}
+
+func (s *Server) handleStatus(w http.ResponseWriter, req *http.Request) {
+	r := s.lookup(w, req)
+	if r == nil {
+		return
+	}
+	s.mu.Lock()
+	st := r.status
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) handleList(w http.ResponseWriter, req *http.Request) {
+	info := infoOf(req)
+	q := req.URL.Query()
+	for k := range q {
+		if !slices.Contains([]string{"repository", "tier", "state", "since"}, k) {
+			s.refuse(w, info, http.StatusBadRequest, "bad-request", fmt.Sprintf("unknown query parameter %q (filters: repository, tier, state, since)", k))
+			return
+		}
+	}
+	var since time.Time
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			s.refuse(w, info, http.StatusBadRequest, "bad-request", fmt.Sprintf("since: %q is not an RFC 3339 time", v))
+			return
+		}
+		since = t
+	}
+	if v := q.Get("state"); v != "" && !Final(v) && v != StateQueued && v != StateRunning {
+		s.refuse(w, info, http.StatusBadRequest, "bad-request", fmt.Sprintf("state: %q is not a run state", v))
+		return
+	}
+	out := []RunStatus{}
+	s.mu.Lock()
+	for _, r := range s.runs {
+		st := r.status
+		if !admittedTo(info, st.Tier) ||
+			(q.Get("repository") != "" && st.Repository != q.Get("repository")) ||
+			(q.Get("tier") != "" && st.Tier != q.Get("tier")) ||
+			(q.Get("state") != "" && st.State != q.Get("state")) ||
+			(!since.IsZero() && st.SubmittedAt.Before(since)) {
+			continue
+		}
+		out = append(out, st)
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b RunStatus) int { return strings.Compare(a.ID, b.ID) })
+	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
+}
+
+func (s *Server) handleCancel(w http.ResponseWriter, req *http.Request) {
+	r := s.lookup(w, req)
+	if r == nil {
+		return
+	}
+	s.mu.Lock()
+	if Final(r.status.State) {
+		st := r.status.State
+		s.mu.Unlock()
+		s.refuse(w, infoOf(req), http.StatusConflict, "run-finished", fmt.Sprintf("run %s is already %s", r.status.ID, st))
+		return
+	}
+	s.cancelRun(r)
+	st := r.status
+	s.mu.Unlock()
+	writeJSON(w, http.StatusAccepted, st)
+}
+
+// handleEvents streams the run's events as JSON lines until its "done"
+// event (from ?since=N: events after sequence number N).
+func (s *Server) handleEvents(w http.ResponseWriter, req *http.Request) {
+	r := s.lookup(w, req)
+	if r == nil {
+		return
+	}
+	from := 0
+	if v := req.URL.Query().Get("since"); v != "" {
+		if _, err := fmt.Sscanf(v, "%d", &from); err != nil || from < 0 || fmt.Sprint(from) != v {
+			s.refuse(w, infoOf(req), http.StatusBadRequest, "bad-request", fmt.Sprintf("since: %q is not an event sequence number", v))
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	fl, _ := w.(http.Flusher)
+	enc := json.NewEncoder(w)
+	for {
+		s.mu.Lock()
+		var batch []Event
+		if from < len(r.events) {
+			batch = slices.Clone(r.events[from:])
+		}
+		final := Final(r.status.State)
+		ch := r.notify
+		s.mu.Unlock()
+		for _, e := range batch {
+			if err := enc.Encode(e); err != nil {
+				return
+			}
+			from = e.Seq
+		}
+		if fl != nil {
+			fl.Flush()
+		}
+		if final && len(batch) == 0 {
+			return
+		}
+		if final {
+			continue
+		}
+		select {
+		case <-ch:
+		case <-req.Context().Done():
+			return
+		}
+	}
+}
+
+// finished returns r's run directory when r is in a final state; a run
+// still queued or running has no files to serve (409).
+func (s *Server) finished(w http.ResponseWriter, req *http.Request, r *run) (string, bool) {
+	s.mu.Lock()
+	st := r.status.State
+	s.mu.Unlock()
+	if !Final(st) {
+		s.refuse(w, infoOf(req), http.StatusConflict, "run-not-finished", fmt.Sprintf("run %s is %s; its files are served once it has finished", r.status.ID, st))
+		return "", false
+	}
+	dir := filepath.Join(runsDir(s.cfg.Store), r.status.ID)
+	if _, err := os.Lstat(dir); err != nil {
+		s.refuse(w, infoOf(req), http.StatusNotFound, "no-files", fmt.Sprintf("run %s has no run directory (it never started)", r.status.ID))
+		return "", false
+	}
+	return dir, true
+}
+
+func (s *Server) handleFiles(w http.ResponseWriter, req *http.Request) {
+	r := s.lookup(w, req)
+	if r == nil {
+		return
+	}
+	dir, ok := s.finished(w, req, r)
+	if !ok {
+		return
+	}
+	files, err := listFiles(dir)
+	if err != nil {
+		s.refuse(w, infoOf(req), http.StatusInternalServerError, "internal", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"files": files})
+}
+
+func (s *Server) handleFile(w http.ResponseWriter, req *http.Request) {
+	r := s.lookup(w, req)
+	if r == nil {
+		return
+	}
+	p := req.PathValue("path")
+	if !validFilePath(p) {
+		s.refuse(w, infoOf(req), http.StatusBadRequest, "bad-path", fmt.Sprintf("%q is not a clean relative path of the run directory", p))
+		return
+	}
+	dir, ok := s.finished(w, req, r)
+	if !ok {
+		return
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		s.refuse(w, infoOf(req), http.StatusInternalServerError, "internal", err.Error())
+		return
+	}
+	defer root.Close()
+	// os.Root: no path or symlink leads out of the run directory.
+	fi, err := root.Lstat(p)
+	if err != nil || !fi.Mode().IsRegular() || isHidden(p) {
+		s.refuse(w, infoOf(req), http.StatusNotFound, "no-such-file", fmt.Sprintf("run %s has no file %s", r.status.ID, p))
+		return
+	}
+	f, err := root.Open(p)
+	if err != nil {
+		s.refuse(w, infoOf(req), http.StatusNotFound, "no-such-file", fmt.Sprintf("run %s has no file %s", r.status.ID, p))
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", fmt.Sprint(fi.Size()))
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.Copy(w, io.LimitReader(f, fi.Size()))
+}
+
+// validFilePath accepts slash-separated relative paths without dot
+// segments, empty segments, backslashes or NUL.
+func validFilePath(p string) bool {
+	if p == "" || len(p) > 4096 || strings.ContainsAny(p, "\\\x00") || path.IsAbs(p) || path.Clean(p) != p {
+		return false
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// isHidden: files the server keeps beside a record but never serves (a
+// provenance moved away after an interrupted run).
+func isHidden(p string) bool { return strings.HasSuffix(p, ".unsigned-interrupted") }
+
+// listFiles lists the regular files of a run directory with their
+// digests (symlinks a task exported are neither followed nor listed).
+func listFiles(dir string) ([]FileEntry, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	out := []FileEntry{}
+	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() || isHidden(p) {
+			return nil
+		}
+		f, err := root.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		if err != nil {
+			return err
+		}
+		out = append(out, FileEntry{Path: p, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+		return nil
+	})
+	return out, err
+}
