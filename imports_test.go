@@ -31,6 +31,8 @@ var allowed = map[string][]string{
 	"report":        {"record", "attest"},
 	"pipeline":      {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom"},
 	"deploy":        {"engine-config"},
+	// exec (pinline exec) composes pipeline, which owns every Dagger call.
+	"exec": {"pipeline", "engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom"},
 }
 
 // sharedLeaves are internal helper packages every library package may
@@ -44,7 +46,7 @@ var sharedLeaves = map[string]bool{
 // onlyIn names external modules that only some packages may link
 // (directly or transitively).
 var onlyIn = map[string][]string{
-	"dagger.io/dagger": {"pipeline"},
+	"dagger.io/dagger": {"pipeline", "exec"},
 }
 
 // onlyImportedBy names external modules that only some packages may import
@@ -52,6 +54,8 @@ var onlyIn = map[string][]string{
 // dependencies, which is not ours to change; importing it is.
 var onlyImportedBy = map[string][]string{
 	"github.com/spf13/cobra": {},
+	// exec links the SDK through pipeline only.
+	"dagger.io/dagger": {"pipeline"},
 }
 
 type listedPkg struct {
