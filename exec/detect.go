@@ -96,7 +96,7 @@ func detectRuby(code string) []string {
 	var out []string
 	for _, m := range rbRequire.FindAllStringSubmatch(code, -1) {
 		top, _, _ := strings.Cut(m[1], "/")
-		if top != "" && !strings.HasPrefix(top, ".") && !rubyStdlib[top] {
+		if importName.MatchString(top) && !rubyStdlib[top] {
 			out = append(out, top)
 		}
 	}

@@ -27,8 +27,9 @@ var pythonDebian = map[string]string{
 }
 
 var (
+	importName = regexp.MustCompile(`^[A-Za-z0-9][\w.:-]*$`)
 	debianName = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]+$`)
-	goPath     = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)+(/[A-Za-z0-9._~-]+)*$`)
+	goPath     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)+(/[A-Za-z0-9._~-]+)*$`)
 )
 
 // Resolve maps detected imports to packages and setup commands. An import
@@ -40,6 +41,9 @@ func Resolve(kind string, imports []string) (Install, error) {
 	}
 	var pkgs []string
 	for _, imp := range imports {
+		if (kind == "python" || kind == "ruby" || kind == "perl") && !importName.MatchString(imp) {
+			return Install{}, fmt.Errorf("%w: import %q: maps to no Debian package", ErrInvalid, imp)
+		}
 		var pkg string
 		switch kind {
 		case "python":

@@ -218,7 +218,7 @@ func (o *Options) runOne(ctx context.Context, ss *pipeline.SnippetSession, j Job
 		res.ExitCode = raw.ExitCode
 		res.Error = strings.TrimRight("compile failed:\n"+raw.Stderr+raw.Stdout, "\n")
 		if raw.TimedOut {
-			res.Error = fmt.Sprintf("compile timed out after %s\n%s", timeout, raw.Stderr)
+			res.Error = "compile timed out\n" + raw.Stderr
 		}
 	case pipeline.StageRun:
 		res.Success = raw.ExitCode == 0 && !raw.TimedOut

@@ -63,7 +63,10 @@ type Snippet struct {
 	Code       string
 	Compile    []string // optional
 	Run        []string
-	Timeout    time.Duration // of compile and of run, each
+	Timeout    time.Duration // of the run
+	// CompileTimeout bounds the compile step (default max(Timeout, 2 min)):
+	// compiling is the preset's cost, not the snippet's run time.
+	CompileTimeout time.Duration
 	MaxOutput  int           // bytes kept of stdout and of stderr, each
 	// CacheBust, when set, is part of the exec's inputs: the engine
 	// cannot serve the run from its cache.
@@ -120,6 +123,10 @@ end=$(date +%s%N)
 cut=0; if [ -e "$status".out ] || [ -e "$status".err ]; then cut=1; fi
 echo "$rc $(( (end - start) / 1000000 )) $cut" > "$status"
 `
+
+// backstop is how long after its timeout a step may take to end (image
+// pull excluded) before pinline stops waiting for the engine.
+const backstop = 20 * time.Second
 
 const (
 	wrapperPath = "/usr/local/lib/pinline/run"
@@ -192,6 +199,11 @@ func (ss *SnippetSession) Run(ctx context.Context, sn Snippet) (SnippetResult, e
 	if sn.CacheBust != "" {
 		ctr = ctr.WithEnvVariable("PINLINE_EXEC_NONCE", sn.CacheBust)
 	}
+	// Pull and prepare first: the steps' bounds never include the pull.
+	ctr, err := ctr.Sync(ctx)
+	if err != nil {
+		return SnippetResult{}, fmt.Errorf("%w: prepare %s: %w", ErrEngine, sn.Image, err)
+	}
 	if len(sn.Compile) > 0 {
 		res, next, err := ss.step(ctx, ctr, sn, StageCompile, sn.Compile)
 		if err != nil || res.ExitCode != 0 || res.TimedOut {
@@ -206,7 +218,14 @@ func (ss *SnippetSession) Run(ctx context.Context, sn Snippet) (SnippetResult, e
 // step runs one bounded command and reads its streams and status.
 func (ss *SnippetSession) step(ctx context.Context, ctr *dagger.Container, sn Snippet, stage string, cmd []string) (SnippetResult, *dagger.Container, error) {
 	status := statusDir + "/" + stage
-	secs := max(int(sn.Timeout.Seconds()), 1)
+	limit := sn.Timeout
+	if stage == StageCompile {
+		limit = sn.CompileTimeout
+		if limit <= 0 {
+			limit = max(sn.Timeout, 2*time.Minute)
+		}
+	}
+	secs := max(int(limit.Seconds()), 1)
 	args := append([]string{wrapperPath, strconv.Itoa(sn.MaxOutput), strconv.Itoa(secs) + "s", status}, cmd...)
 	ctr = ctr.WithExec(args)
 
@@ -219,13 +238,13 @@ func (ss *SnippetSession) step(ctx context.Context, ctr *dagger.Container, sn Sn
 	}
 	// The wrapper ends the command; this bound only covers an engine that
 	// does not answer (or a snippet that escaped its process group).
-	bctx, cancel := context.WithTimeout(syncCtx, sn.Timeout+30*time.Second)
+	bctx, cancel := context.WithTimeout(syncCtx, limit+backstop)
 	defer cancel()
 	synced, err := ctr.Sync(bctx)
 	if err != nil {
 		if bctx.Err() != nil && ctx.Err() == nil {
 			return SnippetResult{Stage: stage, ExitCode: TimeoutExitCode, TimedOut: true,
-				Stderr: fmt.Sprintf("%s did not end %s after its timeout", stage, 30*time.Second)}, nil, nil
+				Stderr: fmt.Sprintf("%s did not end %s after its timeout", stage, backstop)}, nil, nil
 		}
 		return SnippetResult{}, nil, fmt.Errorf("%w: %s: %w", ErrEngine, stage, err)
 	}
