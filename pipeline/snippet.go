@@ -113,13 +113,16 @@ func (ss *SnippetSession) Cached(r SnippetResult) *bool {
 // own, so the streams are the command's alone. The wrapper itself exits 0.
 const runWrapper = `#!/bin/bash
 max=$1; secs=$2; status=$3; shift 3
-cap() { head -c "$max"; if [ "$(cat | head -c 1 | wc -c)" -gt 0 ]; then touch "$1"; fi; }
-mkdir -p "${status%/*}" && rm -f "$status".out "$status".err
+cap() { head -c "$max"; if [ "$(wc -c)" -gt 0 ]; then : > "$1"; fi; }
+mkdir -p "${status%/*}" && rm -f "$status" "$status".out "$status".err "$status".fifo
+mkfifo "$status".fifo
+cap "$status".err < "$status".fifo >&2 &
+errcap=$!
 start=$(date +%s%N)
-timeout -k 2 "$secs" "$@" 2> >(cap "$status".err >&2) | cap "$status".out
+timeout -k 2 "$secs" "$@" 2> "$status".fifo | cap "$status".out
 rc=${PIPESTATUS[0]}
-wait $! 2>/dev/null
 end=$(date +%s%N)
+wait "$errcap"
 cut=0; if [ -e "$status".out ] || [ -e "$status".err ]; then cut=1; fi
 echo "$rc $(( (end - start) / 1000000 )) $cut" > "$status"
 `
