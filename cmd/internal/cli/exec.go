@@ -123,6 +123,18 @@ func runExec(ctx context.Context, s *streams, o *execOptions, args []string) err
 	if o.batch == "" && len(args) != 1 {
 		return usageErr(errors.New("exec needs the snippet: FILE, or - for stdin"))
 	}
+	// Input first: a bad batch or snippet file is exit 2 before any engine.
+	var jobs []exec.Job
+	var code string
+	var err error
+	if o.batch != "" {
+		jobs, err = readBatch(o.batch)
+	} else {
+		code, err = readSnippet(s, args[0])
+	}
+	if err != nil {
+		return err
+	}
 	opts, stop, err := execSetup(ctx, s, o)
 	if err != nil {
 		return err
@@ -132,29 +144,17 @@ func runExec(ctx context.Context, s *streams, o *execOptions, args []string) err
 
 	switch {
 	case o.batch != "":
-		jobs, err := readBatch(o.batch)
-		if err != nil {
-			return err
-		}
 		rs, err := exec.Batch(ctx, opts, jobs, o.concurrency)
 		if err != nil {
 			return err
 		}
 		return writeLines(s.out, rs)
 	case len(o.matrix) > 0:
-		code, err := readSnippet(s, args[0])
-		if err != nil {
-			return err
-		}
 		rs, err := exec.Matrix(ctx, opts, o.matrix, code, o.concurrency)
 		if err != nil {
 			return err
 		}
 		return writeLines(s.out, rs)
-	}
-	code, err := readSnippet(s, args[0])
-	if err != nil {
-		return err
 	}
 	res, err := exec.Run(ctx, exec.Config{Options: opts, Lang: o.lang, Code: code})
 	if err != nil {
