@@ -38,7 +38,7 @@ var builtin = map[string]Preset{
 		Files:   map[string]string{Workdir + "/go.mod": "module snippet\n\ngo 1.19\n"},
 		Compile: []string{"go", "build", "-o", "/tmp/snippet", "."},
 		Run:     []string{"/tmp/snippet"},
-		Caches:  map[string]string{"go-mod": "/home/runner/go/pkg/mod", "go-build": "/home/runner/.cache/go-build"},
+		Caches:  map[string]string{"gomod": "/home/runner/go/pkg/mod", "gobuild": "/home/runner/.cache/go-build"},
 		Env:     map[string]string{"GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"},
 		Debian:  []string{"golang-go"}, Packages: "go",
 	},

@@ -67,8 +67,12 @@ func NewConfigCache(dir string, max int) *ConfigCache {
 	return &ConfigCache{dir: dir, max: max, now: time.Now, lru: list.New(), byKey: map[string]*list.Element{}}
 }
 
+// resolverVersion is part of every key: entries made by another version of
+// Resolve are not served.
+const resolverVersion = "2"
+
 func cacheKey(p Preset, imports []string) string {
-	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%s", p.Name, p.Image, p.Packages, strings.Join(imports, "\x00")))
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%s\x00%s", resolverVersion, p.Name, p.Image, p.Packages, strings.Join(imports, "\x00")))
 	return hex.EncodeToString(h[:])
 }
 

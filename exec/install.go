@@ -82,7 +82,9 @@ func Resolve(kind string, imports []string) (Install, error) {
 		in.Setup = [][]string{append([]string{"npm", "install", "--no-audit", "--no-fund", "--no-update-notifier",
 			"--cache", "/home/runner/.npm", "--prefix", Workdir, "--"}, pkgs...)}
 	case "go":
-		args := []string{"go", "get"}
+		// Setup runs as root: its build cache stays out of the user's
+		// (root-owned entries there would fail the compile).
+		args := []string{"env", "GOCACHE=/tmp/.pinline-setup-gocache", "go", "get"}
 		for _, p := range pkgs {
 			args = append(args, p+"@latest")
 		}

@@ -114,22 +114,31 @@ func (ss *SnippetSession) Cached(r SnippetResult) *bool {
 const runWrapper = `#!/bin/bash
 max=$1; secs=$2; status=$3; shift 3
 cap() { head -c "$max"; if [ "$(wc -c)" -gt 0 ]; then : > "$1"; fi; }
-mkdir -p "${status%/*}" && rm -f "$status" "$status".out "$status".err "$status".fifo
+run() {
+  local start end rc t
+  start=$(date +%s%N)
+  timeout -k 2 "$secs" "$@" &
+  t=$!
+  wait "$t"; rc=$?
+  end=$(date +%s%N)
+  # timeout(1) leads the command's process group: whatever the command
+  # left behind (or forked while being signalled) ends with it.
+  kill -KILL -- -"$t" 2>/dev/null
+  echo "$rc $(( (end - start) / 1000000 ))" > "$status".rc
+}
+mkdir -p "${status%/*}" && rm -f "$status" "$status".out "$status".err "$status".fifo "$status".rc
 mkfifo "$status".fifo
 cap "$status".err < "$status".fifo >&2 &
 errcap=$!
-start=$(date +%s%N)
-timeout -k 2 "$secs" "$@" 2> "$status".fifo | cap "$status".out
-rc=${PIPESTATUS[0]}
-end=$(date +%s%N)
+run "$@" 2> "$status".fifo | cap "$status".out
 wait "$errcap"
 cut=0; if [ -e "$status".out ] || [ -e "$status".err ]; then cut=1; fi
-echo "$rc $(( (end - start) / 1000000 )) $cut" > "$status"
+echo "$(cat "$status".rc) $cut" > "$status"
 `
 
 // backstop is how long after its timeout a step may take to end (image
 // pull excluded) before pinline stops waiting for the engine.
-const backstop = 20 * time.Second
+const backstop = 60 * time.Second
 
 const (
 	wrapperPath = "/usr/local/lib/pinline/run"
