@@ -67,7 +67,7 @@ type Snippet struct {
 	// CompileTimeout bounds the compile step (default max(Timeout, 2 min)):
 	// compiling is the preset's cost, not the snippet's run time.
 	CompileTimeout time.Duration
-	MaxOutput  int           // bytes kept of stdout and of stderr, each
+	MaxOutput      int // bytes kept of stdout and of stderr, each
 	// CacheBust, when set, is part of the exec's inputs: the engine
 	// cannot serve the run from its cache.
 	CacheBust string

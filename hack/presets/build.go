@@ -9,6 +9,7 @@ import (
 	osexec "os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -75,6 +76,11 @@ func (b *builder) mmdebstrap(ctx context.Context, tag string, pkgs []string, out
 	}
 	for _, o := range dpkgOpts {
 		args = append(args, "--dpkgopt="+o)
+	}
+	// OpenJDK's postinst registers its manual page with update-alternatives,
+	// which fails when the (excluded) man directory does not exist.
+	if slices.ContainsFunc(pkgs, func(p string) bool { return strings.HasPrefix(p, "openjdk-") }) {
+		args = append(args, `--essential-hook=mkdir -p "$1"/usr/share/man/man1`)
 	}
 	for _, h := range setupUser {
 		args = append(args, "--customize-hook="+h)

@@ -24,11 +24,7 @@ registry=$(hack/registry.sh env | sed -n 's/^PINLINE_REGISTRY=//p')
 "$PINLINE_CACHE/bin/presets" -registry "$registry" -cache "$P" -lock "$LOCK"
 echo "[presets] done in $((SECONDS - start))s" >&2
 if [ -n "${PINLINE_TEST_ENV:-}" ]; then
-  {
-    echo "PINLINE_EXEC_PRESETS=$LOCK"
-    # Task containers reach the npm registry and the Go module proxy
-    # through this machine's egress, which re-signs TLS: package installs
-    # need its CA (docs/exec.md "Network").
-    echo "PINLINE_EXEC_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt"
-  } >>"$PINLINE_TEST_ENV"
+  # No CA bundle: task containers reach the npm registry and the Go module
+  # proxy with the images' own Debian ca-certificates (docs/exec.md "Network").
+  echo "PINLINE_EXEC_PRESETS=$LOCK" >>"$PINLINE_TEST_ENV"
 fi
