@@ -77,6 +77,9 @@ func (b *builder) mmdebstrap(ctx context.Context, tag string, pkgs []string, out
 	for _, o := range dpkgOpts {
 		args = append(args, "--dpkgopt="+o)
 	}
+	// No fsync per unpacked file: the root file system is a throw-away
+	// tarball. Speed only, the content is the same, so not in the key.
+	args = append(args, "--dpkgopt=force-unsafe-io")
 	// OpenJDK's postinst registers its manual page with update-alternatives,
 	// which fails when the (excluded) man directory does not exist.
 	if slices.ContainsFunc(pkgs, func(p string) bool { return strings.HasPrefix(p, "openjdk-") }) {

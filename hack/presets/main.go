@@ -159,6 +159,12 @@ func realMain() error {
 	if err := atomicfile.Write(*lockPath, append(out, '\n'), 0o644); err != nil {
 		return err
 	}
+	// The full root file systems were only needed to make the layers.
+	if full, _ := filepath.Glob(filepath.Join(b.cache, "work", "rootfs-*.tar")); *only == "" {
+		for _, f := range full {
+			_ = os.Remove(f)
+		}
+	}
 	fmt.Fprintf(os.Stderr, "[presets] %d presets in %s (%.1fs)\n", len(names), *lockPath, time.Since(start).Seconds())
 	return nil
 }
