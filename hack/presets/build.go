@@ -30,7 +30,6 @@ type builder struct {
 
 	mu     sync.Mutex
 	layers map[string]string // preset → layer file
-	roots  map[string]string // preset or "" (base) → full rootfs tar
 }
 
 // dpkg options that leave out documentation, manuals and translations.
