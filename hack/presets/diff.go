@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"sort"
 	"strings"
 	"time"
 )
@@ -165,9 +166,14 @@ func diffLayer(parent, root, out string) error {
 		}
 	}
 	// Whiteouts for what the parent had and root does not.
+	gone := make([]string, 0)
 	for n := range base {
+		gone = append(gone, n)
+	}
+	sort.Strings(gone) // reproducible order
+	for _, n := range gone {
 		if _, ok := ids[n]; !ok && n != "" {
-			if _, parentGone := ids[path.Dir(n)]; !parentGone && path.Dir(n) != "." {
+			if _, dirKept := ids[path.Dir(n)]; !dirKept && path.Dir(n) != "." {
 				continue // the whole directory is gone; its own whiteout covers it
 			}
 			h := &tar.Header{Name: path.Join(path.Dir(n), ".wh."+path.Base(n)), Typeflag: tar.TypeReg, Mode: 0o644}
