@@ -34,6 +34,8 @@ var allowed = map[string][]string{
 	"oci":           {},
 	"admission":     {},
 	"serve":         {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom", "pipeline", "oci"},
+	// exec (pinline exec) composes pipeline, which owns every Dagger call.
+	"exec": {"pipeline", "engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom", "oci"},
 }
 
 // sharedLeaves are internal helper packages every library package may
@@ -49,7 +51,7 @@ var sharedLeaves = map[string]bool{
 var onlyIn = map[string][]string{
 	// serve composes pipeline (DESIGN.md: wave 2's server composes
 	// pipeline rather than copying it) and links the SDK only through it.
-	"dagger.io/dagger": {"pipeline", "serve"},
+	"dagger.io/dagger": {"pipeline", "serve", "exec"},
 }
 
 // onlyImportedBy names external modules that only some packages may import
@@ -57,6 +59,8 @@ var onlyIn = map[string][]string{
 // dependencies, which is not ours to change; importing it is.
 var onlyImportedBy = map[string][]string{
 	"github.com/spf13/cobra": {},
+	// exec links the SDK through pipeline only.
+	"dagger.io/dagger": {"pipeline"},
 }
 
 type listedPkg struct {

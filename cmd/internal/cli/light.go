@@ -36,9 +36,14 @@ var (
 	EnvDaggerCLIBin   = light.EnvDaggerCLIBin
 	EnvDaggerConfig   = light.EnvDaggerConfig
 	EnvDockerConfig   = light.EnvDockerConfig
+	EnvExecPresets    = light.EnvExecPresets
+	EnvExecCABundle   = light.EnvExecCABundle
 )
 
 type gateTrustOptions = light.GateTrustOptions
+
+// snippetExit ends pinline exec with the snippet's own exit code.
+type snippetExit = light.SnippetExit
 
 const policyDataHelp = light.PolicyDataHelp
 

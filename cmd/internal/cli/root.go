@@ -33,6 +33,7 @@ func newRoot(s *streams) *cobra.Command {
 		newEngineCmd(s),
 		newRunCmd(s),
 		newCallCmd(s),
+		newExecCmd(s),
 		newRunsCmd(s),
 		newSBOMCmd(s),
 		newKeysCmd(s),

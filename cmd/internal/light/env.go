@@ -23,12 +23,14 @@ var (
 	EnvDaggerCLI      = EnvVar{"PINLINE_DAGGER_CLI", "dagger CLI binary (v0.19.10) run uses to open engine sessions (default: _EXPERIMENTAL_DAGGER_CLI_BIN, then dagger on PATH)"}
 	EnvDaggerCLIBin   = EnvVar{"_EXPERIMENTAL_DAGGER_CLI_BIN", "fallback for PINLINE_DAGGER_CLI (the Dagger SDK's own variable)"}
 	EnvDockerConfig   = EnvVar{"DOCKER_CONFIG", "directory of the operator's docker config.json: registry credentials for image outputs, attest --image and verify --image (--registry-config wins; default ~/.docker)"}
+	EnvExecPresets    = EnvVar{"PINLINE_EXEC_PRESETS", "presets lock file exec reads (--presets wins; hack/setup.d/45-presets.sh writes one)"}
+	EnvExecCABundle   = EnvVar{"PINLINE_EXEC_CA_BUNDLE", "PEM bundle exec's package-install steps trust (--ca-bundle wins; docs/exec.md)"}
 	EnvDaggerConfig   = EnvVar{"DAGGER_CONFIG", "user-level Dagger config check reads for workspace overrides (default $XDG_CONFIG_HOME or ~/.config, dagger/config.toml)"}
 )
 
 // envVars lists every variable, for --help.
 func envVars() []EnvVar {
-	return []EnvVar{EnvCosignPassword, EnvTier, EnvEngineConfig, EnvSecrets, EnvNoColor, EnvDaggerCLI, EnvDaggerCLIBin, EnvDaggerConfig, EnvDockerConfig}
+	return []EnvVar{EnvCosignPassword, EnvTier, EnvEngineConfig, EnvSecrets, EnvNoColor, EnvDaggerCLI, EnvDaggerCLIBin, EnvDaggerConfig, EnvDockerConfig, EnvExecPresets, EnvExecCABundle}
 }
 
 // Lookup returns the variable's value from the given environment.

@@ -2,6 +2,7 @@ package light
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/pinline/pinline/internal/errclass"
 )
@@ -42,6 +43,12 @@ func silentExit(code int) error {
 	return &quietError{errclass.ErrOperational}
 }
 
+// SnippetExit ends `pinline exec` with the snippet's own exit code (text
+// mode), after the command printed the snippet's output.
+type SnippetExit struct{ Code int }
+
+func (e *SnippetExit) Error() string { return fmt.Sprintf("snippet exited %d", e.Code) }
+
 // exitCode is the one mapping from an error to an exit code: the error's
 // class (internal/errclass, which the libraries' errors carry), and for an
 // error without one, cobra's argument errors are usage and anything else is
@@ -50,6 +57,10 @@ func silentExit(code int) error {
 func exitCode(err error) (code int, quiet bool) {
 	if err == nil {
 		return ExitOK, false
+	}
+	var se *SnippetExit
+	if errors.As(err, &se) {
+		return se.Code, true
 	}
 	var q *quietError
 	quiet = errors.As(err, &q)

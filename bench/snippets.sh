@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# bench/snippets.sh - `pinline exec`: N Python snippets as one --batch (one
+# engine session, --concurrency 4) against N separate `pinline exec`
+# processes (one session each; run one after another and 4 at a time), then
+# the first run of a fresh snippet in every preset (image already on the
+# engine: compile and run, no cache hit). Fresh nonces in every snippet, so
+# the engine really runs each one.
+#
+#   bench/snippets.sh [N] [ROUNDS]   (default 100 snippets, 3 rounds; needs the
+#                                     default engine and hack/setup.d/45-presets.sh)
+#   SEQUENTIAL=0 skips the one-after-another processes (the slowest part).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-100}
+ROUNDS=${2:-3}
+: "${PINLINE_CACHE:=$HOME/.cache/pinline}"
+export PINLINE_CACHE PATH=/usr/local/go/bin:$PATH GOFLAGS=${GOFLAGS:--buildvcs=false}
+eval "$(hack/engine.sh env)"
+export PINLINE_DAGGER_CLI
+LOCK=${PINLINE_EXEC_PRESETS:-$PINLINE_CACHE/presets/presets.lock.json}
+[ -s "$LOCK" ] || { echo "no presets lock at $LOCK: run hack/setup.d/45-presets.sh" >&2; exit 3; }
+W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
+go build -o "$W/pinline" ./cmd/pinline
+printf '{"engine": {"address": "unix://%s"}}\n' "$PINLINE_ENGINE_SOCK" >"$W/engine.json"
+X=("$W/pinline" exec --engine-config "$W/engine.json" --presets "$LOCK" --cache-dir "$W/cache")
+now() { date +%s%N; }
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+: >"$W/batch.ms"; : >"$W/seq.ms"; : >"$W/par.ms"
+for r in $(seq 1 "$ROUNDS"); do
+  n=$(now)
+  for i in $(seq 1 "$N"); do
+    printf '{"lang":"python","code":"print(%d, \\"%s-b\\")"}\n' "$i" "$n"
+    printf 'print(%d, "%s-s")\n' "$i" "$n" >"$W/s$i.py"
+    printf 'print(%d, "%s-p")\n' "$i" "$n" >"$W/p$i.py"
+  done >"$W/batch.jsonl"
+  t0=$(now); "${X[@]}" --batch "$W/batch.jsonl" -j 4 >"$W/batch.out"; t1=$(now)
+  [ "$(grep -c '"success":true' "$W/batch.out")" = "$N" ] || { echo "batch: not all succeeded" >&2; exit 1; }
+  ms "$t0" "$t1" >>"$W/batch.ms"
+  if [ "${SEQUENTIAL:-1}" = 1 ]; then
+    t0=$(now); for i in $(seq 1 "$N"); do "${X[@]}" --lang python "$W/s$i.py" >/dev/null; done; t1=$(now)
+    ms "$t0" "$t1" >>"$W/seq.ms"
+  else
+    echo 0 >>"$W/seq.ms"
+  fi
+  t0=$(now); seq 1 "$N" | xargs -P 4 -I{} "${X[@]}" --lang python "$W/p{}.py" >/dev/null; t1=$(now)
+  ms "$t0" "$t1" >>"$W/par.ms"
+  echo "round $r: batch $(tail -1 "$W/batch.ms") ms, processes $(tail -1 "$W/seq.ms") ms sequential, $(tail -1 "$W/par.ms") ms 4 at a time (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+done
+b=$(median <"$W/batch.ms"); s=$(median <"$W/seq.ms"); p=$(median <"$W/par.ms")
+echo "$N python snippets, median of $ROUNDS: batch -j4 ${b} ms; separate processes ${s} ms sequential ($(awk -v a="$s" -v b="$b" 'BEGIN{printf "%.1f", a/b}')x the batch), ${p} ms 4 at a time ($(awk -v a="$p" -v b="$b" 'BEGIN{printf "%.1f", a/b}')x)"
+
+echo "first run of a fresh snippet per preset (ms, one process each):"
+declare -A HELLO=(
+  [bash]='echo hello'
+  [python]='print("hello")'
+  [ruby]='puts "hello"'
+  [perl]='print "hello\n";'
+  [php]='<?php echo "hello\n";'
+  [javascript]='console.log("hello")'
+  [typescript]='const m: string = "hello"; console.log(m)'
+  [go]='package main
+import "fmt"
+func main() { fmt.Println("hello") }'
+  [rust]='fn main() { println!("hello"); }'
+  [java]='public class Main { public static void main(String[] a) { System.out.println("hello"); } }'
+)
+for p in bash python ruby perl php javascript typescript go rust java; do
+  n=$(now)
+  printf '%s\n%s\n' "${HELLO[$p]}" "$(case $p in bash|python|ruby|perl) echo "# $n";; php) echo "// $n";; *) echo "// $n";; esac)" >"$W/h.$p"
+  t0=$(now); "${X[@]}" --lang "$p" "$W/h.$p" >/dev/null; t1=$(now)
+  echo "  $p $(ms "$t0" "$t1")"
+done
