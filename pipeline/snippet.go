@@ -158,8 +158,11 @@ func (ss *SnippetSession) Run(ctx context.Context, sn Snippet) (SnippetResult, e
 		if err != nil {
 			return SnippetResult{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
+		// Private: snippets running at once never mount the same cache
+		// instance (concurrent overlay mounts of one owned cache fail in
+		// the engine with EINVAL); each gets its own, reused afterwards.
 		ctr = ctr.WithMountedCache(sn.Caches[name], c.CacheVolume(vol),
-			dagger.ContainerWithMountedCacheOpts{Sharing: dagger.CacheSharingModeShared, Owner: sn.User})
+			dagger.ContainerWithMountedCacheOpts{Sharing: dagger.CacheSharingModePrivate, Owner: sn.User})
 	}
 	ctr = ctr.WithNewFile(wrapperPath, runWrapper, dagger.ContainerWithNewFileOpts{Permissions: 0o755})
 	for _, p := range slices.Sorted(maps.Keys(sn.Files)) {
