@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,30 +14,6 @@ import (
 )
 
 const module = "github.com/pinline/pinline"
-
-// allowed lists, for each library package, the pinline packages it may
-// depend on (directly or transitively). Imports flow one way; see
-// DESIGN.md "Packages (one way imports)".
-var allowed = map[string][]string{
-	"engine-config": {},
-	"gateway":       {"engine-config"},
-	"spec":          {},
-	"record":        {},
-	"attest":        {},
-	"inventory":     {"spec"},
-	"policy":        {"inventory", "spec"},
-	"sbom":          {"inventory", "spec", "record"},
-	"hooks":         {},
-	"pin":           {"inventory", "spec"},
-	"report":        {"record", "attest"},
-	"pipeline":      {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom", "oci"},
-	"deploy":        {"engine-config"},
-	"oci":           {},
-	"admission":     {},
-	"serve":         {"engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom", "pipeline", "oci"},
-	// exec (pinline exec) composes pipeline, which owns every Dagger call.
-	"exec": {"pipeline", "engine-config", "gateway", "spec", "record", "attest", "inventory", "policy", "sbom", "oci"},
-}
 
 // sharedLeaves are internal helper packages every library package may
 // import. They must not import any pinline package themselves.
@@ -69,9 +46,77 @@ type listedPkg struct {
 	Deps       []string
 }
 
+// archRow is one row of docs/architecture.md's package table.
+type archRow struct {
+	name, dir string
+	deps      []string // the last column's package names (dirs for rows' names)
+	checked   bool     // false for "everything" / "free"
+}
+
+// archTable reads the package table of docs/architecture.md: the one list
+// of packages and their pinline dependencies (TestImportDirection holds the
+// code to it, both ways).
+func archTable(t *testing.T) []archRow {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("docs", "architecture.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticked := func(cell string) []string {
+		var out []string
+		for i, part := range strings.Split(cell, "`") {
+			if i%2 == 1 {
+				out = append(out, part)
+			}
+		}
+		return out
+	}
+	var rows []archRow
+	byName := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), " | ")
+		if !strings.HasPrefix(line, "| `") || len(cells) != 4 {
+			continue
+		}
+		name, dir := ticked(cells[0]), ticked(cells[1])
+		if len(name) != 1 || len(dir) != 1 {
+			t.Fatalf("docs/architecture.md: row %q: want one `name` and one `dir`", line)
+		}
+		last := strings.TrimSpace(cells[3])
+		r := archRow{name: name[0], dir: strings.TrimSuffix(dir[0], "/"), deps: ticked(last)}
+		r.checked = last == "—" || len(r.deps) > 0
+		rows = append(rows, r)
+		byName[r.name] = r.dir
+	}
+	if len(rows) < 10 {
+		t.Fatalf("docs/architecture.md: found %d table rows; the test reads rows of the form | `name` | `dir/` | job | deps |", len(rows))
+	}
+	for i := range rows {
+		for j, d := range rows[i].deps {
+			if dir, ok := byName[d]; ok {
+				rows[i].deps[j] = dir
+			}
+		}
+		slices.Sort(rows[i].deps)
+	}
+	return rows
+}
+
+// rowOf is the row whose dir holds the package at rel (the longest prefix).
+func rowOf(rows []archRow, rel string) *archRow {
+	var best *archRow
+	for i, r := range rows {
+		if (rel == r.dir || strings.HasPrefix(rel, r.dir+"/")) && (best == nil || len(r.dir) > len(best.dir)) {
+			best = &rows[i]
+		}
+	}
+	return best
+}
+
 func TestImportDirection(t *testing.T) {
 	t.Parallel()
 	touchSources(t)
+	rows := archTable(t)
 	cmd := exec.Command("go", "list", "-deps=false", "-json", "./...")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -81,7 +126,8 @@ func TestImportDirection(t *testing.T) {
 		t.Fatal(err)
 	}
 	dec := json.NewDecoder(out)
-	seen, seenLeaves := map[string]bool{}, map[string]bool{}
+	seenLeaves := map[string]bool{}
+	used := map[string]map[string]bool{} // row dir -> pinline deps (row dirs, or paths outside the table)
 	for {
 		var p listedPkg
 		if err := dec.Decode(&p); err == io.EOF {
@@ -98,24 +144,29 @@ func TestImportDirection(t *testing.T) {
 			}
 		}
 		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		if rel == "" || strings.HasSuffix(p.ImportPath, "_test") {
+			continue
+		}
 		top, _, _ := strings.Cut(rel, "/")
-		if top == "cmd" || top == "" || strings.HasSuffix(p.ImportPath, "_test") {
-			continue
-		}
-		rules, ok := allowed[top]
-		if !ok {
-			// bench/, hack/ (development tools such as the registry),
-			// internal helpers are free; every library package must be
-			// listed.
-			if top == "bench" || top == "hack" || top == "internal" {
-				continue
+		row := rowOf(rows, rel)
+		if row == nil {
+			// bench/, hack/, cmd/ and internal/ helpers outside the table
+			// are free; every library package must have a row.
+			if top != "bench" && top != "hack" && top != "cmd" && top != "internal" {
+				t.Errorf("package %s has no row in docs/architecture.md's table", p.ImportPath)
 			}
-			t.Errorf("package %s is not in the import table; add it to allowed", p.ImportPath)
 			continue
 		}
-		seen[top] = true
+		if used[row.dir] == nil {
+			used[row.dir] = map[string]bool{}
+		}
+		// cmd (cobra, the CLI) and hack (tools) may link any module.
+		tool := top == "cmd" || top == "hack"
 		for _, d := range p.Imports {
 			for ext, pkgs := range onlyImportedBy {
+				if tool {
+					break
+				}
 				if (d == ext || strings.HasPrefix(d, ext+"/")) && !slices.Contains(pkgs, top) {
 					t.Errorf("%s imports %s, which only %v may import", p.ImportPath, d, pkgs)
 				}
@@ -125,14 +176,20 @@ func TestImportDirection(t *testing.T) {
 			if sharedLeaves[d] {
 				continue
 			}
-			if strings.HasPrefix(d, module+"/") {
-				dtop, _, _ := strings.Cut(strings.TrimPrefix(d, module+"/"), "/")
-				if dtop != top && !slices.Contains(rules, dtop) {
-					t.Errorf("%s depends on %s: not allowed (may use %v)", p.ImportPath, d, rules)
+			if drel, ok := strings.CutPrefix(d, module+"/"); ok {
+				name := drel
+				if dr := rowOf(rows, drel); dr != nil {
+					name = dr.dir
+				}
+				if name != row.dir {
+					used[row.dir][name] = true
 				}
 				continue
 			}
 			for ext, pkgs := range onlyIn {
+				if tool {
+					break
+				}
 				if (d == ext || strings.HasPrefix(d, ext+"/")) && !slices.Contains(pkgs, top) {
 					t.Errorf("%s depends on %s, which only %v may use", p.ImportPath, d, pkgs)
 				}
@@ -147,9 +204,24 @@ func TestImportDirection(t *testing.T) {
 			t.Errorf("shared leaf %s not found by go list", leaf)
 		}
 	}
-	for _, want := range []string{"engine-config", "policy", "sbom", "attest", "pipeline", "hooks"} {
-		if !seen[want] {
-			t.Errorf("package %s not found by go list", want)
+	for _, r := range rows {
+		got, ok := used[r.dir]
+		if !ok {
+			t.Errorf("docs/architecture.md: row %s: no package in %s/", r.name, r.dir)
+			continue
+		}
+		if !r.checked {
+			continue
+		}
+		for _, d := range slices.Sorted(maps.Keys(got)) {
+			if !slices.Contains(r.deps, d) {
+				t.Errorf("%s depends on %s, which its row in docs/architecture.md does not list (%v): fix the import or the table", r.dir, d, r.deps)
+			}
+		}
+		for _, d := range r.deps {
+			if !got[d] {
+				t.Errorf("docs/architecture.md: row %s lists %s, but %s does not depend on it", r.name, d, r.dir)
+			}
 		}
 	}
 }
