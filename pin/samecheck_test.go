@@ -140,35 +140,6 @@ func TestPinMatchesCheckSharedCorpus(t *testing.T) {
 	}
 }
 
-// TestPinMatchesCheck compares pin and check on the real-repository
-// corpus (PINLINE_REAL_CORPUS, see testdata/realcorpus/README.md).
-func TestPinMatchesCheck(t *testing.T) {
-	dir := os.Getenv("PINLINE_REAL_CORPUS")
-	if dir == "" {
-		t.Skip("PINLINE_REAL_CORPUS is not set: pin and check are NOT compared on the real-repository corpus in this run")
-	}
-	data, err := os.ReadFile("../testdata/realcorpus/repos.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	total := 0
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
-		repo, _, _ := strings.Cut(line, "\t")
-		root := filepath.Join(dir, strings.ReplaceAll(repo, "/", "+"))
-		n, diff := comparePinCheck(t, root)
-		total += n
-		for _, d := range diff {
-			t.Error(d)
-		}
-		// And pin --check against check's decision (PL001/PL004/PL027).
-		_, diff = pinCheckAgrees(t, root)
-		for _, d := range diff {
-			t.Errorf("%s: %s", repo, d)
-		}
-	}
-	t.Logf("%d unpinned items seen by both", total)
-}
-
 // TestPinMatchesCheckCases: the shapes on which pin and check used to
 // disagree.
 func TestPinMatchesCheckCases(t *testing.T) {
