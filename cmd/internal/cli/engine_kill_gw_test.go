@@ -88,13 +88,13 @@ func TestRunGatewayEngineKilledMidRun(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}()
-	start := time.Now()
-	code, out, e := f.run(t, "extra", sp, "--key", prefix+".key")
+	// How long noticing takes is no result of this test; the guard only
+	// stops a run that never notices.
+	ctx, hung := testenv.HangGuard(t, "the run on the killed engine")
+	code, out, e := f.runCtx(ctx, "extra", sp, "--key", prefix+".key")
+	hung()
 	if code != ExitOperational {
 		t.Fatalf("engine killed mid-run: exit %d, want %d\n%s\n%s", code, ExitOperational, out, e)
-	}
-	if d := time.Since(start); d > 100*time.Second {
-		t.Errorf("noticing the dead engine took %s", d)
 	}
 	_, rec = onlyRun(t, sp)
 	// The SDK reconnects through the forwarder, naming the session's

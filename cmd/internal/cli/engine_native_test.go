@@ -79,7 +79,7 @@ func TestRunEngineNativeTLS(t *testing.T) {
 		}
 	})
 
-	t.Run("certificate of another CA fails fast", func(t *testing.T) {
+	t.Run("certificate of another CA fails", func(t *testing.T) {
 		ca, err := engineconfig.NewCA("stranger CA", time.Now(), time.Hour)
 		if err != nil {
 			t.Fatal(err)
@@ -96,15 +96,13 @@ func TestRunEngineNativeTLS(t *testing.T) {
 			t.Fatal(err)
 		}
 		sp := spec(t)
-		start := time.Now()
-		code, out, e := runCLICtx(context.Background(), cliEnv, "run", "-f", sp, "--engine-config", engineJSON("stranger", crtPath, keyPath))
+		ctx, hung := testenv.HangGuard(t, "the run with a stranger certificate")
+		code, out, e := runCLICtx(ctx, cliEnv, "run", "-f", sp, "--engine-config", engineJSON("stranger", crtPath, keyPath))
+		hung()
 		if code != ExitOperational {
 			t.Fatalf("stranger certificate: exit %d, want %d\n%s\n%s", code, ExitOperational, out, e)
 		}
-		if d := time.Since(start); d > 10*time.Second {
-			t.Errorf("stranger certificate took %s to fail", d)
-		}
-		t.Logf("stranger certificate failed in %s: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(e))
+		t.Logf("stranger certificate: %s", strings.TrimSpace(e))
 	})
 
 	t.Run("certificate without its key is bad input", func(t *testing.T) {
