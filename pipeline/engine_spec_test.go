@@ -8,9 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -26,6 +22,7 @@ import (
 	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/internal/gitserver"
 	"github.com/pinline/pinline/internal/testenv"
+	"github.com/pinline/pinline/internal/testimage"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/report"
 	"github.com/pinline/pinline/sbom"
@@ -192,25 +189,7 @@ func gitImage(t *testing.T, busybox string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { srv.Close() })
-	ref, err := name.ParseReference(ln.Addr().String() + "/pinline/git:test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln.Addr().String() + "/pinline/git@" + d.String()
+	return testimage.Serve(t, "pinline/git", img)
 }
 
 func hostGit(t *testing.T, dir string, args ...string) string {

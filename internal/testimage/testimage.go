@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -63,6 +64,14 @@ func Busybox(t testing.TB) string {
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		t.Fatal(err)
 	}
+	return Serve(t, "pinline/busybox", img)
+}
+
+// Serve pushes img to a fresh in-process registry on loopback (closed when
+// the test ends) as repo:test and returns its digest-pinned reference,
+// 127.0.0.1:PORT/repo@sha256:....
+func Serve(t testing.TB, repo string, img v1.Image) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +79,7 @@ func Busybox(t testing.TB) string {
 	srv := &http.Server{Handler: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { srv.Close() })
-	ref, err := name.ParseReference(ln.Addr().String() + "/pinline/busybox:test")
+	ref, err := name.ParseReference(ln.Addr().String() + "/" + repo + ":test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,5 +90,5 @@ func Busybox(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ln.Addr().String() + "/pinline/busybox@" + d.String()
+	return ln.Addr().String() + "/" + repo + "@" + d.String()
 }
