@@ -13,9 +13,9 @@ func (p *parser) spec(n *yaml.Node) *Spec {
 				p.fail(v, "unsupported spec version %d (want 1)", s.Version)
 			}
 		}),
-		val("name", func(v *yaml.Node) { s.Name = p.str(v, "name") }),
+		p.strField("", "name", &s.Name),
 		val("images", func(v *yaml.Node) { p.images(s, v) }),
-		val("defaultImage", func(v *yaml.Node) { s.DefaultImage = p.str(v, "defaultImage") }),
+		p.strField("", "defaultImage", &s.DefaultImage),
 		val("concurrency", func(v *yaml.Node) {
 			s.Concurrency = p.int(v, "concurrency")
 			if p.err == nil && s.Concurrency < 0 {
@@ -85,18 +85,18 @@ func (p *parser) task(name string, k, n *yaml.Node) Task {
 	t := Task{Name: name, Pos: posOf(k)}
 	what := "task " + name
 	p.fields(n, what,
-		val("image", func(v *yaml.Node) { t.Image = p.str(v, what+" image") }),
-		val("from", func(v *yaml.Node) { t.From = p.str(v, what+" from") }),
+		p.strField(what+" ", "image", &t.Image),
+		p.strField(what+" ", "from", &t.From),
 		val("run", func(v *yaml.Node) {
 			t.Run = p.strs(v, what+" run")
 			if p.err == nil && len(t.Run) == 0 {
 				p.fail(v, "%s run must not be empty", what)
 			}
 		}),
-		val("sh", func(v *yaml.Node) { t.Sh = p.str(v, what+" sh") }),
-		val("workdir", func(v *yaml.Node) { t.Workdir = p.str(v, what+" workdir") }),
+		p.strField(what+" ", "sh", &t.Sh),
+		p.strField(what+" ", "workdir", &t.Workdir),
 		val("env", func(v *yaml.Node) { t.Env = p.env(v, what+" env") }),
-		val("user", func(v *yaml.Node) { t.User = p.str(v, what+" user") }),
+		p.strField(what+" ", "user", &t.User),
 		val("mounts", func(v *yaml.Node) {
 			p.list(v, what+" mounts", func(e *yaml.Node) { t.Mounts = append(t.Mounts, p.mount(e, what)) })
 		}),
@@ -109,7 +109,7 @@ func (p *parser) task(name string, k, n *yaml.Node) Task {
 		val("outputs", func(v *yaml.Node) {
 			p.list(v, what+" outputs", func(e *yaml.Node) { t.Outputs = append(t.Outputs, p.output(e, what)) })
 		}),
-		val("dependsOn", func(v *yaml.Node) { t.DependsOn = p.strs(v, what+" dependsOn") }),
+		p.strsField(what+" ", "dependsOn", &t.DependsOn),
 		val("timeout", func(v *yaml.Node) { t.Timeout = p.duration(v, what+" timeout") }),
 		val("call", func(v *yaml.Node) { t.Call = p.call(v, what) }),
 		val("services", func(v *yaml.Node) { t.Services = p.bindings(v, what+" services") }),
@@ -123,10 +123,10 @@ func (p *parser) call(n *yaml.Node, what string) *Call {
 	c := &Call{Pos: posOf(n)}
 	what += " call"
 	p.fields(n, what,
-		val("module", func(v *yaml.Node) { c.Module = p.str(v, what+" module") }),
-		val("function", func(v *yaml.Node) { c.Function = p.str(v, what+" function") }),
-		val("args", func(v *yaml.Node) { c.Args = p.strs(v, what+" args") }),
-		val("output", func(v *yaml.Node) { c.Output = p.str(v, what+" output") }),
+		p.strField(what+" ", "module", &c.Module),
+		p.strField(what+" ", "function", &c.Function),
+		p.strsField(what+" ", "args", &c.Args),
+		p.strField(what+" ", "output", &c.Output),
 	)
 	if p.err == nil && c.Function == "" {
 		p.fail(n, "%s needs a function", what)
@@ -167,11 +167,11 @@ func (p *parser) env(n *yaml.Node, what string) map[string]string {
 func (p *parser) mount(n *yaml.Node, what string) Mount {
 	m := Mount{Pos: posOf(n)}
 	p.fields(n, what+" mount",
-		val("source", func(v *yaml.Node) { m.Source = p.str(v, "mount source") }),
-		val("target", func(v *yaml.Node) { m.Target = p.str(v, "mount target") }),
+		p.strField("mount ", "source", &m.Source),
+		p.strField("mount ", "target", &m.Target),
 		val("readOnly", func(v *yaml.Node) { m.ReadOnly = p.bool(v, "mount readOnly") }),
-		val("include", func(v *yaml.Node) { m.Include = p.strs(v, "mount include") }),
-		val("exclude", func(v *yaml.Node) { m.Exclude = p.strs(v, "mount exclude") }),
+		p.strsField("mount ", "include", &m.Include),
+		p.strsField("mount ", "exclude", &m.Exclude),
 	)
 	if p.err == nil && (m.Source == "" || m.Target == "") {
 		p.fail(n, "%s: a mount needs source and target", what)
@@ -182,8 +182,8 @@ func (p *parser) mount(n *yaml.Node, what string) Mount {
 func (p *parser) cache(n *yaml.Node, what string) Cache {
 	c := Cache{Pos: posOf(n)}
 	p.fields(n, what+" cache",
-		val("name", func(v *yaml.Node) { c.Name = p.str(v, "cache name") }),
-		val("path", func(v *yaml.Node) { c.Path = p.str(v, "cache path") }),
+		p.strField("cache ", "name", &c.Name),
+		p.strField("cache ", "path", &c.Path),
 		val("sharing", func(v *yaml.Node) {
 			c.Sharing = p.str(v, "cache sharing")
 			if p.err == nil && c.Sharing != "shared" && c.Sharing != "private" && c.Sharing != "locked" {
@@ -201,9 +201,9 @@ func (p *parser) secret(n *yaml.Node, what string) Secret {
 	s := Secret{Pos: posOf(n)}
 	var from *yaml.Node
 	p.fields(n, what+" secret",
-		val("name", func(v *yaml.Node) { s.Name = p.str(v, "secret name") }),
-		val("env", func(v *yaml.Node) { s.Env = p.str(v, "secret env") }),
-		val("path", func(v *yaml.Node) { s.Path = p.str(v, "secret path") }),
+		p.strField("secret ", "name", &s.Name),
+		p.strField("secret ", "env", &s.Env),
+		p.strField("secret ", "path", &s.Path),
 		val("from", func(v *yaml.Node) {
 			from = v
 			s.From = p.source(v, "secret from")
@@ -234,8 +234,8 @@ func (p *parser) secret(n *yaml.Node, what string) Secret {
 func (p *parser) source(n *yaml.Node, what string) SecretSource {
 	var src SecretSource
 	p.fields(n, what,
-		val("env", func(v *yaml.Node) { src.Env = p.str(v, what+".env") }),
-		val("file", func(v *yaml.Node) { src.File = p.str(v, what+".file") }),
+		p.strField(what+".", "env", &src.Env),
+		p.strField(what+".", "file", &src.File),
 		val("command", func(v *yaml.Node) {
 			src.Command = p.strs(v, what+".command")
 			if p.err == nil && len(src.Command) == 0 {
@@ -252,7 +252,7 @@ func (s SecretSource) Set() bool { return s.Env != "" || s.File != "" || len(s.C
 func (p *parser) output(n *yaml.Node, what string) Output {
 	o := Output{Pos: posOf(n)}
 	p.fields(n, what+" output",
-		val("path", func(v *yaml.Node) { o.Path = p.str(v, "output path") }),
+		p.strField("output ", "path", &o.Path),
 		val("dest", func(v *yaml.Node) {
 			o.Dest = p.str(v, "output dest")
 			if p.err == nil {

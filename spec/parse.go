@@ -119,6 +119,17 @@ func val(key string, parse func(v *yaml.Node)) field {
 	return field{key: key, parse: func(_, v *yaml.Node) { parse(v) }}
 }
 
+// strField is a plain string field: the value goes to dst, and errors name
+// it prefix+key ("task build image"), so the key is spelled once.
+func (p *parser) strField(prefix, key string, dst *string) field {
+	return val(key, func(v *yaml.Node) { *dst = p.str(v, prefix+key) })
+}
+
+// strsField is strField for a list of strings.
+func (p *parser) strsField(prefix, key string, dst *[]string) field {
+	return val(key, func(v *yaml.Node) { *dst = p.strs(v, prefix+key) })
+}
+
 // fields walks a mapping, calling the parser of each known key; unknown
 // and duplicate keys are errors.
 func (p *parser) fields(n *yaml.Node, what string, known ...field) {

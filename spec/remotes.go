@@ -93,7 +93,7 @@ func (p *parser) remote(n *yaml.Node, tier string) Remote {
 				}
 			}
 		}),
-		val("credential", func(v *yaml.Node) { r.Credential = p.str(v, what+" credential") }),
+		p.strField(what+" ", "credential", &r.Credential),
 		val("username", func(v *yaml.Node) {
 			r.Username = p.str(v, what+" username")
 			if p.err == nil && (r.Username == "" || strings.ContainsAny(r.Username, ":@/ \t\r\n")) {

@@ -38,14 +38,14 @@ func (p *parser) service(name string, k, n *yaml.Node) Service {
 	sv := Service{Name: name, Pos: posOf(k)}
 	what := "service " + name
 	p.fields(n, what,
-		val("image", func(v *yaml.Node) { sv.Image = p.str(v, what+" image") }),
+		p.strField(what+" ", "image", &sv.Image),
 		val("run", func(v *yaml.Node) {
 			sv.Run = p.strs(v, what+" run")
 			if p.err == nil && len(sv.Run) == 0 {
 				p.fail(v, "%s run must not be empty", what)
 			}
 		}),
-		val("sh", func(v *yaml.Node) { sv.Sh = p.str(v, what+" sh") }),
+		p.strField(what+" ", "sh", &sv.Sh),
 		val("env", func(v *yaml.Node) { sv.Env = p.env(v, what+" env") }),
 		val("ports", func(v *yaml.Node) { sv.Ports = p.ports(v, what+" ports") }),
 	)
