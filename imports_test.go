@@ -21,6 +21,7 @@ var sharedLeaves = map[string]bool{
 	module + "/internal/jsonerr":    true,
 	module + "/internal/atomicfile": true,
 	module + "/internal/errclass":   true,
+	module + "/internal/finding":    true,
 }
 
 // onlyIn names external modules that only some packages may link

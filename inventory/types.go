@@ -1,14 +1,14 @@
 package inventory
 
-import "github.com/pinline/pinline/spec"
+import (
+	"github.com/pinline/pinline/internal/finding"
+	"github.com/pinline/pinline/spec"
+)
 
 // Position is a place in a file. Line and Column are 1-based; zero means
 // unknown. File is relative to the inventory root, with forward slashes.
-type Position struct {
-	File   string `json:"file"`
-	Line   int    `json:"line"`
-	Column int    `json:"column"`
-}
+// It is the gate's and the run record's position type too (finding.Pos).
+type Position = finding.Pos
 
 // Inventory is everything collected from a repository.
 type Inventory struct {

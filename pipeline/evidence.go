@@ -57,7 +57,7 @@ func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, erro
 		Gates: []string{"policy"}, Violations: recordFindings(pd.Violations), Warnings: recordFindings(pd.Warnings),
 		Waived: make([]record.WaivedFinding, 0, len(pd.Waived))}, inventory: res.Inventory}
 	for _, w := range pd.Waived {
-		d.Waived = append(d.Waived, record.WaivedFinding{Finding: recordFinding(w.Finding), Waiver: recordWaiver(w.Waiver)})
+		d.Waived = append(d.Waived, record.WaivedFinding{Finding: w.Finding, Waiver: recordWaiver(w.Waiver)})
 	}
 	return d, nil
 }
@@ -80,27 +80,14 @@ func specPath(root, file string) (string, error) {
 	return filepath.ToSlash(rel), nil
 }
 
-// recordFindings converts the policy engine's findings to the run record's
-// (the same JSON shape; record imports no pinline package).
+// recordFindings is the findings as decision.json holds them (the same
+// type; never nil, so an empty list is written as []).
 func recordFindings(fs []policy.Finding) []record.Finding {
-	out := make([]record.Finding, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, recordFinding(f))
-	}
-	return out
-}
-
-func recordFinding(f policy.Finding) record.Finding {
-	return record.Finding{RuleID: f.RuleID, Severity: f.Severity, Message: f.Message, Ref: f.Ref, Help: f.Help,
-		HelpURI: f.HelpURI, Pos: recordPos(f.Pos), Source: f.Source}
+	return append(make([]record.Finding, 0, len(fs)), fs...)
 }
 
 func recordWaiver(w policy.Waiver) record.Waiver {
-	return record.Waiver{Rule: w.Rule, Path: w.Path, Ref: w.Ref, Reason: w.Reason, Expires: w.Expires, Pos: recordPos(w.Pos)}
-}
-
-func recordPos(p policy.Pos) record.Pos {
-	return record.Pos{File: p.File, Line: p.Line, Column: p.Column}
+	return record.Waiver{Rule: w.Rule, Path: w.Path, Ref: w.Ref, Reason: w.Reason, Expires: w.Expires, Pos: w.Pos}
 }
 
 // CycloneDX writes the run's CycloneDX 1.6 JSON SBOM with package sbom.

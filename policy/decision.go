@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/pinline/pinline/internal/finding"
 )
 
 // Severities.
@@ -18,22 +20,9 @@ const (
 // RuleExpiredWaiver is the id of the finding an expired waiver raises.
 const RuleExpiredWaiver = "PL014"
 
-// Finding is one result of a rule.
-type Finding struct {
-	RuleID   string `json:"ruleId"`
-	Severity string `json:"severity"`
-	Message  string `json:"message"`
-	// Ref is the exact reference the finding is about (an image
-	// reference, a module source), when the rule names one; waivers with
-	// ref match it byte for byte.
-	Ref     string `json:"ref,omitempty"`
-	Help    string `json:"help,omitempty"`
-	HelpURI string `json:"helpUri,omitempty"`
-	Pos     Pos    `json:"pos"`
-	// Source is "default" for the embedded rules, otherwise the user
-	// package that produced the finding (data.pinline.user.<name>).
-	Source string `json:"source"`
-}
+// Finding is one result of a rule; record.Finding is the same type
+// (decision.json holds policy's findings as they are).
+type Finding = finding.Finding
 
 // WaivedFinding is a finding a waiver suppressed.
 type WaivedFinding struct {

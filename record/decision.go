@@ -1,8 +1,9 @@
 package record
 
 import (
-	"strconv"
 	"strings"
+
+	"github.com/pinline/pinline/internal/finding"
 )
 
 // Decision is decision.json: the gate's answer for a run, written by the
@@ -22,41 +23,13 @@ type Decision struct {
 	Gates []string `json:"gates"`
 }
 
-// Finding is one violation or warning of a gate.
-type Finding struct {
-	RuleID   string `json:"ruleId"`
-	Severity string `json:"severity"`
-	Message  string `json:"message"`
-	// Ref is the exact reference the finding is about (an image
-	// reference, a module source), when the rule names one.
-	Ref     string `json:"ref,omitempty"`
-	Help    string `json:"help,omitempty"`
-	HelpURI string `json:"helpUri,omitempty"`
-	Pos     Pos    `json:"pos"`
-	// Source is "default" for the embedded rules, "builtin" for the
-	// executor's own checks, otherwise the user policy package.
-	Source string `json:"source"`
-}
+// Finding is one violation or warning of a gate: policy.Finding, the
+// shared leaf's type.
+type Finding = finding.Finding
 
-// Pos is a position in a repository file (1-based; 0 when unknown).
-type Pos struct {
-	File   string `json:"file"`
-	Line   int    `json:"line"`
-	Column int    `json:"column"`
-}
-
-// Where is "file:line:col", "file:line", "file" or "" when unknown.
-func (p Pos) Where() string {
-	switch {
-	case p.File == "":
-		return ""
-	case p.Line == 0:
-		return p.File
-	case p.Column == 0:
-		return p.File + ":" + strconv.Itoa(p.Line)
-	}
-	return p.File + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Column)
-}
+// Pos is a position in a repository file (1-based; 0 when unknown); the
+// inventory's and the gate's type.
+type Pos = finding.Pos
 
 // WaivedFinding is a violation a waiver suppressed.
 type WaivedFinding struct {
