@@ -20,7 +20,7 @@ export PINLINE_DAGGER_CLI
 LOCK=${PINLINE_EXEC_PRESETS:-$PINLINE_CACHE/presets/presets.lock.json}
 [ -s "$LOCK" ] || { echo "no presets lock at $LOCK: run hack/setup.d/45-presets.sh" >&2; exit 3; }
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
-go build -o "$W/pinline" ./cmd/pinline
+go build -o "$W/" ./cmd/pinline ./cmd/pinline-full  # pinline execs pinline-full for exec
 printf '{"engine": {"address": "unix://%s"}}\n' "$PINLINE_ENGINE_SOCK" >"$W/engine.json"
 X=("$W/pinline" exec --engine-config "$W/engine.json" --presets "$LOCK" --cache-dir "$W/cache")
 now() { date +%s%N; }
