@@ -154,30 +154,14 @@ func ParseGateway(data []byte, dir string) (*Gateway, error) {
 	if err := dec.Decode(&g); err != nil {
 		return nil, invalidf("parse: %v", err)
 	}
-	if g.HandshakeTimeout == 0 {
-		g.HandshakeTimeout = DefaultHandshakeTimeout
-	}
-	if g.IdleTimeout == 0 {
-		g.IdleTimeout = DefaultIdleTimeout
-	}
-	if g.ShutdownGrace == 0 {
-		g.ShutdownGrace = DefaultShutdownGrace
-	}
-	if g.MaxConnections == 0 {
-		g.MaxConnections = DefaultMaxConnections
-	}
-	if g.MaxHandshakes == 0 {
-		g.MaxHandshakes = DefaultMaxHandshakes
-	}
-	if g.MaxHandshakesPerSource == 0 {
-		g.MaxHandshakesPerSource = DefaultMaxHandshakesPer
-	}
-	if g.HealthInterval == 0 {
-		g.HealthInterval = DefaultHealthInterval
-	}
-	if g.HealthTimeout == 0 {
-		g.HealthTimeout = DefaultHealthTimeout
-	}
+	orDefault(&g.HandshakeTimeout, DefaultHandshakeTimeout)
+	orDefault(&g.IdleTimeout, DefaultIdleTimeout)
+	orDefault(&g.ShutdownGrace, DefaultShutdownGrace)
+	orDefault(&g.MaxConnections, DefaultMaxConnections)
+	orDefault(&g.MaxHandshakes, DefaultMaxHandshakes)
+	orDefault(&g.MaxHandshakesPerSource, DefaultMaxHandshakesPer)
+	orDefault(&g.HealthInterval, DefaultHealthInterval)
+	orDefault(&g.HealthTimeout, DefaultHealthTimeout)
 	if g.AdminSocket != "" {
 		g.AdminSocket = resolve(dir, g.AdminSocket)
 	}
@@ -388,3 +372,11 @@ func (t *Tier) BackendPaths() []string {
 // backend address instead, so replicas with the same configuration agree
 // even if they list backends in another order.
 func (t *Tier) EngineID(i int) string { return fmt.Sprintf("%s-%d", t.Name, i) }
+
+// orDefault sets an option left unset (zero) to its default.
+func orDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}

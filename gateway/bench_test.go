@@ -19,20 +19,10 @@ func sinkServer(b *testing.B, dir string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_, _ = io.WriteString(c, "sink\n")
-				_, _ = io.Copy(io.Discard, c)
-			}()
-		}
-	}()
+	serveConns(b, ln, func(c net.Conn) {
+		_, _ = io.WriteString(c, "sink\n")
+		_, _ = io.Copy(io.Discard, c)
+	})
 	return path
 }
 

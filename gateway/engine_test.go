@@ -330,17 +330,15 @@ func benchRun(b *testing.B, cli, addr, rootfs string, i int) {
 // socket with the same run through forwarder + gateway (target ≤ 2 %
 // slower). Run with -benchtime 10x.
 func BenchmarkRealEngineRun(b *testing.B) {
-	trusted, cli := os.Getenv("PINLINE_GW_TRUSTED_SOCK"), os.Getenv("PINLINE_GW_DAGGER_CLI")
-	if trusted == "" || cli == "" {
-		b.Skip("real engines not configured")
-	}
+	env := testenv.RequireAll(b, "hack/setup.d/50-gateway-engines.sh", "PINLINE_GW_TRUSTED_SOCK", "PINLINE_GW_DAGGER_CLI")
+	trusted, cli := env["PINLINE_GW_TRUSTED_SOCK"], env["PINLINE_GW_DAGGER_CLI"]
 	dir := b.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
 		b.Fatal(err)
 	}
-	data, err := os.ReadFile("/bin/busybox")
+	data, err := os.ReadFile(testenv.RequireFile(b, "/bin/busybox", "hack/engine.sh (busybox-static)"))
 	if err != nil {
-		b.Skip("no busybox")
+		b.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "bin", "busybox"), data, 0o755); err != nil {
 		b.Fatal(err)

@@ -118,6 +118,16 @@ func backendListener(t testing.TB, dir, name string) (string, net.Listener) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveConns(t, ln, func(c net.Conn) {
+		_, _ = io.WriteString(c, name+"\n")
+		_, _ = io.Copy(c, c)
+	})
+	return path, ln
+}
+
+// serveConns accepts on ln until the test ends (then closes it), handling
+// each connection on its own goroutine and closing it after handle.
+func serveConns(t testing.TB, ln net.Listener, handle func(c net.Conn)) {
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -127,12 +137,10 @@ func backendListener(t testing.TB, dir, name string) (string, net.Listener) {
 			}
 			go func() {
 				defer c.Close()
-				_, _ = io.WriteString(c, name+"\n")
-				_, _ = io.Copy(c, c)
+				handle(c)
 			}()
 		}
 	}()
-	return path, ln
 }
 
 // syncBuf is a goroutine-safe audit sink.

@@ -28,24 +28,14 @@ func nativeEngine(t *testing.T, p *pki) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, len(h2Preface))
-				if _, err := io.ReadFull(c, buf); err != nil || string(buf) != h2Preface {
-					return
-				}
-				_, _ = c.Write([]byte{0, 0, 0, 4, 0, 0, 0, 0, 0})
-				_, _ = io.Copy(c, c)
-			}()
+	serveConns(t, ln, func(c net.Conn) {
+		buf := make([]byte, len(h2Preface))
+		if _, err := io.ReadFull(c, buf); err != nil || string(buf) != h2Preface {
+			return
 		}
-	}()
+		_, _ = c.Write([]byte{0, 0, 0, 4, 0, 0, 0, 0, 0})
+		_, _ = io.Copy(c, c)
+	})
 	return ln.Addr().String()
 }
 

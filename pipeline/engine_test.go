@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/spec"
 )
@@ -306,10 +307,8 @@ func TestEngineParallelRunsShareCache(t *testing.T) {
 // tasks, one continuing from another, one output) on the warm engine,
 // in-process: gate, session, tasks, export, record.
 func BenchmarkEngineRun(b *testing.B) {
-	sock, cli, bb := os.Getenv("PINLINE_ENGINE_SOCK"), os.Getenv("PINLINE_DAGGER_CLI"), os.Getenv("PINLINE_IMAGE_BUSYBOX")
-	if sock == "" || cli == "" || bb == "" {
-		b.Skip("no engine")
-	}
+	env := testenv.RequireAll(b, "hack/setup.d/30-engine.sh", "PINLINE_ENGINE_SOCK", "PINLINE_DAGGER_CLI", "PINLINE_IMAGE_BUSYBOX")
+	sock, cli, bb := env["PINLINE_ENGINE_SOCK"], env["PINLINE_DAGGER_CLI"], env["PINLINE_IMAGE_BUSYBOX"]
 	e := testEngine{sock: sock, cli: cli, busybox: bb}
 	root := b.TempDir()
 	for i := 0; b.Loop(); i++ {

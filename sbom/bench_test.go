@@ -114,7 +114,7 @@ func benchGoBinary(b *testing.B) string {
 	}
 	out, err := exec.Command("go", "env", "GOTOOLDIR").Output()
 	if err != nil {
-		b.Skip(err)
+		b.Fatalf("go env GOTOOLDIR: %v", err)
 	}
 	return filepath.Join(strings.TrimSpace(string(out)), "compile")
 }
