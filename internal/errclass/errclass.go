@@ -80,3 +80,22 @@ func Of(err error) error {
 	}
 	return nil
 }
+
+// Code is the exit code of err's class, the one mapping the CLI and the
+// server's run statuses share: 0 for nil, 1 denied, 2 bad input, 3
+// operational. ok is false for an error without a class (the caller
+// decides; pinline fails closed, so that is never 0).
+func Code(err error) (code int, ok bool) {
+	if err == nil {
+		return 0, true
+	}
+	switch Of(err) {
+	case ErrDenied:
+		return 1, true
+	case ErrBadInput:
+		return 2, true
+	case ErrOperational:
+		return 3, true
+	}
+	return 3, false
+}

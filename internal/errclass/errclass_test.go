@@ -48,3 +48,21 @@ func TestWrapKeepsMessageAndChain(t *testing.T) {
 		t.Errorf("New = %v", s)
 	}
 }
+
+func TestCode(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code int
+		ok   bool
+	}{
+		{nil, 0, true},
+		{Wrap(ErrDenied, errors.New("policy said no")), 1, true},
+		{fmt.Errorf("spec: %w", New(ErrBadInput, "line 3: unknown key")), 2, true},
+		{Wrap(ErrOperational, errors.New("engine gone")), 3, true},
+		{errors.New("unclassified"), 3, false},
+	} {
+		if code, ok := Code(tc.err); code != tc.code || ok != tc.ok {
+			t.Errorf("Code(%v) = %d, %v; want %d, %v", tc.err, code, ok, tc.code, tc.ok)
+		}
+	}
+}

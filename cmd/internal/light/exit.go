@@ -64,13 +64,8 @@ func exitCode(err error) (code int, quiet bool) {
 	}
 	var q *quietError
 	quiet = errors.As(err, &q)
-	switch errclass.Of(err) {
-	case errclass.ErrDenied:
-		return ExitDenied, quiet
-	case errclass.ErrBadInput:
-		return ExitUsage, quiet
-	case errclass.ErrOperational:
-		return ExitOperational, quiet
+	if code, ok := errclass.Code(err); ok {
+		return code, quiet
 	}
 	if isCobraUsage(err) {
 		return ExitUsage, quiet
