@@ -229,13 +229,13 @@ func TestEngineTaskTimeout(t *testing.T) {
 	root := t.TempDir()
 	s := e.bbSpec(t, root, spec.Task{Name: "slow", Env: map[string]string{"N": nonce(t)},
 		Run: []string{"sleep", "60"}, Timeout: 2 * time.Second})
-	start := time.Now()
-	res, err := Run(context.Background(), e.options(t, s, root))
+	// The task sleeps 60 s: ending as failed (timed out, below) is the
+	// timeout's doing; the guard only stops a run that never ends.
+	ctx, hung := testenv.HangGuard(t, "the run with a timed-out task")
+	res, err := Run(ctx, e.options(t, s, root))
+	hung()
 	if !errors.Is(err, ErrTaskFailed) {
 		t.Fatalf("err = %v", err)
-	}
-	if d := time.Since(start); d > 30*time.Second {
-		t.Errorf("timeout took %s", d)
 	}
 	tk := taskRec(t, readRun(t, res.Dir), "slow")
 	if tk.Status != record.StatusTimedOut || tk.ExitCode != TimeoutExitCode || !strings.Contains(tk.Error, "timed out") {
@@ -342,19 +342,17 @@ func TestEngineInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.Engine.Address = "unix://" + link
-	ctx, cancel := context.WithCancel(context.Background())
+	guard, hung := testenv.HangGuard(t, "the interrupted run")
+	ctx, cancel := context.WithCancel(guard)
 	o.Progress = func(ev Event) {
 		if ev.Status == record.StatusRunning {
 			time.AfterFunc(2*time.Second, cancel)
 		}
 	}
-	start := time.Now()
 	res, err := Run(ctx, o)
+	hung()
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
-	}
-	if d := time.Since(start); d > 30*time.Second {
-		t.Errorf("interrupt took %s", d)
 	}
 	r := readRun(t, res.Dir)
 	if r.Status != record.StatusInterrupted || taskRec(t, r, "slow").Status != record.StatusInterrupted {

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -68,14 +67,14 @@ func TestEngineKilledMidRun(t *testing.T) {
 			}()
 		}
 	}
-	start := time.Now()
-	res, err := Run(context.Background(), o)
+	// How long noticing takes is no result here; the guard only stops a
+	// run that never notices.
+	ctx, hung := testenv.HangGuard(t, "the run on the killed engine")
+	res, err := Run(ctx, o)
+	hung()
 	if !errors.Is(err, ErrEngine) {
 		tk := taskRec(t, readRun(t, res.Dir), "long")
 		t.Fatalf("err = %v, want ErrEngine (task exit %d: %s)", err, tk.ExitCode, tk.Error)
-	}
-	if d := time.Since(start); d > 90*time.Second {
-		t.Errorf("noticing the dead engine took %s", d)
 	}
 	r := readRun(t, res.Dir)
 	if r.Status != record.StatusFailed || taskRec(t, r, "long").Status != record.StatusFailed || taskRec(t, r, "after").Status != record.StatusSkipped {
