@@ -44,11 +44,7 @@ func pump(b *testing.B, c net.Conn) {
 func BenchmarkProxyThroughput(b *testing.B) {
 	p := newPKI(b)
 	pr := p.issue(b, "pr", p.ca, engineconfig.CertSpec{OU: []string{"contributors"}})
-	dir, err := os.MkdirTemp("", "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { os.RemoveAll(dir) })
+	dir := sockDir(b, "bench")
 	sink := sinkServer(b, dir)
 	g := startGateway(b, p, func(c *engineconfig.Gateway) {
 		c.Tier("untrusted").Backends = []string{"unix://" + sink}
@@ -67,11 +63,7 @@ func BenchmarkProxyThroughput(b *testing.B) {
 func BenchmarkForwarderThroughput(b *testing.B) {
 	p := newPKI(b)
 	pr := p.issue(b, "pr", p.ca, engineconfig.CertSpec{OU: []string{"contributors"}})
-	dir, err := os.MkdirTemp("", "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { os.RemoveAll(dir) })
+	dir := sockDir(b, "bench")
 	sink := sinkServer(b, dir)
 	g := startGateway(b, p, func(c *engineconfig.Gateway) {
 		c.Tier("untrusted").Backends = []string{"unix://" + sink}
@@ -92,11 +84,7 @@ func BenchmarkForwarderThroughput(b *testing.B) {
 
 // BenchmarkDirectUnix is the anchor: the same writes straight to the sink.
 func BenchmarkDirectUnix(b *testing.B) {
-	dir, err := os.MkdirTemp("", "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { os.RemoveAll(dir) })
+	dir := sockDir(b, "bench")
 	c, err := net.Dial("unix", sinkServer(b, dir))
 	if err != nil {
 		b.Fatal(err)
@@ -113,11 +101,7 @@ func BenchmarkDirectUnix(b *testing.B) {
 func BenchmarkSessionPlacement(b *testing.B) {
 	p := newPKI(b)
 	pr := p.issue(b, "pr", p.ca, engineconfig.CertSpec{OU: []string{"contributors"}})
-	dir, err := os.MkdirTemp("", "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { os.RemoveAll(dir) })
+	dir := sockDir(b, "bench")
 	var backends []string
 	for _, n := range []string{"a", "b", "c"} {
 		sub := filepath.Join(dir, n)

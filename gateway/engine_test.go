@@ -80,11 +80,7 @@ func realGateway(t *testing.T, p *pki, mode, trustedSock, untrustedSock string) 
 
 func startFwd(t *testing.T, p *pki, addr string, cert *tls.Certificate) *Forwarder {
 	t.Helper()
-	parent, err := os.MkdirTemp("", "fwd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(parent) })
+	parent := sockDir(t, "fwd")
 	f, err := StartForwarder(context.Background(), &Dialer{Address: addr, TLS: p.clientTLS(t, cert), Timeout: 10 * time.Second}, parent)
 	if err != nil {
 		t.Fatal(err)

@@ -17,11 +17,7 @@ func TestForwarder(t *testing.T) {
 	p := newPKI(t)
 	mainCert := p.issue(t, "main", p.ca, engineconfig.CertSpec{URIs: []string{"spiffe://example.org/ci/main"}})
 	g := startGateway(t, p, nil)
-	parent, err := os.MkdirTemp("", "fwd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(parent) })
+	parent := sockDir(t, "fwd")
 	f, err := StartForwarder(context.Background(), g.dialer(p.clientTLS(t, &mainCert), ""), parent)
 	if err != nil {
 		t.Fatal(err)

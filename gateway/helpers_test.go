@@ -223,11 +223,7 @@ tiers:
 
 func startGateway(t testing.TB, p *pki, mutate func(*engineconfig.Gateway)) *testGateway {
 	t.Helper()
-	sockDir, err := os.MkdirTemp("", "gw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sockDir := sockDir(t, "gw")
 	y := strings.NewReplacer("%T", backendServer(t, sockDir, "T"), "%U1", backendServer(t, sockDir, "U1"),
 		"%U2", backendServer(t, sockDir, "U2")).Replace(gatewayYAML)
 	cfg, err := engineconfig.ParseGateway([]byte(y), p.dir)
@@ -283,3 +279,16 @@ func readBackend(t testing.TB, c net.Conn) string {
 }
 
 func isRefused(err error) bool { return errors.Is(err, ErrRefused) }
+
+// sockDir is a temporary directory with a short path (unix socket paths
+// are limited to about 100 bytes; t.TempDir's can be longer), removed when
+// the test ends.
+func sockDir(t testing.TB, prefix string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}

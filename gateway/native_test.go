@@ -46,11 +46,7 @@ func TestForwarderEngineNative(t *testing.T) {
 	cert := p.issue(t, "native", p.ca, engineconfig.CertSpec{CN: "ci-native", URIs: []string{"spiffe://example.org/ci/native"}})
 	cfg := p.clientTLS(t, &cert)
 	cfg.Certificates, cfg.GetClientCertificate = []tls.Certificate{cert}, nil
-	parent, err := os.MkdirTemp("", "fwd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(parent) })
+	parent := sockDir(t, "fwd")
 	f, err := StartForwarder(context.Background(), &Dialer{Address: addr, TLS: cfg, Tier: "trusted", Timeout: 5 * time.Second}, parent)
 	if err != nil {
 		t.Fatal(err)

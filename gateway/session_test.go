@@ -79,11 +79,7 @@ type fleet struct {
 func startFleet(t *testing.T) *fleet {
 	t.Helper()
 	p := newPKI(t)
-	dir, err := os.MkdirTemp("", "fleet")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := sockDir(t, "fleet")
 	f := &fleet{p: p}
 	var backends []string
 	for i := range 3 {
@@ -104,6 +100,7 @@ tiers:
     backends: [` + strings.Join(backends, ", ") + `]
     identities: [{field: ou, exact: contributors}]
 `
+	var err error
 	f.cfg, err = engineconfig.ParseGateway([]byte(y), p.dir)
 	if err != nil {
 		t.Fatal(err)
@@ -271,11 +268,7 @@ func TestDrainingAdminSocket(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t)
 	srv := f.replicas[0].srv
-	dir, err := os.MkdirTemp("", "adm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := sockDir(t, "adm")
 	sock := filepath.Join(dir, "admin.sock")
 	ln, err := ListenAdmin(sock)
 	if err != nil {
