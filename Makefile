@@ -44,6 +44,7 @@ test-unit:
 bench:
 	bash bench/corpus.sh
 	bash bench/conftest.sh
+	bash bench/hop.sh
 
 ## bench-go: in-process Go benchmarks of the gate
 bench-go:
