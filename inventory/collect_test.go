@@ -138,7 +138,7 @@ func TestCollectSymlinksNotFollowed(t *testing.T) {
 	outside := writeTree(t, map[string]string{"dagger.json": `{"name":"outside"}`, "d/dagger.json": `{"name":"d"}`})
 	dir := writeTree(t, map[string]string{"dagger.json": `{"name":"inside"}`})
 	if err := os.Symlink(filepath.Join(outside, "d"), filepath.Join(dir, "link")); err != nil {
-		t.Skip(err)
+		t.Fatal(err) // a security test: never skipped
 	}
 	if err := os.Symlink(filepath.Join(outside, "dagger.json"), filepath.Join(dir, "sub-dagger.json")); err != nil {
 		t.Fatal(err)
