@@ -88,17 +88,24 @@ func TestDeniedRunNeverConnects(t *testing.T) {
 	}
 }
 
+// closedPort is the tcp:// address of a loopback port nothing listens on.
+func closedPort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "tcp://" + ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
 // TestUnreachableEngineFails: an engine that is missing, refuses or never
 // answers ends the run with ErrEngine and a failed record, and leaves no
 // session process behind.
 func TestUnreachableEngineFails(t *testing.T) {
 	t.Parallel()
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedAddr := "tcp://" + closed.Addr().String()
-	closed.Close()
+	closedAddr := closedPort(t)
 	hung, _ := countingListener(t, true)
 	tests := []struct {
 		name    string
@@ -201,12 +208,7 @@ func TestAliveHonoursContext(t *testing.T) {
 //
 //	go test -run XXX -bench BenchmarkUnreachableEngine -benchtime 3x ./pipeline
 func BenchmarkUnreachableEngine(b *testing.B) {
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	closedAddr := "tcp://" + closed.Addr().String()
-	closed.Close()
+	closedAddr := closedPort(b)
 	hung, _ := countingListener(b, true)
 	for _, bc := range []struct {
 		name, addr string
