@@ -15,6 +15,29 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
+// checkGolden compares v, as indented JSON, with the golden file (-update
+// rewrites it first); what names the value in the failure.
+func checkGolden(t *testing.T, golden, what string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("%s differs from %s (-want +got):\n%s", what, golden, d)
+	}
+}
+
 // TestCollectGolden collects the example repositories and compares the
 // inventory with testdata/golden/<repo>.json (go test -update rewrites).
 func TestCollectGolden(t *testing.T) {
@@ -31,24 +54,7 @@ func TestCollectGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := json.MarshalIndent(inv, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			golden := filepath.Join("testdata/golden", name+".json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(string(want), string(got)); d != "" {
-				t.Errorf("inventory differs from %s (-want +got):\n%s", golden, d)
-			}
+			checkGolden(t, filepath.Join("testdata/golden", name+".json"), "inventory", inv)
 			// Deterministic: a second run with one worker is identical.
 			again, err := Collect(context.Background(), Options{Root: dir, Workers: 1})
 			if err != nil {

@@ -1,7 +1,6 @@
 package inventory
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -30,21 +29,7 @@ func TestParseLockGolden(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		got, _ := json.MarshalIndent(map[string]any{"entries": entries, "images": imgs}, "", "  ")
-		got = append(got, '\n')
-		golden := strings.TrimSuffix(f, ".lock") + ".json"
-		if *update {
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := cmp.Diff(string(want), string(got)); d != "" {
-			t.Errorf("%s differs from %s (-want +got):\n%s", f, golden, d)
-		}
+		checkGolden(t, strings.TrimSuffix(f, ".lock")+".json", f, map[string]any{"entries": entries, "images": imgs})
 	}
 }
 

@@ -2,12 +2,9 @@ package inventory
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestWorkspaceGolden collects a Dagger 1.0 workspace (dagger.toml with
@@ -31,21 +28,7 @@ func TestWorkspaceGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := json.MarshalIndent(inv, "", "  ")
-			got = append(got, '\n')
-			golden := filepath.Join("testdata/golden", name+".json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(string(want), string(got)); d != "" {
-				t.Errorf("differs from %s (-want +got):\n%s", golden, d)
-			}
+			checkGolden(t, filepath.Join("testdata/golden", name+".json"), "inventory", inv)
 		})
 	}
 }
