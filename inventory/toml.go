@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"path"
@@ -22,6 +23,8 @@ type tomlDoc struct {
 	// position under it (tables only defined through sub-tables or dotted
 	// keys: [a.b.c] without [a.b]).
 	first map[string]Position
+	// spans are the bytes of every string value of a key/value line.
+	spans map[string]*ValueSpan
 }
 
 // setPos records the position of a key path and of its prefixes' first
@@ -38,7 +41,7 @@ func (d *tomlDoc) setPos(keys []string, p Position) {
 }
 
 func parseTOML(file string, data []byte) (*tomlDoc, error) {
-	doc := &tomlDoc{file: file, pos: map[string]Position{}, first: map[string]Position{}}
+	doc := &tomlDoc{file: file, pos: map[string]Position{}, first: map[string]Position{}, spans: map[string]*ValueSpan{}}
 	if err := toml.Unmarshal(data, &doc.root); err != nil {
 		pe := &ParseError{File: file, Msg: "invalid TOML: " + err.Error()}
 		var de *toml.DecodeError
@@ -90,6 +93,13 @@ func parseTOML(file string, data []byte) (*tomlDoc, error) {
 				p = at(first)
 			}
 			doc.setPos(full, p)
+			if v := e.Value(); v.Kind == unstable.String && v.Raw.Length > 0 {
+				off, end := int(v.Raw.Offset), int(v.Raw.Offset+v.Raw.Length)
+				raw := data[off:end]
+				plain := (raw[0] == '"' || raw[0] == '\'') && !bytes.HasPrefix(raw, []byte{raw[0], raw[0], raw[0]}) &&
+					!bytes.ContainsAny(raw, "\r\n")
+				doc.spans[strings.Join(full, "\x00")] = &ValueSpan{Off: off, End: end, Plain: plain}
+			}
 		}
 	}
 	return doc, nil
@@ -119,6 +129,10 @@ func (d *tomlDoc) pinPos(keys ...string) *Position {
 	}
 	return &Position{File: d.file}
 }
+
+// span is the byte range of the string value at exactly that key path
+// (nil when it is not a key/value line of its own, as in an inline table).
+func (d *tomlDoc) span(keys ...string) *ValueSpan { return d.spans[strings.Join(keys, "\x00")] }
 
 func (d *tomlDoc) str(m map[string]any, key string, keys ...string) (string, error) {
 	v, ok := m[key]
@@ -183,7 +197,7 @@ func ParseModuleTOML(file string, data []byte) (*Module, error) {
 		if !ok {
 			return nil, d.fail("runtime must be a table", "runtime")
 		}
-		s := &SDK{Form: "table", Pos: d.at("runtime", "source")}
+		s := &SDK{Form: "table", Pos: d.at("runtime", "source"), SourceSpan: d.span("runtime", "source")}
 		if s.Source, err = d.str(t, "source", "runtime"); err != nil {
 			return nil, err
 		}
@@ -194,7 +208,7 @@ func ParseModuleTOML(file string, data []byte) (*Module, error) {
 			return nil, d.fail("runtime needs a source", "runtime")
 		}
 		if _, ok := t["pin"]; ok {
-			s.PinPos = d.pinPos("runtime", "pin")
+			s.PinPos, s.PinSpan = d.pinPos("runtime", "pin"), d.span("runtime", "pin")
 		}
 		classifySDK(s)
 		m.SDK = s
@@ -249,8 +263,9 @@ func (d *tomlDoc) dep(t map[string]any, kind string, keys ...string) (Dependency
 		return Dependency{}, d.fail(kind+" needs a source", keys...)
 	}
 	dep := newDependency(d.at(append(keys, "source")...), kind, name, src, pin, false)
+	dep.SourceSpan = d.span(append(keys, "source")...)
 	if _, ok := t["pin"]; ok {
-		dep.PinPos = d.pinPos(append(keys, "pin")...)
+		dep.PinPos, dep.PinSpan = d.pinPos(append(keys, "pin")...), d.span(append(keys, "pin")...)
 	}
 	return dep, nil
 }

@@ -100,3 +100,32 @@ func TestParseTOMLErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTOMLValueSpans: the spans pin edits are the exact bytes of the values
+// check read; only one-line basic and literal strings are plain.
+func TestTOMLValueSpans(t *testing.T) {
+	data := []byte("name = \"m\"\n[runtime]\nsource = 'github.com/acme/sdk@v1'\npin = \"\"\"\nabc\"\"\"\n" +
+		"[[dependencies]]\nname = \"a\"\n  source   =   \"github.com/acme/a@v1\" # comment\npin = \"v\\\"1\"\n" +
+		"[[dependencies]]\nname = \"b\"\nsource = \"github.com/acme/b@v1\"\n")
+	m, err := ParseModuleTOML("dagger-module.toml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(s *ValueSpan) string { return string(data[s.Off:s.End]) }
+	if s := m.SDK.SourceSpan; s == nil || !s.Plain || text(s) != "'github.com/acme/sdk@v1'" {
+		t.Errorf("sdk source span %+v", s)
+	}
+	if s := m.SDK.PinSpan; s == nil || s.Plain || text(s) != "\"\"\"\nabc\"\"\"" {
+		t.Errorf("sdk pin span %+v: want the multi-line string, not plain", s)
+	}
+	a, b := m.Dependencies[0], m.Dependencies[1]
+	if s := a.SourceSpan; s == nil || !s.Plain || text(s) != "\"github.com/acme/a@v1\"" {
+		t.Errorf("dependency a source span %+v", s)
+	}
+	if s := a.PinSpan; s == nil || !s.Plain || text(s) != "\"v\\\"1\"" {
+		t.Errorf("dependency a pin span %+v", s)
+	}
+	if b.PinSpan != nil || b.SourceSpan == nil {
+		t.Errorf("dependency b spans: source %+v pin %+v", b.SourceSpan, b.PinSpan)
+	}
+}

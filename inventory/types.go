@@ -106,6 +106,18 @@ type SDK struct {
 	// PinPos is where the value of a TOML pin key is written (nil: no pin
 	// key), for pin, which edits it in place.
 	PinPos *Position `json:"-"`
+	// SourceSpan and PinSpan are the bytes of the TOML source and pin
+	// values as written (nil: not recorded, as in an inline table), for
+	// pin, which edits them in place.
+	SourceSpan, PinSpan *ValueSpan `json:"-"`
+}
+
+// ValueSpan is the byte range [Off, End) of a TOML value as written in the
+// file. Plain is true for a one-line basic ("...") or literal ('...')
+// string, the only form pin rewrites.
+type ValueSpan struct {
+	Off, End int
+	Plain    bool
 }
 
 // Dependency is a module dependency, toolchain or workspace module.
@@ -132,6 +144,8 @@ type Dependency struct {
 	// PinPos is where the value of a TOML pin key is written (nil: no pin
 	// key), for pin, which edits it in place.
 	PinPos *Position `json:"-"`
+	// SourceSpan and PinSpan: as SDK's.
+	SourceSpan, PinSpan *ValueSpan `json:"-"`
 }
 
 // RemoteRef is a parsed remote module source such as

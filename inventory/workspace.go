@@ -94,11 +94,12 @@ func (d *tomlDoc) modules(parent map[string]any, overlay bool, keys ...string) (
 			dep := Dependency{Pos: d.at(k...), Kind: "workspace", Name: n, Pin: pin}
 			if src != "" {
 				dep = newDependency(d.at(append(k, "source")...), "workspace", n, src, pin, false)
+				dep.SourceSpan = d.span(append(k, "source")...)
 			} else if pin != "" {
 				dep.Pos = d.at(append(k, "pin")...)
 			}
 			if _, ok := t["pin"]; ok {
-				dep.PinPos = d.pinPos(append(k, "pin")...)
+				dep.PinPos, dep.PinSpan = d.pinPos(append(k, "pin")...), d.span(append(k, "pin")...)
 			}
 			deps = append(deps, dep)
 			continue

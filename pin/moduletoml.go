@@ -26,12 +26,12 @@ func collectTOML(f *file) error {
 	if err != nil {
 		return inputError(f, err)
 	}
-	if m.SDK != nil && m.SDK.Remote != nil {
-		addTOMLSite(f, m.SDK.Pos, m.SDK.PinPos, m.SDK.Source, m.SDK.Pin, m.SDK.Remote)
+	if s := m.SDK; s != nil && s.Remote != nil {
+		addTOMLSite(f, tomlEntry{s.Pos, s.PinPos, s.SourceSpan, s.PinSpan, s.Source, s.Pin, s.Remote})
 	}
 	for _, d := range m.Dependencies {
 		if d.Remote != nil {
-			addTOMLSite(f, d.Pos, d.PinPos, d.Source, d.Pin, d.Remote)
+			addTOMLSite(f, tomlEntryOf(d))
 		}
 	}
 	// Environment overlays ([env.<name>.modules.<m>] with a source): what
@@ -39,48 +39,63 @@ func collectTOML(f *file) error {
 	for _, e := range m.Envs {
 		for _, d := range e.Modules {
 			if d.Remote != nil {
-				addTOMLSite(f, d.Pos, d.PinPos, d.Source, d.Pin, d.Remote)
+				addTOMLSite(f, tomlEntryOf(d))
 			}
 		}
 	}
 	return nil
 }
 
-func addTOMLSite(f *file, pos inventory.Position, pinPos *inventory.Position, source, pin string, r *inventory.RemoteRef) {
-	s := site{pos: pos, kind: "module", ref: source, cloneURL: r.CloneURL, gitRef: r.Ref}
+// tomlEntry is what pin needs of an SDK or dependency inventory read from
+// TOML: its positions and the spans of its source and pin values.
+type tomlEntry struct {
+	pos                 inventory.Position
+	pinPos              *inventory.Position
+	sourceSpan, pinSpan *inventory.ValueSpan
+	source, pin         string
+	remote              *inventory.RemoteRef
+}
+
+func tomlEntryOf(d inventory.Dependency) tomlEntry {
+	return tomlEntry{d.Pos, d.PinPos, d.SourceSpan, d.PinSpan, d.Source, d.Pin, d.Remote}
+}
+
+// addTOMLSite edits the spans inventory recorded: the pin value check read
+// is replaced, else a pin key goes on the line after the source value.
+func addTOMLSite(f *file, e tomlEntry) {
+	pos, r := e.pos, e.remote
+	s := site{pos: pos, kind: "module", ref: e.source, cloneURL: r.CloneURL, gitRef: r.Ref}
 	if inventory.IsCommit(r.Ref) {
 		s.sourceCommit = r.Ref
 	}
 	switch {
-	case inventory.IsCommit(pin):
-		s.pinned = pin
-	case pin == "" && s.sourceCommit != "":
+	case inventory.IsCommit(e.pin):
+		s.pinned = e.pin
+	case e.pin == "" && s.sourceCommit != "":
 		s.pinned = s.sourceCommit
 	}
 	defer func() { f.sites = append(f.sites, s) }()
-	if pinPos != nil {
+	if e.pinPos != nil {
 		// The pin key check read: replace its value.
-		off, ok := f.byteOffset(*pinPos)
-		end, isStr := tomlStringEnd(f.data, off)
-		if !ok || !isStr {
-			f.note(f.lines[max(pinPos.Line, 1)-1], source, "the pin of this TOML entry is not written as a plain key = \"value\"; pin it by hand")
+		if e.pinSpan == nil || !e.pinSpan.Plain {
+			f.note(f.lines[max(e.pinPos.Line, 1)-1], e.source, "the pin of this TOML entry is not written as a plain key = \"value\"; pin it by hand")
 			return
 		}
+		off, end := e.pinSpan.Off, e.pinSpan.End
 		s.edit = func(sha string) edit { return edit{off: off, end: end, text: strconv.Quote(sha)} }
 		return
 	}
-	off, ok := f.byteOffset(pos)
-	end, isStr := tomlStringEnd(f.data, off)
-	if !ok || !isStr {
-		f.note(f.lines[max(pos.Line, 1)-1], source, "the source of this TOML entry is not written as a plain key = \"value\"; pin it by hand")
+	if e.sourceSpan == nil || !e.sourceSpan.Plain {
+		f.note(f.lines[max(pos.Line, 1)-1], e.source, "the source of this TOML entry is not written as a plain key = \"value\"; pin it by hand")
 		return
 	}
+	end := e.sourceSpan.End
 	lineEnd := len(f.data)
 	if i := bytes.IndexByte(f.data[end:], '\n'); i >= 0 {
 		lineEnd = end + i
 	}
 	if rest := bytes.TrimSpace(f.data[end:lineEnd]); len(rest) > 0 && rest[0] != '#' {
-		f.note(f.lines[pos.Line-1], source, "the source of this TOML entry shares its line with other keys; pin it by hand")
+		f.note(f.lines[pos.Line-1], e.source, "the source of this TOML entry shares its line with other keys; pin it by hand")
 		return
 	}
 	// A pin key on the line after the source, with its indentation.
@@ -90,35 +105,4 @@ func addTOMLSite(f *file, pos inventory.Position, pinPos *inventory.Position, so
 	s.edit = func(sha string) edit {
 		return edit{off: lineEnd, end: lineEnd, text: "\n" + indent + "pin = " + strconv.Quote(sha)}
 	}
-}
-
-// byteOffset is the offset of a position whose column counts bytes (what
-// inventory reports for TOML and JSON).
-func (f *file) byteOffset(p inventory.Position) (int, bool) {
-	if p.Line < 1 || p.Line > len(f.lines) || p.Column < 1 {
-		return 0, false
-	}
-	off := f.lines[p.Line-1] + p.Column - 1
-	return off, off < len(f.data)
-}
-
-// tomlStringEnd returns the end of the one-line TOML string (basic "..."
-// or literal '...') that starts at off; ok is false for anything else.
-func tomlStringEnd(data []byte, off int) (int, bool) {
-	if off >= len(data) || data[off] != '"' && data[off] != '\'' {
-		return 0, false
-	}
-	q := data[off]
-	if bytes.HasPrefix(data[off:], []byte{q, q, q}) {
-		return 0, false // multi-line strings are not edited
-	}
-	for i := off + 1; i < len(data) && data[i] != '\n'; i++ {
-		switch {
-		case q == '"' && data[i] == '\\':
-			i++
-		case data[i] == q:
-			return i + 1, true
-		}
-	}
-	return 0, false
 }
