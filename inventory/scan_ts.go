@@ -78,7 +78,7 @@ func scanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, *srcFil
 				continue // Array.from, Buffer.from, ...
 			}
 			s.call(i+1, "")
-		case isOp(t, "=") && !decl[i+1] && i > 1 && toks[i-1].kind == tName && (parens > 0 || isOp(toks[i-2], ":")):
+		case isOp(t, "=") && !decl[i+1] && i > 1 && toks[i-1].kind == tName && (parens > 0 || isOp(toks[i-2], ":") && !switchLabel(toks, i-2)):
 			// A parameter default, or a typed property default; not a
 			// plain reassignment.
 			s.defaultAt(i+1, "param")
@@ -86,6 +86,23 @@ func scanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, *srcFil
 	}
 	s.unusedConsts()
 	return s.images, s.unresolved, s.fileInfo(), nil
+}
+
+// switchLabel reports whether the ":" at colon ends a switch label
+// (case X:, default:), so that the assignment after it is a statement,
+// not a typed property default.
+func switchLabel(toks []tok, colon int) bool {
+	for j := colon - 1; j >= 0; j-- {
+		t := toks[j]
+		switch {
+		case t.kind == tName && (t.text == "case" || t.text == "default") && (j == colon-1 || t.text == "case"):
+			return true
+		case t.kind == tName || t.kind == tString || isOp(t, ".") || isOp(t, "-"):
+			continue
+		}
+		return false
+	}
+	return false
 }
 
 func startsUpper(s string) bool {
