@@ -148,6 +148,9 @@ func TestScanPython(t *testing.T) {
 		{"f-string with a field default and a constant", "REPO = \"python\"\nclass M:\n    version: str = \"3.12\"\n    def f(self):\n        return c.from_(f\"{REPO}:{self.version}\")",
 			[]string{"default python:3.12 @5:24 name=version (default at m.py:3)"}},
 		{"concatenation of constants", "REPO = \"python\"\nc.from_(REPO + \":3.13\")", []string{"concat python:3.13 @2:9"}},
+		{"bare digest and version@digest constants are not images; name + @ + digest is the pinned whole", "FOO_IMAGE_DIGEST = \"sha256:" + hex64 + "\"\nGO_VERSION = \"11.6.3@sha256:" + hex64 + "\"\n" +
+			"IMG = \"rust:1.77\"\nIMG_DIGEST = \"sha256:" + hex64 + "\"\ndef f(self):\n    return c.from_(IMG + \"@\" + IMG_DIGEST)\n",
+			[]string{"concat rust:1.77@sha256:" + hex64 + " @6:20"}},
 		{"local variable assigned constants on every branch", "def f(self, arch: str):\n    if arch == \"arm64\":\n        img = \"golang:1.22-arm\"\n    else:\n        img = \"golang:1.22\"\n    return c.from_(img)\ndef g(self):\n    img = \"x:1\"\n    return c.from_(img)",
 			[]string{"possible golang:1.22-arm @6:20 name=img", "possible golang:1.22 @6:20 name=img",
 				"const x:1 @9:20 name=img"}},
@@ -223,6 +226,9 @@ func TestScanTypeScript(t *testing.T) {
 		{"optional field default", "@func() image?: string = \"alpine:3.20\"", []string{"param alpine:3.20 @1:26 name=image"}},
 		{"image const unused", "export const BASE_IMAGE = \"wolfi:latest\"", []string{"const wolfi:latest @1:27 name=BASE_IMAGE"}},
 		{"concat", "const I = \"a\" + \":1\"\nc.from(I)", []string{"const a:1 @2:8 name=I"}},
+		{"bare digest and version@digest constants are not images; name + @ + digest is the pinned whole", "const FOO_IMAGE_DIGEST = \"sha256:" + hex64 + "\"\nconst GO_VERSION = \"11.6.3@sha256:" + hex64 + "\"\n" +
+			"const IMG = \"rust:1.77\"\nconst IMG_DIGEST = \"sha256:" + hex64 + "\"\nfunction f() {\n  return c.from(IMG + \"@\" + IMG_DIGEST)\n}\n",
+			[]string{"concat rust:1.77@sha256:" + hex64 + " @6:17"}},
 		{"template with a parameter default", "build(v: string = \"22\"): Container {\n  return c.from(`node:${v}-alpine`)\n}",
 			[]string{"default node:22-alpine @2:17 name=v (default at m.ts:1)"}},
 		{"concatenation with a parameter default", "db(version = \"16\") { return c.from(\"postgres:\" + version) }",
