@@ -90,3 +90,23 @@ func TestCallWorkspaceEnv(t *testing.T) {
 		t.Errorf("call --env nope: exit %d, want %d\n%s%s", code, ExitUsage, out, errOut)
 	}
 }
+
+// TestSBOMWorkspaceEnv: `pinline sbom --env NAME` lists what the overlay
+// adds (the SBOM of the configuration the gate checked); without it the
+// overlay's module is absent; an undefined overlay is exit 2.
+func TestSBOMWorkspaceEnv(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "dagger.toml"), envWorkspace)
+	code, out, errOut := runCLI(t, "sbom", "--env", "ci", root)
+	if code != ExitOK || !strings.Contains(out, "acme/scanner") || !strings.Contains(out, "acme/lint") {
+		t.Errorf("sbom --env ci: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "sbom", root)
+	if code != ExitOK || strings.Contains(out, "acme/scanner") || !strings.Contains(out, "acme/lint") {
+		t.Errorf("sbom: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "sbom", "--env", "nope", root); code != ExitUsage || !strings.Contains(errOut, `workspace env "nope" is not defined`) {
+		t.Errorf("sbom --env nope: exit %d\n%s%s", code, out, errOut)
+	}
+}
