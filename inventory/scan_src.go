@@ -34,7 +34,18 @@ type srcScan struct {
 	images     []ImageRef
 	unresolved []Unresolved
 	ix         *srcIndex               // index1
+	usedLog    []*srcConst             // markUsed, for possible to take back
 	poss       map[possKey]*possResult // possible, per variable (nil: not resolvable)
+}
+
+// markUsed marks a constant used (not reported as an unused image
+// constant), noting it so that possible can take it back when the
+// variable it evaluated turns out not resolvable.
+func (s *srcScan) markUsed(c *srcConst) {
+	if !c.used {
+		c.used = true
+		s.usedLog = append(s.usedLog, c)
+	}
 }
 
 func (s *srcScan) define(name string, off int, v string, ok bool) {
@@ -137,7 +148,7 @@ func (s *srcScan) resolve(arg []tok, via string) {
 		if c := s.consts[arg[0].text]; c != nil && c.ok {
 			// Reported at the use; Literal is the constant, where pin
 			// writes the digest.
-			c.used = true
+			s.markUsed(c)
 			n := len(s.images)
 			s.add(arg[0].off, "const", arg[0].text, c.value)
 			if len(s.images) > n {

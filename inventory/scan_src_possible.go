@@ -1,6 +1,9 @@
 package inventory
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // possible reports a Python local variable that the enclosing function
 // assigns a constant string on every assignment (if/else or match arms,
@@ -37,7 +40,14 @@ func (s *srcScan) possible(use tok) bool {
 	}
 	r, done := s.poss[key]
 	if !done {
+		mark := len(s.usedLog)
 		r = compute()
+		if r == nil { // the constants it read are not used by this use
+			for _, c := range s.usedLog[mark:] {
+				c.used = false
+			}
+			s.usedLog = s.usedLog[:mark]
+		}
 		s.poss[key] = r
 	}
 	if r == nil {
@@ -96,19 +106,82 @@ func (s *srcScan) possiblePy(name string, def int) *possResult {
 			continue
 		}
 		r.n++
-		v, j, ok := s.strings(k + 2)
-		if !ok || j < len(s.toks) && s.toks[j].kind != tNewline || !LooksLikeImage(v) {
+		j := k + 2
+		for j < len(s.toks) && s.toks[j].kind != tNewline {
+			j++
+		}
+		vs, ok := s.pyValues(s.toks[k+2 : j])
+		if !ok {
 			return nil
 		}
-		if !slices.Contains(r.vals, v) {
-			r.vals = append(r.vals, v)
+		for _, v := range vs {
+			if !LooksLikeImage(v) || isHostPort(v) {
+				return nil
+			}
+			if !slices.Contains(r.vals, v) {
+				r.vals = append(r.vals, v)
+			}
 		}
-		r.lit, r.single = s.toks[k+2].off, j == k+3
+		r.lit, r.single = s.toks[k+2].off, j == k+3 && s.toks[k+2].kind == tString
 	}
 	if r.n == 0 {
 		return nil
 	}
 	return r
+}
+
+// pyValues evaluates an assigned value: string literals, a module
+// constant, a concatenation or f-string of constants (srcScan.expr,
+// without parameter defaults or names of other files), or a conditional
+// expression A if cond else B whose branches are such values.
+func (s *srcScan) pyValues(v []tok) ([]string, bool) {
+	if len(v) == 0 {
+		return nil, false
+	}
+	if len(v) >= 2 && isOp(v[0], "(") && (&srcScan{toks: v}).closing(0) == len(v) {
+		return s.pyValues(v[1 : len(v)-1])
+	}
+	depth, cond, alt := 0, -1, -1
+	for i, t := range v {
+		switch {
+		case isOp(t, "(") || isOp(t, "[") || isOp(t, "{"):
+			depth++
+		case isOp(t, ")") || isOp(t, "]") || isOp(t, "}"):
+			depth--
+		case depth == 0 && t.kind == tName && t.text == "if" && cond < 0:
+			cond = i
+		case depth == 0 && t.kind == tName && t.text == "else" && cond >= 0 && alt < 0:
+			alt = i
+		}
+	}
+	if cond >= 0 {
+		if alt < 0 {
+			return nil, false
+		}
+		a, ok := s.pyValues(v[:cond])
+		if !ok {
+			return nil, false
+		}
+		b, ok := s.pyValues(v[alt+1:])
+		if !ok {
+			return nil, false
+		}
+		return append(a, b...), true
+	}
+	if str, k, ok := (&srcScan{origin: s.origin, toks: v}).strings(0); ok && k == len(v) {
+		return []string{str}, true
+	}
+	if len(v) == 1 && v[0].kind == tName {
+		if c := s.consts[v[0].text]; c != nil && c.ok {
+			s.markUsed(c)
+			return []string{c.value}, true
+		}
+		return nil, false
+	}
+	if str, via, _, ok := s.expr(v); ok && via != "default" && !strings.Contains(str, unknownMark) {
+		return []string{str}, true
+	}
+	return nil, false
 }
 
 // maxLine bounds the tokens of one logical line pyTarget reads: a longer

@@ -230,7 +230,7 @@ func (s *srcScan) expr(arg []tok) (v, via, name string, ok bool) {
 		return "", "", "", false
 	}
 	for _, c := range e.consts {
-		c.used = true
+		s.markUsed(c)
 	}
 	switch {
 	case len(e.defaults) > 0:

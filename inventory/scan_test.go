@@ -154,6 +154,11 @@ func TestScanPython(t *testing.T) {
 		{"local variable assigned constants on every branch", "def f(self, arch: str):\n    if arch == \"arm64\":\n        img = \"golang:1.22-arm\"\n    else:\n        img = \"golang:1.22\"\n    return c.from_(img)\ndef g(self):\n    img = \"x:1\"\n    return c.from_(img)",
 			[]string{"possible golang:1.22-arm @6:20 name=img", "possible golang:1.22 @6:20 name=img",
 				"const x:1 @9:20 name=img"}},
+		{"local variable assigned constants, concatenations and conditional expressions", "BASE = \"golang\"\nPINNED = \"golang:1.23@sha256:" + hex64 + "\"\n" +
+			"def f(self, arch: str):\n    if arch == \"arm64\":\n        img = BASE + \":1.22-arm\"\n    elif arch == \"s390x\":\n        img = f\"{BASE}:1.22\"\n    else:\n        img = PINNED\n    return c.from_(img)\n" +
+			"def g(self, slim: bool):\n    img = (\"debian:12-slim\" if slim else \"debian:12\")\n    return c.from_(img)",
+			[]string{"possible golang:1.22-arm @10:20 name=img", "possible golang:1.22 @10:20 name=img", "possible golang:1.23@sha256:" + hex64 + " @10:20 name=img",
+				"possible debian:12-slim @13:20 name=img", "possible debian:12 @13:20 name=img"}},
 		{"local variable with one branch from elsewhere stays unresolved", "def f(self, p: str, x: bool):\n    img = \"a:1\"\n    if x:\n        img = p\n    return c.from_(img)\ndef g(self, img: str):\n    if not img:\n        img = \"b:1\"\n    return c.from_(img)\ndef h(self):\n    img = \"a:1\"\n    img += \"-slim\"\n    img = \"b:2\"\n    return c.from_(img)",
 			[]string{"? img @5:20: img is not a constant of this file (a parameter, field or import)", "? img @9:20: img is not a constant of this file (a parameter, field or import)",
 				"? img @14:20: img is not a constant of this file (a parameter, field or import)"}},

@@ -231,7 +231,7 @@ func (s *srcScan) tsValues(v []tok) ([]string, bool) {
 	}
 	if len(v) == 1 && v[0].kind == tName {
 		if c := s.consts[v[0].text]; c != nil && c.ok {
-			c.used = true
+			s.markUsed(c)
 			return []string{c.value}, true
 		}
 		return nil, false
