@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pinline/pinline/record"
 )
@@ -108,5 +111,49 @@ func TestSBOMWorkspaceEnv(t *testing.T) {
 	}
 	if code, out, errOut := runCLI(t, "sbom", "--env", "nope", root); code != ExitUsage || !strings.Contains(errOut, `workspace env "nope" is not defined`) {
 		t.Errorf("sbom --env nope: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestRunWorkspaceEnvEngine: `pinline run --env ci` on the default engine.
+// An overlay that pins its module lets the run through: the tasks run on
+// the engine, run.json and decision.json name the env, and the run's SBOM
+// lists the module the overlay added; the unpinned overlay of
+// envWorkspace is denied before anything connects.
+func TestRunWorkspaceEnvEngine(t *testing.T) {
+	sock, cli, busybox := needEngine(t)
+	y := fmt.Sprintf("version: 1\nname: envrun\nimages:\n  bb: %s\ntasks:\n  hello:\n    image: bb\n    run: [echo, env, %d]\n", busybox, time.Now().UnixNano())
+	spec, eng := writeRepo(t, y, sock)
+	root := filepath.Dir(spec)
+	env := map[string]string{EnvDaggerCLI.Name: cli}
+	run := func(args ...string) (int, string, string) {
+		return runCLICtx(context.Background(), env, append([]string{"run", "-f", spec, "--engine-config", eng}, args...)...)
+	}
+	writeFile(t, filepath.Join(root, "dagger.toml"), envWorkspace)
+	before := runDirs(t, root)
+	if code, out, errOut := run("--env", "ci"); code != ExitDenied || !strings.Contains(out, "dagger.toml:6:10") {
+		t.Fatalf("unpinned overlay: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, rec := newRun(t, root, before); rec.Status != record.StatusDenied || rec.Engine.Version != "" || rec.Decision.Env != "ci" {
+		t.Errorf("denied run: status %s engine %+v decision %+v", rec.Status, rec.Engine, rec.Decision)
+	}
+
+	pinned := strings.Replace(envWorkspace, "source = \"github.com/acme/scanner@v2\"\n",
+		"source = \"github.com/acme/scanner@v2\"\npin = \""+strings.Repeat("cd", 20)+"\"\n", 1)
+	writeFile(t, filepath.Join(root, "dagger.toml"), pinned)
+	before = runDirs(t, root)
+	if code, out, errOut := run("--env", "ci"); code != ExitOK {
+		t.Fatalf("pinned overlay: exit %d\n%s%s", code, out, errOut)
+	}
+	dir, rec := newRun(t, root, before)
+	dec, err := record.ReadDecision(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != record.StatusSucceeded || rec.Engine.Version == "" || rec.Decision.Env != "ci" || dec.Env != "ci" {
+		t.Errorf("pinned overlay run: status %s engine %+v decision %+v / %+v", rec.Status, rec.Engine, rec.Decision, dec.Env)
+	}
+	bom, err := os.ReadFile(filepath.Join(dir, record.SBOMFile))
+	if err != nil || !strings.Contains(string(bom), "acme/scanner") {
+		t.Errorf("run SBOM does not list the overlay's module (%v)", err)
 	}
 }
