@@ -211,6 +211,8 @@ func TestScanTypeScript(t *testing.T) {
 				"? img @13:17: img is defined more than once or not as a plain string", "? img @16:34: img is defined more than once or not as a plain string"}},
 		{"hostile: a parameter's image default does not hide another function's variable", "function a(ref: string = \"a:1@sha256:" + hex64 + "\") { return c.from(ref) }\nfunction b() {\n  let ref = \"evil:1\"\n  return c.from(ref)\n}",
 			[]string{"param a:1@sha256:" + hex64 + " @1:26 name=ref", "const evil:1 @4:17 name=ref"}},
+		{"hostile: properties named case and default keep their image defaults", "class M {\n  case: string = \"alpine:3.20\"\n  default: string = \"debian:12\"\n}",
+			[]string{"param alpine:3.20 @2:18 name=case", "param debian:12 @3:21 name=default"}},
 		{"hostile: destructuring and loops assign too", "function f(p: string) {\n  let img = \"a:1@sha256:" + hex64 + "\"\n  ;[img] = [\"evil:latest\"]\n  return c.from(img)\n}\n" +
 			"function g(o: any) {\n  let img = \"a:1\"\n  ;({ img } = o)\n  return c.from(img)\n}\nfunction h(xs: string[]) {\n  let img = \"a:1\"\n  for (img of xs) {}\n  return c.from(img)\n}\n" +
 			"function k(m: any) {\n  let img = \"a:1\"\n  m[img] = 1\n  return c.from(img)\n}",
