@@ -48,6 +48,7 @@ func scanPython(file string, data []byte) ([]ImageRef, []Unresolved, *srcFileInf
 		end := k >= len(toks) || toks[k].kind == tNewline
 		s.define(t.text, toks[j+1].off, v, ok && end)
 	}
+	s.paramDefaults()
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		switch {
@@ -66,6 +67,72 @@ func scanPython(file string, data []byte) ([]ImageRef, []Unresolved, *srcFileInf
 	}
 	s.unusedConsts()
 	return s.images, s.unresolved, s.fileInfo(), nil
+}
+
+// paramDefaults reads the string defaults of function parameters that the
+// loop of scanPython does not (": str =" and "Annotated[...] =" are read
+// there, for fields too): untyped (version="16") and other annotations
+// (Optional[str], str | None).
+func (s *srcScan) paramDefaults() {
+	toks := s.toks
+	for i := 0; i+2 < len(toks); i++ {
+		if toks[i].kind != tName || toks[i].text != "def" || toks[i+1].kind != tName || !isOp(toks[i+2], "(") {
+			continue
+		}
+		end := s.closing(i+2) - 1
+		start, depth := i+3, 0
+		for k := i + 3; k <= end; k++ {
+			t := toks[k]
+			if t.kind == tOp {
+				switch t.text {
+				case "(", "[", "{":
+					depth++
+					continue
+				case ")", "]", "}":
+					if k < end {
+						depth--
+						continue
+					}
+				case ",":
+					if depth > 0 {
+						continue
+					}
+				default:
+					continue
+				}
+				s.paramDefault1(start, k)
+				start = k + 1
+			}
+		}
+	}
+}
+
+// paramDefault1 reads the default of the parameter toks[a:b].
+func (s *srcScan) paramDefault1(a, b int) {
+	if a >= b || s.toks[a].kind != tName {
+		return
+	}
+	eq := -1
+	depth := 0
+	for k := a + 1; k < b && eq < 0; k++ {
+		switch t := s.toks[k]; {
+		case isOp(t, "(") || isOp(t, "[") || isOp(t, "{"):
+			depth++
+		case isOp(t, ")") || isOp(t, "]") || isOp(t, "}"):
+			depth--
+		case isOp(t, "=") && depth == 0:
+			eq = k
+		}
+	}
+	if eq < 0 || eq+1 >= b {
+		return
+	}
+	if eq > a+1 { // annotated
+		if !isOp(s.toks[a+1], ":") || s.toks[a+2].text == "Annotated" || eq == a+3 && s.toks[a+2].text == "str" {
+			return // read by scanPython's loop
+		}
+	}
+	s.defaultNamed(eq+1, "param", s.toks[a].text)
 }
 
 func isUpperName(n string) bool {

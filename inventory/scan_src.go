@@ -33,6 +33,19 @@ type srcScan struct {
 	order      []string
 	images     []ImageRef
 	unresolved []Unresolved
+	ix         *srcIndex               // index1
+	usedLog    []*srcConst             // markUsed, for possible to take back
+	poss       map[possKey]*possResult // possible, per variable (nil: not resolvable)
+}
+
+// markUsed marks a constant used (not reported as an unused image
+// constant), noting it so that possible can take it back when the
+// variable it evaluated turns out not resolvable.
+func (s *srcScan) markUsed(c *srcConst) {
+	if !c.used {
+		c.used = true
+		s.usedLog = append(s.usedLog, c)
+	}
 }
 
 func (s *srcScan) define(name string, off int, v string, ok bool) {
@@ -127,7 +140,7 @@ func (s *srcScan) resolve(arg []tok, via string) {
 		s.add(arg[0].off, via, "", v)
 		return
 	}
-	if len(arg) == 1 && arg[0].kind == tName && s.defaults[arg[0].text] ||
+	if len(arg) == 1 && arg[0].kind == tName && s.defaults[arg[0].text] && s.imageDefaultOf(arg[0]) ||
 		len(arg) == 3 && (arg[0].text == "self" || arg[0].text == "this") && isOp(arg[1], ".") && s.defaults[arg[2].text] {
 		return // a parameter or field whose image default is reported where it is written
 	}
@@ -135,7 +148,7 @@ func (s *srcScan) resolve(arg []tok, via string) {
 		if c := s.consts[arg[0].text]; c != nil && c.ok {
 			// Reported at the use; Literal is the constant, where pin
 			// writes the digest.
-			c.used = true
+			s.markUsed(c)
 			n := len(s.images)
 			s.add(arg[0].off, "const", arg[0].text, c.value)
 			if len(s.images) > n {
@@ -188,6 +201,14 @@ func (s *srcScan) resolve(arg []tok, via string) {
 	}
 	s.unresolved = append(s.unresolved, Unresolved{Pos: s.l.position(arg[0].off), Origin: s.origin,
 		Expr: expr, Reason: reason})
+}
+
+// imageDefaultOf reports whether the bare name use is a parameter of the
+// enclosing function whose image default is reported where it is written
+// (the same name in another function is another variable).
+func (s *srcScan) imageDefaultOf(use tok) bool {
+	p, ok := s.paramDefault(use.text, s.index(use.off), false)
+	return ok && LooksLikeImage(p.value) && !isHostPort(p.value)
 }
 
 func (s *srcScan) text(arg []tok) string {

@@ -12,7 +12,31 @@ func (s *srcScan) defaultAt(i int, via string) {
 	name := ""
 	if via != "default" {
 		name = s.nameBefore(i - 1)
+	} else {
+		name = s.fieldName(i)
 	}
+	s.defaultNamed(i, via, name)
+}
+
+// fieldName is the name of the dataclass field whose default= value
+// starts at i: version: str = field(default="16") (also dataclasses.field).
+func (s *srcScan) fieldName(i int) string {
+	k := i - 4 // default = ( field
+	if k < 1 || !isOp(s.toks[i-1], "=") || !isOp(s.toks[i-3], "(") || s.toks[k].text != "field" {
+		return ""
+	}
+	if k >= 2 && isOp(s.toks[k-1], ".") {
+		k -= 2
+	}
+	if k < 1 || !isOp(s.toks[k-1], "=") {
+		return ""
+	}
+	return s.nameBefore(k - 1)
+}
+
+// defaultNamed is defaultAt for the default of name (a parameter or
+// property; "" when it has none).
+func (s *srcScan) defaultNamed(i int, via, name string) {
 	parens := 0
 	for i < len(s.toks) && isOp(s.toks[i], "(") {
 		parens++
@@ -48,6 +72,10 @@ func (s *srcScan) defaultAt(i int, via string) {
 // assigns: x = ..., x: T = ..., x?: T = ..., x: Annotated[...] = ...
 func (s *srcScan) nameBefore(eq int) string {
 	k := eq - 1
+	// A union type: x: string | undefined = ..., x: str | None = ...
+	for k >= 2 && s.toks[k].kind == tName && isOp(s.toks[k-1], "|") && s.toks[k-2].kind == tName {
+		k -= 2
+	}
 	if k >= 0 && isOp(s.toks[k], "]") {
 		depth := 0
 		for ; k >= 0; k-- {

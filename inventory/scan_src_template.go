@@ -85,21 +85,44 @@ func (s *srcScan) index(off int) int {
 // enclosing def). field is true for self.name / this.name, a property.
 func (s *srcScan) paramDefault(name string, at int, field bool) (srcParam, bool) {
 	def := -1
-	if s.origin == "python" && !field {
-		for k := at - 1; k >= 0; k-- {
-			if s.toks[k].kind == tName && s.toks[k].text == "def" {
-				def = k
-				break
-			}
-		}
+	if s.origin == "python" && !field && at < len(s.toks) {
+		def = s.index1().def[at]
 	}
 	for k := len(s.params) - 1; k >= 0; k-- {
 		p := s.params[k]
-		if p.name == name && p.idx > def && (field || p.idx < at) {
+		if p.name == name && p.idx > def && (field || p.idx < at && (s.origin != "typescript" || s.paramOf(p.idx, at))) {
 			return p, true
 		}
 	}
 	return srcParam{}, false
+}
+
+// paramOf reports whether the TypeScript default at token index p is in
+// the parameter list of a function whose body holds token index at (the
+// nearest default before a use may belong to another method).
+func (s *srcScan) paramOf(p, at int) bool {
+	ix := s.index1()
+	open := ix.open[p]
+	for n := 0; open >= 0 && !isOp(s.toks[open], "("); n++ {
+		if n > maxChain {
+			return false
+		}
+		open = ix.open[open]
+	}
+	if open < 0 {
+		return false // a property default: not a parameter
+	}
+	// The body: the first "{" after the list, past a return type or =>.
+	for k := ix.after[open]; k < len(s.toks) && k <= at; k++ {
+		t := s.toks[k]
+		switch {
+		case isOp(t, "{"):
+			return at < ix.after[k]
+		case isOp(t, ";") || isOp(t, "}") || isOp(t, ")"):
+			return false
+		}
+	}
+	return false
 }
 
 // exprEval is what expr collects while evaluating one argument.
@@ -207,7 +230,7 @@ func (s *srcScan) expr(arg []tok) (v, via, name string, ok bool) {
 		return "", "", "", false
 	}
 	for _, c := range e.consts {
-		c.used = true
+		s.markUsed(c)
 	}
 	switch {
 	case len(e.defaults) > 0:

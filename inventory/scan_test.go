@@ -129,7 +129,15 @@ func TestScanPython(t *testing.T) {
 		{"from on annotated parameter", "def f(image: Annotated[str, Doc(\"b\")] = \"golang:1.23\"):\n    return c.from_(image)\ndef g(other: str):\n    return c.from_(other)",
 			[]string{"annotated golang:1.23 @1:41 name=image", "? other @4:20: other is not a constant of this file (a parameter, field or import)"}},
 		{"annotated non-image", "def f(distro: Annotated[str, Doc(\"x\")] = \"alpine\", v: Annotated[str, Doc(\"\")] = \"1.22\"): pass", []string{}},
-		{"field default", "base: str = field(default=\"alpine:3.20\")", []string{"default alpine:3.20 @1:27"}},
+		{"field default", "base: str = field(default=\"alpine:3.20\")", []string{"default alpine:3.20 @1:27 name=base"}},
+		{"dataclass field default in a concatenation", "class M:\n    version: str = dataclasses.field(default=\"16\")\n    def db(self):\n        return c.from_(\"postgres:\" + self.version)",
+			[]string{"default postgres:16 @4:24 name=version (default at m.py:2)"}},
+		{"defaults of other annotations and untyped parameters", "@function\ndef a(self, version: Optional[str] = \"16\"):\n    return c.from_(\"postgres:\" + version)\n" +
+			"def b(self, version: str | None = \"17\"):\n    return c.from_(\"postgres:\" + version)\n" +
+			"def d(self, *, version=\"18\", image=\"alpine:3.20\"):\n    return c.from_(f\"postgres:{version}\")",
+			// (the defaults of these parameters are read before the loop of scanPython)
+			[]string{"param alpine:3.20 @6:36 name=image", "default postgres:16 @3:20 name=version (default at m.py:2)",
+				"default postgres:17 @5:20 name=version (default at m.py:4)", "default postgres:18 @7:20 name=version (default at m.py:6)"}},
 		{"str param default", "def f(self, base: str = \"alpine:3.20\"): pass", []string{"param alpine:3.20 @1:25 name=base"}},
 		{"image constant unused", "BASE_IMAGE = \"ubuntu:24.04\"\nPORT = \"localhost:5000\"\nVERSION = \"3:1\"", []string{"const ubuntu:24.04 @1:14 name=BASE_IMAGE"}},
 		{"raw and escapes", "c.from_(r\"a:1\")\nc.from_(\"b:\\x31\")", []string{"from a:1 @1:9", "? \"b:\\x31\" @2:9: not a string literal or constant of this file"}},
@@ -140,12 +148,28 @@ func TestScanPython(t *testing.T) {
 		{"f-string with a field default and a constant", "REPO = \"python\"\nclass M:\n    version: str = \"3.12\"\n    def f(self):\n        return c.from_(f\"{REPO}:{self.version}\")",
 			[]string{"default python:3.12 @5:24 name=version (default at m.py:3)"}},
 		{"concatenation of constants", "REPO = \"python\"\nc.from_(REPO + \":3.13\")", []string{"concat python:3.13 @2:9"}},
+		{"bare digest and version@digest constants are not images; name + @ + digest is the pinned whole", "FOO_IMAGE_DIGEST = \"sha256:" + hex64 + "\"\nGO_VERSION = \"11.6.3@sha256:" + hex64 + "\"\n" +
+			"IMG = \"rust:1.77\"\nIMG_DIGEST = \"sha256:" + hex64 + "\"\ndef f(self):\n    return c.from_(IMG + \"@\" + IMG_DIGEST)\n",
+			[]string{"concat rust:1.77@sha256:" + hex64 + " @6:20"}},
 		{"local variable assigned constants on every branch", "def f(self, arch: str):\n    if arch == \"arm64\":\n        img = \"golang:1.22-arm\"\n    else:\n        img = \"golang:1.22\"\n    return c.from_(img)\ndef g(self):\n    img = \"x:1\"\n    return c.from_(img)",
 			[]string{"possible golang:1.22-arm @6:20 name=img", "possible golang:1.22 @6:20 name=img",
 				"const x:1 @9:20 name=img"}},
+		{"local variable assigned constants, concatenations and conditional expressions", "BASE = \"golang\"\nPINNED = \"golang:1.23@sha256:" + hex64 + "\"\n" +
+			"def f(self, arch: str):\n    if arch == \"arm64\":\n        img = BASE + \":1.22-arm\"\n    elif arch == \"s390x\":\n        img = f\"{BASE}:1.22\"\n    else:\n        img = PINNED\n    return c.from_(img)\n" +
+			"def g(self, slim: bool):\n    img = (\"debian:12-slim\" if slim else \"debian:12\")\n    return c.from_(img)",
+			[]string{"possible golang:1.22-arm @10:20 name=img", "possible golang:1.22 @10:20 name=img", "possible golang:1.23@sha256:" + hex64 + " @10:20 name=img",
+				"possible debian:12-slim @13:20 name=img", "possible debian:12 @13:20 name=img"}},
 		{"local variable with one branch from elsewhere stays unresolved", "def f(self, p: str, x: bool):\n    img = \"a:1\"\n    if x:\n        img = p\n    return c.from_(img)\ndef g(self, img: str):\n    if not img:\n        img = \"b:1\"\n    return c.from_(img)\ndef h(self):\n    img = \"a:1\"\n    img += \"-slim\"\n    img = \"b:2\"\n    return c.from_(img)",
 			[]string{"? img @5:20: img is not a constant of this file (a parameter, field or import)", "? img @9:20: img is not a constant of this file (a parameter, field or import)",
 				"? img @14:20: img is not a constant of this file (a parameter, field or import)"}},
+		{"hostile: a pinned constant hiding an assignment of another kind", "P = \"a:1@sha256:" + hex64 + "\"\n" +
+			"def f(self):\n    img = P\n    img, _ = \"evil:latest\", 0\n    return c.from_(img)\n" +
+			"def g(self):\n    img = \"a:1\"\n    img: str = \"evil:latest\"\n    return c.from_(img)\n" +
+			"def h(self, xs):\n    img = \"a:1\"\n    for img in xs:\n        pass\n    return c.from_(img)\n" +
+			"def k(self, d):\n    img = \"a:1\"\n    d[img] = 1\n    return c.from_(img)",
+			// g's annotated assignment is reported where it is written; it does not hide k's img
+			[]string{"param evil:latest @8:16 name=img", "const a:1 @18:20 name=img", "const a:1@sha256:" + hex64 + " @1:5 name=P",
+				"? img @5:20: img is not a constant of this file (a parameter, field or import)", "? img @14:20: img is not a constant of this file (a parameter, field or import)"}},
 		{"bare parameter with a non-image default stays unresolved", "def f(self, v: str = \"16\"):\n    return c.from_(v)",
 			[]string{"? v @2:20: v is not a constant of this file (a parameter, field or import)"}},
 	}
@@ -173,7 +197,27 @@ func TestScanTypeScript(t *testing.T) {
 		{"single quote and template", "c.from('a:1'); c.from(`b:2`)", []string{"from a:1 @1:8", "from b:2 @1:23"}},
 		{"const", "const IMG: string = \"node:22\"\nc.from(IMG)", []string{"const node:22 @2:8 name=IMG"}},
 		{"let reassigned", "let img = \"a:1\"\nimg = \"b:2\"\nc.from(img)",
-			[]string{"? img @3:8: img is defined more than once or not as a plain string"}},
+			[]string{"possible a:1 @3:8 name=img", "possible b:2 @3:8 name=img"}},
+		{"switch assigns constants on every branch", "const BASE = \"golang\"\nclass M {\n  @func()\n  build(arch: string): Container {\n    let img: string\n    switch (arch) {\n      case \"arm64\":\n        img = BASE + \":1.22-arm\"\n        break\n      case Arch.Amd64:\n        img = `${BASE}:1.22`\n        break\n      default:\n        img = \"golang:1.22@sha256:" + hex64 + "\"\n    }\n    return dag.container().from(img)\n  }\n}",
+			[]string{"possible golang:1.22-arm @16:33 name=img", "possible golang:1.22 @16:33 name=img", "possible golang:1.22@sha256:" + hex64 + " @16:33 name=img"}},
+		{"if/else and a conditional expression", "function f(x: boolean) {\n  let img = \"alpine:3.20\";\n  if (x) { img = \"debian:12\"; }\n  return c.from(img)\n}\n" +
+			"function g(x: boolean) {\n  const img = x ? \"node:22\" : (\"node:20\")\n  return c.from(img)\n}\nfunction h() {\n  const img = \"a:1\"\n  return c.from(img)\n}",
+			[]string{"possible alpine:3.20 @4:17 name=img", "possible debian:12 @4:17 name=img", "possible node:22 @8:17 name=img", "possible node:20 @8:17 name=img",
+				"const a:1 @12:17 name=img"}},
+		{"a branch from elsewhere stays unresolved", "function f(p: string, x: boolean) {\n  let img = \"a:1\"\n  if (x) { img = p }\n  return c.from(img)\n}\n" +
+			"function g() {\n  let img = \"a:1\"\n  img += \"-slim\"\n  return c.from(img)\n}\nfunction h(img: string) {\n  img ??= \"b:1\"\n  return c.from(img)\n}\n" +
+			"function k(xs: string[]) {\n  for (const img of xs) { c.from(img) }\n}",
+			[]string{"? img @4:17: img is defined more than once or not as a plain string", "? img @9:17: img is defined more than once or not as a plain string",
+				"? img @13:17: img is defined more than once or not as a plain string", "? img @16:34: img is defined more than once or not as a plain string"}},
+		{"hostile: a parameter's image default does not hide another function's variable", "function a(ref: string = \"a:1@sha256:" + hex64 + "\") { return c.from(ref) }\nfunction b() {\n  let ref = \"evil:1\"\n  return c.from(ref)\n}",
+			[]string{"param a:1@sha256:" + hex64 + " @1:26 name=ref", "const evil:1 @4:17 name=ref"}},
+		{"hostile: properties named case and default keep their image defaults", "class M {\n  case: string = \"alpine:3.20\"\n  default: string = \"debian:12\"\n}",
+			[]string{"param alpine:3.20 @2:18 name=case", "param debian:12 @3:21 name=default"}},
+		{"hostile: destructuring and loops assign too", "function f(p: string) {\n  let img = \"a:1@sha256:" + hex64 + "\"\n  ;[img] = [\"evil:latest\"]\n  return c.from(img)\n}\n" +
+			"function g(o: any) {\n  let img = \"a:1\"\n  ;({ img } = o)\n  return c.from(img)\n}\nfunction h(xs: string[]) {\n  let img = \"a:1\"\n  for (img of xs) {}\n  return c.from(img)\n}\n" +
+			"function k(m: any) {\n  let img = \"a:1\"\n  m[img] = 1\n  return c.from(img)\n}",
+			[]string{"const a:1 @19:17 name=img", "? img @4:17: img is defined more than once or not as a plain string", "? img @9:17: img is defined more than once or not as a plain string",
+				"? img @14:17: img is defined more than once or not as a plain string"}},
 		{"template", "c.from(`rust:${V.rust}-slim`)", []string{"? `rust:${V.rust}-slim` @1:8: template literal built at run time"}},
 		{"template of constants", "const NODE = \"22\"\nc.from(`node:${NODE}-alpine`)", []string{"template node:22-alpine @2:8"}},
 		{"nested template", "c.from(`a:${f(`x${y}`)}`); c.from(\"b:1\")",
@@ -189,10 +233,17 @@ func TestScanTypeScript(t *testing.T) {
 		{"optional field default", "@func() image?: string = \"alpine:3.20\"", []string{"param alpine:3.20 @1:26 name=image"}},
 		{"image const unused", "export const BASE_IMAGE = \"wolfi:latest\"", []string{"const wolfi:latest @1:27 name=BASE_IMAGE"}},
 		{"concat", "const I = \"a\" + \":1\"\nc.from(I)", []string{"const a:1 @2:8 name=I"}},
+		{"bare digest and version@digest constants are not images; name + @ + digest is the pinned whole", "const FOO_IMAGE_DIGEST = \"sha256:" + hex64 + "\"\nconst GO_VERSION = \"11.6.3@sha256:" + hex64 + "\"\n" +
+			"const IMG = \"rust:1.77\"\nconst IMG_DIGEST = \"sha256:" + hex64 + "\"\nfunction f() {\n  return c.from(IMG + \"@\" + IMG_DIGEST)\n}\n",
+			[]string{"concat rust:1.77@sha256:" + hex64 + " @6:17"}},
 		{"template with a parameter default", "build(v: string = \"22\"): Container {\n  return c.from(`node:${v}-alpine`)\n}",
 			[]string{"default node:22-alpine @2:17 name=v (default at m.ts:1)"}},
 		{"concatenation with a parameter default", "db(version = \"16\") { return c.from(\"postgres:\" + version) }",
 			[]string{"default postgres:16 @1:36 name=version (default at m.ts:1)"}},
+		{"a default of another method or a union type", "db(version = \"16\") { return 1 }\nother(version: string) { return c.from(\"postgres:\" + version) }\n" +
+			"cache(v: string | undefined = \"7.4\"): Container { return c.from(`redis:${v}`) }",
+			[]string{"default redis:7.4 @3:65 name=v (default at m.ts:3)",
+				"? \"postgres:\" + version @2:40: built from names that are not constants of this file (parameters, fields or imports)"}},
 		{"template with a property default", "class M {\n  @func() version?: string = \"1.83\"\n  rust() { return c.from(`rust:${this.version}`) }\n}",
 			[]string{"default rust:1.83 @3:26 name=version (default at m.ts:2)"}},
 	}

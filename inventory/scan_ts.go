@@ -78,7 +78,7 @@ func scanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, *srcFil
 				continue // Array.from, Buffer.from, ...
 			}
 			s.call(i+1, "")
-		case isOp(t, "=") && !decl[i+1] && i > 1 && toks[i-1].kind == tName && (parens > 0 || isOp(toks[i-2], ":")):
+		case isOp(t, "=") && !decl[i+1] && i > 1 && toks[i-1].kind == tName && (parens > 0 || isOp(toks[i-2], ":") && !s.switchLabel(i-2)):
 			// A parameter default, or a typed property default; not a
 			// plain reassignment.
 			s.defaultAt(i+1, "param")
@@ -86,6 +86,31 @@ func scanTypeScript(file string, data []byte) ([]ImageRef, []Unresolved, *srcFil
 	}
 	s.unusedConsts()
 	return s.images, s.unresolved, s.fileInfo(), nil
+}
+
+// switchLabel reports whether the ":" at colon ends a switch label
+// (case X:, default:) of a switch block, so that the assignment after it
+// is a statement, not a typed property default. (A property may be named
+// case or default: only the enclosing switch (...) { decides.)
+func (s *srcScan) switchLabel(colon int) bool {
+	b := s.block(colon)
+	if b < 1 || !isOp(s.toks[b-1], ")") {
+		return false
+	}
+	o := s.index1().open[b-1]
+	if o < 1 || s.toks[o-1].kind != tName || s.toks[o-1].text != "switch" {
+		return false
+	}
+	for j, n := colon-1, 0; j > b && n < maxChain; j, n = j-1, n+1 {
+		switch t := s.toks[j]; {
+		case t.kind == tName && (t.text == "case" || t.text == "default" && j == colon-1):
+			return true
+		case t.kind == tName || t.kind == tString || isOp(t, ".") || isOp(t, "-"):
+			continue
+		}
+		return false
+	}
+	return false
 }
 
 func startsUpper(s string) bool {

@@ -32,6 +32,10 @@ type PolicyGate struct {
 	// uses (nil: none): its workspace overrides are PL025, refused
 	// outside tier local, as in pinline check.
 	UserConfig *inventory.UserConfigFile
+	// Env is --env: the dagger.toml workspace environment overlay the gate
+	// applies, as pinline check --env does (an overlay no workspace
+	// defines is bad input). decision.json and run.json name it.
+	Env string
 }
 
 // Evaluate implements Gate.
@@ -48,14 +52,14 @@ func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, erro
 		run.Spec, run.SpecPath = in.Spec, rel
 	}
 	res, err := policy.Check(ctx, policy.CheckOptions{Root: in.Root, Tier: in.Tier, Run: run, UserDirs: g.UserDirs, ConfigFile: g.ConfigFile,
-		WaiverMaxAge: g.WaiverMaxAge, AllBuiltins: g.AllBuiltins, Frozen: in.Frozen, UserConfig: g.UserConfig})
+		WaiverMaxAge: g.WaiverMaxAge, AllBuiltins: g.AllBuiltins, Frozen: in.Frozen, UserConfig: g.UserConfig, Env: g.Env})
 	if err != nil {
 		return nil, err
 	}
 	pd := res.Decision
 	d := &Decision{Decision: record.Decision{Allow: pd.Allow, InputDigest: pd.InputDigest, BundleDigest: pd.BundleDigest,
 		Gates: []string{"policy"}, Violations: recordFindings(pd.Violations), Warnings: recordFindings(pd.Warnings),
-		Waived: make([]record.WaivedFinding, 0, len(pd.Waived))}, inventory: res.Inventory}
+		Waived: make([]record.WaivedFinding, 0, len(pd.Waived)), Env: res.Inventory.Env}, inventory: res.Inventory}
 	for _, w := range pd.Waived {
 		d.Waived = append(d.Waived, record.WaivedFinding{Finding: w.Finding, Waiver: recordWaiver(w.Waiver)})
 	}

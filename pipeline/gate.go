@@ -37,6 +37,9 @@ func (gs Gates) Evaluate(ctx context.Context, in GateInput) (*Decision, error) {
 		if d.inventory != nil {
 			out.inventory = d.inventory
 		}
+		if d.Env != "" {
+			out.Env = d.Env
+		}
 		if d.InputDigest != "" {
 			inputs = append(inputs, d.InputDigest)
 		}

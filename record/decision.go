@@ -21,6 +21,9 @@ type Decision struct {
 	BundleDigest string `json:"bundleDigest"`
 	// Gates names the gates that contributed ("builtin", "policy").
 	Gates []string `json:"gates"`
+	// Env is the dagger.toml workspace environment overlay the gate
+	// evaluated (--env; "" for the base configuration).
+	Env string `json:"env,omitempty"`
 }
 
 // Finding is one violation or warning of a gate: policy.Finding, the
@@ -53,7 +56,7 @@ type Waiver struct {
 func (d *Decision) Ref() DecisionRef {
 	return DecisionRef{Allow: d.Allow && len(d.Violations) == 0, Violations: len(d.Violations),
 		Warnings: len(d.Warnings), Waived: len(d.Waived),
-		InputSHA256: trimSHA(d.InputDigest), BundleSHA256: trimSHA(d.BundleDigest)}
+		InputSHA256: trimSHA(d.InputDigest), BundleSHA256: trimSHA(d.BundleDigest), Env: d.Env}
 }
 
 // trimSHA drops the "sha256:" prefix of each digest of a comma-joined list.

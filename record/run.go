@@ -153,6 +153,9 @@ type DecisionRef struct {
 	Waived       int    `json:"waived"`
 	InputSHA256  string `json:"inputSha256"`
 	BundleSHA256 string `json:"bundleSha256"`
+	// Env is Decision.Env: the workspace environment overlay the gate
+	// evaluated.
+	Env string `json:"env,omitempty"`
 }
 
 // Task is one executed (or skipped) task.

@@ -8,7 +8,7 @@ deny contains {"id": "PL001", "msg": msg, "pos": dep.pos, "ref": dep.source} if 
 	some dep in mod.dependencies
 	dep.remote.refKind != "commit"
 	not regex.match(`^[0-9a-f]{40}$`, dep.pin)
-	msg := sprintf("module %q: %s %q is not pinned to a commit", [mod.name, dep.kind, dep.source])
+	msg := sprintf("%s: %s is not pinned to a commit", [owner(mod), dep_what(dep)])
 }
 
 # PL002: a commit pin on a source that names a branch floats on update.
@@ -17,7 +17,7 @@ warn contains {"id": "PL002", "msg": msg, "pos": dep.pos, "ref": dep.source} if 
 	some dep in mod.dependencies
 	dep.remote.refKind == "branch"
 	is_commit(dep.pin)
-	msg := sprintf("module %q: %s %q pins a commit of branch %q; the next update moves it", [mod.name, dep.kind, dep.source, dep.remote.ref])
+	msg := sprintf("%s: %s pins a commit of branch %q; the next update moves it", [owner(mod), dep_what(dep), dep.remote.ref])
 }
 
 warn contains {"id": "PL002", "msg": msg, "pos": mod.sdk.pos, "ref": mod.sdk.source} if {
@@ -32,7 +32,7 @@ deny contains {"id": "PL003", "msg": msg, "pos": s.src.pos, "ref": s.src.source}
 	count(input.config.moduleAllowlist) > 0
 	some s in remote_sources
 	not module_allowed(s.src.remote.module)
-	msg := sprintf("module %q: %s source %q is not on the module allowlist", [s.module, s.what, s.src.remote.module])
+	msg := sprintf("%s: %s source %q is not on the module allowlist", [s.module, s.what, s.src.remote.module])
 }
 
 module_allowed(name) if {

@@ -64,7 +64,7 @@ deny contains {"id": "PL028", "msg": msg, "pos": dep.pos, "ref": dep.source} if 
 	dep.remote.refKind != "commit"
 	not is_commit(dep.pin)
 	not locked_git(dep.remote)
-	msg := sprintf("--frozen: module %q: %s %q has no commit pin and dagger.lock has no git.ref entry for it; the run would add one", [mod.name, dep.kind, dep.source])
+	msg := sprintf("--frozen: %s: %s has no commit pin and dagger.lock has no git.ref entry for it; the run would add one", [owner(mod), dep_what(dep)])
 }
 
 locked_image(ref) if {

@@ -77,3 +77,20 @@ test_pl028_floating_lock_entry_does_not_satisfy_frozen if {
 	inp := object.union(clean, {"frozen": true, "images": [tagged_img], "locks": [floating]})
 	"PL028" in ids(data.pinline.gate.deny) with input as inp
 }
+
+# A workspace file has no module name: PL001 names the file and the
+# workspace module (named modules keep `module "app": dependency ...`).
+test_pl001_workspace_module_named_in_message if {
+	wsdep := object.union(dep, {"pos": p("dagger.toml", 6), "kind": "workspace", "name": "scanner",
+		"source": "github.com/acme/scanner@v2", "pin": "",
+		"remote": {"module": "github.com/acme/scanner", "host": "github.com", "repo": "acme/scanner", "subpath": "", "ref": "v2", "refKind": "tag"}})
+	ws := {"pos": p("dagger.toml", 1), "format": "dagger.toml", "name": "", "engineVersion": "", "engineVersionPos": p("dagger.toml", 1),
+		"dependencies": [wsdep]}
+	unpinned := object.union(dep, {"pin": ""})
+	inp := object.union(clean, {"modules": [object.union(module, {"dependencies": [unpinned]}), ws]})
+	msgs := {d.msg | some d in data.pinline.gate.deny with input as inp; d.id == "PL001"}
+	msgs == {
+		`workspace dagger.toml: module "scanner" (source "github.com/acme/scanner@v2") is not pinned to a commit`,
+		`module "app": dependency "github.com/acme/lint@v1.0.0" is not pinned to a commit`,
+	}
+}

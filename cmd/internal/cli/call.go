@@ -75,6 +75,7 @@ result goes to stdout. Modules of SDKs the engine cannot run offline
 	f.StringVar(&o.policyData, "policy-data", "", "policy data file (default .pinline/policy.yaml when present)")
 	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "record SHA-512 besides SHA-256 for outputs in the SBOM")
 	f.BoolVar(&o.frozen, "frozen", false, frozenHelp)
+	f.StringVar(&o.daggerEnv, "env", "", envHelp)
 	o.gateTrust.AddFlags(c)
 	return c
 }
@@ -165,7 +166,7 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 		return err
 	}
 	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.AllBuiltins, UserConfig: user}, pipeline.CallGate{}}
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.AllBuiltins, UserConfig: user, Env: o.daggerEnv}, pipeline.CallGate{}}
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.key != "" {
 		signer, err := attest.LoadSigner(ctx, o.key, passwordFunc(s, false))

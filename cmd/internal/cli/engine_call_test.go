@@ -417,6 +417,46 @@ func TestCallModuleEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("lock entries the call added", func(t *testing.T) {
+		// A Dagger 1.0 CLI writes the lookups it resolved to dagger.lock;
+		// the v0.19 CLI of the module engine does not, so a wrapper runs
+		// the real call on the engine and then appends an entry, as 1.0
+		// would. Without --frozen the entry is a PL026 warning of a
+		// succeeded call; with it the call is denied after it ran, with
+		// no SBOM.
+		tagged, _, _ := strings.Cut(env["PINLINE_IMAGE_BUSYBOX"], "@")
+		lock := filepath.Join(root, "dagger.lock")
+		base := fmt.Sprintf("[[\"version\",\"2\"]]\n[\"\",\"container.from\",[%q,\"linux/amd64\"],%q]\n", tagged, env["PINLINE_IMAGE_BUSYBOX_DIGEST"])
+		defer os.Remove(lock)
+		entry := `["","container.from",["alpine:3.21","linux/amd64"],"sha256:` + strings.Repeat("c", 64) + `"]`
+		real := env["PINLINE_MODULE_DAGGER_CLI"]
+		stub := filepath.Join(t.TempDir(), "dagger")
+		writeFile(t, stub, fmt.Sprintf("#!/bin/sh\ncase \"$2\" in\ncall) %q \"$@\"; rc=$?; echo '%s' >> dagger.lock; exit $rc ;;\n*) exec %q \"$@\" ;;\nesac\n",
+			real, entry, real))
+		if err := os.Chmod(stub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, frozen := range []bool{false, true} {
+			writeFile(t, lock, base)
+			args := []string{"call", "--root", root, "--engine-config", cfg, "-m", "ci"}
+			want, status := ExitOK, record.StatusSucceeded
+			if frozen {
+				args = append(args, "--frozen")
+				want, status = ExitDenied, record.StatusDenied
+			}
+			before := runDirs(t, root)
+			code, out, e := runCLICtx(context.Background(), map[string]string{EnvDaggerCLI.Name: stub}, append(args, "hello")...)
+			_, rec := newRun(t, root, before)
+			if code != want || rec.Status != status || rec.Engine.Version == "" ||
+				!strings.Contains(out+e, "dagger.lock:3:1: the run added dagger.lock container.from entry alpine:3.21 linux/amd64") || !strings.Contains(out+e, "PL026") {
+				t.Errorf("frozen=%v: exit %d (want %d), status %s (want %s), engine %+v\nstdout:\n%s\nstderr:\n%s", frozen, code, want, rec.Status, status, rec.Engine, out, e)
+			}
+			if frozen && (rec.Evidence.SBOM != "" || rec.Evidence.Provenance != "") || !frozen && !strings.Contains(out, "hello from module") {
+				t.Errorf("frozen=%v: evidence %+v, stdout %q", frozen, rec.Evidence, out)
+			}
+		}
+	})
+
 	t.Run("pinline.yaml mixes a container task and a call task", func(t *testing.T) {
 		y := fmt.Sprintf(`version: 1
 name: mixed

@@ -41,6 +41,7 @@ type runOptions struct {
 	registry       registryOptions
 	noAttach       bool
 	frozen         bool
+	daggerEnv      string
 }
 
 func (o *runOptions) AddFlags(c *cobra.Command) {
@@ -62,6 +63,7 @@ func (o *runOptions) AddFlags(c *cobra.Command) {
 	o.registry.AddFlags(f)
 	f.BoolVar(&o.noAttach, "no-attach", false, "do not attach the SBOM and signed provenance to published images (run.json and the provenance still name them)")
 	f.BoolVar(&o.frozen, "frozen", false, frozenHelp)
+	f.StringVar(&o.daggerEnv, "env", "", envHelp)
 	f.BoolVar(&o.sbomSHA512, "sbom-sha512", true, "record SHA-512 besides SHA-256 for outputs in the SBOM (false: hash at SHA-256 speed, about twice as fast)")
 }
 
@@ -158,7 +160,7 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 		return err
 	}
 	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.AllBuiltins, UserConfig: user}, pipeline.CallGate{}}
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.AllBuiltins, UserConfig: user, Env: o.daggerEnv}, pipeline.CallGate{}}
 	opts.SkipSHA512 = !o.sbomSHA512
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.tsa.Server != "" && o.key == "" {
@@ -202,6 +204,10 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 
 // frozenHelp is the --frozen flag of run and call.
 const frozenHelp = "dagger.lock must not change: deny a lookup it does not hold before the run (PL028) and a run that added entries after it (PL026)"
+
+// envHelp is the --env flag of run and call (check has its own words).
+const envHelp = "gate with the dagger.toml workspace environment overlay NAME applied, as pinline check --env does " +
+	"(decision.json and run.json name it; an overlay no workspace defines is bad input)"
 
 // secretsPath is the operator secrets file: the flag, else
 // $PINLINE_SECRETS ("" when neither is set).

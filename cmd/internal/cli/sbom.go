@@ -19,6 +19,7 @@ type sbomOptions struct {
 	Output      string
 	Format      string
 	SpecVersion string
+	Env         string
 }
 
 // AddFlags registers the flags.
@@ -26,6 +27,7 @@ func (o *sbomOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.Output, "output", "o", "", "write the BOM to FILE instead of standard output")
 	fs.StringVar(&o.Format, "format", "json", "BOM format: json or xml")
 	fs.StringVar(&o.SpecVersion, "spec-version", "1.6", "CycloneDX specification version: 1.6 or 1.5")
+	fs.StringVar(&o.Env, "env", "", "apply the dagger.toml workspace environment overlay NAME, as pinline check --env does")
 }
 
 func newSBOMCmd(s *streams) *cobra.Command {
@@ -73,7 +75,7 @@ func runSBOM(cmd *cobra.Command, s *streams, o *sbomOptions, path string) error 
 		return usageErr(err)
 	}
 	ctx := cmd.Context()
-	inv, err := inventory.Collect(ctx, inventory.Options{Root: abs})
+	inv, err := inventory.Collect(ctx, inventory.Options{Root: abs, Env: o.Env})
 	if err != nil {
 		var pe *inventory.ParseError // spec.Error: dagger.json, lock, spec or source
 		if errors.As(err, &pe) {

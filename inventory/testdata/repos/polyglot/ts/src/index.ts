@@ -34,4 +34,28 @@ export class TsMod {
   db(version: string = "16"): Container {
     return dag.container().from("postgres:" + version)
   }
+
+  @func()
+  cache(version: string | undefined = "7.4"): Container {
+    return dag.container().from(`redis:${version}-alpine`)
+  }
+
+  @func()
+  toolchain(arch: string): Container {
+    let img: string
+    switch (arch) {
+      case "arm64":
+        img = "golang:1.23-bookworm"
+        break
+      default:
+        img = NODE_IMAGE
+    }
+    return dag.container().from(img)
+  }
+
+  @func()
+  slim(small: boolean): Container {
+    const img = small ? "debian:12-slim" : "debian:12"
+    return dag.container().from(img)
+  }
 }

@@ -1,5 +1,5 @@
 """A Python module with every image pattern the scanner knows."""
-from typing import Annotated
+from typing import Annotated, Optional
 
 import dagger
 from dagger import Doc, dag, field, function, object_type
@@ -40,3 +40,11 @@ class PyMod:
     @function
     def py(self, v: str = "3.13") -> dagger.Container:
         return dag.container().from_(f"python:{v}-slim")
+
+    @function
+    def mariadb(self, version: Optional[str] = "11.4") -> dagger.Container:
+        return dag.container().from_("mariadb:" + version)
+
+    @function
+    def mongo(self, version="8.0") -> dagger.Container:
+        return dag.container().from_(f"mongo:{version}")
