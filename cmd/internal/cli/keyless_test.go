@@ -115,6 +115,10 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 		{name: "rekor v2 entry of another envelope", bundle: sigstoretest.Mutate(t, v2good, func(b *protobundle.Bundle) {
 			b.VerificationMaterial.TlogEntries = otherV2.VerificationMaterial.TlogEntries
 		}), code: 1, cosignFlags: tsFlags},
+		// sigstore-go v1.3.0 verifies Rekor v2 hashedrekord entries only;
+		// the deprecated dsse v0.0.2 kind is refused as unsupported.
+		{name: "rekor v2 dsse v0.0.2 entry", bundle: v2(sigstoretest.RekorV2Options{DSSEEntry: true}), code: 2, cosignFlags: tsFlags,
+			cosignDiffers: "cosign v2.6.5 is built with sigstore-go v1.1.4, which verified Rekor v2 dsse v0.0.2 entries (checkpoint, inclusion, the entry's signature and certificate); sigstore-go v1.3.0 and v1.4.0 verify Rekor v2 hashedrekord v0.0.2 only (rekor-tiles deprecates the dsse kind), so pinline refuses them"},
 		{name: "rekor v2 timestamp of an untrusted authority", bundle: ss.SignDSSERekorV2(gh, st, sigstoretest.Options{TSAuthority: sigstoretest.NewTSA(t)}, sigstoretest.RekorV2Options{}), code: 1, cosignFlags: tsFlags},
 		{name: "intoto v0.0.2 SET outside the certificate's validity", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{Intoto: true, SignedAt: t0.Add(-20 * time.Minute), IntegratedAt: t0}), code: 1},
 	}
