@@ -122,6 +122,9 @@ const maxTlogEntries = 32
 // each one parses; v0.1 needs an inclusion promise, v0.2 and later an
 // inclusion proof). TestParseBundleMatchesSigstoreGo checks the verdicts
 // agree with UnmarshalJSON's.
+// sigstoreGoVersion is the sigstore-go release pinline verifies with (go.mod).
+const sigstoreGoVersion = "v1.3.0"
+
 func parseSigstoreBundle(data []byte) (*sgbundle.Bundle, []*tlog.Entry, error) {
 	pb := new(protobundle.Bundle)
 	if err := protojson.Unmarshal(data, pb); err != nil {
@@ -148,6 +151,12 @@ func parseSigstoreBundle(data []byte) (*sgbundle.Bundle, []*tlog.Entry, error) {
 	entries := make([]*tlog.Entry, len(tles))
 	promise, proof := false, false
 	for i, tle := range tles {
+		if kv := tle.GetKindVersion(); kv.GetKind() == "dsse" && kv.GetVersion() == "0.0.2" {
+			// Rekor v2's dsse kind (deprecated in rekor-tiles, which logs
+			// DSSE as hashedrekord over the PAE) is not verified by
+			// sigstore-go: say so instead of "not a recognizable type".
+			return nil, nil, sgbundle.ErrValidationError(fmt.Errorf("tlog entry %d is a Rekor v2 dsse v0.0.2 entry: not supported (sigstore-go %s verifies Rekor v2 hashedrekord v0.0.2 entries only; the dsse kind is deprecated in Rekor v2)", i, sigstoreGoVersion))
+		}
 		if entries[i], err = tlog.ParseTransparencyLogEntry(tle); err != nil {
 			return nil, nil, sgbundle.ErrValidationError(err)
 		}

@@ -1,6 +1,8 @@
 package attest
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
@@ -73,5 +75,17 @@ func TestParseBundleMatchesSigstoreGo(t *testing.T) {
 	// accepts or rejects everything).
 	if accepted != 9 {
 		t.Errorf("%d bundles accepted, want 9", accepted)
+	}
+}
+
+// TestSigstoreGoVersion: the version errors name is go.mod's.
+func TestSigstoreGoVersion(t *testing.T) {
+	t.Parallel()
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mod), "github.com/sigstore/sigstore-go "+sigstoreGoVersion+"\n") {
+		t.Fatalf("go.mod does not require sigstore-go %s: update sigstoreGoVersion", sigstoreGoVersion)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ type conformanceCase struct {
 	tsas           []*sigstoretest.TSA // authorities the root trusts besides VirtualSigstore's
 	after          time.Time           // verify only after this time (an authority's certificate has expired)
 	want, class    error               // nil = verified
+	says           string              // the error names this, when not ""
 }
 
 // TestKeylessConformanceVectors: Rekor v2 checkpoints and proofs, trusted
@@ -86,6 +88,9 @@ func TestKeylessConformanceVectors(t *testing.T) {
 		{name: "rekor v2, entry log index moved", bundle: mutateBundle(t, v2good, func(b *protobundle.Bundle) {
 			b.VerificationMaterial.TlogEntries[0].LogIndex = 2
 		}), want: ErrCertificate, class: fail},
+		// Rekor v2 dsse v0.0.2 entries (deprecated in rekor-tiles v2.3.0)
+		// are not verified by sigstore-go v1.3.0 (nor v1.4.0): fail closed.
+		{name: "rekor v2, dsse v0.0.2 entry (unsupported)", bundle: v2(sigstoretest.RekorV2Options{DSSEEntry: true}), want: ErrMalformedBundle, class: bad, says: "Rekor v2 dsse v0.0.2 entry: not supported"},
 		{name: "rekor v2, no inclusion proof", upstream: "rekor2-no-inclusion-proof_fail", bundle: v2(sigstoretest.RekorV2Options{NoProof: true}), want: ErrMalformedBundle, class: bad},
 		{name: "rekor v2, no timestamp", upstream: "rekor2-no-timestamp_fail", bundle: v2(sigstoretest.RekorV2Options{NoTimestamp: true}), want: ErrCertificate, class: fail},
 		{name: "rekor v2, envelope payload changed", upstream: "rekor2-dsse-mismatch-envelope_fail", bundle: mutateBundle(t, v2good, func(b *protobundle.Bundle) {
@@ -177,8 +182,8 @@ func TestKeylessConformanceVectors(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, c.want) || !errors.Is(err, c.class) {
-				t.Fatalf("want %v (%v), got %v", c.want, c.class, err)
+			if !errors.Is(err, c.want) || !errors.Is(err, c.class) || !strings.Contains(err.Error(), c.says) {
+				t.Fatalf("want %v (%v) saying %q, got %v", c.want, c.class, c.says, err)
 			}
 		})
 	}

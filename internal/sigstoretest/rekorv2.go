@@ -56,6 +56,11 @@ type RekorV2Options struct {
 	ProofSizeField int64
 	NoProof        bool // no inclusion proof
 	NoTimestamp    bool // no RFC 3161 timestamp (Rekor v2 has no integrated time)
+	// DSSEEntry logs a DSSE envelope as a dsse v0.0.2 entry (the SHA-256
+	// of the payload and the signature), the kind early Rekor v2 logs
+	// wrote and rekor-tiles v2.3.0 marks deprecated, instead of
+	// hashedrekord v0.0.2 over the PAE.
+	DSSEEntry bool
 }
 
 // SignDSSERekorV2 signs payload as id with a Fulcio-like certificate and
@@ -73,6 +78,9 @@ func (s *Sigstore) SignDSSERekorV2(id Identity, payload []byte, o Options, v2 Re
 	b.Content = &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{Payload: payload, PayloadType: pt,
 		Signatures: []*protodsse.Signature{{Sig: sig}}}}
 	d := sha256.Sum256(pae)
+	if v2.DSSEEntry {
+		d = sha256.Sum256(payload)
+	}
 	s.addRekorV2Entry(b, d[:], leaf.Raw, sig, v2)
 	if !v2.NoTimestamp {
 		s.addTimestamp(b, sig, o)
@@ -98,13 +106,18 @@ func (s *Sigstore) SignBlobRekorV2(id Identity, blob []byte, o Options, v2 Rekor
 }
 
 func (s *Sigstore) addRekorV2Entry(b *protobundle.Bundle, digest, cert, sig []byte, o RekorV2Options) {
-	entry := &rekortilespb.Entry{ApiVersion: "0.0.2", Kind: "hashedrekord", Spec: &rekortilespb.Spec{
+	signature := &rekortilespb.Signature{Content: sig, Verifier: &rekortilespb.Verifier{
+		KeyDetails: protocommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256,
+		Verifier:   &rekortilespb.Verifier_X509Certificate{X509Certificate: &protocommon.X509Certificate{RawBytes: cert}}}}
+	kind := "hashedrekord"
+	entry := &rekortilespb.Entry{ApiVersion: "0.0.2", Kind: kind, Spec: &rekortilespb.Spec{
 		Spec: &rekortilespb.Spec_HashedRekordV002{HashedRekordV002: &rekortilespb.HashedRekordLogEntryV002{
-			Data: &protocommon.HashOutput{Algorithm: protocommon.HashAlgorithm_SHA2_256, Digest: digest},
-			Signature: &rekortilespb.Signature{Content: sig, Verifier: &rekortilespb.Verifier{
-				KeyDetails: protocommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256,
-				Verifier:   &rekortilespb.Verifier_X509Certificate{X509Certificate: &protocommon.X509Certificate{RawBytes: cert}}}},
+			Data: &protocommon.HashOutput{Algorithm: protocommon.HashAlgorithm_SHA2_256, Digest: digest}, Signature: signature,
 		}}}}
+	if o.DSSEEntry {
+		kind = "dsse"
+		entry = &rekortilespb.Entry{ApiVersion: "0.0.2", Kind: kind, Spec: dsseV002(digest, signature)}
+	}
 	raw, err := protojson.Marshal(entry)
 	must(s.tb, err)
 	body, err := jsoncanonicalizer.Transform(raw)
@@ -139,11 +152,21 @@ func (s *Sigstore) addRekorV2Entry(b *protobundle.Bundle, digest, cert, sig []by
 		proof.TreeSize = o.ProofSizeField
 	}
 	tle := &protorekor.TransparencyLogEntry{LogIndex: int64(idx), LogId: &protocommon.LogId{KeyId: logID(s.tb, s.v2Key.Public())},
-		KindVersion: &protorekor.KindVersion{Kind: "hashedrekord", Version: "0.0.2"}, CanonicalizedBody: body}
+		KindVersion: &protorekor.KindVersion{Kind: kind, Version: "0.0.2"}, CanonicalizedBody: body}
 	if !o.NoProof {
 		tle.InclusionProof = proof
 	}
 	b.VerificationMaterial.TlogEntries = append(b.VerificationMaterial.TlogEntries, tle)
+}
+
+// dsseV002 is a dsse v0.0.2 entry's spec (deprecated in rekor-tiles: it is
+// a vector of what early Rekor v2 logs wrote).
+func dsseV002(payloadHash []byte, sig *rekortilespb.Signature) *rekortilespb.Spec {
+	h := &protocommon.HashOutput{Algorithm: protocommon.HashAlgorithm_SHA2_256, Digest: payloadHash}
+	//lint:ignore SA1019 the deprecated entry kind is the point of the vector
+	e := &rekortilespb.DSSELogEntryV002{PayloadHash: h, Signatures: []*rekortilespb.Signature{sig}}
+	//lint:ignore SA1019 the deprecated entry kind is the point of the vector
+	return &rekortilespb.Spec{Spec: &rekortilespb.Spec_DsseV002{DsseV002: e}}
 }
 
 // checkpoint signs the C2SP checkpoint of a tree as the Rekor v2 log does,

@@ -68,9 +68,14 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 		"tlog_end_root.json": {TlogEnd: t0}, "tlog_expired_root.json": {TlogEnd: t0.Add(-time.Second)},
 		"ca_expired_root.json": {CAEnd: t0.Add(-time.Second)}, "tsa_end_root.json": {TSAEnd: tsaTime},
 		"tsa_expired_root.json": {TSAEnd: tsaTime.Add(-time.Second)},
+		"ca_later_root.json":    {CAStart: t0.Add(time.Second)}, "ct_expired_root.json": {CTEnd: t0.Add(-2 * time.Minute)},
+		"tsa_later_root.json": {TSAStart: tsaTime.Add(time.Second)},
 	} {
 		write(t, filepath.Join(dir, name), string(ss.TrustedRootWith(o)))
 	}
+	var otherV2 *protobundle.Bundle
+	sigstoretest.Mutate(t, ss.SignDSSERekorV2(gh, sigstoretest.Provenance(t, "app", hex.EncodeToString(sum[:]), gh.SAN+"x", kRepo, kPath, kRef), sigstoretest.Options{}, sigstoretest.RekorV2Options{}),
+		func(b *protobundle.Bundle) { otherV2 = b })
 	intoto := ss.SignDSSE(gh, st, sigstoretest.Options{Intoto: true})
 	var otherIntoto *protobundle.Bundle
 	sigstoretest.Mutate(t, ss.SignDSSE(gh, sigstoretest.Provenance(t, "app", hex.EncodeToString(sum[:]), gh.SAN+"x", kRepo, kPath, kRef), sigstoretest.Options{Intoto: true}),
@@ -101,6 +106,21 @@ func keylessVectors(t *testing.T, dir string) []keylessVector {
 		{name: "CA expired before the integrated time", bundle: logged, root: "ca_expired_root.json", code: 1},
 		{name: "TSA valid until the timestamp", bundle: v2good, root: "tsa_end_root.json", ok: true, cosignFlags: tsFlags},
 		{name: "TSA expired before the timestamp", bundle: v2good, root: "tsa_expired_root.json", code: 1, cosignFlags: tsFlags},
+		{name: "TSA not yet valid at the timestamp", bundle: v2good, root: "tsa_later_root.json", code: 1, cosignFlags: tsFlags},
+		{name: "CA not yet valid at the integrated time", bundle: logged, root: "ca_later_root.json", code: 1},
+		{name: "CT log key expired before the SCT", bundle: logged, root: "ct_expired_root.json", code: 1},
+		{name: "rekor v2 message signature", bundle: ss.SignBlobRekorV2(gh, []byte("app contents\n"), sigstoretest.Options{}, sigstoretest.RekorV2Options{}), blob: true, ok: true, cosignFlags: tsFlags},
+		{name: "rekor v2 checkpoint of another origin", bundle: v2(sigstoretest.RekorV2Options{Checkpoint: sigstoretest.CheckpointOtherOrigin}), code: 1, cosignFlags: tsFlags},
+		{name: "rekor v2 proof for a smaller tree", bundle: v2(sigstoretest.RekorV2Options{ProofTreeSize: 2}), code: 1, cosignFlags: tsFlags},
+		{name: "rekor v2 entry of another envelope", bundle: sigstoretest.Mutate(t, v2good, func(b *protobundle.Bundle) {
+			b.VerificationMaterial.TlogEntries = otherV2.VerificationMaterial.TlogEntries
+		}), code: 1, cosignFlags: tsFlags},
+		// sigstore-go v1.3.0 verifies Rekor v2 hashedrekord entries only;
+		// the deprecated dsse v0.0.2 kind is refused as unsupported.
+		{name: "rekor v2 dsse v0.0.2 entry", bundle: v2(sigstoretest.RekorV2Options{DSSEEntry: true}), code: 2, cosignFlags: tsFlags,
+			cosignDiffers: "cosign v2.6.5 is built with sigstore-go v1.1.4, which verified Rekor v2 dsse v0.0.2 entries (checkpoint, inclusion, the entry's signature and certificate); sigstore-go v1.3.0 and v1.4.0 verify Rekor v2 hashedrekord v0.0.2 only (rekor-tiles deprecates the dsse kind), so pinline refuses them"},
+		{name: "rekor v2 timestamp of an untrusted authority", bundle: ss.SignDSSERekorV2(gh, st, sigstoretest.Options{TSAuthority: sigstoretest.NewTSA(t)}, sigstoretest.RekorV2Options{}), code: 1, cosignFlags: tsFlags},
+		{name: "intoto v0.0.2 SET outside the certificate's validity", bundle: ss.SignDSSE(gh, st, sigstoretest.Options{Intoto: true, SignedAt: t0.Add(-20 * time.Minute), IntegratedAt: t0}), code: 1},
 	}
 	return append([]keylessVector{
 		{name: "valid v0.3", bundle: good, ok: true},
