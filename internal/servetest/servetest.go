@@ -36,6 +36,9 @@ type Tier struct {
 	Timeout      time.Duration
 	// Secrets is the tier's operator secrets file ("": none).
 	Secrets string
+	// KMSKey, when set, is the tier's signing key as a KMS URI (no key
+	// pair is generated for the tier).
+	KMSKey string
 }
 
 // Key is a tier's cosign key pair (files) and its password.
@@ -196,7 +199,7 @@ func (e *Env) Config(t testing.TB, daggerCLI string, tiers ...Tier) string {
 	fmt.Fprintf(&b, "auditLog: audit.jsonl\ndaggerCLI: %q\nshutdownGrace: 3s\ntiers:\n", daggerCLI)
 	for _, tr := range tiers {
 		k, ok := e.Keys[tr.Name]
-		if !ok {
+		if !ok && tr.KMSKey == "" {
 			k = e.TierKey(t, tr.Name)
 		}
 		if tr.Concurrency == 0 {
@@ -215,7 +218,12 @@ func (e *Env) Config(t testing.TB, daggerCLI string, tiers ...Tier) string {
 		if tr.Secrets != "" {
 			fmt.Fprintf(&b, "    secrets: %q\n", tr.Secrets)
 		}
-		fmt.Fprintf(&b, "    signing: {key: %q, passwordFile: %q}\n    concurrency: %d\n    timeout: %s\n", k.Private, k.PasswordFile, tr.Concurrency, tr.Timeout)
+		if tr.KMSKey != "" {
+			fmt.Fprintf(&b, "    signing: {key: %q}\n", tr.KMSKey)
+		} else {
+			fmt.Fprintf(&b, "    signing: {key: %q, passwordFile: %q}\n", k.Private, k.PasswordFile)
+		}
+		fmt.Fprintf(&b, "    concurrency: %d\n    timeout: %s\n", tr.Concurrency, tr.Timeout)
 	}
 	return write(t, e.Dir, "server.yaml", []byte(b.String()))
 }
