@@ -63,22 +63,8 @@ tiers:
 	}
 	cfgPath := env.Config(t, vals["PINLINE_GW_DAGGER_CLI"],
 		servetest.Tier{Name: "release", Rank: 10, BuilderID: releaseBuilder, Identity: "spiffe://pinline.test/ci/main/", EngineConfig: engineJSON})
-	cfg, err := LoadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(context.Background(), cfg, Options{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := srv.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{env: env, srv: srv, cfg: cfg, base: "https://" + addr.String(), done: make(chan error, 1)}
-	go func() { ts.done <- srv.Serve() }()
-	defer ts.stop(t)
-	c := ts.client(t, "ci-main", "spiffe://pinline.test/ci/main/app")
+	ts := launch(t, env, cfgPath, Options{})
+	c := ts.release
 	url, commit := env.Repo(t, "gw", map[string]string{
 		"pinline.yaml": specYAML(img, fmt.Sprintf("  build:\n    image: bb\n    sh: mkdir -p /out && echo gw %d > /out/f\n    outputs: [{path: /out/f}]\n", time.Now().UnixNano())),
 	})
@@ -154,23 +140,8 @@ func TestServeTimeoutAndCancel(t *testing.T) {
 	cfgPath := env.Config(t, vals["PINLINE_GW_DAGGER_CLI"],
 		servetest.Tier{Name: "release", Rank: 10, BuilderID: releaseBuilder, Identity: "spiffe://pinline.test/ci/main/", Engine: vals["PINLINE_GW_TRUSTED_SOCK"], Concurrency: 1, Timeout: 4 * time.Second},
 		servetest.Tier{Name: "pr", Rank: 1, BuilderID: prBuilder, Identity: "spiffe://pinline.test/ci/pr/", Engine: vals["PINLINE_GW_UNTRUSTED_SOCK"], Concurrency: 1})
-	cfg, err := LoadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(context.Background(), cfg, Options{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := srv.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{env: env, srv: srv, cfg: cfg, base: "https://" + addr.String(), done: make(chan error, 1)}
-	go func() { ts.done <- srv.Serve() }()
-	defer ts.stop(t)
-	rel := ts.client(t, "ci-main", "spiffe://pinline.test/ci/main/app")
-	pr := ts.client(t, "ci-pr", "spiffe://pinline.test/ci/pr/1")
+	ts := launch(t, env, cfgPath, Options{})
+	rel, pr := ts.release, ts.pr
 	url, commit := env.Repo(t, "sleepy", map[string]string{
 		"pinline.yaml": specYAML(img, fmt.Sprintf("  slow:\n    image: bb\n    sh: echo %d && sleep 30\n", time.Now().UnixNano())),
 	})
@@ -254,27 +225,13 @@ func TestServeTierSecrets(t *testing.T) {
 	cfgPath := env.Config(t, vals["PINLINE_GW_DAGGER_CLI"],
 		servetest.Tier{Name: "release", Rank: 10, BuilderID: releaseBuilder, Identity: "spiffe://pinline.test/ci/main/", Engine: vals["PINLINE_GW_TRUSTED_SOCK"], Secrets: secrets},
 		servetest.Tier{Name: "pr", Rank: 1, BuilderID: prBuilder, Identity: "spiffe://pinline.test/ci/pr/", Engine: vals["PINLINE_GW_UNTRUSTED_SOCK"], Secrets: secrets})
-	cfg, err := LoadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(context.Background(), cfg, Options{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := srv.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{env: env, srv: srv, cfg: cfg, base: "https://" + addr.String(), done: make(chan error, 1)}
-	go func() { ts.done <- srv.Serve() }()
-	defer ts.stop(t)
+	ts := launch(t, env, cfgPath, Options{})
 	url, commit := env.Repo(t, "sec", map[string]string{
 		"pinline.yaml": specYAML(img, fmt.Sprintf("  use:\n    image: bb\n    secrets: [{name: token, env: TOKEN}]\n"+
 			"    sh: mkdir -p /out && echo %d && echo \"token is $TOKEN\" && printf %%s \"$TOKEN\" | sha256sum > /out/h\n    outputs: [{path: /out/h}]\n", time.Now().UnixNano())),
 	})
 	ctx := context.Background()
-	for tier, c := range map[string]*Client{"release": ts.client(t, "ci-main", "spiffe://pinline.test/ci/main/app"), "pr": ts.client(t, "ci-pr", "spiffe://pinline.test/ci/pr/3")} {
+	for tier, c := range map[string]*Client{"release": ts.release, "pr": ts.pr} {
 		st, err := c.Submit(ctx, &SubmitRequest{Repository: url, Commit: commit, Spec: "pinline.yaml"})
 		if err != nil {
 			t.Fatal(err)

@@ -148,7 +148,7 @@ func (e *Env) TierKey(t testing.TB, tier string) Key {
 // its URL and commit.
 func (e *Env) Repo(t testing.TB, name string, files map[string]string) (url, commit string) {
 	t.Helper()
-	work := filepath.Join(e.Dir, "work-"+name)
+	work := e.WorkDir(name)
 	_ = os.RemoveAll(work)
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
@@ -186,6 +186,10 @@ func (e *Env) Repo(t testing.TB, name string, files map[string]string) (url, com
 	}
 	return e.Git.URL(name), c
 }
+
+// WorkDir is the work tree Repo committed repository name in (to publish
+// the same history on another git server).
+func (e *Env) WorkDir(name string) string { return filepath.Join(e.Dir, "work-"+name) }
 
 // RepoPrefix is the allowed repository prefix of the git server.
 func (e *Env) RepoPrefix() string { return "http://" + e.Git.Addr + "/" }

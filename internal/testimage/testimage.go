@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -28,6 +29,12 @@ import (
 // Busybox pushes a one-layer busybox image to an in-process registry
 // on loopback and returns its digest-pinned reference.
 func Busybox(t testing.TB) string {
+	t.Helper()
+	return Serve(t, busyboxImage(t), "pinline/busybox")
+}
+
+// busyboxImage is the one-layer busybox image.
+func busyboxImage(t testing.TB) v1.Image {
 	t.Helper()
 	bb, err := os.ReadFile(testenv.RequireFile(t, "/bin/busybox", "hack/engine.sh (busybox-static)"))
 	if err != nil {
@@ -63,6 +70,14 @@ func Busybox(t testing.TB) string {
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		t.Fatal(err)
 	}
+	return img
+}
+
+// Serve pushes img as repo:test to an in-process registry on loopback
+// (stopped at the end of the test) and returns its digest-pinned
+// reference.
+func Serve(t testing.TB, img v1.Image, repo string) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +85,7 @@ func Busybox(t testing.TB) string {
 	srv := &http.Server{Handler: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { srv.Close() })
-	ref, err := name.ParseReference(ln.Addr().String() + "/pinline/busybox:test")
+	ref, err := name.ParseReference(ln.Addr().String() + "/" + repo + ":test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,5 +96,5 @@ func Busybox(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ln.Addr().String() + "/pinline/busybox@" + d.String()
+	return ln.Addr().String() + "/" + repo + "@" + d.String()
 }
