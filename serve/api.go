@@ -107,13 +107,17 @@ type RunStatus struct {
 type Event struct {
 	Seq  int       `json:"seq"`
 	Time time.Time `json:"time"`
-	// Type is queued, started, task, log or done.
+	// Type is queued, started, task, output, log or done.
 	Type     string `json:"type"`
 	Position int    `json:"position,omitempty"`
 	Task     string `json:"task,omitempty"`
 	Status   string `json:"status,omitempty"`
 	ExitCode *int   `json:"exitCode,omitempty"`
-	// Data is a chunk of a task log (type log).
+	// Stream is stdout or stderr (type output).
+	Stream string `json:"stream,omitempty"`
+	// Data is the task's output while it runs, whole lines as the engine
+	// reports them (type output, best effort), or a chunk of its complete
+	// log once it has finished (type log).
 	Data string `json:"data,omitempty"`
 	// Run is the final status (type done).
 	Run *RunStatus `json:"run,omitempty"`

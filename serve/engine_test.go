@@ -263,3 +263,69 @@ func TestServeTierSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestServeLiveOutput: a task prints a line, sleeps, prints another; the
+// first line reaches the event stream (an output event) before the task's
+// final event, i.e. while the task still runs; the complete log follows
+// it; LogView prints every line once.
+func TestServeLiveOutput(t *testing.T) {
+	vals := testenv.RequireAll(t, "hack/setup.d/50-gateway-engines.sh", "PINLINE_GW_TRUSTED_SOCK", "PINLINE_GW_UNTRUSTED_SOCK", "PINLINE_GW_DAGGER_CLI")
+	env := servetest.New(t)
+	img := testimage.Busybox(t)
+	ts := startServer(t, env, vals["PINLINE_GW_DAGGER_CLI"], vals["PINLINE_GW_TRUSTED_SOCK"], vals["PINLINE_GW_UNTRUSTED_SOCK"], 1, 1)
+	n := fmt.Sprint(time.Now().UnixNano())
+	url, commit := env.Repo(t, "live", map[string]string{
+		"pinline.yaml": specYAML(img, "  talk:\n    image: bb\n    sh: echo first-"+n+" && sleep 8 && echo second-"+n+" && echo err-"+n+" >&2\n"),
+	})
+	ctx := context.Background()
+	st, err := ts.release.Submit(ctx, &SubmitRequest{Repository: url, Commit: commit, Spec: "pinline.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []Event
+	var shown strings.Builder
+	view := &LogView{W: &shown}
+	fin, err := ts.release.Events(ctx, st.ID, func(e Event) { events = append(events, e); view.Event(e) })
+	if err != nil || fin.State != StateSucceeded {
+		t.Fatalf("run: %+v %v", fin, err)
+	}
+	first, ended, logged := 0, 0, 0
+	for _, e := range events {
+		switch {
+		case e.Type == "output" && strings.Contains(e.Data, "first-"+n) && first == 0:
+			first = e.Seq
+			if e.Task != "talk" || e.Stream != "stdout" {
+				t.Errorf("output event %+v", e)
+			}
+		case e.Type == "task" && e.Task == "talk" && e.Status != record.StatusRunning:
+			ended = e.Seq
+		case e.Type == "log" && strings.Contains(e.Data, "second-"+n) && logged == 0:
+			logged = e.Seq
+		}
+	}
+	if first == 0 || ended == 0 || first > ended {
+		t.Fatalf("the first line (event %d) did not arrive before the task ended (event %d): %+v", first, ended, events)
+	}
+	if logged < ended {
+		t.Errorf("the complete log (event %d) does not follow the task's end (%d)", logged, ended)
+	}
+	for _, l := range []string{"first-" + n, "second-" + n, "err-" + n} {
+		if c := strings.Count(shown.String(), l+"\n"); c != 1 {
+			t.Errorf("LogView printed %q %d times:\n%s", l, c, shown.String())
+		}
+	}
+	// A restarted server still serves the events, from the store.
+	dir := ts.cfg.Store
+	ts.stop(t)
+	ts2 := launch(t, env, ts.cfg.Path, Options{})
+	if ts2.cfg.Store != dir {
+		t.Fatalf("store %s, want %s", ts2.cfg.Store, dir)
+	}
+	var again []Event
+	if _, err := ts2.release.Events(ctx, st.ID, func(e Event) { again = append(again, e) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != len(events) || again[first-1].Data != events[first-1].Data {
+		t.Errorf("after a restart: %d events, want %d", len(again), len(events))
+	}
+}

@@ -121,7 +121,11 @@ func runSubmit(ctx context.Context, s *streams, o *submitOptions, tasks []string
 	}
 	tty := isTTY(s.errOut)
 	fmt.Fprintf(s.errOut, "pinline: run %s submitted to tier %s (builder %s)\n", st.ID, st.Tier, st.BuilderID)
+	logs := &serve.LogView{W: s.out}
 	final, err := c.Events(ctx, st.ID, func(e serve.Event) {
+		if !o.noLogs {
+			logs.Event(e)
+		}
 		switch e.Type {
 		case "queued":
 			if tty {
@@ -139,10 +143,6 @@ func runSubmit(ctx context.Context, s *streams, o *submitOptions, tasks []string
 				fmt.Fprintf(s.errOut, "pinline: task %s %s (exit %d)\n", e.Task, e.Status, *e.ExitCode)
 			} else {
 				fmt.Fprintf(s.errOut, "pinline: task %s %s\n", e.Task, e.Status)
-			}
-		case "log":
-			if !o.noLogs {
-				fmt.Fprint(s.out, e.Data)
 			}
 		}
 	})
