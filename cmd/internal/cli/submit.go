@@ -38,7 +38,8 @@ func newSubmitCmd(s *streams) *cobra.Command {
 The server fetches the commit itself; the client sends only the repository
 URL, the full 40-hex commit, the spec path and the task names, and holds no
 signing key. submit shows the queue position and task progress (one line per
-change when not on a terminal), streams task logs to standard output, then
+change when not on a terminal), streams task output to standard output while
+the task runs (then the lines of its log the live stream missed), then
 downloads the run record, outputs, SBOM and provenance into
 .pinline/runs/<id>/ so that pinline verify, runs and report work on them.
 Its exit code is the run's (0 succeeded, 1 denied or failed, 2 bad input,
