@@ -199,10 +199,21 @@ func (s *Server) progress(r *run, e pipeline.Event) {
 	}
 }
 
+// maxLiveRunBytes bounds the live output one run leaves in its events
+// (the tasks' logs have all of it).
+const maxLiveRunBytes = 8 << 20
+
 // output turns a task's live output into an output event.
 func (s *Server) output(r *run, task, stream, text string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r.liveBytes >= maxLiveRunBytes {
+		return
+	}
+	r.liveBytes += len(text)
+	if r.liveBytes >= maxLiveRunBytes {
+		text = "[live output of this run truncated; the tasks' logs have the rest]\n"
+	}
 	r.addEvent(s, Event{Type: "output", Task: task, Stream: stream, Data: text})
 }
 

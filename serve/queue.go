@@ -21,6 +21,8 @@ type run struct {
 	// one. All of them are in the store's events file.
 	events []Event
 	seq    int
+	// liveBytes counts the run's live output events' data.
+	liveBytes int
 	// notify is closed (and replaced) on every new event.
 	notify chan struct{}
 }
