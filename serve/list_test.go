@@ -2,12 +2,16 @@ package serve
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/pinline/pinline/internal/servetest"
+	"github.com/pinline/pinline/internal/testenv"
 )
 
 // TestListPagination: GET /v1/runs pages with limit and an opaque cursor;
@@ -70,6 +74,29 @@ func TestListPagination(t *testing.T) {
 	since, err := ts.release.List(ctx, url.Values{"since": {base.Add(20 * time.Minute).Format(time.RFC3339)}, "limit": {"2"}})
 	if err != nil || len(since) != 4 { // 20..24 minus pr run 20
 		t.Errorf("since: %v %v", idsOf(since), err)
+	}
+	// The same pages with curl (the API is usable without pinline).
+	curl := testenv.RequireProgram(t, "curl", "curl (apt)")
+	cert, key := filepath.Join(env.Dir, "ci-main.crt"), filepath.Join(env.Dir, "ci-main.key")
+	var curled []string
+	q := "state=succeeded&limit=5"
+	for range 10 {
+		out, err := exec.Command(curl, "-sS", "--fail-with-body", "--cert", cert, "--key", key, "--cacert", env.CAFile, ts.base+"/v1/runs?"+q).Output()
+		if err != nil {
+			t.Fatalf("curl: %v %s", err, out)
+		}
+		var page RunList
+		if err := json.Unmarshal(out, &page); err != nil {
+			t.Fatalf("curl answer %s: %v", out, err)
+		}
+		curled = append(curled, idsOf(page.Runs)...)
+		if page.NextCursor == "" {
+			break
+		}
+		q = "state=succeeded&limit=5&cursor=" + url.QueryEscape(page.NextCursor)
+	}
+	if fmt.Sprint(curled) != fmt.Sprint(want) {
+		t.Errorf("curl pages %v, want %v", curled, want)
 	}
 	for _, q := range []string{"limit=0", "limit=1001", "limit=x", "limit=01", "cursor=abc", "cursor=" + encodeCursor("../x"), "limit=1&limit=2", "page=2"} {
 		v, _ := url.ParseQuery(q)
