@@ -200,3 +200,39 @@ func f0client(t *testing.T, env *servetest.Env, base string) *serve.Client {
 	}
 	return c
 }
+
+// TestSubmitExitCodes: pinline submit exits with run's codes without an
+// engine being involved: a branch instead of a commit is refused by the
+// server (exit 2, the reason named), a certificate of no tier is refused
+// (exit 1), a run the gate denies (an image without a digest) exits 1,
+// a run whose engine is unreachable exits 3; none is reported signed.
+func TestSubmitExitCodes(t *testing.T) {
+	env := servetest.New(t)
+	cfg := env.Config(t, "/nonexistent/dagger",
+		servetest.Tier{Name: "release", Rank: 10, BuilderID: svcReleaseBuilder, Identity: "spiffe://pinline.test/ci/main/", Engine: "/nonexistent/release.sock"})
+	srv := startServe(t, cfg)
+	c, k := env.Client(t, "ci-main", "spiffe://pinline.test/ci/main/app")
+	tlsJ := env.TLSConfigFile(t, "release-client", c, k)
+	c, k = env.Client(t, "stranger", "spiffe://elsewhere.test/x")
+	strangerJ := env.TLSConfigFile(t, "stranger-client", c, k)
+	url, commit := env.Repo(t, "codes", map[string]string{
+		"pinline.yaml": "version: 1\nname: codes\nimages:\n  bb: 127.0.0.1:1/pinline/none@sha256:" + strings.Repeat("0", 64) +
+			"\ntasks:\n  build:\n    image: bb\n    run: [\"true\"]\n",
+		"unpinned.yaml": "version: 1\nname: codes\nimages:\n  bb: 127.0.0.1:1/pinline/none:latest\ntasks:\n  build:\n    image: bb\n    run: [\"true\"]\n",
+	})
+	for _, tc := range []struct {
+		name, tls, commit, spec string
+		code                    int
+		want                    string
+	}{
+		{"branch", tlsJ, "main", "pinline.yaml", 2, "not-a-commit"},
+		{"no tier", strangerJ, commit, "pinline.yaml", 1, "identity"},
+		{"denied", tlsJ, commit, "unpinned.yaml", 1, "denied"},
+		{"no engine", tlsJ, commit, "pinline.yaml", 3, "failed"},
+	} {
+		r := pinline(t, t.TempDir(), "submit", "--server", srv.base, "--tls-config", tc.tls, "--repo", url, "--commit", tc.commit, "-f", tc.spec)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, "signed by the server") {
+			t.Errorf("%s: exit %d (want %d), stderr:\n%s", tc.name, r.code, tc.code, r.stderr)
+		}
+	}
+}
