@@ -1,31 +1,19 @@
 package pipeline
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
-	"log"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-
 	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/internal/gitserver"
-	"github.com/pinline/pinline/internal/testenv"
+	"github.com/pinline/pinline/internal/testimage"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/report"
 	"github.com/pinline/pinline/sbom"
@@ -139,80 +127,6 @@ func TestEngineEnvServicesMatrix(t *testing.T) {
 	}
 }
 
-// gitImage is the busybox image with the host's git (its binaries,
-// helpers and shared libraries) added, pushed to an in-process registry on
-// loopback; it returns the digest-pinned reference.
-func gitImage(t *testing.T, busybox string) string {
-	t.Helper()
-	gitBin := testenv.RequireFile(t, "/usr/bin/git", "git (apt)")
-	files := []string{gitBin, "/usr/lib/git-core/git", "/usr/lib/git-core/git-remote-http"}
-	out, err := exec.Command("ldd", files...).Output()
-	if err != nil {
-		t.Fatalf("ldd: %v", err)
-	}
-	for _, l := range strings.Split(string(out), "\n") {
-		f := strings.Fields(l)
-		for _, w := range f {
-			if strings.HasPrefix(w, "/") && !strings.HasSuffix(w, ":") {
-				files = append(files, w)
-			}
-		}
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	seen := map[string]bool{}
-	for _, f := range files {
-		if seen[f] {
-			continue
-		}
-		seen[f] = true
-		b, err := os.ReadFile(f) // follows symlinks: the layer holds the file
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = tw.WriteHeader(&tar.Header{Name: strings.TrimPrefix(f, "/"), Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(b))})
-		_, _ = tw.Write(b)
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	baseRef, err := name.ParseReference(busybox)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := remote.Image(baseRef)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := mutate.AppendLayers(base, layer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { srv.Close() })
-	ref, err := name.ParseReference(ln.Addr().String() + "/pinline/git:test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln.Addr().String() + "/pinline/git@" + d.String()
-}
-
 func hostGit(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
@@ -234,7 +148,7 @@ func hostGit(t *testing.T, dir string, args ...string) string {
 func TestEnginePushToGitServer(t *testing.T) {
 	t.Parallel()
 	e := needEngine(t)
-	img := gitImage(t, e.busybox)
+	img := testimage.Git(t)
 	n := nonce(t)
 	password := "pw-" + n
 
