@@ -32,6 +32,8 @@ type daggerBackend struct {
 	calls *callSession
 	// regAuth are the operator's registry credentials by host.
 	regAuth map[string]registryCred
+	// red scrubs the live output (Options.Output).
+	red *redactor
 }
 
 // cacheVolume is the tier-scoped engine volume <tier>/<scope>/<name> a
@@ -150,6 +152,12 @@ func (b *daggerBackend) exec(ctx context.Context, n *node, prev any) outcome {
 	if b.s != nil && b.s.spans != nil {
 		if tctx, id, err := b.s.spans.newTrace(ctx); err == nil {
 			syncCtx, tid = tctx, id
+			if b.o.Output != nil && b.red != nil {
+				b.s.spans.startLive(tid, t.Name, b.red, b.o.Output)
+				// Before the task's final event: nothing of it is
+				// delivered after.
+				defer b.s.spans.endLive(tid)
+			}
 		}
 	}
 	synced, err := ctr.Sync(syncCtx)

@@ -1,27 +1,18 @@
 package pipeline
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-
 	"github.com/pinline/pinline/attest"
 	"github.com/pinline/pinline/internal/gitserver"
-	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/internal/testimage"
 	"github.com/pinline/pinline/record"
 	"github.com/pinline/pinline/report"
@@ -136,62 +127,6 @@ func TestEngineEnvServicesMatrix(t *testing.T) {
 	}
 }
 
-// gitImage is the busybox image with the host's git (its binaries,
-// helpers and shared libraries) added, pushed to an in-process registry on
-// loopback; it returns the digest-pinned reference.
-func gitImage(t *testing.T, busybox string) string {
-	t.Helper()
-	gitBin := testenv.RequireFile(t, "/usr/bin/git", "git (apt)")
-	files := []string{gitBin, "/usr/lib/git-core/git", "/usr/lib/git-core/git-remote-http"}
-	out, err := exec.Command("ldd", files...).Output()
-	if err != nil {
-		t.Fatalf("ldd: %v", err)
-	}
-	for _, l := range strings.Split(string(out), "\n") {
-		f := strings.Fields(l)
-		for _, w := range f {
-			if strings.HasPrefix(w, "/") && !strings.HasSuffix(w, ":") {
-				files = append(files, w)
-			}
-		}
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	seen := map[string]bool{}
-	for _, f := range files {
-		if seen[f] {
-			continue
-		}
-		seen[f] = true
-		b, err := os.ReadFile(f) // follows symlinks: the layer holds the file
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = tw.WriteHeader(&tar.Header{Name: strings.TrimPrefix(f, "/"), Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(b))})
-		_, _ = tw.Write(b)
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	baseRef, err := name.ParseReference(busybox)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := remote.Image(baseRef)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := mutate.AppendLayers(base, layer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testimage.Serve(t, "pinline/git", img)
-}
-
 func hostGit(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
@@ -213,7 +148,7 @@ func hostGit(t *testing.T, dir string, args ...string) string {
 func TestEnginePushToGitServer(t *testing.T) {
 	t.Parallel()
 	e := needEngine(t)
-	img := gitImage(t, e.busybox)
+	img := testimage.Git(t)
 	n := nonce(t)
 	password := "pw-" + n
 

@@ -88,6 +88,9 @@ type Engine struct {
 	// a failed task or connection whose Health is non-nil fails with
 	// ErrEngine and that reason rather than as a task failure.
 	Health func() error
+	// liveLogs makes the session export the engine's logs (set by Run
+	// when Options.Output is).
+	liveLogs bool
 }
 
 // Options configure one run.
@@ -175,6 +178,13 @@ type Options struct {
 	// Progress receives task events as they happen (may be nil). Calls are
 	// serialised.
 	Progress func(Event)
+	// Output, when set, receives a task's output while the task runs, as
+	// the engine exports it (dagger backend): whole lines only, scrubbed of
+	// secret values; stream is "stdout" or "stderr". Best effort: lines the
+	// engine exports after the task finished, and a last line without a
+	// newline, are not delivered (logs/<task>.log is complete). Calls are
+	// serialised and all of a task's come before its final Progress event.
+	Output func(task, stream, text string)
 	// Log receives engine session diagnostics (default: discarded). Never
 	// secrets: values are scrubbed before anything is written.
 	Log io.Writer

@@ -164,6 +164,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		fallthrough
 	default:
+		o.Engine.liveLogs = o.Output != nil
 		s, err := connect(rctx, o.Engine, scrubWriter{r: red, w: o.Log})
 		if err != nil {
 			if rctx.Err() != nil {
@@ -184,7 +185,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			v, _ := s.client.Version(rctx)
 			version <- v
 		}()
-		be = &daggerBackend{c: s.client, s: s, o: &o, secrets: secrets, out: ex, regAuth: regAuth, pushes: pushes, runID: rec.ID}
+		be = &daggerBackend{c: s.client, s: s, o: &o, secrets: secrets, out: ex, regAuth: regAuth, pushes: pushes, runID: rec.ID, red: red}
 	}
 
 	// 4. The tasks.

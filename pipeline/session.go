@@ -68,6 +68,9 @@ func connect(ctx context.Context, e Engine, log io.Writer) (*session, error) {
 		// compression, another protocol) would redirect or change the
 		// export: the child gets pinline's only.
 		cmd.Env = append(slices.DeleteFunc(cmd.Env, func(kv string) bool { return strings.HasPrefix(kv, "OTEL_") }), spans.Env()...)
+		if e.liveLogs {
+			cmd.Env = append(cmd.Env, spans.LogsEnv()...)
+		}
 	}
 	// Own process group: the whole group is killed on close.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

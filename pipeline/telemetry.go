@@ -68,6 +68,12 @@ type spanSink struct {
 	// children are the tokens of call children (childEnv), each with the
 	// time (unix nanoseconds) of its last export of any signal.
 	children map[string]*atomic.Int64
+
+	// liveMu guards live and serialises the Output calls.
+	liveMu sync.Mutex
+	// live are the traces of running tasks whose output is delivered as
+	// it is exported (Options.Output).
+	live map[trace.TraceID]*liveTask
 }
 
 // childEnv is Env with a token of the child's own: every export the child
@@ -109,15 +115,16 @@ func newSpanSink() (*spanSink, error) {
 		return nil, err
 	}
 	s := &spanSink{ln: ln, token: hex.EncodeToString(tok[:]), traces: map[trace.TraceID][]span{}, seen: map[trace.TraceID]time.Time{},
-		children: map[string]*atomic.Int64{}}
+		children: map[string]*atomic.Int64{}, live: map[trace.TraceID]*liveTask{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/traces", s.handleTraces)
-	// Logs and metrics may be exported too; they are read and dropped.
+	// Metrics may be exported too; they are read and dropped. Logs are
+	// read for the live output of tasks (live.go), else dropped.
 	discard := func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxOTLPBody))
 		w.Header().Set("Content-Type", "application/x-protobuf")
 	}
-	mux.HandleFunc("POST /v1/logs", discard)
+	mux.HandleFunc("POST /v1/logs", s.handleLogs)
 	mux.HandleFunc("POST /v1/metrics", discard)
 	s.srv = &http.Server{Handler: s.authorized(mux), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
@@ -161,13 +168,14 @@ func (s *spanSink) authorized(h http.Handler) http.Handler {
 	})
 }
 
-func (s *spanSink) handleTraces(w http.ResponseWriter, r *http.Request) {
+// readOTLP reads an export request's body (gzip or not, bounded).
+func readOTLP(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	var in io.Reader = r.Body
 	if r.Header.Get("Content-Encoding") == "gzip" {
 		zr, err := gzip.NewReader(r.Body)
 		if err != nil {
 			http.Error(w, "bad request", http.StatusBadRequest)
-			return
+			return nil, false
 		}
 		defer zr.Close()
 		in = zr
@@ -175,6 +183,14 @@ func (s *spanSink) handleTraces(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(in, maxOTLPBody+1))
 	if err != nil || len(body) > maxOTLPBody {
 		http.Error(w, "bad request", http.StatusBadRequest)
+		return nil, false
+	}
+	return body, true
+}
+
+func (s *spanSink) handleTraces(w http.ResponseWriter, r *http.Request) {
+	body, ok := readOTLP(w, r)
+	if !ok {
 		return
 	}
 	var req coltrace.ExportTraceServiceRequest

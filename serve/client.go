@@ -8,12 +8,14 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -140,16 +142,43 @@ func (c *Client) Cancel(ctx context.Context, id string) (*RunStatus, error) {
 	return &st, c.getJSON(ctx, http.MethodPost, "/v1/runs/"+url.PathEscape(id)+"/cancel", nil, &st)
 }
 
-// List lists runs with the given filters (repository, tier, state, since).
+// List lists every run the filters match (repository, tier, state,
+// since; limit sets the page size), following the pages. The server
+// checks the filters.
 func (c *Client) List(ctx context.Context, filters url.Values) ([]RunStatus, error) {
-	var out struct {
-		Runs []RunStatus `json:"runs"`
+	q := url.Values{}
+	for k, v := range filters {
+		q[k] = slices.Clone(v)
 	}
+	var all []RunStatus
+	for page := 0; ; page++ {
+		l, err := c.list(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, l.Runs...)
+		if l.NextCursor == "" {
+			return all, nil
+		}
+		if page >= 100_000 {
+			return nil, errclass.Wrap(errclass.ErrOperational, errors.New("list: the server keeps returning pages"))
+		}
+		q.Set("cursor", l.NextCursor)
+	}
+}
+
+// ListPage fetches one page of runs.
+func (c *Client) ListPage(ctx context.Context, f *ListFilter) (*RunList, error) {
+	return c.list(ctx, f.Values())
+}
+
+func (c *Client) list(ctx context.Context, q url.Values) (*RunList, error) {
+	var out RunList
 	p := "/v1/runs"
-	if len(filters) > 0 {
-		p += "?" + filters.Encode()
+	if len(q) > 0 {
+		p += "?" + q.Encode()
 	}
-	return out.Runs, c.getJSON(ctx, http.MethodGet, p, nil, &out)
+	return &out, c.getJSON(ctx, http.MethodGet, p, nil, &out)
 }
 
 // Events streams a run's events to fn until its done event, which it

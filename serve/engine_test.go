@@ -63,22 +63,8 @@ tiers:
 	}
 	cfgPath := env.Config(t, vals["PINLINE_GW_DAGGER_CLI"],
 		servetest.Tier{Name: "release", Rank: 10, BuilderID: releaseBuilder, Identity: "spiffe://pinline.test/ci/main/", EngineConfig: engineJSON})
-	cfg, err := LoadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(context.Background(), cfg, Options{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := srv.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{env: env, srv: srv, cfg: cfg, base: "https://" + addr.String(), done: make(chan error, 1)}
-	go func() { ts.done <- srv.Serve() }()
-	defer ts.stop(t)
-	c := ts.client(t, "ci-main", "spiffe://pinline.test/ci/main/app")
+	ts := launch(t, env, cfgPath, Options{})
+	c := ts.release
 	url, commit := env.Repo(t, "gw", map[string]string{
 		"pinline.yaml": specYAML(img, fmt.Sprintf("  build:\n    image: bb\n    sh: mkdir -p /out && echo gw %d > /out/f\n    outputs: [{path: /out/f}]\n", time.Now().UnixNano())),
 	})
@@ -154,23 +140,8 @@ func TestServeTimeoutAndCancel(t *testing.T) {
 	cfgPath := env.Config(t, vals["PINLINE_GW_DAGGER_CLI"],
 		servetest.Tier{Name: "release", Rank: 10, BuilderID: releaseBuilder, Identity: "spiffe://pinline.test/ci/main/", Engine: vals["PINLINE_GW_TRUSTED_SOCK"], Concurrency: 1, Timeout: 4 * time.Second},
 		servetest.Tier{Name: "pr", Rank: 1, BuilderID: prBuilder, Identity: "spiffe://pinline.test/ci/pr/", Engine: vals["PINLINE_GW_UNTRUSTED_SOCK"], Concurrency: 1})
-	cfg, err := LoadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(context.Background(), cfg, Options{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := srv.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{env: env, srv: srv, cfg: cfg, base: "https://" + addr.String(), done: make(chan error, 1)}
-	go func() { ts.done <- srv.Serve() }()
-	defer ts.stop(t)
-	rel := ts.client(t, "ci-main", "spiffe://pinline.test/ci/main/app")
-	pr := ts.client(t, "ci-pr", "spiffe://pinline.test/ci/pr/1")
+	ts := launch(t, env, cfgPath, Options{})
+	rel, pr := ts.release, ts.pr
 	url, commit := env.Repo(t, "sleepy", map[string]string{
 		"pinline.yaml": specYAML(img, fmt.Sprintf("  slow:\n    image: bb\n    sh: echo %d && sleep 30\n", time.Now().UnixNano())),
 	})
@@ -254,27 +225,13 @@ func TestServeTierSecrets(t *testing.T) {
 	cfgPath := env.Config(t, vals["PINLINE_GW_DAGGER_CLI"],
 		servetest.Tier{Name: "release", Rank: 10, BuilderID: releaseBuilder, Identity: "spiffe://pinline.test/ci/main/", Engine: vals["PINLINE_GW_TRUSTED_SOCK"], Secrets: secrets},
 		servetest.Tier{Name: "pr", Rank: 1, BuilderID: prBuilder, Identity: "spiffe://pinline.test/ci/pr/", Engine: vals["PINLINE_GW_UNTRUSTED_SOCK"], Secrets: secrets})
-	cfg, err := LoadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(context.Background(), cfg, Options{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := srv.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{env: env, srv: srv, cfg: cfg, base: "https://" + addr.String(), done: make(chan error, 1)}
-	go func() { ts.done <- srv.Serve() }()
-	defer ts.stop(t)
+	ts := launch(t, env, cfgPath, Options{})
 	url, commit := env.Repo(t, "sec", map[string]string{
 		"pinline.yaml": specYAML(img, fmt.Sprintf("  use:\n    image: bb\n    secrets: [{name: token, env: TOKEN}]\n"+
 			"    sh: mkdir -p /out && echo %d && echo \"token is $TOKEN\" && printf %%s \"$TOKEN\" | sha256sum > /out/h\n    outputs: [{path: /out/h}]\n", time.Now().UnixNano())),
 	})
 	ctx := context.Background()
-	for tier, c := range map[string]*Client{"release": ts.client(t, "ci-main", "spiffe://pinline.test/ci/main/app"), "pr": ts.client(t, "ci-pr", "spiffe://pinline.test/ci/pr/3")} {
+	for tier, c := range map[string]*Client{"release": ts.release, "pr": ts.pr} {
 		st, err := c.Submit(ctx, &SubmitRequest{Repository: url, Commit: commit, Spec: "pinline.yaml"})
 		if err != nil {
 			t.Fatal(err)
@@ -304,5 +261,71 @@ func TestServeTierSecrets(t *testing.T) {
 			}
 			return nil
 		})
+	}
+}
+
+// TestServeLiveOutput: a task prints a line, sleeps, prints another; the
+// first line reaches the event stream (an output event) before the task's
+// final event, i.e. while the task still runs; the complete log follows
+// it; LogView prints every line once.
+func TestServeLiveOutput(t *testing.T) {
+	vals := testenv.RequireAll(t, "hack/setup.d/50-gateway-engines.sh", "PINLINE_GW_TRUSTED_SOCK", "PINLINE_GW_UNTRUSTED_SOCK", "PINLINE_GW_DAGGER_CLI")
+	env := servetest.New(t)
+	img := testimage.Busybox(t)
+	ts := startServer(t, env, vals["PINLINE_GW_DAGGER_CLI"], vals["PINLINE_GW_TRUSTED_SOCK"], vals["PINLINE_GW_UNTRUSTED_SOCK"], 1, 1)
+	n := fmt.Sprint(time.Now().UnixNano())
+	url, commit := env.Repo(t, "live", map[string]string{
+		"pinline.yaml": specYAML(img, "  talk:\n    image: bb\n    sh: echo first-"+n+" && sleep 8 && echo second-"+n+" && echo err-"+n+" >&2\n"),
+	})
+	ctx := context.Background()
+	st, err := ts.release.Submit(ctx, &SubmitRequest{Repository: url, Commit: commit, Spec: "pinline.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []Event
+	var shown strings.Builder
+	view := &LogView{W: &shown}
+	fin, err := ts.release.Events(ctx, st.ID, func(e Event) { events = append(events, e); view.Event(e) })
+	if err != nil || fin.State != StateSucceeded {
+		t.Fatalf("run: %+v %v", fin, err)
+	}
+	first, ended, logged := 0, 0, 0
+	for _, e := range events {
+		switch {
+		case e.Type == "output" && strings.Contains(e.Data, "first-"+n) && first == 0:
+			first = e.Seq
+			if e.Task != "talk" || e.Stream != "stdout" {
+				t.Errorf("output event %+v", e)
+			}
+		case e.Type == "task" && e.Task == "talk" && e.Status != record.StatusRunning:
+			ended = e.Seq
+		case e.Type == "log" && strings.Contains(e.Data, "second-"+n) && logged == 0:
+			logged = e.Seq
+		}
+	}
+	if first == 0 || ended == 0 || first > ended {
+		t.Fatalf("the first line (event %d) did not arrive before the task ended (event %d): %+v", first, ended, events)
+	}
+	if logged < ended {
+		t.Errorf("the complete log (event %d) does not follow the task's end (%d)", logged, ended)
+	}
+	for _, l := range []string{"first-" + n, "second-" + n, "err-" + n} {
+		if c := strings.Count(shown.String(), l+"\n"); c != 1 {
+			t.Errorf("LogView printed %q %d times:\n%s", l, c, shown.String())
+		}
+	}
+	// A restarted server still serves the events, from the store.
+	dir := ts.cfg.Store
+	ts.stop(t)
+	ts2 := launch(t, env, ts.cfg.Path, Options{})
+	if ts2.cfg.Store != dir {
+		t.Fatalf("store %s, want %s", ts2.cfg.Store, dir)
+	}
+	var again []Event
+	if _, err := ts2.release.Events(ctx, st.ID, func(e Event) { again = append(again, e) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != len(events) || again[first-1].Data != events[first-1].Data {
+		t.Errorf("after a restart: %d events, want %d", len(again), len(events))
 	}
 }

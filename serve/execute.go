@@ -105,6 +105,7 @@ func (s *Server) runPipeline(ctx context.Context, ts *tierState, r *run) (*pipel
 		SBOM:     pipeline.CycloneDX{Options: sbom.Options{ToolVersion: s.opts.Version}},
 		Attester: pipeline.SignedProvenance{Signer: ts.signer, KeyRef: ts.keyID, Version: s.opts.Version},
 		Progress: func(e pipeline.Event) { s.progress(r, e) },
+		Output:   func(task, stream, text string) { s.output(r, task, stream, text) },
 		Log:      s.opts.Log,
 		Now:      s.opts.Now,
 	}
@@ -196,6 +197,24 @@ func (s *Server) progress(r *run, e pipeline.Event) {
 		r.addEvent(s, Event{Type: "log", Task: e.Task, Data: string(b[:n])})
 		b = b[n:]
 	}
+}
+
+// maxLiveRunBytes bounds the live output one run leaves in its events
+// (the tasks' logs have all of it).
+const maxLiveRunBytes = 8 << 20
+
+// output turns a task's live output into an output event.
+func (s *Server) output(r *run, task, stream, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.liveBytes >= maxLiveRunBytes {
+		return
+	}
+	r.liveBytes += len(text)
+	if r.liveBytes >= maxLiveRunBytes {
+		text = "[live output of this run truncated; the tasks' logs have the rest]\n"
+	}
+	r.addEvent(s, Event{Type: "output", Task: task, Stream: stream, Data: text})
 }
 
 // dirSize is the bytes of regular files under dir (symlinks not followed).

@@ -325,42 +325,31 @@ func (s *Server) handleStatus(w http.ResponseWriter, req *http.Request) {
 
 func (s *Server) handleList(w http.ResponseWriter, req *http.Request) {
 	info := infoOf(req)
-	q := req.URL.Query()
-	for k := range q {
-		if !slices.Contains([]string{"repository", "tier", "state", "since"}, k) {
-			s.refuse(w, info, http.StatusBadRequest, "bad-request", fmt.Sprintf("unknown query parameter %q (filters: repository, tier, state, since)", k))
-			return
-		}
-	}
-	var since time.Time
-	if v := q.Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			s.refuse(w, info, http.StatusBadRequest, "bad-request", fmt.Sprintf("since: %q is not an RFC 3339 time", v))
-			return
-		}
-		since = t
-	}
-	if v := q.Get("state"); v != "" && !Final(v) && v != StateQueued && v != StateRunning {
-		s.refuse(w, info, http.StatusBadRequest, "bad-request", fmt.Sprintf("state: %q is not a run state", v))
+	f, err := ParseListFilter(req.URL.Query())
+	if err != nil {
+		s.refuse(w, info, http.StatusBadRequest, "bad-request", err.Error())
 		return
+	}
+	after := ""
+	if f.Cursor != "" {
+		after, _ = decodeCursor(f.Cursor)
 	}
 	out := []RunStatus{}
 	s.mu.Lock()
 	for _, r := range s.runs {
 		st := r.status
-		if !admittedTo(info, st.Tier) ||
-			(q.Get("repository") != "" && st.Repository != q.Get("repository")) ||
-			(q.Get("tier") != "" && st.Tier != q.Get("tier")) ||
-			(q.Get("state") != "" && st.State != q.Get("state")) ||
-			(!since.IsZero() && st.SubmittedAt.Before(since)) {
-			continue
+		if admittedTo(info, st.Tier) && f.Match(&st) && st.ID > after {
+			out = append(out, st)
 		}
-		out = append(out, st)
 	}
 	s.mu.Unlock()
 	slices.SortFunc(out, func(a, b RunStatus) int { return strings.Compare(a.ID, b.ID) })
-	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
+	page := RunList{Runs: out}
+	if len(out) > f.Limit {
+		page.Runs = out[:f.Limit]
+		page.NextCursor = encodeCursor(out[f.Limit-1].ID)
+	}
+	writeJSON(w, http.StatusOK, page)
 }
 
 func (s *Server) handleCancel(w http.ResponseWriter, req *http.Request) {
@@ -400,34 +389,58 @@ func (s *Server) handleEvents(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	fl, _ := w.(http.Flusher)
 	enc := json.NewEncoder(w)
-	for {
-		s.mu.Lock()
-		var batch []Event
-		if from < len(r.events) {
-			batch = slices.Clone(r.events[from:])
-		}
-		final := Final(r.status.State)
-		ch := r.notify
-		s.mu.Unlock()
-		for _, e := range batch {
-			if err := enc.Encode(e); err != nil {
-				return
-			}
-			from = e.Seq
+	_ = s.streamEvents(req.Context(), r, from, func(e Event) error {
+		if err := enc.Encode(e); err != nil {
+			return err
 		}
 		if fl != nil {
 			fl.Flush()
 		}
-		if final && len(batch) == 0 {
-			return
+		return nil
+	})
+}
+
+// streamEvents passes r's events after sequence number from to write, in
+// order, until the run's final event: the in-memory tail, and before it
+// what only the store still has.
+func (s *Server) streamEvents(ctx context.Context, r *run, from int, write func(Event) error) error {
+	for {
+		s.mu.Lock()
+		batch, inMemory := r.after(from)
+		final := Final(r.status.State) && from+len(batch) >= r.seq && inMemory
+		ch := r.notify
+		s.mu.Unlock()
+		if !inMemory {
+			var werr error
+			last, err := s.storedEvents(r.status.ID, from, func(e Event) bool {
+				werr = write(e)
+				return werr == nil
+			})
+			if werr != nil {
+				return werr
+			}
+			if err != nil || last == from {
+				return fmt.Errorf("run %s: events after %d are neither in memory nor in the store: %v", r.status.ID, from, err)
+			}
+			from = last
+			continue
+		}
+		for _, e := range batch {
+			if err := write(e); err != nil {
+				return err
+			}
+			from = e.Seq
 		}
 		if final {
+			return nil
+		}
+		if len(batch) > 0 {
 			continue
 		}
 		select {
 		case <-ch:
-		case <-req.Context().Done():
-			return
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }

@@ -46,12 +46,23 @@ func startServerTB(t testing.TB, env *servetest.Env, cli, relSock, prSock string
 	cfgPath := env.Config(t, cli,
 		servetest.Tier{Name: "release", Rank: 10, BuilderID: releaseBuilder, Identity: "spiffe://pinline.test/ci/main/", Engine: relSock, Concurrency: relConc},
 		servetest.Tier{Name: "pr", Rank: 1, BuilderID: prBuilder, Identity: "spiffe://pinline.test/ci/pr/", Engine: prSock, Concurrency: prConc})
+	return launch(t, env, cfgPath, Options{})
+}
+
+// launch starts a server of the configuration at cfgPath (written by
+// env.Config) on 127.0.0.1 with options o (Version defaults to "test"),
+// stopped at the end of the test, with its release, pr and stranger
+// clients.
+func launch(t testing.TB, env *servetest.Env, cfgPath string, o Options) *testServer {
+	t.Helper()
 	cfg, err := LoadConfig(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	srv, err := New(ctx, cfg, Options{Version: "test"})
+	if o.Version == "" {
+		o.Version = "test"
+	}
+	srv, err := New(context.Background(), cfg, o)
 	if err != nil {
 		t.Fatal(err)
 	}

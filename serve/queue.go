@@ -16,22 +16,50 @@ type run struct {
 	specFile  string
 	cancel    context.CancelFunc
 	cancelled bool
-	events    []Event
+	// events is the in-memory tail of the run's events (at most
+	// 2*tailEvents, the latest); seq is the sequence number of the last
+	// one. All of them are in the store's events file.
+	events []Event
+	seq    int
+	// liveBytes counts the run's live output events' data.
+	liveBytes int
 	// notify is closed (and replaced) on every new event.
 	notify chan struct{}
 }
 
+// tailEvents is how many of a run's latest events the server keeps in
+// memory (at least; at most twice as many); older ones are read from the
+// store's events file.
+const tailEvents = 256
+
 // addEvent appends an event (caller holds s.mu), persists it and wakes
 // the streams.
 func (r *run) addEvent(s *Server, e Event) {
-	e.Seq = len(r.events) + 1
+	r.seq++
+	e.Seq = r.seq
 	if e.Time.IsZero() {
 		e.Time = s.now().UTC()
 	}
 	r.events = append(r.events, e)
+	if len(r.events) > 2*tailEvents {
+		r.events = slices.Clone(r.events[len(r.events)-tailEvents:])
+	}
 	s.appendEvent(r.status.ID, &e)
 	close(r.notify)
 	r.notify = make(chan struct{})
+}
+
+// after returns the in-memory events after sequence number from, and
+// whether the tail reaches back that far (else the older ones are in the
+// store only). Caller holds s.mu.
+func (r *run) after(from int) ([]Event, bool) {
+	if from >= r.seq {
+		return nil, true
+	}
+	if len(r.events) == 0 || r.events[0].Seq > from+1 {
+		return nil, false
+	}
+	return slices.Clone(r.events[from+1-r.events[0].Seq:]), true
 }
 
 // enqueue appends r to its tier's queue and starts what may start

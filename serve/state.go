@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pinline/pinline/attest"
@@ -40,11 +41,49 @@ func (s *Server) saveState(st *RunStatus) error {
 // appendEvent appends one event line to the run's event file.
 func (s *Server) appendEvent(id string, e *Event) {
 	f, err := os.OpenFile(s.eventsPath(id), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err == nil {
+		err = json.NewEncoder(f).Encode(e)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
 	if err != nil {
-		return
+		fmt.Fprintf(s.opts.Log, "pinline serve: run %s: events file: %v\n", id, err)
+	}
+}
+
+// storedEvents calls fn for each event of the run's events file after
+// sequence number from, in order, until fn returns false or the file
+// ends (a last line still being written is not an event yet). It returns
+// the sequence number of the last event passed.
+func (s *Server) storedEvents(id string, from int, fn func(Event) bool) (int, error) {
+	f, err := os.Open(s.eventsPath(id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return from, nil
+	}
+	if err != nil {
+		return from, err
 	}
 	defer f.Close()
-	_ = json.NewEncoder(f).Encode(e)
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 8<<20)
+	for sc.Scan() {
+		var e Event
+		if json.Unmarshal(sc.Bytes(), &e) != nil {
+			break
+		}
+		if e.Seq <= from {
+			continue
+		}
+		if e.Seq != from+1 {
+			return from, fmt.Errorf("events file of run %s: event %d follows %d", id, e.Seq, from)
+		}
+		from = e.Seq
+		if !fn(e) {
+			break
+		}
+	}
+	return from, sc.Err()
 }
 
 // recoverState loads every run the store knows. A run that was queued or
@@ -83,7 +122,9 @@ func (s *Server) recoverState() error {
 			return fmt.Errorf("state file %s: malformed", e.Name())
 		}
 		r := &run{status: st, notify: make(chan struct{})}
-		r.events = s.loadEvents(id)
+		if err := s.loadTail(r); err != nil {
+			return err
+		}
 		if !Final(st.State) && s.adoptRecord(&r.status) {
 			if err := s.saveState(&r.status); err != nil {
 				return err
@@ -197,20 +238,16 @@ func (s *Server) failRecord(id, msg string) error {
 	return record.WriteRun(root, rec)
 }
 
-func (s *Server) loadEvents(id string) []Event {
-	f, err := os.Open(s.eventsPath(id))
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []Event
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-	for sc.Scan() {
-		var e Event
-		if json.Unmarshal(sc.Bytes(), &e) == nil {
-			out = append(out, e)
+// loadTail reads the sequence number and the in-memory tail of a run's
+// stored events.
+func (s *Server) loadTail(r *run) error {
+	_, err := s.storedEvents(r.status.ID, 0, func(e Event) bool {
+		r.seq = e.Seq
+		r.events = append(r.events, e)
+		if len(r.events) > 2*tailEvents {
+			r.events = slices.Clone(r.events[len(r.events)-tailEvents:])
 		}
-	}
-	return out
+		return true
+	})
+	return err
 }

@@ -36,6 +36,9 @@ type Tier struct {
 	Timeout      time.Duration
 	// Secrets is the tier's operator secrets file ("": none).
 	Secrets string
+	// KMSKey, when set, is the tier's signing key as a KMS URI (no key
+	// pair is generated for the tier).
+	KMSKey string
 }
 
 // Key is a tier's cosign key pair (files) and its password.
@@ -145,7 +148,7 @@ func (e *Env) TierKey(t testing.TB, tier string) Key {
 // its URL and commit.
 func (e *Env) Repo(t testing.TB, name string, files map[string]string) (url, commit string) {
 	t.Helper()
-	work := filepath.Join(e.Dir, "work-"+name)
+	work := e.WorkDir(name)
 	_ = os.RemoveAll(work)
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
@@ -184,6 +187,10 @@ func (e *Env) Repo(t testing.TB, name string, files map[string]string) (url, com
 	return e.Git.URL(name), c
 }
 
+// WorkDir is the work tree Repo committed repository name in (to publish
+// the same history on another git server).
+func (e *Env) WorkDir(name string) string { return filepath.Join(e.Dir, "work-"+name) }
+
 // RepoPrefix is the allowed repository prefix of the git server.
 func (e *Env) RepoPrefix() string { return "http://" + e.Git.Addr + "/" }
 
@@ -196,7 +203,7 @@ func (e *Env) Config(t testing.TB, daggerCLI string, tiers ...Tier) string {
 	fmt.Fprintf(&b, "auditLog: audit.jsonl\ndaggerCLI: %q\nshutdownGrace: 3s\ntiers:\n", daggerCLI)
 	for _, tr := range tiers {
 		k, ok := e.Keys[tr.Name]
-		if !ok {
+		if !ok && tr.KMSKey == "" {
 			k = e.TierKey(t, tr.Name)
 		}
 		if tr.Concurrency == 0 {
@@ -215,7 +222,12 @@ func (e *Env) Config(t testing.TB, daggerCLI string, tiers ...Tier) string {
 		if tr.Secrets != "" {
 			fmt.Fprintf(&b, "    secrets: %q\n", tr.Secrets)
 		}
-		fmt.Fprintf(&b, "    signing: {key: %q, passwordFile: %q}\n    concurrency: %d\n    timeout: %s\n", k.Private, k.PasswordFile, tr.Concurrency, tr.Timeout)
+		if tr.KMSKey != "" {
+			fmt.Fprintf(&b, "    signing: {key: %q}\n", tr.KMSKey)
+		} else {
+			fmt.Fprintf(&b, "    signing: {key: %q, passwordFile: %q}\n", k.Private, k.PasswordFile)
+		}
+		fmt.Fprintf(&b, "    concurrency: %d\n    timeout: %s\n", tr.Concurrency, tr.Timeout)
 	}
 	return write(t, e.Dir, "server.yaml", []byte(b.String()))
 }

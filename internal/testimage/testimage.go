@@ -30,6 +30,12 @@ import (
 // on loopback and returns its digest-pinned reference.
 func Busybox(t testing.TB) string {
 	t.Helper()
+	return Serve(t, busyboxImage(t), "pinline/busybox")
+}
+
+// busyboxImage is the one-layer busybox image.
+func busyboxImage(t testing.TB) v1.Image {
+	t.Helper()
 	bb, err := os.ReadFile(testenv.RequireFile(t, "/bin/busybox", "hack/engine.sh (busybox-static)"))
 	if err != nil {
 		t.Fatal(err)
@@ -64,13 +70,13 @@ func Busybox(t testing.TB) string {
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		t.Fatal(err)
 	}
-	return Serve(t, "pinline/busybox", img)
+	return img
 }
 
-// Serve pushes img to a fresh in-process registry on loopback (closed when
-// the test ends) as repo:test and returns its digest-pinned reference,
-// 127.0.0.1:PORT/repo@sha256:....
-func Serve(t testing.TB, repo string, img v1.Image) string {
+// Serve pushes img as repo:test to an in-process registry on loopback
+// (stopped at the end of the test) and returns its digest-pinned
+// reference.
+func Serve(t testing.TB, img v1.Image, repo string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -30,8 +30,13 @@ spec path leaving the repository and unknown tasks, then queues the run
 (per-tier concurrency, FIFO). Runs go through the same code path as
 pinline run, with the tier's operator policy data, secrets and engine, and
 are signed with the tier's key, which is loaded and decrypted once at start
-and never leaves the server process. Records land in
-<store>/.pinline/runs/<id>/. Every request is audited as one JSON line.
+and never leaves the server process (or a KMS URI: awskms://, gcpkms://,
+azurekms://, hashivault://, configured from the server's environment as for
+cosign; an unreachable KMS stops the start, exit 3; a KMS error fails the run
+unsigned). A task may push to a git remote the tier's secrets file lists.
+Records land in <store>/.pinline/runs/<id>/, the events of each run (live
+task output included) beside them in <store>/.pinline/serve/. Every request
+is audited as one JSON line.
 SIGTERM drains: no new runs, running ones get shutdownGrace, then are
 cancelled and recorded. On start, runs a previous process left queued or
 running are marked failed. See docs/service.md.`,

@@ -38,7 +38,8 @@ func newSubmitCmd(s *streams) *cobra.Command {
 The server fetches the commit itself; the client sends only the repository
 URL, the full 40-hex commit, the spec path and the task names, and holds no
 signing key. submit shows the queue position and task progress (one line per
-change when not on a terminal), streams task logs to standard output, then
+change when not on a terminal), streams task output to standard output while
+the task runs (then the lines of its log the live stream missed), then
 downloads the run record, outputs, SBOM and provenance into
 .pinline/runs/<id>/ so that pinline verify, runs and report work on them.
 Its exit code is the run's (0 succeeded, 1 denied or failed, 2 bad input,
@@ -121,7 +122,11 @@ func runSubmit(ctx context.Context, s *streams, o *submitOptions, tasks []string
 	}
 	tty := isTTY(s.errOut)
 	fmt.Fprintf(s.errOut, "pinline: run %s submitted to tier %s (builder %s)\n", st.ID, st.Tier, st.BuilderID)
+	logs := &serve.LogView{W: s.out}
 	final, err := c.Events(ctx, st.ID, func(e serve.Event) {
+		if !o.noLogs {
+			logs.Event(e)
+		}
 		switch e.Type {
 		case "queued":
 			if tty {
@@ -139,10 +144,6 @@ func runSubmit(ctx context.Context, s *streams, o *submitOptions, tasks []string
 				fmt.Fprintf(s.errOut, "pinline: task %s %s (exit %d)\n", e.Task, e.Status, *e.ExitCode)
 			} else {
 				fmt.Fprintf(s.errOut, "pinline: task %s %s\n", e.Task, e.Status)
-			}
-		case "log":
-			if !o.noLogs {
-				fmt.Fprint(s.out, e.Data)
 			}
 		}
 	})
