@@ -71,18 +71,11 @@ func (s *Server) execute(ctx context.Context, ts *tierState, r *run) {
 	s.schedule(ts)
 }
 
-// exitCode is `pinline run`'s exit code for err.
+// exitCode is `pinline run`'s exit code for err (errclass.Code: an
+// unclassified error is operational, 3).
 func exitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	switch errclass.Of(err) {
-	case errclass.ErrDenied:
-		return 1
-	case errclass.ErrBadInput:
-		return 2
-	}
-	return 3
+	code, _ := errclass.Code(err)
+	return code
 }
 
 func (s *Server) runPipeline(ctx context.Context, ts *tierState, r *run) (*pipeline.Result, error) {
