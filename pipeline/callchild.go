@@ -36,6 +36,18 @@ func (b *daggerBackend) runCall(ctx context.Context, m *callModule, c *spec.Call
 	argv = append(argv, extra...)
 	argv = append(argv, c.Function)
 	argv = append(argv, c.Args...)
+	if hasDirArg(b.o.Root, c) {
+		// One directory-argument call at a time on an engine (calllock.go).
+		unlock, err := lockDirCall(ctx, dirCallKey(b.o.Engine), b.o.Log)
+		switch {
+		case err == nil:
+			defer unlock()
+		case ctx.Err() != nil:
+			return "", "", -1, err
+		default:
+			fmt.Fprintf(b.o.Log, "directory-argument lock: %v (the call runs without it)\n", err)
+		}
+	}
 	window := stallWindow(ctx, b.o.CallStall)
 	cctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
