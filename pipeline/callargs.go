@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -69,17 +70,24 @@ func classify(a callArg) callArg {
 		a.value = strings.TrimPrefix(rest, "//")
 		return a
 	}
-	switch {
-	case strings.HasPrefix(v, "unix://"):
+	// dagger call fetches a directory or file argument from git only for
+	// the schemes its git URL parser knows; any other value, also one
+	// with an unknown scheme (x://../../etc is ../etc), is a host path.
+	switch scheme, _, _ := strings.Cut(urlScheme.FindString(v), ":"); strings.ToLower(scheme) {
+	case "unix":
 		a.host = "socket"
-	case strings.HasPrefix(v, "tcp://") || strings.HasPrefix(v, "udp://"):
+	case "tcp", "udp":
 		a.host = "service"
-	case strings.Contains(v, "://"):
+	case "http", "https", "ssh", "git":
 	default:
 		a.host = "path"
 	}
 	return a
 }
+
+// urlScheme is the scheme prefix dagger's address parser sees
+// (util/gitutil in the engine).
+var urlScheme = regexp.MustCompile(`^[a-zA-Z0-9]+://`)
 
 // String is the argument as recorded: secret values never.
 func (a callArg) String() string {

@@ -567,6 +567,7 @@ func TestCallDeniedBeforeConnect(t *testing.T) {
 		{"directory outside the repository", pinned, []string{"-m", "ci", "report", "--src", "/etc"}, ExitDenied, pipeline.RuleCallPath},
 		{"relative escape", pinned, []string{"-m", "ci", "report", "--src=../.."}, ExitDenied, pipeline.RuleCallPath},
 		{"symlink escape", pinned, []string{"-m", "ci", "report", "--src", "etc-link/ssl"}, ExitDenied, pipeline.RuleCallPath},
+		{"unknown URL scheme is a host path", pinned, []string{"-m", "ci", "report", "--src", "x://../../.."}, ExitDenied, pipeline.RuleCallPath},
 		{"file secret outside", pinned, []string{"-m", "ci", "report", "--token", "file:/etc/shadow"}, ExitDenied, pipeline.RuleCallPath},
 		{"host socket", pinned, []string{"-m", "ci", "report", "--sock", "unix:///run/docker.sock"}, ExitDenied, pipeline.RuleCallHost},
 		{"host command", pinned, []string{"-m", "ci", "report", "--token", "cmd:cat /etc/shadow"}, ExitDenied, pipeline.RuleCallHost},
