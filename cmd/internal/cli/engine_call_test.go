@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -166,6 +167,63 @@ func depRepo(t testing.TB, srv *gitserver.Server, marker string) string {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// appRepo is a repository as `dagger init --sdk=go --name=app` lays it
+// out (dagger.json at the root, the code in .dagger/) with a pinned git
+// dependency, published on srv as app.git and cloned from there: Build
+// reads VERSION and lists the directory argument, Read reads sub/in.txt.
+func appRepo(t *testing.T, srv *gitserver.Server, depSource, depCommit, marker string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "dagger.json"), fmt.Sprintf(`{"name": "app", "engineVersion": "v0.19.10", "sdk": {"source": "go"},
+  "dependencies": [{"name": "dep", "source": %q, "pin": %q}], "source": ".dagger"}
+`, depSource, depCommit))
+	writeFile(t, filepath.Join(dir, ".dagger", "main.go"), `package main
+
+import (
+	"context"
+	"strings"
+
+	"dagger/app/internal/dagger"
+)
+
+type App struct{}
+
+// Build reads VERSION of the source directory and lists it (`+marker+`).
+func (m *App) Build(ctx context.Context, src *dagger.Directory) (*dagger.File, error) {
+	v, err := src.File("VERSION").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names, err := src.Entries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g, err := dag.Dep().Greet(ctx, "build")
+	if err != nil {
+		return nil, err
+	}
+	s := "version " + strings.TrimSpace(v) + " entries " + strings.Join(names, ",") + " " + g + "\n"
+	return dag.Directory().WithNewFile("build.txt", s).File("build.txt"), nil
+}
+
+// Read returns in.txt of a directory.
+func (m *App) Read(ctx context.Context, src *dagger.Directory) (string, error) {
+	return src.File("in.txt").Contents(ctx)
+}
+`)
+	writeFile(t, filepath.Join(dir, "VERSION"), "1.2.3 ("+marker+")\n")
+	writeFile(t, filepath.Join(dir, "sub", "in.txt"), "sub "+marker+"\n")
+	gitIn(t, dir, "init", "-q")
+	gitIn(t, dir, "add", "-A")
+	gitIn(t, dir, "commit", "-qm", "app")
+	if _, err := srv.Publish("app", dir); err != nil {
+		t.Fatal(err)
+	}
+	clone := filepath.Join(t.TempDir(), "app")
+	gitIn(t, filepath.Dir(clone), "clone", "-q", srv.URL("app"), clone)
+	return clone
 }
 
 // lastRun reads the newest run record under root.
@@ -343,6 +401,82 @@ func TestCallModuleEngine(t *testing.T) {
 		_, rec := lastRun(t, root)
 		if rec.Engine.Gateway != f.addr || rec.Tasks[0].Call.Args[0].Digest != "sha256:"+repoDigest(t, root) {
 			t.Errorf("run.json engine %+v call args %+v", rec.Engine, rec.Tasks[0].Call.Args)
+		}
+	})
+
+	t.Run("user flow: dagger init layout, cloned from the git server, --src . from the repository root", func(t *testing.T) {
+		app := appRepo(t, srv, srv.URL("dep")+"@v1.0.0", depCommit, marker)
+		t.Chdir(app)
+		ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+		defer cancel()
+		// As a user types it: no --root, no -m, a relative -o.
+		pcall := func(args ...string) (int, string, string) {
+			return runCLICtx(ctx, cliEnv, append([]string{"call", "--engine-config", cfg, "--timeout", "5m"}, args...)...)
+		}
+		digest := "sha256:" + repoDigest(t, app) // before -o writes build.txt
+		code, out, e := pcall("build", "--src", ".", "-o", "build.txt")
+		if code != 0 || strings.TrimSpace(out) != filepath.Join(app, "build.txt") {
+			t.Fatalf("build --src . -o build.txt: exit %d, stdout %q\n%s", code, out, e)
+		}
+		b, err := os.ReadFile(filepath.Join(app, "build.txt"))
+		if want := "version 1.2.3 (" + marker + ") entries .dagger/,.git/,.pinline/,VERSION,dagger.json,sub/ hi build from dep\n"; err != nil || string(b) != want {
+			t.Fatalf("build.txt %q %v, want %q", b, err, want)
+		}
+		_, rec := lastRun(t, app)
+		c := rec.Tasks[0].Call
+		if c.Module != "." || c.ModuleName != "app" || len(c.Dependencies) != 1 || c.Dependencies[0].Commit != depCommit ||
+			len(c.Args) != 1 || c.Args[0].Digest != digest {
+			t.Errorf("run.json call %+v", c)
+		}
+		if rec.Repository.URI != srv.URL("app") {
+			t.Errorf("repository uri %q, want the clone's origin %s", rec.Repository.URI, srv.URL("app"))
+		}
+		if code, out, e := pcall("read", "--src", "./sub"); code != 0 || strings.TrimSpace(out) != "sub "+marker {
+			t.Errorf("read --src ./sub: exit %d, stdout %q\n%s", code, out, e)
+		}
+
+		// Two at once: on v0.19.10 two function calls listing host
+		// directory arguments at the same time both hang (plain dagger
+		// call too); pinline runs them one after the other.
+		var wg sync.WaitGroup
+		res := make([]string, 2)
+		for i := range res {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				code, out, e := pcall("build", "--src", ".", "--json")
+				if code != 0 {
+					res[i] = fmt.Sprintf("exit %d, stdout %q\n%s", code, out, e)
+				}
+			}()
+		}
+		wg.Wait()
+		for i, r := range res {
+			if r != "" {
+				t.Errorf("concurrent build %d: %s", i, r)
+			}
+		}
+
+		// What stays denied from the root (before any engine): the parent,
+		// a symlink out of the repository, an unknown scheme's ../.
+		outside := t.TempDir()
+		writeFile(t, filepath.Join(outside, "in.txt"), "outside\n")
+		if err := os.Symlink(outside, filepath.Join(app, "link-out")); err != nil {
+			t.Fatal(err)
+		}
+		rel, err := filepath.Rel(app, outside)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, src := range []string{"..", "./link-out", "link-out/", "x://../" + rel} {
+			before := runDirs(t, app)
+			code, out, e := pcall("read", "--src", src)
+			if code != ExitDenied || !strings.Contains(out+e, pipeline.RuleCallPath) || strings.Contains(out, "outside") {
+				t.Errorf("read --src %s: exit %d (want 1, %s)\n%s%s", src, code, pipeline.RuleCallPath, out, e)
+			}
+			if _, rec := newRun(t, app, before); rec.Status != record.StatusDenied || rec.Engine.Version != "" {
+				t.Errorf("read --src %s: status %s engine %+v", src, rec.Status, rec.Engine)
+			}
 		}
 	})
 
