@@ -310,7 +310,7 @@ func TestCallModuleEngine(t *testing.T) {
 			if code, out, e := call(fn); code != 0 || strings.TrimSpace(out) != fn {
 				t.Fatalf("exit %d stdout %q\n%s", code, out, e)
 			}
-			_, rec := lastRun(t, root)
+			dir, rec := lastRun(t, root)
 			found := false
 			for _, im := range rec.Tasks[0].Call.Images {
 				found = found || im.Digest == digest && strings.Contains(im.Ref, "pinline/busybox")
@@ -320,6 +320,17 @@ func TestCallModuleEngine(t *testing.T) {
 			}
 			if fn == "tagged" && rec.Decision.Waived != 1 {
 				t.Errorf("tag-only pull: decision %+v, want the PL006 waiver applied", rec.Decision)
+			}
+			// The SBOM: the dependency by commit, the image by digest, the
+			// call's command line in the formulation.
+			b, err := os.ReadFile(filepath.Join(dir, record.SBOMFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"pkg:generic/dep@" + depCommit, digest, `"executed": "dagger call -m ci ` + fn + `"`} {
+				if !strings.Contains(string(b), want) {
+					t.Errorf("%s: SBOM lacks %s", fn, want)
+				}
 			}
 		})
 	}
@@ -433,6 +444,12 @@ func TestCallModuleEngine(t *testing.T) {
 		}
 		if code, out, e := pcall("read", "--src", "./sub"); code != 0 || strings.TrimSpace(out) != "sub "+marker {
 			t.Errorf("read --src ./sub: exit %d, stdout %q\n%s", code, out, e)
+		}
+		// dagger call's other spelling of -o.
+		if code, out, e := pcall("build", "--src", "./", "export", "--path", "again.txt"); code != 0 || strings.TrimSpace(out) != filepath.Join(app, "again.txt") {
+			t.Errorf("build --src ./ export --path again.txt: exit %d, stdout %q\n%s", code, out, e)
+		} else if b, err := os.ReadFile(filepath.Join(app, "again.txt")); err != nil || !strings.HasPrefix(string(b), "version 1.2.3") {
+			t.Errorf("again.txt %q %v", b, err)
 		}
 
 		// Two at once: on v0.19.10 two function calls listing host
