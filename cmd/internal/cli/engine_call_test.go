@@ -382,14 +382,41 @@ func TestCallModuleEngine(t *testing.T) {
 		if d, _ := parg["digest"].(map[string]any); d["sha256"] != strings.TrimPrefix(want, "sha256:") {
 			t.Errorf("provenance call argument %v, want digest %s", parg, want)
 		}
+		// resolvedDependencies: the directory argument, the source commit
+		// and the module dependency by commit.
+		resolved := func(bd map[string]any, name, alg, value string) bool {
+			for _, r := range bd["resolvedDependencies"].([]any) {
+				rd := r.(map[string]any)
+				if d, _ := rd["digest"].(map[string]any); rd["name"] == name && d[alg] == value {
+					return true
+				}
+			}
+			return false
+		}
+		head := gitIn(t, root, "rev-parse", "HEAD")
+		for _, w := range [][3]string{{"call:call:--src=.", "sha256", strings.TrimPrefix(want, "sha256:")},
+			{"source", "gitCommit", head}, {"module:dep", "gitCommit", depCommit}} {
+			if !resolved(bd, w[0], w[1], w[2]) {
+				t.Errorf("resolvedDependencies %v lack %s %s:%s", bd["resolvedDependencies"], w[0], w[1], w[2])
+			}
+		}
+		// A signed call that pulls an image: the image by digest.
+		if code, out, e := runCLICtx(ctx, kenv, "call", "--root", root, "--engine-config", cfg, "--key", prefix+".key", "-m", "ci", "busy"); code != 0 {
+			t.Fatalf("signed busy: exit %d %s\n%s", code, out, e)
+		}
+		dir, _ = lastRun(t, root)
+		st = readStatementMap(t, filepath.Join(dir, record.ProvenanceFile))
+		bd = st["predicate"].(map[string]any)["buildDefinition"].(map[string]any)
 		found := false
 		for _, r := range bd["resolvedDependencies"].([]any) {
 			rd := r.(map[string]any)
+			name, _ := rd["name"].(string)
 			d, _ := rd["digest"].(map[string]any)
-			found = found || rd["name"] == "call:call:--src=." && d["sha256"] == strings.TrimPrefix(want, "sha256:")
+			found = found || strings.HasPrefix(name, "image:") && strings.Contains(name, "pinline/busybox") &&
+				d["sha256"] == strings.TrimPrefix(env["PINLINE_IMAGE_BUSYBOX_DIGEST"], "sha256:")
 		}
 		if !found {
-			t.Errorf("resolvedDependencies %v lack the directory argument", bd["resolvedDependencies"])
+			t.Errorf("resolvedDependencies %v lack busybox by digest", bd["resolvedDependencies"])
 		}
 	})
 
