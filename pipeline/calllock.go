@@ -36,11 +36,12 @@ var dirCallLockDir = func() (string, error) {
 }
 
 // hasDirArg reports whether a call hands its function a directory of the
-// repository: a named, non-secret path argument that resolves (inside the
-// root, which the gate checked) to an existing directory.
+// repository: a named path argument that resolves (inside the root, which
+// the gate checked) to an existing directory; also `file://DIR`, which the
+// record treats as a file: secret and dagger call as the path DIR.
 func hasDirArg(root string, c *spec.Call) bool {
 	for _, a := range parseCallArgs(c.Args) {
-		if a.secret || a.host != "path" || a.name == "" {
+		if a.host != "path" || a.name == "" {
 			continue
 		}
 		p, err := insideRoot(root, a.value)

@@ -99,7 +99,8 @@ func TestHasDirArg(t *testing.T) {
 		{[]string{"--name", "x"}, false},
 		{[]string{"--file", "f.txt"}, false},
 		{[]string{"--token", "env:SUB"}, false},
-		{[]string{"--token", "file:sub"}, false},
+		{[]string{"--token", "file:f.txt"}, false},
+		{[]string{"--src", "file://./sub"}, true},
 		{[]string{"."}, false},
 		{[]string{"--src", "https://example.test/r.git"}, false},
 	} {
