@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -168,6 +169,63 @@ func depRepo(t testing.TB, srv *gitserver.Server, marker string) string {
 	return c
 }
 
+// appRepo is a repository as `dagger init --sdk=go --name=app` lays it
+// out (dagger.json at the root, the code in .dagger/) with a pinned git
+// dependency, published on srv as app.git and cloned from there: Build
+// reads VERSION and lists the directory argument, Read reads sub/in.txt.
+func appRepo(t *testing.T, srv *gitserver.Server, depSource, depCommit, marker string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "dagger.json"), fmt.Sprintf(`{"name": "app", "engineVersion": "v0.19.10", "sdk": {"source": "go"},
+  "dependencies": [{"name": "dep", "source": %q, "pin": %q}], "source": ".dagger"}
+`, depSource, depCommit))
+	writeFile(t, filepath.Join(dir, ".dagger", "main.go"), `package main
+
+import (
+	"context"
+	"strings"
+
+	"dagger/app/internal/dagger"
+)
+
+type App struct{}
+
+// Build reads VERSION of the source directory and lists it (`+marker+`).
+func (m *App) Build(ctx context.Context, src *dagger.Directory) (*dagger.File, error) {
+	v, err := src.File("VERSION").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names, err := src.Entries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g, err := dag.Dep().Greet(ctx, "build")
+	if err != nil {
+		return nil, err
+	}
+	s := "version " + strings.TrimSpace(v) + " entries " + strings.Join(names, ",") + " " + g + "\n"
+	return dag.Directory().WithNewFile("build.txt", s).File("build.txt"), nil
+}
+
+// Read returns in.txt of a directory.
+func (m *App) Read(ctx context.Context, src *dagger.Directory) (string, error) {
+	return src.File("in.txt").Contents(ctx)
+}
+`)
+	writeFile(t, filepath.Join(dir, "VERSION"), "1.2.3 ("+marker+")\n")
+	writeFile(t, filepath.Join(dir, "sub", "in.txt"), "sub "+marker+"\n")
+	gitIn(t, dir, "init", "-q")
+	gitIn(t, dir, "add", "-A")
+	gitIn(t, dir, "commit", "-qm", "app")
+	if _, err := srv.Publish("app", dir); err != nil {
+		t.Fatal(err)
+	}
+	clone := filepath.Join(t.TempDir(), "app")
+	gitIn(t, filepath.Dir(clone), "clone", "-q", srv.URL("app"), clone)
+	return clone
+}
+
 // lastRun reads the newest run record under root.
 func lastRun(t *testing.T, root string) (string, *record.Run) {
 	t.Helper()
@@ -247,12 +305,22 @@ func TestCallModuleEngine(t *testing.T) {
 	})
 
 	digest := env["PINLINE_IMAGE_BUSYBOX_DIGEST"]
+	imgKey := filepath.Join(t.TempDir(), "img")
+	kenv := map[string]string{EnvDaggerCLI.Name: env["PINLINE_MODULE_DAGGER_CLI"], EnvCosignPassword.Name: "pw"}
+	if code, _, e := runCLICtx(context.Background(), kenv, "keys", "generate", "--output-key-prefix", imgKey); code != 0 {
+		t.Fatal(e)
+	}
 	for _, fn := range []string{"busy", "tagged"} {
 		t.Run("image by "+map[string]string{"busy": "digest", "tagged": "tag"}[fn], func(t *testing.T) {
-			if code, out, e := call(fn); code != 0 || strings.TrimSpace(out) != fn {
+			// Signed: the provenance's resolvedDependencies name the image
+			// by digest. (The first call of the function in this module
+			// source: a call the engine answers from its cache resolves no
+			// image and records none.)
+			code, out, e := runCLICtx(context.Background(), kenv, "call", "--root", root, "--engine-config", cfg, "--key", imgKey+".key", "-m", "ci", fn)
+			if code != 0 || strings.TrimSpace(out) != fn {
 				t.Fatalf("exit %d stdout %q\n%s", code, out, e)
 			}
-			_, rec := lastRun(t, root)
+			dir, rec := lastRun(t, root)
 			found := false
 			for _, im := range rec.Tasks[0].Call.Images {
 				found = found || im.Digest == digest && strings.Contains(im.Ref, "pinline/busybox")
@@ -262,6 +330,28 @@ func TestCallModuleEngine(t *testing.T) {
 			}
 			if fn == "tagged" && rec.Decision.Waived != 1 {
 				t.Errorf("tag-only pull: decision %+v, want the PL006 waiver applied", rec.Decision)
+			}
+			// The SBOM: the dependency by commit, the image by digest, the
+			// call's command line in the formulation.
+			b, err := os.ReadFile(filepath.Join(dir, record.SBOMFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"pkg:generic/dep@" + depCommit, digest, `"executed": "dagger call -m ci ` + fn + `"`} {
+				if !strings.Contains(string(b), want) {
+					t.Errorf("%s: SBOM lacks %s", fn, want)
+				}
+			}
+			bd := readStatementMap(t, filepath.Join(dir, record.ProvenanceFile))["predicate"].(map[string]any)["buildDefinition"].(map[string]any)
+			found = false
+			for _, r := range bd["resolvedDependencies"].([]any) {
+				rd := r.(map[string]any)
+				name, _ := rd["name"].(string)
+				d, _ := rd["digest"].(map[string]any)
+				found = found || strings.HasPrefix(name, "image:") && strings.Contains(name, "pinline/busybox") && d["sha256"] == strings.TrimPrefix(digest, "sha256:")
+			}
+			if !found {
+				t.Errorf("%s: resolvedDependencies %v lack busybox by digest", fn, bd["resolvedDependencies"])
 			}
 		})
 	}
@@ -313,14 +403,23 @@ func TestCallModuleEngine(t *testing.T) {
 		if d, _ := parg["digest"].(map[string]any); d["sha256"] != strings.TrimPrefix(want, "sha256:") {
 			t.Errorf("provenance call argument %v, want digest %s", parg, want)
 		}
-		found := false
-		for _, r := range bd["resolvedDependencies"].([]any) {
-			rd := r.(map[string]any)
-			d, _ := rd["digest"].(map[string]any)
-			found = found || rd["name"] == "call:call:--src=." && d["sha256"] == strings.TrimPrefix(want, "sha256:")
+		// resolvedDependencies: the directory argument, the source commit
+		// and the module dependency by commit.
+		resolved := func(bd map[string]any, name, alg, value string) bool {
+			for _, r := range bd["resolvedDependencies"].([]any) {
+				rd := r.(map[string]any)
+				if d, _ := rd["digest"].(map[string]any); rd["name"] == name && d[alg] == value {
+					return true
+				}
+			}
+			return false
 		}
-		if !found {
-			t.Errorf("resolvedDependencies %v lack the directory argument", bd["resolvedDependencies"])
+		head := gitIn(t, root, "rev-parse", "HEAD")
+		for _, w := range [][3]string{{"call:call:--src=.", "sha256", strings.TrimPrefix(want, "sha256:")},
+			{"source", "gitCommit", head}, {"module:dep", "gitCommit", depCommit}} {
+			if !resolved(bd, w[0], w[1], w[2]) {
+				t.Errorf("resolvedDependencies %v lack %s %s:%s", bd["resolvedDependencies"], w[0], w[1], w[2])
+			}
 		}
 	})
 
@@ -343,6 +442,88 @@ func TestCallModuleEngine(t *testing.T) {
 		_, rec := lastRun(t, root)
 		if rec.Engine.Gateway != f.addr || rec.Tasks[0].Call.Args[0].Digest != "sha256:"+repoDigest(t, root) {
 			t.Errorf("run.json engine %+v call args %+v", rec.Engine, rec.Tasks[0].Call.Args)
+		}
+	})
+
+	t.Run("user flow: dagger init layout, cloned from the git server, --src . from the repository root", func(t *testing.T) {
+		app := appRepo(t, srv, srv.URL("dep")+"@v1.0.0", depCommit, marker)
+		t.Chdir(app)
+		ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+		defer cancel()
+		// As a user types it: no --root, no -m, a relative -o.
+		pcall := func(args ...string) (int, string, string) {
+			return runCLICtx(ctx, cliEnv, append([]string{"call", "--engine-config", cfg, "--timeout", "5m"}, args...)...)
+		}
+		digest := "sha256:" + repoDigest(t, app) // before -o writes build.txt
+		code, out, e := pcall("build", "--src", ".", "-o", "build.txt")
+		if code != 0 || strings.TrimSpace(out) != filepath.Join(app, "build.txt") {
+			t.Fatalf("build --src . -o build.txt: exit %d, stdout %q\n%s", code, out, e)
+		}
+		b, err := os.ReadFile(filepath.Join(app, "build.txt"))
+		if want := "version 1.2.3 (" + marker + ") entries .dagger/,.git/,.pinline/,VERSION,dagger.json,sub/ hi build from dep\n"; err != nil || string(b) != want {
+			t.Fatalf("build.txt %q %v, want %q", b, err, want)
+		}
+		_, rec := lastRun(t, app)
+		c := rec.Tasks[0].Call
+		if c.Module != "." || c.ModuleName != "app" || len(c.Dependencies) != 1 || c.Dependencies[0].Commit != depCommit ||
+			len(c.Args) != 1 || c.Args[0].Digest != digest {
+			t.Errorf("run.json call %+v", c)
+		}
+		if rec.Repository.URI != srv.URL("app") {
+			t.Errorf("repository uri %q, want the clone's origin %s", rec.Repository.URI, srv.URL("app"))
+		}
+		if code, out, e := pcall("read", "--src", "./sub"); code != 0 || strings.TrimSpace(out) != "sub "+marker {
+			t.Errorf("read --src ./sub: exit %d, stdout %q\n%s", code, out, e)
+		}
+		// dagger call's other spelling of -o.
+		if code, out, e := pcall("build", "--src", "./", "export", "--path", "again.txt"); code != 0 || strings.TrimSpace(out) != filepath.Join(app, "again.txt") {
+			t.Errorf("build --src ./ export --path again.txt: exit %d, stdout %q\n%s", code, out, e)
+		} else if b, err := os.ReadFile(filepath.Join(app, "again.txt")); err != nil || !strings.HasPrefix(string(b), "version 1.2.3") {
+			t.Errorf("again.txt %q %v", b, err)
+		}
+
+		// Two at once: on v0.19.10 two function calls listing host
+		// directory arguments at the same time both hang (plain dagger
+		// call too); pinline runs them one after the other.
+		var wg sync.WaitGroup
+		res := make([]string, 2)
+		for i := range res {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				code, out, e := pcall("build", "--src", ".", "--json")
+				if code != 0 {
+					res[i] = fmt.Sprintf("exit %d, stdout %q\n%s", code, out, e)
+				}
+			}()
+		}
+		wg.Wait()
+		for i, r := range res {
+			if r != "" {
+				t.Errorf("concurrent build %d: %s", i, r)
+			}
+		}
+
+		// What stays denied from the root (before any engine): the parent,
+		// a symlink out of the repository, an unknown scheme's ../.
+		outside := t.TempDir()
+		writeFile(t, filepath.Join(outside, "in.txt"), "outside\n")
+		if err := os.Symlink(outside, filepath.Join(app, "link-out")); err != nil {
+			t.Fatal(err)
+		}
+		rel, err := filepath.Rel(app, outside)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, src := range []string{"..", "./link-out", "link-out/", "x://../" + rel} {
+			before := runDirs(t, app)
+			code, out, e := pcall("read", "--src", src)
+			if code != ExitDenied || !strings.Contains(out+e, pipeline.RuleCallPath) || strings.Contains(out, "outside") {
+				t.Errorf("read --src %s: exit %d (want 1, %s)\n%s%s", src, code, pipeline.RuleCallPath, out, e)
+			}
+			if _, rec := newRun(t, app, before); rec.Status != record.StatusDenied || rec.Engine.Version != "" {
+				t.Errorf("read --src %s: status %s engine %+v", src, rec.Status, rec.Engine)
+			}
 		}
 	})
 
@@ -605,6 +786,7 @@ func TestCallDeniedBeforeConnect(t *testing.T) {
 		{"directory outside the repository", pinned, []string{"-m", "ci", "report", "--src", "/etc"}, ExitDenied, pipeline.RuleCallPath},
 		{"relative escape", pinned, []string{"-m", "ci", "report", "--src=../.."}, ExitDenied, pipeline.RuleCallPath},
 		{"symlink escape", pinned, []string{"-m", "ci", "report", "--src", "etc-link/ssl"}, ExitDenied, pipeline.RuleCallPath},
+		{"unknown URL scheme is a host path", pinned, []string{"-m", "ci", "report", "--src", "x://../../.."}, ExitDenied, pipeline.RuleCallPath},
 		{"file secret outside", pinned, []string{"-m", "ci", "report", "--token", "file:/etc/shadow"}, ExitDenied, pipeline.RuleCallPath},
 		{"host socket", pinned, []string{"-m", "ci", "report", "--sock", "unix:///run/docker.sock"}, ExitDenied, pipeline.RuleCallHost},
 		{"host command", pinned, []string{"-m", "ci", "report", "--token", "cmd:cat /etc/shadow"}, ExitDenied, pipeline.RuleCallHost},
