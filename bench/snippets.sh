@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/snippets.sh - `pinline exec`: N Python snippets as one --batch (one
-# engine session, --concurrency 4) against N separate `pinline exec`
+# engine session, --concurrency $J, default 4) against N separate `pinline exec`
 # processes (one session each; run one after another and 4 at a time), then
 # the first run of a fresh snippet in every preset (image already on the
 # engine: compile and run, no cache hit). Fresh nonces in every snippet, so
@@ -22,7 +22,9 @@ LOCK=${PINLINE_EXEC_PRESETS:-$PINLINE_CACHE/presets/presets.lock.json}
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 go build -o "$W/pinline" ./cmd/pinline
 printf '{"engine": {"address": "unix://%s"}}\n' "$PINLINE_ENGINE_SOCK" >"$W/engine.json"
-X=("$W/pinline" exec --engine-config "$W/engine.json" --presets "$LOCK" --cache-dir "$W/cache")
+X=("$W/pinline" exec --engine-config "$W/engine.json" --presets "$LOCK" --cache-dir "$W/cache" --runs-dir "$W/runs")
+J=${J:-4}
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
 now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -35,7 +37,7 @@ for r in $(seq 1 "$ROUNDS"); do
     printf 'print(%d, "%s-s")\n' "$i" "$n" >"$W/s$i.py"
     printf 'print(%d, "%s-p")\n' "$i" "$n" >"$W/p$i.py"
   done >"$W/batch.jsonl"
-  t0=$(now); "${X[@]}" --batch "$W/batch.jsonl" -j 4 >"$W/batch.out"; t1=$(now)
+  t0=$(now); "${X[@]}" --batch "$W/batch.jsonl" -j "$J" >"$W/batch.out"; t1=$(now)
   [ "$(grep -c '"success":true' "$W/batch.out")" = "$N" ] || { echo "batch: not all succeeded" >&2; exit 1; }
   ms "$t0" "$t1" >>"$W/batch.ms"
   if [ "${SEQUENTIAL:-1}" = 1 ]; then
@@ -49,7 +51,8 @@ for r in $(seq 1 "$ROUNDS"); do
   echo "round $r: batch $(tail -1 "$W/batch.ms") ms, processes $(tail -1 "$W/seq.ms") ms sequential, $(tail -1 "$W/par.ms") ms 4 at a time (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 done
 b=$(median <"$W/batch.ms"); s=$(median <"$W/seq.ms"); p=$(median <"$W/par.ms")
-echo "$N python snippets, median of $ROUNDS: batch -j4 ${b} ms; separate processes ${s} ms sequential ($(awk -v a="$s" -v b="$b" 'BEGIN{printf "%.1f", a/b}')x the batch), ${p} ms 4 at a time ($(awk -v a="$p" -v b="$b" 'BEGIN{printf "%.1f", a/b}')x)"
+echo "$N python snippets, median of $ROUNDS: batch -j$J ${b} ms; separate processes ${s} ms sequential ($(awk -v a="$s" -v b="$b" 'BEGIN{printf "%.1f", a/b}')x the batch), ${p} ms 4 at a time ($(awk -v a="$p" -v b="$b" 'BEGIN{printf "%.1f", a/b}')x)"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); run records written: $(ls "$W/runs" | wc -l)"
 
 echo "first run of a fresh snippet per preset (ms, one process each):"
 declare -A HELLO=(

@@ -227,16 +227,18 @@ func (o *Options) runOne(ctx context.Context, ss *pipeline.SnippetSession, j Job
 		sn.CacheBust = hex.EncodeToString(b[:])
 	}
 	raw, err := ss.Run(ctx, sn)
-	res := Result{Preset: p.Name, Image: p.Image, ExecutionTime: time.Since(start).Milliseconds()}
+	res := Result{Preset: p.Name, Image: p.Image, ExecutionTime: time.Since(start).Milliseconds(),
+		installed: in.Packages, started: start}
 	if err != nil {
 		res.ExitCode, res.Error = -1, err.Error()
 		return res, nil
 	}
+	res.ran = true
 	res.Output, res.Error, res.ExitCode = raw.Stdout, raw.Stderr, raw.ExitCode
 	res.TimedOut, res.Truncated = raw.TimedOut, raw.Truncated
 	switch raw.Stage {
 	case pipeline.StageSetup:
-		res.ExitCode = -1
+		res.ExitCode, res.setupFailed = -1, true
 		if why := installFailure(in, raw.Stderr); why != "" {
 			res.Error = why + "\n" + raw.Stderr
 		}

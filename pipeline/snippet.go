@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/record"
 )
 
 // Snippet runner support (pinline exec, package exec). The exec package
@@ -340,4 +341,24 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "..." + s[len(s)-n:]
+}
+
+// WriteSnippetRecord writes rec (a `pinline exec` run: exec.Record) as
+// run.json of a new run directory <runsDir>/<rec.ID>/, created like a
+// pipeline run's (openRunDir: inside root, symlinks refused), so that
+// `pinline runs` and `report` list it beside pipeline runs. It returns the
+// run directory.
+func WriteSnippetRecord(root, runsDir string, rec *record.Run) (string, error) {
+	if !record.ValidRunID(rec.ID) {
+		return "", fmt.Errorf("%w: invalid run id %q", ErrInvalid, rec.ID)
+	}
+	rd, err := openRunDir(root, runsDir, rec.ID)
+	if err != nil {
+		return "", err
+	}
+	defer rd.Close()
+	if err := record.WriteRun(rd.root, rec); err != nil {
+		return "", err
+	}
+	return rd.path, nil
 }
