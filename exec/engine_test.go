@@ -265,3 +265,42 @@ func nonce(t *testing.T) string {
 	t.Helper()
 	return fmt.Sprintf("%x", time.Now().UnixNano())
 }
+
+// TestExecPathAndEngineCAs: compile and run get the unprivileged PATH
+// (no sbin: update-ca-certificates is out of reach, so the engine appends
+// its custom CAs to the bundle instead of running two more containers per
+// exec), and the snippet trusts the engine host's custom CAs when it has
+// any (docs/exec.md "Network").
+func TestExecPathAndEngineCAs(t *testing.T) {
+	t.Parallel()
+	o := engineOptions(t)
+	code := "echo \"$PATH\"; command -v update-ca-certificates || echo no-update-command\ncat /etc/ssl/certs/ca-certificates.crt # " + nonce(t) + "\n"
+	r, err := Run(context.Background(), Config{Options: o, Lang: "bash", Code: code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(r.Output, "\n", 3)
+	if !r.Success || len(lines) < 3 || lines[0] != userPath || lines[1] != "no-update-command" {
+		t.Fatalf("want PATH %s and no update-ca-certificates: %+v", userPath, r)
+	}
+	// The engine here runs on this host (the default engine).
+	dir := "/usr/local/share/ca-certificates"
+	ents, _ := os.ReadDir(dir)
+	n := 0
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".crt") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := strings.TrimSpace(string(b))
+		body = body[strings.Index(body, "\n")+1 : strings.LastIndex(body, "\n")] // the base64 lines
+		if !strings.Contains(lines[2], body) {
+			t.Errorf("the snippet's bundle lacks the engine host's CA %s", e.Name())
+		}
+		n++
+	}
+	t.Logf("%d engine host CAs checked in the snippet's bundle", n)
+}

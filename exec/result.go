@@ -1,5 +1,7 @@
 package exec
 
+import "time"
+
 // Result is what one snippet run produced (the --json output, one line per
 // snippet in a batch).
 type Result struct {
@@ -28,4 +30,12 @@ type Result struct {
 	// CompileError is true when the preset's compile step failed (the
 	// snippet never ran); Error then holds the compiler's output.
 	CompileError bool `json:"compileError,omitempty"`
+
+	// For the run record (Record): the packages installed per import,
+	// when the snippet started, whether it reached the engine, whether its
+	// setup step failed.
+	installed   map[string]string
+	started     time.Time
+	ran         bool
+	setupFailed bool
 }

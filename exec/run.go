@@ -27,6 +27,22 @@ const (
 // caPath is where a setup step finds Options.CABundle.
 const caPath = "/etc/ssl/certs/pinline-setup-ca.pem"
 
+// The PATH of a snippet's compile and run (unless its preset sets one) and
+// of its setup steps. userPath is Debian's PATH for an unprivileged user:
+// no sbin directories. That also keeps update-ca-certificates (in
+// /usr/sbin) out of reach of the engine's custom-CA installer: when the
+// engine has CAs of its own (/usr/local/share/ca-certificates on its
+// host) it puts them into every container it runs, by running the
+// container's update-ca-certificates before and after the exec when that
+// command is on the exec's PATH (two extra containers, ~3 s each under
+// load) and by appending them to /etc/ssl/certs/ca-certificates.crt
+// otherwise (file writes only). Either way the snippet trusts the same
+// CAs; see docs/exec.md "Network" and bench/snippets.sh.
+const (
+	userPath = "/usr/local/bin:/usr/bin:/bin"
+	rootPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+)
+
 // Options are shared by every snippet of a run.
 type Options struct {
 	// Presets are the presets by name (the lock file plus the user's).
@@ -184,15 +200,26 @@ func (o *Options) runOne(ctx context.Context, ss *pipeline.SnippetSession, j Job
 	if j.Timeout > 0 {
 		timeout = j.Timeout
 	}
+	env := maps.Clone(p.Env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	setupEnv := map[string]string{}
+	if _, ok := env["PATH"]; !ok {
+		env["PATH"], setupEnv["PATH"] = userPath, rootPath
+	}
 	sn := pipeline.Snippet{
-		Image: p.Image, Workdir: Workdir, User: User, Env: p.Env, Caches: p.Caches, Files: p.Files,
+		Image: p.Image, Workdir: Workdir, User: User, Env: env, Caches: p.Caches, Files: p.Files,
 		Setup: append(slices.Clone(p.Setup), in.Setup...), File: p.File, Code: j.Code,
 		Compile: p.Compile, Run: p.Run, Timeout: timeout, MaxOutput: o.MaxOutput,
 	}
-	if o.CABundle != "" && len(sn.Setup) > 0 {
-		sn.SetupFiles = map[string]string{caPath: o.CABundle}
-		sn.SetupEnv = map[string]string{"SSL_CERT_FILE": caPath, "NODE_EXTRA_CA_CERTS": caPath,
-			"npm_config_cafile": caPath, "GIT_SSL_CAINFO": caPath}
+	if len(sn.Setup) > 0 {
+		if o.CABundle != "" {
+			sn.SetupFiles = map[string]string{caPath: o.CABundle}
+			maps.Copy(setupEnv, map[string]string{"SSL_CERT_FILE": caPath, "NODE_EXTRA_CA_CERTS": caPath,
+				"npm_config_cafile": caPath, "GIT_SSL_CAINFO": caPath})
+		}
+		sn.SetupEnv = setupEnv
 	}
 	if o.NoCache {
 		var b [8]byte
@@ -200,16 +227,18 @@ func (o *Options) runOne(ctx context.Context, ss *pipeline.SnippetSession, j Job
 		sn.CacheBust = hex.EncodeToString(b[:])
 	}
 	raw, err := ss.Run(ctx, sn)
-	res := Result{Preset: p.Name, Image: p.Image, ExecutionTime: time.Since(start).Milliseconds()}
+	res := Result{Preset: p.Name, Image: p.Image, ExecutionTime: time.Since(start).Milliseconds(),
+		installed: in.Packages, started: start}
 	if err != nil {
 		res.ExitCode, res.Error = -1, err.Error()
 		return res, nil
 	}
+	res.ran = true
 	res.Output, res.Error, res.ExitCode = raw.Stdout, raw.Stderr, raw.ExitCode
 	res.TimedOut, res.Truncated = raw.TimedOut, raw.Truncated
 	switch raw.Stage {
 	case pipeline.StageSetup:
-		res.ExitCode = -1
+		res.ExitCode, res.setupFailed = -1, true
 		if why := installFailure(in, raw.Stderr); why != "" {
 			res.Error = why + "\n" + raw.Stderr
 		}

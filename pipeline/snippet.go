@@ -9,12 +9,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"dagger.io/dagger"
 	"go.opentelemetry.io/otel/trace"
 
 	engineconfig "github.com/pinline/pinline/engine-config"
+	"github.com/pinline/pinline/record"
 )
 
 // Snippet runner support (pinline exec, package exec). The exec package
@@ -26,6 +28,15 @@ type SnippetSession struct {
 	s     *session
 	tier  string
 	scope string
+
+	mu     sync.Mutex
+	pulled map[string]*pull // image → its pull, once per session
+}
+
+// pull is one image's pull in a session; done closes when err is set.
+type pull struct {
+	done chan struct{}
+	err  error
 }
 
 // OpenSnippetSession connects to the engine. tier and scope name the
@@ -39,7 +50,7 @@ func OpenSnippetSession(ctx context.Context, e Engine, tier, scope string, log i
 	if err != nil {
 		return nil, err
 	}
-	return &SnippetSession{s: s, tier: tier, scope: scope}, nil
+	return &SnippetSession{s: s, tier: tier, scope: scope, pulled: map[string]*pull{}}, nil
 }
 
 // Close ends the session.
@@ -54,7 +65,8 @@ type Snippet struct {
 	Caches  map[string]string // logical cache name → mount path, owned by User
 	Files   map[string]string // written (owned by User) before setup
 	// Setup commands run as root before the snippet is written, with
-	// SetupFiles mounted (read-only, for setup only) and SetupEnv added.
+	// SetupFiles mounted (read-only, for setup only) and SetupEnv added
+	// (over Env; Env's value is back for compile and run).
 	Setup      [][]string
 	SetupFiles map[string]string
 	SetupEnv   map[string]string
@@ -145,10 +157,46 @@ const (
 	statusDir   = "/tmp/.pinline"
 )
 
+// pull pulls an image once per session: the snippets of a batch that
+// share it wait for the first one's pull, later ones find it done. A
+// failed pull is not remembered (the next snippet tries again).
+func (ss *SnippetSession) pull(ctx context.Context, image string) error {
+	ss.mu.Lock()
+	p, ok := ss.pulled[image]
+	if !ok {
+		p = &pull{done: make(chan struct{})}
+		ss.pulled[image] = p
+	}
+	ss.mu.Unlock()
+	if ok {
+		select {
+		case <-p.done:
+			if p.err == nil {
+				return nil
+			}
+			return ss.pull(ctx, image)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	_, p.err = ss.s.client.Container().From(image).Sync(ctx)
+	if p.err != nil {
+		ss.mu.Lock()
+		delete(ss.pulled, image)
+		ss.mu.Unlock()
+	}
+	close(p.done)
+	return p.err
+}
+
 // Run runs one snippet. The error is operational (engine, transport);
 // everything the snippet did is in the result.
 func (ss *SnippetSession) Run(ctx context.Context, sn Snippet) (SnippetResult, error) {
 	c := ss.s.client
+	// Pull first: the steps' bounds never include the pull.
+	if err := ss.pull(ctx, sn.Image); err != nil {
+		return SnippetResult{}, fmt.Errorf("%w: pull %s: %w", ErrEngine, sn.Image, err)
+	}
 	ctr := c.Container().From(sn.Image).WithUser("0:0")
 	for _, k := range slices.Sorted(maps.Keys(sn.Env)) {
 		ctr = ctr.WithEnvVariable(k, sn.Env[k])
@@ -186,7 +234,11 @@ func (ss *SnippetSession) Run(ctx context.Context, sn Snippet) (SnippetResult, e
 			setup = setup.WithoutMount(p)
 		}
 		for _, k := range slices.Sorted(maps.Keys(sn.SetupEnv)) {
-			setup = setup.WithoutEnvVariable(k)
+			if v, ok := sn.Env[k]; ok {
+				setup = setup.WithEnvVariable(k, v) // setup's value was an override
+			} else {
+				setup = setup.WithoutEnvVariable(k)
+			}
 		}
 		bound := sn.SetupTime
 		if bound <= 0 {
@@ -213,11 +265,6 @@ func (ss *SnippetSession) Run(ctx context.Context, sn Snippet) (SnippetResult, e
 		WithNewFile(sn.Workdir+"/"+sn.File, sn.Code, dagger.ContainerWithNewFileOpts{Owner: sn.User, Permissions: 0o644})
 	if sn.CacheBust != "" {
 		ctr = ctr.WithEnvVariable("PINLINE_EXEC_NONCE", sn.CacheBust)
-	}
-	// Pull and prepare first: the steps' bounds never include the pull.
-	ctr, err := ctr.Sync(ctx)
-	if err != nil {
-		return SnippetResult{}, fmt.Errorf("%w: prepare %s: %w", ErrEngine, sn.Image, err)
 	}
 	if len(sn.Compile) > 0 {
 		res, next, err := ss.step(ctx, ctr, sn, StageCompile, sn.Compile)
@@ -294,4 +341,24 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "..." + s[len(s)-n:]
+}
+
+// WriteSnippetRecord writes rec (a `pinline exec` run: exec.Record) as
+// run.json of a new run directory <runsDir>/<rec.ID>/, created like a
+// pipeline run's (openRunDir: inside root, symlinks refused), so that
+// `pinline runs` and `report` list it beside pipeline runs. It returns the
+// run directory.
+func WriteSnippetRecord(root, runsDir string, rec *record.Run) (string, error) {
+	if !record.ValidRunID(rec.ID) {
+		return "", fmt.Errorf("%w: invalid run id %q", ErrInvalid, rec.ID)
+	}
+	rd, err := openRunDir(root, runsDir, rec.ID)
+	if err != nil {
+		return "", err
+	}
+	defer rd.Close()
+	if err := record.WriteRun(rd.root, rec); err != nil {
+		return "", err
+	}
+	return rd.path, nil
 }

@@ -191,6 +191,8 @@ type Task struct {
 	Matrix   []MatrixValue `json:"matrix,omitempty"`
 	// Services are the services the task bound, by name.
 	Services []string `json:"services,omitempty"`
+	// Snippet is set for a `pinline exec` snippet.
+	Snippet *Snippet `json:"snippet,omitempty"`
 }
 
 // MatrixValue is one matrix variable of a task instance.

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/pinline/pinline/hack/internal/devimage"
 	"github.com/pinline/pinline/internal/atomicfile"
 )
 
@@ -56,7 +57,7 @@ func main() {
 }
 
 func realMain() error {
-	addr := flag.String("addr", "127.0.0.1:5123", "listen address (loopback only)")
+	addr := devimage.RegistryFlag(flag.CommandLine, "addr", "listen address")
 	dir := flag.String("dir", "", "state directory for cached layers and blobs (required)")
 	out := flag.String("out", "", "write the seeded image references as JSON to this file")
 	envOut := flag.String("env", "", "write the seeded image references as KEY=value lines to this file")
@@ -66,12 +67,8 @@ func realMain() error {
 	if *dir == "" {
 		return fmt.Errorf("-dir is required")
 	}
-	host, _, err := net.SplitHostPort(*addr)
-	if err != nil {
+	if err := devimage.Loopback(*addr); err != nil {
 		return fmt.Errorf("-addr: %w", err)
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("-addr %s: only loopback addresses are served", *addr)
 	}
 	for _, d := range []string{"blobs", "layers"} {
 		if err := os.MkdirAll(filepath.Join(*dir, d), 0o755); err != nil {

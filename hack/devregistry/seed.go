@@ -8,16 +8,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/pinline/pinline/hack/internal/devimage"
 )
 
 func seed(ctx context.Context, reg, dir, busybox, goroot string) (*Seeded, error) {
@@ -44,7 +41,7 @@ func seed(ctx context.Context, reg, dir, busybox, goroot string) (*Seeded, error
 		return nil, fmt.Errorf("go layer: %w", err)
 	}
 
-	bbImg, err := image(v1.Config{
+	bbImg, err := devimage.Image(v1.Config{
 		Env:        []string{"PATH=/bin:/usr/bin", "HOME=/root"},
 		Cmd:        []string{"sh"},
 		WorkingDir: "/",
@@ -52,7 +49,7 @@ func seed(ctx context.Context, reg, dir, busybox, goroot string) (*Seeded, error
 	if err != nil {
 		return nil, err
 	}
-	goImg, err := image(v1.Config{
+	goImg, err := devimage.Image(v1.Config{
 		Env: []string{"PATH=/usr/local/go/bin:/bin:/usr/bin", "HOME=/root", "GOROOT=/usr/local/go",
 			"CGO_ENABLED=0", "GOTOOLCHAIN=local", "GOPROXY=off", "GOFLAGS=-buildvcs=false"},
 		Cmd:        []string{"sh"},
@@ -70,45 +67,13 @@ func seed(ctx context.Context, reg, dir, busybox, goroot string) (*Seeded, error
 		{"busybox", "pinline/busybox", "latest", bbImg},
 		{"go", "pinline/go", gover, goImg},
 	} {
-		img, err := push(ctx, reg, it.repo, it.tag, it.img)
+		p, err := devimage.Push(ctx, reg, it.repo, it.tag, it.img)
 		if err != nil {
 			return nil, fmt.Errorf("push %s: %w", it.name, err)
 		}
-		s.Images[it.name] = img
+		s.Images[it.name] = Image{Ref: p.Ref, Tag: p.Tag, Digest: p.Digest}
 	}
 	return s, nil
-}
-
-// image builds a linux image for this machine's architecture from layers,
-// with a fixed creation time so that its digest is reproducible.
-func image(cfg v1.Config, layers ...v1.Layer) (v1.Image, error) {
-	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
-	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	img, err := mutate.ConfigFile(img, &v1.ConfigFile{
-		Architecture: runtime.GOARCH,
-		OS:           "linux",
-		Config:       cfg,
-		RootFS:       v1.RootFS{Type: "layers"},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return mutate.AppendLayers(img, layers...)
-}
-
-func push(ctx context.Context, reg, repo, tag string, img v1.Image) (Image, error) {
-	ref, err := name.NewTag(reg+"/"+repo+":"+tag, name.Insecure)
-	if err != nil {
-		return Image{}, err
-	}
-	if err := remote.Write(ref, img, remote.WithContext(ctx)); err != nil {
-		return Image{}, err
-	}
-	d, err := img.Digest()
-	if err != nil {
-		return Image{}, err
-	}
-	return Image{Ref: reg + "/" + repo + ":" + tag + "@" + d.String(), Tag: ref.String(), Digest: d.String()}, nil
 }
 
 // cachedLayer returns the layer stored at path, building it first when

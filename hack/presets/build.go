@@ -1,28 +1,28 @@
 package main
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/pinline/pinline/exec"
+	"github.com/pinline/pinline/hack/internal/devimage"
+	"github.com/pinline/pinline/internal/atomicfile"
 )
 
 type builder struct {
@@ -30,6 +30,7 @@ type builder struct {
 
 	mu     sync.Mutex
 	layers map[string]string // preset → layer file
+	trees  map[string]*tree  // root file system tar → its build
 }
 
 // dpkg options that leave out documentation, manuals and translations.
@@ -58,39 +59,112 @@ func (b *builder) key(presets map[string]exec.Preset, name string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// mmdebstrap makes a root file system tarball with the base packages plus
-// pkgs, reusing downloaded .debs from the cache.
-func (b *builder) mmdebstrap(ctx context.Context, tag string, pkgs []string, out string) error {
-	debs := filepath.Join(b.cache, "debs")
-	own := filepath.Join(b.cache, "work", tag+"-debs")
-	if err := os.MkdirAll(own, 0o755); err != nil {
+// mmdebstrap makes the base root file system tarball (exec.BaseDebian on
+// mmdebstrap's apt variant), reusing downloaded .debs from the cache.
+func (b *builder) mmdebstrap(ctx context.Context, out string) error {
+	own, err := b.ownDebs("base")
+	if err != nil {
 		return err
 	}
 	args := []string{"--mode=root", "--variant=apt", "--format=tar",
-		"--include=" + strings.Join(append(append([]string{}, exec.BaseDebian...), pkgs...), ","),
+		"--include=" + strings.Join(exec.BaseDebian, ","),
 		"--aptopt=Acquire::Check-Valid-Until \"false\"", "--aptopt=APT::Install-Recommends \"false\"",
 		"--skip=cleanup/apt/lists", "--skip=download/empty",
-		"--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives/ && cp -l " + debs + "/*.deb \"$1\"/var/cache/apt/archives/ 2>/dev/null || true",
+		"--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives/ && cp -l " + b.debs() + "/*.deb \"$1\"/var/cache/apt/archives/ 2>/dev/null || true",
 		"--customize-hook=cp -n \"$1\"/var/cache/apt/archives/*.deb " + own + "/ 2>/dev/null || true",
+		// OpenJDK's postinst (installed later, onto this base) registers
+		// its manual page with update-alternatives, which fails when the
+		// (excluded) man directory does not exist.
+		`--customize-hook=mkdir -p "$1"/usr/share/man/man1`,
 	}
 	for _, o := range dpkgOpts {
 		args = append(args, "--dpkgopt="+o)
-	}
-	// No fsync per unpacked file: the root file system is a throw-away
-	// tarball. Speed only, the content is the same, so not in the key.
-	args = append(args, "--dpkgopt=force-unsafe-io")
-	// OpenJDK's postinst registers its manual page with update-alternatives,
-	// which fails when the (excluded) man directory does not exist.
-	if slices.ContainsFunc(pkgs, func(p string) bool { return strings.HasPrefix(p, "openjdk-") }) {
-		args = append(args, `--essential-hook=mkdir -p "$1"/usr/share/man/man1`)
 	}
 	for _, h := range setupUser {
 		args = append(args, "--customize-hook="+h)
 	}
 	args = append(args, b.suite, out+".tmp", b.mirror)
-	cmd := osexec.CommandContext(ctx, "mmdebstrap", args...)
-	cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH=1704067200")
 	// mmdebstrap unmounts and removes its chroot on TERM, not on KILL.
+	if err := b.run(ctx, "base", "mmdebstrap", args, exec.BaseDebian); err != nil {
+		return err
+	}
+	b.keepDebs(own)
+	return os.Rename(out+".tmp", out)
+}
+
+// installScript installs Debian packages into a copy of a parent root file
+// system: the parent tarball is unpacked, apt-get (the parent's own, with
+// the package lists the base was built with: the same package versions
+// every time) installs the packages in a chroot, the files a build leaves
+// behind (logs, caches, the host's resolv.conf) are removed, and the tree
+// is packed again. It runs in a mount namespace of its own: /proc is
+// unmounted whatever happens. Arguments: root parent debs own out pkgs...
+const installScript = `set -euo pipefail
+root=$1 parent=$2 debs=$3 own=$4 out=$5; shift 5
+rm -rf "$root"; mkdir -p "$root"
+tar -C "$root" --numeric-owner -xpf "$parent"
+mkdir -p "$root/var/cache/apt/archives/partial"
+cp -l "$debs"/*.deb "$root/var/cache/apt/archives/" 2>/dev/null || true
+cp -a "$root/etc/resolv.conf" "$root/.resolv.conf.pinline" 2>/dev/null || true
+cat /etc/resolv.conf > "$root/etc/resolv.conf"
+printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"; chmod 755 "$root/usr/sbin/policy-rc.d"
+mount -t proc proc "$root/proc"
+chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" \
+  apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-unsafe-io -- "$@"
+umount "$root/proc"
+cp -n "$root"/var/cache/apt/archives/*.deb "$own"/ 2>/dev/null || true
+rm -f "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin "$root/usr/sbin/policy-rc.d" \
+  "$root"/var/log/dpkg.log "$root"/var/log/alternatives.log "$root"/var/log/apt/history.log \
+  "$root"/var/log/apt/term.log "$root"/var/log/apt/eipp.log.xz "$root"/var/cache/ldconfig/aux-cache
+rm -rf "$root"/var/cache/apt/archives/partial/* "$root"/tmp/* "$root"/run/*
+if [ -e "$root/.resolv.conf.pinline" ]; then mv "$root/.resolv.conf.pinline" "$root/etc/resolv.conf"; else rm -f "$root/etc/resolv.conf"; fi
+tar -C "$root" --numeric-owner --sort=name -cf "$out" .
+rm -rf "$root"
+`
+
+// install makes the root file system tarball of a preset: its packages
+// installed onto its parent's root file system.
+func (b *builder) install(ctx context.Context, tag, parent string, pkgs []string, out string) error {
+	own, err := b.ownDebs(tag)
+	if err != nil {
+		return err
+	}
+	root := filepath.Join(b.cache, "work", "root-"+tag)
+	args := append([]string{"--mount", "--propagation", "private", "bash", "-c", installScript, "install",
+		root, parent, b.debs(), own, out + ".tmp"}, pkgs...)
+	if err := b.run(ctx, tag, "unshare", args, pkgs); err != nil {
+		_ = os.RemoveAll(root)
+		return err
+	}
+	b.keepDebs(own)
+	return os.Rename(out+".tmp", out)
+}
+
+func (b *builder) debs() string { return filepath.Join(b.cache, "debs") }
+
+// ownDebs is where one build collects the .debs it used.
+func (b *builder) ownDebs(tag string) (string, error) {
+	own := filepath.Join(b.cache, "work", tag+"-debs")
+	return own, os.MkdirAll(own, 0o755)
+}
+
+// keepDebs keeps the .debs a build downloaded for the next build (hard
+// links: same file system).
+func (b *builder) keepDebs(own string) {
+	ents, _ := os.ReadDir(own)
+	for _, e := range ents {
+		_ = os.Link(filepath.Join(own, e.Name()), filepath.Join(b.debs(), e.Name()))
+	}
+	_ = os.RemoveAll(own)
+}
+
+// run runs one build step with its output in work/<tag>.log.
+func (b *builder) run(ctx context.Context, tag, prog string, args, pkgs []string) error {
+	cmd := osexec.CommandContext(ctx, prog, args...)
+	cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH=1704067200")
+	// TERM first: mmdebstrap removes its chroot, unshare's child ends and
+	// the kernel drops its mounts.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	logf, err := os.Create(filepath.Join(b.cache, "work", tag+".log"))
 	if err != nil {
@@ -98,43 +172,103 @@ func (b *builder) mmdebstrap(ctx context.Context, tag string, pkgs []string, out
 	}
 	defer logf.Close()
 	cmd.Stdout, cmd.Stderr = logf, logf
-	fmt.Fprintf(os.Stderr, "[presets] mmdebstrap %s (%s)\n", tag, strings.Join(pkgs, " "))
+	start := time.Now()
+	fmt.Fprintf(os.Stderr, "[presets] %s %s (%s)\n", prog, tag, strings.Join(pkgs, " "))
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("mmdebstrap %s: %w (log %s)", tag, err, logf.Name())
+		return fmt.Errorf("%s %s: %w (log %s)", prog, tag, err, logf.Name())
 	}
-	// Keep the downloaded .debs for the next build (hard links: same
-	// file system).
-	ents, _ := os.ReadDir(own)
-	for _, e := range ents {
-		_ = os.Link(filepath.Join(own, e.Name()), filepath.Join(debs, e.Name()))
-	}
-	_ = os.RemoveAll(own)
-	return os.Rename(out+".tmp", out)
+	fmt.Fprintf(os.Stderr, "[presets] %s done in %.1fs\n", tag, time.Since(start).Seconds())
+	return nil
 }
 
 // rootfs returns the full root file system tar of a preset ("" is the base),
-// building it when needed.
+// building it when needed: the base with mmdebstrap (or, when its layer is
+// cached, from the layer: it holds the whole tree), a preset by installing
+// its packages onto its parent's. Concurrent calls for one tree build it
+// once.
 func (b *builder) rootfs(ctx context.Context, presets map[string]exec.Preset, name string) (string, error) {
-	key := "base"
-	var pkgs []string
-	if name != "" {
-		key = b.key(presets, name)
-		for _, n := range b.chain(presets, name) {
-			pkgs = append(pkgs, presets[n].Debian...)
+	path := filepath.Join(b.cache, "work", "rootfs-"+name+"-"+b.treeKey(presets, name)+".tar")
+	b.mu.Lock()
+	o, ok := b.trees[path]
+	if !ok {
+		o = &tree{}
+		b.trees[path] = o
+	}
+	b.mu.Unlock()
+	o.once.Do(func() {
+		if _, err := os.Stat(path); err == nil {
+			return
 		}
-	} else {
-		h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%q\x00%q\x00%q", builderVersion, b.mirror, b.suite, exec.BaseDebian, dpkgOpts, setupUser))
-		key = "base-" + hex.EncodeToString(h[:])[:16]
+		if name == "" {
+			if layer := b.baseLayerPath(); fileExists(layer) {
+				o.err = gunzip(layer, path)
+				return
+			}
+			o.err = b.mmdebstrap(ctx, path)
+			return
+		}
+		parent, err := b.rootfs(ctx, presets, presets[name].Parent)
+		if err != nil {
+			o.err = err
+			return
+		}
+		if len(presets[name].Debian) == 0 {
+			o.err = os.Link(parent, path)
+			return
+		}
+		o.err = b.install(ctx, name, parent, presets[name].Debian, path)
+	})
+	return path, o.err
+}
+
+// tree is one root file system's build.
+type tree struct {
+	once sync.Once
+	err  error
+}
+
+// treeKey names a root file system: the base's key, or a preset's.
+func (b *builder) treeKey(presets map[string]exec.Preset, name string) string {
+	if name != "" {
+		return b.key(presets, name)
 	}
-	path := filepath.Join(b.cache, "work", "rootfs-"+name+"-"+key+".tar")
-	if _, err := os.Stat(path); err == nil {
-		return path, nil
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%q\x00%q\x00%q", builderVersion, b.mirror, b.suite, exec.BaseDebian, dpkgOpts, setupUser))
+	return "base-" + hex.EncodeToString(h[:])[:16]
+}
+
+func (b *builder) baseLayerPath() string {
+	return filepath.Join(b.cache, "layers", "rootfs--"+b.treeKey(nil, "")+".tar.gz")
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// gunzip unpacks a gzipped layer into a tar file.
+func gunzip(in, out string) error {
+	f, err := os.Open(in)
+	if err != nil {
+		return err
 	}
-	tag := name
-	if tag == "" {
-		tag = "base"
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return err
 	}
-	return path, b.mmdebstrap(ctx, tag, pkgs, path)
+	o, err := os.Create(out + ".tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(out + ".tmp")
+	if _, err := io.Copy(o, zr); err != nil {
+		o.Close()
+		return err
+	}
+	if err := o.Close(); err != nil {
+		return err
+	}
+	return os.Rename(out+".tmp", out)
 }
 
 // baseLayer is the shared base layer.
@@ -143,13 +277,13 @@ func (b *builder) baseLayer(ctx context.Context) (v1.Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := strings.TrimSuffix(filepath.Join(b.cache, "layers", filepath.Base(root)), ".tar") + ".tar.gz"
+	path := b.baseLayerPath()
 	if _, err := os.Stat(path); err != nil {
 		if err := diffLayer("", root, path); err != nil {
 			return nil, err
 		}
 	}
-	return tarball.LayerFromFile(path, tarball.WithMediaType(types.OCILayer))
+	return openLayer(path)
 }
 
 // presetLayer builds (or finds) the layer of one preset: its root file
@@ -183,27 +317,74 @@ func (b *builder) presetLayer(ctx context.Context, presets map[string]exec.Prese
 }
 
 func push(ctx context.Context, reg, repo, tag string, cfg v1.Config, layers []v1.Layer) (string, error) {
-	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
-	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	img, err := mutate.ConfigFile(img, &v1.ConfigFile{
-		Architecture: runtime.GOARCH, OS: "linux", Config: cfg, RootFS: v1.RootFS{Type: "layers"},
-	})
+	img, err := devimage.Image(cfg, layers...)
 	if err != nil {
 		return "", err
 	}
-	if img, err = mutate.AppendLayers(img, layers...); err != nil {
-		return "", err
-	}
-	ref, err := name.NewTag(reg+"/"+repo+":"+tag, name.Insecure)
+	p, err := devimage.Push(ctx, reg, repo, tag, img)
+	return p.Ref, err
+}
+
+// layerFile is a cached layer file with its digests kept beside it
+// (<layer>.digests.json): opening it again costs no hashing, and the push
+// skips blobs the registry has (a warm run reads none of the ~1 GB).
+type layerFile struct {
+	path string
+	sums layerSums
+}
+
+type layerSums struct {
+	Digest v1.Hash `json:"digest"`
+	DiffID v1.Hash `json:"diffID"`
+	Size   int64   `json:"size"`
+}
+
+func (l *layerFile) Digest() (v1.Hash, error)            { return l.sums.Digest, nil }
+func (l *layerFile) DiffID() (v1.Hash, error)            { return l.sums.DiffID, nil }
+func (l *layerFile) Size() (int64, error)                { return l.sums.Size, nil }
+func (l *layerFile) MediaType() (types.MediaType, error) { return types.OCILayer, nil }
+func (l *layerFile) Compressed() (io.ReadCloser, error)  { return os.Open(l.path) }
+func (l *layerFile) Uncompressed() (io.ReadCloser, error) { // a v1.Layer needs it; pushes do not
+	f, err := os.Open(l.path)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if err := remote.Write(ref, img, remote.WithContext(ctx)); err != nil {
-		return "", err
-	}
-	d, err := img.Digest()
+	zr, err := gzip.NewReader(f)
 	if err != nil {
-		return "", err
+		f.Close()
+		return nil, err
 	}
-	return ref.String() + "@" + d.String(), nil
+	return struct {
+		io.Reader
+		io.Closer
+	}{zr, f}, nil
+}
+
+// openLayer opens a cached gzipped layer, hashing it only the first time.
+func openLayer(path string) (v1.Layer, error) {
+	side := path + ".digests.json"
+	l := &layerFile{path: path}
+	if b, err := os.ReadFile(side); err == nil && json.Unmarshal(b, &l.sums) == nil && l.sums.Size > 0 {
+		if st, err := os.Stat(path); err == nil && st.Size() == l.sums.Size {
+			return l, nil
+		}
+	}
+	t, err := tarball.LayerFromFile(path, tarball.WithMediaType(types.OCILayer))
+	if err != nil {
+		return nil, err
+	}
+	if l.sums.Digest, err = t.Digest(); err != nil {
+		return nil, err
+	}
+	if l.sums.DiffID, err = t.DiffID(); err != nil {
+		return nil, err
+	}
+	if l.sums.Size, err = t.Size(); err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(l.sums)
+	if err := atomicfile.Write(side, b, 0o644); err != nil {
+		return nil, err
+	}
+	return l, nil
 }

@@ -3,12 +3,14 @@
 //
 // Every image is a stack of layers: one shared base (mmdebstrap's apt
 // variant plus exec.BaseDebian, an unprivileged user runner 1000:1000, the
-// apt package lists kept for package installs), then one layer per preset
-// with the files its Debian packages add (the difference between an
-// mmdebstrap of base+packages and its parent's), then the layer of a
-// preset it extends (typescript on javascript). Layers are cached under
-// -cache keyed by the package lists and builderVersion, so a warm run only
-// pushes (the registry already has the blobs) and takes seconds.
+// apt package lists kept for package installs), bootstrapped once; then
+// one layer per preset with the files its Debian packages add: the
+// difference between its parent's root file system (the base, or the
+// preset it extends: typescript on javascript) and that tree with the
+// packages installed by apt in a chroot. Layers are cached under -cache
+// keyed by the package lists and builderVersion, with their digests
+// beside them, so a warm run only pushes (the registry already has the
+// blobs) and takes seconds.
 //
 // This program is part of the test and CI tooling, not of pinline.
 package main
@@ -29,16 +31,15 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/pinline/pinline/exec"
+	"github.com/pinline/pinline/hack/internal/devimage"
 	"github.com/pinline/pinline/internal/atomicfile"
 )
 
 // builderVersion is part of every cache key: bump it when the way layers
 // are made changes.
-const builderVersion = "1"
+const builderVersion = "2"
 
 func main() {
 	if err := realMain(); err != nil {
@@ -48,21 +49,24 @@ func main() {
 }
 
 func realMain() error {
-	reg := flag.String("registry", "127.0.0.1:5123", "registry to push to (loopback)")
+	reg := devimage.RegistryFlag(flag.CommandLine, "registry", "registry to push to")
 	cache := flag.String("cache", "", "cache directory (required)")
 	lockPath := flag.String("lock", "", "write the presets lock file here (required)")
 	mirror := flag.String("mirror", "http://deb.debian.org/debian", "Debian mirror")
 	suite := flag.String("suite", "bookworm", "Debian suite")
 	only := flag.String("only", "", "comma-separated presets to build (default all)")
-	jobs := flag.Int("j", 2, "mmdebstrap runs at once")
+	jobs := flag.Int("j", 2, "preset installs at once")
 	flag.Parse()
 	if *cache == "" || *lockPath == "" {
 		return fmt.Errorf("-cache and -lock are required")
 	}
+	if err := devimage.Loopback(*reg); err != nil {
+		return fmt.Errorf("-registry: %w", err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	b := &builder{cache: *cache, mirror: *mirror, suite: *suite, layers: map[string]string{}}
+	b := &builder{cache: *cache, mirror: *mirror, suite: *suite, layers: map[string]string{}, trees: map[string]*tree{}}
 	for _, d := range []string{"layers", "debs", "work"} {
 		if err := os.MkdirAll(filepath.Join(b.cache, d), 0o755); err != nil {
 			return err
@@ -137,7 +141,7 @@ func realMain() error {
 		p := presets[n]
 		layers := []v1.Layer{base}
 		for _, l := range b.chain(presets, n) {
-			layer, err := tarball.LayerFromFile(b.layers[l], tarball.WithMediaType(types.OCILayer))
+			layer, err := openLayer(b.layers[l])
 			if err != nil {
 				return err
 			}

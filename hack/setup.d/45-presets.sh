@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the `pinline exec` language presets from Debian packages
-# (hack/presets: mmdebstrap root file systems, one shared base layer plus
-# one layer per language), pushes them to the local registry that
+# (hack/presets: one mmdebstrap base, shared as the first layer, plus one
+# layer per language installed onto it in a chroot), pushes them to the local registry that
 # 30-engine.sh started and writes the presets lock file the tests and
 # `pinline exec` read (PINLINE_EXEC_PRESETS). Layers and downloaded .debs
 # are cached under $PINLINE_CACHE/presets, keyed by the package lists and

@@ -34,6 +34,7 @@ type execOptions struct {
 	cacheStats  bool
 	clearCache  bool
 	caBundle    string
+	runsDir     string
 }
 
 func (o *execOptions) AddFlags(c *cobra.Command) {
@@ -53,6 +54,7 @@ func (o *execOptions) AddFlags(c *cobra.Command) {
 	f.BoolVar(&o.cacheStats, "cache-stats", false, "print the configuration cache's entries and counters, then exit")
 	f.BoolVar(&o.clearCache, "clear-cache", false, "empty the configuration cache, then exit")
 	f.StringVar(&o.caBundle, "ca-bundle", "", "PEM bundle the package-install steps trust (default $"+EnvExecCABundle.Name+"; never given to the snippet)")
+	f.StringVar(&o.runsDir, "runs-dir", ".pinline/runs", "where the run record goes (run.json: presets, image digests, results; never the source or its output)")
 	f.StringVar(&o.tier, "tier", "", "trust tier (default $"+EnvTier.Name+", then \"local\")")
 	f.StringVar(&o.engineConfig, "engine-config", "", "client engine.json (default $"+EnvEngineConfig.Name+")")
 	f.DurationVar(&o.connectTimeout, "connect-timeout", pipeline.DefaultConnectTimeout, "give up reaching the engine after this long")
@@ -142,24 +144,40 @@ func runExec(ctx context.Context, s *streams, o *execOptions, args []string) err
 	defer stop()
 	opts.Cache = cache
 
+	started := time.Now()
+	var rs []exec.Result
 	switch {
 	case o.batch != "":
-		rs, err := exec.Batch(ctx, opts, jobs, o.concurrency)
-		if err != nil {
-			return err
-		}
-		return writeLines(s.out, rs)
+		rs, err = exec.Batch(ctx, opts, jobs, o.concurrency)
 	case len(o.matrix) > 0:
-		rs, err := exec.Matrix(ctx, opts, o.matrix, code, o.concurrency)
-		if err != nil {
-			return err
+		for _, p := range o.matrix {
+			jobs = append(jobs, exec.Job{Lang: p, Code: code})
 		}
-		return writeLines(s.out, rs)
+		rs, err = exec.Matrix(ctx, opts, o.matrix, code, o.concurrency)
+	default:
+		jobs = []exec.Job{{Lang: o.lang, Code: code}}
+		var res exec.Result
+		if res, err = exec.Run(ctx, exec.Config{Options: opts, Lang: o.lang, Code: code}); err == nil {
+			rs = []exec.Result{res}
+		}
 	}
-	res, err := exec.Run(ctx, exec.Config{Options: opts, Lang: o.lang, Code: code})
+	// The record is written whatever happened, before the results: a run
+	// that cannot leave its record fails (exit 3) instead of passing
+	// unrecorded.
+	if rerr := writeExecRecord(opts, jobs, rs, started, err, o.runsDir); rerr != nil {
+		if err == nil {
+			err = opErr(rerr)
+		} else {
+			fmt.Fprintf(s.errOut, "pinline: %v\n", rerr)
+		}
+	}
 	if err != nil {
 		return err
 	}
+	if o.batch != "" || len(o.matrix) > 0 {
+		return writeLines(s.out, rs)
+	}
+	res := rs[0]
 	if o.json {
 		if err := writeJSON(s.out, res); err != nil {
 			return err
@@ -181,6 +199,26 @@ func runExec(ctx context.Context, s *streams, o *execOptions, args []string) err
 	default:
 		return &snippetExit{Code: res.ExitCode}
 	}
+}
+
+// writeExecRecord writes the run record of an exec into runsDir (relative
+// to the working directory, which is the run's root).
+func writeExecRecord(opts exec.Options, jobs []exec.Job, rs []exec.Result, started time.Time, runErr error, runsDir string) error {
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if !filepath.IsAbs(runsDir) {
+		runsDir = filepath.Join(root, runsDir)
+	}
+	if runErr != nil && errors.Is(runErr, exec.ErrInvalid) {
+		return nil // bad input: nothing ran
+	}
+	rec := exec.Record(opts, jobs, rs, exec.RecordInfo{Who: whoAmI(), Root: root, StartedAt: started, FinishedAt: time.Now(), Err: runErr})
+	if _, err := pipeline.WriteSnippetRecord(root, runsDir, rec); err != nil {
+		return fmt.Errorf("run record: %w", err)
+	}
+	return nil
 }
 
 // execSetup loads presets and the CA bundle and resolves the engine.

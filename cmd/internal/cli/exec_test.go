@@ -10,6 +10,7 @@ import (
 
 	"github.com/pinline/pinline/exec"
 	"github.com/pinline/pinline/internal/testenv"
+	"github.com/pinline/pinline/record"
 )
 
 const fakeDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -33,27 +34,36 @@ func TestExecCLIInput(t *testing.T) {
 	snippet := execFile(t, dir, "s.sh", "echo hi\n")
 	batch := execFile(t, dir, "b.jsonl", `{"lang":"bash"}`+"\n")
 	engine := execFile(t, dir, "engine.json", `{"engine": {"address": "unix://`+filepath.Join(dir, "no.sock")+`"}}`)
-	for _, tc := range []struct {
-		name string
-		args []string
-		code int
-		want string
-	}{
-		{"no mode", []string{"exec", snippet}, 2, "exactly one of --lang, --batch or --matrix"},
-		{"no snippet", []string{"exec", "--lang", "bash", "--presets", lock}, 2, "needs the snippet"},
-		{"no lock", []string{"exec", "--lang", "bash", snippet}, 2, "no presets lock file"},
-		{"tag preset", []string{"exec", "--lang", "py", "--presets", lock, "--config", tagged, snippet}, 2, "not pinned by digest"},
-		{"bad batch", []string{"exec", "--batch", batch, "--presets", lock, "--engine-config", engine}, 2, "line 1: exactly one of code and file"},
-		{"engine unreachable", []string{"exec", "--lang", "bash", "--presets", lock, "--engine-config", engine, snippet}, 3, "engine"},
-		{"bad timeout", []string{"exec", "--lang", "bash", "--presets", lock, "--timeout", "0s", snippet}, 2, "must be positive"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			code, _, errOut := runCLIEnv(t, map[string]string{"PINLINE_DAGGER_CLI": "/bin/true"}, tc.args...)
-			if code != tc.code || !strings.Contains(errOut, tc.want) {
-				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tc.code, errOut, tc.want)
-			}
-		})
+	// Grouped: the parallel cases end before the records are checked.
+	t.Run("cases", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			args []string
+			code int
+			want string
+		}{
+			{"no mode", []string{"exec", snippet}, 2, "exactly one of --lang, --batch or --matrix"},
+			{"no snippet", []string{"exec", "--lang", "bash", "--presets", lock}, 2, "needs the snippet"},
+			{"no lock", []string{"exec", "--lang", "bash", snippet}, 2, "no presets lock file"},
+			{"tag preset", []string{"exec", "--lang", "py", "--presets", lock, "--config", tagged, snippet}, 2, "not pinned by digest"},
+			{"bad batch", []string{"exec", "--batch", batch, "--presets", lock, "--engine-config", engine}, 2, "line 1: exactly one of code and file"},
+			{"engine unreachable", []string{"exec", "--lang", "bash", "--presets", lock, "--engine-config", engine, "--runs-dir", filepath.Join(dir, "runs"), snippet}, 3, "engine"},
+			{"bad timeout", []string{"exec", "--lang", "bash", "--presets", lock, "--timeout", "0s", snippet}, 2, "must be positive"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				code, _, errOut := runCLIEnv(t, map[string]string{"PINLINE_DAGGER_CLI": "/bin/true"}, tc.args...)
+				if code != tc.code || !strings.Contains(errOut, tc.want) {
+					t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tc.code, errOut, tc.want)
+				}
+			})
+		}
+	})
+	// The unreachable engine left a failed record; bad input none.
+	runs, err := record.ListRuns(filepath.Join(dir, "runs"))
+	if err != nil || len(runs) != 1 || runs[0].Status != record.StatusFailed || !strings.Contains(runs[0].Error, "engine") ||
+		len(runs[0].Tasks) != 1 || runs[0].Tasks[0].Snippet == nil || runs[0].Tasks[0].Snippet.Preset != "bash" {
+		t.Errorf("records after the input cases: %+v %v", runs, err)
 	}
 
 	cacheDir := filepath.Join(dir, "cache")
@@ -84,7 +94,8 @@ func TestExecCLIEngine(t *testing.T) {
 	engine := execFile(t, dir, "engine.json", `{"engine": {"address": "unix://`+env["PINLINE_ENGINE_SOCK"]+`"}}`)
 	cliEnv := map[string]string{"PINLINE_DAGGER_CLI": env["PINLINE_DAGGER_CLI"], "PINLINE_EXEC_PRESETS": env["PINLINE_EXEC_PRESETS"], "PINLINE_ENGINE_CONFIG": engine}
 	nonce := time.Now().Format("150405.000000000")
-	base := []string{"exec", "--cache-dir", filepath.Join(dir, "cache"), "--timeout", "5s"}
+	runsDir := filepath.Join(dir, "runs")
+	base := []string{"exec", "--cache-dir", filepath.Join(dir, "cache"), "--timeout", "5s", "--runs-dir", runsDir}
 
 	code, out, errOut := runCLIEnv(t, cliEnv, append(base, "--lang", "bash", execFile(t, dir, "ok.sh", "echo hello "+nonce+"\n"))...)
 	if code != 0 || out != "hello "+nonce+"\n" {
@@ -140,5 +151,51 @@ func TestExecCLIEngine(t *testing.T) {
 	lines = strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || len(lines) != 2 || !strings.Contains(lines[0], `"output":"main.py `+nonce) || !strings.Contains(lines[1], `"output":"snippet.py `+nonce) || !strings.Contains(lines[1], `"preset":"python-alt"`) {
 		t.Errorf("--matrix: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	checkExecRecords(t, runsDir, nonce, lock.Presets["python"].Image)
+}
+
+// checkExecRecords: every exec above left one run record (6: hello, fail,
+// timeout, --json, --batch, --matrix) that `pinline runs` lists and
+// `pinline report` reads, with presets, digests, results and cache state,
+// and none holds a snippet's source or output (the nonce is in both).
+func checkExecRecords(t *testing.T, runsDir, nonce, pyImage string) {
+	t.Helper()
+	runs, err := record.ListRuns(runsDir)
+	if err != nil || len(runs) != 6 {
+		t.Fatalf("want 6 run records, got %d (%v)", len(runs), err)
+	}
+	dirs, _ := record.RunDirs(runsDir)
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, record.RunFile))
+		if err != nil || strings.Contains(string(b), nonce) {
+			t.Errorf("%s holds the snippet's source or output (or is unreadable: %v)", d, err)
+		}
+	}
+	byTasks := map[int]record.Run{}
+	for _, r := range runs {
+		byTasks[len(r.Tasks)] = r
+		for _, tk := range r.Tasks {
+			if tk.Snippet == nil || (tk.Snippet.Preset != "nope" && (!strings.HasPrefix(tk.Snippet.Digest, "sha256:") || tk.Cached == nil)) {
+				t.Errorf("run %s task %s: no snippet, digest or cache state: %+v", r.ID, tk.Name, tk)
+			}
+		}
+	}
+	b := byTasks[4] // the batch
+	if b.Status != record.StatusFailed || b.Tasks[0].Status != record.StatusSucceeded || b.Tasks[0].Image != pyImage ||
+		b.Tasks[2].Status != record.StatusTimedOut || b.Tasks[2].ExitCode != 124 || b.Tasks[3].Error != "not run" {
+		t.Errorf("batch record: %+v", b)
+	}
+	if m := byTasks[2]; m.Status != record.StatusSucceeded || m.Tasks[1].Snippet.Preset != "python-alt" {
+		t.Errorf("matrix record: %+v", m)
+	}
+	code, out, errOut := runCLIEnv(t, map[string]string{}, "runs", "--dir", runsDir)
+	if code != 0 || strings.Count(out, "\n") != 7 {
+		t.Errorf("pinline runs: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLIEnv(t, map[string]string{}, "report", "--runs", runsDir, "--format", "json")
+	if code != 0 || !strings.Contains(out, b.ID) || strings.Contains(out, nonce) {
+		t.Errorf("pinline report: exit %d\n%.2000s\n%s", code, out, errOut)
 	}
 }
