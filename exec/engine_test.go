@@ -208,8 +208,9 @@ func TestExecHostile(t *testing.T) {
 		{Lang: "bash", Code: "for i in $(seq 1 200); do sleep 300 & done; wait", Timeout: 3 * time.Second},
 		{Lang: "python", Code: "import os\nwhile True:\n    os.write(1, b'y' * 65536)\n", Timeout: 3 * time.Second},
 	}
-	start := time.Now()
-	rs, err := Batch(context.Background(), o, jobs, 3)
+	ctx, hung := testenv.HangGuard(t, "hostile batch")
+	rs, err := Batch(ctx, o, jobs, 3)
+	hung()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,9 +233,6 @@ func TestExecHostile(t *testing.T) {
 	}
 	if r := rs[2]; !r.TimedOut || !r.Truncated || len(r.Output) != DefaultMaxOutput {
 		t.Errorf("endless output: want timed out and truncated at %d: %+v", DefaultMaxOutput, summary(r))
-	}
-	if el := time.Since(start); el > 3*time.Minute {
-		t.Errorf("hostile batch took %s", el)
 	}
 }
 
