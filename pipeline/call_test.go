@@ -59,7 +59,7 @@ func TestCallGate(t *testing.T) {
 			if tc.fromFile {
 				sp.Path = "pinline.yaml"
 			}
-			d, err := CallGate{}.Evaluate(context.Background(), GateInput{Root: root, Spec: sp, Tier: tc.tier, Backend: BackendDagger})
+			d, err := PolicyGate{}.Evaluate(context.Background(), GateInput{Root: root, Spec: sp, Tier: tc.tier, Backend: BackendDagger})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,6 +71,13 @@ func TestCallGate(t *testing.T) {
 			}
 			if !slices.Equal(got, tc.want) || d.Allow != (len(tc.want) == 0) {
 				t.Errorf("violations %+v, want rules %v", d.Violations, tc.want)
+			}
+			// One problem, one finding, naming the argument as recorded.
+			if len(tc.want) > 0 {
+				arg := parseCallArgs(tc.args)[0].String()
+				if len(d.Violations) != 1 || !strings.Contains(d.Violations[0].Message, "argument "+arg) && !strings.Contains(d.Violations[0].Message, "argument "+strconv.Quote(arg)) {
+					t.Errorf("violations %+v, want one naming argument %s", d.Violations, arg)
+				}
 			}
 		})
 	}
@@ -252,5 +259,72 @@ func TestCallArgDigests(t *testing.T) {
 	writeTree(t, root, map[string]string{"data/in.txt": "changed\n"})
 	if got := digests(); got[0] == manifest || got[1] == want[1] {
 		t.Errorf("a changed file did not change the digests: %q", got)
+	}
+}
+
+// The hostile call cases (a module and a directory reached through a
+// symlink out of the repository, a parent directory) are denied together,
+// each once with its argument named; a waiver of the call rules, in the
+// repository's policy data or the operator's, is refused (bad input), so
+// it never turns them into an allowed run.
+func TestCallRulesNotWaivable(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.Symlink("/etc", filepath.Join(root, "out")); err != nil {
+		t.Fatal(err)
+	}
+	sp := &spec.Spec{Path: filepath.Join(root, "pinline.yaml"), Tasks: []spec.Task{{Name: "c",
+		Call: &spec.Call{Module: "out", Function: "f", Args: []string{"--src", "ci/../..", "--cfg=out/ssl"}, Pos: spec.Pos{Line: 4, Column: 5}}}}}
+	in := GateInput{Root: root, Spec: sp, Tier: "local", Backend: BackendDagger}
+	d, err := PolicyGate{}.Evaluate(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allow || len(d.Violations) != 3 {
+		t.Fatalf("allow %v, violations %+v; want 3", d.Allow, d.Violations)
+	}
+	for i, what := range []string{`module "out"`, "argument --src=ci/../..", "argument --cfg=out/ssl"} {
+		n := 0
+		for _, v := range d.Violations {
+			if strings.Contains(v.Message, what) {
+				n++
+				if v.RuleID != RuleCallPath || v.Pos.File != "pinline.yaml" || v.Pos.Line != 4 {
+					t.Errorf("finding %d: %+v, want %s at pinline.yaml:4", i, v, RuleCallPath)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d findings name %s, want 1: %+v", n, what, d.Violations)
+		}
+	}
+	exp := time.Now().AddDate(0, 0, 30).Format(time.DateOnly)
+	waivers := "waivers:\n  - {rule: " + RuleCallPath + ", path: \"**\", reason: x, expires: " + exp + "}\n  - {rule: " + RuleCallHost + ", path: \"**\", reason: x, expires: " + exp + "}\n"
+	if err := os.MkdirAll(filepath.Join(root, ".pinline"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, ".pinline", "policy.yaml"), []byte(waivers), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	operator := filepath.Join(t.TempDir(), "policy-data.yaml")
+	if err := os.WriteFile(operator, []byte(waivers), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		g    PolicyGate
+		tier string
+	}{
+		{"repository waiver, tier local", PolicyGate{}, "local"},
+		{"operator waiver, tier trusted", PolicyGate{ConfigFile: operator}, "trusted"},
+	} {
+		in := in
+		in.Tier = tc.tier
+		d, err := tc.g.Evaluate(context.Background(), in)
+		if err == nil || !strings.Contains(err.Error(), "not waivable") {
+			t.Errorf("%s: decision %+v, error %v; want the waiver refused as not waivable", tc.name, d, err)
+		}
+		if code, _ := errclass.Code(err); code != 2 {
+			t.Errorf("%s: %v is exit %d, want 2", tc.name, err, code)
+		}
 	}
 }

@@ -20,7 +20,9 @@ import (
 // the spec being run even when it is not named pinline.yaml). The
 // executor's own rules are rules of its catalogue, not waivable: the host
 // backend only in tier local (PL013), pinline.yaml images pinned by digest
-// (PL021), no literal secret values (PL010). The inventory it collected is
+// (PL021), no literal secret values (PL010), module calls that stay in
+// the repository (PL030, PL031; the paths resolved here, symlinks
+// followed, before policy). The inventory it collected is
 // kept on the decision for the SBOM.
 type PolicyGate struct {
 	UserDirs   []string
@@ -40,7 +42,7 @@ type PolicyGate struct {
 
 // Evaluate implements Gate.
 func (g PolicyGate) Evaluate(ctx context.Context, in GateInput) (*Decision, error) {
-	run := &policy.RunInfo{Backend: in.Backend, PushRemotes: in.PushRemotes}
+	run := &policy.RunInfo{Backend: in.Backend, PushRemotes: in.PushRemotes, Calls: callFacts(in)}
 	if run.Backend == "" {
 		run.Backend = BackendDagger
 	}

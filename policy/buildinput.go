@@ -41,6 +41,12 @@ func BuildInput(inv *inventory.Inventory, opts InputOptions) *Input {
 	if opts.Run != nil {
 		r := *opts.Run
 		r.PushRemotes = nonNil(r.PushRemotes)
+		calls := make([]InCall, 0, len(r.Calls))
+		for _, c := range r.Calls {
+			c.Args = nonNil(c.Args)
+			calls = append(calls, c)
+		}
+		r.Calls = calls
 		in.Run = &r
 	}
 	for _, u := range inv.UserOverrides {

@@ -81,6 +81,47 @@ type RunInfo struct {
 	// to push to (the secrets file's remotes; an entry ending in "/" is a
 	// prefix). PL016 denies a push to any other outside tier local.
 	PushRemotes []string `json:"pushRemotes"`
+	// Calls are the run's module calls (pinline call, pinline.yaml call
+	// tasks) with what their module and arguments reach on the host,
+	// computed by the executor from the file system before policy
+	// (symlinks resolved): the facts of PL030 and PL031.
+	Calls []InCall `json:"calls"`
+}
+
+// InCall is one module call of a run.
+type InCall struct {
+	// Pos is the call's position in the spec (file "" for pinline call's
+	// command line).
+	Pos  Pos    `json:"pos"`
+	Task string `json:"task"`
+	// FromSpec: the call is a task of a spec file, so the repository chose
+	// its arguments (not the command line).
+	FromSpec bool   `json:"fromSpec"`
+	Module   string `json:"module"`
+	// ModuleOutside says why the module directory resolves outside the
+	// repository; "" when it stays inside.
+	ModuleOutside string      `json:"moduleOutside"`
+	Args          []InCallArg `json:"args"`
+}
+
+// InCallArg is one argument of a call, as the run records it.
+type InCallArg struct {
+	// Name is the flag without dashes ("" for a token of no flag, such as
+	// a chained function); Arg the argument as recorded (--name=value,
+	// secret values masked as ***).
+	Name string `json:"name"`
+	Arg  string `json:"arg"`
+	// Secret: the value is a secret provider (env:, file:, cmd:, ...).
+	Secret bool `json:"secret"`
+	// Reaches is what the value reaches on the host: "path" (a file or
+	// directory, also a file: secret), "socket" (unix://), "service"
+	// (tcp://, udp://), "command" (cmd:), "store" (a secret store),
+	// "write" (-o, --output, export: the call would write to the host),
+	// or "" (nothing: a URL the engine fetches, an env: secret).
+	Reaches string `json:"reaches"`
+	// Outside says why a path resolves outside the repository (symlinks
+	// followed, ~ expanded); "" when it stays inside.
+	Outside string `json:"outside"`
 }
 
 // InputEvaluation is the evaluation time, as RFC 3339 (UTC, seconds) and

@@ -41,7 +41,9 @@ func TestInputValueMatchesJSON(t *testing.T) {
 		many.Modules = append(many.Modules, m)
 	}
 	for _, in := range []*Input{
-		BuildInput(inv, InputOptions{Tier: "trusted", Run: &RunInfo{Backend: "host", PushRemotes: []string{"https://git.example.test/"}}, Config: &Config{ModuleAllowlist: []string{"a"}},
+		BuildInput(inv, InputOptions{Tier: "trusted", Run: &RunInfo{Backend: "host", PushRemotes: []string{"https://git.example.test/"},
+			Calls: []InCall{{Pos: pos("pinline.yaml", 4), Task: "c", FromSpec: true, Module: "ci", ModuleOutside: "x",
+				Args: []InCallArg{{Name: "src", Arg: "--src=/etc", Reaches: "path", Outside: "y"}, {Arg: "export", Reaches: "write"}, {Name: "t", Arg: "--t=***", Secret: true}}}, {Task: "none"}}}, Config: &Config{ModuleAllowlist: []string{"a"}},
 			LockAdded: []inventory.LockEntry{{Pos: pos("dagger.lock", 3), Version: "2", Kind: "container.from", Key: []string{"alpine:3", "linux/amd64"}, Value: "sha256:x"}}, Frozen: true}),
 		BuildInput(&inventory.Inventory{}, InputOptions{}),
 		BuildInput(many, InputOptions{Tier: "local", Config: &Config{RegistryAllowlist: []string{"", "r"}}}),

@@ -76,12 +76,21 @@ func (in *Input) Value() ast.Value {
 	}
 	if in.Run != nil {
 		items = append(items, kv{"run", b.obj(kv{"backend", s(in.Run.Backend)}, kv{"pos", b.pos(in.Run.Pos)},
-			kv{"pushRemotes", strs(in.Run.PushRemotes)})})
+			kv{"pushRemotes", strs(in.Run.PushRemotes)}, kv{"calls", arr(in.Run.Calls, b.call)})})
 	}
 	wg.Wait()
 	items[5].v = ast.ArrayTerm(modules...)
 	items = append(items, kv{"images", images})
 	return b.obj(items...).Value
+}
+
+func (b *builder) call(c InCall) *ast.Term {
+	return b.obj(kv{"pos", b.pos(c.Pos)}, kv{"task", s(c.Task)}, kv{"fromSpec", ast.BooleanTerm(c.FromSpec)},
+		kv{"module", s(c.Module)}, kv{"moduleOutside", s(c.ModuleOutside)},
+		kv{"args", arr(c.Args, func(a InCallArg) *ast.Term {
+			return b.obj(kv{"name", s(a.Name)}, kv{"arg", s(a.Arg)}, kv{"secret", ast.BooleanTerm(a.Secret)},
+				kv{"reaches", s(a.Reaches)}, kv{"outside", s(a.Outside)})
+		})})
 }
 
 // parallelModules is the number of modules from which Value builds them

@@ -146,6 +146,20 @@ func TestDefaultRules(t *testing.T) {
 			task(i).Outputs = []spec.Output{{Type: spec.OutputImage, Ref: "registry.example/team/app:v1", Pos: spec.Pos{Line: 12, Column: 9}}}
 		}},
 		{name: "PL013 dagger backend in trusted", tier: "trusted", run: &RunInfo{Backend: "dagger"}},
+		{name: "PL030 call path outside the repository", tier: "local", run: &RunInfo{Backend: "dagger", Calls: []InCall{{Pos: pos("pinline.yaml", 12), Task: "c", Module: "ci",
+			Args: []InCallArg{{Name: "src", Arg: "--src=../..", Reaches: "path", Outside: "path escapes the repository"}}}}},
+			want: []got{{"PL030", "deny", pos("pinline.yaml", 12)}}},
+		{name: "PL030 call module outside the repository", tier: "local", run: &RunInfo{Backend: "dagger", Calls: []InCall{{Pos: pos("pinline.yaml", 12), Task: "c", Module: "out",
+			ModuleOutside: "path escapes the repository"}}},
+			want: []got{{"PL030", "deny", pos("pinline.yaml", 12)}}},
+		{name: "PL030 PL031 call inside the repository", tier: "trusted", run: &RunInfo{Backend: "dagger", Calls: []InCall{{Pos: pos("pinline.yaml", 12), Task: "c", Module: "ci",
+			Args: []InCallArg{{Name: "src", Arg: "--src=.", Reaches: "path"}, {Name: "token", Arg: "--token=***", Secret: true}}}}}},
+		{name: "PL031 call host service", tier: "local", run: &RunInfo{Backend: "dagger", Calls: []InCall{{Task: "call", Module: ".",
+			Args: []InCallArg{{Name: "db", Arg: "--db=tcp://localhost:5432", Reaches: "service"}}}}},
+			want: []got{{"PL031", "deny", Pos{}}}},
+		{name: "PL031 repository's call secret outside local", tier: "trusted", run: &RunInfo{Backend: "dagger", Calls: []InCall{{Pos: pos("pinline.yaml", 12), Task: "c", FromSpec: true, Module: "ci",
+			Args: []InCallArg{{Name: "token", Arg: "--token=***", Secret: true}}}}},
+			want: []got{{"PL031", "deny", pos("pinline.yaml", 12)}}},
 		{name: "PL015 spec secret source in untrusted", tier: "untrusted",
 			tweak: func(i *inventory.Inventory) { task(i).Secrets[0].From = spec.SecretSource{Command: []string{"id"}} },
 			want:  []got{{"PL015", "deny", Pos{File: "pinline.yaml", Line: 9, Column: 7}}}},
@@ -196,8 +210,8 @@ func hasDeny(gs []got) bool {
 func TestCatalogCoversEveryRule(t *testing.T) {
 	t.Parallel()
 	rules := loadDefault(t).Rules()
-	if len(rules) != 30 {
-		t.Fatalf("catalog has %d rules, want 30 (PL001–PL016, PL020–PL023, PL025–PL029, PL035–PL039)", len(rules))
+	if len(rules) != 32 {
+		t.Fatalf("catalog has %d rules, want 32 (PL001–PL016, PL020–PL023, PL025–PL031, PL035–PL039)", len(rules))
 	}
 	for _, r := range rules {
 		if r.Severity != SeverityDeny && r.Severity != SeverityWarn || r.Title == "" || r.Help == "" {

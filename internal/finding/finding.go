@@ -36,8 +36,9 @@ type Finding struct {
 	Help    string `json:"help,omitempty"`
 	HelpURI string `json:"helpUri,omitempty"`
 	Pos     Pos    `json:"pos"`
-	// Source is "default" for the embedded rules, "call" for the module
-	// call checks that need the file system (pipeline.CallGate), otherwise
-	// the user package that produced the finding (data.pinline.user.<name>).
+	// Source is "default" for the embedded rules (the call rules PL030 and
+	// PL031 among them; records written before they were catalogue rules
+	// have "call" for pinline.exec.call_path/call_host), otherwise the user
+	// package that produced the finding (data.pinline.user.<name>).
 	Source string `json:"source"`
 }

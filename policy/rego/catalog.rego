@@ -4,6 +4,18 @@
 package pinline.gate
 
 catalog := {
+	"PL030": {
+		"severity": "deny",
+		"title": "module call reaches a path outside the repository",
+		"help": "Pass paths inside the repository: the function reads what the argument names from the host. Export a spec call's result with call.output, not -o or export. Not waivable.",
+		"nonWaivable": true,
+	},
+	"PL031": {
+		"severity": "deny",
+		"title": "module call argument reaches the host",
+		"help": "Bind a service inside the pipeline instead of a host socket or port; pass secrets with env: on the pinline call command line. Not waivable.",
+		"nonWaivable": true,
+	},
 	"PL035": {
 		"severity": "deny",
 		"title": "host directory read from a non-literal path",

@@ -154,7 +154,7 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 	}
 	opts.BuilderID = "https://pinline.dev/builders/" + opts.Tier
 	// The gate: the policies of pinline check (their catalogue holds the
-	// executor's own rules) and the call rules that resolve paths.
+	// executor's own rules, the call rules among them: PL030, PL031).
 	maxAge, err := o.gateTrust.MaxAge()
 	if err != nil {
 		return err
@@ -165,8 +165,8 @@ func runCall(ctx context.Context, s *streams, o *callOptions, function string, a
 	if err != nil {
 		return err
 	}
-	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.AllBuiltins, UserConfig: user, Env: o.daggerEnv}, pipeline.CallGate{}}
+	opts.Gate = pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.AllBuiltins, UserConfig: user, Env: o.daggerEnv}
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.key != "" {
 		signer, err := attest.LoadSigner(ctx, o.key, passwordFunc(s, false))

@@ -159,8 +159,8 @@ func runRun(ctx context.Context, s *streams, o *runOptions, tasks []string) erro
 	if err != nil {
 		return err
 	}
-	opts.Gate = pipeline.Gates{pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
-		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.AllBuiltins, UserConfig: user, Env: o.daggerEnv}, pipeline.CallGate{}}
+	opts.Gate = pipeline.PolicyGate{UserDirs: o.policyDirs, ConfigFile: o.policyData,
+		WaiverMaxAge: maxAge, AllBuiltins: o.gateTrust.AllBuiltins, UserConfig: user, Env: o.daggerEnv}
 	opts.SkipSHA512 = !o.sbomSHA512
 	opts.SBOM = pipeline.CycloneDX{Options: sbom.Options{ToolVersion: versionInfo().Version, SkipSHA512: !o.sbomSHA512}}
 	if o.tsa.Server != "" && o.key == "" {
