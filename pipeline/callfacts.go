@@ -1,14 +1,12 @@
 package pipeline
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/pinline/pinline/policy"
-	"github.com/pinline/pinline/record"
 )
 
 // Rule ids of the call rules: catalogue rules of PolicyGate, not waivable
@@ -25,18 +23,6 @@ const (
 	// any secret provider (the repository never chooses host secrets).
 	RuleCallHost = "PL031"
 )
-
-// CallGate is no gate any more: the call rules are catalogue rules
-// (PL030, PL031) that PolicyGate evaluates, so a denied call lists each
-// problem once. Its decision allows and adds nothing; it remains only
-// until the callers that still combine it with PolicyGate drop it.
-type CallGate struct{}
-
-// Evaluate implements Gate: an empty, allowing decision.
-func (CallGate) Evaluate(context.Context, GateInput) (*Decision, error) {
-	return &Decision{Decision: record.Decision{Allow: true, Gates: []string{}, Violations: []record.Finding{},
-		Warnings: []record.Finding{}, Waived: []record.WaivedFinding{}}}, nil
-}
 
 // callFacts are the facts of the call rules for the spec's call tasks:
 // what each call's module and arguments reach on the host, with paths

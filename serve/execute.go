@@ -93,14 +93,13 @@ func (s *Server) runPipeline(ctx context.Context, ts *tierState, r *run) (*pipel
 		LookupEnv: s.opts.LookupEnv,
 		HostEnv:   os.Environ(),
 		Home:      filepath.Dir(r.root), // the workspace: nothing of the server's home
-		Gate: pipeline.Gates{pipeline.PolicyGate{UserDirs: ts.Policy.Dirs, ConfigFile: ts.Policy.Data},
-			pipeline.CallGate{}},
-		SBOM:     pipeline.CycloneDX{Options: sbom.Options{ToolVersion: s.opts.Version}},
-		Attester: pipeline.SignedProvenance{Signer: ts.signer, KeyRef: ts.keyID, Version: s.opts.Version},
-		Progress: func(e pipeline.Event) { s.progress(r, e) },
-		Output:   func(task, stream, text string) { s.output(r, task, stream, text) },
-		Log:      s.opts.Log,
-		Now:      s.opts.Now,
+		Gate:      pipeline.PolicyGate{UserDirs: ts.Policy.Dirs, ConfigFile: ts.Policy.Data},
+		SBOM:      pipeline.CycloneDX{Options: sbom.Options{ToolVersion: s.opts.Version}},
+		Attester:  pipeline.SignedProvenance{Signer: ts.signer, KeyRef: ts.keyID, Version: s.opts.Version},
+		Progress:  func(e pipeline.Event) { s.progress(r, e) },
+		Output:    func(task, stream, text string) { s.output(r, task, stream, text) },
+		Log:       s.opts.Log,
+		Now:       s.opts.Now,
 	}
 	engine := ts.Engine.Address
 	opts.Engine = pipeline.Engine{Address: ts.Engine.Address, CLI: s.cfg.DaggerCLI, Env: os.Environ()}
