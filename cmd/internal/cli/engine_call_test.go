@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pinline/pinline/internal/gitserver"
+	"github.com/pinline/pinline/internal/servetest"
 	"github.com/pinline/pinline/internal/testenv"
 	"github.com/pinline/pinline/pipeline"
 	"github.com/pinline/pinline/record"
@@ -150,25 +151,6 @@ func (m *Gate) Report(
 	return root
 }
 
-// depRepo publishes the dependency module on srv as dep.git, tagged
-// v1.0.0, and returns its commit.
-func depRepo(t testing.TB, srv *gitserver.Server, marker string) string {
-	t.Helper()
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "dagger.json"), `{"name": "dep", "engineVersion": "v0.19.10", "sdk": {"source": "go"}}`+"\n")
-	writeFile(t, filepath.Join(dir, "main.go"), "package main\n\ntype Dep struct{}\n\n// Greet greets (dep "+marker+").\n"+
-		"func (m *Dep) Greet(name string) string { return \"hi \" + name + \" from dep\" }\n")
-	gitIn(t, dir, "init", "-q")
-	gitIn(t, dir, "add", "-A")
-	gitIn(t, dir, "commit", "-qm", "dep")
-	gitIn(t, dir, "tag", "v1.0.0")
-	c, err := srv.Publish("dep", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // appRepo is a repository as `dagger init --sdk=go --name=app` lays it
 // out (dagger.json at the root, the code in .dagger/) with a pinned git
 // dependency, published on srv as app.git and cloned from there: Build
@@ -261,13 +243,9 @@ func lastRun(t *testing.T, root string) (string, *record.Run) {
 func TestCallModuleEngine(t *testing.T) {
 	env := testenv.RequireAll(t, "hack/setup.d/60-module-engine.sh and 30-engine.sh",
 		"PINLINE_MODULE_ENGINE_SOCK", "PINLINE_MODULE_DAGGER_CLI", "PINLINE_IMAGE_BUSYBOX", "PINLINE_IMAGE_BUSYBOX_DIGEST")
-	srv, err := gitserver.Start("127.0.0.1:80", t.TempDir())
-	if err != nil {
-		t.Fatalf("git server on 127.0.0.1:80: %v", err)
-	}
-	defer srv.Close()
+	srv := servetest.ModuleGitServer(t, 3*time.Minute)
 	marker := fmt.Sprint(os.Getpid())
-	depCommit := depRepo(t, srv, marker)
+	depCommit := servetest.DepModule(t, srv, marker)
 	root := callRepo(t, srv.URL("dep")+"@v1.0.0", depCommit, env["PINLINE_IMAGE_BUSYBOX"], marker)
 	cfg := filepath.Join(t.TempDir(), "engine.json")
 	write(t, cfg, fmt.Sprintf(`{"engine": {"address": "unix://%s"}}`, env["PINLINE_MODULE_ENGINE_SOCK"]))
