@@ -8,6 +8,14 @@
 # directory-argument lock, pipeline/calllock.go).
 #
 #   bench/call.sh [N]     (default N=9)
+#   BASE=REV bench/call.sh [N]
+#                         also times the pinline of git revision REV in the
+#                         same loop (before/after side by side, one run)
+#
+# pinline caches the module's resolution per engine (pipeline/callcache.go);
+# the warm-up round fills it, as a user's first call does. With NOCACHE=1
+# every call asks the engine: the entries written since the bench started
+# are removed before each pinline call (the locks stay where they are).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-9}
@@ -18,6 +26,11 @@ CLI=${PINLINE_MODULE_DAGGER_CLI:-$PINLINE_CACHE/engine/bin/dagger}
 [ -S "$SOCK" ] || { echo "no module engine at $SOCK: run hack/setup.d/60-module-engine.sh" >&2; exit 3; }
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 go build -o "$W/" ./cmd/pinline ./cmd/pinline-full
+if [ -n "${BASE:-}" ]; then
+  git worktree add -q --detach "$W/base-src" "$BASE"
+  (cd "$W/base-src" && go build -o "$W/base/" ./cmd/pinline ./cmd/pinline-full)
+  git worktree remove --force "$W/base-src"
+fi
 printf '{"engine": {"address": "unix://%s"}}\n' "$SOCK" >"$W/engine.json"
 R=$W/repo; mkdir -p "$R/ci"
 nonce="$(date +%s%N)"
@@ -46,29 +59,44 @@ mkdir -p "$R/data"; echo "data $nonce" >"$R/data/in.txt"
 export PINLINE_DAGGER_CLI=$CLI
 now() { date +%s.%N; }
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-a=$(now); "$W/pinline" call --root "$R" --engine-config "$W/engine.json" -m ci hello >/dev/null 2>&1; b=$(now)
+a=$(now); XDG_CACHE_HOME=$W/xdg-cold "$W/pinline" call --root "$R" --engine-config "$W/engine.json" -m ci hello >/dev/null 2>&1; b=$(now)
 cold=$(echo "$b - $a" | bc)
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
-# bench NAME ARGS...: N alternating pairs after one warm-up pair.
+RESCACHE=${XDG_CACHE_HOME:-$HOME/.cache}/pinline/callresolve
+touch "$W/stamp"
+# pl BIN ARGS...: one pinline call (NOCACHE=1: without the entries of this run).
+pl() {
+  local bin=$1; shift
+  if [ -n "${NOCACHE:-}" ] && [ -d "$RESCACHE" ]; then find "$RESCACHE" -type f -newer "$W/stamp" -delete; fi
+  "$bin" call --root "$R" --engine-config "$W/engine.json" -m ci "$@" >/dev/null 2>&1
+}
+report() { # report LABEL MEDIAN_ANCHOR TIMES...
+  local label=$1 md=$2; shift 2
+  local m; m=$(median "$@")
+  echo "  $label median ${m}s  ($*)"
+  echo "  $(printf '%-16s' '') overhead $(echo "$m - $md" | bc)s, ratio $(echo "scale=3; $m / $md" | bc) (target: <= max(5 %, 30 ms))"
+}
+# bench NAME ARGS...: N alternating rounds after one warm-up round.
 bench() {
   local name=$1; shift
-  local t_pl=() t_dg=() i a b c
+  local t_pl=() t_dg=() t_base=() i a b c d
   for i in $(seq 0 "$N"); do
-    a=$(now); "$W/pinline" call --root "$R" --engine-config "$W/engine.json" -m ci "$@" >/dev/null 2>&1 || { echo "pinline call $* failed" >&2; exit 1; }; b=$(now)
+    a=$(now); pl "$W/pinline" "$@" || { echo "pinline call $* failed" >&2; exit 1; }; b=$(now)
     (cd "$R" && _EXPERIMENTAL_DAGGER_RUNNER_HOST=unix://$SOCK "$CLI" call -m ci "$@" >/dev/null 2>&1) || { echo "dagger call $* failed" >&2; exit 1; }; c=$(now)
-    if [ "$i" -gt 0 ]; then  # iteration 0 warms both up
+    if [ -n "${BASE:-}" ]; then pl "$W/base/pinline" "$@" || { echo "base pinline call $* failed" >&2; exit 1; }; fi; d=$(now)
+    if [ "$i" -gt 0 ]; then  # iteration 0 warms them up
       t_pl+=("$(echo "$b - $a" | bc)"); t_dg+=("$(echo "$c - $b" | bc)")
+      [ -z "${BASE:-}" ] || t_base+=("$(echo "$d - $c" | bc)")
     fi
   done
-  local mp md
-  mp=$(median "${t_pl[@]}"); md=$(median "${t_dg[@]}")
+  local md; md=$(median "${t_dg[@]}")
   echo "$name:"
-  echo "  dagger call:    median ${md}s  (${t_dg[*]})"
-  echo "  pinline call:   median ${mp}s  (${t_pl[*]})"
-  echo "  overhead:       $(echo "$mp - $md" | bc)s, ratio $(echo "scale=3; $mp / $md" | bc) (target: <= max(5 %, 30 ms))"
+  echo "  dagger call:      median ${md}s  (${t_dg[*]})"
+  report "pinline call:  " "$md" "${t_pl[@]}"
+  [ -z "${BASE:-}" ] || report "pinline $BASE:" "$md" "${t_base[@]}"
 }
 echo "cold first call:  ${cold}s (pinline call, module never built on this engine)"
-echo "runs:             $N warm pairs each (after 1 warm-up pair)"
+echo "runs:             $N warm rounds each (after 1 warm-up round)${BASE:+, with pinline $BASE}${NOCACHE:+, empty resolution cache every call}"
 bench "hello" hello
 bench "read --src ./data" read --src ./data
 echo "load:             $load0 at start, $(cut -d' ' -f1-3 /proc/loadavg) at end"
