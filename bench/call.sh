@@ -70,11 +70,14 @@ pl() {
   if [ -n "${NOCACHE:-}" ] && [ -d "$RESCACHE" ]; then find "$RESCACHE" -type f -newer "$W/stamp" -delete; fi
   "$bin" call --root "$R" --engine-config "$W/engine.json" -m ci "$@" >/dev/null 2>&1
 }
-report() { # report LABEL MEDIAN_ANCHOR TIMES...
-  local label=$1 md=$2; shift 2
-  local m; m=$(median "$@")
+report() { # report LABEL "ANCHOR TIMES" TIMES...: medians and the median of the paired differences
+  local label=$1; shift
+  local -a dg=($1); shift
+  local m md i diffs=()
+  m=$(median "$@"); md=$(median "${dg[@]}")
+  for i in "${!dg[@]}"; do diffs+=("$(echo "${@:$((i + 1)):1} - ${dg[$i]}" | bc)"); done
   echo "  $label median ${m}s  ($*)"
-  echo "  $(printf '%-16s' '') overhead $(echo "$m - $md" | bc)s, ratio $(echo "scale=3; $m / $md" | bc) (target: <= max(5 %, 30 ms))"
+  echo "                    overhead $(echo "$m - $md" | bc)s, ratio $(echo "scale=3; $m / $md" | bc); median of paired differences $(median "${diffs[@]}")s (target: <= max(5 %, 30 ms))"
 }
 # bench NAME ARGS...: N alternating rounds after one warm-up round.
 bench() {
@@ -92,8 +95,8 @@ bench() {
   local md; md=$(median "${t_dg[@]}")
   echo "$name:"
   echo "  dagger call:      median ${md}s  (${t_dg[*]})"
-  report "pinline call:  " "$md" "${t_pl[@]}"
-  [ -z "${BASE:-}" ] || report "pinline $BASE:" "$md" "${t_base[@]}"
+  report "pinline call:    " "${t_dg[*]}" "${t_pl[@]}"
+  [ -z "${BASE:-}" ] || report "pinline $BASE:" "${t_dg[*]}" "${t_base[@]}"
 }
 echo "cold first call:  ${cold}s (pinline call, module never built on this engine)"
 echo "runs:             $N warm rounds each (after 1 warm-up round)${BASE:+, with pinline $BASE}${NOCACHE:+, empty resolution cache every call}"

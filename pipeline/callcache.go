@@ -152,6 +152,11 @@ func callCacheKey(o *Options, m *callModule) (string, error) {
 			fileField(h, dir, ".gitignore")
 		}
 	}
+	if _, err := os.Lstat(filepath.Join(m.dir, ".pinline")); err == nil {
+		// pinline's records (a new run directory every run) are part of
+		// what the engine loads (a module at the repository root).
+		return "", errNotCacheable
+	}
 	// Every entry under the module directory.
 	var files int
 	var bytes int64
@@ -162,8 +167,7 @@ func callCacheKey(o *Options, m *callModule) (string, error) {
 		r, _ := filepath.Rel(m.dir, p)
 		r = filepath.ToSlash(r)
 		if d.IsDir() && d.Name() == ".pinline" {
-			// pinline's records (a new run directory every run) would be
-			// part of what the engine loads: never cached.
+			// pinline's records further down: never cached.
 			return errNotCacheable
 		}
 		if files++; files > callCacheMaxFiles {
