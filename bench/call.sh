@@ -3,9 +3,10 @@
 # module function on the warm module engine (hack/setup.d/60-module-engine.sh),
 # without signing, and the cold first call (a module source never seen by the
 # engine: a fresh nonce in its code). Both sides are timed as whole processes,
-# alternating, in one run: `hello` (no argument) and `read --src ./data` (a
-# directory argument of the repository: pinline also hashes it and takes the
-# directory-argument lock, pipeline/calllock.go).
+# alternating (the order rotating every round), in one run: `hello` (no
+# argument) and `read --src ./data` (a directory argument of the repository:
+# pinline also hashes it and takes the directory-argument lock,
+# pipeline/calllock.go).
 #
 #   bench/call.sh [N]     (default N=9)
 #   BASE=REV bench/call.sh [N]
@@ -82,15 +83,25 @@ report() { # report LABEL "ANCHOR TIMES" TIMES...: medians and the median of the
 # bench NAME ARGS...: N alternating rounds after one warm-up round.
 bench() {
   local name=$1; shift
-  local t_pl=() t_dg=() t_base=() i a b c d
+  local t_pl=() t_dg=() t_base=() i a b
   for i in $(seq 0 "$N"); do
-    a=$(now); pl "$W/pinline" "$@" || { echo "pinline call $* failed" >&2; exit 1; }; b=$(now)
-    (cd "$R" && _EXPERIMENTAL_DAGGER_RUNNER_HOST=unix://$SOCK "$CLI" call -m ci "$@" >/dev/null 2>&1) || { echo "dagger call $* failed" >&2; exit 1; }; c=$(now)
-    if [ -n "${BASE:-}" ]; then pl "$W/base/pinline" "$@" || { echo "base pinline call $* failed" >&2; exit 1; }; fi; d=$(now)
-    if [ "$i" -gt 0 ]; then  # iteration 0 warms them up
-      t_pl+=("$(echo "$b - $a" | bc)"); t_dg+=("$(echo "$c - $b" | bc)")
-      [ -z "${BASE:-}" ] || t_base+=("$(echo "$d - $c" | bc)")
-    fi
+    # The order rotates every round (pinline, dagger, base; dagger, base,
+    # pinline; ...): none of them always runs first or after the same one.
+    local order=(pl dg base) k x t
+    [ -n "${BASE:-}" ] || order=(pl dg)
+    for k in $(seq 0 $((${#order[@]} - 1))); do
+      x=${order[$(((i + k) % ${#order[@]}))]}
+      a=$(now)
+      case $x in
+        pl) pl "$W/pinline" "$@" || { echo "pinline call $* failed" >&2; exit 1; } ;;
+        dg) (cd "$R" && _EXPERIMENTAL_DAGGER_RUNNER_HOST=unix://$SOCK "$CLI" call -m ci "$@" >/dev/null 2>&1) || { echo "dagger call $* failed" >&2; exit 1; } ;;
+        base) pl "$W/base/pinline" "$@" || { echo "base pinline call $* failed" >&2; exit 1; } ;;
+      esac
+      b=$(now); t=$(echo "$b - $a" | bc)
+      if [ "$i" -gt 0 ]; then  # round 0 warms them up
+        case $x in pl) t_pl+=("$t") ;; dg) t_dg+=("$t") ;; base) t_base+=("$t") ;; esac
+      fi
+    done
   done
   local md; md=$(median "${t_dg[@]}")
   echo "$name:"
