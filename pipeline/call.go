@@ -45,8 +45,62 @@ func (b *daggerBackend) call(ctx context.Context, n *node) outcome {
 		res.status, res.exitCode, res.err = record.StatusFailed, -1, err
 		return res
 	}
-	// The engine resolves the module's dependencies (no module code runs)
-	// while the call runs; a call whose module cannot be resolved fails.
+	// A resolution cached for identical module files and configuration on
+	// this engine (callcache.go) spares the run a second engine session
+	// beside the child; otherwise the engine resolves the module's
+	// dependencies (no module code runs) while the call runs, and a call
+	// whose module cannot be resolved fails.
+	var key string
+	var hit *callCacheEntry
+	if b.calls != nil {
+		if k, err := callCacheKey(b.o, m); err == nil {
+			key, hit = k, loadCallCache(k)
+		}
+	}
+	var resolved chan error
+	if hit == nil {
+		resolved = b.resolveAsync(ctx, m, rc)
+	}
+	res = b.callFunction(ctx, n, m, res)
+	eng := childEngine(res.stderr)
+	if b.calls != nil {
+		b.calls.noteChild(eng)
+	}
+	if hit != nil {
+		// Only for the engine the entry names, and only while the module
+		// is as it was when the key was computed.
+		if k, err := callCacheKey(b.o, m); err == nil && k == key && eng == hit.engine() {
+			applyCallCache(hit, rc)
+			return res
+		}
+		if res.status != record.StatusSucceeded {
+			return res
+		}
+		key = ""
+		resolved = b.resolveAsync(ctx, m, rc)
+	}
+	// The call is over: the module's resolution gets a grace period, not
+	// forever (an engine that stopped answering must not hang the run).
+	select {
+	case err = <-resolved:
+	case <-time.After(resolveGrace):
+		err = fmt.Errorf("%w: resolve module %s: no answer from the engine %s after the call ended", ErrEngine, m.rel, resolveGrace)
+	}
+	if err != nil && res.status == record.StatusSucceeded {
+		res.outputs = nil
+		return b.callFailure(ctx, res, err)
+	}
+	if err == nil && key != "" && res.status == record.StatusSucceeded {
+		if k, kerr := callCacheKey(b.o, m); kerr == nil && k == key {
+			storeCallCache(key, eng, rc, b.o.Now())
+		}
+	}
+	return res
+}
+
+// resolveAsync asks the engine for the module's resolution into rc (over
+// the run's session) and delivers the outcome on the channel.
+func (b *daggerBackend) resolveAsync(ctx context.Context, m *callModule, rc *record.Call) chan error {
 	resolved := make(chan error, 1)
 	go func() {
 		c := b.c
@@ -60,19 +114,7 @@ func (b *daggerBackend) call(ctx context.Context, n *node) outcome {
 		}
 		resolved <- resolveModule(ctx, c, m, rc)
 	}()
-	res = b.callFunction(ctx, n, m, res)
-	// The call is over: the module's resolution gets a grace period, not
-	// forever (an engine that stopped answering must not hang the run).
-	select {
-	case err = <-resolved:
-	case <-time.After(resolveGrace):
-		err = fmt.Errorf("%w: resolve module %s: no answer from the engine %s after the call ended", ErrEngine, m.rel, resolveGrace)
-	}
-	if err != nil && res.status == record.StatusSucceeded {
-		res.outputs = nil
-		return b.callFailure(ctx, res, err)
-	}
-	return res
+	return resolved
 }
 
 // resolveGrace bounds how long a call task waits, after its dagger call

@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -95,18 +96,30 @@ func callOnly(p *plan) bool {
 
 // callSession is the engine side of a run of module calls only. The
 // calls' telemetry receiver starts at once (the dagger call children export
-// to it); pinline's own session connects in the background and is waited
-// for only by what needs it (moduleSource, liveness, the engine version).
+// to it); pinline's own session connects only when something needs it
+// (moduleSource for a module whose resolution is not cached, liveness after
+// a failure): a call whose resolution is cached runs with no second session
+// beside its child, and the engine version comes from the child's own
+// report of the engine it connected to.
 type callSession struct {
+	ctx     context.Context
+	engine  Engine
+	log     io.Writer
 	address string
 	spans   *spanSink
+	once    sync.Once
 	done    chan struct{}
 	s       *session
 	err     error
+
+	mu sync.Mutex
+	// child is the engine the last call child reported.
+	child engineID
 }
 
 // connectCalls probes the engine (a missing engine fails at once, as for
-// any run) and starts the background connect.
+// any run) and starts the telemetry receiver; the session connects on
+// first use (session).
 func connectCalls(ctx context.Context, e Engine, log io.Writer) (*callSession, error) {
 	timeout := e.ConnectTimeout
 	if timeout <= 0 {
@@ -120,45 +133,85 @@ func connectCalls(ctx context.Context, e Engine, log io.Writer) (*callSession, e
 		}
 		return nil, fmt.Errorf("%w: %s: %w", ErrEngine, e.Address, err)
 	}
-	cs := &callSession{address: e.Address, done: make(chan struct{})}
+	cs := &callSession{ctx: ctx, engine: e, log: log, address: e.Address, done: make(chan struct{})}
 	if sp, err := newSpanSink(); err == nil {
 		cs.spans = sp
 	}
-	go func() {
-		defer close(cs.done)
-		cs.s, cs.err = connect(ctx, e, log)
-	}()
 	return cs, nil
 }
 
-// session waits for pinline's session.
+// start connects pinline's session in the background, once.
+func (cs *callSession) start() {
+	cs.once.Do(func() {
+		go func() {
+			defer close(cs.done)
+			cs.s, cs.err = connect(cs.ctx, cs.engine, cs.log)
+		}()
+	})
+}
+
+// started reports whether the session was ever asked for.
+func (cs *callSession) started() bool {
+	started := true
+	cs.once.Do(func() {
+		started = false
+		close(cs.done)
+	})
+	return started
+}
+
+// session connects pinline's session if it is not yet and waits for it.
 func (cs *callSession) session(ctx context.Context) (*session, error) {
+	cs.start()
 	select {
 	case <-cs.done:
+		if cs.s == nil && cs.err == nil {
+			return nil, fmt.Errorf("%w: the run's engine session is closed", ErrEngine)
+		}
 		return cs.s, cs.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-// finish waits for the session, asks it for the engine version and closes
-// it and the receiver. The spans stay readable.
+// noteChild keeps the engine a call child reported.
+func (cs *callSession) noteChild(e engineID) {
+	if !e.valid() {
+		return
+	}
+	cs.mu.Lock()
+	cs.child = e
+	cs.mu.Unlock()
+}
+
+// finish asks the session, if one connected, for the engine version (else
+// the version is the one the call child reported) and closes it and the
+// receiver. The spans stay readable.
 func (cs *callSession) finish(ctx context.Context) string {
-	<-cs.done
 	v := ""
-	if cs.s != nil {
-		// Bounded: an engine that stopped answering leaves the version
-		// out of the record instead of hanging the run.
-		vctx, cancel := context.WithTimeout(ctx, versionTimeout)
-		v, _ = cs.s.client.Version(vctx)
-		cancel()
+	if cs.started() {
+		<-cs.done
+		if cs.s != nil {
+			// Bounded: an engine that stopped answering leaves the
+			// version out of the record instead of hanging the run.
+			vctx, cancel := context.WithTimeout(ctx, versionTimeout)
+			v, _ = cs.s.client.Version(vctx)
+			cancel()
+		}
+	}
+	if v == "" {
+		cs.mu.Lock()
+		v = cs.child.version
+		cs.mu.Unlock()
 	}
 	cs.close()
 	return v
 }
 
 func (cs *callSession) close() {
-	<-cs.done
+	if cs.started() {
+		<-cs.done
+	}
 	if cs.s != nil {
 		_ = cs.s.Close()
 	}

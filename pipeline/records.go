@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pinline/pinline/record"
 )
@@ -144,14 +145,20 @@ func gitInfo(ctx context.Context, root string, hostEnv []string) (commit string,
 		out, err := cmd.Output()
 		return strings.TrimSpace(string(out)), err
 	}
+	// The three are independent: they run at once (a call's child waits
+	// for them).
+	var st string
+	var stErr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); st, stErr = git("status", "--porcelain", "--untracked-files=no") }()
+	go func() { defer wg.Done(); uri, _ = git("config", "--get", "remote.origin.url") }()
 	c, err := git("rev-parse", "HEAD")
+	wg.Wait()
 	if err != nil {
 		return "", false, ""
 	}
-	st, err := git("status", "--porcelain", "--untracked-files=no")
-	dirty = err != nil || st != ""
-	uri, _ = git("config", "--get", "remote.origin.url")
-	return c, dirty, uri
+	return c, stErr != nil || st != "", uri
 }
 
 // noteGatewayEngine records the engine the gateway placed the run's

@@ -220,6 +220,28 @@ type Call struct {
 	// Images are the images the call resolved, with their digests (from
 	// the engine's telemetry).
 	Images []Image `json:"images,omitempty"`
+	// Resolution says where ModuleDigest and Dependencies came from when
+	// not from the engine during this run: nil means this run asked the
+	// engine (moduleSource).
+	Resolution *CallResolution `json:"resolution,omitempty"`
+}
+
+// CallResolution is a module resolution pinline reused: the engine's
+// answer (moduleSource) to an earlier call of identical module files and
+// configuration (every dependency pinned by commit) on the same engine.
+type CallResolution struct {
+	// From is "cache".
+	From string `json:"from"`
+	// Key is the SHA-256 of what the answer depends on (engine, tier,
+	// module directory and every file under it, dagger.toml/dagger.lock
+	// of the root, the .gitignore files above it).
+	Key string `json:"key"`
+	// Engine and EngineVersion name the engine that gave the answer; this
+	// run's call child reported the same.
+	Engine        string `json:"engine"`
+	EngineVersion string `json:"engineVersion"`
+	// ResolvedAt is when the engine gave it (RFC 3339, UTC).
+	ResolvedAt string `json:"resolvedAt"`
 }
 
 // CallArg is one argument of a call: --Name Value ("" Name for a chained

@@ -276,6 +276,40 @@ func TestCallModuleEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("second call reuses the module resolution; an edit asks the engine again", func(t *testing.T) {
+		_, first := lastRun(t, root)
+		code, out, e := call("hello", "--json")
+		if code != 0 || strings.TrimSpace(out) != fmt.Sprintf("%q", "hello from module "+marker) {
+			t.Fatalf("exit %d stdout %q\n%s", code, out, e)
+		}
+		_, rec := lastRun(t, root)
+		c, f := rec.Tasks[0].Call, first.Tasks[0].Call
+		if f.Resolution != nil {
+			t.Errorf("first call of the module: resolution %+v, want the engine's (none)", f.Resolution)
+		}
+		if c.Resolution == nil || c.Resolution.From != "cache" || c.Resolution.Engine == "" || c.Resolution.EngineVersion != first.Engine.Version {
+			t.Fatalf("second call: resolution %+v, want from cache of engine %s", c.Resolution, first.Engine.Version)
+		}
+		if c.ModuleDigest != f.ModuleDigest || len(c.Dependencies) != 1 || c.Dependencies[0] != f.Dependencies[0] ||
+			len(rec.Modules) != 1 || rec.Modules[0].Pin != depCommit || rec.Engine.Version != first.Engine.Version {
+			t.Errorf("second call %+v modules %+v engine %+v, want as the first %+v", c, rec.Modules, rec.Engine, f)
+		}
+		// An edit of the module's code is a new key: the engine answers.
+		mainGo := filepath.Join(root, "ci", "main.go")
+		b, err := os.ReadFile(mainGo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, mainGo, string(b)+"\n// edited\n")
+		if code, _, e := call("hello", "--json"); code != 0 {
+			t.Fatalf("after edit: exit %d\n%s", code, e)
+		}
+		_, rec = lastRun(t, root)
+		if c := rec.Tasks[0].Call; c.Resolution != nil || c.ModuleDigest == "" || c.ModuleDigest == f.ModuleDigest ||
+			len(c.Dependencies) != 1 || c.Dependencies[0].Commit != depCommit {
+			t.Errorf("after edit: %+v, want the engine's new resolution (digest other than %s)", c, f.ModuleDigest)
+		}
+	})
 	t.Run("dependency function", func(t *testing.T) {
 		if code, out, e := call("with-dep"); code != 0 || strings.TrimSpace(out) != "hi gate from dep" {
 			t.Fatalf("exit %d stdout %q\n%s", code, out, e)
