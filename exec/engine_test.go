@@ -205,7 +205,7 @@ func TestExecHostile(t *testing.T) {
 	jobs := []Job{
 		{Lang: "bash", Code: probe},
 		// 200 background processes: the timeout ends them all.
-		{Lang: "bash", Code: "for i in $(seq 1 200); do sleep 300 & done; wait", Timeout: 3 * time.Second},
+		{Lang: "bash", Code: "for i in $(seq 1 200); do sleep 317 & done; wait", Timeout: 3 * time.Second},
 		{Lang: "python", Code: "import os\nwhile True:\n    os.write(1, b'y' * 65536)\n", Timeout: 3 * time.Second},
 	}
 	ctx, hung := testenv.HangGuard(t, "hostile batch")
@@ -229,10 +229,11 @@ func TestExecHostile(t *testing.T) {
 	}
 	// Container processes are host processes: none of the storm is left
 	// once the engine has torn the timed-out container down (it does that
-	// after the exec returned, so give it a bounded moment, not 300 s).
+	// after the exec returned, so give it a bounded moment). The storm
+	// sleeps 317 s: pipeline's stall test runs `sleep 300` on the host.
 	var left []byte
 	for range 60 {
-		out, err := osexec.Command("pgrep", "-f", "^sleep 300$").Output()
+		out, err := osexec.Command("pgrep", "-f", "^sleep 317$").Output()
 		if err != nil {
 			left = nil
 			break
