@@ -158,16 +158,15 @@ func (s *srcScan) pyValues(v []tok) ([]string, bool) {
 		if alt < 0 {
 			return nil, false
 		}
-		a, ok := s.pyValues(v[:cond])
-		if !ok {
-			return nil, false
-		}
-		b, ok := s.pyValues(v[alt+1:])
-		if !ok {
-			return nil, false
-		}
-		return append(a, b...), true
+		return bothValues(s.pyValues, v[:cond], v[alt+1:])
 	}
+	return s.leafValues(v)
+}
+
+// leafValues is the value of v when it is no conditional: a string
+// literal, a constant, or an expression of constants (pyValues and
+// tsValues end here).
+func (s *srcScan) leafValues(v []tok) ([]string, bool) {
 	if str, k, ok := (&srcScan{origin: s.origin, toks: v}).strings(0); ok && k == len(v) {
 		return []string{str}, true
 	}
@@ -182,6 +181,20 @@ func (s *srcScan) pyValues(v []tok) ([]string, bool) {
 		return []string{str}, true
 	}
 	return nil, false
+}
+
+// bothValues is the values of both branches of a conditional, each by
+// values; either branch unknown makes the whole unknown.
+func bothValues(values func([]tok) ([]string, bool), x, y []tok) ([]string, bool) {
+	a, ok := values(x)
+	if !ok {
+		return nil, false
+	}
+	b, ok := values(y)
+	if !ok {
+		return nil, false
+	}
+	return append(a, b...), true
 }
 
 // maxLine bounds the tokens of one logical line pyTarget reads: a longer

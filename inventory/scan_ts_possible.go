@@ -216,28 +216,7 @@ func (s *srcScan) tsValues(v []tok) ([]string, bool) {
 		if c < 0 {
 			return nil, false
 		}
-		a, ok := s.tsValues(v[q+1 : c])
-		if !ok {
-			return nil, false
-		}
-		b, ok := s.tsValues(v[c+1:])
-		if !ok {
-			return nil, false
-		}
-		return append(a, b...), true
+		return bothValues(s.tsValues, v[q+1:c], v[c+1:])
 	}
-	if str, k, ok := (&srcScan{origin: s.origin, toks: v}).strings(0); ok && k == len(v) {
-		return []string{str}, true
-	}
-	if len(v) == 1 && v[0].kind == tName {
-		if c := s.consts[v[0].text]; c != nil && c.ok {
-			s.markUsed(c)
-			return []string{c.value}, true
-		}
-		return nil, false
-	}
-	if str, via, _, ok := s.expr(v); ok && via != "default" && !strings.Contains(str, unknownMark) {
-		return []string{str}, true
-	}
-	return nil, false
+	return s.leafValues(v)
 }
