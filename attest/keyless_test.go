@@ -250,17 +250,17 @@ func keylessCases(t *testing.T, e *keylessEnv) []keylessCase {
 		{name: "intoto.jsonl with cert, two lines", bundle: append(append(append([]byte{}, genEnv...), '\n'), genEnv...), id: anyGitHub, want: ErrNoSigningTime, class: ErrVerificationFailed},
 		{name: "intoto.jsonl with cert of another CA", bundle: genEnv, root: e.otherRoot, id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
 		{name: "intoto.jsonl with cert, other identity", bundle: genEnv, id: CertificateIdentity{Repo: "mallory/tools"}, want: ErrCertificateIdentity, class: ErrVerificationFailed},
-		{name: "intoto.jsonl with cert, payload changed", bundle: editEnvelope(t, genEnv, func(m map[string]any) {
+		{name: "intoto.jsonl with cert, payload changed", bundle: editJSON(t, genEnv, func(m map[string]any) {
 			m["payload"] = base64.StdEncoding.EncodeToString(bytes.Replace(genPayload, []byte(testRef), []byte("refs/tags/v9"), 1))
 		}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
-		{name: "intoto.jsonl with cert, cert of another signer", bundle: editEnvelope(t, genEnv, func(m map[string]any) {
+		{name: "intoto.jsonl with cert, cert of another signer", bundle: editJSON(t, genEnv, func(m map[string]any) {
 			var o map[string]any
 			_ = json.Unmarshal(ss.Envelope(gh, genPayload, sigstoretest.Options{}), &o)
 			m["signatures"].([]any)[0].(map[string]any)["cert"] = o["signatures"].([]any)[0].(map[string]any)["cert"]
 		}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
 		{name: "intoto.jsonl with cert, no SCT", bundle: ss.Envelope(builder, genPayload, sigstoretest.Options{NoSCT: true}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
 		{name: "intoto.jsonl with cert issued before the CA", bundle: ss.Envelope(builder, genPayload, sigstoretest.Options{SignedAt: now.Add(-10 * time.Hour)}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
-		{name: "intoto.jsonl with cert, two signatures", bundle: editEnvelope(t, genEnv, func(m map[string]any) {
+		{name: "intoto.jsonl with cert, two signatures", bundle: editJSON(t, genEnv, func(m map[string]any) {
 			sigs := m["signatures"].([]any)
 			m["signatures"] = append(sigs, sigs[0])
 		}), id: anyGitHub, want: ErrCertificate, class: ErrVerificationFailed},
@@ -276,21 +276,6 @@ func withGitHubExt(id CertificateIdentity, w sigstoretest.Identity, f func(c *Ce
 		f(&id)
 	}
 	return id
-}
-
-// editEnvelope decodes an envelope's JSON, applies f and encodes it again.
-func editEnvelope(t *testing.T, data []byte, f func(m map[string]any)) []byte {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	f(m)
-	out, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func TestKeylessVerification(t *testing.T) {
