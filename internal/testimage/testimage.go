@@ -52,11 +52,18 @@ func busyboxImage(t testing.TB) v1.Image {
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil })
+	return appendLayer(t, empty.Image, buf.Bytes(), "/bin")
+}
+
+// appendLayer returns base with one layer of the tar archive tarBytes on
+// top, for linux on this machine's architecture, with PATH set to path.
+func appendLayer(t testing.TB, base v1.Image, tarBytes []byte, path string) v1.Image {
+	t.Helper()
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(tarBytes)), nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
+	img, err := mutate.AppendLayers(base, layer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +73,7 @@ func busyboxImage(t testing.TB) v1.Image {
 	}
 	cf = cf.DeepCopy()
 	cf.OS, cf.Architecture = "linux", runtime.GOARCH
-	cf.Config.Env = []string{"PATH=/bin"}
+	cf.Config.Env = []string{"PATH=" + path}
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		t.Fatal(err)
 	}
